@@ -1,0 +1,69 @@
+"""The one codec: JSON text frames, validated against the schemas on arrival."""
+
+from typing import Any
+
+import msgspec
+
+from app.protocol.errors import ErrorCode
+from app.protocol.replies import AnyServerMessage
+from app.protocol.requests import ClientMessage
+
+# Application limit on one message. Larger frames (up to the transport's hard
+# limit) are answered with `too_large` and the connection stays open.
+MAX_MESSAGE_BYTES = 64 * 1024
+
+_encoder = msgspec.json.Encoder()
+_client_decoder = msgspec.json.Decoder(ClientMessage)
+_server_decoder = msgspec.json.Decoder(AnyServerMessage)
+_loose_decoder = msgspec.json.Decoder()
+
+
+class DecodeFailure(Exception):
+    """A frame that is not a valid message; carries the error reply to send."""
+
+    def __init__(self, code: ErrorCode, message: str, request_id: int | None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+
+
+def encode(message: msgspec.Struct) -> bytes:
+    return _encoder.encode(message)
+
+
+def _request_id(raw: bytes) -> int | None:
+    """Best effort: the `id` of an invalid request, so the error can name it."""
+    try:
+        loose: Any = _loose_decoder.decode(raw)
+    except msgspec.DecodeError:
+        return None
+    if isinstance(loose, dict):
+        rid = loose.get("id")
+        if isinstance(rid, int) and not isinstance(rid, bool):
+            return rid
+    return None
+
+
+def decode_client(raw: bytes | str) -> ClientMessage:
+    data = raw.encode() if isinstance(raw, str) else raw
+    if len(data) > MAX_MESSAGE_BYTES:
+        raise DecodeFailure(
+            ErrorCode.TOO_LARGE,
+            f"message is {len(data)} bytes; the limit is {MAX_MESSAGE_BYTES}",
+            None,
+        )
+    try:
+        return _client_decoder.decode(data)
+    except msgspec.ValidationError as exc:
+        rid = _request_id(data)
+        text = str(exc)
+        if "Invalid value" in text and "`$.type`" in text:
+            raise DecodeFailure(ErrorCode.UNKNOWN_TYPE, f"unknown message type: {text}", rid) from None
+        raise DecodeFailure(ErrorCode.INVALID, text, rid) from None
+    except msgspec.DecodeError as exc:
+        raise DecodeFailure(ErrorCode.BAD_JSON, f"not valid JSON: {exc}", None) from None
+
+
+def decode_server(raw: bytes | str) -> AnyServerMessage:
+    return _server_decoder.decode(raw)

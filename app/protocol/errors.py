@@ -1,0 +1,42 @@
+"""Stable, machine-readable error codes carried by `error` replies."""
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    # Transport and framing.
+    BAD_JSON = "bad_json"
+    INVALID = "invalid"
+    UNKNOWN_TYPE = "unknown_type"
+    TOO_LARGE = "too_large"
+    RATE_LIMITED = "rate_limited"
+    # Session order.
+    HELLO_REQUIRED = "hello_required"
+    UNSUPPORTED_VERSION = "unsupported_version"
+    AUTH_REQUIRED = "auth_required"
+    ALREADY_AUTHENTICATED = "already_authenticated"
+    # Accounts.
+    BAD_CREDENTIALS = "bad_credentials"
+    USERNAME_TAKEN = "username_taken"
+    BAD_USERNAME = "bad_username"
+    WEAK_PASSWORD = "weak_password"
+    INVALID_TOKEN = "invalid_token"
+    # Rooms.
+    ROOM_NOT_FOUND = "room_not_found"
+    ROOM_ENDED = "room_ended"
+    ROOM_LOCKED = "room_locked"
+    INVITE_REQUIRED = "invite_required"
+    BANNED = "banned"
+    NOT_IN_ROOM = "not_in_room"
+    ALREADY_IN_ROOM = "already_in_room"
+    # Room actions.
+    FORBIDDEN = "forbidden"
+    NO_SUCH_MEMBER = "no_such_member"
+    STAGE_FULL = "stage_full"
+    HANDS_DISABLED = "hands_disabled"
+    NOT_INVITED = "not_invited"
+    INVALID_STATE = "invalid_state"
+    SESSION_REPLACED = "session_replaced"
+    # The server's own fault; the request may be retried.
+    INTERNAL = "internal"
+    UNAVAILABLE = "unavailable"

@@ -1,0 +1,69 @@
+"""Data shapes shared by requests, replies and events."""
+
+from enum import StrEnum
+from typing import Literal
+
+import msgspec
+
+
+class Role(StrEnum):
+    HOST = "host"
+    COHOST = "cohost"
+    SPEAKER = "speaker"
+    LISTENER = "listener"
+
+
+# Reactions are a fixed palette so that a client cannot push arbitrary text
+# to every listener through them.
+Reaction = Literal["clap", "laugh", "heart", "fire", "hundred", "raised_hands", "thinking", "wave"]
+
+RoomStatus = Literal["live", "ended"]
+
+
+class MemberView(msgspec.Struct, frozen=True, kw_only=True):
+    """One participant as every member of the room sees them."""
+
+    user_id: int
+    name: str
+    role: Role
+    joined_at: float
+    # Server time the hand went up; the hand queue is ordered by it.
+    hand_raised_at: float | None = None
+    # A moderator has invited this listener to the stage; they have not answered.
+    invited: bool = False
+    # Muted by a moderator: holds until a moderator lifts it.
+    mod_muted: bool = False
+    self_muted: bool = False
+    # False while the connection is down and the grace period runs.
+    connected: bool = True
+
+
+class RoomSnapshot(msgspec.Struct, frozen=True, kw_only=True):
+    """The whole state of a room; `seq` is the last event it includes."""
+
+    room_id: str
+    title: str
+    topic: str
+    invite_only: bool
+    stage_capacity: int
+    locked: bool
+    hands_enabled: bool
+    pinned_link: str | None
+    status: RoomStatus
+    host_id: int
+    created_at: float
+    seq: int
+    members: list[MemberView]
+
+
+class RoomSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """A directory entry."""
+
+    room_id: str
+    title: str
+    topic: str
+    invite_only: bool
+    host_name: str
+    speakers: int
+    listeners: int
+    locked: bool

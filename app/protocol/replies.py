@@ -1,0 +1,82 @@
+"""Server-to-client messages: replies to requests, room events, and kicks."""
+
+import msgspec
+
+from app.protocol.events import AnyRoomEvent
+from app.protocol.model import RoomSnapshot, RoomSummary
+
+
+class ReplyData(msgspec.Struct, tag_field="kind", forbid_unknown_fields=False, kw_only=True):
+    pass
+
+
+class Welcome(ReplyData, tag="welcome"):
+    """Reply to `hello`."""
+
+    protocol: int
+    server: str
+    max_message_bytes: int
+
+
+class Authenticated(ReplyData, tag="authenticated"):
+    """Reply to `register`, `login` and `resume`. Keep `token` secret."""
+
+    user_id: int
+    username: str
+    token: str
+    expires_at: float
+
+
+class RoomList(ReplyData, tag="room_list"):
+    rooms: list[RoomSummary]
+
+
+class RoomState(ReplyData, tag="room_state"):
+    """Reply to `create_room`, `join_room` and `sync`."""
+
+    room: RoomSnapshot
+
+
+class InviteCreated(ReplyData, tag="invite_created"):
+    code: str
+    link: str
+
+
+AnyReplyData = Welcome | Authenticated | RoomList | RoomState | InviteCreated
+
+
+class ServerMessage(msgspec.Struct, tag_field="type", forbid_unknown_fields=False, kw_only=True):
+    pass
+
+
+class Ok(ServerMessage, tag="ok"):
+    """The one reply to request `id` that succeeded; `data` is None when there is nothing to say."""
+
+    id: int
+    data: AnyReplyData | None = None
+
+
+class Error(ServerMessage, tag="error"):
+    """The one reply to a refused request; `id` is None when the request could not be read."""
+
+    id: int | None
+    code: str
+    message: str
+
+
+class Event(ServerMessage, tag="event"):
+    """A room event; `seq` rises by one per event in that room."""
+
+    room_id: str
+    seq: int
+    event: AnyRoomEvent
+
+
+class Kicked(ServerMessage, tag="kicked"):
+    """This connection no longer holds its place in the room (removed, banned, replaced, ended)."""
+
+    room_id: str
+    reason: str
+
+
+AnyServerMessage = Ok | Error | Event | Kicked

@@ -1,0 +1,215 @@
+"""Client-to-server requests. Each carries an `id` and gets exactly one reply."""
+
+import msgspec
+
+from app.protocol.model import Reaction
+
+# Bounds checked by the decoder, before any handler runs.
+Username = str
+Text = str
+
+
+class Request(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, kw_only=True):
+    id: int
+
+
+# Session -------------------------------------------------------------------
+
+
+class Hello(Request, tag="hello"):
+    protocol: int
+    client: str = ""
+
+
+class Register(Request, tag="register"):
+    username: str
+    password: str
+
+
+class Login(Request, tag="login"):
+    username: str
+    password: str
+
+
+class Resume(Request, tag="resume"):
+    token: str
+
+
+class Logout(Request, tag="logout"):
+    pass
+
+
+# Directory and room life ------------------------------------------------------
+
+
+class ListRooms(Request, tag="list_rooms"):
+    pass
+
+
+class CreateRoom(Request, tag="create_room"):
+    title: str
+    topic: str = ""
+    invite_only: bool = False
+    stage_capacity: int = 13
+
+
+class JoinRoom(Request, tag="join_room"):
+    room_id: str
+    invite_code: str | None = None
+
+
+class LeaveRoom(Request, tag="leave_room"):
+    pass
+
+
+class Sync(Request, tag="sync"):
+    """Ask for a full snapshot, e.g. after noticing a gap in event `seq`."""
+
+
+class CreateInvite(Request, tag="create_invite"):
+    pass
+
+
+class EndRoom(Request, tag="end_room"):
+    pass
+
+
+# Audience and stage ---------------------------------------------------------
+
+
+class RaiseHand(Request, tag="raise_hand"):
+    pass
+
+
+class LowerHand(Request, tag="lower_hand"):
+    pass
+
+
+class AcceptInvite(Request, tag="accept_invite"):
+    pass
+
+
+class DeclineInvite(Request, tag="decline_invite"):
+    pass
+
+
+class LeaveStage(Request, tag="leave_stage"):
+    pass
+
+
+class SelfMute(Request, tag="self_mute"):
+    muted: bool
+
+
+class React(Request, tag="react"):
+    reaction: Reaction
+
+
+# Moderation -------------------------------------------------------------------
+
+
+class ApproveHand(Request, tag="approve_hand"):
+    user_id: int
+
+
+class DenyHand(Request, tag="deny_hand"):
+    user_id: int
+
+
+class InviteToStage(Request, tag="invite_to_stage"):
+    user_id: int
+
+
+class MoveToAudience(Request, tag="move_to_audience"):
+    user_id: int
+
+
+class Mute(Request, tag="mute"):
+    user_id: int
+
+
+class Unmute(Request, tag="unmute"):
+    user_id: int
+
+
+class MuteAll(Request, tag="mute_all"):
+    pass
+
+
+class Remove(Request, tag="remove"):
+    user_id: int
+
+
+class Ban(Request, tag="ban"):
+    user_id: int
+
+
+class Unban(Request, tag="unban"):
+    user_id: int
+
+
+class MakeCohost(Request, tag="make_cohost"):
+    user_id: int
+
+
+class UnmakeCohost(Request, tag="unmake_cohost"):
+    user_id: int
+
+
+class SetLocked(Request, tag="set_locked"):
+    locked: bool
+
+
+class SetHandsEnabled(Request, tag="set_hands_enabled"):
+    enabled: bool
+
+
+class SetTopic(Request, tag="set_topic"):
+    topic: str
+
+
+class PinLink(Request, tag="pin_link"):
+    """Pin a link for everyone; `url` None unpins."""
+
+    url: str | None
+
+
+SessionRequest = Hello | Register | Login | Resume | Logout
+DirectoryRequest = ListRooms | CreateRoom | JoinRoom
+RoomRequest = (
+    LeaveRoom
+    | Sync
+    | CreateInvite
+    | EndRoom
+    | RaiseHand
+    | LowerHand
+    | AcceptInvite
+    | DeclineInvite
+    | LeaveStage
+    | SelfMute
+    | React
+    | ApproveHand
+    | DenyHand
+    | InviteToStage
+    | MoveToAudience
+    | Mute
+    | Unmute
+    | MuteAll
+    | Remove
+    | Ban
+    | Unban
+    | MakeCohost
+    | UnmakeCohost
+    | SetLocked
+    | SetHandsEnabled
+    | SetTopic
+    | PinLink
+)
+ClientMessage = SessionRequest | DirectoryRequest | RoomRequest
+
+# Field limits, enforced by the server's validation step.
+MAX_TITLE = 100
+MAX_TOPIC = 280
+MAX_URL = 2048
+MAX_PASSWORD = 1024
+MIN_PASSWORD = 8

@@ -1,0 +1,1 @@
+"""The room server: a sans-I/O room core wrapped in thin HTTP/WebSocket and storage shells."""

@@ -1,0 +1,41 @@
+"""The part of a room that survives a server restart, as the store reads and writes it.
+
+Listeners are not durable: after a restart they reconnect and join again. What
+must survive is who runs the room and who is on its stage, its bans and its
+invite links.
+"""
+
+from dataclasses import dataclass
+
+from app.protocol.model import Role, RoomStatus
+
+
+@dataclass(frozen=True, slots=True)
+class DurableMember:
+    user_id: int
+    name: str
+    role: Role  # never LISTENER
+    joined_at: float
+    # When the member got their current role; the longest-serving co-host
+    # (smallest role_since) becomes host if the host does not come back.
+    role_since: float
+    mod_muted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DurableRoom:
+    room_id: str
+    title: str
+    topic: str
+    invite_only: bool
+    stage_capacity: int
+    locked: bool
+    hands_enabled: bool
+    pinned_link: str | None
+    status: RoomStatus
+    host_id: int
+    created_at: float
+    ended_at: float | None
+    members: tuple[DurableMember, ...]
+    bans: frozenset[int]
+    invites: frozenset[str]
