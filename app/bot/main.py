@@ -1,0 +1,164 @@
+"""`panggung-bot`: a headless Panggung client for tests, demos and load."""
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+
+import msgspec
+
+from app.client.connection import ConnectionLost, RequestFailed
+from app.client.room_model import RoomModel
+from app.client.session import RoomClient
+from app.protocol.events import AnyRoomEvent
+from app.protocol.links import parse_link
+from app.protocol.replies import RoomList
+from app.protocol.requests import AcceptInvite, ListRooms, RaiseHand
+
+PASSWORD_ENV = "PANGGUNG_PASSWORD"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="panggung-bot",
+        description="A headless Panggung client: signs in, creates or joins a room, "
+        "acts in it, and prints what it sees.",
+        epilog=f"The password may come from ${PASSWORD_ENV} instead of --password, "
+        "which keeps it out of the process list.",
+    )
+    parser.add_argument("--server", required=True, help="WebSocket URL, e.g. ws://127.0.0.1:8765/ws")
+    parser.add_argument("--user", required=True, help="username")
+    parser.add_argument("--password", help=f"password (default: ${PASSWORD_ENV})")
+    parser.add_argument(
+        "--register", action="store_true", help="create the account (logs in if it exists)"
+    )
+    parser.add_argument("--list", action="store_true", help="print the live rooms")
+    room = parser.add_mutually_exclusive_group()
+    room.add_argument("--create", metavar="TITLE", help="create a room and host it")
+    room.add_argument("--join", metavar="ROOM_ID", help="join a room by id")
+    room.add_argument("--link", help="join through an invite link (panggung://... or http://...)")
+    parser.add_argument("--topic", default="", help="topic of the room created with --create")
+    parser.add_argument("--invite-only", action="store_true", help="with --create")
+    parser.add_argument("--capacity", type=int, default=13, help="stage size with --create")
+    parser.add_argument("--invite", metavar="CODE", help="invite code for --join")
+    parser.add_argument("--raise-hand", action="store_true", help="raise a hand after joining")
+    parser.add_argument(
+        "--accept-invite",
+        action="store_true",
+        help="wait (up to --stay seconds, default 60) for an invitation to the stage and accept it",
+    )
+    parser.add_argument(
+        "--stay", type=float, default=0.0, help="seconds to stay in the room following events"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print the room's state as JSON on the last line"
+    )
+    args = parser.parse_args(argv)
+    args.password = args.password or os.environ.get(PASSWORD_ENV)
+    if not args.password:
+        parser.error(f"give --password or set ${PASSWORD_ENV}")
+    if (args.raise_hand or args.accept_invite) and not (args.create or args.join or args.link):
+        parser.error("--raise-hand and --accept-invite need --join, --link or --create")
+    return args
+
+
+def _say(args: argparse.Namespace, text: str) -> None:
+    # With --json the last line is the JSON; the narrative goes to stderr.
+    print(text, file=sys.stderr if args.json else sys.stdout, flush=True)
+
+
+async def run(args: argparse.Namespace) -> int:
+    client = RoomClient(args.server, client_name="panggung-bot")
+    await client.connect()
+    try:
+        return await _act(client, args)
+    finally:
+        await client.close()
+
+
+async def _act(client: RoomClient, args: argparse.Namespace) -> int:
+    if args.register:
+        try:
+            await client.register(args.user, args.password)
+        except RequestFailed as exc:
+            if exc.code != "username_taken":
+                raise
+            await client.login(args.user, args.password)
+    else:
+        await client.login(args.user, args.password)
+    _say(args, f"signed in as {client.username} (user {client.user_id})")
+    if args.list:
+        rooms = await client.conn.call_for(ListRooms(id=0), RoomList)
+        for summary in rooms.rooms:
+            _say(
+                args,
+                f"{summary.room_id}  {summary.title!r}  host {summary.host_name}  "
+                f"{summary.speakers} on stage, {summary.listeners} listening",
+            )
+    model = await _enter(client, args)
+    if model is None:
+        if args.json:
+            print(json.dumps({"user_id": client.user_id, "room": None}))
+        return 0
+    client.event_hooks.append(lambda event: _say(args, _describe(event)))
+    if args.raise_hand:
+        await client.request(RaiseHand(id=0))
+        _say(args, "raised a hand")
+    if args.accept_invite:
+        me = client.user_id
+        wait = args.stay or 60.0
+        await client.wait_until(lambda m: _invited(m, me), timeout=wait)
+        await client.request(AcceptInvite(id=0))
+        _say(args, "accepted the invitation to the stage")
+    elif args.stay > 0:
+        await asyncio.sleep(args.stay)
+    if args.json:
+        final = client.model or model
+        await client.wait_until(lambda m: m.seq >= final.seq, timeout=5.0)
+        print(json.dumps({"user_id": client.user_id, "room": final.to_dict()}), flush=True)
+    return 0
+
+
+async def _enter(client: RoomClient, args: argparse.Namespace) -> RoomModel | None:
+    if args.create:
+        model = await client.create_room(
+            args.create, args.topic, invite_only=args.invite_only, stage_capacity=args.capacity
+        )
+    elif args.join:
+        model = await client.join(args.join, args.invite)
+    elif args.link:
+        link = parse_link(args.link)
+        model = await client.join(link.room_id, link.invite_code)
+    else:
+        return None
+    _say(args, f"in room {model.room_id} ({model.snapshot.title!r}) as {model.role_of(client.user_id)}")
+    return model
+
+
+def _invited(model: RoomModel, user_id: int) -> bool:
+    member = model.members.get(user_id)
+    return member is not None and member.invited
+
+
+def _describe(event: AnyRoomEvent) -> str:
+    return "event " + msgspec.json.encode(event).decode()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        return asyncio.run(run(args))
+    except RequestFailed as exc:
+        print(f"panggung-bot: the server refused: {exc.code}: {exc.message}", file=sys.stderr)
+        return 1
+    except (OSError, ConnectionLost, TimeoutError) as exc:
+        print(f"panggung-bot: {exc or type(exc).__name__}", file=sys.stderr)
+        return 1
+    except ValueError as exc:  # a malformed invite link
+        print(f"panggung-bot: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

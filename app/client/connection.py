@@ -1,0 +1,119 @@
+"""A WebSocket connection to the room server: numbered requests, one reply each.
+
+A reader task matches `ok`/`error` replies to their requests by id and queues
+everything the server pushes (room events, kicks) for the caller.
+"""
+
+import asyncio
+import itertools
+from typing import TypeVar
+
+import aiohttp
+import msgspec
+
+from app.protocol import decode_server, encode
+from app.protocol.replies import AnyReplyData, Error, Event, Kicked, Ok
+from app.protocol.requests import Request
+
+R = TypeVar("R", bound=AnyReplyData)
+Pushed = Event | Kicked
+
+
+class RequestFailed(Exception):
+    """The server refused a request; `code` is a stable ErrorCode value."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class ConnectionLost(Exception):
+    """The connection closed before the reply came."""
+
+
+class ServerConnection:
+    def __init__(self, http: aiohttp.ClientSession, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self._http = http
+        self._ws = ws
+        self._ids = itertools.count(1)
+        self._pending: dict[int, asyncio.Future[AnyReplyData | None]] = {}
+        # None marks the end of the stream.
+        self.pushed: asyncio.Queue[Pushed | None] = asyncio.Queue()
+        self._reader = asyncio.get_running_loop().create_task(self._read())
+
+    @classmethod
+    async def open(cls, url: str, timeout: float = 10.0) -> "ServerConnection":
+        http = aiohttp.ClientSession()
+        try:
+            ws = await http.ws_connect(url, timeout=aiohttp.ClientWSTimeout(ws_close=timeout))
+        except BaseException:
+            await http.close()
+            raise
+        return cls(http, ws)
+
+    @property
+    def closed(self) -> bool:
+        return self._ws.closed
+
+    async def call(self, request: Request, timeout: float = 30.0) -> AnyReplyData | None:
+        if self._ws.closed:
+            raise ConnectionLost("the connection is closed")
+        rid = next(self._ids)
+        future: asyncio.Future[AnyReplyData | None] = asyncio.get_running_loop().create_future()
+        self._pending[rid] = future
+        try:
+            await self._ws.send_str(encode(msgspec.structs.replace(request, id=rid)).decode())
+            return await asyncio.wait_for(future, timeout)
+        finally:
+            self._pending.pop(rid, None)
+
+    async def call_for(self, request: Request, reply: type[R], timeout: float = 30.0) -> R:
+        """`call`, checking that the reply carries data of the expected kind."""
+        data = await self.call(request, timeout)
+        if not isinstance(data, reply):
+            raise RequestFailed("invalid", f"expected {reply.__name__}, got {type(data).__name__}")
+        return data
+
+    async def send_raw(self, text: str) -> None:
+        """Send a frame as is (tests of hostile input)."""
+        await self._ws.send_str(text)
+
+    async def close(self) -> None:
+        await self._ws.close()
+        await self._reader
+        await self._http.close()
+
+    async def _read(self) -> None:
+        try:
+            async for frame in self._ws:
+                if frame.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
+                    continue
+                message = decode_server(frame.data)
+                if isinstance(message, Ok):
+                    self._resolve(message.id, message.data, None)
+                elif isinstance(message, Error):
+                    failure = RequestFailed(message.code, message.message)
+                    if message.id is None:
+                        # An unreadable request: fail the oldest waiter rather than hang it.
+                        oldest = min(self._pending, default=None)
+                        if oldest is not None:
+                            self._resolve(oldest, None, failure)
+                    else:
+                        self._resolve(message.id, None, failure)
+                else:
+                    self.pushed.put_nowait(message)
+        finally:
+            for future in self._pending.values():
+                if not future.done():
+                    future.set_exception(ConnectionLost("the connection closed"))
+            self.pushed.put_nowait(None)
+
+    def _resolve(self, rid: int, data: AnyReplyData | None, error: Exception | None) -> None:
+        future = self._pending.get(rid)
+        if future is None or future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(data)

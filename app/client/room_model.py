@@ -1,0 +1,100 @@
+"""A client's copy of a room, kept in step with the server's sequenced events.
+
+Plain state, no I/O: `apply` returns False when an event does not follow the
+last one seen, and the caller then asks for a snapshot (`sync`).
+"""
+
+import msgspec
+
+from app.protocol.events import (
+    AnyRoomEvent,
+    MemberJoined,
+    MemberLeft,
+    MemberUpdated,
+    Reacted,
+    RoomEnded,
+    RoomUpdated,
+)
+from app.protocol.model import MemberView, Role, RoomSnapshot
+
+STAGE_ROLES = frozenset({Role.HOST, Role.COHOST, Role.SPEAKER})
+MODERATOR_ROLES = frozenset({Role.HOST, Role.COHOST})
+
+
+class RoomModel:
+    def __init__(self, snap: RoomSnapshot) -> None:
+        self.reset(snap)
+
+    def reset(self, snap: RoomSnapshot) -> None:
+        self.snapshot = snap
+        self.seq = snap.seq
+        self.members: dict[int, MemberView] = {m.user_id: m for m in snap.members}
+        self.ended_reason: str | None = None if snap.status == "live" else "ended"
+
+    @property
+    def room_id(self) -> str:
+        return self.snapshot.room_id
+
+    def apply(self, seq: int, event: AnyRoomEvent) -> bool:
+        """Apply one event; False means a gap (or a stale event): resync."""
+        if seq <= self.seq:
+            return True  # already covered by the snapshot
+        if seq != self.seq + 1:
+            return False
+        self.seq = seq
+        match event:
+            case MemberJoined(member=member) | MemberUpdated(member=member):
+                self.members[member.user_id] = member
+            case MemberLeft(user_id=user_id):
+                self.members.pop(user_id, None)
+            case RoomUpdated():
+                self.snapshot = msgspec.structs.replace(
+                    self.snapshot,
+                    topic=event.topic,
+                    locked=event.locked,
+                    hands_enabled=event.hands_enabled,
+                    pinned_link=event.pinned_link,
+                    host_id=event.host_id,
+                )
+            case RoomEnded(reason=reason):
+                self.ended_reason = reason
+                self.snapshot = msgspec.structs.replace(self.snapshot, status="ended")
+            case Reacted():
+                pass  # ephemeral: shown by the UI, not kept
+        return True
+
+    # -- views -----------------------------------------------------------------
+
+    @property
+    def live(self) -> bool:
+        return self.ended_reason is None
+
+    def stage(self) -> list[MemberView]:
+        order = {Role.HOST: 0, Role.COHOST: 1, Role.SPEAKER: 2}
+        on_stage = [m for m in self.members.values() if m.role in STAGE_ROLES]
+        return sorted(on_stage, key=lambda m: (order[m.role], m.joined_at, m.user_id))
+
+    def audience(self) -> list[MemberView]:
+        listeners = [m for m in self.members.values() if m.role == Role.LISTENER]
+        return sorted(listeners, key=lambda m: (m.joined_at, m.user_id))
+
+    def hand_queue(self) -> list[MemberView]:
+        raised = [m for m in self.members.values() if m.hand_raised_at is not None]
+        return sorted(raised, key=lambda m: (m.hand_raised_at or 0.0, m.user_id))
+
+    def role_of(self, user_id: int) -> Role | None:
+        member = self.members.get(user_id)
+        return member.role if member else None
+
+    def to_dict(self) -> dict[str, object]:
+        """The room as a client sees it now, for `--json` output and logs."""
+        snap = msgspec.structs.replace(
+            self.snapshot, seq=self.seq, members=sorted(self.members.values(), key=_by_id)
+        )
+        data: dict[str, object] = msgspec.to_builtins(snap)
+        data["ended_reason"] = self.ended_reason
+        return data
+
+
+def _by_id(member: MemberView) -> int:
+    return member.user_id

@@ -1,0 +1,220 @@
+"""A signed-in client that stays in its room: it follows events, resyncs on a
+gap, and reconnects with backoff (resume the token, join the room again) when
+the connection drops — the server keeps our place for its grace period.
+"""
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+
+from app.client.connection import ConnectionLost, RequestFailed, ServerConnection
+from app.client.room_model import RoomModel
+from app.protocol import PROTOCOL_VERSION
+from app.protocol.events import AnyRoomEvent
+from app.protocol.replies import (
+    AnyReplyData,
+    Authenticated,
+    Event,
+    Kicked,
+    RoomState,
+)
+from app.protocol.requests import (
+    CreateRoom,
+    Hello,
+    JoinRoom,
+    Login,
+    Register,
+    Request,
+    Resume,
+    Sync,
+)
+
+log = logging.getLogger(__name__)
+
+EventHook = Callable[[AnyRoomEvent], None]
+
+
+class RoomClient:
+    def __init__(self, url: str, client_name: str = "panggung", reconnect: bool = True) -> None:
+        self.url = url
+        self.client_name = client_name
+        self.reconnect = reconnect
+        self.user_id = 0
+        self.username = ""
+        self.token: str | None = None
+        self.model: RoomModel | None = None
+        self.kicked: str | None = None
+        self.reconnects = 0
+        self.event_hooks: list[EventHook] = []
+        self._invite_code: str | None = None
+        self._conn: ServerConnection | None = None
+        self._pump: asyncio.Task[None] | None = None
+        self._changed = asyncio.Condition()
+        self._closing = False
+
+    # -- connection and sign-in ------------------------------------------------
+
+    async def connect(self) -> None:
+        self._conn = await ServerConnection.open(self.url)
+        await self._conn.call(Hello(id=0, protocol=PROTOCOL_VERSION, client=self.client_name))
+        self._pump = asyncio.get_running_loop().create_task(self._follow(self._conn))
+
+    async def register(self, username: str, password: str) -> Authenticated:
+        return self._signed_in(
+            await self.conn.call_for(
+                Register(id=0, username=username, password=password), Authenticated
+            )
+        )
+
+    async def login(self, username: str, password: str) -> Authenticated:
+        return self._signed_in(
+            await self.conn.call_for(Login(id=0, username=username, password=password), Authenticated)
+        )
+
+    async def resume(self, token: str) -> Authenticated:
+        return self._signed_in(await self.conn.call_for(Resume(id=0, token=token), Authenticated))
+
+    def _signed_in(self, auth: Authenticated) -> Authenticated:
+        self.user_id, self.username, self.token = auth.user_id, auth.username, auth.token
+        return auth
+
+    @property
+    def conn(self) -> ServerConnection:
+        if self._conn is None:
+            raise ConnectionLost("not connected")
+        return self._conn
+
+    async def request(self, request: Request) -> AnyReplyData | None:
+        return await self.conn.call(request)
+
+    # -- rooms ---------------------------------------------------------------------
+
+    async def create_room(
+        self, title: str, topic: str = "", invite_only: bool = False, stage_capacity: int = 13
+    ) -> RoomModel:
+        state = await self.conn.call_for(
+            CreateRoom(
+                id=0,
+                title=title,
+                topic=topic,
+                invite_only=invite_only,
+                stage_capacity=stage_capacity,
+            ),
+            RoomState,
+        )
+        return await self._enter(state)
+
+    async def join(self, room_id: str, invite_code: str | None = None) -> RoomModel:
+        state = await self.conn.call_for(
+            JoinRoom(id=0, room_id=room_id, invite_code=invite_code), RoomState
+        )
+        self._invite_code = invite_code
+        return await self._enter(state)
+
+    async def _enter(self, state: RoomState) -> RoomModel:
+        async with self._changed:
+            self.kicked = None
+            self.model = RoomModel(state.room)
+            self._changed.notify_all()
+        return self.model
+
+    async def wait_until(
+        self, predicate: Callable[[RoomModel], bool], timeout: float = 10.0
+    ) -> RoomModel:
+        """Wait until the room, as events arrive, satisfies `predicate`."""
+
+        def ready() -> bool:
+            return self.model is not None and predicate(self.model)
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(ready), timeout)
+        assert self.model is not None
+        return self.model
+
+    async def close(self) -> None:
+        self._closing = True
+        if self._conn is not None:
+            await self._conn.close()
+        if self._pump is not None:
+            self._pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pump
+
+    # -- following the room --------------------------------------------------------
+
+    async def _follow(self, conn: ServerConnection) -> None:
+        while True:
+            pushed = await conn.pushed.get()
+            if pushed is None:
+                break
+            async with self._changed:
+                if isinstance(pushed, Kicked):
+                    if self.model is not None and pushed.room_id == self.model.room_id:
+                        self.kicked = pushed.reason
+                elif isinstance(pushed, Event):
+                    await self._apply(conn, pushed)
+                self._changed.notify_all()
+        if not self._closing and self.reconnect and self.token is not None:
+            await self._reconnect()
+
+    async def _apply(self, conn: ServerConnection, pushed: Event) -> None:
+        model = self.model
+        if model is None or pushed.room_id != model.room_id:
+            return
+        if not model.apply(pushed.seq, pushed.event):
+            log.info("missed events before seq %d; resyncing", pushed.seq)
+            state = await conn.call_for(Sync(id=0), RoomState)
+            model.reset(state.room)
+            return
+        for hook in self.event_hooks:
+            hook(pushed.event)
+
+    async def _reconnect(self) -> None:
+        """Back off and retry until the session and room are back or we give up."""
+        assert self.token is not None
+        delay = 0.2
+        while not self._closing:
+            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+            delay = min(delay * 2, 5.0)
+            try:
+                conn = await ServerConnection.open(self.url)
+                await conn.call(Hello(id=0, protocol=PROTOCOL_VERSION, client=self.client_name))
+                await conn.call_for(Resume(id=0, token=self.token), Authenticated)
+                state, lost_reason = await self._rejoin(conn)
+            except RequestFailed as exc:
+                log.warning("reconnect refused: %s", exc)
+                if exc.code == "invalid_token":
+                    return
+                continue
+            except (OSError, ConnectionLost, TimeoutError) as exc:
+                log.info("reconnect failed: %s", exc)
+                continue
+            except Exception as exc:  # aiohttp raises its own types for refused sockets
+                log.info("reconnect failed: %r", exc)
+                continue
+            async with self._changed:
+                self._conn = conn
+                self.reconnects += 1
+                if state is not None:
+                    self.model = RoomModel(state.room)
+                elif lost_reason is not None:
+                    self.kicked = lost_reason
+                self._changed.notify_all()
+            self._pump = asyncio.get_running_loop().create_task(self._follow(conn))
+            return
+
+    async def _rejoin(self, conn: ServerConnection) -> tuple[RoomState | None, str | None]:
+        """Join our room again; the reason instead when the room is gone for us."""
+        if self.model is None or self.kicked is not None:
+            return None, None
+        try:
+            state = await conn.call_for(
+                JoinRoom(id=0, room_id=self.model.room_id, invite_code=self._invite_code),
+                RoomState,
+            )
+        except RequestFailed as exc:
+            # Ended, banned, locked out while we were away: stay signed in, roomless.
+            return None, exc.code
+        return state, None

@@ -1,0 +1,121 @@
+"""Accounts and sessions: Argon2id password hashes and opaque, revocable tokens.
+
+Tokens are random and stored only as their SHA-256, so a leaked database does
+not let anyone resume a session; passwords go through Argon2id (argon2-cffi's
+defaults), hashed off the event loop because each hash costs tens of ms.
+"""
+
+import asyncio
+import hashlib
+import re
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from app.protocol.errors import ErrorCode
+from app.protocol.requests import MAX_PASSWORD, MIN_PASSWORD
+from app.server.store.api import Store, StoreError, UsernameTaken
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
+TOKEN_TTL = 30 * 24 * 3600.0
+T = TypeVar("T")
+
+
+class AccountError(Exception):
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    user_id: int
+    username: str
+    token: str
+    expires_at: float
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Accounts:
+    def __init__(
+        self,
+        store: Store,
+        clock: Callable[[], float],
+        hasher: PasswordHasher | None = None,
+        token_ttl: float = TOKEN_TTL,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._hasher = hasher or PasswordHasher()
+        self._token_ttl = token_ttl
+        # Verified against when a username is unknown, so that a miss costs
+        # as long as a wrong password and does not reveal which names exist.
+        self._dummy_hash = self._hasher.hash(secrets.token_hex(16))
+
+    async def register(self, username: str, password: str) -> SignedIn:
+        if not USERNAME_RE.fullmatch(username):
+            raise AccountError(
+                ErrorCode.BAD_USERNAME,
+                "a username is 3 to 32 letters, digits, '.', '_' or '-'",
+            )
+        if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+            raise AccountError(
+                ErrorCode.WEAK_PASSWORD,
+                f"a password is {MIN_PASSWORD} to {MAX_PASSWORD} characters",
+            )
+        hashed = await asyncio.to_thread(self._hasher.hash, password)
+        try:
+            user_id = await self._store.create_user(username, hashed, self._clock())
+        except UsernameTaken:
+            raise AccountError(ErrorCode.USERNAME_TAKEN, "that username is taken") from None
+        except StoreError as exc:
+            raise AccountError(ErrorCode.UNAVAILABLE, f"storage failed: {exc}") from None
+        return await self._new_session(user_id, username)
+
+    async def login(self, username: str, password: str) -> SignedIn:
+        refused = AccountError(ErrorCode.BAD_CREDENTIALS, "wrong username or password")
+        if len(password) > MAX_PASSWORD:
+            raise refused
+        user = await self._call(self._store.find_user(username))
+        stored = user.password_hash if user else self._dummy_hash
+        try:
+            await asyncio.to_thread(self._hasher.verify, stored, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            raise refused from None
+        if user is None:
+            raise refused
+        if self._hasher.check_needs_rehash(stored):
+            rehashed = await asyncio.to_thread(self._hasher.hash, password)
+            await self._call(self._store.set_password_hash(user.user_id, rehashed))
+        return await self._new_session(user.user_id, user.username)
+
+    async def resume(self, token: str) -> SignedIn:
+        record = await self._call(self._store.find_session(token_hash(token)))
+        if record is None or record.revoked or record.expires_at <= self._clock():
+            raise AccountError(ErrorCode.INVALID_TOKEN, "the session expired or was logged out")
+        return SignedIn(record.user_id, record.username, token, record.expires_at)
+
+    async def logout(self, token: str) -> None:
+        await self._call(self._store.revoke_session(token_hash(token), self._clock()))
+
+    async def _new_session(self, user_id: int, username: str) -> SignedIn:
+        token = secrets.token_urlsafe(32)
+        now = self._clock()
+        expires_at = now + self._token_ttl
+        await self._call(self._store.create_session(user_id, token_hash(token), now, expires_at))
+        return SignedIn(user_id, username, token, expires_at)
+
+    @staticmethod
+    async def _call(awaitable: Awaitable[T]) -> T:
+        try:
+            return await awaitable
+        except StoreError as exc:
+            raise AccountError(ErrorCode.UNAVAILABLE, f"storage failed: {exc}") from None

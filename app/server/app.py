@@ -1,0 +1,105 @@
+"""The server's composition root: builds the store, accounts, hub and HTTP app."""
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass, field
+
+from aiohttp import WSCloseCode, web
+
+from app.server.accounts import Accounts
+from app.server.http.ratelimit import RateLimitConfig, RateLimits
+from app.server.http.routes import Routes
+from app.server.http.session import Dispatcher
+from app.server.hub import RoomHub
+from app.server.store import open_store
+from app.server.store.api import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    db_url: str
+    host: str = "127.0.0.1"
+    port: int = 8765
+    grace_period: float = 120.0
+    tick_interval: float = 0.5
+    max_frame_bytes: int = 1024 * 1024
+    heartbeat: float = 20.0
+    # host[:port] written into invite links; defaults to where we listen.
+    public_address: str | None = None
+    rate_limits: RateLimitConfig = field(default_factory=RateLimitConfig)
+
+
+class RunningServer:
+    def __init__(
+        self,
+        runner: web.AppRunner,
+        store: Store,
+        hub: RoomHub,
+        accounts: Accounts,
+        routes: Routes,
+        ticker: "asyncio.Task[None]",
+        host: str,
+        port: int,
+    ) -> None:
+        self._runner = runner
+        self.store = store
+        self.hub = hub
+        self.accounts = accounts
+        self._routes = routes
+        self._ticker = ticker
+        self.host = host
+        self.port = port
+
+    @property
+    def url(self) -> str:
+        return f"ws://{self.host}:{self.port}/ws"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def stop(self) -> None:
+        """Close every connection (clients reconnect later), save, release."""
+        self._ticker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._ticker
+        for conn in list(self._routes.connections):
+            await conn.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
+        await self.hub.flush()
+        await self._runner.cleanup()
+        await self.store.close()
+
+
+async def start_server(config: ServerConfig) -> RunningServer:
+    store = await open_store(config.db_url)
+    accounts = Accounts(store, time.time)
+    hub = RoomHub(store, time.time, config.grace_period, server_address="")
+    restored = await hub.restore()
+    routes = Routes(
+        Dispatcher(accounts, hub, RateLimits(config.rate_limits)),
+        hub,
+        config.max_frame_bytes,
+        config.heartbeat,
+    )
+    app = web.Application()
+    routes.install(app)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, config.host, config.port)
+    await site.start()
+    port = _bound_port(runner, config.port)
+    hub.server_address = config.public_address or f"{config.host}:{port}"
+    ticker = asyncio.get_running_loop().create_task(hub.run_ticker(config.tick_interval))
+    log.info("listening on %s:%d, %d live room(s) restored", config.host, port, restored)
+    return RunningServer(runner, store, hub, accounts, routes, ticker, config.host, port)
+
+
+def _bound_port(runner: web.AppRunner, asked: int) -> int:
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            return int(address[1])
+    return asked

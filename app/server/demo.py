@@ -1,0 +1,34 @@
+"""The demo room `make run` opens: always live, hosted by a server-side member."""
+
+import secrets
+
+from app.protocol.requests import CreateRoom
+from app.server.accounts import AccountError, Accounts
+from app.server.hub import RoomHub
+from app.server.rooms import Actor
+from app.server.store.api import Store
+
+DEMO_USER = "panggung-demo"
+DEMO_TITLE = "Panggung demo room"
+DEMO_TOPIC = "Say hello: raise your hand and the host will bring you up."
+
+
+async def ensure_demo_room(store: Store, accounts: Accounts, hub: RoomHub) -> str:
+    """Return the id of the live demo room, creating its host and the room if needed."""
+    user = await store.find_user(DEMO_USER)
+    if user is None:
+        try:
+            # Nobody logs in as the demo host; its password is never shown.
+            await accounts.register(DEMO_USER, secrets.token_urlsafe(24))
+        except AccountError:
+            pass  # registered concurrently: fine, look it up below
+        user = await store.find_user(DEMO_USER)
+    assert user is not None, "the demo user was just created"
+    host = Actor(user.user_id, user.username)
+    room_id = hub.live_room_hosted_by(host.user_id)
+    if room_id is not None:
+        # Restored after a restart: the server-side host is present again.
+        await hub.join(None, host, room_id, None)
+        return room_id
+    created = await hub.create(None, host, CreateRoom(id=0, title=DEMO_TITLE, topic=DEMO_TOPIC))
+    return created.room_id

@@ -1,0 +1,1 @@
+"""The HTTP and WebSocket shell of the room server (aiohttp)."""

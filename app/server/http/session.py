@@ -1,0 +1,150 @@
+"""Per-connection request handling: order (hello, then sign-in), limits, routing.
+
+Every request gets exactly one reply: `ok` with its data or `error` with a
+stable code. Nothing here decides room rules; those are the core's.
+"""
+
+import logging
+
+from app import __version__
+from app.protocol import PROTOCOL_VERSION, DecodeFailure, ErrorCode, decode_client, encode
+from app.protocol.codec import MAX_MESSAGE_BYTES
+from app.protocol.replies import (
+    AnyReplyData,
+    Authenticated,
+    Error,
+    InviteCreated,
+    Ok,
+    RoomList,
+    RoomState,
+    Welcome,
+)
+from app.protocol.requests import (
+    ClientMessage,
+    CreateInvite,
+    CreateRoom,
+    Hello,
+    JoinRoom,
+    LeaveRoom,
+    ListRooms,
+    Login,
+    Logout,
+    React,
+    Register,
+    Resume,
+    Sync,
+)
+from app.server.accounts import AccountError, Accounts, SignedIn
+from app.server.http.connection import Connection
+from app.server.http.ratelimit import RateLimits
+from app.server.hub import RoomHub
+from app.server.rooms import Actor, RoomError
+
+log = logging.getLogger(__name__)
+
+SIGN_IN = (Register, Login, Resume)
+
+
+class Refused(Exception):
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class Dispatcher:
+    def __init__(self, accounts: Accounts, hub: RoomHub, limits: RateLimits) -> None:
+        self._accounts = accounts
+        self._hub = hub
+        self._limits = limits
+
+    async def on_frame(self, conn: Connection, raw: bytes) -> bytes:
+        """Handle one frame and return the encoded reply."""
+        try:
+            request = decode_client(raw)
+        except DecodeFailure as exc:
+            return encode(Error(id=exc.request_id, code=exc.code, message=exc.message))
+        try:
+            data = await self._handle(conn, request)
+        except (Refused, RoomError, AccountError) as exc:
+            return encode(Error(id=request.id, code=exc.code, message=exc.message))
+        except Exception:
+            log.exception("request %s failed", type(request).__name__)
+            return encode(
+                Error(id=request.id, code=ErrorCode.INTERNAL, message="internal server error")
+            )
+        return encode(Ok(id=request.id, data=data))
+
+    async def _handle(self, conn: Connection, req: ClientMessage) -> AnyReplyData | None:
+        if not self._limits.allow_message(conn.conn_id, conn.user_id):
+            raise Refused(ErrorCode.RATE_LIMITED, "too many messages; slow down")
+        if isinstance(req, Hello):
+            if req.protocol != PROTOCOL_VERSION:
+                raise Refused(
+                    ErrorCode.UNSUPPORTED_VERSION,
+                    f"this server speaks protocol {PROTOCOL_VERSION}, not {req.protocol}",
+                )
+            conn.greeted = True
+            return Welcome(
+                protocol=PROTOCOL_VERSION,
+                server=f"panggung-server {__version__}",
+                max_message_bytes=MAX_MESSAGE_BYTES,
+            )
+        if not conn.greeted:
+            raise Refused(ErrorCode.HELLO_REQUIRED, "send hello first")
+        if isinstance(req, SIGN_IN):
+            return await self._sign_in(conn, req)
+        if not conn.signed_in:
+            raise Refused(ErrorCode.AUTH_REQUIRED, "register, log in or resume first")
+        return await self._signed_in(conn, req)
+
+    async def _sign_in(self, conn: Connection, req: Register | Login | Resume) -> Authenticated:
+        if conn.signed_in:
+            raise Refused(ErrorCode.ALREADY_AUTHENTICATED, "this connection is signed in already")
+        signed: SignedIn
+        if isinstance(req, Resume):
+            signed = await self._accounts.resume(req.token)
+        else:
+            if not self._limits.allow_login(req.username):
+                raise Refused(ErrorCode.RATE_LIMITED, "too many attempts; wait a minute")
+            if isinstance(req, Register):
+                signed = await self._accounts.register(req.username, req.password)
+            else:
+                signed = await self._accounts.login(req.username, req.password)
+        conn.user_id, conn.username, conn.token = signed.user_id, signed.username, signed.token
+        return Authenticated(
+            user_id=signed.user_id,
+            username=signed.username,
+            token=signed.token,
+            expires_at=signed.expires_at,
+        )
+
+    async def _signed_in(self, conn: Connection, req: ClientMessage) -> AnyReplyData | None:
+        actor = Actor(conn.user_id, conn.username)
+        hub = self._hub
+        match req:
+            case ListRooms():
+                return RoomList(rooms=hub.list_rooms(conn.user_id))
+            case CreateRoom():
+                return RoomState(room=await hub.create(conn, actor, req))
+            case JoinRoom():
+                return RoomState(room=await hub.join(conn, actor, req.room_id, req.invite_code))
+            case Sync():
+                return RoomState(room=hub.snapshot_of(conn))
+            case CreateInvite():
+                code, link = await hub.create_invite(conn, actor)
+                return InviteCreated(code=code, link=link)
+            case Logout():
+                if conn.room_id is not None:
+                    await hub.command(conn, actor, LeaveRoom(id=req.id))
+                if conn.token is not None:
+                    await self._accounts.logout(conn.token)
+                conn.user_id, conn.username, conn.token = 0, "", None
+                return None
+            case React() if not self._limits.allow_reaction(conn.user_id):
+                raise Refused(ErrorCode.RATE_LIMITED, "too many reactions; wait a moment")
+            case Hello() | Register() | Login() | Resume():
+                raise AssertionError("handled before sign-in")
+            case _:
+                await hub.command(conn, actor, req)
+                return None

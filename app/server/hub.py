@@ -1,0 +1,264 @@
+"""The rooms shell: feeds commands into the sans-I/O room core, saves the
+durable part of each room, and fans events out to the attached connections.
+
+Events are broadcast synchronously right after the core produced them (no
+await in between), so every connection sees a room's events in `seq` order;
+the request's reply is sent after the durable part is saved. A storage
+failure does not stop a live room: the save is retried on every tick.
+"""
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+from app.protocol import encode
+from app.protocol.errors import ErrorCode
+from app.protocol.events import AnyRoomEvent, MemberLeft, RoomEnded
+from app.protocol.links import build_link
+from app.protocol.model import RoomSnapshot, RoomSummary
+from app.protocol.replies import Event, Kicked
+from app.protocol.requests import CreateRoom
+from app.server.rooms import (
+    Actor,
+    Room,
+    RoomError,
+    create_room,
+    handle,
+    restore,
+    snapshot,
+    summary,
+    tick,
+    to_durable,
+)
+from app.server.rooms.commands import AddInvite, Disconnect, Join, RoomCommand
+from app.server.rooms.durable import DurableRoom
+from app.server.store.api import Store, StoreError
+
+log = logging.getLogger(__name__)
+
+
+class Attachment(Protocol):
+    """A client connection as the hub sees it."""
+
+    user_id: int
+    room_id: str | None
+
+    def deliver(self, frame: bytes) -> None:
+        """Queue a frame for sending; never blocks."""
+        ...
+
+
+class RoomHub:
+    def __init__(
+        self,
+        store: Store,
+        clock: Callable[[], float],
+        grace_period: float,
+        server_address: str,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._grace = grace_period
+        self.server_address = server_address
+        self._rooms: dict[str, Room] = {}
+        self._attached: dict[str, dict[int, Attachment]] = {}
+        self._saved: dict[str, DurableRoom] = {}
+        self._dirty: set[str] = set()
+        # One save at a time per room, always of its latest state, so an
+        # older snapshot can never overwrite a newer one.
+        self._save_locks: dict[str, asyncio.Lock] = {}
+
+    # -- start-up and the ticker --------------------------------------------
+
+    async def restore(self) -> int:
+        now = self._clock()
+        for durable in await self._store.load_live_rooms():
+            room = restore(durable, now, self._grace)
+            self._rooms[room.room_id] = room
+            self._attached[room.room_id] = {}
+            self._saved[room.room_id] = durable
+        return len(self._rooms)
+
+    async def run_ticker(self, interval: float = 0.5) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            await self.tick()
+
+    async def tick(self) -> None:
+        now = self._clock()
+        for room in list(self._rooms.values()):
+            self._publish(room, tick(room, now))
+        for room_id in list(self._rooms):
+            await self._save(room_id)
+        self._forget_ended()
+
+    async def flush(self) -> None:
+        for room_id in list(self._rooms):
+            await self._save(room_id)
+
+    # -- queries ---------------------------------------------------------------
+
+    @property
+    def room_count(self) -> int:
+        return len(self._rooms)
+
+    def list_rooms(self, user_id: int) -> list[RoomSummary]:
+        # Invite-only rooms stay out of the directory unless you are in them.
+        return [
+            summary(room)
+            for room in self._rooms.values()
+            if room.status == "live" and (not room.invite_only or user_id in room.members)
+        ]
+
+    def live_room_hosted_by(self, user_id: int) -> str | None:
+        for room in self._rooms.values():
+            if room.status == "live" and room.host_id == user_id:
+                return room.room_id
+        return None
+
+    def snapshot_of(self, client: Attachment) -> RoomSnapshot:
+        return snapshot(self._room_of(client))
+
+    # -- commands -------------------------------------------------------------
+
+    async def create(
+        self, client: Attachment | None, actor: Actor, req: CreateRoom
+    ) -> RoomSnapshot:
+        """Create a room hosted by `actor`; `client` None is a server-side host (the demo)."""
+        if client is not None:
+            self._require_no_room(client)
+        room_id = secrets.token_urlsafe(6)
+        room = create_room(
+            room_id,
+            actor,
+            req.title,
+            req.topic,
+            req.invite_only,
+            req.stage_capacity,
+            self._clock(),
+            self._grace,
+        )
+        self._rooms[room_id] = room
+        self._attached[room_id] = {}
+        if client is not None:
+            self._attach(client, room_id)
+        await self._save(room_id)
+        return snapshot(room)
+
+    async def join(
+        self, client: Attachment | None, actor: Actor, room_id: str, invite_code: str | None
+    ) -> RoomSnapshot:
+        """Join, or rejoin after a reconnect; `client` None is a server-side member (the demo)."""
+        if client is not None and client.room_id not in (None, room_id):
+            raise RoomError(ErrorCode.ALREADY_IN_ROOM, "leave your current room first")
+        room = self._rooms.get(room_id)
+        if room is None:
+            raise RoomError(ErrorCode.ROOM_NOT_FOUND, "no live room has that id")
+        events = handle(room, actor, Join(invite_code), self._clock())
+        if client is not None:
+            self._attach(client, room_id)
+        self._publish(room, events)
+        await self._save(room_id)
+        return snapshot(room)
+
+    async def command(self, client: Attachment, actor: Actor, command: RoomCommand) -> None:
+        room = self._room_of(client)
+        self._publish(room, handle(room, actor, command, self._clock()))
+        await self._save(room.room_id)
+        self._forget_ended()
+
+    async def create_invite(self, client: Attachment, actor: Actor) -> tuple[str, str]:
+        room = self._room_of(client)
+        code = secrets.token_urlsafe(12)
+        self._publish(room, handle(room, actor, AddInvite(code), self._clock()))
+        await self._save(room.room_id)
+        return code, build_link(self.server_address, room.room_id, code)
+
+    async def detach(self, client: Attachment) -> None:
+        """The connection is gone: the member keeps their place for the grace period."""
+        room_id = client.room_id
+        if room_id is None:
+            return
+        client.room_id = None
+        attached = self._attached.get(room_id, {})
+        if attached.get(client.user_id) is not client:
+            return  # already replaced by a newer connection, or removed
+        del attached[client.user_id]
+        room = self._rooms[room_id]
+        if room.status == "live" and client.user_id in room.members:
+            actor = Actor(client.user_id, room.members[client.user_id].name)
+            self._publish(room, handle(room, actor, Disconnect(), self._clock()))
+            await self._save(room_id)
+
+    # -- internals -------------------------------------------------------------
+
+    def _room_of(self, client: Attachment) -> Room:
+        room = self._rooms.get(client.room_id) if client.room_id else None
+        if room is None:
+            raise RoomError(ErrorCode.NOT_IN_ROOM, "join a room first")
+        return room
+
+    def _require_no_room(self, client: Attachment) -> None:
+        if client.room_id is not None:
+            raise RoomError(ErrorCode.ALREADY_IN_ROOM, "leave your current room first")
+
+    def _attach(self, client: Attachment, room_id: str) -> None:
+        attached = self._attached[room_id]
+        previous = attached.get(client.user_id)
+        if previous is not None and previous is not client:
+            previous.room_id = None
+            previous.deliver(encode(Kicked(room_id=room_id, reason="replaced")))
+        attached[client.user_id] = client
+        client.room_id = room_id
+
+    def _publish(self, room: Room, events: Iterable[tuple[int, AnyRoomEvent]]) -> None:
+        attached = self._attached[room.room_id]
+        for seq, event in events:
+            # Encoded once, the same bytes for every member.
+            frame = encode(Event(room_id=room.room_id, seq=seq, event=event))
+            for client in list(attached.values()):
+                client.deliver(frame)
+            if isinstance(event, MemberLeft):
+                self._kick(room.room_id, [event.user_id], event.reason)
+            elif isinstance(event, RoomEnded):
+                self._kick(room.room_id, list(attached), "ended")
+
+    def _kick(self, room_id: str, user_ids: list[int], reason: str) -> None:
+        attached = self._attached[room_id]
+        frame = encode(Kicked(room_id=room_id, reason=reason))
+        for user_id in user_ids:
+            client = attached.pop(user_id, None)
+            if client is not None:
+                client.room_id = None
+                client.deliver(frame)
+
+    async def _save(self, room_id: str) -> None:
+        async with self._save_locks.setdefault(room_id, asyncio.Lock()):
+            await self._save_latest(room_id)
+
+    async def _save_latest(self, room_id: str) -> None:
+        room = self._rooms.get(room_id)
+        if room is None:
+            return
+        durable = to_durable(room)
+        if self._saved.get(room_id) == durable:
+            return
+        try:
+            await self._store.save_room(durable)
+        except StoreError as exc:
+            if room_id not in self._dirty:
+                log.error("saving room %s failed, will retry: %s", room_id, exc)
+            self._dirty.add(room_id)
+            return
+        self._dirty.discard(room_id)
+        self._saved[room_id] = durable
+
+    def _forget_ended(self) -> None:
+        for room_id, room in list(self._rooms.items()):
+            if room.status == "ended" and room_id not in self._dirty:
+                del self._rooms[room_id]
+                del self._attached[room_id]
+                self._saved.pop(room_id, None)
+                self._save_locks.pop(room_id, None)

@@ -1,0 +1,87 @@
+"""`panggung-server`: the room server, from the command line."""
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from app import __version__
+from app.server.app import ServerConfig, start_server
+from app.server.demo import ensure_demo_room
+from app.server.store import default_db_url
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="panggung-server",
+        description="Panggung room server: HTTP and WebSocket in one process. "
+        "Prints the WebSocket URL as its first line of output.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8765, help="port; 0 picks a free one")
+    parser.add_argument(
+        "--db",
+        default=None,
+        help="sqlite:///PATH or postgresql://USER@HOST:PORT/DB "
+        "(default: SQLite in the user data directory)",
+    )
+    parser.add_argument(
+        "--grace",
+        type=float,
+        default=120.0,
+        help="seconds a dropped participant keeps their place (default 120)",
+    )
+    parser.add_argument(
+        "--public-address", default=None, help="host[:port] to write into invite links"
+    )
+    parser.add_argument("--demo", action="store_true", help="keep a live demo room open")
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING, ERROR")
+    parser.add_argument("--version", action="version", version=f"panggung-server {__version__}")
+    return parser.parse_args(argv)
+
+
+async def serve(args: argparse.Namespace) -> None:
+    config = ServerConfig(
+        db_url=args.db or default_db_url(),
+        host=args.host,
+        port=args.port,
+        grace_period=args.grace,
+        public_address=args.public_address,
+    )
+    server = await start_server(config)
+    print(server.url, flush=True)
+    if args.demo:
+        room_id = await ensure_demo_room(server.store, server.accounts, server.hub)
+        print(
+            f"Demo room is live: {room_id}\n"
+            f"Join it with: panggung-bot --server {server.url} --user YOURNAME "
+            f"--register --join {room_id} --stay 60",
+            flush=True,
+        )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    logging.getLogger(__name__).info("shutting down")
+    await server.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        asyncio.run(serve(args))
+    except OSError as exc:
+        print(f"panggung-server: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
