@@ -13,8 +13,8 @@ from app.protocol.requests import ClientMessage
 MAX_MESSAGE_BYTES = 64 * 1024
 
 _encoder = msgspec.json.Encoder()
-_client_decoder = msgspec.json.Decoder(ClientMessage)
-_server_decoder = msgspec.json.Decoder(AnyServerMessage)
+_client_decoder: msgspec.json.Decoder[ClientMessage] = msgspec.json.Decoder(ClientMessage)
+_server_decoder: msgspec.json.Decoder[AnyServerMessage] = msgspec.json.Decoder(AnyServerMessage)
 _loose_decoder = msgspec.json.Decoder()
 
 
@@ -59,7 +59,9 @@ def decode_client(raw: bytes | str) -> ClientMessage:
         rid = _request_id(data)
         text = str(exc)
         if "Invalid value" in text and "`$.type`" in text:
-            raise DecodeFailure(ErrorCode.UNKNOWN_TYPE, f"unknown message type: {text}", rid) from None
+            raise DecodeFailure(
+                ErrorCode.UNKNOWN_TYPE, f"unknown message type: {text}", rid
+            ) from None
         raise DecodeFailure(ErrorCode.INVALID, text, rid) from None
     except msgspec.DecodeError as exc:
         raise DecodeFailure(ErrorCode.BAD_JSON, f"not valid JSON: {exc}", None) from None

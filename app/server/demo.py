@@ -1,5 +1,6 @@
 """The demo room `make run` opens: always live, hosted by a server-side member."""
 
+import contextlib
 import secrets
 
 from app.protocol.requests import CreateRoom
@@ -17,11 +18,10 @@ async def ensure_demo_room(store: Store, accounts: Accounts, hub: RoomHub) -> st
     """Return the id of the live demo room, creating its host and the room if needed."""
     user = await store.find_user(DEMO_USER)
     if user is None:
-        try:
-            # Nobody logs in as the demo host; its password is never shown.
+        # Nobody logs in as the demo host; its password is never shown. A
+        # concurrent registration is fine: it is looked up below.
+        with contextlib.suppress(AccountError):
             await accounts.register(DEMO_USER, secrets.token_urlsafe(24))
-        except AccountError:
-            pass  # registered concurrently: fine, look it up below
         user = await store.find_user(DEMO_USER)
     assert user is not None, "the demo user was just created"
     host = Actor(user.user_id, user.username)

@@ -35,7 +35,9 @@ async def raw(server: RunningServer) -> AsyncIterator[Raw]:
 
 
 async def greet_and_register(raw: Raw, name: str) -> None:
-    assert (await raw.send({"type": "hello", "id": 1, "protocol": PROTOCOL_VERSION}))["type"] == "ok"
+    assert (await raw.send({"type": "hello", "id": 1, "protocol": PROTOCOL_VERSION}))[
+        "type"
+    ] == "ok"
     reply = await raw.send(
         {"type": "register", "id": 2, "username": name, "password": "long enough pw"}
     )
@@ -44,13 +46,20 @@ async def greet_and_register(raw: Raw, name: str) -> None:
 
 async def test_requests_before_hello_are_refused(raw: Raw) -> None:
     reply = await raw.send({"type": "list_rooms", "id": 7})
-    assert reply == {"type": "error", "id": 7, "code": "hello_required", "message": reply["message"]}
+    assert reply == {
+        "type": "error",
+        "id": 7,
+        "code": "hello_required",
+        "message": reply["message"],
+    }
 
 
 async def test_wrong_protocol_version_is_refused_and_the_right_one_then_works(raw: Raw) -> None:
     reply = await raw.send({"type": "hello", "id": 1, "protocol": 999})
     assert reply["code"] == "unsupported_version"
-    assert (await raw.send({"type": "hello", "id": 2, "protocol": PROTOCOL_VERSION}))["type"] == "ok"
+    assert (await raw.send({"type": "hello", "id": 2, "protocol": PROTOCOL_VERSION}))[
+        "type"
+    ] == "ok"
 
 
 async def test_requests_before_sign_in_are_refused(raw: Raw) -> None:

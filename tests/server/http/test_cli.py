@@ -1,6 +1,7 @@
 """The real `panggung-server` and `panggung-bot` processes."""
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -12,8 +13,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from app.protocol.model import Role
+from app.protocol.requests import InviteToStage
+from app.server.app import RunningServer
+
+from .conftest import PASSWORD, ClientFactory
+
 BIN = Path(sys.executable).parent
-PASSWORD = "correct horse battery"
 
 
 class ServerProcess:
@@ -77,10 +83,12 @@ def test_first_line_is_the_websocket_url_and_health_answers(running: ServerProce
     assert port > 0
 
     async def health() -> dict[str, object]:
-        async with aiohttp.ClientSession() as http:
-            async with http.get(f"http://127.0.0.1:{port}/healthz") as reply:
-                data: dict[str, object] = await reply.json()
-                return data
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"http://127.0.0.1:{port}/healthz") as reply,
+        ):
+            data: dict[str, object] = await reply.json()
+            return data
 
     assert asyncio.run(health())["status"] == "ok"
 
@@ -88,7 +96,9 @@ def test_first_line_is_the_websocket_url_and_health_answers(running: ServerProce
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_clean_shutdown_keeps_committed_state(db_file: str, sig: int) -> None:
     first = ServerProcess(db_file)
-    created = last_json(bot(first.url, "--user", "ayu", "--register", "--create", "Kept", "--json").stdout)
+    created = last_json(
+        bot(first.url, "--user", "ayu", "--register", "--create", "Kept", "--json").stdout
+    )
     code, err = first.stop(sig)
     assert code == 0, err
     assert "Traceback" not in err
@@ -113,11 +123,20 @@ def test_bot_creates_joins_raises_a_hand_and_accepts_an_invitation(running: Serv
     # The host bot left quietly; its place is kept for the grace period, so the
     # room is still live for the others.
     joined = last_json(
-        bot(running.url, "--user", "guest", "--register", "--join", room_id, "--raise-hand", "--json").stdout
+        bot(
+            running.url,
+            "--user",
+            "guest",
+            "--register",
+            "--join",
+            room_id,
+            "--raise-hand",
+            "--json",
+        ).stdout
     )
     guest_room = joined["room"]
     assert isinstance(guest_room, dict)
-    members = {m["user_id"]: m for m in guest_room["members"]}  # type: ignore[union-attr]
+    members = {m["user_id"]: m for m in guest_room["members"]}
     me = members[joined["user_id"]]
     assert me["role"] == "listener" and me["hand_raised_at"] is not None
 
@@ -126,8 +145,21 @@ def test_bot_help_documents_its_flags() -> None:
     result = subprocess.run(
         [str(BIN / "panggung-bot"), "--help"], capture_output=True, text=True, check=True
     )
-    for flag in ("--server", "--user", "--password", "--register", "--create", "--join",
-                 "--link", "--invite", "--raise-hand", "--accept-invite", "--stay", "--json", "--list"):
+    for flag in (
+        "--server",
+        "--user",
+        "--password",
+        "--register",
+        "--create",
+        "--join",
+        "--link",
+        "--invite",
+        "--raise-hand",
+        "--accept-invite",
+        "--stay",
+        "--json",
+        "--list",
+    ):
         assert flag in result.stdout
 
 
@@ -147,3 +179,45 @@ def test_demo_mode_keeps_a_live_room(db_file: str) -> None:
         assert room_id in listed.stdout
     finally:
         assert server.stop()[0] == 0
+
+
+async def test_bot_accepts_an_invitation_from_a_moderator(
+    server: RunningServer, make_client: ClientFactory
+) -> None:
+    host = await make_client("moderator")
+    room = await host.create_room("Invitations")
+    proc = await asyncio.create_subprocess_exec(
+        str(BIN / "panggung-bot"),
+        "--server",
+        server.url,
+        "--user",
+        "invitee",
+        "--register",
+        "--join",
+        room.room_id,
+        "--accept-invite",
+        "--stay",
+        "30",
+        "--json",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PANGGUNG_PASSWORD": PASSWORD},
+    )
+    try:
+        joined = await host.wait_until(lambda m: len(m.members) == 2, timeout=30)
+        invitee = next(uid for uid in joined.members if uid != host.user_id)
+        await host.request(InviteToStage(id=0, user_id=invitee))
+        await host.wait_until(lambda m: m.role_of(invitee) == Role.SPEAKER, timeout=30)
+    except BaseException:
+        # Show what the bot saw before the test gives up on it.
+        with contextlib.suppress(ProcessLookupError):
+            proc.terminate()
+        print((await proc.communicate())[1].decode())
+        raise
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0, err.decode()
+    final = last_json(out.decode())
+    seen = final["room"]
+    assert isinstance(seen, dict)
+    roles = {m["user_id"]: m["role"] for m in seen["members"]}
+    assert roles[invitee] == "speaker"

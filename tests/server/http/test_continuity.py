@@ -71,8 +71,8 @@ async def test_clients_reconnect_and_resync_after_a_server_restart(db_url: str) 
         await server.stop()
         server = await start_server(config_for(url, grace_period=30.0, port=port))
         # Both clients come back by themselves and see the restored room.
-        for client in (host, speaker):
-            await client.wait_until(lambda m, c=client: c.reconnects >= 1, timeout=15)
+        await host.wait_until(lambda m: host.reconnects >= 1, timeout=15)
+        await speaker.wait_until(lambda m: speaker.reconnects >= 1, timeout=15)
         seen = await speaker.wait_until(
             lambda m: all(member.connected for member in m.members.values()), timeout=10
         )

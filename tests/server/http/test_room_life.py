@@ -171,4 +171,3 @@ async def test_a_room_from_creation_to_hand_over_and_restart(db_url: str) -> Non
         for client in clients:
             await client.close()
         await server.stop()
-
