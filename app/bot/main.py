@@ -27,7 +27,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         epilog=f"The password may come from ${PASSWORD_ENV} instead of --password, "
         "which keeps it out of the process list.",
     )
-    parser.add_argument("--server", required=True, help="WebSocket URL, e.g. ws://127.0.0.1:8765/ws")
+    parser.add_argument(
+        "--server", required=True, help="WebSocket URL, e.g. ws://127.0.0.1:8765/ws"
+    )
     parser.add_argument("--user", required=True, help="username")
     parser.add_argument("--password", help=f"password (default: ${PASSWORD_ENV})")
     parser.add_argument(
@@ -132,7 +134,10 @@ async def _enter(client: RoomClient, args: argparse.Namespace) -> RoomModel | No
         model = await client.join(link.room_id, link.invite_code)
     else:
         return None
-    _say(args, f"in room {model.room_id} ({model.snapshot.title!r}) as {model.role_of(client.user_id)}")
+    _say(
+        args,
+        f"in room {model.room_id} ({model.snapshot.title!r}) as {model.role_of(client.user_id)}",
+    )
     return model
 
 
@@ -152,8 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     except RequestFailed as exc:
         print(f"panggung-bot: the server refused: {exc.code}: {exc.message}", file=sys.stderr)
         return 1
-    except (OSError, ConnectionLost, TimeoutError) as exc:
-        print(f"panggung-bot: {exc or type(exc).__name__}", file=sys.stderr)
+    except TimeoutError:
+        print("panggung-bot: timed out waiting for the room", file=sys.stderr)
+        return 1
+    except (OSError, ConnectionLost) as exc:
+        print(f"panggung-bot: cannot reach the server: {exc}", file=sys.stderr)
         return 1
     except ValueError as exc:  # a malformed invite link
         print(f"panggung-bot: {exc}", file=sys.stderr)

@@ -33,8 +33,14 @@ class ConnectionLost(Exception):
 
 
 class ServerConnection:
-    def __init__(self, http: aiohttp.ClientSession, ws: aiohttp.ClientWebSocketResponse) -> None:
+    def __init__(
+        self,
+        http: aiohttp.ClientSession,
+        ws: aiohttp.ClientWebSocketResponse,
+        owns_http: bool = True,
+    ) -> None:
         self._http = http
+        self._owns_http = owns_http
         self._ws = ws
         self._ids = itertools.count(1)
         self._pending: dict[int, asyncio.Future[AnyReplyData | None]] = {}
@@ -43,14 +49,18 @@ class ServerConnection:
         self._reader = asyncio.get_running_loop().create_task(self._read())
 
     @classmethod
-    async def open(cls, url: str, timeout: float = 10.0) -> "ServerConnection":
-        http = aiohttp.ClientSession()
+    async def open(
+        cls, url: str, timeout: float = 10.0, http: aiohttp.ClientSession | None = None
+    ) -> "ServerConnection":
+        """Connect; many connections may share one `http` session (load tools do)."""
+        session = http or aiohttp.ClientSession()
         try:
-            ws = await http.ws_connect(url, timeout=aiohttp.ClientWSTimeout(ws_close=timeout))
+            ws = await session.ws_connect(url, timeout=aiohttp.ClientWSTimeout(ws_close=timeout))
         except BaseException:
-            await http.close()
+            if http is None:
+                await session.close()
             raise
-        return cls(http, ws)
+        return cls(session, ws, owns_http=http is None)
 
     @property
     def closed(self) -> bool:
@@ -82,7 +92,8 @@ class ServerConnection:
     async def close(self) -> None:
         await self._ws.close()
         await self._reader
-        await self._http.close()
+        if self._owns_http:
+            await self._http.close()
 
     async def _read(self) -> None:
         try:

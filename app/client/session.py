@@ -70,7 +70,9 @@ class RoomClient:
 
     async def login(self, username: str, password: str) -> Authenticated:
         return self._signed_in(
-            await self.conn.call_for(Login(id=0, username=username, password=password), Authenticated)
+            await self.conn.call_for(
+                Login(id=0, username=username, password=password), Authenticated
+            )
         )
 
     async def resume(self, token: str) -> Authenticated:

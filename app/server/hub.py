@@ -156,10 +156,11 @@ class RoomHub:
         room = self._rooms.get(room_id)
         if room is None:
             raise RoomError(ErrorCode.ROOM_NOT_FOUND, "no live room has that id")
-        events = handle(room, actor, Join(invite_code), self._clock())
+        # Published before attaching: the joiner learns of its own join from
+        # the snapshot in the reply, not from an extra frame.
+        self._publish(room, handle(room, actor, Join(invite_code), self._clock()))
         if client is not None:
             self._attach(client, room_id)
-        self._publish(room, events)
         await self._save(room_id)
         return snapshot(room)
 
