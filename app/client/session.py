@@ -53,6 +53,9 @@ class RoomClient:
         self._pump: asyncio.Task[None] | None = None
         self._changed = asyncio.Condition()
         self._closing = False
+        # Events that arrive before the join reply installs the room (the
+        # server may push the next event first); replayed on entering.
+        self._early: list[Event] = []
 
     # -- connection and sign-in ------------------------------------------------
 
@@ -118,9 +121,14 @@ class RoomClient:
     async def _enter(self, state: RoomState) -> RoomModel:
         async with self._changed:
             self.kicked = None
-            self.model = RoomModel(state.room)
+            model = self.model = RoomModel(state.room)
+            early, self._early = self._early, []
+            for pushed in early:
+                if pushed.room_id == model.room_id and not model.apply(pushed.seq, pushed.event):
+                    model.reset((await self.conn.call_for(Sync(id=0), RoomState)).room)
+                    break
             self._changed.notify_all()
-        return self.model
+        return model
 
     async def wait_until(
         self, predicate: Callable[[RoomModel], bool], timeout: float = 10.0
@@ -156,18 +164,19 @@ class RoomClient:
                     if self.model is not None and pushed.room_id == self.model.room_id:
                         self.kicked = pushed.reason
                 elif isinstance(pushed, Event):
-                    await self._apply(conn, pushed)
+                    await self._apply(pushed)
                 self._changed.notify_all()
         if not self._closing and self.reconnect and self.token is not None:
             await self._reconnect()
 
-    async def _apply(self, conn: ServerConnection, pushed: Event) -> None:
+    async def _apply(self, pushed: Event) -> None:
         model = self.model
         if model is None or pushed.room_id != model.room_id:
+            self._early = [*self._early[-999:], pushed]
             return
         if not model.apply(pushed.seq, pushed.event):
             log.info("missed events before seq %d; resyncing", pushed.seq)
-            state = await conn.call_for(Sync(id=0), RoomState)
+            state = await self.conn.call_for(Sync(id=0), RoomState)
             model.reset(state.room)
             return
         for hook in self.event_hooks:
