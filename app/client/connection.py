@@ -6,6 +6,7 @@ everything the server pushes (room events, kicks) for the caller.
 
 import asyncio
 import itertools
+import logging
 from typing import TypeVar
 
 import aiohttp
@@ -15,6 +16,7 @@ from app.protocol import decode_server, encode
 from app.protocol.replies import AnyReplyData, Error, Event, Kicked, Ok
 from app.protocol.requests import Request
 
+log = logging.getLogger(__name__)
 R = TypeVar("R", bound=AnyReplyData)
 Pushed = Event | Kicked
 
@@ -100,7 +102,13 @@ class ServerConnection:
             async for frame in self._ws:
                 if frame.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
                     continue
-                message = decode_server(frame.data)
+                try:
+                    message = decode_server(frame.data)
+                except msgspec.MsgspecError as exc:
+                    # A newer server's message kind: skip it. A skipped room
+                    # event shows up as a seq gap, and the room resyncs.
+                    log.warning("ignoring a message this client cannot read: %s", exc)
+                    continue
                 if isinstance(message, Ok):
                     self._resolve(message.id, message.data, None)
                 elif isinstance(message, Error):

@@ -48,10 +48,11 @@ def _request_id(raw: bytes) -> int | None:
 def decode_client(raw: bytes | str) -> ClientMessage:
     data = raw.encode() if isinstance(raw, str) else raw
     if len(data) > MAX_MESSAGE_BYTES:
+        # Still name the request, so the client's waiter gets its answer.
         raise DecodeFailure(
             ErrorCode.TOO_LARGE,
             f"message is {len(data)} bytes; the limit is {MAX_MESSAGE_BYTES}",
-            None,
+            _request_id(data),
         )
     try:
         return _client_decoder.decode(data)

@@ -76,7 +76,7 @@ class Reacted(RoomEvent, tag="reacted"):
     reaction: Reaction
 
 
-EndReason = Literal["ended_by_host", "no_moderator"]
+EndReason = Literal["ended_by_host", "no_moderator", "host_left"]
 
 
 class RoomEnded(RoomEvent, tag="room_ended"):

@@ -4,12 +4,11 @@ import msgspec
 
 from app.protocol.model import Reaction
 
-# Bounds checked by the decoder, before any handler runs.
-Username = str
-Text = str
 
+class Request(msgspec.Struct, tag_field="type", kw_only=True):
+    """Unknown fields are ignored, so a newer client's additions do not break
+    an older server (the append-only rule); unknown types are refused."""
 
-class Request(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, kw_only=True):
     id: int
 
 
