@@ -1,0 +1,58 @@
+"""Async engines with the connection settings each database needs."""
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from app.server.store.urls import DbUrl
+
+# How long a SQLite writer waits for another process's write lock before
+# giving up with "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 5_000
+# How long to wait for a PostgreSQL server to accept a connection.
+PG_CONNECT_TIMEOUT_S = 10.0
+
+# Execution option read by the SQLite "begin" hook: "IMMEDIATE" takes the write
+# lock at BEGIN, so a write transaction never has to upgrade a read lock (which
+# fails at once with SQLITE_BUSY instead of waiting out the busy timeout).
+SQLITE_BEGIN = "panggung_sqlite_begin"
+
+
+def create_engine(db: DbUrl) -> AsyncEngine:
+    if db.sqlite:
+        engine = create_async_engine(db.url)
+        _configure_sqlite(engine, wal=not db.memory)
+        return engine
+    # pre_ping: a pooled connection that a PostgreSQL restart broke is replaced
+    # instead of failing the next request.
+    return create_async_engine(
+        db.url, pool_pre_ping=True, connect_args={"timeout": PG_CONNECT_TIMEOUT_S}
+    )
+
+
+def _configure_sqlite(engine: AsyncEngine, *, wal: bool) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # The driver's own transaction handling commits before DDL and never
+        # BEGINs before SELECT; turn it off and BEGIN in _on_begin, so every
+        # transaction (migrations included) is atomic and reads are snapshots.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            if wal:
+                # WAL: readers never block the writer. synchronous=NORMAL is
+                # safe in WAL against application crashes; a power cut may lose
+                # the last commits but never corrupts the file.
+                cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")

@@ -1,0 +1,205 @@
+"""The whole permission table, walked role by role and action by action.
+
+For every Role x Action we build a room where the actor has that role and the
+action's own preconditions hold, then check that `handle` allows the action
+exactly where PERMISSIONS says and refuses it with FORBIDDEN (leaving the
+room untouched) everywhere else.
+"""
+
+import copy
+from collections.abc import Callable
+
+import pytest
+
+from app.protocol.errors import ErrorCode
+from app.protocol.model import Role
+from app.protocol.requests import (
+    AcceptInvite,
+    ApproveHand,
+    Ban,
+    DeclineInvite,
+    DenyHand,
+    EndRoom,
+    InviteToStage,
+    LeaveRoom,
+    LeaveStage,
+    LowerHand,
+    MakeCohost,
+    MoveToAudience,
+    Mute,
+    MuteAll,
+    PinLink,
+    RaiseHand,
+    React,
+    Remove,
+    SelfMute,
+    SetHandsEnabled,
+    SetLocked,
+    SetTopic,
+    Unban,
+    UnmakeCohost,
+    Unmute,
+)
+from app.server.rooms import (
+    PERMISSIONS,
+    Action,
+    AddInvite,
+    Join,
+    Member,
+    Room,
+    RoomCommand,
+    RoomError,
+    may_be_heard,
+)
+from app.server.rooms.core import action_of, handle
+
+from .helpers import HOST, actor, add, new_room, refused
+
+# One actor per role; targets rank below every moderator.
+ACTOR_OF = {Role.HOST: HOST, Role.COHOST: 2, Role.SPEAKER: 3, Role.LISTENER: 4}
+SPEAKER, COHOST, HAND, AUDIENCE, OUTSIDER = 10, 11, 12, 13, 99
+
+
+def scene() -> Room:
+    room = new_room(capacity=10)
+    add(room, ACTOR_OF[Role.COHOST], Role.COHOST)
+    add(room, ACTOR_OF[Role.SPEAKER], Role.SPEAKER)
+    add(room, ACTOR_OF[Role.LISTENER], Role.LISTENER)
+    add(room, SPEAKER, Role.SPEAKER, mod_muted=True)
+    add(room, COHOST, Role.COHOST)
+    add(room, HAND, Role.LISTENER, hand_raised_at=1.0)
+    add(room, AUDIENCE, Role.LISTENER)
+    room.bans.add(OUTSIDER)
+    return room
+
+
+def _hand_up(me: Member) -> None:
+    me.hand_raised_at = 1.0
+
+
+def _invited(me: Member) -> None:
+    me.invited = True
+
+
+def _self_muted(me: Member) -> None:
+    me.self_muted = True
+
+
+def _nothing(me: Member) -> None:
+    pass
+
+
+# Each action: the command that exercises it, and what must hold for the actor.
+Setup = Callable[[Member], None]
+SCENARIOS: dict[Action, tuple[RoomCommand, Setup]] = {
+    Action.LEAVE_ROOM: (LeaveRoom(id=1), _nothing),
+    Action.REACT: (React(id=1, reaction="wave"), _nothing),
+    Action.RAISE_HAND: (RaiseHand(id=1), _nothing),
+    Action.LOWER_HAND: (LowerHand(id=1), _hand_up),
+    Action.ACCEPT_INVITE: (AcceptInvite(id=1), _invited),
+    Action.DECLINE_INVITE: (DeclineInvite(id=1), _invited),
+    Action.SELF_MUTE: (SelfMute(id=1, muted=True), _nothing),
+    Action.SELF_UNMUTE: (SelfMute(id=1, muted=False), _self_muted),
+    Action.LEAVE_STAGE: (LeaveStage(id=1), _nothing),
+    Action.APPROVE_HAND: (ApproveHand(id=1, user_id=HAND), _nothing),
+    Action.DENY_HAND: (DenyHand(id=1, user_id=HAND), _nothing),
+    Action.INVITE_TO_STAGE: (InviteToStage(id=1, user_id=AUDIENCE), _nothing),
+    Action.MOVE_TO_AUDIENCE: (MoveToAudience(id=1, user_id=SPEAKER), _nothing),
+    Action.MUTE: (Mute(id=1, user_id=ACTOR_OF[Role.SPEAKER]), _nothing),
+    Action.UNMUTE: (Unmute(id=1, user_id=SPEAKER), _nothing),
+    Action.MUTE_ALL: (MuteAll(id=1), _nothing),
+    Action.REMOVE: (Remove(id=1, user_id=SPEAKER), _nothing),
+    Action.BAN: (Ban(id=1, user_id=SPEAKER), _nothing),
+    Action.UNBAN: (Unban(id=1, user_id=OUTSIDER), _nothing),
+    Action.SET_LOCKED: (SetLocked(id=1, locked=True), _nothing),
+    Action.SET_HANDS_ENABLED: (SetHandsEnabled(id=1, enabled=False), _nothing),
+    Action.SET_TOPIC: (SetTopic(id=1, topic="new"), _nothing),
+    Action.PIN_LINK: (PinLink(id=1, url="https://example.com"), _nothing),
+    Action.ADD_INVITE: (AddInvite("code"), _nothing),
+    Action.END_ROOM: (EndRoom(id=1), _nothing),
+    Action.MAKE_COHOST: (MakeCohost(id=1, user_id=SPEAKER), _nothing),
+    Action.UNMAKE_COHOST: (UnmakeCohost(id=1, user_id=COHOST), _nothing),
+}
+
+
+def test_every_action_has_a_scenario_and_every_role_a_row() -> None:
+    assert set(SCENARIOS) == set(Action)
+    assert set(PERMISSIONS) == set(Role)
+
+
+def test_scenario_commands_map_to_their_action() -> None:
+    for action, (command, _) in SCENARIOS.items():
+        assert not isinstance(command, Join)
+        assert action_of(command) is action
+
+
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("role", list(Role))
+def test_allowed_exactly_where_the_table_says(role: Role, action: Action) -> None:
+    room = scene()
+    me = room.members[ACTOR_OF[role]]
+    command, setup = SCENARIOS[action]
+    setup(me)
+    before = copy.deepcopy(room)
+    if action in PERMISSIONS[role]:
+        events = handle(room, actor(me.user_id), command, 10.0)
+        # Every scenario changes something the room can see, except the two
+        # that touch only secrets (bans and invite codes).
+        if action in (Action.UNBAN, Action.ADD_INVITE):
+            assert events == [] and room != before
+        else:
+            assert events
+    else:
+        with pytest.raises(RoomError) as info:
+            handle(room, actor(me.user_id), command, 10.0)
+        assert info.value.code == ErrorCode.FORBIDDEN
+        assert room == before
+
+
+def test_roles_nest_and_the_audience_only_listens() -> None:
+    audience = {
+        Action.LEAVE_ROOM,
+        Action.REACT,
+        Action.RAISE_HAND,
+        Action.LOWER_HAND,
+        Action.ACCEPT_INVITE,
+        Action.DECLINE_INVITE,
+    }
+    assert PERMISSIONS[Role.LISTENER] <= audience
+    assert Action.SELF_UNMUTE in PERMISSIONS[Role.SPEAKER]
+    assert PERMISSIONS[Role.SPEAKER] - {Action.LEAVE_STAGE} <= PERMISSIONS[Role.HOST]
+    assert PERMISSIONS[Role.COHOST] - {Action.LEAVE_STAGE} <= PERMISSIONS[Role.HOST]
+    assert PERMISSIONS[Role.SPEAKER] <= PERMISSIONS[Role.COHOST]
+
+
+AIMED: dict[Action, Callable[[int], RoomCommand]] = {
+    Action.APPROVE_HAND: lambda u: ApproveHand(id=1, user_id=u),
+    Action.DENY_HAND: lambda u: DenyHand(id=1, user_id=u),
+    Action.INVITE_TO_STAGE: lambda u: InviteToStage(id=1, user_id=u),
+    Action.MOVE_TO_AUDIENCE: lambda u: MoveToAudience(id=1, user_id=u),
+    Action.MUTE: lambda u: Mute(id=1, user_id=u),
+    Action.UNMUTE: lambda u: Unmute(id=1, user_id=u),
+    Action.REMOVE: lambda u: Remove(id=1, user_id=u),
+    Action.BAN: lambda u: Ban(id=1, user_id=u),
+    Action.MAKE_COHOST: lambda u: MakeCohost(id=1, user_id=u),
+    Action.UNMAKE_COHOST: lambda u: UnmakeCohost(id=1, user_id=u),
+}
+
+
+@pytest.mark.parametrize("action", list(AIMED))
+@pytest.mark.parametrize("role", [Role.HOST, Role.COHOST])
+def test_aiming_at_yourself_is_forbidden(role: Role, action: Action) -> None:
+    room = scene()
+    user_id = ACTOR_OF[role]
+    refused(room, user_id, AIMED[action](user_id), ErrorCode.FORBIDDEN)
+
+
+def test_only_unmuted_stage_members_of_a_live_room_may_be_heard() -> None:
+    room = scene()
+    add(room, 20, Role.SPEAKER, self_muted=True)
+    heard = {uid for uid in room.members if may_be_heard(room, uid)}
+    # SPEAKER (10) is mod-muted; listeners, strangers and the self-muted are not heard.
+    assert heard == {HOST, ACTOR_OF[Role.COHOST], ACTOR_OF[Role.SPEAKER], COHOST}
+    assert not may_be_heard(room, OUTSIDER)
+    room.status = "ended"
+    assert not any(may_be_heard(room, uid) for uid in room.members)

@@ -1,0 +1,367 @@
+"""Invariants of the room core under random commands from random members at random times.
+
+A hypothesis state machine drives one room with joins, drops, every member
+command (aimed at members and at strangers), clock ticks and restarts, and
+checks after every step: exactly one host while live, the stage never over
+capacity, nobody off stage in the mix, listeners never act like speakers,
+banned users never inside, event numbers rising by exactly one, refusals
+changing nothing, and the durable part surviving a restore.
+"""
+
+import copy
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from app.protocol.errors import ErrorCode
+from app.protocol.model import Role
+from app.protocol.requests import (
+    AcceptInvite,
+    ApproveHand,
+    Ban,
+    DeclineInvite,
+    DenyHand,
+    EndRoom,
+    InviteToStage,
+    LeaveRoom,
+    LeaveStage,
+    LowerHand,
+    MakeCohost,
+    MoveToAudience,
+    Mute,
+    MuteAll,
+    PinLink,
+    RaiseHand,
+    React,
+    Remove,
+    SelfMute,
+    SetHandsEnabled,
+    SetLocked,
+    SetTopic,
+    Unban,
+    UnmakeCohost,
+    Unmute,
+)
+from app.server.rooms import (
+    PERMISSIONS,
+    AddInvite,
+    Disconnect,
+    Join,
+    MemberCommand,
+    Room,
+    RoomCommand,
+    RoomError,
+    create_room,
+    handle,
+    may_be_heard,
+    restore,
+    tick,
+    to_durable,
+)
+from app.server.rooms.core import action_of
+
+from .helpers import actor
+
+# A small population so that the same people meet again and again; 9 never joins.
+users = st.integers(min_value=1, max_value=7)
+targets = st.integers(min_value=1, max_value=9)
+# Mostly quick succession, sometimes long enough for a grace period to run out.
+steps = st.one_of(
+    st.floats(min_value=0.0, max_value=2.0, allow_nan=False),
+    st.floats(min_value=0.0, max_value=40.0, allow_nan=False),
+)
+codes = st.sampled_from([None, "a", "b"])
+rid = st.just(0)
+
+# What a member does for themselves.
+own_commands: st.SearchStrategy[MemberCommand] = st.one_of(
+    st.builds(RaiseHand, id=rid),
+    st.builds(LowerHand, id=rid),
+    st.builds(AcceptInvite, id=rid),
+    st.builds(DeclineInvite, id=rid),
+    st.builds(LeaveStage, id=rid),
+    st.builds(SelfMute, id=rid, muted=st.booleans()),
+    st.builds(React, id=rid, reaction=st.sampled_from(["clap", "wave"])),
+)
+# Moderator actions aimed at someone.
+aimed_commands: st.SearchStrategy[MemberCommand] = st.one_of(
+    st.builds(ApproveHand, id=rid, user_id=targets),
+    st.builds(DenyHand, id=rid, user_id=targets),
+    st.builds(InviteToStage, id=rid, user_id=targets),
+    st.builds(MoveToAudience, id=rid, user_id=targets),
+    st.builds(Mute, id=rid, user_id=targets),
+    st.builds(Unmute, id=rid, user_id=targets),
+    st.builds(Remove, id=rid, user_id=targets),
+    st.builds(Ban, id=rid, user_id=targets),
+    st.builds(Unban, id=rid, user_id=targets),
+    st.builds(MakeCohost, id=rid, user_id=targets),
+    st.builds(UnmakeCohost, id=rid, user_id=targets),
+)
+# Room-wide moderator actions.
+room_commands: st.SearchStrategy[MemberCommand] = st.one_of(
+    st.builds(AddInvite, st.sampled_from(["a", "b", ""])),
+    st.builds(MuteAll, id=rid),
+    # Mostly unlocking and enabling, so that rooms are not stuck shut for whole runs.
+    st.builds(SetLocked, id=rid, locked=st.sampled_from([False, False, False, True])),
+    st.builds(SetHandsEnabled, id=rid, enabled=st.sampled_from([True, True, True, False])),
+    st.builds(SetTopic, id=rid, topic=st.sampled_from(["", "t", "x" * 281])),
+    st.builds(PinLink, id=rid, url=st.sampled_from([None, "https://a.example", "nope"])),
+)
+# Ways out, kept apart so that rooms do not end in the first few steps.
+exit_commands: st.SearchStrategy[MemberCommand] = st.one_of(
+    st.just(Disconnect()), st.builds(LeaveRoom, id=rid), st.builds(EndRoom, id=rid)
+)
+any_command = st.one_of(own_commands, aimed_commands, room_commands, exit_commands)
+
+# Everything a listener must never be able to do, as concrete commands.
+STAGE_ONLY: list[MemberCommand] = [
+    SelfMute(id=0, muted=True),
+    SelfMute(id=0, muted=False),
+    LeaveStage(id=0),
+    MuteAll(id=0),
+    Mute(id=0, user_id=1),
+    ApproveHand(id=0, user_id=1),
+    InviteToStage(id=0, user_id=1),
+    SetLocked(id=0, locked=True),
+    SetHandsEnabled(id=0, enabled=False),
+    AddInvite("x"),
+    EndRoom(id=0),
+    MakeCohost(id=0, user_id=1),
+]
+
+
+def plausible(room: Room) -> list[tuple[int, RoomCommand]]:
+    """(actor, command) pairs that ordinary room life would produce in this state."""
+    out: list[tuple[int, RoomCommand]] = []
+    members = list(room.members.values())
+    has_cohost = any(m.role is Role.COHOST for m in members)
+    for user_id in range(1, 8):
+        if user_id in room.bans:
+            # Trying to get back in after a ban; unbanned now and then.
+            out += [(user_id, Join("a")), (room.host_id, Unban(id=0, user_id=user_id))]
+        elif user_id not in room.members and not room.locked:
+            out.append((user_id, Join("a")))
+    if room.locked:
+        out.append((room.host_id, SetLocked(id=0, locked=False)))
+    if not room.hands_enabled:
+        out.append((room.host_id, SetHandsEnabled(id=0, enabled=True)))
+    for m in members:
+        if m.role is Role.LISTENER:
+            if m.invited:
+                out += [(m.user_id, AcceptInvite(id=0)), (m.user_id, DeclineInvite(id=0))]
+            elif room.hands_enabled and m.hand_raised_at is None:
+                out.append((m.user_id, RaiseHand(id=0)))
+            continue
+        out.append((m.user_id, SelfMute(id=0, muted=not m.self_muted)))
+        # Moderators go now and then; the host only when a co-host could take over.
+        if m.role is Role.COHOST or (m.role is Role.HOST and has_cohost):
+            out += [(m.user_id, LeaveRoom(id=0))] + [(m.user_id, Disconnect())] * 2
+        if m.role is Role.SPEAKER:
+            out.append((m.user_id, LeaveStage(id=0)))
+            out.append((room.host_id, MakeCohost(id=0, user_id=m.user_id)))
+        if m.role is Role.COHOST:
+            out.append((room.host_id, UnmakeCohost(id=0, user_id=m.user_id)))
+        if m.role is Role.SPEAKER or m.role is Role.COHOST:
+            for mod in (room.host_id, m.user_id):
+                out.append((mod, Mute(id=0, user_id=m.user_id)))
+    # Removal and bans, aimed at the newest member only so that rooms do not empty.
+    newest = members[-1]
+    if newest.role is not Role.HOST:
+        out.append((room.host_id, Remove(id=0, user_id=newest.user_id)))
+        out.append((room.host_id, Ban(id=0, user_id=newest.user_id)))
+    for t in members:
+        if t.role is not Role.LISTENER:
+            continue
+        for mod in [m.user_id for m in members if m.role in (Role.HOST, Role.COHOST)]:
+            if t.hand_raised_at is not None:
+                out += [(mod, ApproveHand(id=0, user_id=t.user_id))] * 2
+                out.append((mod, DenyHand(id=0, user_id=t.user_id)))
+            elif not t.invited:
+                out.append((mod, InviteToStage(id=0, user_id=t.user_id)))
+    return out
+
+
+class RoomMachine(RuleBasedStateMachine):
+    room: Room
+    now: float
+    banned: set[int]
+
+    @initialize(
+        capacity=st.integers(min_value=1, max_value=5),
+        invite_only=st.booleans(),
+        grace=st.sampled_from([5.0, 30.0]),
+    )
+    def create(self, capacity: int, invite_only: bool, grace: float) -> None:
+        self.now = 0.0
+        self._open(capacity, invite_only, grace)
+
+    def _open(self, capacity: int, invite_only: bool, grace: float) -> None:
+        # Who a moderator banned (and nobody unbanned since), tracked outside the room.
+        self.banned = set()
+        self.room = create_room("r", actor(1), "Room", "", invite_only, capacity, self.now, grace)
+        self.room.invites.add("a")
+
+    def _apply(self, user_id: int, command: RoomCommand) -> None:
+        room = self.room
+        before = copy.deepcopy(room)
+        # The role, not the member: the command may change the member in place.
+        role_before = room.members[user_id].role if user_id in room.members else None
+        try:
+            numbered = handle(room, actor(user_id), command, self.now)
+        except RoomError as err:
+            assert room == before, f"{command} refused with {err.code} but changed the room"
+            if not before.live:
+                assert err.code == ErrorCode.ROOM_ENDED
+            if isinstance(command, Join) and user_id in before.bans and before.live:
+                assert err.code == ErrorCode.BANNED
+            return
+        assert before.live
+        assert [seq for seq, _ in numbered] == list(range(before.seq + 1, room.seq + 1))
+        if isinstance(command, Ban):
+            self.banned.add(command.user_id)
+        elif isinstance(command, Unban):
+            self.banned.discard(command.user_id)
+        assert isinstance(command, Join) or role_before is not None
+        if role_before is Role.LISTENER and not isinstance(command, Join):
+            action = action_of(command)
+            assert action is None or action in PERMISSIONS[Role.LISTENER]
+
+    def _members(self, *roles: Role) -> list[int]:
+        return sorted(m.user_id for m in self.room.members.values() if not roles or m.role in roles)
+
+    @rule(user_id=users, code=codes, dt=steps)
+    def join(self, user_id: int, code: str | None, dt: float) -> None:
+        self.now += dt
+        self._apply(user_id, Join(code))
+
+    @rule(user_id=targets, command=any_command, dt=steps)
+    def anyone_tries_anything(self, user_id: int, command: MemberCommand, dt: float) -> None:
+        self.now += dt
+        self._apply(user_id, command)
+
+    @precondition(lambda self: self.room.live)
+    @rule(data=st.data(), command=own_commands, dt=steps)
+    def member_acts(self, data: st.DataObject, command: MemberCommand, dt: float) -> None:
+        self.now += dt
+        self._apply(data.draw(st.sampled_from(self._members())), command)
+
+    @precondition(lambda self: self.room.live)
+    @rule(data=st.data(), bursts=st.integers(min_value=1, max_value=4), dt=steps)
+    def room_life(self, data: st.DataObject, bursts: int, dt: float) -> None:
+        """A few things that make sense right now: runs reach full stages and hand-overs."""
+        self.now += dt
+        for _ in range(bursts):
+            options = plausible(self.room) if self.room.live else []
+            if options:
+                self._apply(*data.draw(st.sampled_from(options)))
+
+    @precondition(lambda self: self.room.live)
+    @rule(data=st.data(), command=room_commands, dt=steps)
+    def moderator_runs_room(self, data: st.DataObject, command: MemberCommand, dt: float) -> None:
+        self.now += dt
+        self._apply(data.draw(st.sampled_from(self._members(Role.HOST, Role.COHOST))), command)
+
+    @precondition(lambda self: self.room.live)
+    @rule(data=st.data(), dt=steps)
+    def rejoin(self, data: st.DataObject, dt: float) -> None:
+        away = [m.user_id for m in self.room.members.values() if not m.connected]
+        if away:
+            self.now += dt
+            self._apply(data.draw(st.sampled_from(sorted(away))), Join(None))
+
+    @rule(dt=steps)
+    def clock(self, dt: float) -> None:
+        self.now += dt
+        before = self.room.seq
+        numbered = tick(self.room, self.now)
+        assert [seq for seq, _ in numbered] == list(range(before + 1, self.room.seq + 1))
+
+    @rule(data=st.data(), dt=steps)
+    def restart(self, data: st.DataObject, dt: float) -> None:
+        """The server restarts from the durable part; some members come straight back."""
+        self.now += dt
+        durable = to_durable(self.room)
+        self.room = restore(durable, self.now, self.room.grace_period)
+        assert to_durable(self.room) == durable
+        assert self.room.seq == 0
+        assert all(not m.connected for m in self.room.members.values())
+        if self._members():
+            for user_id in data.draw(st.lists(st.sampled_from(self._members()), unique=True)):
+                self._apply(user_id, Join(None))
+
+    @precondition(lambda self: not self.room.live)
+    @rule(capacity=st.integers(min_value=1, max_value=5), invite_only=st.booleans())
+    def reopen(self, capacity: int, invite_only: bool) -> None:
+        """An ended room refuses everything; then a new one opens so the run goes on."""
+        for user_id in self._members() or [1]:
+            for command in (
+                Join(None),
+                LeaveRoom(id=0),
+                Disconnect(),
+                React(id=0, reaction="wave"),
+            ):
+                self._apply(user_id, command)
+        self._open(capacity, invite_only, self.room.grace_period)
+
+    @invariant()
+    def one_host_while_live(self) -> None:
+        if self.room.live:
+            hosts = [m.user_id for m in self.room.members.values() if m.role is Role.HOST]
+            assert hosts == [self.room.host_id]
+            assert not self.room.members[self.room.host_id].mod_muted
+
+    @invariant()
+    def stage_within_capacity(self) -> None:
+        assert len(self.room.stage()) <= self.room.stage_capacity
+
+    @invariant()
+    def nobody_off_stage_is_heard(self) -> None:
+        for user_id in range(1, 10):
+            if may_be_heard(self.room, user_id):
+                member = self.room.members[user_id]
+                assert member.on_stage and not member.mod_muted
+
+    @invariant()
+    def banned_users_are_outside(self) -> None:
+        assert self.banned <= self.room.bans
+        assert not self.room.bans & self.room.members.keys()
+
+    @invariant()
+    def member_fields_agree(self) -> None:
+        for m in self.room.members.values():
+            if m.role is not Role.LISTENER:
+                assert m.hand_raised_at is None and not m.invited
+            assert m.connected == (m.disconnected_at is None)
+
+    @invariant()
+    def listeners_cannot_act_like_speakers(self) -> None:
+        if not self.room.live:
+            return
+        # One copy serves every trial: a refused command leaves it untouched.
+        trial = copy.deepcopy(self.room)
+        for m in self.room.members.values():
+            if m.role is not Role.LISTENER:
+                continue
+            for command in STAGE_ONLY:
+                try:
+                    handle(trial, actor(m.user_id), command, self.now)
+                except RoomError as err:
+                    assert err.code == ErrorCode.FORBIDDEN
+                else:
+                    raise AssertionError(f"listener {m.user_id} was allowed {command}")
+
+    @invariant()
+    def durable_part_round_trips(self) -> None:
+        durable = to_durable(self.room)
+        assert to_durable(restore(durable, self.now + 1.0)) == durable
+        assert {m.user_id for m in durable.members} == {m.user_id for m in self.room.stage()}
+
+
+RoomMachine.TestCase.settings = settings(
+    max_examples=300,
+    stateful_step_count=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+TestRoomMachine = RoomMachine.TestCase

@@ -1,0 +1,60 @@
+"""Snapshots, directory summaries, and the durable round trip."""
+
+from app.protocol.codec import encode
+from app.protocol.model import MemberView, Role
+from app.server.rooms import Join, restore, snapshot, summary, tick, to_durable
+
+from .helpers import HOST, add, new_room, run
+
+
+def test_snapshot_lists_members_in_join_order_with_seq() -> None:
+    room = new_room()
+    run(room, 3, Join(None), now=1.0)
+    run(room, 2, Join(None), now=2.0)
+    snap = snapshot(room)
+    assert [m.user_id for m in snap.members] == [HOST, 3, 2]
+    assert snap.seq == room.seq == 2
+    assert snap.members[1] == MemberView(user_id=3, name="user3", role=Role.LISTENER, joined_at=1.0)
+    assert b'"host_id":1' in encode(snap)
+
+
+def test_summary_counts_connected_members_only() -> None:
+    room = new_room()
+    add(room, 2, Role.SPEAKER)
+    add(room, 3, Role.COHOST, connected=False, disconnected_at=1.0)
+    add(room, 4, Role.LISTENER)
+    add(room, 5, Role.LISTENER)
+    add(room, 6, Role.LISTENER, connected=False, disconnected_at=1.0)
+    s = summary(room)
+    assert (s.host_name, s.speakers, s.listeners) == ("user1", 2, 2)
+
+
+def test_durable_keeps_the_stage_bans_and_invites_only() -> None:
+    room = new_room()
+    add(room, 4, Role.LISTENER, hand_raised_at=1.0)
+    add(room, 3, Role.SPEAKER, mod_muted=True, role_since=2.0)
+    add(room, 2, Role.COHOST, role_since=3.0, self_muted=True)
+    room.bans.update({8, 9})
+    room.invites.add("code")
+    d = to_durable(room)
+    assert [(m.user_id, m.role, m.mod_muted) for m in d.members] == [
+        (HOST, Role.HOST, False),
+        (2, Role.COHOST, False),
+        (3, Role.SPEAKER, True),
+    ]
+    assert (d.bans, d.invites) == (frozenset({8, 9}), frozenset({"code"}))
+    restored = restore(d, now=500.0, grace_period=30.0)
+    assert to_durable(restored) == d
+    assert restored.seq == 0 and restored.grace_period == 30.0 and 4 not in restored.members
+    assert all(not m.connected and m.disconnected_at == 500.0 for m in restored.members.values())
+    assert not restored.members[2].self_muted
+
+
+def test_restored_room_runs_the_grace_period_from_the_restart() -> None:
+    room = new_room()
+    add(room, 2, Role.COHOST, role_since=3.0)
+    restored = restore(to_durable(room), now=500.0, grace_period=30.0)
+    run(restored, 2, Join(None), now=510.0)
+    assert tick(restored, 529.0) == []
+    tick(restored, 530.0)
+    assert restored.host_id == 2 and restored.live and HOST not in restored.members
