@@ -19,6 +19,7 @@ from app.protocol.replies import (
     Event,
     Kicked,
     RoomState,
+    Speaking,
 )
 from app.protocol.requests import (
     CreateRoom,
@@ -48,6 +49,10 @@ class RoomClient:
         self.kicked: str | None = None
         self.reconnects = 0
         self.event_hooks: list[EventHook] = []
+        # Called after a reconnect put us back in our room (the server has
+        # dropped our old media connection by then).
+        self.rejoin_hooks: list[Callable[[], None]] = []
+        self.speaking: dict[int, float] = {}
         self._invite_code: str | None = None
         self._conn: ServerConnection | None = None
         self._pump: asyncio.Task[None] | None = None
@@ -160,7 +165,9 @@ class RoomClient:
             if pushed is None:
                 break
             async with self._changed:
-                if isinstance(pushed, Kicked):
+                if isinstance(pushed, Speaking):
+                    self.speaking = dict(pushed.levels)
+                elif isinstance(pushed, Kicked):
                     if self.model is not None and pushed.room_id == self.model.room_id:
                         self.kicked = pushed.reason
                 elif isinstance(pushed, Event):
@@ -214,6 +221,9 @@ class RoomClient:
                     self.kicked = lost_reason
                 self._changed.notify_all()
             self._pump = asyncio.get_running_loop().create_task(self._follow(conn))
+            if state is not None:
+                for hook in self.rejoin_hooks:
+                    hook()
             return
 
     async def _rejoin(self, conn: ServerConnection) -> tuple[RoomState | None, str | None]:

@@ -36,7 +36,8 @@ class ErrorCode(StrEnum):
     HANDS_DISABLED = "hands_disabled"
     NOT_INVITED = "not_invited"
     INVALID_STATE = "invalid_state"
-    SESSION_REPLACED = "session_replaced"
+    # Media.
+    MEDIA_FAILED = "media_failed"
     # The server's own fault; the request may be retried.
     INTERNAL = "internal"
     UNAVAILABLE = "unavailable"

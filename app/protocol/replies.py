@@ -42,7 +42,13 @@ class InviteCreated(ReplyData, tag="invite_created"):
     link: str
 
 
-AnyReplyData = Welcome | Authenticated | RoomList | RoomState | InviteCreated
+class MediaAnswer(ReplyData, tag="media_answer"):
+    """Reply to `media_offer`: the server's SDP answer."""
+
+    sdp: str
+
+
+AnyReplyData = Welcome | Authenticated | RoomList | RoomState | InviteCreated | MediaAnswer
 
 
 class ServerMessage(msgspec.Struct, tag_field="type", forbid_unknown_fields=False, kw_only=True):
@@ -79,4 +85,13 @@ class Kicked(ServerMessage, tag="kicked"):
     reason: str
 
 
-AnyServerMessage = Ok | Error | Event | Kicked
+class Speaking(ServerMessage, tag="speaking"):
+    """Who is being heard and how loud (0.0-1.0), a few times a second while
+    anyone is; an empty list once everyone fell silent. Not numbered: a
+    missed one is simply replaced by the next."""
+
+    room_id: str
+    levels: list[tuple[int, float]]
+
+
+AnyServerMessage = Ok | Error | Event | Kicked | Speaking

@@ -173,6 +173,23 @@ class PinLink(Request, tag="pin_link"):
     url: str | None
 
 
+# Media ---------------------------------------------------------------------
+
+
+class MediaOffer(Request, tag="media_offer"):
+    """Open this member's audio peer connection, or replace it after it failed
+    (aiortc has no ICE restart). The reply carries the server's answer."""
+
+    sdp: str
+
+
+class PushToTalk(Request, tag="push_to_talk"):
+    """Press or release push-to-talk. The server mixes a stage member's audio
+    only while it is held; a client should also stop sending when released."""
+
+    pressed: bool
+
+
 SessionRequest = Hello | Register | Login | Resume | Logout
 DirectoryRequest = ListRooms | CreateRoom | JoinRoom
 RoomRequest = (
@@ -204,7 +221,8 @@ RoomRequest = (
     | SetTopic
     | PinLink
 )
-ClientMessage = SessionRequest | DirectoryRequest | RoomRequest
+MediaRequest = MediaOffer | PushToTalk
+ClientMessage = SessionRequest | DirectoryRequest | RoomRequest | MediaRequest
 
 # Field limits, enforced by the server's validation step.
 MAX_TITLE = 100

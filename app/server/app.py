@@ -15,6 +15,7 @@ from app.server.http.session import Dispatcher
 from app.server.hub import RoomHub
 from app.server.store import open_store
 from app.server.store.api import Store
+from app.server.voice import MediaFactory, VoiceRooms
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,17 @@ class ServerConfig:
     # host[:port] written into invite links; defaults to where we listen.
     public_address: str | None = None
     rate_limits: RateLimitConfig = field(default_factory=RateLimitConfig)
+    # Audio: off for signaling-only deployments and tests.
+    media: bool = True
+    # Addresses to gather ICE candidates on; None: 127.0.0.1 when listening on
+    # loopback (only local clients can reach us anyway), else every interface.
+    media_addresses: tuple[str, ...] | None = None
+    ice_servers: tuple[str, ...] = ()
+
+    def gather_addresses(self) -> tuple[str, ...]:
+        if self.media_addresses is not None:
+            return self.media_addresses
+        return ("127.0.0.1",) if self.host in ("127.0.0.1", "localhost") else ()
 
 
 class RunningServer:
@@ -69,7 +81,7 @@ class RunningServer:
             await self._ticker
         for conn in list(self._routes.connections):
             await conn.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
-        await self.hub.flush()
+        await self.hub.close()
         await self._runner.cleanup()
         await self.store.close()
 
@@ -77,7 +89,8 @@ class RunningServer:
 async def start_server(config: ServerConfig) -> RunningServer:
     store = await open_store(config.db_url)
     accounts = Accounts(store, time.time)
-    hub = RoomHub(store, time.time, config.grace_period, server_address="")
+    voice = VoiceRooms(_media_factory(config) if config.media else None)
+    hub = RoomHub(store, time.time, config.grace_period, server_address="", voice=voice)
     restored = await hub.restore()
     routes = Routes(
         Dispatcher(accounts, hub, RateLimits(config.rate_limits)),
@@ -96,6 +109,15 @@ async def start_server(config: ServerConfig) -> RunningServer:
     ticker = asyncio.get_running_loop().create_task(hub.run_ticker(config.tick_interval))
     log.info("listening on %s:%d, %d live room(s) restored", config.host, port, restored)
     return RunningServer(runner, store, hub, accounts, routes, ticker, config.host, port)
+
+
+def _media_factory(config: ServerConfig) -> MediaFactory:
+    # Imported here so that a signaling-only server never loads aiortc.
+    from app.media.ice import IceSettings
+    from app.media.server.room import RoomMedia
+
+    settings = IceSettings(ice_servers=config.ice_servers, host_addresses=config.gather_addresses())
+    return lambda: RoomMedia(settings)
 
 
 def _bound_port(runner: web.AppRunner, asked: int) -> int:

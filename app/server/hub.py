@@ -35,6 +35,7 @@ from app.server.rooms import (
 from app.server.rooms.commands import AddInvite, Disconnect, Join, RoomCommand
 from app.server.rooms.durable import DurableRoom
 from app.server.store.api import Store, StoreError
+from app.server.voice import VoiceRooms
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,10 @@ class RoomHub:
         clock: Callable[[], float],
         grace_period: float,
         server_address: str,
+        voice: VoiceRooms | None = None,
     ) -> None:
         self._store = store
+        self.voice = voice or VoiceRooms(None)
         self._clock = clock
         self._grace = grace_period
         self.server_address = server_address
@@ -97,6 +100,10 @@ class RoomHub:
     async def flush(self) -> None:
         for room_id in list(self._rooms):
             await self._save(room_id)
+
+    async def close(self) -> None:
+        await self.flush()
+        await self.voice.close()
 
     # -- queries ---------------------------------------------------------------
 
@@ -177,6 +184,13 @@ class RoomHub:
         await self._save(room.room_id)
         return code, build_link(self.server_address, room.room_id, code)
 
+    async def media_offer(self, client: Attachment, sdp: str) -> str:
+        room = self._room_of(client)
+        return await self.voice.offer(room, client.user_id, sdp)
+
+    def push_to_talk(self, client: Attachment, pressed: bool) -> None:
+        self.voice.push_to_talk(self._room_of(client), client.user_id, pressed)
+
     async def detach(self, client: Attachment) -> None:
         """The connection is gone: the member keeps their place for the grace period."""
         room_id = client.room_id
@@ -187,6 +201,7 @@ class RoomHub:
         if attached.get(client.user_id) is not client:
             return  # already replaced by a newer connection, or removed
         del attached[client.user_id]
+        self.voice.drop(room_id, client.user_id)
         room = self._rooms[room_id]
         if room.status == "live" and client.user_id in room.members:
             actor = Actor(client.user_id, room.members[client.user_id].name)
@@ -216,7 +231,9 @@ class RoomHub:
 
     def _publish(self, room: Room, events: Iterable[tuple[int, AnyRoomEvent]]) -> None:
         attached = self._attached[room.room_id]
+        published = False
         for seq, event in events:
+            published = True
             # Encoded once, the same bytes for every member.
             frame = encode(Event(room_id=room.room_id, seq=seq, event=event))
             for client in list(attached.values()):
@@ -225,12 +242,16 @@ class RoomHub:
                 self._kick(room.room_id, [event.user_id], event.reason)
             elif isinstance(event, RoomEnded):
                 self._kick(room.room_id, list(attached), "ended")
+        if published:
+            # Stage moves, mutes and departures change who the mix may carry.
+            self.voice.sync(room)
 
     def _kick(self, room_id: str, user_ids: list[int], reason: str) -> None:
         attached = self._attached[room_id]
         frame = encode(Kicked(room_id=room_id, reason=reason))
         for user_id in user_ids:
             client = attached.pop(user_id, None)
+            self.voice.drop(room_id, user_id)
             if client is not None:
                 client.room_id = None
                 client.deliver(frame)

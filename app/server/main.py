@@ -35,6 +35,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--public-address", default=None, help="host[:port] to write into invite links"
     )
+    parser.add_argument(
+        "--media-address",
+        action="append",
+        default=None,
+        metavar="ADDR",
+        help="address to offer audio on (repeatable; default: 127.0.0.1 when --host is "
+        "loopback, else every interface)",
+    )
+    parser.add_argument(
+        "--ice-server",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="STUN/TURN server for audio (repeatable; default: none)",
+    )
+    parser.add_argument("--no-media", action="store_true", help="signaling only, no audio")
     parser.add_argument("--demo", action="store_true", help="keep a live demo room open")
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING, ERROR")
     parser.add_argument("--version", action="version", version=f"panggung-server {__version__}")
@@ -48,6 +64,9 @@ async def serve(args: argparse.Namespace) -> None:
         port=args.port,
         grace_period=args.grace,
         public_address=args.public_address,
+        media=not args.no_media,
+        media_addresses=tuple(args.media_address) if args.media_address else None,
+        ice_servers=tuple(args.ice_server),
     )
     server = await start_server(config)
     print(server.url, flush=True)

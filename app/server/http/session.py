@@ -14,6 +14,7 @@ from app.protocol.replies import (
     Authenticated,
     Error,
     InviteCreated,
+    MediaAnswer,
     Ok,
     RoomList,
     RoomState,
@@ -29,6 +30,8 @@ from app.protocol.requests import (
     ListRooms,
     Login,
     Logout,
+    MediaOffer,
+    PushToTalk,
     React,
     Register,
     Resume,
@@ -143,6 +146,11 @@ class Dispatcher:
                 return None
             case React() if not self._limits.allow_reaction(conn.user_id):
                 raise Refused(ErrorCode.RATE_LIMITED, "too many reactions; wait a moment")
+            case MediaOffer():
+                return MediaAnswer(sdp=await hub.media_offer(conn, req.sdp))
+            case PushToTalk():
+                hub.push_to_talk(conn, req.pressed)
+                return None
             case Hello() | Register() | Login() | Resume():
                 raise AssertionError("handled before sign-in")
             case _:

@@ -1,0 +1,135 @@
+"""A member's audio link: one peer connection to the room server, negotiated
+over the room protocol and rebuilt by itself when it fails.
+
+Every member opens it on joining with a send-and-receive transceiver, so that
+moving between audience and stage needs no renegotiation; push-to-talk both
+tells the server (which alone decides who is heard) and stops sending.
+"""
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+import numpy as np
+from numpy.typing import NDArray
+
+from app.client.session import RoomClient
+from app.dsp.playout import PlayoutStats
+from app.media.client.peer import ClientPeer
+from app.media.client.tracks import PcmSourceTrack
+from app.media.ice import LOOPBACK_ONLY, IceSettings
+from app.protocol.replies import MediaAnswer
+from app.protocol.requests import MediaOffer, PushToTalk
+
+log = logging.getLogger(__name__)
+
+FrameSource = Callable[[], NDArray[np.int16]]
+
+
+def ice_settings_for(server_url: str) -> IceSettings:
+    """A server on loopback is reached over loopback; otherwise aioice's defaults."""
+    host = urlsplit(server_url).hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    return LOOPBACK_ONLY if loopback else IceSettings()
+
+
+class VoiceLink:
+    def __init__(
+        self,
+        client: RoomClient,
+        source: FrameSource,
+        settings: IceSettings | None = None,
+        retry_delay: float = 0.5,
+    ) -> None:
+        self._client = client
+        self._source = source
+        self._settings = settings or ice_settings_for(client.url)
+        self._retry_delay = retry_delay
+        self.peer: ClientPeer | None = None
+        self.talking = False
+        self.rebuilds = 0
+        self._closing = False
+        self._rebuilding: asyncio.Task[None] | None = None
+        self.connected = asyncio.Event()
+        client.rejoin_hooks.append(self._lost)
+
+    async def start(self) -> None:
+        """Negotiate the peer connection (the client must be in a room)."""
+        peer = ClientPeer(self._settings, PcmSourceTrack(self._source), sending=self.talking)
+        peer.pc.on("connectionstatechange", lambda: self._state_changed(peer))
+        self.peer = peer
+        await peer.connect(self._signal)
+
+    async def press(self) -> None:
+        """Start talking: the server hears us once it has confirmed."""
+        self.talking = True
+        if self.peer is not None:
+            self.peer.set_sending(True)
+        await self._client.request(PushToTalk(id=0, pressed=True))
+
+    async def release(self) -> None:
+        self.talking = False
+        if self.peer is not None:
+            self.peer.set_sending(False)
+        await self._client.request(PushToTalk(id=0, pressed=False))
+
+    def next_frame(self) -> NDArray[np.int16]:
+        """20 ms of the room (48 kHz mono), silence while disconnected."""
+        if self.peer is None:
+            return np.zeros(960, dtype=np.int16)
+        return self.peer.next_frame()
+
+    def stats(self) -> PlayoutStats | None:
+        return self.peer.playout_stats() if self.peer is not None else None
+
+    async def close(self) -> None:
+        self._closing = True
+        if self._rebuilding is not None:
+            self._rebuilding.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._rebuilding
+        if self.peer is not None:
+            await self.peer.close()
+
+    async def _signal(self, offer: str) -> str:
+        answer = await self._client.conn.call_for(MediaOffer(id=0, sdp=offer), MediaAnswer)
+        return answer.sdp
+
+    def _state_changed(self, peer: ClientPeer) -> None:
+        state = peer.pc.connectionState
+        if peer is not self.peer:
+            return
+        if state == "connected":
+            self.connected.set()
+        elif state in ("failed", "closed"):
+            self._lost()
+
+    def _lost(self) -> None:
+        if self._closing or (self._rebuilding is not None and not self._rebuilding.done()):
+            return
+        self.connected.clear()
+        self._rebuilding = asyncio.get_running_loop().create_task(self._rebuild())
+
+    async def _rebuild(self) -> None:
+        """A new peer connection through signaling (aiortc has no ICE restart)."""
+        while not self._closing:
+            old, self.peer = self.peer, None
+            if old is not None:
+                await old.close()
+            try:
+                await self.start()
+            except Exception as exc:  # the signaling may be reconnecting too
+                log.info("media reconnect failed, retrying: %r", exc)
+                await asyncio.sleep(self._retry_delay)
+                continue
+            self.rebuilds += 1
+            if self.talking:
+                with contextlib.suppress(Exception):
+                    await self._client.request(PushToTalk(id=0, pressed=True))
+            return

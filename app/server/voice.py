@@ -1,0 +1,130 @@
+"""The media shell: keeps each room's media plane in line with the room core.
+
+After every change the core makes, `sync` recomputes who is on stage and who
+is heard — on stage, not muted, holding push-to-talk — from the core's state,
+never from what a client claims, and pushes the difference into the plane.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol
+
+from app.protocol.errors import ErrorCode
+from app.server.rooms import Room, RoomError
+from app.server.rooms.permissions import may_be_heard
+
+log = logging.getLogger(__name__)
+
+
+class MediaPlane(Protocol):
+    """One room's audio: what app.media.server.room.RoomMedia provides."""
+
+    async def join(self, pid: str, offer_sdp: str) -> str: ...
+    async def leave(self, pid: str) -> None: ...
+    def set_on_stage(self, pid: str, on_stage: bool) -> None: ...
+    def set_heard(self, pid: str, heard: bool) -> None: ...
+    def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+MediaFactory = Callable[[], MediaPlane]
+
+
+class VoiceRooms:
+    def __init__(self, factory: MediaFactory | None) -> None:
+        self._factory = factory
+        self._planes: dict[str, MediaPlane] = {}
+        # Per room: user id -> (on_stage, heard) as last pushed into the plane.
+        self._applied: dict[str, dict[int, tuple[bool, bool]]] = {}
+        self._talking: dict[str, set[int]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def enabled(self) -> bool:
+        return self._factory is not None
+
+    async def offer(self, room: Room, user_id: int, sdp: str) -> str:
+        """Open (or replace) a member's peer connection; returns the SDP answer."""
+        if self._factory is None:
+            raise RoomError(ErrorCode.MEDIA_FAILED, "this server has no media plane")
+        plane = self._planes.get(room.room_id)
+        if plane is None:
+            plane = self._planes[room.room_id] = self._factory()
+            self._applied[room.room_id] = {}
+            self._talking[room.room_id] = set()
+            plane.start()
+        applied = self._applied[room.room_id]
+        if applied.pop(user_id, None) is not None:
+            await plane.leave(str(user_id))  # a reconnecting client replaces its connection
+        try:
+            answer = await plane.join(str(user_id), sdp)
+        except Exception as exc:  # aiortc raises assorted types for a bad SDP
+            log.info("media offer from %d refused: %s", user_id, exc)
+            raise RoomError(ErrorCode.MEDIA_FAILED, f"cannot use this offer: {exc}") from None
+        applied[user_id] = (False, False)
+        self.sync(room)
+        return answer
+
+    def push_to_talk(self, room: Room, user_id: int, pressed: bool) -> None:
+        member = room.members.get(user_id)
+        if member is None or not member.on_stage:
+            raise RoomError(ErrorCode.FORBIDDEN, "only the stage can talk")
+        talking = self._talking.setdefault(room.room_id, set())
+        if pressed:
+            talking.add(user_id)
+        else:
+            talking.discard(user_id)
+        self.sync(room)
+
+    def sync(self, room: Room) -> None:
+        plane = self._planes.get(room.room_id)
+        if plane is None:
+            return
+        if not room.live:
+            self._spawn(self.close_room(room.room_id))
+            return
+        talking = self._talking[room.room_id]
+        applied = self._applied[room.room_id]
+        for user_id, (was_on_stage, was_heard) in list(applied.items()):
+            member = room.members.get(user_id)
+            if member is None or not member.connected:
+                self.drop(room.room_id, user_id)
+                continue
+            on_stage = member.on_stage
+            if not on_stage:
+                talking.discard(user_id)
+            heard = on_stage and user_id in talking and may_be_heard(room, user_id)
+            if on_stage != was_on_stage:
+                plane.set_on_stage(str(user_id), on_stage)
+            if on_stage and (heard != was_heard or on_stage != was_on_stage):
+                plane.set_heard(str(user_id), heard)
+            applied[user_id] = (on_stage, heard)
+
+    def drop(self, room_id: str, user_id: int) -> None:
+        """The member's connection or place is gone: release their peer connection."""
+        applied = self._applied.get(room_id)
+        if applied is None or applied.pop(user_id, None) is None:
+            return
+        self._talking[room_id].discard(user_id)
+        self._spawn(self._planes[room_id].leave(str(user_id)))
+
+    async def close_room(self, room_id: str) -> None:
+        plane = self._planes.pop(room_id, None)
+        self._applied.pop(room_id, None)
+        self._talking.pop(room_id, None)
+        if plane is not None:
+            await plane.stop()
+
+    async def close(self) -> None:
+        for room_id in list(self._planes):
+            await self.close_room(room_id)
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

@@ -1,0 +1,87 @@
+"""Members with real audio links to a real server on 127.0.0.1."""
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from app.client.session import RoomClient
+from app.client.voice import VoiceLink
+from app.dsp.analysis import rms_dbfs, tone_power_ratio
+
+PASSWORD = "correct horse battery"
+FRAME = 960
+Source = Callable[[], NDArray[np.int16]]
+
+
+def silence() -> NDArray[np.int16]:
+    return np.zeros(FRAME, dtype=np.int16)
+
+
+class Member:
+    """A signed-in client with a voice link and an ear: it pulls the room's
+    audio every 20 ms, as a sound card would, and keeps what it heard."""
+
+    def __init__(self, client: RoomClient, link: VoiceLink) -> None:
+        self.client = client
+        self.link = link
+        self.heard: list[NDArray[np.int16]] = []
+        self._ear: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def sign_in(cls, url: str, name: str, source: Source = silence) -> "Member":
+        client = RoomClient(url, client_name="test", reconnect=True)
+        await client.connect()
+        await client.register(name, PASSWORD)
+        return cls(client, VoiceLink(client, source))
+
+    @property
+    def user_id(self) -> int:
+        return self.client.user_id
+
+    async def start_audio(self) -> None:
+        await self.link.start()
+        await asyncio.wait_for(self.link.connected.wait(), 20)
+        self._ear = asyncio.get_running_loop().create_task(self._listen())
+
+    async def _listen(self) -> None:
+        start = time.monotonic()
+        n = 0
+        while True:
+            n += 1
+            await asyncio.sleep(max(0.0, start + n * 0.02 - time.monotonic()))
+            self.heard.append(self.link.next_frame())
+
+    async def record(self, seconds: float) -> NDArray[np.int16]:
+        """What this member hears over the next `seconds`."""
+        mark = len(self.heard)
+        await asyncio.sleep(seconds)
+        return np.concatenate(self.heard[mark:]) if len(self.heard) > mark else silence()
+
+    async def close(self) -> None:
+        if self._ear is not None:
+            self._ear.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ear
+        await self.link.close()
+        await self.client.close()
+
+
+def hears(audio: NDArray[np.int16], freq: float) -> bool:
+    return rms_dbfs(audio) > -40 and tone_power_ratio(audio, freq) > 0.15
+
+
+def silent(audio: NDArray[np.int16]) -> bool:
+    return rms_dbfs(audio) < -50
+
+
+async def until_heard(member: Member, freq: float, timeout: float = 10.0) -> None:
+    """Wait until `freq` is clearly in what the member hears (a settled 0.5 s)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if hears(await member.record(0.5), freq):
+            return
+    raise AssertionError(f"{freq} Hz not heard within {timeout} s")
