@@ -85,3 +85,31 @@ async def until_heard(member: Member, freq: float, timeout: float = 10.0) -> Non
         if hears(await member.record(0.5), freq):
             return
     raise AssertionError(f"{freq} Hz not heard within {timeout} s")
+
+
+def windowed_similarity(reference: NDArray[np.int16], heard: NDArray[np.int16]) -> float:
+    """Median, over 250 ms windows of `reference` with speech in them, of the best
+    normalised correlation with `heard` near the overall alignment (±60 ms) —
+    robust to a playout buffer that shifts timing by a frame mid-utterance,
+    which a single global alignment is not."""
+    from app.dsp.analysis import normalized_xcorr
+
+    lag, _ = normalized_xcorr(reference, heard)
+    window, slack = 12_000, 2_880
+    ref = reference.astype(np.float64)
+    got = heard.astype(np.float64)
+    scores = []
+    for start in range(0, len(ref) - window, window):
+        part = ref[start : start + window]
+        if rms_dbfs(reference[start : start + window]) < -35:
+            continue  # pauses between words say nothing
+        lo = max(0, start + lag - slack)
+        hi = min(len(got) - window, start + lag + slack)
+        best = 0.0
+        for offset in range(lo, hi + 1, 48):  # 1 ms steps
+            seg = got[offset : offset + window]
+            norm = float(np.sqrt(np.dot(part, part) * np.dot(seg, seg)))
+            if norm > 0:
+                best = max(best, float(np.dot(part, seg)) / norm)
+        scores.append(best)
+    return float(np.median(scores)) if scores else 0.0
