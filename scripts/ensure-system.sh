@@ -21,13 +21,15 @@ RUN_DEBS=(
     libxcb-render-util0 libxcb-image0 libegl1 libgl1 libdbus-1-3
 )
 # Tests also start their own PostgreSQL, a virtual screen with a tray host, a
-# PulseAudio daemon with virtual devices, and make and measure speech.
+# PulseAudio daemon with virtual devices, and make and measure speech; the
+# fan-out benchmark's smoke test runs Janus beside Panggung.
 TEST_DEBS=(
     "${RUN_DEBS[@]}"
     postgresql
     pulseaudio pulseaudio-utils
     xvfb trayer
     espeak-ng sox
+    janus
 )
 
 case "${1:-test}" in

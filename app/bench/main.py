@@ -3,11 +3,25 @@
 import argparse
 import asyncio
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
-from app.bench import report, signaling
+from app.bench import fanout, janus_report, latency, report, signaling
 
 DEFAULT_REPORT = Path("docs/benchmarks.md")
+
+
+def _add_write(parser: argparse.ArgumentParser, default: object) -> None:
+    # Accepted before and after the subcommand; SUPPRESS keeps the sub-parser
+    # from overwriting a value given before it.
+    parser.add_argument(
+        "--write",
+        type=Path,
+        nargs="?",
+        const=DEFAULT_REPORT,
+        default=default,
+        help=f"also record the results in this file (default {DEFAULT_REPORT})",
+    )
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -16,12 +30,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         description="Run a benchmark against real processes on 127.0.0.1 and print the "
         "numbers; with --write, also record them in docs/benchmarks.md.",
     )
-    parser.add_argument("--write", type=Path, nargs="?", const=DEFAULT_REPORT, default=None)
+    _add_write(parser, None)
     sub = parser.add_subparsers(dest="bench", required=True)
     sig = sub.add_parser("signaling", help="join storm and room-wide event cost on the server")
     sig.add_argument("--listeners", type=int, nargs="+", default=[100, 400])
     sig.add_argument("--broadcasts", type=int, default=20)
-    sub.add_parser("all", help="every benchmark with its default settings")
+    fan = sub.add_parser(
+        "fanout", help="media server CPU per delivered packet: Panggung beside Janus Streaming"
+    )
+    fan.add_argument("--listeners", type=int, nargs="+", default=[500])
+    fan.add_argument("--seconds", type=float, default=10.0, help="measurement window")
+    fan.add_argument("--procs", type=int, default=2, help="listener worker processes")
+    fan.add_argument("--warmup", type=float, default=3.0)
+    lat = sub.add_parser("latency", help="mouth-to-ear latency of a click train via the server")
+    lat.add_argument("--clicks", type=int, default=100)
+    lat.add_argument("--interval", type=float, default=0.3, help="seconds between clicks")
+    all_ = sub.add_parser("all", help="every benchmark with its default settings")
+    for p in (sig, fan, lat, all_):
+        _add_write(p, argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -33,12 +59,47 @@ def run_signaling(listeners: list[int], broadcasts: int, write: Path | None) -> 
         report.write_section(write, "signaling", text)
 
 
+def run_fanout(
+    listeners: list[int], seconds: float, procs: int, warmup: float, write: Path | None
+) -> None:
+    def progress(result: fanout.FanoutResult) -> None:
+        print(asdict(result), flush=True)
+
+    results = asyncio.run(fanout.compare(listeners, procs, seconds, warmup, progress=progress))
+    text = (
+        report.header("Fan-out: Panggung beside Janus Streaming")
+        + "\n"
+        + janus_report.markdown(results)
+    )
+    print(text)
+    if write is not None:
+        report.write_section(write, "fanout", text)
+
+
+def run_latency(clicks: int, interval: float, write: Path | None) -> None:
+    result = asyncio.run(latency.run(clicks, interval))
+    text = report.header("Latency: mouth to ear on loopback") + "\n" + latency.markdown(result)
+    print(text)
+    if write is not None:
+        report.write_section(write, "latency", text)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.bench in ("signaling", "all"):
         listeners = args.listeners if args.bench == "signaling" else [100, 400]
         broadcasts = args.broadcasts if args.bench == "signaling" else 20
         run_signaling(listeners, broadcasts, args.write)
+    if args.bench in ("latency", "all"):
+        if args.bench == "latency":
+            run_latency(args.clicks, args.interval, args.write)
+        else:
+            run_latency(100, 0.3, args.write)
+    if args.bench in ("fanout", "all"):
+        if args.bench == "fanout":
+            run_fanout(args.listeners, args.seconds, args.procs, args.warmup, args.write)
+        else:
+            run_fanout([500], 10.0, 2, 3.0, args.write)
     return 0
 
 

@@ -5,9 +5,11 @@ import asyncio
 import json
 import os
 import sys
+from pathlib import Path
 
 import msgspec
 
+from app.bot.audio import BotAudio
 from app.client.connection import ConnectionLost, RequestFailed
 from app.client.room_model import RoomModel
 from app.client.session import RoomClient
@@ -54,14 +56,34 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--stay", type=float, default=0.0, help="seconds to stay in the room following events"
     )
     parser.add_argument(
+        "--speak",
+        type=Path,
+        metavar="FILE",
+        help="hold push-to-talk and speak this audio file (WAV or any FFmpeg format), "
+        "then release; needs a place on the stage",
+    )
+    parser.add_argument("--record", type=Path, metavar="OUT.wav", help="write what it hears")
+    parser.add_argument(
+        "--listen",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="seconds to listen to the room (after speaking, if --speak)",
+    )
+    parser.add_argument(
         "--json", action="store_true", help="print the room's state as JSON on the last line"
     )
     args = parser.parse_args(argv)
     args.password = args.password or os.environ.get(PASSWORD_ENV)
     if not args.password:
         parser.error(f"give --password or set ${PASSWORD_ENV}")
-    if (args.raise_hand or args.accept_invite) and not (args.create or args.join or args.link):
+    in_room = args.create or args.join or args.link
+    if (args.raise_hand or args.accept_invite) and not in_room:
         parser.error("--raise-hand and --accept-invite need --join, --link or --create")
+    if (args.speak or args.record or args.listen) and not in_room:
+        parser.error("--speak, --record and --listen need --join, --link or --create")
+    if args.speak and not args.speak.is_file():
+        parser.error(f"--speak: no such file: {args.speak}")
     return args
 
 
@@ -115,11 +137,33 @@ async def _act(client: RoomClient, args: argparse.Namespace) -> int:
         _say(args, "accepted the invitation to the stage")
     elif args.stay > 0:
         await asyncio.sleep(args.stay)
+    audio = None
+    if args.speak or args.record or args.listen:
+        audio = BotAudio(client, keep=args.record is not None)
+        try:
+            await _use_audio(audio, args)
+        finally:
+            await audio.close()
     if args.json:
         final = client.model or model
         await client.wait_until(lambda m: m.seq >= final.seq, timeout=5.0)
-        print(json.dumps({"user_id": client.user_id, "room": final.to_dict()}), flush=True)
+        result: dict[str, object] = {"user_id": client.user_id, "room": final.to_dict()}
+        if audio is not None:
+            result["audio"] = audio.stats()
+        print(json.dumps(result), flush=True)
     return 0
+
+
+async def _use_audio(audio: BotAudio, args: argparse.Namespace) -> None:
+    await audio.start()
+    if args.speak:
+        seconds = await audio.speak(args.speak)
+        _say(args, f"spoke {args.speak} ({seconds:.1f} s)")
+    if args.listen > 0:
+        await asyncio.sleep(args.listen)
+    if args.record:
+        audio.save(args.record)
+        _say(args, f"wrote what it heard to {args.record}")
 
 
 async def _enter(client: RoomClient, args: argparse.Namespace) -> RoomModel | None:

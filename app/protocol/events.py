@@ -22,7 +22,7 @@ class MemberJoined(RoomEvent, tag="member_joined"):
     member: MemberView
 
 
-LeaveReason = Literal["left", "removed", "banned", "timed_out", "replaced"]
+LeaveReason = Literal["left", "removed", "banned", "timed_out"]
 
 
 class MemberLeft(RoomEvent, tag="member_left"):

@@ -1,5 +1,7 @@
 """Server-to-client messages: replies to requests, room events, and kicks."""
 
+from typing import Literal
+
 import msgspec
 
 from app.protocol.events import AnyRoomEvent
@@ -78,11 +80,14 @@ class Event(ServerMessage, tag="event"):
     event: AnyRoomEvent
 
 
+KickReason = Literal["left", "removed", "banned", "timed_out", "replaced", "ended"]
+
+
 class Kicked(ServerMessage, tag="kicked"):
     """This connection no longer holds its place in the room (removed, banned, replaced, ended)."""
 
     room_id: str
-    reason: str
+    reason: KickReason
 
 
 class Speaking(ServerMessage, tag="speaking"):

@@ -53,7 +53,7 @@ class RunningServer:
         hub: RoomHub,
         accounts: Accounts,
         routes: Routes,
-        ticker: "asyncio.Task[None]",
+        background: "list[asyncio.Task[None]]",
         host: str,
         port: int,
     ) -> None:
@@ -62,7 +62,7 @@ class RunningServer:
         self.hub = hub
         self.accounts = accounts
         self._routes = routes
-        self._ticker = ticker
+        self._background = background
         self.host = host
         self.port = port
 
@@ -76,9 +76,10 @@ class RunningServer:
 
     async def stop(self) -> None:
         """Close every connection (clients reconnect later), save, release."""
-        self._ticker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._ticker
+        for task in self._background:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         for conn in list(self._routes.connections):
             await conn.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
         await self.hub.close()
@@ -106,9 +107,12 @@ async def start_server(config: ServerConfig) -> RunningServer:
     await site.start()
     port = _bound_port(runner, config.port)
     hub.server_address = config.public_address or f"{config.host}:{port}"
-    ticker = asyncio.get_running_loop().create_task(hub.run_ticker(config.tick_interval))
+    loop = asyncio.get_running_loop()
+    background = [loop.create_task(hub.run_ticker(config.tick_interval))]
+    if config.media:
+        background.append(loop.create_task(hub.run_speaking()))
     log.info("listening on %s:%d, %d live room(s) restored", config.host, port, restored)
-    return RunningServer(runner, store, hub, accounts, routes, ticker, config.host, port)
+    return RunningServer(runner, store, hub, accounts, routes, background, config.host, port)
 
 
 def _media_factory(config: ServerConfig) -> MediaFactory:

@@ -18,7 +18,7 @@ from app.protocol.errors import ErrorCode
 from app.protocol.events import AnyRoomEvent, MemberLeft, RoomEnded
 from app.protocol.links import build_link
 from app.protocol.model import RoomSnapshot, RoomSummary
-from app.protocol.replies import Event, Kicked
+from app.protocol.replies import Event, Kicked, KickReason, Speaking
 from app.protocol.requests import CreateRoom
 from app.server.rooms import (
     Actor,
@@ -88,6 +88,22 @@ class RoomHub:
         while True:
             await asyncio.sleep(interval)
             await self.tick()
+
+    async def run_speaking(self, interval: float = 0.25) -> None:
+        """Push who is talking a few times a second, once more when all fell silent."""
+        talking: set[str] = set()
+        while True:
+            await asyncio.sleep(interval)
+            for room_id, levels in self.voice.take_levels().items():
+                if levels:
+                    talking.add(room_id)
+                elif room_id in talking:
+                    talking.discard(room_id)  # the one empty list after the last word
+                else:
+                    continue
+                frame = encode(Speaking(room_id=room_id, levels=levels))
+                for client in self._attached.get(room_id, {}).values():
+                    client.deliver(frame)
 
     async def tick(self) -> None:
         now = self._clock()
@@ -246,7 +262,7 @@ class RoomHub:
             # Stage moves, mutes and departures change who the mix may carry.
             self.voice.sync(room)
 
-    def _kick(self, room_id: str, user_ids: list[int], reason: str) -> None:
+    def _kick(self, room_id: str, user_ids: list[int], reason: KickReason) -> None:
         attached = self._attached[room_id]
         frame = encode(Kicked(room_id=room_id, reason=reason))
         for user_id in user_ids:

@@ -27,6 +27,7 @@ class MediaPlane(Protocol):
     def set_heard(self, pid: str, heard: bool) -> None: ...
     def start(self) -> None: ...
     async def stop(self) -> None: ...
+    def take_levels(self) -> dict[str, float]: ...
 
 
 MediaFactory = Callable[[], MediaPlane]
@@ -101,6 +102,14 @@ class VoiceRooms:
             if on_stage and (heard != was_heard or on_stage != was_on_stage):
                 plane.set_heard(str(user_id), heard)
             applied[user_id] = (on_stage, heard)
+
+    def take_levels(self) -> dict[str, list[tuple[int, float]]]:
+        """Per room, who was heard since the last call and how loud (loudest first)."""
+        out: dict[str, list[tuple[int, float]]] = {}
+        for room_id, plane in self._planes.items():
+            levels = [(int(pid), round(level, 2)) for pid, level in plane.take_levels().items()]
+            out[room_id] = sorted(levels, key=lambda item: -item[1])
+        return out
 
     def drop(self, room_id: str, user_id: int) -> None:
         """The member's connection or place is gone: release their peer connection."""

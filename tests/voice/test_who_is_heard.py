@@ -93,3 +93,17 @@ async def test_releasing_push_to_talk_falls_silent(room: dict[str, Member]) -> N
     await host.link.release()
     await listener.record(0.3)
     assert silent(await listener.record(1.0))
+
+
+async def test_the_server_says_who_is_talking_and_when_they_stop(room: dict[str, Member]) -> None:
+    host, guest, listener = room["host"], room["guest"], room["listener"]
+    assert listener.link.peer is not None
+    listener.link.peer.set_sending(True)  # a hostile listener never shows up as talking
+    await host.link.press()
+    await listener.client.wait_until(lambda m: host.user_id in listener.client.speaking)
+    assert 0.3 < listener.client.speaking[host.user_id] <= 1.0
+    assert set(listener.client.speaking) == {host.user_id}
+    await host.link.release()
+    await listener.client.wait_until(lambda m: not listener.client.speaking, timeout=5)
+    await guest.link.press()
+    await listener.client.wait_until(lambda m: set(listener.client.speaking) == {guest.user_id})

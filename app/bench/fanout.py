@@ -1,0 +1,371 @@
+"""Fan-out benchmark: server CPU per delivered packet, Panggung beside Janus Streaming.
+
+    .venv/bin/panggung-bench fanout --listeners 200 500 --seconds 10 --procs 2
+
+One room, one speaker stream of 20 ms Opus packets, N listeners in ``--procs``
+worker processes. The listeners are the same client for both servers
+(``CountingListener``: real ICE + DTLS, then only SRTP decrypt and count);
+only the signalling differs (Panggung: the listener offers; Janus: it answers).
+Panggung's server is this process (the real path: tone encoded once per tick,
+aiortc ICE/DTLS per peer, SRTP fast path); Janus runs as its own process on
+127.0.0.1 with our generated config, fed by a local RTP sender. CPU is the
+server process's own, so the figures hold although the listeners share the
+machine's cores: listeners per core = 1e6 / (50 * µs per packet).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from app.bench.janus_server import JanusServer, RtpSender
+from app.bench.janus_signal import JanusSession
+from app.dsp.signals import ToneSource
+from app.media.client.light import CountingListener
+from app.media.ice import LOOPBACK_ONLY
+from app.media.opus import OpusEncoder
+from app.media.server.fanout import FanoutStream
+from app.media.server.peer import ServerPeer
+from app.media.server.rtp_clock import RtpClock
+from app.media.server.ticker import Ticker
+
+CONNECT_CONCURRENCY = 8
+PACKETS_PER_SECOND = 50
+SYSTEMS = ("panggung", "janus")
+
+
+@dataclass
+class FanoutResult:
+    system: str
+    listeners: int
+    live: int  # listeners that received at least one packet before the window
+    seconds: float
+    deliveries: int  # packets the server sent to listeners in the CPU window
+    received: int  # packets the listeners decrypted in their window
+    expected: int  # packets numbered for them (from RTP sequence ranges)
+    late: int  # arrived > LATE_AFTER_MS after the fastest packet's transit
+    min_listener_packets: int
+    loss_percent: float
+    server_cpu_seconds: float
+    cpu_us_per_packet: float
+    listeners_per_core: float
+    load_average: float
+
+    # Name in the first version of this benchmark (tests/media uses it).
+    @property
+    def cpu_us_per_delivery(self) -> float:
+        return self.cpu_us_per_packet
+
+
+class _Panggung:
+    """Panggung's fan-out in this process: encode once per tick, SRTP + sendto per listener."""
+
+    janus_url: str | None = None
+
+    def __init__(self) -> None:
+        self.clock = RtpClock()
+        self.stream = FanoutStream(self.clock, "audience")
+        self._encoder, self._source = OpusEncoder(), ToneSource(440.0)
+        self.ticker = Ticker(self._tick)
+        self._peers: list[ServerPeer] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def _tick(self) -> None:
+        self.clock.advance()
+        self.stream.send(self._encoder.encode(self._source.next_frame()))
+
+    async def __aenter__(self) -> _Panggung:
+        self.ticker.start()
+        return self
+
+    async def stop_media(self) -> None:
+        await self.ticker.stop()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop_media()
+        for peer in self._peers:
+            await peer.close()
+
+    def cpu_seconds(self) -> float:
+        return time.process_time()
+
+    def deliveries(self, live: int) -> int:
+        return self.stream.deliveries
+
+    async def answer(self, offer: str) -> str:
+        peer = ServerPeer(LOOPBACK_ONLY, self.clock.ssrc)
+        self._peers.append(peer)
+        sdp = await peer.accept(offer)
+        task = asyncio.create_task(self._attach(peer))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return sdp
+
+    async def _attach(self, peer: ServerPeer) -> None:
+        async with asyncio.timeout(60):
+            self.stream.add(await peer.connected())
+
+
+class _Janus:
+    """Janus Streaming as a separate process, fed by a local RTP sender at 50 pkt/s."""
+
+    def __init__(self) -> None:
+        self.server = JanusServer()
+        self.janus_url: str | None = None
+        self._sender: RtpSender | None = None
+
+    async def __aenter__(self) -> _Janus:
+        await self.server.__aenter__()
+        self.janus_url = self.server.url
+        self._sender = RtpSender(self.server.rtp_port)
+        self._sender.start()
+        return self
+
+    async def stop_media(self) -> None:
+        if self._sender is not None:
+            await self._sender.stop()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop_media()
+        await self.server.stop()
+
+    def cpu_seconds(self) -> float:
+        return self.server.cpu_seconds()
+
+    def deliveries(self, live: int) -> int:
+        # Streaming relays every packet of the mountpoint to every started listener.
+        return 0 if self._sender is None else self._sender.packets * live
+
+    async def answer(self, offer: str) -> str:
+        raise RuntimeError("Janus listeners signal with Janus directly")
+
+
+class _WorkerLink:
+    """The orchestrator's end of one worker's line-delimited JSON channel."""
+
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
+        self.writer = writer
+        self.live = -1
+        self.counts: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.writer.write(json.dumps(message).encode() + b"\n")
+
+    async def count(self) -> dict[str, Any]:
+        self.send({"op": "count"})
+        return await self.counts.get()
+
+
+async def run(
+    system: str, listeners: int, procs: int, seconds: float, warmup: float
+) -> FanoutResult:
+    target: _Panggung | _Janus = _Panggung() if system == "panggung" else _Janus()
+    links: list[_WorkerLink] = []
+    tasks: set[asyncio.Task[None]] = set()
+    all_ready = asyncio.Event()
+
+    async def answer(link: _WorkerLink, msg: dict[str, Any]) -> None:
+        link.send({"op": "answer", "id": msg["id"], "sdp": await target.answer(msg["sdp"])})
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        link = _WorkerLink(writer)
+        links.append(link)
+        while line := await reader.readline():
+            msg = json.loads(line)
+            if msg["op"] == "offer":
+                task = asyncio.create_task(answer(link, msg))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+            elif msg["op"] == "ready":
+                link.live = int(msg["live"])
+                if len(links) == procs and all(lk.live >= 0 for lk in links):
+                    all_ready.set()
+            elif msg["op"] == "count":
+                link.counts.put_nowait(msg)
+
+    async with target:
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        ctx = multiprocessing.get_context("spawn")
+        shares = [listeners // procs + (i < listeners % procs) for i in range(procs)]
+        args = [(port, n, target.janus_url) for n in shares if n]
+        procs = len(args)
+        workers = [ctx.Process(target=_worker_main, args=a, daemon=True) for a in args]
+        for w in workers:
+            w.start()
+        try:
+            async with asyncio.timeout(90 + listeners * 0.3):
+                await all_ready.wait()
+            await asyncio.sleep(warmup)
+            for link in links:
+                link.send({"op": "reset"})
+            # The denominator is counted at the sender, over the same wall-clock window as
+            # the CPU: listener processes that lag behind would stretch their own window.
+            live = sum(lk.live for lk in links)
+            cpu0, sent0 = target.cpu_seconds(), target.deliveries(live)
+            await asyncio.sleep(seconds)
+            cpu = target.cpu_seconds() - cpu0
+            deliveries = target.deliveries(live) - sent0
+            counts = [await link.count() for link in links]
+        finally:
+            # Media stops first: sending to listeners that are closing only logs errors.
+            await target.stop_media()
+            for link in links:
+                with contextlib.suppress(Exception):
+                    link.send({"op": "quit"})
+            for w in workers:
+                await asyncio.to_thread(w.join, 30)
+                if w.is_alive():
+                    w.kill()
+            server.close()
+
+    received = sum(int(c["packets"]) for c in counts)
+    expected = sum(int(c["expected"]) for c in counts)
+    per_listener = [p for c in counts for p in c["per_listener"]]
+    us = cpu / deliveries * 1e6 if deliveries else float("nan")
+    return FanoutResult(
+        system=system,
+        listeners=listeners,
+        live=live,
+        seconds=seconds,
+        deliveries=deliveries,
+        received=received,
+        expected=expected,
+        late=sum(int(c["late"]) for c in counts),
+        min_listener_packets=min(per_listener, default=0),
+        loss_percent=100.0 * (1 - received / expected) if expected else 100.0,
+        server_cpu_seconds=cpu,
+        cpu_us_per_packet=us,
+        listeners_per_core=1e6 / (PACKETS_PER_SECOND * us) if deliveries else 0.0,
+        load_average=os.getloadavg()[0],
+    )
+
+
+async def run_server(listeners: int, procs: int, seconds: float, warmup: float) -> FanoutResult:
+    """Panggung only (the first version's entry point)."""
+    return await run("panggung", listeners, procs, seconds, warmup)
+
+
+def _worker_main(port: int, count: int, janus_url: str | None) -> None:
+    asyncio.run(_worker(port, count, janus_url))
+
+
+async def _worker(port: int, count: int, janus_url: str | None) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    answers: dict[int, asyncio.Future[str]] = {}
+    quit_ = asyncio.Event()
+    listeners = [CountingListener(LOOPBACK_ONLY) for _ in range(count)]
+    janus = JanusSession(janus_url) if janus_url else None
+
+    def send(message: dict[str, Any]) -> None:
+        writer.write(json.dumps(message).encode() + b"\n")
+
+    async def read() -> None:
+        while line := await reader.readline():
+            msg = json.loads(line)
+            if msg["op"] == "answer":
+                answers[msg["id"]].set_result(msg["sdp"])
+            elif msg["op"] == "reset":
+                for lst in listeners:
+                    lst.reset()
+            elif msg["op"] == "count":
+                per_listener = [lst.packets for lst in listeners]
+                send(
+                    {
+                        "op": "count",
+                        "packets": sum(per_listener),
+                        "expected": sum(lst.expected for lst in listeners),
+                        "late": sum(lst.late for lst in listeners),
+                        "per_listener": per_listener,
+                    }
+                )
+            elif msg["op"] == "quit":
+                break
+        quit_.set()
+
+    async def via_orchestrator(i: int, listener: CountingListener) -> None:
+        async def signal(offer: str) -> str:
+            answers[i] = asyncio.get_running_loop().create_future()
+            send({"op": "offer", "id": i, "sdp": offer})
+            return await answers[i]
+
+        await listener.connect(signal)
+
+    async def via_janus(session: JanusSession, listener: CountingListener) -> None:
+        handle, offer = await session.watch()
+        await session.start(handle, await listener.accept(offer))
+
+    reading = asyncio.create_task(read())
+    limit = asyncio.Semaphore(CONNECT_CONCURRENCY)
+
+    async def connect(i: int, listener: CountingListener) -> None:
+        async with limit:
+            if janus is None:
+                await via_orchestrator(i, listener)
+            else:
+                await via_janus(janus, listener)
+
+    try:
+        if janus is not None:
+            await janus.open()
+        await asyncio.gather(*(connect(i, lst) for i, lst in enumerate(listeners)))
+        # Ready once media flows to every listener (or after a bound, reporting how many).
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(30):
+                # Polling plain counters: the listeners have no event to wait on.
+                while not all(lst.packets for lst in listeners):  # noqa: ASYNC110
+                    await asyncio.sleep(0.1)
+        send({"op": "ready", "live": sum(1 for lst in listeners if lst.packets)})
+        await quit_.wait()
+    finally:
+        reading.cancel()
+        for listener in listeners:
+            await listener.close()
+        if janus is not None:
+            await janus.close()
+        writer.close()
+
+
+async def compare(
+    listeners: list[int],
+    procs: int,
+    seconds: float,
+    warmup: float,
+    systems: tuple[str, ...] = SYSTEMS,
+    progress: Callable[[FanoutResult], None] | None = None,
+) -> list[FanoutResult]:
+    """Each listener count on each system, one after the other (same machine, same run)."""
+    results = []
+    for n in listeners:
+        for system in systems:
+            result = await run(system, n, procs, seconds, warmup)
+            results.append(result)
+            if progress is not None:
+                progress(result)
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--listeners", type=int, nargs="+", default=[500])
+    parser.add_argument("--procs", type=int, default=2, help="listener worker processes")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measurement window")
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--system", choices=[*SYSTEMS, "both"], default="both")
+    args = parser.parse_args(argv)
+    systems = SYSTEMS if args.system == "both" else (args.system,)
+    results = asyncio.run(compare(args.listeners, args.procs, args.seconds, args.warmup, systems))
+    for result in results:
+        print(json.dumps(asdict(result)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""One incoming Opus stream played out on a 20 ms clock: adaptive buffer + decoder + PLC.
+
+Used for each stage member's input on the server (pulled by the mixer tick)
+and for the room audio on a client (pulled by a paced track or a sound
+device). Packets come from ``rtp_tap``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+
+import numpy as np
+from numpy.typing import NDArray
+
+from app.dsp import FRAME_SAMPLES
+from app.dsp.conceal import Concealer
+from app.dsp.playout import Action, PlayoutBuffer, PlayoutStats
+from app.media.opus import OpusDecoder
+from app.media.rtp_tap import RtpPacketLike
+
+QUIET_PEAK = 64  # |sample| below this (about -54 dBFS): dropping a frame is inaudible
+
+
+class OpusPlayout:
+    """``push`` from the network side, ``pull`` from the clock side; never blocks.
+
+    Thread-safe between one pusher and one puller (a sound-device callback
+    may pull while the event loop pushes).
+    """
+
+    def __init__(self, buffer: PlayoutBuffer[bytes] | None = None) -> None:
+        self.buffer: PlayoutBuffer[bytes] = buffer if buffer is not None else PlayoutBuffer()
+        self._decoder = OpusDecoder()
+        self._concealer = Concealer()
+        self._lock = threading.Lock()
+        self._quiet = True
+
+    def push(self, packet: RtpPacketLike, arrival: float) -> None:
+        with self._lock:
+            self.buffer.put(packet.sequence_number, packet.timestamp, packet.payload, arrival)
+
+    def pull(self, now: float | None = None) -> NDArray[np.int16] | None:
+        """The 20 ms frame due now, or None when no talkspurt is in progress."""
+        with self._lock:
+            slot = self.buffer.get(time.monotonic() if now is None else now, self._quiet)
+        if slot.action is Action.SILENCE:
+            return None
+        pcm: NDArray[np.int16] | None = None
+        if slot.action is Action.PLAY:
+            for payload in slot.payloads:
+                pcm = self._decoder.decode(payload)
+            if pcm is not None and len(pcm) == FRAME_SAMPLES:
+                self._concealer.played(pcm)
+                self._quiet = int(np.abs(pcm).max()) < QUIET_PEAK
+                return pcm
+        return self._concealer.conceal()  # lost, late, or undecodable
+
+    def next_frame(self) -> NDArray[np.int16]:
+        """Pull API for playback: always exactly 20 ms of int16 mono (silence when idle)."""
+        pcm = self.pull()
+        return pcm if pcm is not None else np.zeros(FRAME_SAMPLES, dtype=np.int16)
+
+    def stats(self) -> PlayoutStats:
+        with self._lock:
+            return dataclasses.replace(self.buffer.stats)

@@ -1,0 +1,225 @@
+"""A room's media: stage inputs -> 20 ms mix -> encode once -> fan-out.
+
+Who is on stage and who is heard (push-to-talk held, not muted) are decided
+by the room core and pushed in with ``set_on_stage`` / ``set_heard``; a
+client's own claims never reach the mix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+
+import numpy as np
+from numpy.typing import NDArray
+
+from app.dsp import FRAME_SAMPLES
+from app.dsp.levels import speech_level
+from app.dsp.mixer import mix_minus
+from app.dsp.playout import PlayoutBuffer, PlayoutStats
+from app.media.ice import IceSettings
+from app.media.opus import OpusEncoder
+from app.media.playout import OpusPlayout
+from app.media.rtp_tap import RtpPacketLike
+from app.media.server.fanout import FanoutStream
+from app.media.server.fast_sender import SrtpSink
+from app.media.server.peer import ServerPeer
+from app.media.server.rtp_clock import RtpClock
+from app.media.server.ticker import Ticker
+
+logger = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 30.0  # seconds from answer to ICE + DTLS connected
+
+FrameSource = Callable[[], NDArray[np.int16]]
+PlayoutFactory = Callable[[], PlayoutBuffer[bytes]]
+
+
+@dataclass
+class _StageSlot:
+    """Per stage member: their input (played out on the mixer clock) and their N-1 stream."""
+
+    input: OpusPlayout
+    encoder: OpusEncoder
+    stream: FanoutStream
+    heard: bool = True
+
+
+@dataclass
+class _Participant:
+    peer: ServerPeer
+    sink: SrtpSink | None = None
+    stage: _StageSlot | None = None
+    attached: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+class RoomMedia:
+    def __init__(
+        self,
+        settings: IceSettings,
+        *,
+        bitrate: int = 32_000,
+        clock: RtpClock | None = None,
+        period: float = 0.020,
+        playout: PlayoutFactory = PlayoutBuffer,
+    ) -> None:
+        self._settings = settings
+        self._bitrate = bitrate
+        self.clock = clock or RtpClock()
+        self.audience = FanoutStream(self.clock, "audience")
+        self._audience_encoder = OpusEncoder(bitrate)
+        self._participants: dict[str, _Participant] = {}
+        self._local_sources: dict[str, FrameSource] = {}
+        # Peak level (0..1) per heard speaker since the last take_levels().
+        self._levels: dict[str, float] = {}
+        self._new_playout = playout
+        self.ticker = Ticker(self.tick, period)
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def start(self) -> None:
+        self.ticker.start()
+
+    async def stop(self) -> None:
+        await self.ticker.stop()
+        for pid in list(self._participants):
+            await self.leave(pid)
+
+    # -- participants ------------------------------------------------------
+
+    async def join(self, pid: str, offer_sdp: str) -> str:
+        """Accept ``pid``'s offer; returns the answer. Audio flows once connected."""
+        if pid in self._participants:
+            raise ValueError(f"{pid} already joined")
+        peer = ServerPeer(self._settings, self.clock.ssrc, partial(self._on_packet, pid))
+        participant = _Participant(peer)
+        self._participants[pid] = participant
+        answer = await participant.peer.accept(offer_sdp)
+        loop = asyncio.get_running_loop()
+        participant.tasks.append(loop.create_task(self._attach(pid, participant)))
+        return answer
+
+    async def ready(self, pid: str) -> None:
+        """Wait until ``pid`` is connected and receiving (bound with ``asyncio.timeout``)."""
+        await self._participants[pid].attached.wait()
+
+    async def leave(self, pid: str) -> None:
+        participant = self._participants.pop(pid, None)
+        if participant is None:
+            return
+        self._detach(participant)
+        for task in participant.tasks:
+            task.cancel()
+        for task in participant.tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await participant.peer.close()
+
+    def set_on_stage(self, pid: str, on_stage: bool) -> None:
+        """Stage members are mixed and hear the room without themselves."""
+        participant = self._participants[pid]
+        if on_stage == (participant.stage is not None):
+            return
+        sink = participant.sink
+        if on_stage:
+            participant.stage = _StageSlot(
+                input=OpusPlayout(self._new_playout()),
+                encoder=OpusEncoder(self._bitrate),
+                stream=FanoutStream(self.clock, pid),
+            )
+            if sink is not None:
+                self.audience.remove(sink)
+                participant.stage.stream.add(sink)
+        else:
+            assert participant.stage is not None
+            if sink is not None:
+                participant.stage.stream.remove(sink)
+                self.audience.add(sink)
+            participant.stage = None
+
+    def set_heard(self, pid: str, heard: bool) -> None:
+        """Gate a stage member's voice (push-to-talk, moderator mute)."""
+        stage = self._participants[pid].stage
+        if stage is None:
+            raise ValueError(f"{pid} is not on stage")
+        stage.heard = heard
+
+    def packets_received(self, pid: str) -> int:
+        """RTP packets that arrived from ``pid`` (on stage or not)."""
+        return self._participants[pid].peer.packets_in
+
+    def input_stats(self, pid: str) -> PlayoutStats | None:
+        """Playout counters of a stage member's input (None off stage)."""
+        stage = self._participants[pid].stage
+        return stage.input.stats() if stage is not None else None
+
+    def take_levels(self) -> dict[str, float]:
+        """Peak levels of the speakers heard since the last call (for `speaking`)."""
+        levels, self._levels = self._levels, {}
+        return {pid: level for pid, level in levels.items() if level > 0.0}
+
+    def add_local_source(self, key: str, source: FrameSource) -> None:
+        """Server-side audio mixed for everyone (tests, announcements)."""
+        self._local_sources[key] = source
+
+    def remove_local_source(self, key: str) -> None:
+        self._local_sources.pop(key, None)
+
+    # -- the clock ---------------------------------------------------------
+
+    def tick(self) -> None:
+        """One 20 ms frame: pull inputs, mix, encode once per stream, send."""
+        self.clock.advance()
+        inputs: dict[str, NDArray[np.int16]] = {}
+        stage = [(pid, p.stage) for pid, p in self._participants.items() if p.stage is not None]
+        now = time.monotonic()
+        for pid, slot in stage:
+            pcm = slot.input.pull(now)  # pull even when muted: no stale audio on unmute
+            if pcm is not None and slot.heard:
+                inputs[pid] = pcm
+                level = speech_level(pcm)
+                if level > self._levels.get(pid, 0.0):
+                    self._levels[pid] = level
+        for key, source in self._local_sources.items():
+            inputs[key] = source()
+        mix = mix_minus(inputs, FRAME_SAMPLES)
+        payload = self._audience_encoder.encode(mix.audience)
+        if payload:
+            self.audience.send(payload)
+        for pid, slot in stage:
+            payload = slot.encoder.encode(mix.for_speaker(pid))
+            if payload:
+                slot.stream.send(payload)
+
+    # -- internals ---------------------------------------------------------
+
+    async def _attach(self, pid: str, participant: _Participant) -> None:
+        try:
+            async with asyncio.timeout(CONNECT_TIMEOUT):
+                sink = await participant.peer.connected()
+        except (ConnectionError, TimeoutError):
+            logger.info("media: %s did not connect", pid)
+            return
+        sink.on_closed = lambda _sink: self._detach(participant)
+        participant.sink = sink
+        stream = participant.stage.stream if participant.stage else self.audience
+        stream.add(sink)
+        participant.attached.set()
+
+    def _detach(self, participant: _Participant) -> None:
+        sink = participant.sink
+        if sink is not None:
+            self.audience.remove(sink)
+            if participant.stage is not None:
+                participant.stage.stream.remove(sink)
+
+    def _on_packet(self, pid: str, packet: RtpPacketLike, arrival: float) -> None:
+        participant = self._participants.get(pid)
+        if participant is not None and participant.stage is not None:
+            participant.stage.input.push(packet, arrival)  # off stage: dropped, never decoded

@@ -1,0 +1,23 @@
+import numpy as np
+
+from app.dsp.analysis import normalized_xcorr, peak_frequency
+from app.dsp.signals import ToneSource
+from app.media.opus import OpusDecoder, OpusEncoder
+
+
+def test_round_trip_keeps_the_tone_and_frame_size() -> None:
+    encoder, decoder, source = OpusEncoder(), OpusDecoder(), ToneSource(523.0)
+    sent, got = [], []
+    for _ in range(25):
+        frame = source.next_frame()
+        sent.append(frame)
+        got.append(decoder.decode(encoder.encode(frame)))
+    assert all(g.shape == (960,) and g.dtype == np.int16 for g in got)
+    heard = np.concatenate(got)
+    assert abs(peak_frequency(heard[4800:]) - 523.0) < 3.0
+    _, corr = normalized_xcorr(np.concatenate(sent), heard)
+    assert corr > 0.9
+
+
+def test_garbage_decodes_to_nothing_rather_than_raising() -> None:
+    assert len(OpusDecoder().decode(b"\xff\xff\xff")) == 0

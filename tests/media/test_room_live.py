@@ -1,0 +1,114 @@
+"""The mixer clock end to end: speakers in, audience mix and N-1 mixes out."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from functools import partial
+
+import pytest
+
+from app.dsp.analysis import tone_power_ratio
+from app.dsp.signals import ToneSource
+from app.media.client.tracks import PcmSourceTrack
+from app.media.ice import LOOPBACK_ONLY
+from app.media.server.room import RoomMedia
+from tests.media.live import TIMEOUT, Listener, wait_for_frames
+
+
+@pytest.fixture
+async def room() -> AsyncIterator[RoomMedia]:
+    r = RoomMedia(LOOPBACK_ONLY)
+    r.start()
+    yield r
+    await r.stop()
+
+
+async def join(room: RoomMedia, pid: str, freq: float | None = None) -> Listener:
+    source = PcmSourceTrack(ToneSource(freq).next_frame) if freq is not None else None
+    listener = await Listener.connect(partial(room.join, pid), source)
+    async with asyncio.timeout(TIMEOUT):
+        await room.ready(pid)
+    return listener
+
+
+async def record(listeners: list[Listener], frames: int = 50) -> None:
+    await wait_for_frames(listeners, 15)  # let mixes settle after a change
+    for lst in listeners:
+        lst.recorder.clear()
+    await wait_for_frames(listeners, frames)
+
+
+async def test_listener_hears_both_speakers_each_speaker_hears_the_other(
+    room: RoomMedia,
+) -> None:
+    a = await join(room, "a", 440.0)
+    b = await join(room, "b", 660.0)
+    audience = await join(room, "listener")
+    try:
+        room.set_on_stage("a", True)
+        room.set_on_stage("b", True)
+        await record([a, b, audience])
+
+        heard = audience.recorder.samples()
+        assert tone_power_ratio(heard, 440.0) > 0.25
+        assert tone_power_ratio(heard, 660.0) > 0.25
+
+        a_return = a.recorder.samples()
+        assert tone_power_ratio(a_return, 660.0) > 0.8
+        assert tone_power_ratio(a_return, 440.0) < 0.01
+
+        b_return = b.recorder.samples()
+        assert tone_power_ratio(b_return, 440.0) > 0.8
+        assert tone_power_ratio(b_return, 660.0) < 0.01
+
+        assert len(room.audience) == 1  # stage members get their own streams
+    finally:
+        for lst in (a, b, audience):
+            await lst.close()
+
+
+async def test_server_decides_who_is_heard(room: RoomMedia) -> None:
+    a = await join(room, "a", 440.0)
+    b = await join(room, "b", 660.0)
+    audience = await join(room, "listener")
+    try:
+        # b sends audio but is not on stage: the audience hears only a.
+        room.set_on_stage("a", True)
+        await record([audience])
+        assert tone_power_ratio(audience.recorder.samples(), 440.0) > 0.8
+        assert tone_power_ratio(audience.recorder.samples(), 660.0) < 0.01
+
+        # On stage but muted (push-to-talk released): still not heard.
+        room.set_on_stage("b", True)
+        room.set_heard("b", False)
+        await record([audience])
+        assert tone_power_ratio(audience.recorder.samples(), 660.0) < 0.01
+
+        room.set_heard("b", True)
+        room.set_on_stage("a", False)
+        await record([audience, a])
+        assert tone_power_ratio(audience.recorder.samples(), 660.0) > 0.8
+        assert tone_power_ratio(audience.recorder.samples(), 440.0) < 0.01
+        # a is back in the audience and hears b through the shared stream.
+        assert tone_power_ratio(a.recorder.samples(), 660.0) > 0.8
+        assert len(room.audience) == 2
+    finally:
+        for lst in (a, b, audience):
+            await lst.close()
+
+
+async def test_leave_detaches_and_closes(room: RoomMedia) -> None:
+    first = await join(room, "one")
+    second = await join(room, "two")
+    try:
+        assert len(room.audience) == 2
+        await room.leave("one")
+        assert len(room.audience) == 1
+        await room.leave("one")  # idempotent
+        await wait_for_frames([second], 10)
+        with pytest.raises(KeyError):
+            room.set_on_stage("one", True)
+        with pytest.raises(ValueError):
+            room.set_heard("two", True)  # not on stage
+    finally:
+        await first.close()
+        await second.close()
