@@ -52,7 +52,7 @@ test: setup lint typecheck
 	exit $$rc
 
 bench: setup
-	$(BIN)/panggung-bench all
+	$(BIN)/panggung-bench --write docs/benchmarks.md all
 
 clean:
 	rm -rf .mypy_cache .ruff_cache .pytest_cache .hypothesis build dist ./*.egg-info
