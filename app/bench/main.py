@@ -2,11 +2,12 @@
 
 import argparse
 import asyncio
+import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from app.bench import fanout, janus_report, latency, report, signaling
+from app.bench import devices, fanout, janus_report, latency, report, signaling
 
 DEFAULT_REPORT = Path("docs/benchmarks.md")
 
@@ -45,8 +46,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     lat = sub.add_parser("latency", help="mouth-to-ear latency of a click train via the server")
     lat.add_argument("--clicks", type=int, default=100)
     lat.add_argument("--interval", type=float, default=0.3, help="seconds between clicks")
+    dev = sub.add_parser(
+        "devices",
+        help="mouth-to-ear latency through (virtual) sound devices, and a listening "
+        "client's memory and CPU",
+    )
+    dev.add_argument("--seconds", type=float, default=60.0, help="talking-room window")
+    dev.add_argument("--interval", type=float, default=0.5, help="seconds between clicks")
     all_ = sub.add_parser("all", help="every benchmark with its default settings")
-    for p in (sig, fan, lat, all_):
+    for p in (sig, fan, lat, dev, all_):
         _add_write(p, argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -84,6 +92,27 @@ def run_latency(clicks: int, interval: float, write: Path | None) -> None:
         report.write_section(write, "latency", text)
 
 
+def run_devices(seconds: float, interval: float, write: Path | None) -> None:
+    result = asyncio.run(devices.run(seconds, interval))
+    summary = {
+        "p50_ms": result.percentile(50),
+        "p95_ms": result.percentile(95),
+        "sent": result.sent,
+        "matched": len(result.latencies_ms),
+        "rss_mb": result.rss_mb_max,
+        "cpu_percent": result.cpu_percent,
+    }
+    print(json.dumps(summary), flush=True)
+    text = (
+        report.header("Sound devices: mouth to ear, and a listening client's cost")
+        + "\n"
+        + devices.markdown(result)
+    )
+    print(text)
+    if write is not None:
+        report.write_section(write, "devices", text)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.bench in ("signaling", "all"):
@@ -95,6 +124,11 @@ def main(argv: list[str] | None = None) -> int:
             run_latency(args.clicks, args.interval, args.write)
         else:
             run_latency(100, 0.3, args.write)
+    if args.bench in ("devices", "all"):
+        if args.bench == "devices":
+            run_devices(args.seconds, args.interval, args.write)
+        else:
+            run_devices(60.0, 0.5, args.write)
     if args.bench in ("fanout", "all"):
         if args.bench == "fanout":
             run_fanout(args.listeners, args.seconds, args.procs, args.warmup, args.write)

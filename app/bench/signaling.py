@@ -101,7 +101,8 @@ async def _wait_frames(conns: list[ServerConnection], expected: int, timeout: fl
 
 
 async def storm(server: Server, listeners: int, tag: str, broadcasts: int) -> StormResult:
-    async with aiohttp.ClientSession() as http:
+    # WebSockets hold their connection: lift the default pool limit of 100.
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
         gate = asyncio.Semaphore(8)
         names = [f"{tag}-host"] + [f"{tag}-l{i}" for i in range(listeners)]
         conns = await asyncio.gather(*(_signed_in(server.url, http, n, gate) for n in names))

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from app.client.session import RoomClient
 from app.dsp.playout import PlayoutStats
+from app.media.client.channel import ChannelTrack, FrameChannel
 from app.media.client.peer import ClientPeer
 from app.media.client.tracks import PcmSourceTrack
 from app.media.ice import LOOPBACK_ONLY, IceSettings
@@ -27,6 +28,10 @@ from app.protocol.requests import MediaOffer, PushToTalk
 log = logging.getLogger(__name__)
 
 FrameSource = Callable[[], NDArray[np.int16]]
+
+
+def _silence() -> NDArray[np.int16]:
+    return np.zeros(960, dtype=np.int16)
 
 
 def ice_settings_for(server_url: str) -> IceSettings:
@@ -43,12 +48,17 @@ class VoiceLink:
     def __init__(
         self,
         client: RoomClient,
-        source: FrameSource,
+        source: FrameSource | None = None,
         settings: IceSettings | None = None,
         retry_delay: float = 0.5,
+        *,
+        frames: FrameChannel | None = None,
     ) -> None:
+        """Sends ``source`` (pulled on a wall-clock timer) or, when given,
+        ``frames`` (pushed by a sound device, paced by its clock)."""
         self._client = client
-        self._source = source
+        self._source = source or _silence
+        self._frames = frames
         self._settings = settings or ice_settings_for(client.url)
         self._retry_delay = retry_delay
         self.peer: ClientPeer | None = None
@@ -61,7 +71,10 @@ class VoiceLink:
 
     async def start(self) -> None:
         """Negotiate the peer connection (the client must be in a room)."""
-        peer = ClientPeer(self._settings, PcmSourceTrack(self._source), sending=self.talking)
+        track = (
+            ChannelTrack(self._frames) if self._frames is not None else PcmSourceTrack(self._source)
+        )
+        peer = ClientPeer(self._settings, track, sending=self.talking)
         peer.pc.on("connectionstatechange", lambda: self._state_changed(peer))
         self.peer = peer
         await peer.connect(self._signal)

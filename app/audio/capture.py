@@ -1,0 +1,54 @@
+"""Microphone capture: PortAudio's callback converts to room frames and hands
+them to the event loop; nothing ever blocks on a read."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from app.audio.convert import ToRoom
+from app.audio.devices import AudioSystem
+from app.audio.meter import LevelMeter
+from app.audio.prefs import DeviceInfo, Direction
+from app.audio.stream import DeviceStream
+
+FrameSink = Callable[[list[NDArray[np.int16]]], None]
+
+
+class Capture(DeviceStream):
+    """``deliver`` is called on ``loop`` (via ``call_soon_threadsafe``) with each
+    batch of 20 ms 48 kHz mono frames; ``meter`` is updated on the device thread."""
+
+    direction: Direction = "input"
+
+    def __init__(
+        self,
+        system: AudioSystem,
+        device: DeviceInfo,
+        loop: asyncio.AbstractEventLoop,
+        deliver: FrameSink,
+        meter: LevelMeter,
+        rate: int = 48_000,
+        channels: int = 1,
+    ) -> None:
+        super().__init__(system, device, rate, channels)
+        self._loop = loop
+        self._deliver = deliver
+        self._meter = meter
+        self._to_room = ToRoom(self.rate, self.channels)
+
+    def process(self, data: bytes | None, frames: int) -> bytes | None:
+        if not data:
+            return None
+        room = self._to_room.push(np.frombuffer(data, dtype=np.int16))
+        for frame in room:
+            self._meter.update(frame)
+        if room:
+            # RuntimeError: the loop is closing, and the engine is about to close us.
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._deliver, room)
+        return None

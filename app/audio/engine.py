@@ -1,0 +1,263 @@
+"""The desktop's audio engine: a microphone into a ``VoiceLink`` and the room
+out of the speakers, on the devices the person chose, surviving devices that
+come and go without leaving the room.
+
+    engine = AudioEngine(prefs, on_event=show_in_ui)
+    link = VoiceLink(client, frames=engine.frames)
+    engine.play(link.next_frame)
+    await engine.start()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from app.audio.capture import Capture
+from app.audio.devices import AudioSystem
+from app.audio.meter import LevelMeter
+from app.audio.playback import Playback, Pull
+from app.audio.prefs import DeviceInfo, DevicePreferences, Direction, choose_device, find_device
+from app.audio.stream import DeviceStream
+from app.dsp import FRAME_SAMPLES, SAMPLE_RATE
+from app.media.client.channel import FrameChannel
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+OUT_FIRST: tuple[Direction, Direction] = ("output", "input")  # listening matters most
+BOTH: tuple[Direction, Direction] = ("input", "output")
+
+
+def silence() -> NDArray[np.int16]:
+    return np.zeros(FRAME_SAMPLES, dtype=np.int16)
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    rate: int = SAMPLE_RATE  # asked of the devices; others are converted
+    channels: int = 1
+    frames_per_buffer: int | None = None  # None: 20 ms at the device's rate
+    check_interval: float = 1.0  # s between device health checks
+    stall: float = 3.0  # s without a callback = the device is gone (covers slow starts)
+
+
+@dataclass(frozen=True)
+class DeviceEvent:
+    """A device change for the app to show. ``using`` None: none left in that
+    direction (no microphone: the person can still listen)."""
+
+    direction: Direction
+    lost: str | None  # the device we wanted or had, if any
+    using: str | None
+    reason: str
+
+    def message(self) -> str:
+        what = "Microphone" if self.direction == "input" else "Speakers"
+        gone = f"{what} {self.lost!r} {self.reason}" if self.lost else f"{what}: {self.reason}"
+        return f"{gone}; using {self.using!r}" if self.using else f"{gone}; none available"
+
+
+class AudioEngine:
+    def __init__(
+        self,
+        prefs: DevicePreferences | None = None,
+        *,
+        on_event: Callable[[DeviceEvent], None] | None = None,
+        settings: EngineSettings | None = None,
+        capture: bool = True,
+        playback: bool = True,
+    ) -> None:
+        self.prefs = prefs or DevicePreferences()
+        self.settings = settings or EngineSettings()
+        self.frames = FrameChannel()  # captured audio, for VoiceLink(frames=...)
+        self.meter = LevelMeter()
+        self.events: list[DeviceEvent] = []
+        self.recoveries = 0
+        self._on_event = on_event
+        self._listeners: list[Callable[[NDArray[np.int16]], None]] = []
+        self._want = {"input": capture, "output": playback}
+        self._pull: Pull = silence
+        self._streams: dict[Direction, DeviceStream | None] = {"input": None, "output": None}
+        self._system: AudioSystem | None = None
+        self._worker = ThreadPoolExecutor(1, thread_name_prefix="portaudio")
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._watch: asyncio.Task[None] | None = None
+
+    # -- public API ------------------------------------------------------
+
+    def play(self, pull: Pull) -> None:
+        """What the speakers play: 20 ms of 48 kHz mono per call, from any thread."""
+        self._pull = pull
+
+    def add_listener(self, listener: Callable[[NDArray[np.int16]], None]) -> None:
+        """Also hand every captured frame to ``listener`` (on the event loop)."""
+        self._listeners.append(listener)
+
+    @property
+    def input_device(self) -> DeviceInfo | None:
+        stream = self._streams["input"]
+        return stream.device if stream else None
+
+    @property
+    def output_device(self) -> DeviceInfo | None:
+        stream = self._streams["output"]
+        return stream.device if stream else None
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._system = await self._call(AudioSystem)
+        for direction in OUT_FIRST:
+            await self._open(direction, reason="is not connected")
+        self._watch = self._loop.create_task(self._watchdog())
+
+    async def devices(self) -> list[DeviceInfo]:
+        return await self._call(self._sys().devices)
+
+    async def select(self, direction: Direction, wanted: str | int | None) -> None:
+        """Use this device (name, index, or None for the default) and remember it by name."""
+        devices = await self.devices()
+        found = find_device(devices, direction, wanted) if wanted is not None else None
+        self.prefs.set(direction, found.name if found else None)
+        await self._close(direction)
+        await self._open(direction, reason="cannot be opened")
+
+    async def rescan(self) -> None:
+        """Re-list devices (a headset plugged in since start), reopening both
+        directions per the preferences: the remembered device comes back."""
+        for direction in BOTH:
+            await self._close(direction)
+        await self._call(self._sys().restart)
+        for direction in OUT_FIRST:
+            await self._open(direction, reason="is not connected")
+
+    def stats(self) -> dict[str, float]:
+        out: dict[str, float] = {
+            "captured_frames": self.frames.received,
+            "capture_overruns": self.frames.overruns,
+            "recoveries": self.recoveries,
+        }
+        for direction, stream in self._streams.items():
+            if stream is None:
+                continue
+            out[f"{direction}_rate"] = stream.rate
+            out[f"{direction}_channels"] = stream.channels
+            out[f"{direction}_latency_ms"] = stream.latency * 1e3
+            out[f"{direction}_xruns"] = stream.device_xruns
+            out[f"{direction}_errors"] = stream.errors
+            if isinstance(stream, Playback):
+                ring = stream.ring.stats()
+                out["playback_underruns"] = ring.underruns
+                out["playback_overruns"] = ring.overruns
+        return out
+
+    async def stop(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watch
+        for direction in BOTH:
+            await self._close(direction)
+        if self._system is not None:
+            await self._call(self._system.close)
+        self._worker.shutdown(wait=False)
+
+    # -- internals -------------------------------------------------------
+
+    def _sys(self) -> AudioSystem:
+        if self._system is None:
+            raise RuntimeError("engine not started")
+        return self._system
+
+    async def _call(self, fn: Callable[..., T], *args: object) -> T:
+        """Run a PortAudio call on the engine's one worker thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._worker, fn, *args)
+
+    def _deliver(self, frames: Sequence[NDArray[np.int16]]) -> None:
+        for frame in frames:
+            self.frames.put(frame)
+            for listener in self._listeners:
+                listener(frame)
+
+    def _make(self, direction: Direction, device: DeviceInfo) -> DeviceStream:
+        system, s = self._sys(), self.settings
+        stream: DeviceStream
+        if direction == "input":
+            assert self._loop is not None
+            stream = Capture(
+                system, device, self._loop, self._deliver, self.meter, s.rate, s.channels
+            )
+        else:
+            stream = Playback(system, device, lambda: self._pull, s.rate, s.channels)
+        stream.open(s.frames_per_buffer)
+        return stream
+
+    def _open_best(self, direction: Direction) -> tuple[DeviceStream | None, list[str]]:
+        """Open the preferred device, else the default, else any (worker thread)."""
+        system = self._sys()
+        devices = system.devices()
+        wanted = self.prefs.get(direction)
+        candidates: list[DeviceInfo] = []
+        for pick in (
+            find_device(devices, direction, wanted),
+            choose_device(devices, direction, None, system.default_index(direction)),
+            *[d for d in devices if d.channels(direction) > 0],
+        ):
+            if pick is not None and pick not in candidates:
+                candidates.append(pick)
+        failed: list[str] = []
+        for device in candidates:
+            try:
+                return self._make(direction, device), failed
+            except (OSError, ValueError) as exc:
+                log.info("cannot open %s device %r: %r", direction, device.name, exc)
+                failed.append(device.name)
+        return None, failed
+
+    async def _open(self, direction: Direction, reason: str, lost: str | None = None) -> None:
+        if not self._want[direction]:
+            return
+        stream, _failed = await self._call(self._open_best, direction)
+        self._streams[direction] = stream
+        wanted = lost or self.prefs.get(direction)
+        using = stream.device.name if stream else None
+        if stream is None:
+            self._report(DeviceEvent(direction, wanted, None, reason))
+        elif wanted is not None and using != wanted:
+            self._report(DeviceEvent(direction, wanted, using, reason))
+
+    async def _close(self, direction: Direction) -> None:
+        stream, self._streams[direction] = self._streams[direction], None
+        if stream is not None:
+            await self._call(stream.close)
+
+    def _report(self, event: DeviceEvent) -> None:
+        log.warning("%s", event.message())
+        self.events.append(event)
+        if self._on_event is not None:
+            self._on_event(event)
+
+    async def _watchdog(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.check_interval)
+            for direction in BOTH:
+                stream = self._streams[direction]
+                if stream is None:
+                    continue
+                try:
+                    ok = await self._call(stream.healthy, self.settings.stall)
+                except Exception:  # never let a probe kill the watchdog
+                    log.exception("device check failed")
+                    ok = False
+                if not ok and self._streams[direction] is stream:
+                    self.recoveries += 1
+                    await self._close(direction)
+                    await self._open(direction, "was disconnected", lost=stream.device.name)

@@ -1,0 +1,90 @@
+"""What capture and playback share: an open callback-mode stream and its health."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from typing import Any
+
+import pyaudio
+
+from app.audio.devices import AudioSystem
+from app.audio.prefs import DeviceInfo, Direction
+
+log = logging.getLogger(__name__)
+
+FRAME_SECONDS = 0.02
+
+
+class DeviceStream:
+    """Base for ``Capture`` and ``Playback``: opens ``device`` in callback mode
+    and keeps the numbers the engine's watchdog reads.
+
+    The callback runs on PortAudio's thread; it must never raise (pyaudio
+    would stop the stream), so subclasses catch everything and count it.
+    """
+
+    direction: Direction
+
+    def __init__(self, system: AudioSystem, device: DeviceInfo, rate: int, channels: int) -> None:
+        self.system = system
+        self.device = device
+        self.rate, self.channels = system.pick_format(device, self.direction, rate, channels)
+        self.callbacks = 0
+        self.errors = 0
+        self.device_xruns = 0  # PortAudio's own under/overflow flags
+        self.last_callback = time.monotonic()
+        self._stream: pyaudio.Stream | None = None
+
+    def open(self, frames_per_buffer: int | None = None) -> None:
+        frames = frames_per_buffer or round(self.rate * FRAME_SECONDS)
+        self.last_callback = time.monotonic()
+        self._stream = self.system.open(
+            self.device, self.direction, self.rate, self.channels, frames, self._on_audio
+        )
+
+    @property
+    def latency(self) -> float:
+        """The device-side latency PortAudio reports, in seconds."""
+        if self._stream is None:
+            return 0.0
+        stream = self._stream
+        value = (
+            stream.get_input_latency() if self.direction == "input" else stream.get_output_latency()
+        )
+        return float(value)
+
+    def healthy(self, stall: float) -> bool:
+        """Running, called back recently, and its device is still present."""
+        if self._stream is None or not self._stream.is_active():
+            return False
+        if time.monotonic() - self.last_callback > stall:
+            return False
+        return self.system.present(self.device, self.direction, self.rate, self.channels)
+
+    def close(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            with contextlib.suppress(OSError):  # the device may already be gone
+                stream.stop_stream()
+            stream.close()
+
+    def _on_audio(
+        self, data: bytes | None, frames: int, _times: Any, status: int
+    ) -> tuple[bytes | None, int]:
+        self.callbacks += 1
+        self.last_callback = time.monotonic()
+        if status:
+            self.device_xruns += 1
+        try:
+            return self.process(data, frames), pyaudio.paContinue
+        except Exception:
+            self.errors += 1
+            if self.errors == 1:
+                log.exception("%s callback failed", self.direction)
+            silent = None if self.direction == "input" else bytes(frames * self.channels * 2)
+            return silent, pyaudio.paContinue
+
+    def process(self, data: bytes | None, frames: int) -> bytes | None:
+        raise NotImplementedError

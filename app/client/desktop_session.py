@@ -1,0 +1,565 @@
+"""The desktop app's session: sign-in, the room, its audio and push-to-talk.
+
+It outlives the window (closing it only hides it) and knows nothing of Qt:
+the window binds to it through `listeners`, which get a `Change` and, for
+errors and notices, a `Notice`. A watcher task polls the RoomClient every
+`poll_interval` for what has no hook (speaking levels, a dropped connection,
+a kick) and reports what changed.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from app.client.app_state import AppState, Phase
+from app.client.audio_backend import AudioBackend
+from app.client.connection import ConnectionLost, RequestFailed
+from app.client.messages import explain
+from app.client.ptt import PttDecision, PttMachine, PttMode, Scheduler
+from app.client.room_model import MODERATOR_ROLES, STAGE_ROLES, RoomModel
+from app.client.secrets import TokenStore
+from app.client.session import RoomClient
+from app.client.settings import Settings
+from app.client.voice import VoiceLink
+from app.protocol.events import AnyRoomEvent, MemberUpdated, RoomEnded
+from app.protocol.links import parse_link
+from app.protocol.model import MemberView, RoomSummary
+from app.protocol.replies import RoomList
+from app.protocol.requests import LeaveRoom, ListRooms, Logout, PushToTalk, Request
+
+log = logging.getLogger(__name__)
+
+
+class Change(StrEnum):
+    PHASE = "phase"
+    ROOM = "room"  # the room model changed (members, settings, ended)
+    ROOMS = "rooms"  # the directory list changed
+    SPEAKING = "speaking"
+    PTT = "ptt"
+    ERROR = "error"
+    NOTICE = "notice"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    kind: str  # error, invited, approved, moved, muted, ended, kicked, hand
+    text: str
+
+
+Listener = Callable[[Change, Notice | None], None]
+
+KICK_TEXT = {
+    "removed": "A moderator removed you from the room.",
+    "banned": "A moderator banned you from the room.",
+    "replaced": "You joined this room from somewhere else; this window left it.",
+    "timed_out": "You were away too long and lost your place in the room.",
+    "ended": "The room has ended.",
+}
+
+
+class DesktopSession:
+    def __init__(
+        self,
+        url: str,
+        tokens: TokenStore,
+        audio: AudioBackend,
+        settings: Settings | None = None,
+        settings_path: Path | None = None,
+        account_key: str | None = None,
+        media: bool = True,
+        poll_interval: float = 0.1,
+        scheduler: Scheduler | None = None,
+    ) -> None:
+        self.url = url
+        self.tokens = tokens
+        self.audio = audio
+        self.settings = settings or Settings()
+        self._settings_path = settings_path
+        # Which server a stored token belongs to ("local" for the embedded one,
+        # whose port changes from run to run).
+        self.account_key = account_key or url
+        self.media = media
+        self.poll_interval = poll_interval
+        self.state = AppState()
+        self.state.listeners.append(lambda _before, _after: self._emit(Change.PHASE))
+        self.listeners: list[Listener] = []
+        self.client: RoomClient | None = None
+        self.link: VoiceLink | None = None
+        self.rooms: list[RoomSummary] = []
+        self.speaking: dict[int, float] = {}
+        # What the server has confirmed of push-to-talk (its ok to our request).
+        self.ptt_acked = False
+        self.ptt = PttMachine(
+            scheduler or _LoopScheduler(),
+            self._ptt_changed,
+            PttMode(self.settings.ptt_mode),
+            self.settings.ptt_tail_ms,
+        )
+        self._watcher: asyncio.Task[None] | None = None
+        self._ptt_task: asyncio.Task[None] | None = None
+        self._voice_task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._seen: tuple[object, ...] = ()
+
+    # -- views -------------------------------------------------------------------
+
+    @property
+    def phase(self) -> Phase:
+        return self.state.phase
+
+    @property
+    def model(self) -> RoomModel | None:
+        if self.client is None or self.phase not in (Phase.IN_ROOM, Phase.RECONNECTING):
+            return None
+        return self.client.model
+
+    @property
+    def user_id(self) -> int:
+        return self.client.user_id if self.client is not None else 0
+
+    @property
+    def username(self) -> str:
+        return self.client.username if self.client is not None else ""
+
+    def me(self) -> MemberView | None:
+        model = self.model
+        return model.members.get(self.user_id) if model is not None else None
+
+    @property
+    def on_stage(self) -> bool:
+        me = self.me()
+        return me is not None and me.role in STAGE_ROLES
+
+    @property
+    def is_moderator(self) -> bool:
+        me = self.me()
+        return me is not None and me.role in MODERATOR_ROLES
+
+    @property
+    def can_talk(self) -> bool:
+        me = self.me()
+        return me is not None and me.role in STAGE_ROLES and not me.mod_muted
+
+    @property
+    def server_label(self) -> str:
+        return urlsplit(self.url).netloc or self.url
+
+    def status(self) -> dict[str, object]:
+        """What `panggung status` prints."""
+        model = self.model
+        me = self.me()
+        return {
+            "phase": self.phase.value,
+            "server": self.url,
+            "user": self.username or None,
+            "room_id": model.room_id if model else None,
+            "room_title": model.snapshot.title if model else None,
+            "role": me.role.value if me else None,
+            "ptt_mode": self.ptt.mode.value,
+            "ptt_live": self.ptt.live,
+            "ptt_acked": self.ptt_acked,
+            "sending": bool(self.link and self.link.peer and self.link.peer.sending),
+            "playback_muted": self.audio.playback_muted,
+            "keyring": self.tokens.persistent,
+        }
+
+    # -- sign-in -----------------------------------------------------------------
+
+    async def sign_in(self, username: str, password: str, register: bool = False) -> bool:
+        self.state.move(Phase.SIGNING_IN)
+        client = self._new_client()
+        try:
+            await client.connect()
+            if register:
+                await client.register(username, password)
+            else:
+                await client.login(username, password)
+        except Exception as exc:
+            return await self._sign_in_failed(client, exc)
+        return self._signed_in(client)
+
+    async def resume_saved(self) -> bool:
+        """Sign in with the token in the keyring, if there is one and it still works."""
+        if not self.settings.username:
+            return False
+        token = self.tokens.get(self._token_account(self.settings.username))
+        if token is None:
+            return False
+        self.state.move(Phase.SIGNING_IN)
+        client = self._new_client()
+        try:
+            await client.connect()
+            await client.resume(token)
+        except RequestFailed as exc:
+            if exc.code == "invalid_token":
+                self.tokens.delete(self._token_account(self.settings.username))
+            return await self._sign_in_failed(client, exc)
+        except Exception as exc:
+            return await self._sign_in_failed(client, exc)
+        return self._signed_in(client)
+
+    async def sign_out(self) -> None:
+        client = self.client
+        if client is None:
+            return
+        if self.phase is Phase.IN_ROOM:
+            await self.leave()
+        with contextlib.suppress(Exception):
+            await client.request(Logout(id=0))
+        self.tokens.delete(self._token_account(client.username))
+        await self._drop_client()
+        self.state.move(Phase.SIGNED_OUT)
+
+    def _new_client(self) -> RoomClient:
+        client = RoomClient(self.url, client_name="panggung-desktop", reconnect=True)
+        client.event_hooks.append(self._on_event)
+        return client
+
+    def _signed_in(self, client: RoomClient) -> bool:
+        self.client = client
+        assert client.token is not None
+        self.tokens.set(self._token_account(client.username), client.token)
+        self.settings.username = client.username
+        self.save_settings()
+        self.state.move(Phase.DIRECTORY)
+        self._watcher = asyncio.get_running_loop().create_task(self._watch(client))
+        self._spawn(self.refresh_rooms())
+        return True
+
+    async def _sign_in_failed(self, client: RoomClient, exc: Exception) -> bool:
+        with contextlib.suppress(Exception):
+            await client.close()
+        self.state.move(Phase.SIGNED_OUT)
+        self._error(exc)
+        return False
+
+    def _token_account(self, username: str) -> str:
+        return f"{self.account_key}|{username}"
+
+    # -- the directory -------------------------------------------------------------
+
+    async def refresh_rooms(self) -> list[RoomSummary]:
+        client = self.client
+        if client is None or self.phase is Phase.SIGNED_OUT:
+            return []
+        try:
+            listed = await client.conn.call_for(ListRooms(id=0), RoomList)
+        except Exception as exc:
+            log.info("listing rooms failed: %r", exc)
+            return self.rooms
+        self.rooms = listed.rooms
+        self._emit(Change.ROOMS)
+        return self.rooms
+
+    async def create_room(self, title: str, topic: str = "", invite_only: bool = False) -> bool:
+        client = self._require_client()
+        try:
+            await client.create_room(title, topic, invite_only)
+        except Exception as exc:
+            self._error(exc)
+            return False
+        self._entered(client)
+        return True
+
+    async def join(self, room_id: str, invite_code: str | None = None) -> bool:
+        client = self._require_client()
+        try:
+            await client.join(room_id, invite_code)
+        except Exception as exc:
+            self._error(exc)
+            return False
+        self._entered(client)
+        return True
+
+    async def join_link(self, text: str) -> bool:
+        try:
+            link = parse_link(text)
+        except ValueError as exc:
+            self._notice("error", f"That is not a room link: {exc}.")
+            return False
+        ours = self.server_label
+        if link.server != ours:
+            self._notice(
+                "error",
+                f"That link is for the server {link.server}; this app is connected to {ours}.",
+            )
+            return False
+        return await self.join(link.room_id, link.invite_code)
+
+    def _entered(self, client: RoomClient) -> None:
+        self.speaking = {}
+        self._seen = ()
+        self.state.move(Phase.IN_ROOM)
+        self._emit(Change.ROOM)
+        if self.media:
+            link = self.link = VoiceLink(client, self.audio.capture)
+            self._voice_task = self._spawn(self._start_voice(link))
+
+    async def _start_voice(self, link: VoiceLink) -> None:
+        try:
+            await link.start()
+            await self.audio.start(link.next_frame)
+        except Exception as exc:
+            log.warning("audio link failed: %r", exc)
+            self._notice("error", f"Audio could not start: {explain(exc)}")
+
+    # -- in the room ---------------------------------------------------------------
+
+    async def act(self, request: Request) -> bool:
+        """Send a room request; a refusal becomes an error notice."""
+        try:
+            await self._require_client().request(request)
+        except Exception as exc:
+            self._error(exc)
+            return False
+        return True
+
+    async def leave(self) -> None:
+        client = self.client
+        if client is None or self.phase is not Phase.IN_ROOM:
+            return
+        self.ptt.stop()
+        with contextlib.suppress(Exception):
+            await client.request(LeaveRoom(id=0))
+        await self._left_room()
+        self.state.move(Phase.DIRECTORY)
+        self._spawn(self.refresh_rooms())
+
+    async def _left_room(self) -> None:
+        self.ptt.stop()
+        self.ptt_acked = False
+        if self.client is not None:
+            # Forget the room, so that a reconnect does not join it again.
+            self.client.model = None
+        self.speaking = {}
+        link, self.link = self.link, None
+        if self._voice_task is not None:
+            self._voice_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._voice_task
+            self._voice_task = None
+        await self.audio.stop()
+        if link is not None:
+            await link.close()
+            if self.client is not None:
+                # VoiceLink registers itself for rejoins and never unregisters.
+                self.client.rejoin_hooks[:] = [
+                    hook
+                    for hook in self.client.rejoin_hooks
+                    if getattr(hook, "__self__", None) is not link
+                ]
+        self._emit(Change.ROOM)
+
+    # -- push-to-talk --------------------------------------------------------------
+
+    def ptt_press(self) -> None:
+        if self._may_talk():
+            self.ptt.press()
+
+    def ptt_release(self) -> None:
+        self.ptt.release()
+
+    def ptt_toggle(self) -> None:
+        if self.ptt.live or self._may_talk():
+            self.ptt.toggle()
+
+    async def ptt_settled(self, timeout: float = 10.0) -> None:
+        """Wait out a release tail, then the server's answer to the last change."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self.ptt.tail_pending and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110 - the tail is a loop timer, no event to wait on
+            await asyncio.sleep(0.02)
+        task = self._ptt_task
+        if task is not None and not task.done():
+            await asyncio.wait_for(asyncio.shield(task), timeout)
+
+    def set_ptt_mode(self, mode: PttMode) -> None:
+        self.ptt.set_mode(mode)
+        self.settings.ptt_mode = mode.value
+        self.save_settings()
+        self._emit(Change.PTT)
+
+    def set_ptt_tail(self, tail_ms: int) -> None:
+        self.ptt.set_tail_ms(tail_ms)
+        self.settings.ptt_tail_ms = self.ptt.tail_ms
+        self.save_settings()
+
+    def _may_talk(self) -> bool:
+        if self.can_talk:
+            return True
+        if self.phase is Phase.IN_ROOM:
+            me = self.me()
+            why = "A moderator has muted you." if me and me.mod_muted else "Only the stage talks."
+            self._notice("error", f"{why} Raise your hand to ask for the stage.")
+        return False
+
+    def _ptt_changed(self, decision: PttDecision) -> None:
+        self._emit(Change.PTT)
+        if self._ptt_task is None or self._ptt_task.done():
+            self._ptt_task = self._spawn(self._apply_ptt())
+
+    async def _apply_ptt(self) -> None:
+        """Bring the server in line with `ptt.live`; the latest wish wins."""
+        while self.client is not None and self.ptt_acked != self.ptt.live:
+            want = self.ptt.live
+            try:
+                if self.link is not None:
+                    await (self.link.press() if want else self.link.release())
+                else:
+                    await self.client.request(PushToTalk(id=0, pressed=want))
+            except Exception as exc:
+                self.ptt_acked = False
+                if self.ptt.live:
+                    self.ptt.stop()
+                self._error(exc)
+                return
+            self.ptt_acked = want
+            self._emit(Change.PTT)
+
+    # -- following the room --------------------------------------------------------
+
+    def _on_event(self, event: AnyRoomEvent) -> None:
+        me = self.user_id
+        if isinstance(event, RoomEnded):
+            self._notice("ended", "The room has ended.")
+        elif isinstance(event, MemberUpdated):
+            member, cause = event.member, event.cause
+            if member.user_id == me:
+                text = {
+                    "invited": "You are invited to the stage.",
+                    "hand_approved": "Your hand was approved: you are on the stage.",
+                    "hand_denied": "Your raised hand was declined.",
+                    "moved_to_audience": "A moderator moved you to the audience.",
+                    "muted": "A moderator muted you.",
+                    "unmuted": "A moderator unmuted you.",
+                    "made_cohost": "You are now a co-host.",
+                    "became_host": "You are now the host.",
+                }.get(cause)
+                kind = {"invited": "invited", "hand_approved": "approved"}.get(cause, "info")
+                if text is not None:
+                    self._notice(kind, text)
+            elif cause == "hand_raised" and self.is_moderator:
+                self._notice("hand", f"{member.name} raised a hand.")
+
+    async def _watch(self, client: RoomClient) -> None:
+        while True:
+            await asyncio.sleep(self.poll_interval)
+            try:
+                await self._check(client)
+            except Exception:  # a watcher that dies would freeze the window
+                log.exception("session watcher")
+
+    async def _check(self, client: RoomClient) -> None:
+        try:
+            down = client.conn.closed
+        except ConnectionLost:
+            down = True
+        phase = self.phase
+        if down and phase in (Phase.DIRECTORY, Phase.IN_ROOM):
+            self.ptt.stop()
+            self.state.move(Phase.RECONNECTING)
+            return
+        if phase is Phase.RECONNECTING:
+            if down:
+                return
+            model = client.model
+            if model is not None and model.live and client.kicked is None:
+                self.state.move(Phase.IN_ROOM)
+            else:
+                await self._left_room()
+                self.state.move(Phase.DIRECTORY)
+                self._spawn(self.refresh_rooms())
+            return
+        if phase is not Phase.IN_ROOM:
+            return
+        model = client.model
+        if model is None:
+            return
+        if client.kicked is not None or not model.live:
+            reason = client.kicked
+            if reason is not None and reason not in ("left", "ended"):
+                self._notice("kicked", KICK_TEXT.get(reason, f"You left the room ({reason})."))
+            await self._left_room()
+            self.state.move(Phase.DIRECTORY)
+            self._spawn(self.refresh_rooms())
+            return
+        seen = (id(model), model.seq)
+        if seen != self._seen:
+            self._seen = seen
+            if self.ptt.live and not self.can_talk:
+                self.ptt.stop()
+            self._emit(Change.ROOM)
+        if client.speaking != self.speaking:
+            self.speaking = dict(client.speaking)
+            self._emit(Change.SPEAKING)
+
+    # -- plumbing --------------------------------------------------------------------
+
+    def save_settings(self) -> None:
+        if self._settings_path is not None:
+            try:
+                self.settings.save(self._settings_path)
+            except OSError as exc:
+                log.warning("cannot save settings: %s", exc)
+
+    def _require_client(self) -> RoomClient:
+        if self.client is None:
+            raise RuntimeError("not signed in")
+        return self.client
+
+    def _error(self, exc: BaseException) -> None:
+        self._notice("error", explain(exc, self.server_label))
+
+    def _notice(self, kind: str, text: str) -> None:
+        log.info("%s: %s", kind, text)
+        notice = Notice(kind, text)
+        self._emit(Change.ERROR if kind == "error" else Change.NOTICE, notice)
+
+    def _emit(self, change: Change, notice: Notice | None = None) -> None:
+        for listener in list(self.listeners):
+            listener(change, notice)
+
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> "asyncio.Task[Any] | None":
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            work.close()  # called back after the loop stopped (shutting down)
+            return None
+        task = loop.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _drop_client(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+            self._watcher = None
+        if self.phase in (Phase.IN_ROOM, Phase.RECONNECTING):
+            await self._left_room()
+        client, self.client = self.client, None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                await client.close()
+
+    async def close(self) -> None:
+        """Quit: leave the room quietly and close everything."""
+        if self.phase is Phase.IN_ROOM:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.leave(), 5)
+        await self._drop_client()
+        for task in list(self._tasks):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+class _LoopScheduler:
+    def call_later(self, delay: float, callback: Callable[[], None]) -> asyncio.TimerHandle:
+        return asyncio.get_running_loop().call_later(delay, callback)

@@ -1,0 +1,199 @@
+"""The moderators' panel, shown only to the host and co-hosts.
+
+Hand queue (approve/deny), actions on one person (chosen in a list), and
+room-wide switches. Destructive actions ask first through `confirm`, which
+tests replace; refusals come back from the server as error messages.
+"""
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.protocol.model import Role
+from app.protocol.requests import (
+    ApproveHand,
+    Ban,
+    DenyHand,
+    EndRoom,
+    InviteToStage,
+    MakeCohost,
+    MoveToAudience,
+    Mute,
+    MuteAll,
+    PinLink,
+    Remove,
+    Request,
+    SetHandsEnabled,
+    SetLocked,
+    SetTopic,
+    UnmakeCohost,
+    Unmute,
+)
+from app.ui.controller import SessionController
+
+Confirm = Callable[[str], bool]
+PersonAction = Callable[[int], Request]
+
+
+def _button(text: str, name: str) -> QPushButton:
+    button = QPushButton(text)
+    button.setAccessibleName(name)
+    return button
+
+
+class AdminPanel(QGroupBox):
+    def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
+        super().__init__("Moderation", parent)
+        self.setAccessibleName("Moderation panel")
+        self._controller = controller
+        self.confirm: Confirm = self._ask
+
+        self.queue = QListWidget()
+        self.queue.setAccessibleName("Hand queue")
+        self.approve = _button("&Approve hand", "Approve hand")
+        self.deny = _button("&Deny hand", "Deny hand")
+
+        self.person = QComboBox()
+        self.person.setAccessibleName("Person to act on")
+        self.person_buttons: dict[str, QPushButton] = {}
+        person_actions: list[tuple[str, str, PersonAction, str | None]] = [
+            ("Invite to stage", "invite", lambda u: InviteToStage(id=0, user_id=u), None),
+            ("Move to audience", "move", lambda u: MoveToAudience(id=0, user_id=u), None),
+            ("Mute", "mute", lambda u: Mute(id=0, user_id=u), None),
+            ("Unmute", "unmute", lambda u: Unmute(id=0, user_id=u), None),
+            ("Make co-host", "cohost", lambda u: MakeCohost(id=0, user_id=u), None),
+            ("Remove co-host", "uncohost", lambda u: UnmakeCohost(id=0, user_id=u), None),
+            ("Remove", "remove", lambda u: Remove(id=0, user_id=u), "Remove {name} from the room?"),
+            (
+                "Ban",
+                "ban",
+                lambda u: Ban(id=0, user_id=u),
+                "Ban {name}? They cannot come back to this room.",
+            ),
+        ]
+        people = QGridLayout()
+        for i, (text, key, make, question) in enumerate(person_actions):
+            button = _button(text, text)
+            button.clicked.connect(lambda _=False, m=make, q=question: self._on_person(m, q))
+            self.person_buttons[key] = button
+            people.addWidget(button, i // 4, i % 4)
+
+        self.mute_all = _button("Mute &all", "Mute all")
+        self.locked = QCheckBox("&Locked (no newcomers)")
+        self.locked.setAccessibleName("Lock room")
+        self.hands = QCheckBox("&Hands allowed")
+        self.hands.setAccessibleName("Allow raised hands")
+        self.topic = QLineEdit()
+        self.topic.setAccessibleName("New topic")
+        self.set_topic = _button("Set &topic", "Set topic")
+        self.pin = QLineEdit()
+        self.pin.setAccessibleName("Link to pin")
+        self.pin.setPlaceholderText("https://… (empty unpins)")
+        self.set_pin = _button("&Pin link", "Pin link")
+        self.end = _button("&End room", "End room")
+
+        hands_row = QHBoxLayout()
+        hands_row.addWidget(self.approve)
+        hands_row.addWidget(self.deny)
+        room = QGridLayout()
+        room.addWidget(self.mute_all, 0, 0)
+        room.addWidget(self.locked, 0, 1)
+        room.addWidget(self.hands, 0, 2)
+        room.addWidget(self.end, 0, 3)
+        room.addWidget(self.topic, 1, 0, 1, 3)
+        room.addWidget(self.set_topic, 1, 3)
+        room.addWidget(self.pin, 2, 0, 1, 3)
+        room.addWidget(self.set_pin, 2, 3)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Raised hands, in order:"))
+        layout.addWidget(self.queue)
+        layout.addLayout(hands_row)
+        layout.addWidget(QLabel("Person:"))
+        layout.addWidget(self.person)
+        layout.addLayout(people)
+        layout.addLayout(room)
+
+        act = controller.act
+        self.approve.clicked.connect(lambda: self._on_queue(lambda u: ApproveHand(id=0, user_id=u)))
+        self.deny.clicked.connect(lambda: self._on_queue(lambda u: DenyHand(id=0, user_id=u)))
+        self.mute_all.clicked.connect(
+            lambda: self.confirm("Mute everyone on the stage?") and act(MuteAll(id=0))
+        )
+        self.locked.clicked.connect(lambda on: act(SetLocked(id=0, locked=bool(on))))
+        self.hands.clicked.connect(lambda on: act(SetHandsEnabled(id=0, enabled=bool(on))))
+        self.set_topic.clicked.connect(lambda: act(SetTopic(id=0, topic=self.topic.text())))
+        self.set_pin.clicked.connect(
+            lambda: act(PinLink(id=0, url=self.pin.text().strip() or None))
+        )
+        self.end.clicked.connect(
+            lambda: self.confirm("End the room for everyone?") and act(EndRoom(id=0))
+        )
+
+    def refresh(self) -> None:
+        session = self._controller.session
+        model = session.model
+        if model is None:
+            return
+        me = session.me()
+        is_host = me is not None and me.role is Role.HOST
+        self.end.setVisible(is_host)
+        self.person_buttons["cohost"].setVisible(is_host)
+        self.person_buttons["uncohost"].setVisible(is_host)
+        chosen = self.queue.currentItem()
+        chosen_id = chosen.data(Qt.ItemDataRole.UserRole) if chosen else None
+        self.queue.clear()
+        for place, member in enumerate(model.hand_queue(), 1):
+            item = QListWidgetItem(f"{place}. {member.name}")
+            item.setData(Qt.ItemDataRole.UserRole, member.user_id)
+            self.queue.addItem(item)
+            if member.user_id == chosen_id or (chosen_id is None and place == 1):
+                self.queue.setCurrentItem(item)
+        current = self.person.currentData()
+        self.person.clear()
+        for member in model.stage() + model.audience():
+            if member.user_id != session.user_id:
+                self.person.addItem(f"{member.name} ({member.role.value})", member.user_id)
+        if current is not None and (index := self.person.findData(current)) >= 0:
+            self.person.setCurrentIndex(index)
+        snap = model.snapshot
+        self.locked.setChecked(snap.locked)
+        self.hands.setChecked(snap.hands_enabled)
+        if not self.topic.hasFocus():
+            self.topic.setText(snap.topic)
+        if not self.pin.hasFocus():
+            self.pin.setText(snap.pinned_link or "")
+
+    def select_person(self, user_id: int) -> None:
+        self.person.setCurrentIndex(self.person.findData(user_id))
+
+    def _on_queue(self, make: PersonAction) -> None:
+        item = self.queue.currentItem()
+        if item is not None:
+            self._controller.act(make(int(item.data(Qt.ItemDataRole.UserRole))))
+
+    def _on_person(self, make: PersonAction, question: str | None) -> None:
+        user_id = self.person.currentData()
+        if user_id is None:
+            return
+        name = self.person.currentText().rsplit(" (", 1)[0]
+        if question is None or self.confirm(question.format(name=name)):
+            self._controller.act(make(int(user_id)))
+
+    def _ask(self, question: str) -> bool:
+        answer = QMessageBox.question(self, "Panggung", question)
+        return answer == QMessageBox.StandardButton.Yes

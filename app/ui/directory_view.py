@@ -1,0 +1,130 @@
+"""The room directory: live rooms (refreshed every few seconds), create a
+room, or join one by a pasted panggung:// or http link."""
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.controller import SessionController
+from app.ui.create_room_dialog import CreateRoomDialog
+
+COLUMNS = ["Title", "Topic", "Host", "Speakers", "Listeners"]
+
+
+class DirectoryView(QWidget):
+    def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._controller = controller
+        self.who = QLabel()
+        self.sign_out = QPushButton("Sign &out")
+        self.sign_out.setAccessibleName("Sign out")
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setAccessibleName("Live rooms")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.join = QPushButton("&Join")
+        self.join.setAccessibleName("Join selected room")
+        self.create_button = QPushButton("&Create room…")
+        self.create_button.setAccessibleName("Create room")
+        self.link = QLineEdit()
+        self.link.setPlaceholderText("Paste a panggung:// or http link")
+        self.link.setAccessibleName("Room link")
+        self.join_link = QPushButton("Join &link")
+        self.join_link.setAccessibleName("Join link")
+        self.empty = QLabel("No live rooms yet. Create one!")
+
+        top = QHBoxLayout()
+        top.addWidget(self.who, 1)
+        top.addWidget(self.sign_out)
+        actions = QHBoxLayout()
+        actions.addWidget(self.join)
+        actions.addWidget(self.create_button)
+        actions.addStretch()
+        links = QHBoxLayout()
+        links.addWidget(self.link, 1)
+        links.addWidget(self.join_link)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty)
+        layout.addLayout(actions)
+        layout.addLayout(links)
+
+        session = controller.session
+        self.sign_out.clicked.connect(lambda: controller.run(session.sign_out()))
+        self.join.clicked.connect(self._join_selected)
+        self.table.cellActivated.connect(lambda _row, _col: self._join_selected())
+        self.create_button.clicked.connect(self._create)
+        self.join_link.clicked.connect(self._join_link)
+        self.link.returnPressed.connect(self._join_link)
+        controller.roomsChanged.connect(self.refresh)
+        # A dialog factory the tests replace (no modal loops in tests).
+        self.make_dialog: Callable[[], CreateRoomDialog] = lambda: CreateRoomDialog(self)
+
+    def refresh(self) -> None:
+        session = self._controller.session
+        self.who.setText(f"Signed in as <b>{session.username}</b> on {session.server_label}")
+        selected = self.selected_room_id()
+        rooms = session.rooms
+        self.table.setRowCount(len(rooms))
+        for row, room in enumerate(rooms):
+            title = room.title + (" 🔒" if room.locked else "")
+            cells = [title, room.topic, room.host_name, str(room.speakers), str(room.listeners)]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, room.room_id)
+                self.table.setItem(row, col, item)
+            if room.room_id == selected:
+                self.table.selectRow(row)
+        self.empty.setVisible(not rooms)
+
+    def selected_room_id(self) -> str | None:
+        items = self.table.selectedItems()
+        return str(items[0].data(Qt.ItemDataRole.UserRole)) if items else None
+
+    def _join_selected(self) -> None:
+        room_id = self.selected_room_id()
+        if room_id is None and self.table.rowCount() == 1:
+            first = self.table.item(0, 0)
+            room_id = str(first.data(Qt.ItemDataRole.UserRole)) if first else None
+        if room_id is not None:
+            self._controller.run(self._controller.session.join(room_id), busy=True)
+
+    def _join_link(self) -> None:
+        text = self.link.text().strip()
+        if text:
+            self._controller.run(self._controller.session.join_link(text), busy=True)
+
+    def _create(self) -> None:
+        dialog = self.make_dialog()
+        dialog.accepted.connect(lambda: self._created(dialog))
+        dialog.open()
+
+    def _created(self, dialog: QDialog) -> None:
+        assert isinstance(dialog, CreateRoomDialog)
+        session = self._controller.session
+        self._controller.run(
+            session.create_room(
+                dialog.title.text().strip(),
+                dialog.topic.text().strip(),
+                dialog.invite_only.isChecked(),
+            ),
+            busy=True,
+        )

@@ -1,0 +1,152 @@
+"""The main window: sign-in, directory and room pages, a message bar, and
+the Space key as push-to-talk while the window has the focus.
+
+Closing or minimising hides the window when a tray is there to bring it
+back; the session and its audio keep running either way.
+"""
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QStackedWidget,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.client.app_state import Phase
+from app.ui.controller import SessionController
+from app.ui.directory_view import DirectoryView
+from app.ui.room_view import RoomView
+from app.ui.sign_in_view import SignInView
+
+PTT_KEY = Qt.Key.Key_Space
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, controller: SessionController) -> None:
+        super().__init__()
+        self.controller = controller
+        self.setWindowTitle("Panggung")
+        self.resize(900, 700)
+        self.message = QLabel()
+        self.message.setAccessibleName("Message")
+        self.message.setWordWrap(True)
+        self.message.setAutoFillBackground(True)
+        self.message.setBackgroundRole(self.message.backgroundRole().ToolTipBase)
+        self.message.setForegroundRole(self.message.foregroundRole().ToolTipText)
+        self.message.setMargin(6)
+        self.message.hide()
+        self.sign_in = SignInView(controller)
+        self.directory = DirectoryView(controller)
+        self.room = RoomView(controller)
+        self.pages = QStackedWidget()
+        for page in (self.sign_in, self.directory, self.room):
+            self.pages.addWidget(page)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addWidget(self.message)
+        layout.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+        # Set by the shell when a system tray can bring the window back.
+        self.hides_to_tray: Callable[[], bool] = lambda: False
+        self.on_close: Callable[[], None] = lambda: None
+
+        controller.phaseChanged.connect(self._phase)
+        controller.errorRaised.connect(self.show_message)
+        controller.noticeRaised.connect(lambda _kind, text: self.show_message(text))
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+        self._phase(controller.session.phase.value)
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.show()
+
+    def _phase(self, phase: str) -> None:
+        page: QWidget
+        if phase in (Phase.SIGNED_OUT, Phase.SIGNING_IN):
+            page = self.sign_in
+            if phase == Phase.SIGNED_OUT:
+                self.sign_in.reset()
+        elif phase == Phase.DIRECTORY:
+            page = self.directory
+            self.directory.refresh()
+        else:
+            page = self.room
+            self.room.refresh()
+        if phase != Phase.SIGNED_OUT and self.pages.currentWidget() is not page:
+            self.message.hide()  # a new page: old news is gone
+        self.pages.setCurrentWidget(page)
+
+    # -- the push-to-talk key ------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.KeyPress or kind == QEvent.Type.KeyRelease:
+            assert isinstance(event, QKeyEvent)
+            if self._ptt_key(event):
+                if not event.isAutoRepeat():
+                    session = self.controller.session
+                    if kind == QEvent.Type.KeyPress:
+                        session.ptt_press()
+                    else:
+                        session.ptt_release()
+                return True
+            if kind == QEvent.Type.KeyPress and self._activate_focused_button(event):
+                return True
+        elif (
+            kind == QEvent.Type.WindowDeactivate
+            and watched is self
+            and self.controller.session.ptt.held
+        ):
+            # Lost focus while holding Space: the key-up never comes.
+            self.controller.session.ptt_release()
+        return False
+
+    def _ptt_key(self, event: QKeyEvent) -> bool:
+        if event.key() != PTT_KEY or not self.isActiveWindow():
+            return False
+        if self.pages.currentWidget() is not self.room:
+            return False
+        focus = QApplication.focusWidget()
+        return not isinstance(focus, QLineEdit | QTextEdit)
+
+    def _activate_focused_button(self, event: QKeyEvent) -> bool:
+        """Space talks in the room, so Enter presses the focused button there."""
+        if event.key() not in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            return False
+        if not self.isActiveWindow() or self.pages.currentWidget() is not self.room:
+            return False
+        focus = QApplication.focusWidget()
+        if isinstance(focus, QAbstractButton) and self.isAncestorOf(focus):
+            focus.click()
+            return True
+        return False
+
+    # -- closing and minimising ------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.hides_to_tray():
+            event.ignore()
+            self.hide()
+            return
+        event.accept()
+        self.on_close()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if (
+            event.type() == QEvent.Type.WindowStateChange
+            and self.isMinimized()
+            and self.hides_to_tray()
+        ):
+            self.hide()

@@ -1,0 +1,44 @@
+"""Everything Qt the desktop app shows, built around one DesktopSession:
+the controller, the window and (when the desktop has one) the tray."""
+
+import asyncio
+
+from PySide6.QtWidgets import QApplication
+
+from app.client.desktop_session import DesktopSession
+from app.ui.controller import SessionController
+from app.ui.main_window import MainWindow
+from app.ui.tray import Tray
+
+
+class DesktopShell:
+    def __init__(self, session: DesktopSession, use_tray: bool = True) -> None:
+        self.session = session
+        self.quit_requested = asyncio.Event()
+        self.controller = SessionController(session)
+        self.window = MainWindow(self.controller)
+        self.tray: Tray | None = None
+        if use_tray and Tray.available():
+            self.tray = Tray(self.controller, self.window, self.request_quit)
+            self.tray.show()
+        self.window.hides_to_tray = lambda: self.tray is not None
+        # Without a tray nothing could bring a closed window back: quit.
+        self.window.on_close = self.request_quit
+
+    def show(self) -> None:
+        self.window.show()
+        self.window.raise_()
+        self.window.activateWindow()
+
+    def request_quit(self) -> None:
+        self.quit_requested.set()
+
+    def close(self) -> None:
+        self.controller.stop()
+        if self.tray is not None:
+            self.tray.icon.hide()
+        self.window.hide()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.window)
+        self.window.deleteLater()

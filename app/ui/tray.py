@@ -1,0 +1,143 @@
+"""The system tray: the room's state at a glance, a menu, and notifications.
+
+The icon tells idle / listening / on stage / talking / muted apart. The
+window can be closed or minimised; the tray brings it back and the room
+keeps playing in between.
+"""
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
+
+from app.client.app_state import Phase
+from app.client.ptt import PttMode
+from app.protocol.requests import LowerHand, RaiseHand
+from app.ui.controller import SessionController
+from app.ui.icons import tray_icon
+
+TITLES = {
+    "invited": "Invitation to the stage",
+    "approved": "Your hand was approved",
+    "ended": "The room has ended",
+    "kicked": "You left the room",
+}
+
+
+class Tray(QObject):
+    notified = Signal(str, str)  # title, text: what was shown (tests, logs)
+
+    def __init__(
+        self, controller: SessionController, window: QWidget, quit: Callable[[], None]
+    ) -> None:
+        super().__init__(window)
+        self._controller = controller
+        self._window = window
+        self.icon = QSystemTrayIcon(tray_icon("idle"), self)
+        self.state = "idle"
+        menu = QMenu(window)
+        self.show_hide = QAction("Show/hide window", menu)
+        self.mute_playback = QAction("Mute playback", menu, checkable=True)
+        self.raise_hand = QAction("Raise hand", menu)
+        self.latch = QAction("Push-to-talk latch", menu, checkable=True)
+        self.leave = QAction("Leave room", menu)
+        self.quit = QAction("Quit Panggung", menu)
+        for action in (
+            self.show_hide,
+            self.mute_playback,
+            self.raise_hand,
+            self.latch,
+            self.leave,
+            self.quit,
+        ):
+            menu.addAction(action)
+        self.menu = menu
+        self.icon.setContextMenu(menu)
+
+        session = controller.session
+        self.show_hide.triggered.connect(self.toggle_window)
+        self.mute_playback.toggled.connect(self._mute_playback)
+        self.raise_hand.triggered.connect(self._raise_hand)
+        self.latch.toggled.connect(
+            lambda on: session.set_ptt_mode(PttMode.LATCH if on else PttMode.HOLD)
+        )
+        self.leave.triggered.connect(lambda: controller.run(session.leave()))
+        self.quit.triggered.connect(quit)
+        self.icon.activated.connect(self._activated)
+        for signal in (
+            controller.phaseChanged,
+            controller.roomChanged,
+            controller.pttChanged,
+            controller.speakingChanged,
+        ):
+            signal.connect(self.refresh)
+        controller.noticeRaised.connect(self._notice)
+        self.refresh()
+
+    @staticmethod
+    def available() -> bool:
+        return QSystemTrayIcon.isSystemTrayAvailable()
+
+    def show(self) -> None:
+        self.icon.show()
+
+    def toggle_window(self) -> None:
+        if self._window.isVisible():
+            self._window.hide()
+        else:
+            self._window.showNormal()
+            self._window.raise_()
+            self._window.activateWindow()
+
+    def refresh(self, *_args: object) -> None:
+        session = self._controller.session
+        me = session.me()
+        if session.phase not in (Phase.IN_ROOM, Phase.RECONNECTING) or me is None:
+            state = "idle"
+        elif session.audio.playback_muted or (session.on_stage and not session.can_talk):
+            state = "muted"
+        elif session.ptt.live:
+            state = "talking"
+        elif session.on_stage:
+            state = "on_stage"
+        else:
+            state = "listening"
+        in_room = session.phase is Phase.IN_ROOM
+        self.raise_hand.setEnabled(in_room and not session.on_stage)
+        hand_up = me is not None and me.hand_raised_at is not None
+        self.raise_hand.setText("Lower hand" if hand_up else "Raise hand")
+        self.leave.setEnabled(in_room)
+        self.latch.setChecked(session.ptt.mode is PttMode.LATCH)
+        label = {
+            "idle": "Not in a room",
+            "listening": "Listening",
+            "on_stage": "On stage",
+            "talking": "Talking",
+            "muted": "Muted",
+        }[state]
+        model = session.model
+        self.icon.setToolTip(f"Panggung — {label}" + (f": {model.snapshot.title}" if model else ""))
+        if state != self.state:
+            self.state = state
+            self.icon.setIcon(tray_icon(state))
+
+    def _mute_playback(self, muted: bool) -> None:
+        self._controller.session.audio.playback_muted = muted
+        self.refresh()
+
+    def _raise_hand(self) -> None:
+        me = self._controller.session.me()
+        up = me is not None and me.hand_raised_at is not None
+        self._controller.act(LowerHand(id=0) if up else RaiseHand(id=0))
+
+    def _notice(self, kind: str, text: str) -> None:
+        title = TITLES.get(kind)
+        if title is None:
+            return
+        self.icon.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 8000)
+        self.notified.emit(title, text)
+
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:
+            self.toggle_window()
