@@ -4,14 +4,17 @@
     panggung [--config DIR] ptt press|release|toggle
     panggung [--config DIR] status | join LINK | show | quit
 
-The composition root: builds the settings, token store, audio backend,
-session (and, without --server, an embedded server hosting on this
-computer), the window and tray, and the control socket, then runs them on
-one qasync loop. Qt is imported only when the window is wanted, so that the
+The composition root: builds the settings, token store, audio backend
+(the sound devices, or silence with a message when none opens), session
+(and, when hosting on this computer, an embedded server; the first run asks
+which), the window and tray, the settings dialog, push-to-talk cues and
+the global hotkey, and the control socket, then runs them on one qasync
+loop. Qt is imported only when the window is wanted, so that the
 commands start fast.
 """
 
 import argparse
+import asyncio
 import json
 import logging
 import os
@@ -21,7 +24,8 @@ from typing import TYPE_CHECKING
 
 import platformdirs
 
-from app.client.audio_backend import PullAudio
+from app import __version__
+from app.client.audio_backend import NO_DEVICES, AudioBackend, PullAudio
 from app.client.control import ControlServer, send_command, socket_path
 from app.client.control_commands import ControlCommands
 from app.client.desktop_session import DesktopSession
@@ -31,6 +35,7 @@ from app.client.settings import Settings
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
+    from app.client.device_audio import DeviceAudio
     from app.server.app import RunningServer
 
 log = logging.getLogger("panggung")
@@ -52,7 +57,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--config", type=Path, metavar="DIR", help="config directory (default: the user's)"
     )
     parser.add_argument("--offscreen", action="store_true", help="no visible window (tests)")
+    parser.add_argument(
+        "--no-sound", action="store_true", help="open no sound devices (listen and talk silently)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    parser.add_argument("--version", action="version", version=f"panggung {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check Qt, audio, WebRTC, Opus and the keyring without a screen, then exit",
+    )
     sub = parser.add_subparsers(dest="command")
     ptt = sub.add_parser("ptt", help="push-to-talk in the running app")
     ptt.add_argument("action", choices=["press", "release", "toggle"])
@@ -70,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.self_test:
+        from app.selftest import main as self_test
+
+        return self_test()
     config_dir: Path = args.config or Path(platformdirs.user_config_dir("panggung"))
     if args.command:
         return run_command(args, config_dir)
@@ -101,23 +119,56 @@ def run_command(args: argparse.Namespace, config_dir: Path) -> int:
 async def run_app(
     app: "QApplication", args: argparse.Namespace, config_dir: Path, data_dir: Path
 ) -> int:
+    from app.client.hotkey import PttHotkey
+    from app.client.server_choice import EMBEDDED, ServerChoice, resolve_server
+    from app.client.settings import ServerMode
+    from app.ui.first_run import ask_server
+    from app.ui.i18n import install_translator
     from app.ui.shell import DesktopShell
+    from app.ui.sound import SettingsHook, attach_sound
 
+    settings_path = config_dir / "settings.json"
+    settings = Settings.load(settings_path)
+    install_translator(app, None)  # the system language, else English
+
+    async def ask() -> ServerChoice | None:
+        if args.offscreen:
+            return EMBEDDED  # nobody to ask (tests): host, and remember nothing
+        return await ask_server()
+
+    def save_choice() -> None:
+        if not args.offscreen:
+            settings.save(settings_path)
+
+    choice = await resolve_server(args.server, settings, ask, save_choice)
+    if choice is None:
+        return 0  # the first-run question was closed
     server: RunningServer | None = None
-    url = args.server
-    if url is None:
+    if choice.mode is ServerMode.EMBEDDED:
         server = await start_embedded_server(data_dir)
         url = server.url
-    settings_path = config_dir / "settings.json"
+    else:
+        url = choice.url
+    audio, device_audio, audio_note = await open_audio(settings, args.no_sound)
     session = DesktopSession(
         url,
         TokenStore(),
-        PullAudio(),  # the sound-device backend (app/audio) plugs in here
-        Settings.load(settings_path),
+        audio,
+        settings,
         settings_path=settings_path,
         account_key="local" if server is not None else url,
     )
     shell = DesktopShell(session, use_tray=not args.offscreen)
+    sound = attach_sound(shell.window, session, device_audio, audio_note)
+    hotkey = PttHotkey(
+        lambda: session.can_talk,
+        session.ptt_press,
+        session.ptt_release,
+        asyncio.get_running_loop(),
+        window_has_keys=shell.window.isActiveWindow,
+    )
+    hotkey.apply(settings)
+    SettingsHook(shell.window, shell.controller, device_audio, hotkey)
     control = ControlServer(
         socket_path(config_dir), ControlCommands(session, shell.show, shell.request_quit)
     )
@@ -127,23 +178,55 @@ async def run_app(
         print(f"panggung: {exc}", file=sys.stderr)
         shell.close()
         await session.close()
+        await audio_close(device_audio)
         if server is not None:
             await server.stop()
         return 1
     try:
-        shell.show()
+        if not (settings.start_minimised and shell.tray is not None):
+            shell.show()
         # One structured line for scripts and end-to-end tests.
         print(json.dumps({"event": "ready", "server": url, "control": str(control.path)}))
         sys.stdout.flush()
         await session.resume_saved()
         await shell.quit_requested.wait()
     finally:
+        hotkey.stop()
+        if sound is not None:
+            sound.close()
         await control.close()
         await session.close()
+        await audio_close(device_audio)
         shell.close()
         if server is not None:
             await server.stop()
     return 0
+
+
+async def open_audio(
+    settings: Settings, no_sound: bool = False
+) -> "tuple[AudioBackend, DeviceAudio | None, str]":
+    """The sound devices, or PullAudio and a sentence saying why there is no sound."""
+    if no_sound:
+        return PullAudio(), None, ""
+    try:
+        from app.audio.prefs import DevicePreferences
+        from app.client.device_audio import DeviceAudio
+
+        prefs = DevicePreferences(settings.input_device, settings.output_device)
+        device = DeviceAudio(prefs, volume=settings.output_volume, cues=settings.cues)
+    except Exception as exc:  # PortAudio missing altogether
+        log.warning("no sound devices: %r", exc)
+        return PullAudio(), None, NO_DEVICES
+    if await device.open():
+        return device, device, ""
+    await device.close()
+    return PullAudio(), None, NO_DEVICES
+
+
+async def audio_close(device: "DeviceAudio | None") -> None:
+    if device is not None:
+        await device.close()
 
 
 async def start_embedded_server(data_dir: Path) -> "RunningServer":

@@ -19,10 +19,12 @@ RUN_DEBS=(
     libasound2-plugins
     libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
     libxcb-render-util0 libxcb-image0 libegl1 libgl1 libdbus-1-3
+    fonts-noto-color-emoji
 )
 # Tests also start their own PostgreSQL, a virtual screen with a tray host, a
 # PulseAudio daemon with virtual devices, and make and measure speech; the
-# fan-out benchmark's smoke test runs Janus beside Panggung.
+# fan-out benchmark's smoke test runs Janus beside Panggung; the package test
+# validates the .desktop and AppStream files.
 TEST_DEBS=(
     "${RUN_DEBS[@]}"
     postgresql
@@ -30,6 +32,7 @@ TEST_DEBS=(
     xvfb trayer
     espeak-ng sox
     janus
+    desktop-file-utils appstream
 )
 
 case "${1:-test}" in

@@ -56,6 +56,8 @@ class Reframer:
         self._pending = np.zeros(0, dtype=np.int16)
 
     def push(self, pcm: NDArray[np.int16]) -> list[NDArray[np.int16]]:
+        if len(pcm) == self.size and not len(self._pending):
+            return [pcm]  # a device period of exactly one frame: no copies
         data = np.concatenate([self._pending, pcm]) if len(self._pending) else pcm
         whole = len(data) - len(data) % self.size
         self._pending = data[whole:].copy()
@@ -85,6 +87,7 @@ class FromRoom:
             raise ValueError(f"{channels} channels: only mono and stereo are supported")
         self._resampler = Resampler(SAMPLE_RATE, 1, rate, 1)
         self._channels = channels
+        self.passthrough = self._resampler.passthrough and channels == 1
 
     def convert(self, frame: NDArray[np.int16]) -> NDArray[np.int16]:
         mono = self._resampler.convert(frame)

@@ -58,6 +58,13 @@ class AudioSystem:
             return None
         return int(info["index"])
 
+    def default_latency(self, device: DeviceInfo, direction: Direction) -> float:
+        """PortAudio's default low latency for ``device`` (s): what pyaudio asks
+        for when it opens a stream; the period we ask for can only add to it."""
+        info = self.pa.get_device_info_by_index(device.index)
+        key = "defaultLowInputLatency" if direction == "input" else "defaultLowOutputLatency"
+        return float(info[key])
+
     def supports(self, device: DeviceInfo, direction: Direction, rate: int, channels: int) -> bool:
         kw: dict[str, Any] = (
             {"input_device": device.index, "input_channels": channels}

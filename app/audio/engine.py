@@ -2,10 +2,17 @@
 out of the speakers, on the devices the person chose, surviving devices that
 come and go without leaving the room.
 
-    engine = AudioEngine(prefs, on_event=show_in_ui)
+    engine = AudioEngine(prefs, on_event=show_in_ui, capture=False)
     link = VoiceLink(client, frames=engine.frames)
     engine.play(link.next_frame)
     await engine.start()
+    ...
+    await engine.set_capture(True)  # on stage / push-to-talk pressed
+    await engine.set_capture(False)  # off stage / released: the microphone closes
+
+A listener never needs the microphone: ``capture=False`` keeps it closed
+until ``set_capture(True)`` (no capture callbacks, no device probes, and the
+system's "microphone in use" indicator stays off).
 """
 
 from __future__ import annotations
@@ -44,7 +51,7 @@ def silence() -> NDArray[np.int16]:
 class EngineSettings:
     rate: int = SAMPLE_RATE  # asked of the devices; others are converted
     channels: int = 1
-    frames_per_buffer: int | None = None  # None: 20 ms at the device's rate
+    frames_per_buffer: int | None = None  # None: 10 ms (half a frame) at the device's rate
     check_interval: float = 1.0  # s between device health checks
     stall: float = 3.0  # s without a callback = the device is gone (covers slow starts)
 
@@ -90,6 +97,7 @@ class AudioEngine:
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="portaudio")
         self._loop: asyncio.AbstractEventLoop | None = None
         self._watch: asyncio.Task[None] | None = None
+        self._devices_lock = asyncio.Lock()  # opens and closes never interleave
 
     # -- public API ------------------------------------------------------
 
@@ -111,12 +119,35 @@ class AudioEngine:
         stream = self._streams["output"]
         return stream.device if stream else None
 
+    @property
+    def capturing(self) -> bool:
+        """Whether the microphone is wanted (it may still be missing)."""
+        return self._want["input"]
+
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._system = await self._call(AudioSystem)
-        for direction in OUT_FIRST:
-            await self._open(direction, reason="is not connected")
+        async with self._devices_lock:
+            for direction in OUT_FIRST:
+                await self._open(direction, reason="is not connected")
         self._watch = self._loop.create_task(self._watchdog())
+
+    async def set_capture(self, on: bool) -> None:
+        """Open (True) or close (False) the microphone, e.g. when the member goes
+        on or off stage or presses/releases push-to-talk. Opening follows the
+        preferences like ``start`` (a missing microphone is an event, the person
+        still listens); closing drops any queued frames and resets the meter.
+        Before ``start`` it only says whether ``start`` opens it."""
+        async with self._devices_lock:
+            self._want["input"] = on
+            if self._system is None:
+                return
+            if on and self._streams["input"] is None:
+                await self._open("input", reason="is not connected")
+            elif not on:
+                await self._close("input")
+                self.frames.clear()
+                self.meter.reset()
 
     async def devices(self) -> list[DeviceInfo]:
         return await self._call(self._sys().devices)
@@ -126,22 +157,25 @@ class AudioEngine:
         devices = await self.devices()
         found = find_device(devices, direction, wanted) if wanted is not None else None
         self.prefs.set(direction, found.name if found else None)
-        await self._close(direction)
-        await self._open(direction, reason="cannot be opened")
+        async with self._devices_lock:
+            await self._close(direction)
+            await self._open(direction, reason="cannot be opened")
 
     async def rescan(self) -> None:
         """Re-list devices (a headset plugged in since start), reopening both
         directions per the preferences: the remembered device comes back."""
-        for direction in BOTH:
-            await self._close(direction)
-        await self._call(self._sys().restart)
-        for direction in OUT_FIRST:
-            await self._open(direction, reason="is not connected")
+        async with self._devices_lock:
+            for direction in BOTH:
+                await self._close(direction)
+            await self._call(self._sys().restart)
+            for direction in OUT_FIRST:
+                await self._open(direction, reason="is not connected")
 
     def stats(self) -> dict[str, float]:
         out: dict[str, float] = {
             "captured_frames": self.frames.received,
             "capture_overruns": self.frames.overruns,
+            "capture_queue_mean": self.frames.mean_depth,
             "recoveries": self.recoveries,
         }
         for direction, stream in self._streams.items():
@@ -150,8 +184,11 @@ class AudioEngine:
             out[f"{direction}_rate"] = stream.rate
             out[f"{direction}_channels"] = stream.channels
             out[f"{direction}_latency_ms"] = stream.latency * 1e3
+            out[f"{direction}_default_latency_ms"] = stream.default_latency * 1e3
+            out[f"{direction}_period_ms"] = stream.frames_per_buffer / stream.rate * 1e3
             out[f"{direction}_xruns"] = stream.device_xruns
             out[f"{direction}_errors"] = stream.errors
+            out[f"{direction}_probes"] = stream.probes
             if isinstance(stream, Playback):
                 ring = stream.ring.stats()
                 out["playback_underruns"] = ring.underruns
@@ -257,7 +294,8 @@ class AudioEngine:
                 except Exception:  # never let a probe kill the watchdog
                     log.exception("device check failed")
                     ok = False
-                if not ok and self._streams[direction] is stream:
-                    self.recoveries += 1
-                    await self._close(direction)
-                    await self._open(direction, "was disconnected", lost=stream.device.name)
+                async with self._devices_lock:
+                    if not ok and self._streams[direction] is stream:
+                        self.recoveries += 1
+                        await self._close(direction)
+                        await self._open(direction, "was disconnected", lost=stream.device.name)

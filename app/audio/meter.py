@@ -37,6 +37,11 @@ class LevelMeter:
         if peak >= 32767 / 32768:
             self.clipped += 1
 
+    def reset(self) -> None:
+        """Back to the floor (the microphone closed)."""
+        self.rms_dbfs = FLOOR_DBFS
+        self.peak_dbfs = FLOOR_DBFS
+
     @property
     def level(self) -> float:
         """0.0 (floor) .. 1.0 (full scale), linear in dB: what a bar shows."""

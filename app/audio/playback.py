@@ -12,6 +12,7 @@ from app.audio.devices import AudioSystem
 from app.audio.prefs import DeviceInfo, Direction
 from app.audio.ring import SampleRing
 from app.audio.stream import DeviceStream
+from app.dsp import FRAME_SAMPLES
 
 Pull = Callable[[], NDArray[np.int16]]
 
@@ -22,7 +23,11 @@ class Playback(DeviceStream):
     when idle), converted to the device's format, then takes exactly what
     the device asked for. So the device clock drives the room's adaptive
     playout buffer, whose jitter estimate absorbs the network; the ring only
-    bridges device periods and rates that are not 20 ms at 48 kHz.
+    bridges device periods and rates that do not divide 20 ms at 48 kHz. A
+    device that runs 48 kHz mono in periods that divide a frame (the engine
+    asks for half frames) gets slices of each pulled frame: a frame is pulled
+    when the device needs its first sample, never earlier, and there is no
+    ring, resampler or extra copy.
     """
 
     direction: Direction = "output"
@@ -40,10 +45,35 @@ class Playback(DeviceStream):
         self._from_room = FromRoom(self.rate, self.channels)
         # Room for 200 ms: more than any device asks for in one callback.
         self.ring = SampleRing(self.rate * self.channels // 5, channels=self.channels)
+        self._held: NDArray[np.int16] | None = None  # the frame being played in slices
+        self._offset = 0
 
     def process(self, data: bytes | None, frames: int) -> bytes | None:
         want = frames * self.channels
         pull = self._pull()
+        if (
+            self._from_room.passthrough
+            and not self.ring.level
+            and 0 < want <= FRAME_SAMPLES
+            and FRAME_SAMPLES % want == 0
+        ):
+            # The room's format in periods that divide a frame (the engine asks
+            # for half frames): slices of the pulled frame, no ring, no resampler.
+            if self._held is None or self._offset >= len(self._held):
+                frame = pull()
+                if len(frame) != FRAME_SAMPLES:  # not a whole frame: let the ring cope
+                    self._held = None
+                    self.ring.write(frame)
+                    return self._from_ring(want, pull)
+                self._held, self._offset = frame, 0
+            start, self._offset = self._offset, self._offset + want
+            return np.asarray(self._held[start : self._offset], dtype=np.int16).tobytes()
+        if self._held is not None:  # a period that stopped dividing a frame: keep its rest
+            self.ring.write(self._held[self._offset :])
+            self._held = None
+        return self._from_ring(want, pull)
+
+    def _from_ring(self, want: int, pull: Pull) -> bytes:
         for _ in range(64):  # bounded: a resampler may yield nothing at first
             if self.ring.level >= want:
                 break

@@ -14,7 +14,16 @@ from app.audio.prefs import DeviceInfo, Direction
 
 log = logging.getLogger(__name__)
 
-FRAME_SECONDS = 0.02
+# The period asked of PortAudio: half a room frame. PortAudio keeps two periods
+# buffered (ALSA), so this sets the device latency: 20 ms each way here
+# (40 ms with 20 ms periods), never below PortAudio's own default low latency
+# (~9 ms behind PulseAudio), which the stream is opened with.
+PERIOD_SECONDS = 0.01
+# ALSA devices that are the sound server's (PulseAudio/PipeWire) current default,
+# not one piece of hardware: when a device goes away the server itself moves
+# the stream to the new default, which is what a reopen would do, so they are
+# never probed (a probe opens a connection to the server: CPU every second).
+FOLLOWS_SERVER_DEFAULT = frozenset({"default", "pulse", "pipewire"})
 
 
 class DeviceStream:
@@ -35,11 +44,16 @@ class DeviceStream:
         self.errors = 0
         self.device_xruns = 0  # PortAudio's own under/overflow flags
         self.last_callback = time.monotonic()
+        self.probes = 0  # format probes made by ``healthy``
+        self.frames_per_buffer = 0  # the period asked of PortAudio
+        self.default_latency = 0.0  # PortAudio's default low latency for the device (s)
         self._stream: pyaudio.Stream | None = None
 
     def open(self, frames_per_buffer: int | None = None) -> None:
-        frames = frames_per_buffer or round(self.rate * FRAME_SECONDS)
+        frames = frames_per_buffer or round(self.rate * PERIOD_SECONDS)
+        self.frames_per_buffer = frames
         self.last_callback = time.monotonic()
+        self.default_latency = self.system.default_latency(self.device, self.direction)
         self._stream = self.system.open(
             self.device, self.direction, self.rate, self.channels, frames, self._on_audio
         )
@@ -55,12 +69,20 @@ class DeviceStream:
         )
         return float(value)
 
+    @property
+    def needs_probe(self) -> bool:
+        """Whether only asking tells that the device is gone (see FOLLOWS_SERVER_DEFAULT)."""
+        return not (self.device.host_api == "ALSA" and self.device.name in FOLLOWS_SERVER_DEFAULT)
+
     def healthy(self, stall: float) -> bool:
         """Running, called back recently, and its device is still present."""
         if self._stream is None or not self._stream.is_active():
             return False
         if time.monotonic() - self.last_callback > stall:
             return False
+        if not self.needs_probe:
+            return True
+        self.probes += 1
         return self.system.present(self.device, self.direction, self.rate, self.channels)
 
     def close(self) -> None:

@@ -1,16 +1,23 @@
 """The listening side of `panggung-bench devices`, as its own process: what the
-desktop app does for audio (RoomClient + VoiceLink + AudioEngine, microphone
-open, push-to-talk released), so that its memory and CPU can be measured.
+desktop app does for audio (RoomClient + VoiceLink + AudioEngine, in the
+audience: microphone closed until it would go on stage or press push-to-talk),
+so that its memory and CPU can be measured.
 
     python -m app.bench.device_listener URL ROOM_ID SECONDS
+    python -m app.bench.device_listener --floor SECONDS
 
 Prints "ready" once audio flows, then one JSON line of engine and playout
-statistics after SECONDS.
+statistics after SECONDS. ``--floor``: no room, no network; the engine only
+plays a fixed frame on the default speakers, and the JSON has the process's
+CPU over SECONDS: what the sound devices alone cost.
 """
 
 import asyncio
 import json
 import sys
+import time
+
+import numpy as np
 
 from app.audio.engine import AudioEngine
 from app.client.session import RoomClient
@@ -24,7 +31,7 @@ async def listen(url: str, room_id: str, seconds: float) -> dict[str, float]:
     await client.connect()
     await client.register("listener", PASSWORD)
     await client.join(room_id)
-    engine = AudioEngine()
+    engine = AudioEngine(capture=False)  # opened by engine.set_capture(True) on stage
     link = VoiceLink(client, frames=engine.frames)
     engine.play(link.next_frame)
     try:
@@ -42,7 +49,25 @@ async def listen(url: str, room_id: str, seconds: float) -> dict[str, float]:
         await client.close()
 
 
+async def floor(seconds: float) -> dict[str, float]:
+    engine = AudioEngine(capture=False)
+    frame = (np.sin(np.arange(960) * 2 * np.pi / 48) * 8000).astype(np.int16)  # 1 kHz
+    engine.play(lambda: frame)
+    try:
+        await engine.start()
+        await asyncio.sleep(1.0)  # past the stream's start-up
+        cpu0, t0 = time.process_time(), time.monotonic()
+        await asyncio.sleep(seconds)
+        cpu = (time.process_time() - cpu0) / (time.monotonic() - t0) * 100
+        return {"cpu_percent": cpu, **engine.stats()}
+    finally:
+        await engine.stop()
+
+
 def main() -> None:
+    if sys.argv[1] == "--floor":
+        print(json.dumps(asyncio.run(floor(float(sys.argv[2])))), flush=True)
+        return
     url, room_id, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
     print(json.dumps(asyncio.run(listen(url, room_id, seconds))), flush=True)
 

@@ -1,26 +1,40 @@
 """The seam between the desktop session and the sound devices.
 
 The session pulls the room's audio and feeds the microphone through an
-`AudioBackend`; app/audio provides the device-backed one. `PullAudio` is the
-stand-in without devices: it pulls the room every 20 ms as a sound card
-would (keeping the playout buffer honest) and sends silence.
+`AudioBackend`; `DeviceAudio` (device_audio.py) is the one on app/audio's
+sound devices. `PullAudio` is the stand-in without devices (tests, and the
+app's fallback when none opens): it pulls the room every 20 ms as a sound
+card would (keeping the playout buffer honest) and sends silence.
 """
 
 import asyncio
 import contextlib
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 FRAME = 960  # 20 ms at 48 kHz mono
+NO_DEVICES = (
+    "No speakers or microphone found: you can still join rooms, see who is on the stage, "
+    "raise your hand and run a room, but you will not hear or be heard. Plug a device in "
+    "and choose it in Settings."
+)
 Frame = NDArray[np.int16]
+
+if TYPE_CHECKING:
+    from app.media.client.channel import FrameChannel
 
 
 class AudioBackend(Protocol):
     playback_muted: bool
+
+    @property
+    def frames(self) -> "FrameChannel | None":
+        """Captured frames pushed by a device clock (None: `capture` is pulled)."""
+        ...
 
     def capture(self) -> Frame:
         """The next 20 ms of microphone (called by the sending track)."""
@@ -38,6 +52,10 @@ class PullAudio:
         self.playback_muted = False
         self.frames_pulled = 0
         self._task: asyncio.Task[None] | None = None
+
+    @property
+    def frames(self) -> "FrameChannel | None":
+        return None
 
     def capture(self) -> Frame:
         return np.zeros(FRAME, dtype=np.int16)

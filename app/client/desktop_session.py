@@ -27,11 +27,18 @@ from app.client.secrets import TokenStore
 from app.client.session import RoomClient
 from app.client.settings import Settings
 from app.client.voice import VoiceLink
-from app.protocol.events import AnyRoomEvent, MemberUpdated, RoomEnded
+from app.protocol.events import AnyRoomEvent, MemberUpdated, Reacted, RoomEnded
 from app.protocol.links import parse_link
 from app.protocol.model import MemberView, RoomSummary
-from app.protocol.replies import RoomList
-from app.protocol.requests import LeaveRoom, ListRooms, Logout, PushToTalk, Request
+from app.protocol.replies import InviteCreated, RoomList
+from app.protocol.requests import (
+    CreateInvite,
+    LeaveRoom,
+    ListRooms,
+    Logout,
+    PushToTalk,
+    Request,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +51,7 @@ class Change(StrEnum):
     PTT = "ptt"
     ERROR = "error"
     NOTICE = "notice"
+    REACTION = "reaction"  # someone reacted: Notice(kind=the reaction, text=their name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,7 +306,7 @@ class DesktopSession:
         self.state.move(Phase.IN_ROOM)
         self._emit(Change.ROOM)
         if self.media:
-            link = self.link = VoiceLink(client, self.audio.capture)
+            link = self.link = VoiceLink(client, self.audio.capture, frames=self.audio.frames)
             self._voice_task = self._spawn(self._start_voice(link))
 
     async def _start_voice(self, link: VoiceLink) -> None:
@@ -319,6 +327,15 @@ class DesktopSession:
             self._error(exc)
             return False
         return True
+
+    async def create_invite(self) -> str | None:
+        """A new invite link to this room (moderators); None when refused."""
+        try:
+            reply = await self._require_client().conn.call_for(CreateInvite(id=0), InviteCreated)
+        except Exception as exc:
+            self._error(exc)
+            return None
+        return reply.link
 
     async def leave(self) -> None:
         client = self.client
@@ -425,7 +442,12 @@ class DesktopSession:
 
     def _on_event(self, event: AnyRoomEvent) -> None:
         me = self.user_id
-        if isinstance(event, RoomEnded):
+        if isinstance(event, Reacted):
+            model = self.model
+            member = model.members.get(event.user_id) if model is not None else None
+            name = member.name if member is not None else "?"
+            self._emit(Change.REACTION, Notice(event.reaction, name))
+        elif isinstance(event, RoomEnded):
             self._notice("ended", "The room has ended.")
         elif isinstance(event, MemberUpdated):
             member, cause = event.member, event.cause

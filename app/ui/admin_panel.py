@@ -7,7 +7,7 @@ tests replace; refusals come back from the server as error messages.
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -47,6 +47,12 @@ from app.protocol.requests import (
 from app.ui.controller import SessionController
 
 Confirm = Callable[[str], bool]
+ROLE_NAMES = {
+    Role.HOST: str(QT_TRANSLATE_NOOP("AdminPanel", "host")),
+    Role.COHOST: str(QT_TRANSLATE_NOOP("AdminPanel", "co-host")),
+    Role.SPEAKER: str(QT_TRANSLATE_NOOP("AdminPanel", "speaker")),
+    Role.LISTENER: str(QT_TRANSLATE_NOOP("AdminPanel", "listener")),
+}
 PersonAction = Callable[[int], Request]
 
 
@@ -58,32 +64,38 @@ def _button(text: str, name: str) -> QPushButton:
 
 class AdminPanel(QGroupBox):
     def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
-        super().__init__("Moderation", parent)
-        self.setAccessibleName("Moderation panel")
+        super().__init__(parent)
+        self.setTitle(self.tr("Moderation"))
+        self.setAccessibleName(self.tr("Moderation panel"))
         self._controller = controller
         self.confirm: Confirm = self._ask
 
         self.queue = QListWidget()
-        self.queue.setAccessibleName("Hand queue")
-        self.approve = _button("&Approve hand", "Approve hand")
-        self.deny = _button("&Deny hand", "Deny hand")
+        self.queue.setAccessibleName(self.tr("Hand queue"))
+        self.approve = _button(self.tr("&Approve hand"), self.tr("Approve hand"))
+        self.deny = _button(self.tr("&Deny hand"), self.tr("Deny hand"))
 
         self.person = QComboBox()
-        self.person.setAccessibleName("Person to act on")
+        self.person.setAccessibleName(self.tr("Person to act on"))
         self.person_buttons: dict[str, QPushButton] = {}
         person_actions: list[tuple[str, str, PersonAction, str | None]] = [
-            ("Invite to stage", "invite", lambda u: InviteToStage(id=0, user_id=u), None),
-            ("Move to audience", "move", lambda u: MoveToAudience(id=0, user_id=u), None),
-            ("Mute", "mute", lambda u: Mute(id=0, user_id=u), None),
-            ("Unmute", "unmute", lambda u: Unmute(id=0, user_id=u), None),
-            ("Make co-host", "cohost", lambda u: MakeCohost(id=0, user_id=u), None),
-            ("Remove co-host", "uncohost", lambda u: UnmakeCohost(id=0, user_id=u), None),
-            ("Remove", "remove", lambda u: Remove(id=0, user_id=u), "Remove {name} from the room?"),
+            (self.tr("Invite to stage"), "invite", lambda u: InviteToStage(id=0, user_id=u), None),
+            (self.tr("Move to audience"), "move", lambda u: MoveToAudience(id=0, user_id=u), None),
+            (self.tr("Mute"), "mute", lambda u: Mute(id=0, user_id=u), None),
+            (self.tr("Unmute"), "unmute", lambda u: Unmute(id=0, user_id=u), None),
+            (self.tr("Make co-host"), "cohost", lambda u: MakeCohost(id=0, user_id=u), None),
+            (self.tr("Remove co-host"), "uncohost", lambda u: UnmakeCohost(id=0, user_id=u), None),
             (
-                "Ban",
+                self.tr("Remove"),
+                "remove",
+                lambda u: Remove(id=0, user_id=u),
+                self.tr("Remove {name} from the room?"),
+            ),
+            (
+                self.tr("Ban"),
                 "ban",
                 lambda u: Ban(id=0, user_id=u),
-                "Ban {name}? They cannot come back to this room.",
+                self.tr("Ban {name}? They cannot come back to this room."),
             ),
         ]
         people = QGridLayout()
@@ -93,19 +105,19 @@ class AdminPanel(QGroupBox):
             self.person_buttons[key] = button
             people.addWidget(button, i // 4, i % 4)
 
-        self.mute_all = _button("Mute &all", "Mute all")
-        self.locked = QCheckBox("&Locked (no newcomers)")
-        self.locked.setAccessibleName("Lock room")
-        self.hands = QCheckBox("&Hands allowed")
-        self.hands.setAccessibleName("Allow raised hands")
+        self.mute_all = _button(self.tr("Mute &all"), self.tr("Mute all"))
+        self.locked = QCheckBox(self.tr("&Locked (no newcomers)"))
+        self.locked.setAccessibleName(self.tr("Lock room"))
+        self.hands = QCheckBox(self.tr("&Hands allowed"))
+        self.hands.setAccessibleName(self.tr("Allow raised hands"))
         self.topic = QLineEdit()
-        self.topic.setAccessibleName("New topic")
-        self.set_topic = _button("Set &topic", "Set topic")
+        self.topic.setAccessibleName(self.tr("New topic"))
+        self.set_topic = _button(self.tr("Set &topic"), self.tr("Set topic"))
         self.pin = QLineEdit()
-        self.pin.setAccessibleName("Link to pin")
-        self.pin.setPlaceholderText("https://… (empty unpins)")
-        self.set_pin = _button("&Pin link", "Pin link")
-        self.end = _button("&End room", "End room")
+        self.pin.setAccessibleName(self.tr("Link to pin"))
+        self.pin.setPlaceholderText(self.tr("https://… (empty unpins)"))
+        self.set_pin = _button(self.tr("&Pin link"), self.tr("Pin link"))
+        self.end = _button(self.tr("&End room"), self.tr("End room"))
 
         hands_row = QHBoxLayout()
         hands_row.addWidget(self.approve)
@@ -120,10 +132,10 @@ class AdminPanel(QGroupBox):
         room.addWidget(self.pin, 2, 0, 1, 3)
         room.addWidget(self.set_pin, 2, 3)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Raised hands, in order:"))
+        layout.addWidget(QLabel(self.tr("Raised hands, in order:")))
         layout.addWidget(self.queue)
         layout.addLayout(hands_row)
-        layout.addWidget(QLabel("Person:"))
+        layout.addWidget(QLabel(self.tr("Person:")))
         layout.addWidget(self.person)
         layout.addLayout(people)
         layout.addLayout(room)
@@ -132,7 +144,7 @@ class AdminPanel(QGroupBox):
         self.approve.clicked.connect(lambda: self._on_queue(lambda u: ApproveHand(id=0, user_id=u)))
         self.deny.clicked.connect(lambda: self._on_queue(lambda u: DenyHand(id=0, user_id=u)))
         self.mute_all.clicked.connect(
-            lambda: self.confirm("Mute everyone on the stage?") and act(MuteAll(id=0))
+            lambda: self.confirm(self.tr("Mute everyone on the stage?")) and act(MuteAll(id=0))
         )
         self.locked.clicked.connect(lambda on: act(SetLocked(id=0, locked=bool(on))))
         self.hands.clicked.connect(lambda on: act(SetHandsEnabled(id=0, enabled=bool(on))))
@@ -141,7 +153,7 @@ class AdminPanel(QGroupBox):
             lambda: act(PinLink(id=0, url=self.pin.text().strip() or None))
         )
         self.end.clicked.connect(
-            lambda: self.confirm("End the room for everyone?") and act(EndRoom(id=0))
+            lambda: self.confirm(self.tr("End the room for everyone?")) and act(EndRoom(id=0))
         )
 
     def refresh(self) -> None:
@@ -167,7 +179,7 @@ class AdminPanel(QGroupBox):
         self.person.clear()
         for member in model.stage() + model.audience():
             if member.user_id != session.user_id:
-                self.person.addItem(f"{member.name} ({member.role.value})", member.user_id)
+                self.person.addItem(f"{member.name} ({_role(member.role)})", member.user_id)
         if current is not None and (index := self.person.findData(current)) >= 0:
             self.person.setCurrentIndex(index)
         snap = model.snapshot
@@ -197,3 +209,8 @@ class AdminPanel(QGroupBox):
     def _ask(self, question: str) -> bool:
         answer = QMessageBox.question(self, "Panggung", question)
         return answer == QMessageBox.StandardButton.Yes
+
+
+def _role(role: Role) -> str:
+    name = ROLE_NAMES.get(role)
+    return QCoreApplication.translate("AdminPanel", name) if name else role.value

@@ -29,6 +29,7 @@ class SessionController(QObject):
     errorRaised = Signal(str)
     noticeRaised = Signal(str, str)  # kind, text
     busyChanged = Signal(bool)
+    reacted = Signal(str, str)  # reaction, who
 
     def __init__(self, session: DesktopSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -70,7 +71,9 @@ class SessionController(QObject):
             self._set_busy(-1)
         if not task.cancelled() and task.exception() is not None:
             log.error("task failed", exc_info=task.exception())
-            self.errorRaised.emit(f"Something went wrong: {task.exception()}")
+            self.errorRaised.emit(
+                self.tr("Something went wrong: {error}").format(error=task.exception())
+            )
 
     def _set_busy(self, delta: int) -> None:
         was = self._busy > 0
@@ -101,3 +104,5 @@ class SessionController(QObject):
             self.errorRaised.emit(notice.text)
         elif change is Change.NOTICE and notice is not None:
             self.noticeRaised.emit(notice.kind, notice.text)
+        elif change is Change.REACTION and notice is not None:
+            self.reacted.emit(notice.kind, notice.text)

@@ -16,26 +16,26 @@ from app.protocol.requests import MAX_TITLE, MAX_TOPIC
 class CreateRoomDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Create a room")
+        self.setWindowTitle(self.tr("Create a room"))
         self.title = QLineEdit()
         self.title.setMaxLength(MAX_TITLE)
-        self.title.setAccessibleName("Room title")
+        self.title.setAccessibleName(self.tr("Room title"))
         self.topic = QLineEdit()
         self.topic.setMaxLength(MAX_TOPIC)
-        self.topic.setAccessibleName("Room topic")
-        self.invite_only = QCheckBox("&Invite only (not listed; join by link)")
-        self.invite_only.setAccessibleName("Invite only")
+        self.topic.setAccessibleName(self.tr("Room topic"))
+        self.invite_only = QCheckBox(self.tr("&Invite only (not listed; join by link)"))
+        self.invite_only.setAccessibleName(self.tr("Invite only"))
         self.problem = QLabel()
         self.problem.hide()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("&Create")
-        ok.setAccessibleName("Create room")
+        ok.setText(self.tr("&Create"))
+        ok.setAccessibleName(self.tr("Create room"))
         form = QFormLayout(self)
-        form.addRow("&Title", self.title)
-        form.addRow("T&opic", self.topic)
+        form.addRow(self.tr("&Title"), self.title)
+        form.addRow(self.tr("T&opic"), self.topic)
         form.addRow(self.invite_only)
         form.addRow(self.problem)
         form.addRow(self.buttons)
@@ -44,7 +44,7 @@ class CreateRoomDialog(QDialog):
 
     def _check(self) -> None:
         if not self.title.text().strip():
-            self.problem.setText("Give the room a title.")
+            self.problem.setText(self.tr("Give the room a title."))
             self.problem.show()
             return
         self.accept()

@@ -3,7 +3,7 @@ room, or join one by a pasted panggung:// or http link."""
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -21,7 +21,13 @@ from PySide6.QtWidgets import (
 from app.ui.controller import SessionController
 from app.ui.create_room_dialog import CreateRoomDialog
 
-COLUMNS = ["Title", "Topic", "Host", "Speakers", "Listeners"]
+COLUMNS = [
+    str(QT_TRANSLATE_NOOP("DirectoryView", "Title")),
+    str(QT_TRANSLATE_NOOP("DirectoryView", "Topic")),
+    str(QT_TRANSLATE_NOOP("DirectoryView", "Host")),
+    str(QT_TRANSLATE_NOOP("DirectoryView", "Speakers")),
+    str(QT_TRANSLATE_NOOP("DirectoryView", "Listeners")),
+]
 
 
 class DirectoryView(QWidget):
@@ -29,26 +35,36 @@ class DirectoryView(QWidget):
         super().__init__(parent)
         self._controller = controller
         self.who = QLabel()
-        self.sign_out = QPushButton("Sign &out")
-        self.sign_out.setAccessibleName("Sign out")
+        self.sign_out = QPushButton(self.tr("Sign &out"))
+        self.sign_out.setAccessibleName(self.tr("Sign out"))
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setAccessibleName("Live rooms")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setAccessibleName(self.tr("Live rooms"))
+        self.table.setHorizontalHeaderLabels(
+            [QCoreApplication.translate("DirectoryView", c) for c in COLUMNS]
+        )
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.join = QPushButton("&Join")
-        self.join.setAccessibleName("Join selected room")
-        self.create_button = QPushButton("&Create room…")
-        self.create_button.setAccessibleName("Create room")
+        header = self.table.horizontalHeader()
+        for column in range(len(COLUMNS)):
+            mode = (
+                QHeaderView.ResizeMode.Stretch
+                if column < 2
+                else QHeaderView.ResizeMode.ResizeToContents
+            )
+            header.setSectionResizeMode(column, mode)
+        self.table.setWordWrap(False)
+        self.join = QPushButton(self.tr("&Join"))
+        self.join.setAccessibleName(self.tr("Join selected room"))
+        self.create_button = QPushButton(self.tr("&Create room…"))
+        self.create_button.setAccessibleName(self.tr("Create room"))
         self.link = QLineEdit()
-        self.link.setPlaceholderText("Paste a panggung:// or http link")
-        self.link.setAccessibleName("Room link")
-        self.join_link = QPushButton("Join &link")
-        self.join_link.setAccessibleName("Join link")
-        self.empty = QLabel("No live rooms yet. Create one!")
+        self.link.setPlaceholderText(self.tr("Paste a panggung:// or http link"))
+        self.link.setAccessibleName(self.tr("Room link"))
+        self.join_link = QPushButton(self.tr("Join &link"))
+        self.join_link.setAccessibleName(self.tr("Join link"))
+        self.empty = QLabel(self.tr("No live rooms yet. Create one!"))
 
         top = QHBoxLayout()
         top.addWidget(self.who, 1)
@@ -80,7 +96,11 @@ class DirectoryView(QWidget):
 
     def refresh(self) -> None:
         session = self._controller.session
-        self.who.setText(f"Signed in as <b>{session.username}</b> on {session.server_label}")
+        self.who.setText(
+            self.tr("Signed in as <b>{user}</b> on {server}").format(
+                user=_escape(session.username), server=session.server_label
+            )
+        )
         selected = self.selected_room_id()
         rooms = session.rooms
         self.table.setRowCount(len(rooms))
@@ -128,3 +148,7 @@ class DirectoryView(QWidget):
             ),
             busy=True,
         )
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,8 +1,8 @@
 """Generated icons: avatars with initials, and the tray's state icons.
 
 Drawn with QPainter at run time so that the app needs no image files yet;
-the tray colours are fixed (they must read on any panel), avatars follow
-the palette.
+the tray colours are fixed (they must read on any panel); avatars get a
+steady colour per name, and the talking ring follows the palette.
 """
 
 from PySide6.QtCore import QRectF, Qt
@@ -26,6 +26,12 @@ def initials(name: str) -> str:
     return (parts[0][0] + parts[1][0]).upper()
 
 
+def avatar_colour(name: str) -> QColor:
+    """A steady colour per name (the same on every run), dark enough for white text."""
+    hue = sum(ord(c) * 31**i for i, c in enumerate(name[:8])) % 360
+    return QColor.fromHsl(hue, 110, 105)
+
+
 def avatar(name: str, palette: QPalette, talking: bool = False, size: int = 40) -> QIcon:
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
@@ -36,9 +42,9 @@ def avatar(name: str, palette: QPalette, talking: bool = False, size: int = 40) 
         painter.setPen(QPen(palette.color(QPalette.ColorRole.Highlight), ring))
     else:
         painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QBrush(palette.color(QPalette.ColorRole.Mid)))
+    painter.setBrush(QBrush(avatar_colour(name)))
     painter.drawEllipse(QRectF(ring, ring, size - 2 * ring, size - 2 * ring))
-    painter.setPen(palette.color(QPalette.ColorRole.BrightText))
+    painter.setPen(QColor("white"))
     font = QFont()
     font.setBold(True)
     font.setPixelSize(size // 3)

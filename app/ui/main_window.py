@@ -1,5 +1,6 @@
 """The main window: sign-in, directory and room pages, a message bar, and
-the Space key as push-to-talk while the window has the focus.
+the push-to-talk key (Space unless the settings say otherwise) while the
+window has the focus, and a menu with the settings.
 
 Closing or minimising hides the window when a tray is there to bring it
 back; the session and its audio keep running either way.
@@ -8,7 +9,7 @@ back; the session and its audio keep running either way.
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -24,10 +25,11 @@ from PySide6.QtWidgets import (
 from app.client.app_state import Phase
 from app.ui.controller import SessionController
 from app.ui.directory_view import DirectoryView
+from app.ui.keys import is_key
 from app.ui.room_view import RoomView
 from app.ui.sign_in_view import SignInView
 
-PTT_KEY = Qt.Key.Key_Space
+PTT_KEY = Qt.Key.Key_Space  # the default; the settings' ptt_key is the one used
 
 
 class MainWindow(QMainWindow):
@@ -37,7 +39,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Panggung")
         self.resize(900, 700)
         self.message = QLabel()
-        self.message.setAccessibleName("Message")
+        self.message.setAccessibleName(self.tr("Message"))
         self.message.setWordWrap(True)
         self.message.setAutoFillBackground(True)
         self.message.setBackgroundRole(self.message.backgroundRole().ToolTipBase)
@@ -58,6 +60,12 @@ class MainWindow(QMainWindow):
         # Set by the shell when a system tray can bring the window back.
         self.hides_to_tray: Callable[[], bool] = lambda: False
         self.on_close: Callable[[], None] = lambda: None
+        # Set by the app's composition root: shows the settings dialog.
+        self.on_settings: Callable[[], None] = lambda: None
+        app_menu = self.menuBar().addMenu("&Panggung")
+        self.settings_action = app_menu.addAction("&Settings…")
+        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        self.settings_action.triggered.connect(lambda: self.on_settings())
 
         controller.phaseChanged.connect(self._phase)
         controller.errorRaised.connect(self.show_message)
@@ -113,7 +121,9 @@ class MainWindow(QMainWindow):
         return False
 
     def _ptt_key(self, event: QKeyEvent) -> bool:
-        if event.key() != PTT_KEY or not self.isActiveWindow():
+        if not is_key(event.key(), self.controller.session.settings.ptt_key):
+            return False
+        if not self.isActiveWindow():
             return False
         if self.pages.currentWidget() is not self.room:
             return False

@@ -6,32 +6,40 @@ place in the queue for moderators), invited — in the item text, so that a
 screen reader reads the same as the eye sees.
 """
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt
 from PySide6.QtWidgets import QGroupBox, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from app.protocol.model import MemberView, Role
 from app.ui.icons import avatar
 
-BADGES = {Role.HOST: "Host", Role.COHOST: "Co-host"}
+BADGES = {
+    Role.HOST: str(QT_TRANSLATE_NOOP("PeoplePanel", "Host")),
+    Role.COHOST: str(QT_TRANSLATE_NOOP("PeoplePanel", "Co-host")),
+}
 TALKING_LEVEL = 0.01
+translate = QCoreApplication.translate
 
 
 def describe(member: MemberView, me: int, talking: bool, queue_place: int | None) -> str:
-    parts = [member.name + (" (you)" if member.user_id == me else "")]
+    parts = [member.name + (translate("PeoplePanel", " (you)") if member.user_id == me else "")]
     if member.role in BADGES:
-        parts.append(BADGES[member.role])
+        parts.append(translate("PeoplePanel", BADGES[member.role]))
     if talking:
-        parts.append("talking")
+        parts.append(translate("PeoplePanel", "talking"))
     if member.mod_muted:
-        parts.append("muted by a moderator")
+        parts.append(translate("PeoplePanel", "muted by a moderator"))
     elif member.self_muted:
-        parts.append("muted")
+        parts.append(translate("PeoplePanel", "muted"))
     if member.hand_raised_at is not None:
-        parts.append(f"✋ hand raised #{queue_place}" if queue_place else "✋ hand raised")
+        parts.append(
+            translate("PeoplePanel", "✋ hand raised #{place}").format(place=queue_place)
+            if queue_place
+            else translate("PeoplePanel", "✋ hand raised")
+        )
     if member.invited:
-        parts.append("invited to the stage")
+        parts.append(translate("PeoplePanel", "invited to the stage"))
     if not member.connected:
-        parts.append("reconnecting")
+        parts.append(translate("PeoplePanel", "reconnecting"))
     return " · ".join(parts)
 
 

@@ -1,12 +1,12 @@
-"""The big push-to-talk button: hold it (or Space) to talk."""
+"""The big push-to-talk button: hold it (or the push-to-talk key) to talk."""
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QPushButton, QSizePolicy, QWidget
 
-IDLE = "Hold to talk  (Space)"
-LATCHED_IDLE = "Click to talk  (Space)"
-LIVE = "● LIVE — you are on air"
+IDLE = str(QT_TRANSLATE_NOOP("PttButton", "Hold to talk  ({key})"))
+LATCHED_IDLE = str(QT_TRANSLATE_NOOP("PttButton", "Click to talk  ({key})"))
+LIVE = str(QT_TRANSLATE_NOOP("PttButton", "● LIVE — you are on air"))
 
 # Palette roles, so that the live state follows the system theme.
 LIVE_STYLE = "QPushButton { background: palette(highlight); color: palette(highlighted-text); }"
@@ -14,9 +14,8 @@ LIVE_STYLE = "QPushButton { background: palette(highlight); color: palette(highl
 
 class PttButton(QPushButton):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(IDLE, parent)
-        self.setAccessibleName("Push to talk")
-        self.setAccessibleDescription("Hold to talk; the Space key does the same.")
+        super().__init__(parent)
+        self.setAccessibleName(self.tr("Push to talk"))
         self.setMinimumHeight(64)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         font = QFont(self.font())
@@ -26,8 +25,29 @@ class PttButton(QPushButton):
         # Space belongs to push-to-talk, not to "click the focused button".
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.latched_mode = False
+        self.key = "Space"  # as the settings name it
+        self._live = False
+        self.show_live(False)
+
+    def set_key(self, key: str) -> None:
+        if key != self.key:
+            self.key = key
+            self.show_live(self._live)
+
+    def key_label(self) -> str:
+        return self.tr("Space") if self.key == "Space" else self.key
 
     def show_live(self, live: bool) -> None:
-        self.setText(LIVE if live else (LATCHED_IDLE if self.latched_mode else IDLE))
+        self._live = live
+        idle = LATCHED_IDLE if self.latched_mode else IDLE
+        self.setText(_tr(LIVE) if live else _tr(idle).format(key=self.key_label()))
         self.setStyleSheet(LIVE_STYLE if live else "")
-        self.setAccessibleDescription("Live: you are on air." if live else "Not talking.")
+        self.setAccessibleDescription(
+            self.tr("Live: you are on air.")
+            if live
+            else self.tr("Hold to talk; the {key} key does the same.").format(key=self.key_label())
+        )
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("PttButton", text)

@@ -1,32 +1,57 @@
 """The room: topic and pinned link, stage and audience panels, the listener's
-and speaker's actions, the push-to-talk button and (for moderators only) the
-admin panel. A banner says when the room is locked or the link is down."""
+and speaker's actions, reactions, the push-to-talk button and (for
+moderators only) the invite link and the admin panel. A banner says when the
+room is locked or the link is down."""
 
-from PySide6.QtCore import Qt
+import time
+from typing import get_args
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QScrollArea,
     QSplitter,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.client.app_state import Phase
 from app.client.ptt import PttMode
+from app.protocol.model import Reaction
 from app.protocol.requests import (
     AcceptInvite,
     DeclineInvite,
     LeaveStage,
     LowerHand,
     RaiseHand,
+    React,
     SelfMute,
 )
 from app.ui.admin_panel import AdminPanel
 from app.ui.controller import SessionController
 from app.ui.people_panel import PeoplePanel
 from app.ui.ptt_button import PttButton
+
+# The server's fixed palette, as emoji; the names are for screen readers and tooltips.
+REACTIONS: dict[str, tuple[str, str]] = {
+    "clap": ("👏", str(QT_TRANSLATE_NOOP("RoomView", "Clap"))),
+    "laugh": ("😂", str(QT_TRANSLATE_NOOP("RoomView", "Laugh"))),
+    "heart": ("❤️", str(QT_TRANSLATE_NOOP("RoomView", "Heart"))),
+    "fire": ("🔥", str(QT_TRANSLATE_NOOP("RoomView", "Fire"))),
+    "hundred": ("💯", str(QT_TRANSLATE_NOOP("RoomView", "Hundred"))),
+    "raised_hands": ("🙌", str(QT_TRANSLATE_NOOP("RoomView", "Raised hands"))),
+    "thinking": ("🤔", str(QT_TRANSLATE_NOOP("RoomView", "Thinking"))),
+    "wave": ("👋", str(QT_TRANSLATE_NOOP("RoomView", "Wave"))),
+}
+assert set(REACTIONS) == set(get_args(Reaction))
+# How long an arriving reaction stays on screen, and how many show at once.
+REACTION_SHOW_S = 4.0
+REACTIONS_SHOWN = 6
 
 
 def _button(text: str, name: str) -> QPushButton:
@@ -35,42 +60,100 @@ def _button(text: str, name: str) -> QPushButton:
     return button
 
 
+def reaction_name(reaction: str) -> str:
+    known = REACTIONS.get(reaction)
+    return QCoreApplication.translate("RoomView", known[1]) if known else reaction
+
+
 class RoomView(QWidget):
     def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._controller = controller
         self.title = QLabel()
-        self.title.setAccessibleName("Room title")
+        self.title.setAccessibleName(self.tr("Room title"))
         self.topic = QLabel()
-        self.topic.setAccessibleName("Topic")
+        self.topic.setAccessibleName(self.tr("Topic"))
         self.topic.setWordWrap(True)
         self.pinned = QLabel()
-        self.pinned.setAccessibleName("Pinned link")
+        self.pinned.setAccessibleName(self.tr("Pinned link"))
         self.pinned.setOpenExternalLinks(True)
+        self.pinned.setTextInteractionFlags(
+            Qt.TextInteractionFlag.LinksAccessibleByMouse
+            | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+        )
+        self.pinned.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.banner = QLabel()
-        self.banner.setAccessibleName("Room status")
+        self.banner.setAccessibleName(self.tr("Room status"))
+        self.banner.setWordWrap(True)
+        self.banner.setMargin(6)
         self.banner.setAutoFillBackground(True)
         self.banner.setForegroundRole(self.banner.foregroundRole().HighlightedText)
         self.banner.setBackgroundRole(self.banner.backgroundRole().Highlight)
         self.banner.hide()
 
-        self.stage = PeoplePanel("Stage")
-        self.audience = PeoplePanel("Audience")
+        # Moderators: a fresh invite link, copied to the clipboard.
+        self.invite = _button(self.tr("Copy &invite link"), self.tr("Copy invite link"))
+        self.invite.setToolTip(self.tr("Make a new invite link and copy it to the clipboard"))
+        self.invite_link = QLineEdit()
+        self.invite_link.setReadOnly(True)
+        self.invite_link.setAccessibleName(self.tr("Invite link"))
+        self.invite_link.hide()
 
-        self.hand = _button("Raise &hand", "Raise hand")
-        self.accept = _button("&Accept invitation", "Accept invitation to the stage")
-        self.decline = _button("Dec&line invitation", "Decline invitation")
-        self.leave_stage = _button("Leave &stage", "Leave stage")
-        self.mute = _button("&Mute microphone", "Mute microphone")
+        self.stage = PeoplePanel(self.tr("Stage"))
+        self.audience = PeoplePanel(self.tr("Audience"))
+
+        self.hand = _button(self.tr("Raise &hand"), self.tr("Raise hand"))
+        self.accept = _button(
+            self.tr("&Accept invitation"), self.tr("Accept invitation to the stage")
+        )
+        self.decline = _button(self.tr("Dec&line invitation"), self.tr("Decline invitation"))
+        self.leave_stage = _button(self.tr("Leave &stage"), self.tr("Leave stage"))
+        self.mute = _button(self.tr("&Mute microphone"), self.tr("Mute microphone"))
         self.mute.setCheckable(True)
-        self.latch = _button("Latch &mode", "Push-to-talk latch mode")
+        self.latch = _button(self.tr("Latch &mode"), self.tr("Push-to-talk latch mode"))
         self.latch.setCheckable(True)
-        self.leave = _button("Leave &quietly", "Leave room")
+        self.leave = _button(self.tr("Leave &quietly"), self.tr("Leave room"))
         self.ptt = PttButton()
         self.admin = AdminPanel(controller)
 
+        # Reactions: a palette to send, and the ones arriving, shown briefly.
+        self.reaction_buttons: dict[str, QToolButton] = {}
+        reactions = QHBoxLayout()
+        label = QLabel(self.tr("&React:"))
+        reactions.addWidget(label)
+        for key, (emoji, _name) in REACTIONS.items():
+            chip = QToolButton()
+            chip.setText(emoji)
+            translated = reaction_name(key)
+            chip.setAccessibleName(self.tr("React: {name}").format(name=translated))
+            chip.setToolTip(translated)
+            chip.setAutoRaise(True)
+            chip.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            font = chip.font()
+            font.setPointSizeF(font.pointSizeF() * 1.4)
+            chip.setFont(font)
+            chip.clicked.connect(lambda _=False, r=key: self.send_reaction(r))
+            self.reaction_buttons[key] = chip
+            reactions.addWidget(chip)
+        label.setBuddy(next(iter(self.reaction_buttons.values())))
+        self.reactions_shown = QLabel()
+        self.reactions_shown.setAccessibleName(self.tr("Reactions"))
+        feed_font = self.reactions_shown.font()
+        feed_font.setPointSizeF(feed_font.pointSizeF() * 1.2)
+        self.reactions_shown.setFont(feed_font)
+        reactions.addSpacing(12)
+        reactions.addWidget(self.reactions_shown, 1)
+        self._recent: list[tuple[float, str, str]] = []  # (when, emoji, who)
+        self._fade = QTimer(self)
+        self._fade.setInterval(250)
+        self._fade.timeout.connect(self._show_reactions)
+
         header = QVBoxLayout()
-        header.addWidget(self.title)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title, 1)
+        title_row.addWidget(self.invite_link, 1)
+        title_row.addWidget(self.invite)
+        header.addLayout(title_row)
         header.addWidget(self.topic)
         header.addWidget(self.pinned)
         header.addWidget(self.banner)
@@ -96,9 +179,10 @@ class RoomView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(people, 2)
+        layout.addLayout(reactions)
         layout.addLayout(actions)
         layout.addWidget(self.ptt)
-        layout.addWidget(admin_scroll, 1)
+        layout.addWidget(admin_scroll, 3)
 
         session = controller.session
         act = controller.act
@@ -113,12 +197,14 @@ class RoomView(QWidget):
             lambda on: session.set_ptt_mode(PttMode.LATCH if on else PttMode.HOLD)
         )
         self.leave.clicked.connect(lambda: controller.run(session.leave()))
+        self.invite.clicked.connect(lambda: controller.run(self.copy_invite()))
         self.ptt.pressed.connect(session.ptt_press)
         self.ptt.released.connect(session.ptt_release)
         controller.roomChanged.connect(self.refresh)
         controller.speakingChanged.connect(self.refresh_people)
         controller.phaseChanged.connect(lambda _phase: self.refresh())
         controller.pttChanged.connect(self._ptt_changed)
+        controller.reacted.connect(self.show_reaction)
 
     def _hand_up(self) -> bool:
         me = self._controller.session.me()
@@ -127,13 +213,54 @@ class RoomView(QWidget):
     def _ptt_changed(self, live: bool) -> None:
         session = self._controller.session
         self.ptt.latched_mode = session.ptt.mode is PttMode.LATCH
+        self.ptt.set_key(session.settings.ptt_key)
         self.latch.setChecked(self.ptt.latched_mode)
         self.ptt.show_live(live)
+
+    # -- reactions and invites ---------------------------------------------------
+
+    def send_reaction(self, reaction: str) -> None:
+        if reaction in REACTIONS:
+            self._controller.act(React(id=0, reaction=reaction))  # type: ignore[arg-type]
+
+    def show_reaction(self, reaction: str, who: str) -> None:
+        emoji = REACTIONS.get(reaction, ("", ""))[0] or reaction
+        self._recent = [*self._recent[-(REACTIONS_SHOWN - 1) :], (time.monotonic(), emoji, who)]
+        self._show_reactions()
+        self._fade.start()
+
+    def _show_reactions(self) -> None:
+        now = time.monotonic()
+        self._recent = [r for r in self._recent if now - r[0] < REACTION_SHOW_S]
+        if not self._recent:
+            self._fade.stop()
+        self.reactions_shown.setText("   ".join(f"{emoji} {who}" for _, emoji, who in self._recent))
+
+    async def copy_invite(self) -> str | None:
+        link = await self._controller.session.create_invite()
+        if link is None:
+            return None
+        self.invite_link.setText(link)
+        self.invite_link.show()
+        self.invite_link.setCursorPosition(0)
+        clipboard = QApplication.clipboard()
+        if clipboard is not None:
+            clipboard.setText(link)
+        self._controller.noticeRaised.emit(
+            "invite", self.tr("Invite link copied to the clipboard: {link}").format(link=link)
+        )
+        return link
+
+    # -- following the room ------------------------------------------------------
 
     def refresh(self) -> None:
         session = self._controller.session
         model = session.model
         if model is None:
+            self.invite_link.clear()
+            self.invite_link.hide()
+            self._recent = []
+            self.reactions_shown.clear()
             return
         snap = model.snapshot
         self.title.setText(f"<h2>{_escape(snap.title)}</h2>")
@@ -141,14 +268,15 @@ class RoomView(QWidget):
         self.topic.setVisible(bool(snap.topic))
         link = snap.pinned_link
         self.pinned.setText(f'📌 <a href="{_escape(link)}">{_escape(link)}</a>' if link else "")
+        self.pinned.setToolTip(self.tr("Open the pinned link in the browser") if link else "")
         self.pinned.setVisible(bool(link))
         banners = []
         if session.phase is Phase.RECONNECTING:
-            banners.append("Connection lost — reconnecting…")
+            banners.append(self.tr("⚠ Connection lost — reconnecting…"))
         if snap.locked:
-            banners.append("🔒 The room is locked: no newcomers.")
+            banners.append(self.tr("🔒 The room is locked: no newcomers."))
         if not snap.hands_enabled:
-            banners.append("Raising hands is turned off.")
+            banners.append(self.tr("Raising hands is turned off."))
         self.banner.setText("  ".join(banners))
         self.banner.setVisible(bool(banners))
 
@@ -156,10 +284,11 @@ class RoomView(QWidget):
         on_stage = session.on_stage
         listener = me is not None and not on_stage
         invited = me is not None and me.invited
+        in_room = session.phase is Phase.IN_ROOM
         self.hand.setVisible(listener and snap.hands_enabled and not invited)
         hand_up = self._hand_up()
-        self.hand.setText("Lower &hand" if hand_up else "Raise &hand")
-        self.hand.setAccessibleName("Lower hand" if hand_up else "Raise hand")
+        self.hand.setText(self.tr("Lower &hand") if hand_up else self.tr("Raise &hand"))
+        self.hand.setAccessibleName(self.tr("Lower hand") if hand_up else self.tr("Raise hand"))
         self.accept.setVisible(invited)
         self.decline.setVisible(invited)
         self.leave_stage.setVisible(on_stage)
@@ -168,6 +297,13 @@ class RoomView(QWidget):
         self.latch.setVisible(on_stage)
         self.ptt.setVisible(on_stage)
         self.ptt.setEnabled(session.can_talk)
+        self.ptt.set_key(session.settings.ptt_key)
+        for button in self.reaction_buttons.values():
+            button.setEnabled(in_room)
+        self.invite.setVisible(session.is_moderator)
+        self.invite.setEnabled(in_room)
+        if not session.is_moderator:
+            self.invite_link.hide()
         self.admin_area.setVisible(session.is_moderator)
         if session.is_moderator:
             self.admin.refresh()

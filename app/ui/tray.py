@@ -7,7 +7,7 @@ keeps playing in between.
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
@@ -18,10 +18,10 @@ from app.ui.controller import SessionController
 from app.ui.icons import tray_icon
 
 TITLES = {
-    "invited": "Invitation to the stage",
-    "approved": "Your hand was approved",
-    "ended": "The room has ended",
-    "kicked": "You left the room",
+    "invited": str(QT_TRANSLATE_NOOP("Tray", "Invitation to the stage")),
+    "approved": str(QT_TRANSLATE_NOOP("Tray", "Your hand was approved")),
+    "ended": str(QT_TRANSLATE_NOOP("Tray", "The room has ended")),
+    "kicked": str(QT_TRANSLATE_NOOP("Tray", "You left the room")),
 }
 
 
@@ -37,12 +37,12 @@ class Tray(QObject):
         self.icon = QSystemTrayIcon(tray_icon("idle"), self)
         self.state = "idle"
         menu = QMenu(window)
-        self.show_hide = QAction("Show/hide window", menu)
-        self.mute_playback = QAction("Mute playback", menu, checkable=True)
-        self.raise_hand = QAction("Raise hand", menu)
-        self.latch = QAction("Push-to-talk latch", menu, checkable=True)
-        self.leave = QAction("Leave room", menu)
-        self.quit = QAction("Quit Panggung", menu)
+        self.show_hide = QAction(self.tr("Show/hide window"), menu)
+        self.mute_playback = QAction(self.tr("Mute playback"), menu, checkable=True)
+        self.raise_hand = QAction(self.tr("Raise hand"), menu)
+        self.latch = QAction(self.tr("Push-to-talk latch"), menu, checkable=True)
+        self.leave = QAction(self.tr("Leave room"), menu)
+        self.quit = QAction(self.tr("Quit Panggung"), menu)
         for action in (
             self.show_hide,
             self.mute_playback,
@@ -106,15 +106,15 @@ class Tray(QObject):
         in_room = session.phase is Phase.IN_ROOM
         self.raise_hand.setEnabled(in_room and not session.on_stage)
         hand_up = me is not None and me.hand_raised_at is not None
-        self.raise_hand.setText("Lower hand" if hand_up else "Raise hand")
+        self.raise_hand.setText(self.tr("Lower hand") if hand_up else self.tr("Raise hand"))
         self.leave.setEnabled(in_room)
         self.latch.setChecked(session.ptt.mode is PttMode.LATCH)
         label = {
-            "idle": "Not in a room",
-            "listening": "Listening",
-            "on_stage": "On stage",
-            "talking": "Talking",
-            "muted": "Muted",
+            "idle": self.tr("Not in a room"),
+            "listening": self.tr("Listening"),
+            "on_stage": self.tr("On stage"),
+            "talking": self.tr("Talking"),
+            "muted": self.tr("Muted"),
         }[state]
         model = session.model
         self.icon.setToolTip(f"Panggung — {label}" + (f": {model.snapshot.title}" if model else ""))
@@ -132,9 +132,10 @@ class Tray(QObject):
         self._controller.act(LowerHand(id=0) if up else RaiseHand(id=0))
 
     def _notice(self, kind: str, text: str) -> None:
-        title = TITLES.get(kind)
-        if title is None:
+        source = TITLES.get(kind)
+        if source is None:
             return
+        title = QCoreApplication.translate("Tray", source)
         self.icon.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 8000)
         self.notified.emit(title, text)
 

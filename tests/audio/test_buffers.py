@@ -1,6 +1,7 @@
 """The plain parts: ring buffer, format conversion, level meter, preferences, frame channel."""
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -8,10 +9,11 @@ import pytest
 
 from app.audio.convert import FromRoom, Reframer, ToRoom
 from app.audio.meter import FLOOR_DBFS, LevelMeter
+from app.audio.playback import Playback
 from app.audio.prefs import DeviceInfo, DevicePreferences, choose_device, find_device
 from app.audio.ring import SampleRing
 from app.dsp.analysis import peak_frequency, rms_dbfs
-from app.dsp.signals import to_int16, tone
+from app.dsp.signals import ToneSource, to_int16, tone
 from app.media.client.channel import ChannelTrack, FrameChannel
 
 
@@ -142,3 +144,68 @@ async def test_frame_channel_drops_the_oldest_and_paces_the_track() -> None:
     frame = await asyncio.wait_for(pending, 5)
     assert frame.pts == 3 * 960 and int(frame.to_ndarray()[0, 0]) == 7
     track.stop()
+
+
+class _FakeSystem:
+    """What ``Playback`` asks of PortAudio before it opens: the format it gets."""
+
+    def __init__(self, rate: int, channels: int) -> None:
+        self.format = (rate, channels)
+
+    def pick_format(self, *_args: object) -> tuple[int, int]:
+        return self.format
+
+
+def _playback(rate: int, channels: int, pull: Callable[[], np.ndarray]) -> Playback:
+    device = DeviceInfo(0, "test", "ALSA", 2, 2, rate)
+    return Playback(_FakeSystem(rate, channels), device, lambda: pull, rate, channels)  # type: ignore[arg-type]
+
+
+def test_playback_in_the_room_format_plays_each_pulled_frame_as_is() -> None:
+    source = ToneSource(440)
+    pulled: list[np.ndarray] = []
+
+    def pull() -> np.ndarray:
+        pulled.append(source.next_frame())
+        return pulled[-1]
+
+    def play(playback: Playback, frames: int, calls: int) -> np.ndarray:
+        return np.concatenate(
+            [np.frombuffer(playback.process(None, frames) or b"", np.int16) for _ in range(calls)]
+        )
+
+    playback = _playback(48_000, 1, pull)
+    out = play(playback, 960, 25)
+    assert len(pulled) == 25  # one pull per 20 ms callback: nothing primed, nothing held back
+    out = np.concatenate([out, play(playback, 480, 50)])  # half-frame periods
+    assert len(pulled) == 50  # a frame is pulled when its first half is due
+    assert np.array_equal(out, np.concatenate(pulled))
+    assert playback.ring.level == 0 and playback.ring.stats().underruns == 0
+    play(playback, 480, 1)  # half of frame 50 played, half held
+    # A device period that does not divide a frame goes through the ring, gaplessly.
+    more = play(playback, 441, 100)
+    assert np.array_equal(more[:480], pulled[50][480:]) and np.array_equal(
+        more[480:1440], pulled[51]
+    )
+    assert abs(peak_frequency(more) - 440) < 2 and playback.ring.stats().underruns == 0
+
+
+def test_playback_at_another_rate_is_resampled_through_the_ring() -> None:
+    source = ToneSource(440)
+    playback = _playback(44_100, 2, source.next_frame)
+    out = np.concatenate(
+        [np.frombuffer(playback.process(None, 882) or b"", dtype=np.int16) for _ in range(100)]
+    )
+    left = out[::2]
+    assert np.array_equal(left, out[1::2])  # unity gain in both ears
+    assert abs(peak_frequency(left[4410:], 44_100) - 440) < 3
+    assert playback.ring.stats().underruns == 0
+
+
+def test_one_device_period_of_one_frame_passes_straight_through() -> None:
+    r = Reframer(4)
+    chunk = ramp(0, 4)
+    (frame,) = r.push(chunk)
+    assert frame is chunk  # no copy
+    out = r.push(ramp(4, 3)) + r.push(ramp(7, 4)) + r.push(ramp(11, 5))
+    assert [list(f) for f in out] == [[4, 5, 6, 7], [8, 9, 10, 11], [12, 13, 14, 15]]

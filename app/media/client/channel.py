@@ -33,6 +33,7 @@ class FrameChannel:
         self._ready = asyncio.Event()
         self.received = 0
         self.overruns = 0  # frames dropped because nobody took them in time
+        self.queued = 0  # sum over puts of the frames waiting (this one included)
 
     def __len__(self) -> int:
         return len(self._frames)
@@ -40,10 +41,16 @@ class FrameChannel:
     def put(self, frame: NDArray[np.int16]) -> None:
         self._frames.append(frame)
         self.received += 1
+        self.queued += len(self._frames)
         while len(self._frames) > self._max:
             self._frames.popleft()
             self.overruns += 1
         self._ready.set()
+
+    @property
+    def mean_depth(self) -> float:
+        """Frames waiting on average when one arrives (1.0: taken before the next)."""
+        return self.queued / self.received if self.received else 0.0
 
     def clear(self) -> None:
         self._frames.clear()

@@ -1,0 +1,213 @@
+"""The sound-device `AudioBackend`: app/audio's AudioEngine behind the seam
+the desktop session uses.
+
+The engine starts with the app and outlives rooms: the microphone (open
+only while on the stage or in the settings' mic test) sends its frames to
+the VoiceLink (`frames`, paced by the device clock), the speakers play
+the room while one is joined (`start`/`stop` only swap what is pulled), plus
+the push-to-talk cues and, during the settings' mic test, your own voice.
+Device changes (lost, replaced, none at all) become sentences for the
+window (`listeners`; the ones from before the window existed in `messages`).
+"""
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from app.audio.engine import AudioEngine, DeviceEvent, EngineSettings
+from app.audio.meter import LevelMeter
+from app.audio.prefs import DeviceInfo, DevicePreferences, Direction
+from app.audio.ring import SampleRing
+from app.client.audio_backend import FRAME, Frame
+from app.client.cues import cue_tone
+
+if TYPE_CHECKING:
+    from app.client.desktop_session import DesktopSession
+    from app.media.client.channel import FrameChannel
+
+log = logging.getLogger(__name__)
+
+
+class DeviceAudio:
+    def __init__(
+        self,
+        prefs: DevicePreferences | None = None,
+        *,
+        volume: int = 100,
+        cues: bool = True,
+        settings: EngineSettings | None = None,
+    ) -> None:
+        # The microphone opens only while someone needs it (`want_capture`):
+        # on the stage, or the settings' level meter and mic test.
+        self.engine = AudioEngine(
+            prefs, on_event=self._device_event, settings=settings, capture=False
+        )
+        self._capture_wanted: set[str] = set()
+        self._capture_lock = asyncio.Lock()
+        self.playback_muted = False
+        self.volume = volume / 100
+        self.cues_enabled = cues
+        self.messages: list[str] = []
+        self.listeners: list[Callable[[str], None]] = []
+        self._room: Callable[[], Frame] | None = None
+        self._lock = threading.Lock()
+        self._cue = np.zeros(0, dtype=np.int16)
+        self._monitor: SampleRing | None = None
+        self.engine.play(self._next)
+        self.engine.add_listener(self._heard)
+
+    # -- the AudioBackend seam -------------------------------------------------------
+
+    @property
+    def frames(self) -> "FrameChannel":
+        return self.engine.frames
+
+    def capture(self) -> Frame:
+        return np.zeros(FRAME, dtype=np.int16)  # unused: the link takes `frames`
+
+    async def start(self, playback: Callable[[], Frame]) -> None:
+        self.engine.frames.clear()  # send what is said now, not a backlog
+        self._room = playback
+
+    async def stop(self) -> None:
+        self._room = None
+
+    # -- the app's ---------------------------------------------------------------------
+
+    async def open(self) -> bool:
+        """Start the devices; False when neither a microphone nor speakers opened."""
+        try:
+            await self.engine.start()
+            if self.engine.output_device is not None:
+                return True
+            # No speakers: is there at least a microphone to talk with?
+            await self.engine.set_capture(True)
+            found = self.engine.input_device is not None
+            await self.engine.set_capture(bool(self._capture_wanted))
+        except Exception as exc:  # no PortAudio at all
+            log.warning("sound devices unavailable: %r", exc)
+            return False
+        return found
+
+    async def want_capture(self, why: str, on: bool) -> None:
+        """Keep the microphone open while any reason ("stage", "settings") wants it."""
+        async with self._capture_lock:  # the last wish wins, in order
+            if on:
+                self._capture_wanted.add(why)
+            else:
+                self._capture_wanted.discard(why)
+            wanted = bool(self._capture_wanted)
+            if wanted != self.engine.capturing:
+                await self.engine.set_capture(wanted)
+
+    async def close(self) -> None:
+        self._room = None
+        try:
+            await self.engine.stop()
+        except Exception as exc:
+            log.warning("closing the sound devices: %r", exc)
+
+    @property
+    def meter(self) -> LevelMeter:
+        return self.engine.meter
+
+    async def devices(self) -> list[DeviceInfo]:
+        return await self.engine.devices()
+
+    def device_name(self, direction: Direction) -> str | None:
+        device = self.engine.input_device if direction == "input" else self.engine.output_device
+        return device.name if device else None
+
+    async def select(self, direction: Direction, name: str | None) -> None:
+        """Use this device (None: the system default), remembered by name."""
+        if name == self.engine.prefs.get(direction) and self.device_name(direction) is not None:
+            return
+        await self.engine.select(direction, name)
+
+    def set_volume(self, percent: int) -> None:
+        self.volume = max(0, percent) / 100
+
+    def play_cue(self, kind: str) -> None:
+        if not self.cues_enabled:
+            return
+        tone = cue_tone(kind)
+        with self._lock:
+            self._cue = tone  # a new cue replaces one still playing
+
+    def set_monitor(self, on: bool) -> None:
+        """Hear yourself (the mic test): the microphone mixed into the speakers."""
+        self._monitor = SampleRing(FRAME * 10, target=FRAME * 3) if on else None
+
+    @property
+    def monitoring(self) -> bool:
+        return self._monitor is not None
+
+    # -- device threads ------------------------------------------------------------------
+
+    def _heard(self, frame: Frame) -> None:
+        monitor = self._monitor
+        if monitor is not None:
+            monitor.write(frame)
+
+    def _next(self) -> Frame:
+        """20 ms for the speakers (PortAudio's thread): room, own voice, cue."""
+        room = self._room
+        mix = np.zeros(FRAME, dtype=np.float32)
+        if room is not None:
+            frame = room()  # pulled even when muted: the playout buffer drains in time
+            if not self.playback_muted:
+                mix += frame[:FRAME]
+        monitor = self._monitor
+        if monitor is not None:
+            mix += monitor.read(FRAME)
+        with self._lock:
+            cue, self._cue = self._cue[:FRAME], self._cue[FRAME:]
+        mix[: len(cue)] += cue
+        mix *= self.volume
+        return np.clip(mix, -32768, 32767).astype(np.int16)
+
+    def _device_event(self, event: DeviceEvent) -> None:
+        self._say(event.message() + ".")
+
+    def _say(self, text: str) -> None:
+        self.messages.append(text)
+        for listener in list(self.listeners):
+            listener(text)
+
+
+class MicFollower:
+    """Opens the microphone while the session's member is on the stage."""
+
+    def __init__(self, session: "DesktopSession", audio: DeviceAudio) -> None:
+        self._session = session
+        self._audio = audio
+        self._on = False
+        self._tasks: set[asyncio.Task[None]] = set()
+        session.listeners.append(self._changed)
+        self._changed(None, None)
+
+    def _changed(self, _change: object, _notice: object) -> None:
+        on = self._session.on_stage
+        if on == self._on:
+            return
+        self._on = on
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # shutting down
+        task = loop.create_task(self._audio.want_capture("stage", on))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def settled(self) -> None:
+        """Wait for the microphone to follow (tests)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def close(self) -> None:
+        if self._changed in self._session.listeners:
+            self._session.listeners.remove(self._changed)

@@ -1,0 +1,77 @@
+"""The first-run question: host rooms on this computer, or connect to a
+server someone else runs. Asked once; the answer is remembered in the
+settings (and can be changed in the settings dialog)."""
+
+import asyncio
+
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.client.server_choice import EMBEDDED, ServerChoice
+from app.client.settings import ServerMode
+
+
+class FirstRunDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Welcome to Panggung")
+        self.setAccessibleName("Welcome")
+        intro = QLabel("Where should your rooms live? You can change this later in Settings.")
+        intro.setWordWrap(True)
+        self.embedded = QRadioButton("&Host on this computer (rooms are kept here)")
+        self.embedded.setAccessibleName("Host on this computer")
+        self.remote = QRadioButton("&Connect to a server URL:")
+        self.remote.setAccessibleName("Connect to a server URL")
+        self.url = QLineEdit()
+        self.url.setPlaceholderText("ws://host:8765/ws")
+        self.url.setAccessibleName("Server URL")
+        group = QButtonGroup(self)
+        group.addButton(self.embedded)
+        group.addButton(self.remote)
+        self.embedded.setChecked(True)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        for widget in (intro, self.embedded, self.remote, self.url, self.buttons):
+            layout.addWidget(widget)
+        self.url.textEdited.connect(lambda _text: self.remote.setChecked(True))
+        self.remote.toggled.connect(self._update)
+        self.url.textChanged.connect(self._update)
+        self._update()
+
+    def _update(self, *_args: object) -> None:
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(self.embedded.isChecked() or bool(self.url.text().strip()))
+
+    def choice(self) -> ServerChoice:
+        if self.remote.isChecked() and self.url.text().strip():
+            return ServerChoice(ServerMode.URL, self.url.text().strip())
+        return EMBEDDED
+
+
+async def ask_server(parent: QWidget | None = None) -> ServerChoice | None:
+    """Show the question and wait (on the running loop) for the answer; None: cancelled."""
+    dialog = FirstRunDialog(parent)
+    done: asyncio.Future[ServerChoice | None] = asyncio.get_running_loop().create_future()
+
+    def finished(result: int) -> None:
+        if not done.done():
+            done.set_result(dialog.choice() if result == QDialog.DialogCode.Accepted else None)
+
+    dialog.finished.connect(finished)
+    dialog.open()
+    try:
+        return await done
+    finally:
+        dialog.deleteLater()

@@ -1,0 +1,281 @@
+"""The settings dialog: sound devices with a level meter and mic test,
+volume, push-to-talk (key, hold/latch, release tail), cue sounds, the tray,
+and which server to use.
+
+It edits a copy of the settings; OK hands the copy to
+`app.client.preferences.apply_settings` (through `open_settings`), which
+applies it to the running app and saves it. The level meter shows the
+microphone the app is using; "Hear yourself" plays it back on the speakers.
+"""
+
+import copy
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.audio.prefs import DeviceInfo, Direction
+from app.client.device_audio import DeviceAudio
+from app.client.ptt import MAX_TAIL_MS, PttMode
+from app.client.settings import MAX_VOLUME, ServerMode, Settings
+from app.ui.keys import name_of_key
+
+log = logging.getLogger(__name__)
+METER_MS = 50
+MODIFIERS = {Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Meta}
+
+
+class KeyCaptureButton(QPushButton):
+    """Shows the push-to-talk key; click, then press a key to change it (Esc: keep)."""
+
+    keyChanged = Signal(str)
+
+    def __init__(self, key: str, parent: QWidget | None = None) -> None:
+        super().__init__(key, parent)
+        self.key = key
+        self.setCheckable(True)
+        self.setAccessibleName("Push-to-talk key")
+        self.toggled.connect(self._capturing)
+
+    def _capturing(self, on: bool) -> None:
+        self.setText("Press a key…" if on else self.key)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if not self.isChecked():
+            super().keyPressEvent(event)
+            return
+        key = event.key()
+        if key != Qt.Key.Key_Escape and key not in (Qt.Key.Key_unknown, 0):
+            name = name_of_key(key)
+            if name:
+                self.key = name
+                self.keyChanged.emit(name)
+        self.setChecked(False)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        self.setChecked(False)
+        super().focusOutEvent(event)
+
+
+class SettingsDialog(QDialog):
+    def __init__(
+        self, settings: Settings, audio: DeviceAudio | None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Panggung settings")
+        self.setAccessibleName("Settings")
+        self.settings = copy.deepcopy(settings)
+        self.audio = audio
+
+        # -- sound --
+        self.input = QComboBox()
+        self.input.setAccessibleName("Microphone")
+        self.output = QComboBox()
+        self.output.setAccessibleName("Speakers")
+        self.level = QProgressBar()
+        self.level.setRange(0, 100)
+        self.level.setTextVisible(False)
+        self.level.setAccessibleName("Microphone level")
+        self.hear_yourself = QCheckBox("&Hear yourself (mic test)")
+        self.hear_yourself.setAccessibleName("Hear yourself")
+        self.volume = QSlider(Qt.Orientation.Horizontal)
+        self.volume.setRange(0, MAX_VOLUME)
+        self.volume.setValue(self.settings.output_volume)
+        self.volume.setAccessibleName("Output volume")
+        self.volume_label = QLabel()
+        self.cues = QCheckBox("Play a short &sound when push-to-talk starts and stops")
+        self.cues.setAccessibleName("Cue sounds")
+        self.cues.setChecked(self.settings.cues)
+        self.no_devices = QLabel("No sound devices are open: the app cannot play or record.")
+        self.no_devices.setWordWrap(True)
+        sound = QGroupBox("Sound")
+        sound_form = QFormLayout(sound)
+        sound_form.addRow(self.no_devices)
+        sound_form.addRow("&Microphone:", self.input)
+        sound_form.addRow("Level:", self.level)
+        sound_form.addRow(self.hear_yourself)
+        sound_form.addRow("&Speakers:", self.output)
+        sound_form.addRow("&Volume:", self.volume)
+        sound_form.addRow("", self.volume_label)
+        sound_form.addRow(self.cues)
+
+        # -- push-to-talk --
+        self.ptt_key = KeyCaptureButton(self.settings.ptt_key)
+        self.mode = QComboBox()
+        self.mode.setAccessibleName("Push-to-talk mode")
+        self.mode.addItem("Hold the key to talk", PttMode.HOLD.value)
+        self.mode.addItem("Press to start, press again to stop (latch)", PttMode.LATCH.value)
+        self.mode.setCurrentIndex(max(0, self.mode.findData(self.settings.ptt_mode)))
+        self.tail = QSpinBox()
+        self.tail.setRange(0, MAX_TAIL_MS)
+        self.tail.setSingleStep(50)
+        self.tail.setSuffix(" ms")
+        self.tail.setValue(self.settings.ptt_tail_ms)
+        self.tail.setAccessibleName("Release tail")
+        self.global_ptt = QCheckBox("Key works while other windows have the focus (X11)")
+        self.global_ptt.setAccessibleName("Global push-to-talk key")
+        self.global_ptt.setChecked(self.settings.global_ptt)
+        ptt = QGroupBox("Push-to-talk")
+        ptt_form = QFormLayout(ptt)
+        ptt_form.addRow("&Key:", self.ptt_key)
+        ptt_form.addRow("M&ode:", self.mode)
+        ptt_form.addRow("Release &tail:", self.tail)
+        ptt_form.addRow(self.global_ptt)
+
+        # -- app --
+        self.start_minimised = QCheckBox("Start &minimised to the tray")
+        self.start_minimised.setAccessibleName("Start minimised to the tray")
+        self.start_minimised.setChecked(self.settings.start_minimised)
+        self.embedded = QRadioButton("Host on &this computer")
+        self.embedded.setAccessibleName("Host on this computer")
+        self.remote = QRadioButton("&Connect to a server URL:")
+        self.remote.setAccessibleName("Connect to a server URL")
+        self.server_url = QLineEdit(self.settings.server_url)
+        self.server_url.setPlaceholderText("ws://host:8765/ws")
+        self.server_url.setAccessibleName("Server URL")
+        group = QButtonGroup(self)
+        group.addButton(self.embedded)
+        group.addButton(self.remote)
+        (self.remote if self.settings.server_mode == ServerMode.URL else self.embedded).setChecked(
+            True
+        )
+        app_box = QGroupBox("App")
+        app_form = QFormLayout(app_box)
+        app_form.addRow(self.start_minimised)
+        app_form.addRow(self.embedded)
+        app_form.addRow(self.remote, self.server_url)
+        app_form.addRow(QLabel("A new server choice takes effect at the next start."))
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        for box in (sound, ptt, app_box):
+            layout.addWidget(box)
+        layout.addWidget(self.buttons)
+
+        self.volume.valueChanged.connect(self._volume_changed)
+        self._volume_changed(self.volume.value())
+        self.hear_yourself.toggled.connect(self._monitor)
+        self.finished.connect(self._closed)
+        self._meter = QTimer(self)
+        self._meter.setInterval(METER_MS)
+        self._meter.timeout.connect(self._show_level)
+        has_audio = audio is not None
+        self.no_devices.setVisible(not has_audio)
+        for widget in (self.input, self.output, self.hear_yourself, self.volume, self.cues):
+            widget.setEnabled(has_audio)
+        self._fill(self.input, [], "input")
+        self._fill(self.output, [], "output")
+        if has_audio:
+            self._meter.start()
+
+    # -- devices -------------------------------------------------------------------------
+
+    async def load_devices(self) -> None:
+        """List the devices (PortAudio, off the event loop) into the two menus."""
+        if self.audio is None:
+            return
+        try:
+            devices = await self.audio.devices()
+        except Exception as exc:
+            log.warning("listing sound devices failed: %r", exc)
+            return
+        self._fill(self.input, devices, "input")
+        self._fill(self.output, devices, "output")
+
+    def _fill(self, box: QComboBox, devices: list[DeviceInfo], direction: Direction) -> None:
+        wanted = self.settings.input_device if direction == "input" else self.settings.output_device
+        box.clear()
+        box.addItem("System default", None)
+        for device in devices:
+            if device.channels(direction) > 0 and box.findData(device.name) < 0:
+                box.addItem(device.name, device.name)
+        if wanted is not None and box.findData(wanted) < 0:
+            box.addItem(f"{wanted} (not connected)", wanted)
+        box.setCurrentIndex(max(0, box.findData(wanted)))
+
+    def device_names(self, direction: Direction) -> list[str]:
+        box = self.input if direction == "input" else self.output
+        return [box.itemData(i) for i in range(1, box.count())]
+
+    # -- live bits ------------------------------------------------------------------------
+
+    def _show_level(self) -> None:
+        if self.audio is not None:
+            self.level.setValue(round(self.audio.meter.level * 100))
+
+    def _monitor(self, on: bool) -> None:
+        if self.audio is not None and self.audio.monitoring != on:
+            self.audio.set_monitor(on)
+
+    def _closed(self, _result: int) -> None:
+        self._meter.stop()
+        self._monitor(False)  # the mic test ends with the dialog
+
+    def _volume_changed(self, value: int) -> None:
+        self.volume_label.setText(f"{value} %")
+
+    # -- the result ------------------------------------------------------------------------
+
+    def chosen(self) -> Settings:
+        """The settings as the dialog shows them."""
+        s = copy.deepcopy(self.settings)
+        s.input_device = self.input.currentData()
+        s.output_device = self.output.currentData()
+        s.output_volume = self.volume.value()
+        s.cues = self.cues.isChecked()
+        s.ptt_key = self.ptt_key.key
+        s.ptt_mode = str(self.mode.currentData())
+        s.ptt_tail_ms = self.tail.value()
+        s.global_ptt = self.global_ptt.isChecked()
+        s.start_minimised = self.start_minimised.isChecked()
+        url = self.server_url.text().strip()
+        untouched = self.embedded.isChecked() and url == self.settings.server_url
+        if self.settings.server_mode == ServerMode.UNSET and untouched:
+            pass  # never chosen (a --server run): still ask at the next plain start
+        elif self.remote.isChecked() and url:
+            s.server_mode, s.server_url = ServerMode.URL.value, url
+        else:
+            s.server_mode = ServerMode.EMBEDDED.value
+            s.server_url = url
+        s.normalise()
+        return s
+
+
+def open_settings(
+    parent: QWidget,
+    settings: Settings,
+    audio: DeviceAudio | None,
+    run: Callable[..., object],
+    on_accept: Callable[[Settings], object],
+) -> SettingsDialog:
+    """Show the dialog (not modal to the event loop: qasync keeps running);
+    `run` schedules a coroutine, `on_accept` gets the chosen settings."""
+    dialog = SettingsDialog(settings, audio, parent)
+    dialog.accepted.connect(lambda: on_accept(dialog.chosen()))
+    dialog.finished.connect(lambda _r: dialog.deleteLater())
+    run(dialog.load_devices())
+    dialog.open()
+    return dialog

@@ -1,0 +1,666 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="id" sourcelanguage="en">
+<context>
+    <name>AdminPanel</name>
+    <message>
+        <source>host</source>
+        <translation>tuan rumah</translation>
+    </message>
+    <message>
+        <source>co-host</source>
+        <translation>wakil tuan rumah</translation>
+    </message>
+    <message>
+        <source>speaker</source>
+        <translation>pembicara</translation>
+    </message>
+    <message>
+        <source>listener</source>
+        <translation>pendengar</translation>
+    </message>
+    <message>
+        <source>Moderation</source>
+        <translation>Moderasi</translation>
+    </message>
+    <message>
+        <source>Moderation panel</source>
+        <translation>Panel moderasi</translation>
+    </message>
+    <message>
+        <source>Hand queue</source>
+        <translation>Antrean tangan</translation>
+    </message>
+    <message>
+        <source>&amp;Approve hand</source>
+        <translation>&amp;Setujui tangan</translation>
+    </message>
+    <message>
+        <source>Approve hand</source>
+        <translation>Setujui tangan</translation>
+    </message>
+    <message>
+        <source>&amp;Deny hand</source>
+        <translation>T&amp;olak tangan</translation>
+    </message>
+    <message>
+        <source>Deny hand</source>
+        <translation>Tolak tangan</translation>
+    </message>
+    <message>
+        <source>Person to act on</source>
+        <translation>Orang yang ditindak</translation>
+    </message>
+    <message>
+        <source>Invite to stage</source>
+        <translation>Undang ke panggung</translation>
+    </message>
+    <message>
+        <source>Move to audience</source>
+        <translation>Pindahkan ke pendengar</translation>
+    </message>
+    <message>
+        <source>Mute</source>
+        <translation>Bisukan</translation>
+    </message>
+    <message>
+        <source>Unmute</source>
+        <translation>Bunyikan</translation>
+    </message>
+    <message>
+        <source>Make co-host</source>
+        <translation>Jadikan wakil tuan rumah</translation>
+    </message>
+    <message>
+        <source>Remove co-host</source>
+        <translation>Cabut wakil tuan rumah</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Keluarkan</translation>
+    </message>
+    <message>
+        <source>Remove {name} from the room?</source>
+        <translation>Keluarkan {name} dari ruang?</translation>
+    </message>
+    <message>
+        <source>Ban</source>
+        <translation>Blokir</translation>
+    </message>
+    <message>
+        <source>Ban {name}? They cannot come back to this room.</source>
+        <translation>Blokir {name}? Ia tidak bisa kembali ke ruang ini.</translation>
+    </message>
+    <message>
+        <source>Mute &amp;all</source>
+        <translation>Bisukan semu&amp;a</translation>
+    </message>
+    <message>
+        <source>Mute all</source>
+        <translation>Bisukan semua</translation>
+    </message>
+    <message>
+        <source>&amp;Locked (no newcomers)</source>
+        <translation>&amp;Terkunci (tanpa pendatang baru)</translation>
+    </message>
+    <message>
+        <source>Lock room</source>
+        <translation>Kunci ruang</translation>
+    </message>
+    <message>
+        <source>&amp;Hands allowed</source>
+        <translation>Angkat tangan &amp;diizinkan</translation>
+    </message>
+    <message>
+        <source>Allow raised hands</source>
+        <translation>Izinkan angkat tangan</translation>
+    </message>
+    <message>
+        <source>New topic</source>
+        <translation>Topik baru</translation>
+    </message>
+    <message>
+        <source>Set &amp;topic</source>
+        <translation>&amp;Ganti topik</translation>
+    </message>
+    <message>
+        <source>Set topic</source>
+        <translation>Ganti topik</translation>
+    </message>
+    <message>
+        <source>Link to pin</source>
+        <translation>Tautan untuk disematkan</translation>
+    </message>
+    <message>
+        <source>https://… (empty unpins)</source>
+        <translation>https://… (kosong = lepas sematan)</translation>
+    </message>
+    <message>
+        <source>&amp;Pin link</source>
+        <translation>Se&amp;matkan tautan</translation>
+    </message>
+    <message>
+        <source>Pin link</source>
+        <translation>Sematkan tautan</translation>
+    </message>
+    <message>
+        <source>&amp;End room</source>
+        <translation>Akhir&amp;i ruang</translation>
+    </message>
+    <message>
+        <source>End room</source>
+        <translation>Akhiri ruang</translation>
+    </message>
+    <message>
+        <source>Raised hands, in order:</source>
+        <translation>Tangan terangkat, sesuai urutan:</translation>
+    </message>
+    <message>
+        <source>Person:</source>
+        <translation>Orang:</translation>
+    </message>
+    <message>
+        <source>Mute everyone on the stage?</source>
+        <translation>Bisukan semua orang di panggung?</translation>
+    </message>
+    <message>
+        <source>End the room for everyone?</source>
+        <translation>Akhiri ruang untuk semua orang?</translation>
+    </message>
+</context>
+<context>
+    <name>CreateRoomDialog</name>
+    <message>
+        <source>Create a room</source>
+        <translation>Buat ruang</translation>
+    </message>
+    <message>
+        <source>Room title</source>
+        <translation>Judul ruang</translation>
+    </message>
+    <message>
+        <source>Room topic</source>
+        <translation>Topik ruang</translation>
+    </message>
+    <message>
+        <source>&amp;Invite only (not listed; join by link)</source>
+        <translation>Hanya &amp;undangan (tidak terdaftar; masuk lewat tautan)</translation>
+    </message>
+    <message>
+        <source>Invite only</source>
+        <translation>Hanya undangan</translation>
+    </message>
+    <message>
+        <source>&amp;Create</source>
+        <translation>&amp;Buat</translation>
+    </message>
+    <message>
+        <source>Create room</source>
+        <translation>Buat ruang</translation>
+    </message>
+    <message>
+        <source>&amp;Title</source>
+        <translation>&amp;Judul</translation>
+    </message>
+    <message>
+        <source>T&amp;opic</source>
+        <translation>T&amp;opik</translation>
+    </message>
+    <message>
+        <source>Give the room a title.</source>
+        <translation>Beri ruang ini judul.</translation>
+    </message>
+</context>
+<context>
+    <name>DirectoryView</name>
+    <message>
+        <source>Title</source>
+        <translation>Judul</translation>
+    </message>
+    <message>
+        <source>Topic</source>
+        <translation>Topik</translation>
+    </message>
+    <message>
+        <source>Host</source>
+        <translation>Tuan rumah</translation>
+    </message>
+    <message>
+        <source>Speakers</source>
+        <translation>Pembicara</translation>
+    </message>
+    <message>
+        <source>Listeners</source>
+        <translation>Pendengar</translation>
+    </message>
+    <message>
+        <source>Sign &amp;out</source>
+        <translation>&amp;Keluar akun</translation>
+    </message>
+    <message>
+        <source>Sign out</source>
+        <translation>Keluar akun</translation>
+    </message>
+    <message>
+        <source>Live rooms</source>
+        <translation>Ruang yang sedang siaran</translation>
+    </message>
+    <message>
+        <source>&amp;Join</source>
+        <translation>&amp;Gabung</translation>
+    </message>
+    <message>
+        <source>Join selected room</source>
+        <translation>Gabung ke ruang terpilih</translation>
+    </message>
+    <message>
+        <source>&amp;Create room…</source>
+        <translation>&amp;Buat ruang…</translation>
+    </message>
+    <message>
+        <source>Create room</source>
+        <translation>Buat ruang</translation>
+    </message>
+    <message>
+        <source>Paste a panggung:// or http link</source>
+        <translation>Tempel tautan panggung:// atau http</translation>
+    </message>
+    <message>
+        <source>Room link</source>
+        <translation>Tautan ruang</translation>
+    </message>
+    <message>
+        <source>Join &amp;link</source>
+        <translation>Gabung lewat &amp;tautan</translation>
+    </message>
+    <message>
+        <source>Join link</source>
+        <translation>Gabung lewat tautan</translation>
+    </message>
+    <message>
+        <source>No live rooms yet. Create one!</source>
+        <translation>Belum ada ruang yang siaran. Buat satu!</translation>
+    </message>
+    <message>
+        <source>Signed in as &lt;b&gt;{user}&lt;/b&gt; on {server}</source>
+        <translation>Masuk sebagai &lt;b&gt;{user}&lt;/b&gt; di {server}</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Message</source>
+        <translation>Pesan</translation>
+    </message>
+</context>
+<context>
+    <name>PeoplePanel</name>
+    <message>
+        <source>Host</source>
+        <translation>Tuan rumah</translation>
+    </message>
+    <message>
+        <source>Co-host</source>
+        <translation>Wakil tuan rumah</translation>
+    </message>
+    <message>
+        <source> (you)</source>
+        <translation> (Anda)</translation>
+    </message>
+    <message>
+        <source>talking</source>
+        <translation>berbicara</translation>
+    </message>
+    <message>
+        <source>muted by a moderator</source>
+        <translation>dibisukan moderator</translation>
+    </message>
+    <message>
+        <source>muted</source>
+        <translation>bisu</translation>
+    </message>
+    <message>
+        <source>✋ hand raised #{place}</source>
+        <translation>✋ angkat tangan #{place}</translation>
+    </message>
+    <message>
+        <source>✋ hand raised</source>
+        <translation>✋ angkat tangan</translation>
+    </message>
+    <message>
+        <source>invited to the stage</source>
+        <translation>diundang ke panggung</translation>
+    </message>
+    <message>
+        <source>reconnecting</source>
+        <translation>menyambung ulang</translation>
+    </message>
+</context>
+<context>
+    <name>PttButton</name>
+    <message>
+        <source>Hold to talk  ({key})</source>
+        <translation>Tahan untuk bicara  ({key})</translation>
+    </message>
+    <message>
+        <source>Click to talk  ({key})</source>
+        <translation>Klik untuk bicara  ({key})</translation>
+    </message>
+    <message>
+        <source>● LIVE — you are on air</source>
+        <translation>● SIARAN — Anda sedang mengudara</translation>
+    </message>
+    <message>
+        <source>Push to talk</source>
+        <translation>Tekan untuk bicara</translation>
+    </message>
+    <message>
+        <source>Space</source>
+        <translation>Spasi</translation>
+    </message>
+    <message>
+        <source>Hold to talk; the {key} key does the same.</source>
+        <translation>Tahan untuk bicara; tombol {key} juga bisa.</translation>
+    </message>
+    <message>
+        <source>Live: you are on air.</source>
+        <translation>Siaran: suara Anda sedang mengudara.</translation>
+    </message>
+</context>
+<context>
+    <name>RoomView</name>
+    <message>
+        <source>Clap</source>
+        <translation>Tepuk tangan</translation>
+    </message>
+    <message>
+        <source>Laugh</source>
+        <translation>Tertawa</translation>
+    </message>
+    <message>
+        <source>Heart</source>
+        <translation>Hati</translation>
+    </message>
+    <message>
+        <source>Fire</source>
+        <translation>Api</translation>
+    </message>
+    <message>
+        <source>Hundred</source>
+        <translation>Seratus</translation>
+    </message>
+    <message>
+        <source>Raised hands</source>
+        <translation>Angkat kedua tangan</translation>
+    </message>
+    <message>
+        <source>Thinking</source>
+        <translation>Berpikir</translation>
+    </message>
+    <message>
+        <source>Wave</source>
+        <translation>Melambai</translation>
+    </message>
+    <message>
+        <source>Room title</source>
+        <translation>Judul ruang</translation>
+    </message>
+    <message>
+        <source>Topic</source>
+        <translation>Topik</translation>
+    </message>
+    <message>
+        <source>Pinned link</source>
+        <translation>Tautan yang disematkan</translation>
+    </message>
+    <message>
+        <source>Room status</source>
+        <translation>Status ruang</translation>
+    </message>
+    <message>
+        <source>Copy &amp;invite link</source>
+        <translation>Salin tautan &amp;undangan</translation>
+    </message>
+    <message>
+        <source>Copy invite link</source>
+        <translation>Salin tautan undangan</translation>
+    </message>
+    <message>
+        <source>Make a new invite link and copy it to the clipboard</source>
+        <translation>Buat tautan undangan baru dan salin ke papan klip</translation>
+    </message>
+    <message>
+        <source>Invite link</source>
+        <translation>Tautan undangan</translation>
+    </message>
+    <message>
+        <source>Stage</source>
+        <translation>Panggung</translation>
+    </message>
+    <message>
+        <source>Audience</source>
+        <translation>Pendengar</translation>
+    </message>
+    <message>
+        <source>Raise &amp;hand</source>
+        <translation>&amp;Angkat tangan</translation>
+    </message>
+    <message>
+        <source>Raise hand</source>
+        <translation>Angkat tangan</translation>
+    </message>
+    <message>
+        <source>&amp;Accept invitation</source>
+        <translation>&amp;Terima undangan</translation>
+    </message>
+    <message>
+        <source>Accept invitation to the stage</source>
+        <translation>Terima undangan ke panggung</translation>
+    </message>
+    <message>
+        <source>Dec&amp;line invitation</source>
+        <translation>T&amp;olak undangan</translation>
+    </message>
+    <message>
+        <source>Decline invitation</source>
+        <translation>Tolak undangan</translation>
+    </message>
+    <message>
+        <source>Leave &amp;stage</source>
+        <translation>Turun dari &amp;panggung</translation>
+    </message>
+    <message>
+        <source>Leave stage</source>
+        <translation>Turun dari panggung</translation>
+    </message>
+    <message>
+        <source>&amp;Mute microphone</source>
+        <translation>&amp;Bisukan mikrofon</translation>
+    </message>
+    <message>
+        <source>Mute microphone</source>
+        <translation>Bisukan mikrofon</translation>
+    </message>
+    <message>
+        <source>Latch &amp;mode</source>
+        <translation>Mode &amp;kunci</translation>
+    </message>
+    <message>
+        <source>Push-to-talk latch mode</source>
+        <translation>Mode kunci tekan-untuk-bicara</translation>
+    </message>
+    <message>
+        <source>Leave &amp;quietly</source>
+        <translation>Ke&amp;luar diam-diam</translation>
+    </message>
+    <message>
+        <source>Leave room</source>
+        <translation>Keluar dari ruang</translation>
+    </message>
+    <message>
+        <source>&amp;React:</source>
+        <translation>&amp;Reaksi:</translation>
+    </message>
+    <message>
+        <source>React: {name}</source>
+        <translation>Reaksi: {name}</translation>
+    </message>
+    <message>
+        <source>Reactions</source>
+        <translation>Reaksi</translation>
+    </message>
+    <message>
+        <source>Invite link copied to the clipboard: {link}</source>
+        <translation>Tautan undangan disalin ke papan klip: {link}</translation>
+    </message>
+    <message>
+        <source>Open the pinned link in the browser</source>
+        <translation>Buka tautan yang disematkan di peramban</translation>
+    </message>
+    <message>
+        <source>⚠ Connection lost — reconnecting…</source>
+        <translation>⚠ Koneksi terputus — menyambung ulang…</translation>
+    </message>
+    <message>
+        <source>🔒 The room is locked: no newcomers.</source>
+        <translation>🔒 Ruang dikunci: tidak menerima pendatang baru.</translation>
+    </message>
+    <message>
+        <source>Raising hands is turned off.</source>
+        <translation>Angkat tangan dimatikan.</translation>
+    </message>
+    <message>
+        <source>Lower &amp;hand</source>
+        <translation>&amp;Turunkan tangan</translation>
+    </message>
+    <message>
+        <source>Lower hand</source>
+        <translation>Turunkan tangan</translation>
+    </message>
+</context>
+<context>
+    <name>SessionController</name>
+    <message>
+        <source>Something went wrong: {error}</source>
+        <translation>Terjadi kesalahan: {error}</translation>
+    </message>
+</context>
+<context>
+    <name>SignInView</name>
+    <message>
+        <source>Server: {server}</source>
+        <translation>Server: {server}</translation>
+    </message>
+    <message>
+        <source>Username</source>
+        <translation>Nama pengguna</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Kata sandi</translation>
+    </message>
+    <message>
+        <source>&amp;Log in</source>
+        <translation>&amp;Masuk</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>Masuk</translation>
+    </message>
+    <message>
+        <source>&amp;Create account</source>
+        <translation>&amp;Buat akun</translation>
+    </message>
+    <message>
+        <source>Create account</source>
+        <translation>Buat akun</translation>
+    </message>
+    <message>
+        <source>Sign-in error</source>
+        <translation>Kesalahan masuk</translation>
+    </message>
+    <message>
+        <source>Keyring warning</source>
+        <translation>Peringatan gantungan kunci</translation>
+    </message>
+    <message>
+        <source>&amp;Username</source>
+        <translation>&amp;Nama pengguna</translation>
+    </message>
+    <message>
+        <source>&amp;Password</source>
+        <translation>&amp;Kata sandi</translation>
+    </message>
+    <message>
+        <source>Enter a username and a password.</source>
+        <translation>Masukkan nama pengguna dan kata sandi.</translation>
+    </message>
+</context>
+<context>
+    <name>Tray</name>
+    <message>
+        <source>Invitation to the stage</source>
+        <translation>Undangan ke panggung</translation>
+    </message>
+    <message>
+        <source>Your hand was approved</source>
+        <translation>Tangan Anda disetujui</translation>
+    </message>
+    <message>
+        <source>The room has ended</source>
+        <translation>Ruang telah berakhir</translation>
+    </message>
+    <message>
+        <source>You left the room</source>
+        <translation>Anda keluar dari ruang</translation>
+    </message>
+    <message>
+        <source>Show/hide window</source>
+        <translation>Tampilkan/sembunyikan jendela</translation>
+    </message>
+    <message>
+        <source>Mute playback</source>
+        <translation>Bisukan suara ruang</translation>
+    </message>
+    <message>
+        <source>Raise hand</source>
+        <translation>Angkat tangan</translation>
+    </message>
+    <message>
+        <source>Push-to-talk latch</source>
+        <translation>Kunci tekan-untuk-bicara</translation>
+    </message>
+    <message>
+        <source>Leave room</source>
+        <translation>Keluar dari ruang</translation>
+    </message>
+    <message>
+        <source>Quit Panggung</source>
+        <translation>Tutup Panggung</translation>
+    </message>
+    <message>
+        <source>Lower hand</source>
+        <translation>Turunkan tangan</translation>
+    </message>
+    <message>
+        <source>Not in a room</source>
+        <translation>Tidak di dalam ruang</translation>
+    </message>
+    <message>
+        <source>Listening</source>
+        <translation>Mendengarkan</translation>
+    </message>
+    <message>
+        <source>On stage</source>
+        <translation>Di panggung</translation>
+    </message>
+    <message>
+        <source>Talking</source>
+        <translation>Berbicara</translation>
+    </message>
+    <message>
+        <source>Muted</source>
+        <translation>Dibisukan</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,261 @@
+"""Settings: saved as JSON without secrets, read back defensively, applied
+to the running session (push-to-talk key, mode, tail; cues; global hotkey),
+and the first-run server choice remembered."""
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.client.audio_backend import FRAME, PullAudio
+from app.client.cues import CuePlayer, cue_tone
+from app.client.desktop_session import DesktopSession
+from app.client.device_audio import DeviceAudio
+from app.client.hotkey import PttHotkey, pynput_key_name, start_global_hotkey, unavailable_reason
+from app.client.preferences import SERVER_NOTE, apply_settings
+from app.client.ptt import PttMode
+from app.client.secrets import TokenStore
+from app.client.server_choice import EMBEDDED, ServerChoice, resolve_server
+from app.client.settings import ServerMode, Settings
+from app.dsp.analysis import peak_frequency
+from tests.client import memory_keyring
+from tests.client.test_ptt import FakeClock
+
+
+@pytest.fixture(autouse=True)
+def keyring_backend() -> memory_keyring.MemoryKeyring:
+    return memory_keyring.install()
+
+
+def session_at(path: Path, clock: FakeClock | None = None) -> DesktopSession:
+    return DesktopSession(
+        "ws://127.0.0.1:1/ws",
+        TokenStore(),
+        PullAudio(),
+        Settings.load(path),
+        settings_path=path,
+        scheduler=clock or FakeClock(),
+    )
+
+
+def test_every_setting_round_trips_and_no_token_is_written(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    chosen = Settings(
+        username="ayu",
+        ptt_mode="latch",
+        ptt_tail_ms=750,
+        ptt_key="F8",
+        global_ptt=False,
+        input_device="headset",
+        output_device="headphones",
+        output_volume=80,
+        cues=False,
+        start_minimised=True,
+        server_mode="url",
+        server_url="ws://rooms.example:8765/ws",
+    )
+    chosen.save(path)
+    assert Settings.load(path) == chosen
+    assert "token" not in path.read_text()
+
+
+def test_bad_values_fall_back_to_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(
+        json.dumps(
+            {
+                "ptt_tail_ms": 99999,
+                "output_volume": -5,
+                "cues": "yes",
+                "ptt_key": "",
+                "input_device": 3,
+                "server_mode": "url",  # without a URL: ask again
+                "server_url": "",
+                "mystery": 1,
+            }
+        )
+    )
+    loaded = Settings.load(path)
+    assert (loaded.ptt_tail_ms, loaded.output_volume, loaded.cues) == (2000, 0, True)
+    assert (loaded.ptt_key, loaded.input_device, loaded.server_mode) == ("Space", None, "")
+    path.write_text("[1, 2]")
+    assert Settings.load(path) == Settings()
+
+
+class FakeHotkey:
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+
+    def apply(self, settings: Settings) -> None:
+        self.keys.append(settings.ptt_key)
+
+
+async def test_applied_settings_drive_push_to_talk_and_persist(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    clock = FakeClock()
+    session = session_at(path, clock)
+    session.settings.username = "ayu"
+    hotkey = FakeHotkey()
+    new = Settings(ptt_key="F8", ptt_mode="latch", ptt_tail_ms=500, cues=False)
+    notes = await apply_settings(session, new, hotkey=hotkey)
+    assert notes == []
+    assert hotkey.keys == ["F8"]
+    saved = Settings.load(path)
+    assert (saved.username, saved.ptt_key, saved.ptt_mode, saved.ptt_tail_ms) == (
+        "ayu",
+        "F8",
+        "latch",
+        500,
+    )
+    assert saved.cues is False
+
+    # Latch: a press turns it on, the release does not end it, a press ends it.
+    ptt = session.ptt
+    assert ptt.mode is PttMode.LATCH
+    ptt.press()
+    ptt.release()
+    assert ptt.live
+    ptt.press()
+    ptt.release()
+    assert not ptt.live
+
+    # Hold with the 500 ms tail: still live 0.4 s after the release, off by 0.5 s.
+    await apply_settings(session, Settings(ptt_mode="hold", ptt_tail_ms=500))
+    assert session.ptt.mode is PttMode.HOLD and session.ptt.tail_ms == 500
+    ptt.press()
+    ptt.release()
+    clock.advance(0.4)
+    assert ptt.live
+    clock.advance(0.11)
+    assert not ptt.live
+    # A reload (the next start) builds the machine the same way.
+    again = session_at(path)
+    assert again.ptt.mode is PttMode.HOLD and again.ptt.tail_ms == 500
+
+
+async def test_changing_the_server_says_it_applies_at_the_next_start(tmp_path: Path) -> None:
+    session = session_at(tmp_path / "settings.json")
+    new = Settings(server_mode="url", server_url="ws://other:8765/ws")
+    assert await apply_settings(session, new) == [SERVER_NOTE]
+    assert Settings.load(tmp_path / "settings.json").server_url == "ws://other:8765/ws"
+
+
+async def test_first_run_choice_is_asked_once_and_remembered(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    asked: list[int] = []
+
+    async def ask_url() -> ServerChoice | None:
+        asked.append(1)
+        return ServerChoice(ServerMode.URL, "ws://rooms.example:8765/ws")
+
+    settings = Settings.load(path)
+    choice = await resolve_server(None, settings, ask_url, lambda: settings.save(path))
+    assert choice == ServerChoice(ServerMode.URL, "ws://rooms.example:8765/ws")
+    assert asked == [1]
+
+    async def must_not_ask() -> ServerChoice | None:
+        raise AssertionError("asked again")
+
+    later = Settings.load(path)
+    assert await resolve_server(None, later, must_not_ask, lambda: None) == choice
+    # --server is for one run only.
+    once = await resolve_server("ws://x:1/ws", later, must_not_ask, lambda: later.save(path))
+    assert once == ServerChoice(ServerMode.URL, "ws://x:1/ws")
+    assert Settings.load(path).server_url == "ws://rooms.example:8765/ws"
+
+
+async def test_first_run_cancelled_remembers_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    settings = Settings()
+
+    async def cancel() -> ServerChoice | None:
+        return None
+
+    assert await resolve_server(None, settings, cancel, lambda: settings.save(path)) is None
+    assert not path.exists()
+
+    async def host() -> ServerChoice | None:
+        return EMBEDDED
+
+    assert await resolve_server(None, settings, host, lambda: settings.save(path)) == EMBEDDED
+    assert Settings.load(path).server_mode == "embedded"
+
+
+def test_cues_are_short_rising_and_falling_tones() -> None:
+    on, off = cue_tone("on"), cue_tone("off")
+    assert len(on) == len(off) == 5760  # 120 ms
+    half = len(on) // 2
+    assert peak_frequency(on[:half]) < peak_frequency(on[half:])
+    assert peak_frequency(off[:half]) > peak_frequency(off[half:])
+    assert 0.2 < np.abs(on).max() / 32767 < 0.3
+
+
+def test_cue_player_plays_on_each_change_of_live(tmp_path: Path) -> None:
+    session = session_at(tmp_path / "settings.json")
+    played: list[str] = []
+    player = CuePlayer(session, played.append)
+    session.ptt.press()
+    session.ptt.press()  # auto-repeat: nothing
+    session.ptt.release()
+    session.set_ptt_mode(PttMode.LATCH)  # a PTT change that is not a press
+    assert played == ["on", "off"]
+    player.close()
+    session.ptt.press()
+    assert played == ["on", "off"]
+
+
+def test_device_mix_has_room_cue_and_volume() -> None:
+    audio = DeviceAudio(volume=50)
+    room = np.full(FRAME, 1000, dtype=np.int16)
+    assert not audio._next().any()  # nothing joined: silence
+    audio._room = lambda: room
+    assert (audio._next() == 500).all()
+    audio.playback_muted = True
+    assert not audio._next().any()
+    audio.play_cue("on")
+    heard = np.concatenate([audio._next() for _ in range(7)])
+    assert np.array_equal(heard[: len(cue_tone("on"))], (cue_tone("on") * 0.5).astype(np.int16))
+    assert not heard[len(cue_tone("on")) :].any()
+    audio.cues_enabled = False
+    audio.play_cue("off")
+    assert not audio._next().any()
+
+
+async def test_no_global_hotkey_without_x11(caplog: pytest.LogCaptureFixture) -> None:
+    assert unavailable_reason({}) == "no X display"
+    assert "Wayland" in (unavailable_reason({"DISPLAY": ":0", "WAYLAND_DISPLAY": "w-0"}) or "")
+    assert unavailable_reason({"DISPLAY": ":0"}) is None
+    caplog.set_level(logging.INFO, "app.client.hotkey")
+    loop = asyncio.get_running_loop()
+    assert start_global_hotkey("Space", print, print, loop, {}) is None
+    assert "no global push-to-talk hotkey (no X display)" in caplog.text
+
+
+def test_key_names_map_to_pynput() -> None:
+    assert pynput_key_name("Space") == "space"
+    assert pynput_key_name("F8") == "f8"
+    assert pynput_key_name("A") == "a"
+    assert pynput_key_name("Control") == "ctrl"
+    assert pynput_key_name("Volume Up") is None
+
+
+async def test_global_presses_count_only_for_a_speaker() -> None:
+    presses: list[str] = []
+    may = [False]
+    hotkey = PttHotkey(
+        lambda: may[0],
+        lambda: presses.append("press"),
+        lambda: presses.append("release"),
+        asyncio.get_running_loop(),
+        environ={},
+    )
+    hotkey.apply(Settings())  # no display: falls back quietly
+    assert hotkey.hotkey is None
+    hotkey._pressed()
+    may[0] = True
+    hotkey._pressed()
+    assert presses == ["press"]
+    hotkey.stop()

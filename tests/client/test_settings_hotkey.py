@@ -1,0 +1,131 @@
+"""The global push-to-talk hotkey (pynput) under a real X server (Xvfb):
+keys pressed with XTEST, as another program's window would get them."""
+
+import asyncio
+import importlib
+import os
+import select
+import shutil
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from app.client.hotkey import PttHotkey, unavailable_reason
+from app.client.settings import Settings
+from tests.client.desktop_support import until
+
+
+@pytest.fixture
+def x_display(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    if shutil.which("Xvfb") is None:
+        pytest.fail("Xvfb is missing: `make test` installs it")
+    read, write = os.pipe()
+    xvfb = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", "640x480x24", "-nolisten", "tcp"],
+        pass_fds=(write,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write)
+    try:
+        number = b""
+        while not number.endswith(b"\n"):  # Xvfb writes it once it accepts clients
+            ready, _, _ = select.select([read], [], [], 30)
+            chunk = os.read(read, 16) if ready else b""
+            if not chunk:
+                pytest.fail("Xvfb did not start")
+            number += chunk
+        os.close(read)
+        display = ":" + number.decode().strip()
+        # pynput (Xlib) reads DISPLAY from the environment.
+        monkeypatch.setenv("DISPLAY", display)
+        monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+        yield display
+    finally:
+        xvfb.terminate()
+        xvfb.wait(10)
+
+
+class Keys:
+    """Presses keys on the X server through XTEST."""
+
+    def __init__(self) -> None:
+        xlib: Any = importlib.import_module("Xlib.display")
+        self._x: Any = importlib.import_module("Xlib.X")
+        self._xtest: Any = importlib.import_module("Xlib.ext.xtest")
+        self._xk: Any = importlib.import_module("Xlib.XK")
+        self.display = xlib.Display()
+
+    def _send(self, name: str, kind: int) -> None:
+        code = self.display.keysym_to_keycode(self._xk.string_to_keysym(name))
+        self._xtest.fake_input(self.display, kind, code)
+        self.display.sync()
+
+    def press(self, name: str) -> None:
+        self._send(name, self._x.KeyPress)
+
+    def release(self, name: str) -> None:
+        self._send(name, self._x.KeyRelease)
+
+    def close(self) -> None:
+        self.display.close()
+
+
+# pynput's listener thread may still hold its X connection when Xvfb stops.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+async def test_the_global_key_talks_from_the_background(x_display: str) -> None:
+    seen: list[str] = []
+    can_talk, window_active = [True], [False]
+    hotkey = PttHotkey(
+        lambda: can_talk[0],
+        lambda: seen.append("press"),
+        lambda: seen.append("release"),
+        asyncio.get_running_loop(),
+        environ={"DISPLAY": x_display},
+        window_has_keys=lambda: window_active[0],
+    )
+    assert unavailable_reason({"DISPLAY": x_display}) is None
+    keys = Keys()
+    try:
+        hotkey.apply(Settings(ptt_key="F8", global_ptt=True))
+        assert hotkey.hotkey is not None
+        keys.press("F8")
+        await until(lambda: seen == ["press"], 10, "press")
+        # X11 auto-repeat: release+press pairs while held are one press.
+        for _ in range(3):
+            keys.release("F8")
+            keys.press("F8")
+            await asyncio.sleep(0.01)
+        keys.release("F8")
+        await until(lambda: seen == ["press", "release"], 10, "release")
+
+        keys.press("space")  # not the key
+        keys.release("space")
+        await asyncio.sleep(0.3)
+        assert seen == ["press", "release"]
+
+        # A new key from the settings; presses count only for a speaker
+        # and not while the window handles its own key.
+        hotkey.apply(Settings(ptt_key="Space", global_ptt=True))
+        can_talk[0] = False
+        keys.press("space")
+        keys.release("space")
+        await asyncio.sleep(0.3)
+        can_talk[0], window_active[0] = True, True
+        keys.press("space")
+        keys.release("space")
+        await asyncio.sleep(0.3)
+        window_active[0] = False
+        keys.press("space")
+        await until(lambda: seen[-1] == "press", 10, "space pressed")
+        keys.release("space")
+        await until(lambda: seen[-1] == "release", 10, "space released")
+        assert seen.count("press") == 2
+
+        hotkey.apply(Settings(ptt_key="Space", global_ptt=False))
+        assert hotkey.hotkey is None
+    finally:
+        keys.close()
+        hotkey.stop()

@@ -1,0 +1,244 @@
+"""Renders the app's main screens for the README, from the real window under
+Xvfb with a tray host (scripts/screenshots.py starts those and runs this):
+
+    python -m tests.ui.screenshots_scenario OUTDIR
+
+A real server with a few headless clients fills the rooms. The talking ring
+shown on the stage is set by hand (the clients here send no audio).
+Writes sign-in, directory, room-listener, room-moderator, settings (when the
+settings dialog exists), tray-menu and room-listener-id (in Bahasa Indonesia)
+PNGs; exits 0 when all were written.
+"""
+
+import asyncio
+import importlib
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, QRect
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
+
+from app.client.audio_backend import PullAudio
+from app.client.desktop_session import Change, DesktopSession
+from app.client.secrets import TokenStore
+from app.client.session import RoomClient
+from app.client.settings import Settings
+from app.protocol.model import Role
+from app.protocol.requests import (
+    AcceptInvite,
+    InviteToStage,
+    MakeCohost,
+    PinLink,
+    RaiseHand,
+    React,
+    SetTopic,
+)
+from app.server.app import ServerConfig, start_server
+from app.ui.application import run_qt
+from app.ui.i18n import install_translator
+from app.ui.shell import DesktopShell
+from tests.client import memory_keyring
+from tests.client.desktop_support import until
+
+PASSWORD = "correct horse battery"
+SIZE = (960, 720)
+
+
+async def settle(seconds: float = 0.6) -> None:
+    # The qasync loop runs Qt's events meanwhile (no processEvents() here: it
+    # would run asyncio steps inside the current one).
+    await asyncio.sleep(seconds)
+
+
+def save(widget: QWidget, path: Path) -> None:
+    assert widget.grab().save(str(path)), path
+    print(f"wrote {path}", flush=True)
+
+
+async def person(url: str, name: str) -> RoomClient:
+    client = RoomClient(url, client_name="screenshots", reconnect=False)
+    await client.connect()
+    await client.register(name, PASSWORD)
+    return client
+
+
+async def scenario(out: Path) -> int:
+    memory_keyring.install()
+    work = Path(tempfile.mkdtemp(prefix="panggung-shots-"))
+    server = await start_server(
+        ServerConfig(
+            db_url=f"sqlite:///{work / 'db.sqlite'}", host="127.0.0.1", port=0, media=False
+        )
+    )
+    url = server.url
+    people: dict[str, RoomClient] = {}
+    session = DesktopSession(url, TokenStore(), PullAudio(), Settings(), media=False)
+    shell = DesktopShell(session, use_tray=True)
+    window = shell.window
+    try:
+        for name in (
+            "ayu",
+            "budi",
+            "citra",
+            "dewi",
+            "eko",
+            "fajar",
+            "hasan",
+            "ira",
+            "joko",
+            "kartika",
+            "lukas",
+            "maya",
+        ):
+            people[name] = await person(url, name)
+        # The directory: a few live rooms.
+        town = await people["ayu"].create_room(
+            "Kopi pagi: morning coffee chat", "Weekend plans and the new MRT line"
+        )
+        await people["budi"].create_room("Indie music from Bandung", "New releases, live")
+        await people["hasan"].create_room("Python Jakarta meetup", "Async Python and Qt")
+        for name in ("citra", "dewi", "eko", "fajar"):
+            await people[name].join(town.room_id)
+        await people["ayu"].request(PinLink(id=0, url="https://example.org/kopi-pagi/notes"))
+
+        window.resize(*SIZE)
+        shell.show()
+        await settle()
+        window.sign_in.username.setText("tika")
+        save(window, out / "sign-in.png")
+
+        assert await session.sign_in("tika", PASSWORD, register=True)
+        await session.refresh_rooms()
+        await until(lambda: window.directory.table.rowCount() == 3, what="rooms listed")
+        window.directory.table.selectRow(0)
+        await settle()
+        save(window, out / "directory.png")
+
+        # A listener in someone else's room, with a hand up and reactions arriving.
+        assert await session.join(town.room_id)
+        ayu = people["ayu"]
+        await ayu.request(InviteToStage(id=0, user_id=people["citra"].user_id))
+        await people["citra"].request(AcceptInvite(id=0))
+        await people["dewi"].request(RaiseHand(id=0))
+        await until(lambda: len(window.room.stage.texts()) == 2, what="stage of two")
+        await people["eko"].request(React(id=0, reaction="clap"))
+        await people["fajar"].request(React(id=0, reaction="heart"))
+        await until(lambda: "fajar" in window.room.reactions_shown.text(), what="reactions")
+        talk(session, ayu.user_id)
+        await settle()
+        save(window, out / "room-listener.png")
+        await session.leave()
+
+        # A moderator: tika's own room, with a co-host, a hand queue and an invite.
+        assert await session.create_room("Panggung weekly", "What's new in the app")
+        model = session.model
+        assert model is not None
+        for name in ("ira", "joko", "kartika", "lukas", "maya"):
+            await people[name].join(model.room_id)
+        ira = people["ira"].user_id
+        await session.act(InviteToStage(id=0, user_id=ira))
+        await people["ira"].wait_until(lambda m: ira in m.members and m.members[ira].invited)
+        await people["ira"].request(AcceptInvite(id=0))
+        await session.act(MakeCohost(id=0, user_id=ira))
+        await session.act(SetTopic(id=0, topic="What's new in the app: reactions and invites"))
+        await session.act(PinLink(id=0, url="https://example.org/panggung/changelog"))
+        for name in ("kartika", "joko"):
+            await people[name].request(RaiseHand(id=0))
+        await until(
+            lambda: (
+                window.room.admin.queue.count() == 2
+                and any(m.role is Role.COHOST for m in model.stage())
+            ),
+            what="hand queue",
+        )
+        await window.room.copy_invite()
+        await people["maya"].request(React(id=0, reaction="fire"))
+        await until(lambda: "maya" in window.room.reactions_shown.text(), what="reaction")
+        talk(session, ira)
+        window.resize(SIZE[0], 920)
+        await settle()
+        save(window, out / "room-moderator.png")
+
+        await settings_shot(window, session, out)
+        await tray_shot(shell, out)
+        await indonesian_shot(url, town.room_id, out)
+        print("screenshots: ok", flush=True)
+        return 0
+    finally:
+        await session.close()
+        shell.close()
+        for client in people.values():
+            await client.close()
+        await server.stop()
+
+
+async def indonesian_shot(url: str, room_id: str, out: Path) -> None:
+    """The same app in Bahasa Indonesia: a listener in the first room."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    assert install_translator(app, "id") == "id"
+    session = DesktopSession(url, TokenStore(), PullAudio(), Settings(), media=False)
+    shell = DesktopShell(session, use_tray=False)
+    try:
+        shell.window.resize(*SIZE)
+        shell.show()
+        assert await session.sign_in("sari", PASSWORD, register=True)
+        assert await session.join(room_id)
+        await until(lambda: shell.window.pages.currentWidget() is shell.window.room, what="in")
+        await settle()
+        save(shell.window, out / "room-listener-id.png")
+    finally:
+        await session.close()
+        shell.close()
+        install_translator(app, "en")
+
+
+def talk(session: DesktopSession, user_id: int) -> None:
+    """Show `user_id` talking (the ring on the avatar); no audio flows here."""
+    assert session.client is not None
+    session.client.speaking = {user_id: 0.4}
+    session.speaking = {user_id: 0.4}
+    for listener in list(session.listeners):
+        listener(Change.SPEAKING, None)
+
+
+async def settings_shot(window: QWidget, session: DesktopSession, out: Path) -> None:
+    try:
+        module = importlib.import_module("app.ui.settings_dialog")
+    except ImportError:
+        print("no settings dialog yet: settings.png skipped", flush=True)
+        return
+    dialog: QDialog = module.SettingsDialog(session.settings, None, window)
+    dialog.show()
+    await settle(1.0)
+    save(dialog, out / "settings.png")
+    dialog.reject()
+
+
+async def tray_shot(shell: DesktopShell, out: Path) -> None:
+    tray = shell.tray
+    assert tray is not None, "no system tray on this display"
+    screen = QGuiApplication.primaryScreen()
+    icon = tray.icon.geometry()
+    assert icon.isValid(), "the tray icon has no place on screen"
+    menu = tray.menu
+    menu.popup(QPoint(icon.left(), icon.bottom() + 2))
+    await settle(1.0)
+    area = menu.geometry().united(icon).adjusted(-24, -8, 24, 24)
+    area = area.intersected(QRect(QPoint(0, 0), screen.size()))
+    shot = screen.grabWindow(0, area.x(), area.y(), area.width(), area.height())
+    assert shot.save(str(out / "tray-menu.png"))
+    print(f"wrote {out / 'tray-menu.png'}", flush=True)
+    menu.hide()
+
+
+def main() -> int:
+    out = Path(sys.argv[1]).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    return run_qt(lambda app: scenario(out))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
