@@ -1,4 +1,4 @@
-# Panggung: `make run` starts a room server with a live demo room,
+# Panggung: `make run` opens the app hosting a live demo room,
 # `make test` sets everything up and runs lint, type checks and the tests.
 # Both install what is missing first (Debian packages, .venv) and skip that
 # when nothing changed.
@@ -16,7 +16,7 @@ PYTEST_ARGS ?= -n 2
 .PHONY: help setup setup-run run lint typecheck test bench package translations screenshots clean distclean
 
 help:
-	@echo "make run        set up, then start panggung-server with a live demo room"
+	@echo "make run        set up, then open the app hosting a live demo room (no display: the server alone)"
 	@echo "make test       set up, then lint, typecheck and run the tests"
 	@echo "make setup      install missing Debian packages (as root or with sudo) and the .venv"
 	@echo "make lint       ruff check and ruff format --check"
@@ -38,8 +38,15 @@ setup-run:
 	@scripts/ensure-system.sh run
 	@scripts/ensure-venv.sh
 
+# The desktop app hosting on this computer (the demo room's bots talking);
+# without a display, the room server alone, printing how to join its demo room.
 run: setup-run
-	$(BIN)/panggung-server --demo
+	@if [[ -n "$${DISPLAY:-}" || -n "$${WAYLAND_DISPLAY:-}" ]]; then \
+	  exec $(BIN)/panggung; \
+	else \
+	  echo "make run: no display (\$$DISPLAY and \$$WAYLAND_DISPLAY unset): starting the server alone" >&2; \
+	  exec $(BIN)/panggung-server --demo; \
+	fi
 
 lint: setup
 	$(BIN)/ruff check app tests packaging

@@ -230,7 +230,7 @@ async def audio_close(device: "DeviceAudio | None") -> None:
 
 
 async def start_embedded_server(data_dir: Path) -> "RunningServer":
-    """Host on this computer: SQLite in the data dir, the demo room live."""
+    """Host on this computer: SQLite in the data dir, the demo room live (its bots talking)."""
     from app.server.app import ServerConfig, start_server
     from app.server.demo import ensure_demo_room
 

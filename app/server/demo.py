@@ -5,6 +5,7 @@ import secrets
 
 from app.protocol.requests import CreateRoom
 from app.server.accounts import AccountError, Accounts
+from app.server.demo_voices import start_demo_voices
 from app.server.hub import RoomHub
 from app.server.rooms import Actor
 from app.server.store.api import Store
@@ -29,6 +30,9 @@ async def ensure_demo_room(store: Store, accounts: Accounts, hub: RoomHub) -> st
     if room_id is not None:
         # Restored after a restart: the server-side host is present again.
         await hub.join(None, host, room_id, None)
-        return room_id
-    created = await hub.create(None, host, CreateRoom(id=0, title=DEMO_TITLE, topic=DEMO_TOPIC))
-    return created.room_id
+    else:
+        created = await hub.create(None, host, CreateRoom(id=0, title=DEMO_TITLE, topic=DEMO_TOPIC))
+        room_id = created.room_id
+    # Bot speakers take turns on stage, so a newcomer hears voices at once.
+    await start_demo_voices(store, accounts, hub, host, room_id)
+    return room_id

@@ -34,6 +34,7 @@ from app.server.rooms import (
 )
 from app.server.rooms.commands import AddInvite, Disconnect, Join, RoomCommand
 from app.server.rooms.durable import DurableRoom
+from app.server.rooms.permissions import may_be_heard
 from app.server.store.api import Store, StoreError
 from app.server.voice import VoiceRooms
 
@@ -140,6 +141,11 @@ class RoomHub:
             if room.status == "live" and room.host_id == user_id:
                 return room.room_id
         return None
+
+    def may_be_heard(self, room_id: str, user_id: int) -> bool:
+        """The core's rule (live, on stage, not muted), for server-side voices."""
+        room = self._rooms.get(room_id)
+        return room is not None and may_be_heard(room, user_id)
 
     def snapshot_of(self, client: Attachment) -> RoomSnapshot:
         return snapshot(self._room_of(client))

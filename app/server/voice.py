@@ -48,14 +48,9 @@ class VoiceRooms:
 
     async def offer(self, room: Room, user_id: int, sdp: str) -> str:
         """Open (or replace) a member's peer connection; returns the SDP answer."""
-        if self._factory is None:
-            raise RoomError(ErrorCode.MEDIA_FAILED, "this server has no media plane")
-        plane = self._planes.get(room.room_id)
+        plane = self.ensure_plane(room.room_id)
         if plane is None:
-            plane = self._planes[room.room_id] = self._factory()
-            self._applied[room.room_id] = {}
-            self._talking[room.room_id] = set()
-            plane.start()
+            raise RoomError(ErrorCode.MEDIA_FAILED, "this server has no media plane")
         applied = self._applied[room.room_id]
         if applied.pop(user_id, None) is not None:
             await plane.leave(str(user_id))  # a reconnecting client replaces its connection
@@ -67,6 +62,18 @@ class VoiceRooms:
         applied[user_id] = (False, False)
         self.sync(room)
         return answer
+
+    def ensure_plane(self, room_id: str) -> MediaPlane | None:
+        """The room's media plane, started on first use; None without media."""
+        if self._factory is None:
+            return None
+        plane = self._planes.get(room_id)
+        if plane is None:
+            plane = self._planes[room_id] = self._factory()
+            self._applied[room_id] = {}
+            self._talking[room_id] = set()
+            plane.start()
+        return plane
 
     def push_to_talk(self, room: Room, user_id: int, pressed: bool) -> None:
         member = room.members.get(user_id)

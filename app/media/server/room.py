@@ -160,12 +160,15 @@ class RoomMedia:
         return stage.input.stats() if stage is not None else None
 
     def take_levels(self) -> dict[str, float]:
-        """Peak levels of the speakers heard since the last call (for `speaking`)."""
+        """Peak levels of the speakers heard since the last call (for `speaking`),
+        local sources keyed by a user id included."""
         levels, self._levels = self._levels, {}
         return {pid: level for pid, level in levels.items() if level > 0.0}
 
     def add_local_source(self, key: str, source: FrameSource) -> None:
-        """Server-side audio mixed for everyone (tests, announcements)."""
+        """Server-side audio mixed for everyone (tests, announcements, the demo's
+        bots). A key that is a user id (digits) makes it that member's voice:
+        its levels appear in `take_levels`."""
         self._local_sources[key] = source
 
     def remove_local_source(self, key: str) -> None:
@@ -187,7 +190,11 @@ class RoomMedia:
                 if level > self._levels.get(pid, 0.0):
                     self._levels[pid] = level
         for key, source in self._local_sources.items():
-            inputs[key] = source()
+            pcm = inputs[key] = source()
+            if key.isdigit():  # a server-side member's voice (a user id): in `speaking` too
+                level = speech_level(pcm)
+                if level > self._levels.get(key, 0.0):
+                    self._levels[key] = level
         mix = mix_minus(inputs, FRAME_SAMPLES)
         payload = self._audience_encoder.encode(mix.audience)
         if payload:
