@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from abc import ABC, abstractmethod
 from typing import Any
 
 import pyaudio
@@ -26,7 +27,7 @@ PERIOD_SECONDS = 0.01
 FOLLOWS_SERVER_DEFAULT = frozenset({"default", "pulse", "pipewire"})
 
 
-class DeviceStream:
+class DeviceStream(ABC):
     """Base for ``Capture`` and ``Playback``: opens ``device`` in callback mode
     and keeps the numbers the engine's watchdog reads.
 
@@ -108,5 +109,6 @@ class DeviceStream:
             silent = None if self.direction == "input" else bytes(frames * self.channels * 2)
             return silent, pyaudio.paContinue
 
+    @abstractmethod
     def process(self, data: bytes | None, frames: int) -> bytes | None:
-        raise NotImplementedError
+        """Capture consumes `data`; playback returns the bytes to play."""
