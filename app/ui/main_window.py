@@ -62,8 +62,8 @@ class MainWindow(QMainWindow):
         self.on_close: Callable[[], None] = lambda: None
         # Set by the app's composition root: shows the settings dialog.
         self.on_settings: Callable[[], None] = lambda: None
-        app_menu = self.menuBar().addMenu("&Panggung")
-        self.settings_action = app_menu.addAction("&Settings…")
+        app_menu = self.menuBar().addMenu(self.tr("&Panggung"))
+        self.settings_action = app_menu.addAction(self.tr("&Settings…"))
         self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
         self.settings_action.triggered.connect(lambda: self.on_settings())
 

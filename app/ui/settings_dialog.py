@@ -53,11 +53,11 @@ class KeyCaptureButton(QPushButton):
         super().__init__(key, parent)
         self.key = key
         self.setCheckable(True)
-        self.setAccessibleName("Push-to-talk key")
+        self.setAccessibleName(self.tr("Push-to-talk key"))
         self.toggled.connect(self._capturing)
 
     def _capturing(self, on: bool) -> None:
-        self.setText("Press a key…" if on else self.key)
+        self.setText(self.tr("Press a key…") if on else self.key)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if not self.isChecked():
@@ -81,89 +81,93 @@ class SettingsDialog(QDialog):
         self, settings: Settings, audio: DeviceAudio | None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Panggung settings")
-        self.setAccessibleName("Settings")
+        self.setWindowTitle(self.tr("Panggung settings"))
+        self.setAccessibleName(self.tr("Settings"))
         self.settings = copy.deepcopy(settings)
         self.audio = audio
 
         # -- sound --
         self.input = QComboBox()
-        self.input.setAccessibleName("Microphone")
+        self.input.setAccessibleName(self.tr("Microphone"))
         self.output = QComboBox()
-        self.output.setAccessibleName("Speakers")
+        self.output.setAccessibleName(self.tr("Speakers"))
         self.level = QProgressBar()
         self.level.setRange(0, 100)
         self.level.setTextVisible(False)
-        self.level.setAccessibleName("Microphone level")
-        self.hear_yourself = QCheckBox("&Hear yourself (mic test)")
-        self.hear_yourself.setAccessibleName("Hear yourself")
+        self.level.setAccessibleName(self.tr("Microphone level"))
+        self.hear_yourself = QCheckBox(self.tr("&Hear yourself (mic test)"))
+        self.hear_yourself.setAccessibleName(self.tr("Hear yourself"))
         self.volume = QSlider(Qt.Orientation.Horizontal)
         self.volume.setRange(0, MAX_VOLUME)
         self.volume.setValue(self.settings.output_volume)
-        self.volume.setAccessibleName("Output volume")
+        self.volume.setAccessibleName(self.tr("Output volume"))
         self.volume_label = QLabel()
-        self.cues = QCheckBox("Play a short &sound when push-to-talk starts and stops")
-        self.cues.setAccessibleName("Cue sounds")
+        self.cues = QCheckBox(self.tr("Play a short &sound when push-to-talk starts and stops"))
+        self.cues.setAccessibleName(self.tr("Cue sounds"))
         self.cues.setChecked(self.settings.cues)
-        self.no_devices = QLabel("No sound devices are open: the app cannot play or record.")
+        self.no_devices = QLabel(
+            self.tr("No sound devices are open: the app cannot play or record.")
+        )
         self.no_devices.setWordWrap(True)
-        sound = QGroupBox("Sound")
+        sound = QGroupBox(self.tr("Sound"))
         sound_form = QFormLayout(sound)
         sound_form.addRow(self.no_devices)
-        sound_form.addRow("&Microphone:", self.input)
-        sound_form.addRow("Level:", self.level)
+        sound_form.addRow(self.tr("&Microphone:"), self.input)
+        sound_form.addRow(self.tr("Level:"), self.level)
         sound_form.addRow(self.hear_yourself)
-        sound_form.addRow("&Speakers:", self.output)
-        sound_form.addRow("&Volume:", self.volume)
+        sound_form.addRow(self.tr("&Speakers:"), self.output)
+        sound_form.addRow(self.tr("&Volume:"), self.volume)
         sound_form.addRow("", self.volume_label)
         sound_form.addRow(self.cues)
 
         # -- push-to-talk --
         self.ptt_key = KeyCaptureButton(self.settings.ptt_key)
         self.mode = QComboBox()
-        self.mode.setAccessibleName("Push-to-talk mode")
-        self.mode.addItem("Hold the key to talk", PttMode.HOLD.value)
-        self.mode.addItem("Press to start, press again to stop (latch)", PttMode.LATCH.value)
+        self.mode.setAccessibleName(self.tr("Push-to-talk mode"))
+        self.mode.addItem(self.tr("Hold the key to talk"), PttMode.HOLD.value)
+        self.mode.addItem(
+            self.tr("Press to start, press again to stop (latch)"), PttMode.LATCH.value
+        )
         self.mode.setCurrentIndex(max(0, self.mode.findData(self.settings.ptt_mode)))
         self.tail = QSpinBox()
         self.tail.setRange(0, MAX_TAIL_MS)
         self.tail.setSingleStep(50)
-        self.tail.setSuffix(" ms")
+        self.tail.setSuffix(self.tr(" ms"))
         self.tail.setValue(self.settings.ptt_tail_ms)
-        self.tail.setAccessibleName("Release tail")
-        self.global_ptt = QCheckBox("Key works while other windows have the focus (X11)")
-        self.global_ptt.setAccessibleName("Global push-to-talk key")
+        self.tail.setAccessibleName(self.tr("Release tail"))
+        self.global_ptt = QCheckBox(self.tr("Key works while other windows have the focus (X11)"))
+        self.global_ptt.setAccessibleName(self.tr("Global push-to-talk key"))
         self.global_ptt.setChecked(self.settings.global_ptt)
-        ptt = QGroupBox("Push-to-talk")
+        ptt = QGroupBox(self.tr("Push-to-talk"))
         ptt_form = QFormLayout(ptt)
-        ptt_form.addRow("&Key:", self.ptt_key)
-        ptt_form.addRow("M&ode:", self.mode)
-        ptt_form.addRow("Release &tail:", self.tail)
+        ptt_form.addRow(self.tr("&Key:"), self.ptt_key)
+        ptt_form.addRow(self.tr("M&ode:"), self.mode)
+        ptt_form.addRow(self.tr("Release &tail:"), self.tail)
         ptt_form.addRow(self.global_ptt)
 
         # -- app --
-        self.start_minimised = QCheckBox("Start &minimised to the tray")
-        self.start_minimised.setAccessibleName("Start minimised to the tray")
+        self.start_minimised = QCheckBox(self.tr("Start &minimised to the tray"))
+        self.start_minimised.setAccessibleName(self.tr("Start minimised to the tray"))
         self.start_minimised.setChecked(self.settings.start_minimised)
-        self.embedded = QRadioButton("Host on &this computer")
-        self.embedded.setAccessibleName("Host on this computer")
-        self.remote = QRadioButton("&Connect to a server URL:")
-        self.remote.setAccessibleName("Connect to a server URL")
+        self.embedded = QRadioButton(self.tr("Host on &this computer"))
+        self.embedded.setAccessibleName(self.tr("Host on this computer"))
+        self.remote = QRadioButton(self.tr("&Connect to a server URL:"))
+        self.remote.setAccessibleName(self.tr("Connect to a server URL"))
         self.server_url = QLineEdit(self.settings.server_url)
         self.server_url.setPlaceholderText("ws://host:8765/ws")
-        self.server_url.setAccessibleName("Server URL")
+        self.server_url.setAccessibleName(self.tr("Server URL"))
         group = QButtonGroup(self)
         group.addButton(self.embedded)
         group.addButton(self.remote)
         (self.remote if self.settings.server_mode == ServerMode.URL else self.embedded).setChecked(
             True
         )
-        app_box = QGroupBox("App")
+        app_box = QGroupBox(self.tr("App"))
         app_form = QFormLayout(app_box)
         app_form.addRow(self.start_minimised)
         app_form.addRow(self.embedded)
         app_form.addRow(self.remote, self.server_url)
-        app_form.addRow(QLabel("A new server choice takes effect at the next start."))
+        app_form.addRow(QLabel(self.tr("A new server choice takes effect at the next start.")))
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -208,12 +212,12 @@ class SettingsDialog(QDialog):
     def _fill(self, box: QComboBox, devices: list[DeviceInfo], direction: Direction) -> None:
         wanted = self.settings.input_device if direction == "input" else self.settings.output_device
         box.clear()
-        box.addItem("System default", None)
+        box.addItem(self.tr("System default"), None)
         for device in devices:
             if device.channels(direction) > 0 and box.findData(device.name) < 0:
                 box.addItem(device.name, device.name)
         if wanted is not None and box.findData(wanted) < 0:
-            box.addItem(f"{wanted} (not connected)", wanted)
+            box.addItem(self.tr("{device} (not connected)").format(device=wanted), wanted)
         box.setCurrentIndex(max(0, box.findData(wanted)))
 
     def device_names(self, direction: Direction) -> list[str]:

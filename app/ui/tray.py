@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
 from app.client.app_state import Phase
 from app.client.ptt import PttMode
-from app.protocol.requests import LowerHand, RaiseHand
+from app.protocol.requests import AcceptInvite, DeclineInvite, LowerHand, RaiseHand
 from app.ui.controller import SessionController
 from app.ui.icons import tray_icon
 
@@ -40,6 +40,9 @@ class Tray(QObject):
         self.show_hide = QAction(self.tr("Show/hide window"), menu)
         self.mute_playback = QAction(self.tr("Mute playback"), menu, checkable=True)
         self.raise_hand = QAction(self.tr("Raise hand"), menu)
+        # Enabled while the moderators' invitation to the stage is open.
+        self.accept_invite = QAction(self.tr("Accept invitation to the stage"), menu)
+        self.decline_invite = QAction(self.tr("Decline invitation"), menu)
         self.latch = QAction(self.tr("Push-to-talk latch"), menu, checkable=True)
         self.leave = QAction(self.tr("Leave room"), menu)
         self.quit = QAction(self.tr("Quit Panggung"), menu)
@@ -47,6 +50,8 @@ class Tray(QObject):
             self.show_hide,
             self.mute_playback,
             self.raise_hand,
+            self.accept_invite,
+            self.decline_invite,
             self.latch,
             self.leave,
             self.quit,
@@ -59,6 +64,8 @@ class Tray(QObject):
         self.show_hide.triggered.connect(self.toggle_window)
         self.mute_playback.toggled.connect(self._mute_playback)
         self.raise_hand.triggered.connect(self._raise_hand)
+        self.accept_invite.triggered.connect(lambda: controller.act(AcceptInvite(id=0)))
+        self.decline_invite.triggered.connect(lambda: controller.act(DeclineInvite(id=0)))
         self.latch.toggled.connect(
             lambda on: session.set_ptt_mode(PttMode.LATCH if on else PttMode.HOLD)
         )
@@ -107,6 +114,9 @@ class Tray(QObject):
         self.raise_hand.setEnabled(in_room and not session.on_stage)
         hand_up = me is not None and me.hand_raised_at is not None
         self.raise_hand.setText(self.tr("Lower hand") if hand_up else self.tr("Raise hand"))
+        invited = in_room and me is not None and me.invited
+        self.accept_invite.setEnabled(invited)
+        self.decline_invite.setEnabled(invited)
         self.leave.setEnabled(in_room)
         self.latch.setChecked(session.ptt.mode is PttMode.LATCH)
         label = {

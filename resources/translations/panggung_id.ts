@@ -287,10 +287,64 @@
     </message>
 </context>
 <context>
+    <name>FirstRunDialog</name>
+    <message>
+        <source>Welcome to Panggung</source>
+        <translation>Selamat datang di Panggung</translation>
+    </message>
+    <message>
+        <source>Welcome</source>
+        <translation>Selamat datang</translation>
+    </message>
+    <message>
+        <source>Where should your rooms live? You can change this later in Settings.</source>
+        <translation>Di mana ruang Anda disimpan? Anda bisa mengubahnya nanti di Pengaturan.</translation>
+    </message>
+    <message>
+        <source>&amp;Host on this computer (rooms are kept here)</source>
+        <translation>&amp;Jadi tuan rumah di komputer ini (ruang disimpan di sini)</translation>
+    </message>
+    <message>
+        <source>Host on this computer</source>
+        <translation>Jadi tuan rumah di komputer ini</translation>
+    </message>
+    <message>
+        <source>&amp;Connect to a server URL:</source>
+        <translation>&amp;Sambung ke URL server:</translation>
+    </message>
+    <message>
+        <source>Connect to a server URL</source>
+        <translation>Sambung ke URL server</translation>
+    </message>
+    <message>
+        <source>Server URL</source>
+        <translation>URL server</translation>
+    </message>
+</context>
+<context>
+    <name>KeyCaptureButton</name>
+    <message>
+        <source>Push-to-talk key</source>
+        <translation>Tombol tekan-untuk-bicara</translation>
+    </message>
+    <message>
+        <source>Press a key…</source>
+        <translation>Tekan sebuah tombol…</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Message</source>
         <translation>Pesan</translation>
+    </message>
+    <message>
+        <source>&amp;Panggung</source>
+        <translation>&amp;Panggung</translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation>&amp;Pengaturan…</translation>
     </message>
 </context>
 <context>
@@ -546,6 +600,161 @@
     </message>
 </context>
 <context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Panggung settings</source>
+        <translation>Pengaturan Panggung</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Pengaturan</translation>
+    </message>
+    <message>
+        <source>Microphone</source>
+        <translation>Mikrofon</translation>
+    </message>
+    <message>
+        <source>Speakers</source>
+        <translation>Pengeras suara</translation>
+    </message>
+    <message>
+        <source>Microphone level</source>
+        <translation>Level mikrofon</translation>
+    </message>
+    <message>
+        <source>&amp;Hear yourself (mic test)</source>
+        <translation>&amp;Dengarkan suara sendiri (uji mikrofon)</translation>
+    </message>
+    <message>
+        <source>Hear yourself</source>
+        <translation>Dengarkan suara sendiri</translation>
+    </message>
+    <message>
+        <source>Output volume</source>
+        <translation>Volume keluaran</translation>
+    </message>
+    <message>
+        <source>Play a short &amp;sound when push-to-talk starts and stops</source>
+        <translation>Putar &amp;bunyi singkat saat tekan-untuk-bicara mulai dan berhenti</translation>
+    </message>
+    <message>
+        <source>Cue sounds</source>
+        <translation>Bunyi penanda</translation>
+    </message>
+    <message>
+        <source>No sound devices are open: the app cannot play or record.</source>
+        <translation>Tidak ada perangkat suara yang terbuka: aplikasi tidak bisa memutar atau merekam.</translation>
+    </message>
+    <message>
+        <source>Sound</source>
+        <translation>Suara</translation>
+    </message>
+    <message>
+        <source>&amp;Microphone:</source>
+        <translation>&amp;Mikrofon:</translation>
+    </message>
+    <message>
+        <source>Level:</source>
+        <translation>Level:</translation>
+    </message>
+    <message>
+        <source>&amp;Speakers:</source>
+        <translation>&amp;Pengeras suara:</translation>
+    </message>
+    <message>
+        <source>&amp;Volume:</source>
+        <translation>&amp;Volume:</translation>
+    </message>
+    <message>
+        <source>Push-to-talk mode</source>
+        <translation>Mode tekan-untuk-bicara</translation>
+    </message>
+    <message>
+        <source>Hold the key to talk</source>
+        <translation>Tahan tombol untuk bicara</translation>
+    </message>
+    <message>
+        <source>Press to start, press again to stop (latch)</source>
+        <translation>Tekan untuk mulai, tekan lagi untuk berhenti (kunci)</translation>
+    </message>
+    <message>
+        <source> ms</source>
+        <translation> md</translation>
+    </message>
+    <message>
+        <source>Release tail</source>
+        <translation>Jeda setelah dilepas</translation>
+    </message>
+    <message>
+        <source>Key works while other windows have the focus (X11)</source>
+        <translation>Tombol berfungsi saat jendela lain aktif (X11)</translation>
+    </message>
+    <message>
+        <source>Global push-to-talk key</source>
+        <translation>Tombol tekan-untuk-bicara global</translation>
+    </message>
+    <message>
+        <source>Push-to-talk</source>
+        <translation>Tekan-untuk-bicara</translation>
+    </message>
+    <message>
+        <source>&amp;Key:</source>
+        <translation>&amp;Tombol:</translation>
+    </message>
+    <message>
+        <source>M&amp;ode:</source>
+        <translation>M&amp;ode:</translation>
+    </message>
+    <message>
+        <source>Release &amp;tail:</source>
+        <translation>&amp;Jeda setelah dilepas:</translation>
+    </message>
+    <message>
+        <source>Start &amp;minimised to the tray</source>
+        <translation>Mulai &amp;diperkecil ke baki sistem</translation>
+    </message>
+    <message>
+        <source>Start minimised to the tray</source>
+        <translation>Mulai diperkecil ke baki sistem</translation>
+    </message>
+    <message>
+        <source>Host on &amp;this computer</source>
+        <translation>Jadi tuan rumah di &amp;komputer ini</translation>
+    </message>
+    <message>
+        <source>Host on this computer</source>
+        <translation>Jadi tuan rumah di komputer ini</translation>
+    </message>
+    <message>
+        <source>&amp;Connect to a server URL:</source>
+        <translation>&amp;Sambung ke URL server:</translation>
+    </message>
+    <message>
+        <source>Connect to a server URL</source>
+        <translation>Sambung ke URL server</translation>
+    </message>
+    <message>
+        <source>Server URL</source>
+        <translation>URL server</translation>
+    </message>
+    <message>
+        <source>App</source>
+        <translation>Aplikasi</translation>
+    </message>
+    <message>
+        <source>A new server choice takes effect at the next start.</source>
+        <translation>Pilihan server baru berlaku saat aplikasi dimulai lagi.</translation>
+    </message>
+    <message>
+        <source>System default</source>
+        <translation>Bawaan sistem</translation>
+    </message>
+    <message>
+        <source>{device} (not connected)</source>
+        <translation>{device} (tidak tersambung)</translation>
+    </message>
+</context>
+<context>
     <name>SignInView</name>
     <message>
         <source>Server: {server}</source>
@@ -625,6 +834,14 @@
     <message>
         <source>Raise hand</source>
         <translation>Angkat tangan</translation>
+    </message>
+    <message>
+        <source>Accept invitation to the stage</source>
+        <translation>Terima undangan ke panggung</translation>
+    </message>
+    <message>
+        <source>Decline invitation</source>
+        <translation>Tolak undangan</translation>
     </message>
     <message>
         <source>Push-to-talk latch</source>

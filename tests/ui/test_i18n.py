@@ -14,8 +14,11 @@ from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import QApplication
 
 from app.client.app_state import Phase
+from app.client.settings import Settings
 from app.server.app import RunningServer
 from app.ui import i18n
+from app.ui.first_run import FirstRunDialog
+from app.ui.settings_dialog import SettingsDialog
 from app.ui.shell import DesktopShell
 from app.ui.tray import Tray
 from tests.client.desktop_support import until
@@ -116,5 +119,33 @@ def test_indonesian_window_shows_indonesian(
         assert tray.quit.text() == "Tutup Panggung"
         assert "Di panggung" in tray.icon.toolTip()
         tray.icon.hide()
+        assert tray.accept_invite.text() == "Terima undangan ke panggung"
+        assert tray.decline_invite.text() == "Tolak undangan"
+
+        menu = window.menuBar().actions()[0]
+        assert menu.text() == "&Panggung"
+        assert window.settings_action.text() == "&Pengaturan…"
+        dialog = SettingsDialog(Settings(), None, window)
+        try:
+            assert dialog.windowTitle() == "Pengaturan Panggung"
+            assert dialog.accessibleName() == "Pengaturan"
+            assert dialog.input.accessibleName() == "Mikrofon"
+            assert dialog.output.accessibleName() == "Pengeras suara"
+            assert dialog.input.itemText(0) == "Bawaan sistem"
+            assert dialog.hear_yourself.text() == "&Dengarkan suara sendiri (uji mikrofon)"
+            assert dialog.mode.itemText(0) == "Tahan tombol untuk bicara"
+            assert dialog.ptt_key.accessibleName() == "Tombol tekan-untuk-bicara"
+            assert dialog.start_minimised.text() == "Mulai &diperkecil ke baki sistem"
+            assert dialog.remote.text() == "&Sambung ke URL server:"
+            assert dialog.server_url.accessibleName() == "URL server"
+            assert "Tidak ada perangkat suara" in dialog.no_devices.text()
+        finally:
+            dialog.deleteLater()
+        first_run = FirstRunDialog(window)
+        try:
+            assert first_run.windowTitle() == "Selamat datang di Panggung"
+            assert first_run.embedded.accessibleName() == "Jadi tuan rumah di komputer ini"
+        finally:
+            first_run.deleteLater()
 
     run(scenario())

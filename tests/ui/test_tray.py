@@ -77,3 +77,17 @@ def test_close_to_tray_keeps_the_room_and_notifies(tray_display: str, tmp_path: 
     keep = os.environ.get("PANGGUNG_SCREENSHOTS")
     if keep:
         shutil.copy(shot, Path(keep) / "tray.png")
+
+
+def test_start_minimised_shows_only_the_tray_icon(tray_display: str, tmp_path: Path) -> None:
+    env = dict(os.environ, DISPLAY=tray_display, QT_QPA_PLATFORM="xcb", PYTHONPATH=str(ROOT))
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.ui.start_minimised_scenario", str(tmp_path)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "start minimised scenario: ok" in done.stdout

@@ -1,6 +1,7 @@
 """Run by test_tray.py under Xvfb with a tray host (a real X display, not
 offscreen): the window closes to the tray, the room keeps going, and an
-invitation arrives as a tray notification. Exits 0 when all held.
+invitation arrives as a tray notification and is
+declined, then accepted, from the tray menu. Exits 0 when all held.
 
     python -m tests.ui.tray_scenario WORKDIR [SCREENSHOT.png]
 """
@@ -26,6 +27,11 @@ from tests.client import memory_keyring
 from tests.client.desktop_support import until
 
 PASSWORD = "correct horse battery"
+
+
+def invited(session: DesktopSession) -> bool:
+    me = session.me()
+    return me is not None and me.invited
 
 
 async def scenario(app: QApplication, workdir: Path, shot: Path | None) -> int:
@@ -55,10 +61,26 @@ async def scenario(app: QApplication, workdir: Path, shot: Path | None) -> int:
         assert not shell.window.isVisible() and not shell.quit_requested.is_set()
         shown: list[tuple[str, str]] = []
         shell.tray.notified.connect(lambda title, text: shown.append((title, text)))
+        tray = shell.tray
+        assert not tray.accept_invite.isEnabled() and not tray.decline_invite.isEnabled()
         await owner.request(InviteToStage(id=0, user_id=session.user_id))
         await until(lambda: bool(shown), what="tray notification")
         assert shown[0][0] == "Invitation to the stage", shown
         assert session.phase is Phase.IN_ROOM
+        # The invitation is answered from the tray menu: first declined ...
+        await until(lambda: tray.decline_invite.isEnabled(), what="tray can decline")
+        assert tray.accept_invite.isEnabled()
+        tray.decline_invite.trigger()
+        await until(lambda: not invited(session), what="invitation declined")
+        await until(lambda: not tray.accept_invite.isEnabled(), what="tray answered")
+        assert not tray.decline_invite.isEnabled() and not session.on_stage
+        # ... then, invited again, accepted: onto the stage.
+        await owner.request(InviteToStage(id=0, user_id=session.user_id))
+        await until(lambda: tray.accept_invite.isEnabled(), what="tray can accept")
+        tray.accept_invite.trigger()
+        await until(lambda: session.on_stage, what="on the stage from the tray")
+        await until(lambda: tray.state == "on_stage", what="tray shows on stage")
+        assert not tray.accept_invite.isEnabled() and not tray.decline_invite.isEnabled()
         # Minimising also goes to the tray; the tray menu brings it back.
         shell.tray.toggle_window()
         await until(lambda: shell.window.isVisible(), what="window back")
