@@ -129,7 +129,7 @@ async def run_app(
 
     settings_path = config_dir / "settings.json"
     settings = Settings.load(settings_path)
-    install_translator(app, None)  # the system language, else English
+    install_translator(app, settings.language or None)  # else the system's, else English
 
     async def ask() -> ServerChoice | None:
         if args.offscreen:

@@ -46,6 +46,7 @@ class Settings:
     output_volume: int = 100  # percent, 0..MAX_VOLUME
     cues: bool = True  # short tones on push-to-talk press and release
     start_minimised: bool = False  # to the tray, when there is one
+    language: str = ""  # "en", "id"; empty: the system's language
     server_mode: str = ServerMode.UNSET.value
     server_url: str = ""
 

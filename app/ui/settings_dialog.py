@@ -37,6 +37,7 @@ from app.audio.prefs import DeviceInfo, Direction
 from app.client.device_audio import DeviceAudio
 from app.client.ptt import MAX_TAIL_MS, PttMode
 from app.client.settings import MAX_VOLUME, ServerMode, Settings
+from app.ui.i18n import LANGUAGES
 from app.ui.keys import name_of_key
 
 log = logging.getLogger(__name__)
@@ -162,12 +163,21 @@ class SettingsDialog(QDialog):
         (self.remote if self.settings.server_mode == ServerMode.URL else self.embedded).setChecked(
             True
         )
+        self.language = QComboBox()
+        self.language.setAccessibleName(self.tr("Language"))
+        self.language.addItem(self.tr("System language"), "")
+        for code, name in LANGUAGES.items():
+            self.language.addItem(name, code)  # each language in its own name
+        self.language.setCurrentIndex(max(0, self.language.findData(self.settings.language)))
         app_box = QGroupBox(self.tr("App"))
         app_form = QFormLayout(app_box)
+        app_form.addRow(self.tr("&Language:"), self.language)
         app_form.addRow(self.start_minimised)
         app_form.addRow(self.embedded)
         app_form.addRow(self.remote, self.server_url)
-        app_form.addRow(QLabel(self.tr("A new server choice takes effect at the next start.")))
+        app_form.addRow(
+            QLabel(self.tr("A new language or server choice takes effect at the next start."))
+        )
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -255,6 +265,7 @@ class SettingsDialog(QDialog):
         s.ptt_tail_ms = self.tail.value()
         s.global_ptt = self.global_ptt.isChecked()
         s.start_minimised = self.start_minimised.isChecked()
+        s.language = str(self.language.currentData())
         url = self.server_url.text().strip()
         untouched = self.embedded.isChecked() and url == self.settings.server_url
         if self.settings.server_mode == ServerMode.UNSET and untouched:

@@ -738,12 +738,24 @@
         <translation>URL server</translation>
     </message>
     <message>
+        <source>Language</source>
+        <translation>Bahasa</translation>
+    </message>
+    <message>
+        <source>System language</source>
+        <translation>Bahasa sistem</translation>
+    </message>
+    <message>
         <source>App</source>
         <translation>Aplikasi</translation>
     </message>
     <message>
-        <source>A new server choice takes effect at the next start.</source>
-        <translation>Pilihan server baru berlaku saat aplikasi dimulai lagi.</translation>
+        <source>&amp;Language:</source>
+        <translation>&amp;Bahasa:</translation>
+    </message>
+    <message>
+        <source>A new language or server choice takes effect at the next start.</source>
+        <translation>Pilihan bahasa atau server baru berlaku saat aplikasi dimulai lagi.</translation>
     </message>
     <message>
         <source>System default</source>
