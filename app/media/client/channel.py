@@ -5,7 +5,6 @@ a timer, paces what is sent."""
 from __future__ import annotations
 
 import asyncio
-import fractions
 from collections import deque
 
 import av
@@ -14,9 +13,8 @@ from aiortc import MediaStreamTrack
 from aiortc.mediastreams import MediaStreamError
 from numpy.typing import NDArray
 
-from app.dsp import FRAME_SAMPLES, SAMPLE_RATE
-
-_TIME_BASE = fractions.Fraction(1, SAMPLE_RATE)
+from app.dsp import FRAME_SAMPLES
+from app.media.client.tracks import pcm_frame
 
 
 class FrameChannel:
@@ -76,9 +74,6 @@ class ChannelTrack(MediaStreamTrack):
         if self.readyState != "live":
             raise MediaStreamError
         pcm = await self._channel.get()
-        frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
-        frame.sample_rate = SAMPLE_RATE
-        frame.pts = self._pts
-        frame.time_base = _TIME_BASE
+        frame = pcm_frame(pcm, self._pts)
         self._pts += FRAME_SAMPLES
         return frame

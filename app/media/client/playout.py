@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import fractions
 import time
 from typing import Any
 
@@ -14,9 +13,9 @@ from av.frame import Frame
 from av.packet import Packet
 
 from app.dsp import FRAME_SAMPLES, SAMPLE_RATE
+from app.media.client.tracks import pcm_frame
 from app.media.playout import OpusPlayout
 
-_TIME_BASE = fractions.Fraction(1, SAMPLE_RATE)
 _PERIOD = FRAME_SAMPLES / SAMPLE_RATE
 
 
@@ -46,10 +45,7 @@ class PlayoutTrack(MediaStreamTrack):
             await asyncio.sleep(self._deadline - now)
         self._deadline += _PERIOD
         pcm = self.playout.next_frame()
-        frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
-        frame.sample_rate = SAMPLE_RATE
-        frame.pts = self._pts
-        frame.time_base = _TIME_BASE
+        frame = pcm_frame(pcm, self._pts)
         self._pts += FRAME_SAMPLES
         return frame
 

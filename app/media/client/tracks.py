@@ -18,6 +18,15 @@ from app.dsp import FRAME_SAMPLES, SAMPLE_RATE
 _TIME_BASE = fractions.Fraction(1, SAMPLE_RATE)
 
 
+def pcm_frame(pcm: NDArray[np.int16], pts: int) -> av.AudioFrame:
+    """20 ms of 48 kHz mono int16 as the frame aiortc's sender encodes."""
+    frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
+    frame.sample_rate = SAMPLE_RATE
+    frame.pts = pts
+    frame.time_base = _TIME_BASE
+    return frame
+
+
 def frame_to_mono(frame: object) -> NDArray[np.int16]:
     """Decoded s16 (packed, mono or stereo) audio frame to mono int16."""
     if not isinstance(frame, av.AudioFrame):
@@ -56,10 +65,7 @@ class PcmSourceTrack(MediaStreamTrack):
         if delay > 0:
             await asyncio.sleep(delay)
         pcm = self._next_frame()
-        frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
-        frame.sample_rate = SAMPLE_RATE
-        frame.pts = self._pts
-        frame.time_base = _TIME_BASE
+        frame = pcm_frame(pcm, self._pts)
         self._pts += FRAME_SAMPLES
         return frame
 
