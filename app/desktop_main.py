@@ -8,7 +8,7 @@ The composition root: builds the settings, token store, audio backend
 (the sound devices, or silence with a message when none opens), session
 (and, when hosting on this computer, an embedded server; the first run asks
 which), the window and tray, the settings dialog, push-to-talk cues and
-the global hotkey, and the control socket, then runs them on one qasync
+the global hotkey, and the control channel, then runs them on one qasync
 loop. Qt is imported only when the window is wanted, so that the
 commands start fast.
 """
@@ -26,7 +26,7 @@ import platformdirs
 
 from app import __version__
 from app.client.audio_backend import NO_DEVICES, AudioBackend, PullAudio
-from app.client.control import ControlServer, send_command, socket_path
+from app.client.control import ControlServer, control_address, send_command
 from app.client.control_commands import ControlCommands
 from app.client.desktop_session import DesktopSession
 from app.client.secrets import TokenStore
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from app.client.device_audio import DeviceAudio
     from app.server.app import RunningServer
+    from app.ui.application import LinkOpener
 
 log = logging.getLogger("panggung")
 COMMANDS = ("ptt", "status", "join", "show", "quit")
@@ -93,12 +94,13 @@ def main(argv: list[str] | None = None) -> int:
         return run_command(args, config_dir)
     if args.offscreen:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from app.ui.application import run_qt
+    from app.ui.application import LinkOpener, run_qt
 
     data_dir = config_dir / "data" if args.config else Path(platformdirs.user_data_dir("panggung"))
     config_dir.mkdir(parents=True, exist_ok=True)
     data_dir.mkdir(parents=True, exist_ok=True)
-    return run_qt(lambda app: run_app(app, args, config_dir, data_dir))
+    links = LinkOpener()
+    return run_qt(lambda app: run_app(app, args, config_dir, data_dir, links), links)
 
 
 def run_command(args: argparse.Namespace, config_dir: Path) -> int:
@@ -108,8 +110,8 @@ def run_command(args: argparse.Namespace, config_dir: Path) -> int:
     elif args.command == "join":
         command["link"] = args.link
     try:
-        reply = send_command(socket_path(config_dir), command)
-    except OSError:
+        reply = send_command(control_address(config_dir), command)
+    except (OSError, ValueError):  # ValueError: a stale port file, another program there
         print("panggung: the app is not running (start it with `panggung`)", file=sys.stderr)
         return 2
     print(json.dumps(reply))
@@ -117,18 +119,23 @@ def run_command(args: argparse.Namespace, config_dir: Path) -> int:
 
 
 async def run_app(
-    app: "QApplication", args: argparse.Namespace, config_dir: Path, data_dir: Path
+    app: "QApplication",
+    args: argparse.Namespace,
+    config_dir: Path,
+    data_dir: Path,
+    links: "LinkOpener | None" = None,
 ) -> int:
     from app.client.hotkey import PttHotkey
     from app.client.server_choice import EMBEDDED, ServerChoice, resolve_server
     from app.client.settings import ServerMode
     from app.ui.first_run import ask_server
     from app.ui.i18n import install_translator
+    from app.ui.settings_store import QtSettingsStore
     from app.ui.shell import DesktopShell
     from app.ui.sound import SettingsHook, attach_sound
 
-    settings_path = config_dir / "settings.json"
-    settings = Settings.load(settings_path)
+    store = QtSettingsStore(config_dir)
+    settings = store.load()
     install_translator(app, settings.language or None)  # else the system's, else English
 
     async def ask() -> ServerChoice | None:
@@ -138,7 +145,7 @@ async def run_app(
 
     def save_choice() -> None:
         if not args.offscreen:
-            settings.save(settings_path)
+            store.save(settings)
 
     choice = await resolve_server(args.server, settings, ask, save_choice)
     if choice is None:
@@ -155,7 +162,7 @@ async def run_app(
         TokenStore(),
         audio,
         settings,
-        settings_path=settings_path,
+        store,
         account_key="local" if server is not None else url,
     )
     shell = DesktopShell(session, use_tray=not args.offscreen)
@@ -170,7 +177,8 @@ async def run_app(
     hotkey.apply(settings)
     SettingsHook(shell.window, shell.controller, device_audio, hotkey)
     control = ControlServer(
-        socket_path(config_dir), ControlCommands(session, shell.show, shell.request_quit)
+        control_address(config_dir),
+        ControlCommands(session, shell.show, shell.request_quit, join_later=shell.open_link),
     )
     try:
         await control.start()
@@ -182,6 +190,8 @@ async def run_app(
         if server is not None:
             await server.stop()
         return 1
+    if links is not None:
+        links.set_handler(shell.open_link)  # macOS: panggung:// links as FileOpen events
     try:
         if not (settings.start_minimised and shell.tray is not None):
             shell.show()
@@ -191,6 +201,8 @@ async def run_app(
         await session.resume_saved()
         await shell.quit_requested.wait()
     finally:
+        if links is not None:
+            links.set_handler(None)
         hotkey.stop()
         if sound is not None:
             sound.close()

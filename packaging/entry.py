@@ -8,7 +8,7 @@ Handles what only a packaged build needs before the app starts:
 
 and hands everything else to ``app.desktop_main.main``. A link goes to the
 running app (`panggung join LINK`); if none runs, the app starts and gets the
-link as soon as its control socket answers.
+link as soon as its control channel answers.
 """
 
 from __future__ import annotations
@@ -37,13 +37,13 @@ def send_link_when_ready(link: str, timeout: float = 300.0) -> None:
 
     import platformdirs
 
-    from app.client.control import send_command, socket_path
+    from app.client.control import control_address, send_command
 
-    path = socket_path(Path(platformdirs.user_config_dir("panggung")))
+    address = control_address(Path(platformdirs.user_config_dir("panggung")))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            send_command(path, {"cmd": "join", "link": link})
+            send_command(address, {"cmd": "join", "link": link})
             return
         except OSError:
             time.sleep(0.5)

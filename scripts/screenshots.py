@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """`make screenshots`: start a virtual screen (Xvfb) with a tray host
-(trayer), run tests/ui/screenshots_scenario.py on it, and write the PNGs
-(default: docs/screenshots/).
+(trayer) and a private PulseAudio with virtual devices (the tests' own, from
+tests/support/pulse.py, with the headset and headphones plugged in, so the
+settings dialog lists real device names and never this machine's), run
+tests/ui/screenshots_scenario.py on them, and write the PNGs (default:
+docs/screenshots/).
 
     .venv/bin/python scripts/screenshots.py [OUTDIR]
 """
@@ -10,10 +13,22 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a file: make app/ and tests/ importable
+
+from app.audio.virtual import PulseUnavailable, VirtualPulse  # noqa: E402
+from tests.support import pulse as pulse_support  # noqa: E402
+
+
+def start_pulse(root: Path) -> VirtualPulse:
+    daemon = pulse_support.start(root)
+    pulse_support.plug_headset(daemon)
+    pulse_support.plug_headphones(daemon)
+    return daemon
 
 
 def free_display() -> int:
@@ -29,6 +44,19 @@ def main() -> int:
         if shutil.which(tool) is None:
             print(f"screenshots: {tool} is missing (`make setup` installs it)", file=sys.stderr)
             return 1
+    try:
+        pulse = start_pulse(Path(tempfile.mkdtemp(prefix="panggung-shots-pulse-")))
+    except PulseUnavailable as exc:
+        print(f"screenshots: no virtual PulseAudio: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return on_screen(out, pulse.env())
+    finally:
+        pulse.stop()
+
+
+def on_screen(out: Path, sound_env: dict[str, str]) -> int:
+    """Start Xvfb and trayer, run the scenario there; stop them after."""
     display = f":{free_display()}"
     xvfb = subprocess.Popen(
         ["Xvfb", display, "-screen", "0", "1280x960x24", "-nolisten", "tcp"],
@@ -46,6 +74,7 @@ def main() -> int:
             time.sleep(0.1)
         env = dict(
             os.environ,
+            **sound_env,
             DISPLAY=display,
             QT_QPA_PLATFORM="xcb",
             PYTHONPATH=str(ROOT),

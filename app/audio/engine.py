@@ -4,7 +4,7 @@ come and go without leaving the room.
 
     engine = AudioEngine(prefs, on_event=show_in_ui, capture=False)
     link = VoiceLink(client, frames=engine.frames)
-    engine.play(link.next_frame)
+    engine.play(link.next_device_frame)
     await engine.start()
     ...
     await engine.set_capture(True)  # on stage / push-to-talk pressed
@@ -102,7 +102,8 @@ class AudioEngine:
     # -- public API ------------------------------------------------------
 
     def play(self, pull: Pull) -> None:
-        """What the speakers play: 20 ms of 48 kHz mono per call, from any thread."""
+        """What the speakers play: 20 ms of 48 kHz mono per call (now and then
+        10 ms, to move the pull phase sooner), from any thread."""
         self._pull = pull
 
     def add_listener(self, listener: Callable[[NDArray[np.int16]], None]) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
+import threading
 import time
 from abc import ABC, abstractmethod
 from typing import Any
@@ -25,6 +27,18 @@ PERIOD_SECONDS = 0.01
 # the stream to the new default, which is what a reopen would do, so they are
 # never probed (a probe opens a connection to the server: CPU every second).
 FOLLOWS_SERVER_DEFAULT = frozenset({"default", "pulse", "pipewire"})
+
+
+def pin_thread_state() -> None:
+    """Keep this foreign (PortAudio) thread's Python thread state alive.
+
+    pyaudio wraps every callback in PyGILState_Ensure/Release; on a thread
+    Python did not start, Release at count zero destroys the thread state,
+    so each callback (100 a second) would build and tear down a new one.
+    One extra Ensure, never released, keeps it; it is freed with the process
+    (one small thread state per stream opened).
+    """
+    ctypes.pythonapi.PyGILState_Ensure()
 
 
 class DeviceStream(ABC):
@@ -49,6 +63,7 @@ class DeviceStream(ABC):
         self.frames_per_buffer = 0  # the period asked of PortAudio
         self.default_latency = 0.0  # PortAudio's default low latency for the device (s)
         self._stream: pyaudio.Stream | None = None
+        self._pinned: int | None = None  # the callback thread whose state is pinned
 
     def open(self, frames_per_buffer: int | None = None) -> None:
         frames = frames_per_buffer or round(self.rate * PERIOD_SECONDS)
@@ -98,6 +113,9 @@ class DeviceStream(ABC):
     ) -> tuple[bytes | None, int]:
         self.callbacks += 1
         self.last_callback = time.monotonic()
+        if self._pinned != (ident := threading.get_ident()):
+            pin_thread_state()
+            self._pinned = ident
         if status:
             self.device_xruns += 1
         try:

@@ -33,7 +33,7 @@ async def listen(url: str, room_id: str, seconds: float) -> dict[str, float]:
     await client.join(room_id)
     engine = AudioEngine(capture=False)  # opened by engine.set_capture(True) on stage
     link = VoiceLink(client, frames=engine.frames)
-    engine.play(link.next_frame)
+    engine.play(link.next_device_frame)
     try:
         await engine.start()
         await link.start()

@@ -10,13 +10,15 @@ from pathlib import Path
 import msgspec
 
 from app.bot.audio import BotAudio
+from app.bot.recordings import DownloadFailed, describe, download, list_recordings
 from app.client.connection import ConnectionLost, RequestFailed
 from app.client.room_model import RoomModel
 from app.client.session import RoomClient
 from app.protocol.events import AnyRoomEvent
 from app.protocol.links import parse_link
+from app.protocol.model import RecordingInfo
 from app.protocol.replies import RoomList
-from app.protocol.requests import AcceptInvite, ListRooms, RaiseHand
+from app.protocol.requests import AcceptInvite, ListRooms, RaiseHand, SetRecording
 
 PASSWORD_ENV = "PANGGUNG_PASSWORD"
 
@@ -71,6 +73,33 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="seconds to listen to the room (after speaking, if --speak)",
     )
     parser.add_argument(
+        "--start-recording",
+        action="store_true",
+        help="record the room (a moderator's right) right after entering it",
+    )
+    parser.add_argument(
+        "--stop-recording",
+        action="store_true",
+        help="stop recording the room before leaving it (after --speak, --listen, --stay)",
+    )
+    parser.add_argument(
+        "--recordings",
+        action="store_true",
+        help="list the recordings this user may download (started, or of rooms hosted)",
+    )
+    parser.add_argument(
+        "--download",
+        type=int,
+        metavar="ID",
+        help="download recording ID (see --recordings) to --to, as the last step",
+    )
+    parser.add_argument(
+        "--to",
+        type=Path,
+        metavar="OUT.ogg",
+        help="where --download writes the recording (default: recording-ID.ogg)",
+    )
+    parser.add_argument(
         "--json", action="store_true", help="print the room's state as JSON on the last line"
     )
     args = parser.parse_args(argv)
@@ -82,6 +111,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--raise-hand and --accept-invite need --join, --link or --create")
     if (args.speak or args.record or args.listen) and not in_room:
         parser.error("--speak, --record and --listen need --join, --link or --create")
+    if (args.start_recording or args.stop_recording) and not in_room:
+        parser.error("--start-recording and --stop-recording need --join, --link or --create")
+    if args.to is not None and args.download is None:
+        parser.error("--to needs --download")
     if args.speak and not args.speak.is_file():
         parser.error(f"--speak: no such file: {args.speak}")
     return args
@@ -120,12 +153,17 @@ async def _act(client: RoomClient, args: argparse.Namespace) -> int:
                 f"{summary.room_id}  {summary.title!r}  host {summary.host_name}  "
                 f"{summary.speakers} on stage, {summary.listeners} listening",
             )
+    listed = await _list_recordings(client, args) if args.recordings else None
     model = await _enter(client, args)
     if model is None:
+        await _download(client, args)
         if args.json:
-            print(json.dumps({"user_id": client.user_id, "room": None}))
+            print(json.dumps(_result(client, None, listed)))
         return 0
     client.event_hooks.append(lambda event: _say(args, _describe(event)))
+    if args.start_recording:
+        await client.request(SetRecording(id=0, on=True))
+        _say(args, "started recording the room")
     if args.raise_hand:
         await client.request(RaiseHand(id=0))
         _say(args, "raised a hand")
@@ -144,14 +182,47 @@ async def _act(client: RoomClient, args: argparse.Namespace) -> int:
             await _use_audio(audio, args)
         finally:
             await audio.close()
+    if args.stop_recording:
+        await client.request(SetRecording(id=0, on=False))
+        _say(args, "stopped recording the room")
+    await _download(client, args)
     if args.json:
         final = client.model or model
         await client.wait_until(lambda m: m.seq >= final.seq, timeout=5.0)
-        result: dict[str, object] = {"user_id": client.user_id, "room": final.to_dict()}
+        result = _result(client, final, listed)
         if audio is not None:
             result["audio"] = audio.stats()
         print(json.dumps(result), flush=True)
     return 0
+
+
+def _result(
+    client: RoomClient, model: RoomModel | None, listed: list[RecordingInfo] | None
+) -> dict[str, object]:
+    result: dict[str, object] = {
+        "user_id": client.user_id,
+        "room": model.to_dict() if model is not None else None,
+    }
+    if listed is not None:
+        result["recordings"] = msgspec.to_builtins(listed)
+    return result
+
+
+async def _list_recordings(client: RoomClient, args: argparse.Namespace) -> list[RecordingInfo]:
+    listed = await list_recordings(client)
+    for info in listed:
+        _say(args, describe(info))
+    if not listed:
+        _say(args, "no recordings")
+    return listed
+
+
+async def _download(client: RoomClient, args: argparse.Namespace) -> None:
+    if args.download is None:
+        return
+    to = args.to or Path(f"recording-{args.download}.ogg")
+    size = await download(client, args.download, to)
+    _say(args, f"downloaded recording {args.download} to {to} ({size} bytes)")
 
 
 async def _use_audio(audio: BotAudio, args: argparse.Namespace) -> None:
@@ -206,6 +277,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except (OSError, ConnectionLost) as exc:
         print(f"panggung-bot: cannot reach the server: {exc}", file=sys.stderr)
+        return 1
+    except DownloadFailed as exc:
+        print(f"panggung-bot: download failed: {exc}", file=sys.stderr)
         return 1
     except ValueError as exc:  # a malformed invite link
         print(f"panggung-bot: {exc}", file=sys.stderr)

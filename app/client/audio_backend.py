@@ -41,7 +41,8 @@ class AudioBackend(Protocol):
         ...
 
     async def start(self, playback: Callable[[], Frame]) -> None:
-        """Start pulling `playback` (20 ms frames of the room) to the speakers."""
+        """Start pulling `playback` (frames of the room: 20 ms, now and then
+        10 ms when the playout moves a device's phase sooner) to the speakers."""
         ...
 
     async def stop(self) -> None: ...

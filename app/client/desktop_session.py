@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from app.client import recordings
 from app.client.app_state import AppState, Phase
 from app.client.audio_backend import AudioBackend
 from app.client.connection import ConnectionLost, RequestFailed
@@ -25,11 +26,11 @@ from app.client.ptt import PttDecision, PttMachine, PttMode, Scheduler
 from app.client.room_model import MODERATOR_ROLES, STAGE_ROLES, RoomModel
 from app.client.secrets import TokenStore
 from app.client.session import RoomClient
-from app.client.settings import Settings
+from app.client.settings import JsonSettingsStore, Settings, SettingsStore
 from app.client.voice import VoiceLink
 from app.protocol.events import AnyRoomEvent, MemberUpdated, Reacted, RoomEnded
 from app.protocol.links import parse_link
-from app.protocol.model import MemberView, RoomSummary
+from app.protocol.model import MemberView, RecordingInfo, RoomSummary
 from app.protocol.replies import InviteCreated, RoomList
 from app.protocol.requests import (
     CreateInvite,
@@ -78,17 +79,22 @@ class DesktopSession:
         tokens: TokenStore,
         audio: AudioBackend,
         settings: Settings | None = None,
-        settings_path: Path | None = None,
+        store: SettingsStore | None = None,
         account_key: str | None = None,
         media: bool = True,
         poll_interval: float = 0.1,
         scheduler: Scheduler | None = None,
+        settings_path: Path | None = None,
     ) -> None:
         self.url = url
         self.tokens = tokens
         self.audio = audio
         self.settings = settings or Settings()
-        self._settings_path = settings_path
+        # Where changes are saved (None: nowhere). `settings_path` is the
+        # older spelling for a JSON store, kept for callers that pass a file.
+        if store is None and settings_path is not None:
+            store = JsonSettingsStore(settings_path)
+        self._store = store
         # Which server a stored token belongs to ("local" for the embedded one,
         # whose port changes from run to run).
         self.account_key = account_key or url
@@ -312,7 +318,7 @@ class DesktopSession:
     async def _start_voice(self, link: VoiceLink) -> None:
         try:
             await link.start()
-            await self.audio.start(link.next_frame)
+            await self.audio.start(link.next_device_frame)
         except Exception as exc:
             log.warning("audio link failed: %r", exc)
             self._notice("error", f"Audio could not start: {explain(exc)}")
@@ -372,6 +378,26 @@ class DesktopSession:
                     if getattr(hook, "__self__", None) is not link
                 ]
         self._emit(Change.ROOM)
+
+    # -- recordings ----------------------------------------------------------------
+
+    async def list_recordings(self) -> list[RecordingInfo]:
+        """The recordings this user may download, newest first. Raises only
+        RecordingError (its `problem` says what to tell the user)."""
+        client = self.client
+        if client is None or self.phase is Phase.SIGNED_OUT:
+            raise recordings.RecordingError(recordings.Problem.NOT_SIGNED_IN, "not signed in")
+        return await recordings.fetch_list(client)
+
+    async def download_recording(
+        self, recording_id: int, to: Path, progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Save recording `recording_id` to `to` (bytes written). Raises only
+        RecordingError; a failed download leaves nothing at `to`."""
+        client = self.client
+        if client is None or self.phase is Phase.SIGNED_OUT:
+            raise recordings.RecordingError(recordings.Problem.NOT_SIGNED_IN, "not signed in")
+        return await recordings.download(client, recording_id, to, progress)
 
     # -- push-to-talk --------------------------------------------------------------
 
@@ -523,9 +549,9 @@ class DesktopSession:
     # -- plumbing --------------------------------------------------------------------
 
     def save_settings(self) -> None:
-        if self._settings_path is not None:
+        if self._store is not None:
             try:
-                self.settings.save(self._settings_path)
+                self._store.save(self.settings)
             except OSError as exc:
                 log.warning("cannot save settings: %s", exc)
 

@@ -154,18 +154,19 @@ class DeviceAudio:
             monitor.write(frame)
 
     def _next(self) -> Frame:
-        """20 ms for the speakers (PortAudio's thread): room, own voice, cue."""
+        """The speakers' next 20 ms (10 ms when the room's playout moves its
+        phase; PortAudio's thread): room, own voice, cue."""
         room = self._room
-        mix = np.zeros(FRAME, dtype=np.float32)
-        if room is not None:
-            frame = room()  # pulled even when muted: the playout buffer drains in time
-            if not self.playback_muted:
-                mix += frame[:FRAME]
+        frame = room() if room is not None else None  # pulled even when muted: drains in time
+        n = len(frame) if frame is not None and 0 < len(frame) <= FRAME else FRAME
+        mix = np.zeros(n, dtype=np.float32)
+        if frame is not None and len(frame) >= n and not self.playback_muted:
+            mix += frame[:n]
         monitor = self._monitor
         if monitor is not None:
-            mix += monitor.read(FRAME)
+            mix += monitor.read(n)
         with self._lock:
-            cue, self._cue = self._cue[:FRAME], self._cue[FRAME:]
+            cue, self._cue = self._cue[:n], self._cue[n:]
         mix[: len(cue)] += cue
         mix *= self.volume
         return np.clip(mix, -32768, 32767).astype(np.int16)

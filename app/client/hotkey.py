@@ -97,6 +97,7 @@ class GlobalHotkey:
         self.is_down = False
         self._stopped = False
         self._release_pending: asyncio.TimerHandle | None = None
+        self._stopper: threading.Thread | None = None
         self.set_key(key)
         self._listener = keyboard.Listener(on_press=self._pressed, on_release=self._released)
         self._listener.daemon = True
@@ -161,16 +162,51 @@ class GlobalHotkey:
         self._on_release()
 
     def stop(self) -> None:
+        if self._stopped:
+            return
         self._stopped = True
-        # pynput's stop can block on its X connection until the next key event:
-        # never on the event loop (the thread is a daemon; quitting ends it).
-        threading.Thread(target=self._listener.stop, daemon=True, name="pynput-stop").start()
+        # Stopping pynput talks to the X server and may wait on it: never on
+        # the event loop (the threads are daemons; quitting ends them).
+        self._stopper = threading.Thread(
+            target=self._stop_listener, daemon=True, name="pynput-stop"
+        )
+        self._stopper.start()
         if self._release_pending is not None:
             self._release_pending.cancel()
             self._release_pending = None
         if self.is_down:
             self.is_down = False
             self._on_release()
+
+    def _stop_listener(self) -> None:
+        listener = self._listener
+        listener.stop()
+        # pynput (X11) asks the server to end its recording on the connection
+        # its thread is blocked reading, so the request only goes out with the
+        # next key event. The same request on its second connection goes out
+        # now and wakes the thread (as pynput does itself when the thread ends).
+        display, context = (
+            getattr(listener, "_display_stop", None),
+            getattr(listener, "_context", None),
+        )
+        if display is not None and context is not None:
+            try:
+                display.record_disable_context(context)
+                display.flush()
+            except Exception as exc:  # the thread closed it first, or X went away
+                log.debug("pynput display already closed: %r", exc)
+
+    def join(self, timeout: float) -> bool:
+        """Wait (blocking) for the listener thread to end after `stop`; whether it did.
+
+        For whoever is about to take the X server away (tests stopping Xvfb):
+        a listener still reading from it would die of a broken pipe."""
+        deadline = time.monotonic() + timeout
+        for thread in (self._stopper, self._listener):
+            if thread is not None:
+                # Thread's own join: pynput's re-raises what its callbacks raised.
+                threading.Thread.join(thread, max(0.0, deadline - time.monotonic()))
+        return not self._listener.is_alive()
 
 
 def start_global_hotkey(
@@ -216,6 +252,7 @@ class PttHotkey:
         self._environ = environ
         self.hotkey: GlobalHotkey | None = None
         self._tried = False
+        self._stopping: list[GlobalHotkey] = []  # stopped, their threads maybe not done
 
     def apply(self, settings: Settings) -> None:
         """Follow `settings.global_ptt` and `settings.ptt_key`."""
@@ -239,3 +276,12 @@ class PttHotkey:
         self._tried = False
         if hotkey is not None:
             hotkey.stop()
+            self._stopping.append(hotkey)
+
+    def join(self, timeout: float = 5.0) -> bool:
+        """Blocking: wait for the stopped hotkeys' threads to end; whether they all did."""
+        deadline = time.monotonic() + timeout
+        for hotkey in list(self._stopping):
+            if hotkey.join(max(0.0, deadline - time.monotonic())):
+                self._stopping.remove(hotkey)
+        return not self._stopping

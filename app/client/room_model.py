@@ -12,6 +12,7 @@ from app.protocol.events import (
     MemberLeft,
     MemberUpdated,
     Reacted,
+    RecordingChanged,
     RoomEnded,
     RoomUpdated,
 )
@@ -30,6 +31,8 @@ class RoomModel:
         self.seq = snap.seq
         self.members: dict[int, MemberView] = {m.user_id: m for m in snap.members}
         self.ended_reason: str | None = None if snap.status == "live" else "ended"
+        # Why the server stopped the last recording (a full disk...); None otherwise.
+        self.recording_failure: str | None = None
 
     @property
     def room_id(self) -> str:
@@ -59,6 +62,10 @@ class RoomModel:
             case RoomEnded(reason=reason):
                 self.ended_reason = reason
                 self.snapshot = msgspec.structs.replace(self.snapshot, status="ended")
+            case RecordingChanged(recording=recording):
+                self.snapshot = msgspec.structs.replace(self.snapshot, recording=recording)
+                failed = event.reason == "failed"
+                self.recording_failure = (event.detail or "?") if failed else None
             case Reacted():
                 pass  # ephemeral: shown by the UI, not kept
         return True
@@ -68,6 +75,11 @@ class RoomModel:
     @property
     def live(self) -> bool:
         return self.ended_reason is None
+
+    @property
+    def recording(self) -> bool:
+        """The room's audience mix is being recorded (the banner says so)."""
+        return self.live and self.snapshot.recording
 
     def stage(self) -> list[MemberView]:
         order = {Role.HOST: 0, Role.COHOST: 1, Role.SPEAKER: 2}

@@ -1,19 +1,23 @@
-"""The desktop app's settings: a small JSON file in the config directory.
+"""The desktop app's preferences, and where they are kept.
 
 Never holds a secret: the session token lives in the keyring (secrets.py).
 
-JSON rather than QSettings: the session, the control commands (`panggung
-ptt ...`) and the tests read these without Qt (only app/ui imports PySide6),
-and one human-readable file in the `--config` directory keeps parallel test
-runs and several app profiles apart.
+`Settings` is the typed, validated record; a `SettingsStore` loads and saves
+it. The app keeps it in QSettings (app/ui/settings_store.py, an INI file in
+the `--config` directory, so that test runs and profiles stay apart); this
+module is Qt-free, so that the session, the control commands and the tests
+use it without Qt, with `JsonSettingsStore` (the format before QSettings,
+still read once to migrate it).
 """
 
+import contextlib
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from app.client.ptt import PttMode, clamp_tail
 
@@ -52,17 +56,11 @@ class Settings:
 
     @classmethod
     def load(cls, path: Path) -> "Settings":
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return cls()
-        except (OSError, ValueError) as exc:
-            log.warning("ignoring unreadable settings %s: %s", path, exc)
-            return cls()
-        if not isinstance(data, dict):
-            log.warning("ignoring settings %s: not an object", path)
-            return cls()
-        return cls.from_dict(data)
+        """From a JSON file (the format before QSettings; tests)."""
+        return JsonSettingsStore(path).load()
+
+    def save(self, path: Path) -> None:
+        JsonSettingsStore(path).save(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Settings":
@@ -101,8 +99,57 @@ class Settings:
         if self.server_mode == ServerMode.URL and not self.server_url:
             self.server_mode = ServerMode.UNSET.value
 
-    def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
-        tmp.replace(path)
+    @classmethod
+    def from_text(cls, data: Mapping[str, object]) -> "Settings":
+        """As `from_dict`, for stores that give every value back as text (INI).
+
+        "true"/"false" and decimal numbers become bools and ints where the
+        field wants them; anything else is left as it is, so that `from_dict`
+        refuses it (with a warning) and the default stays."""
+        default = cls()
+        typed: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name not in data:
+                continue
+            value, want = data[f.name], getattr(default, f.name)
+            if isinstance(value, str) and isinstance(want, bool):
+                value = {"true": True, "false": False}.get(value.strip().lower(), value)
+            elif isinstance(value, str) and isinstance(want, int):
+                with contextlib.suppress(ValueError):
+                    value = int(value)
+            typed[f.name] = value
+        return cls.from_dict(typed)
+
+
+class SettingsStore(Protocol):
+    """Where the settings live between runs."""
+
+    def load(self) -> Settings: ...
+
+    def save(self, settings: Settings) -> None: ...
+
+
+class JsonSettingsStore:
+    """One JSON file: the Qt-free store (tests), and the format before QSettings."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> Settings:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return Settings()
+        except (OSError, ValueError) as exc:
+            log.warning("ignoring unreadable settings %s: %s", self.path, exc)
+            return Settings()
+        if not isinstance(data, dict):
+            log.warning("ignoring settings %s: not an object", self.path)
+            return Settings()
+        return Settings.from_dict(data)
+
+    def save(self, settings: Settings) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(settings), indent=2), encoding="utf-8")
+        tmp.replace(self.path)  # never a half-written file after a crash

@@ -98,6 +98,13 @@ class VoiceLink:
             return np.zeros(960, dtype=np.int16)
         return self.peer.next_frame()
 
+    def next_device_frame(self) -> NDArray[np.int16]:
+        """For a sound device's callback: 20 ms, or 10 ms when the playout
+        moves the device's phase sooner (``OpusPlayout.next_device_frame``)."""
+        if self.peer is None:
+            return np.zeros(960, dtype=np.int16)
+        return self.peer.next_device_frame()
+
     def stats(self) -> PlayoutStats | None:
         return self.peer.playout_stats() if self.peer is not None else None
 

@@ -35,9 +35,9 @@ class Concealer:
 
     def played(self, pcm: NDArray[np.int16]) -> None:
         """Remember audio that was really played (ends any concealment in progress)."""
-        n = min(len(pcm), len(self._history))
-        self._history = np.roll(self._history, -n)
-        self._history[-n:] = pcm[-n:]
+        h, n = self._history, min(len(pcm), len(self._history))
+        h[:-n] = h[n:]  # shift in place: no new array per frame (a device thread calls this)
+        h[-n:] = pcm[-n:]
         self._count = 0
 
     def conceal(self) -> NDArray[np.int16]:

@@ -28,6 +28,7 @@ from typing import Generic, TypeVar
 from app.dsp.latency import percentile
 
 P = TypeVar("P")
+TARGET_EVERY = 10  # packets between recomputations of a falling target (200 ms)
 
 
 class Action(Enum):
@@ -53,6 +54,7 @@ class PlayoutStats:
     concealed: int = 0  # concealment frames played (loss, underrun, growth)
     underruns: int = 0  # pulls with nothing to play during a talkspurt
     dropped: int = 0  # frames skipped to shrink the delay
+    shifted: int = 0  # half frames skipped so that a device pulls sooner
     duplicates: int = 0
     target_delay_ms: float = 0.0
     jitter_ms: float = 0.0
@@ -103,8 +105,10 @@ class PlayoutBuffer(Generic[P]):
         self._waits: deque[float] = deque(maxlen=shrink_window)
         self._last_change = -math.inf
         self._excess_since: float | None = None
+        self._fresh = 0  # jitter samples since the target was last computed
+        self._target = 0.0
         self.stats = PlayoutStats()
-        self.stats.target_delay_ms = self.target_delay_ms
+        self._update_target()
 
     # -- input ---------------------------------------------------------------
 
@@ -179,11 +183,38 @@ class PlayoutBuffer(Generic[P]):
 
     @property
     def target_delay_ms(self) -> float:
+        return self._target
+
+    def _update_target(self) -> None:
+        self._fresh = 0
         if len(self._jitter) < 10:
             jitter = self.initial_delay_ms - self.safety_ms
         else:
             jitter = percentile(self._jitter, self.jitter_percentile)
-        return min(self.max_delay_ms, max(self.min_delay_ms, jitter + self.safety_ms))
+            self.stats.jitter_ms = jitter
+        self._target = min(self.max_delay_ms, max(self.min_delay_ms, jitter + self.safety_ms))
+        self.stats.target_delay_ms = self._target
+
+    @property
+    def talking(self) -> bool:
+        """A talkspurt is starting or in progress."""
+        return self._state != "idle"
+
+    @property
+    def excess_ms(self) -> float | None:
+        """How much earlier than needed even the latest of the last
+        ``shrink_window`` played packets arrived (min wait - target), or None
+        until a full window at the current phase has been seen. What the
+        clock that pulls could gain by pulling that much sooner."""
+        if self._state != "active" or len(self._waits) < (self._waits.maxlen or 0):
+            return None
+        return min(self._waits) - self.target_delay_ms
+
+    def realigned(self, now: float) -> None:
+        """The puller moved its phase (pulls sooner): measure afresh."""
+        self._waits.clear()
+        self._last_change = now
+        self._excess_since = None
 
     @property
     def buffered(self) -> int:
@@ -210,8 +241,12 @@ class PlayoutBuffer(Generic[P]):
             return
         deviation = abs((arrival - last[2]) - ts_delta / self.clock_rate) * 1e3
         self._jitter.append(deviation)
-        self.stats.jitter_ms = percentile(self._jitter, self.jitter_percentile)
-        self.stats.target_delay_ms = self.target_delay_ms
+        self._fresh += 1
+        # A percentile sorts the window: per packet it was most of a listener's
+        # receive cost. Recompute at once when this sample could raise the
+        # target (grow fast), else every ``TARGET_EVERY`` packets (shrink slowly).
+        if deviation + self.safety_ms > self._target or self._fresh >= TARGET_EVERY:
+            self._update_target()
 
     def _begin_spurt(self, now: float) -> None:
         self._state = "active"
@@ -253,8 +288,9 @@ class PlayoutBuffer(Generic[P]):
 
     def _record_wait(self, now: float, arrival: float) -> None:
         self._waits.append((now - arrival) * 1e3)
-        ordered = sorted(self._waits)
-        self.stats.delay_ms = ordered[len(ordered) // 2]
+        if self.stats.played % 25 == 0:  # a statistic, not a control input: every 0.5 s
+            ordered = sorted(self._waits)
+            self.stats.delay_ms = ordered[len(ordered) // 2]
 
     def _should_shrink(self, now: float, quiet: bool) -> bool:
         assert self._next is not None

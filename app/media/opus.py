@@ -56,8 +56,11 @@ class OpusDecoder:
             frames = self._codec.decode(av.Packet(payload))
         except av.FFmpegError:
             return np.zeros(0, dtype=np.int16)
-        parts = [f.to_ndarray().reshape(-1) for f in frames]
+        # Packed s16 mono: the one plane is the samples (to_ndarray would
+        # stack planes; this runs 50 times a second on a device thread).
+        parts = [
+            np.frombuffer(memoryview(f.planes[0]), dtype=np.int16, count=f.samples) for f in frames
+        ]
         if not parts:
             return np.zeros(0, dtype=np.int16)
-        pcm = parts[0] if len(parts) == 1 else np.concatenate(parts)
-        return pcm.astype(np.int16, copy=False)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)

@@ -21,6 +21,9 @@ from app.media.opus import OpusDecoder
 from app.media.rtp_tap import RtpPacketLike
 
 QUIET_PEAK = 64  # |sample| below this (about -54 dBFS): dropping a frame is inaudible
+HALF = FRAME_SAMPLES // 2
+HALF_MS = 10.0
+SHIFT_MARGIN_MS = 2.0  # kept in hand beyond the buffer's own jitter target
 
 
 class OpusPlayout:
@@ -61,6 +64,26 @@ class OpusPlayout:
         """Pull API for playback: always exactly 20 ms of int16 mono (silence when idle)."""
         pcm = self.pull()
         return pcm if pcm is not None else np.zeros(FRAME_SAMPLES, dtype=np.int16)
+
+    def next_device_frame(self, now: float | None = None) -> NDArray[np.int16]:
+        """``next_frame`` for a sound device that asks for half frames: when
+        even the latest packets have waited half a frame longer than needed,
+        and the audio is quiet, only the first half of this frame is returned
+        (the rest is dropped), so the device pulls the next frame 10 ms sooner.
+        A device clock can only pull in whole periods, so this is how its
+        phase moves to the packets' (``PhaseAligner`` does it for the mixer).
+        """
+        now = time.monotonic() if now is None else now
+        pcm = self.pull(now)
+        if pcm is None:
+            return np.zeros(FRAME_SAMPLES, dtype=np.int16)
+        with self._lock:
+            excess = self.buffer.excess_ms
+            if excess is None or excess < HALF_MS + SHIFT_MARGIN_MS or not self._quiet:
+                return pcm
+            self.buffer.realigned(now)
+            self.buffer.stats.shifted += 1
+        return pcm[:HALF]
 
     def stats(self) -> PlayoutStats:
         with self._lock:

@@ -38,6 +38,9 @@ class ErrorCode(StrEnum):
     INVALID_STATE = "invalid_state"
     # Media.
     MEDIA_FAILED = "media_failed"
+    # Recording cannot start here: no media plane, or the recordings
+    # directory cannot be written.
+    RECORDING_UNAVAILABLE = "recording_unavailable"
     # The server's own fault; the request may be retried.
     INTERNAL = "internal"
     UNAVAILABLE = "unavailable"

@@ -76,6 +76,21 @@ class Reacted(RoomEvent, tag="reacted"):
     reaction: Reaction
 
 
+RecordingStopReason = Literal["room_ended", "failed", "server_restarted"]
+
+
+class RecordingChanged(RoomEvent, tag="recording_changed"):
+    """Recording of the room's audience mix started or stopped."""
+
+    recording: bool
+    # The moderator who switched it; None when the server stopped it.
+    by: int | None = None
+    # Why the server stopped it; None when a moderator switched it.
+    reason: RecordingStopReason | None = None
+    # Human-readable detail of a failure (e.g. "No space left on device").
+    detail: str | None = None
+
+
 EndReason = Literal["ended_by_host", "no_moderator", "host_left"]
 
 
@@ -83,4 +98,6 @@ class RoomEnded(RoomEvent, tag="room_ended"):
     reason: EndReason
 
 
-AnyRoomEvent = MemberJoined | MemberLeft | MemberUpdated | RoomUpdated | Reacted | RoomEnded
+AnyRoomEvent = (
+    MemberJoined | MemberLeft | MemberUpdated | RoomUpdated | Reacted | RoomEnded | RecordingChanged
+)

@@ -54,6 +54,8 @@ class RoomSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     created_at: float
     seq: int
     members: list[MemberView]
+    # The audience mix is being written to a file (the "being recorded" banner).
+    recording: bool = False
 
 
 class RoomSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -67,3 +69,17 @@ class RoomSummary(msgspec.Struct, frozen=True, kw_only=True):
     speakers: int
     listeners: int
     locked: bool
+    recording: bool = False
+
+
+class RecordingInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """One recording the caller may download (GET /recordings/{recording_id})."""
+
+    recording_id: int
+    room_id: str
+    room_title: str
+    started_at: float
+    # None while it is still being recorded.
+    ended_at: float | None = None
+    duration: float = 0.0
+    bytes: int = 0

@@ -5,7 +5,7 @@ from typing import Literal
 import msgspec
 
 from app.protocol.events import AnyRoomEvent
-from app.protocol.model import RoomSnapshot, RoomSummary
+from app.protocol.model import RecordingInfo, RoomSnapshot, RoomSummary
 
 
 class ReplyData(msgspec.Struct, tag_field="kind", forbid_unknown_fields=False, kw_only=True):
@@ -50,7 +50,15 @@ class MediaAnswer(ReplyData, tag="media_answer"):
     sdp: str
 
 
-AnyReplyData = Welcome | Authenticated | RoomList | RoomState | InviteCreated | MediaAnswer
+class RecordingList(ReplyData, tag="recording_list"):
+    """Reply to `list_recordings`, newest first."""
+
+    recordings: list[RecordingInfo]
+
+
+AnyReplyData = (
+    Welcome | Authenticated | RoomList | RoomState | InviteCreated | MediaAnswer | RecordingList
+)
 
 
 class ServerMessage(msgspec.Struct, tag_field="type", forbid_unknown_fields=False, kw_only=True):

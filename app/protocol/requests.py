@@ -173,6 +173,20 @@ class PinLink(Request, tag="pin_link"):
     url: str | None
 
 
+class SetRecording(Request, tag="set_recording"):
+    """Start (`on`) or stop recording the room's audience mix to a file."""
+
+    on: bool
+
+
+# Recordings -------------------------------------------------------------------
+
+
+class ListRecordings(Request, tag="list_recordings"):
+    """The recordings this user may download: those they started, and those of
+    rooms they hosted."""
+
+
 # Media ---------------------------------------------------------------------
 
 
@@ -191,7 +205,7 @@ class PushToTalk(Request, tag="push_to_talk"):
 
 
 SessionRequest = Hello | Register | Login | Resume | Logout
-DirectoryRequest = ListRooms | CreateRoom | JoinRoom
+DirectoryRequest = ListRooms | CreateRoom | JoinRoom | ListRecordings
 RoomRequest = (
     LeaveRoom
     | Sync
@@ -220,6 +234,7 @@ RoomRequest = (
     | SetHandsEnabled
     | SetTopic
     | PinLink
+    | SetRecording
 )
 MediaRequest = MediaOffer | PushToTalk
 ClientMessage = SessionRequest | DirectoryRequest | RoomRequest | MediaRequest

@@ -5,14 +5,17 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from aiohttp import WSCloseCode, web
 
 from app.server.accounts import Accounts
+from app.server.http.downloads import Downloads
 from app.server.http.ratelimit import RateLimitConfig, RateLimits
 from app.server.http.routes import Routes
 from app.server.http.session import Dispatcher
 from app.server.hub import RoomHub
+from app.server.recording import RecorderFactory, Recordings, default_directory
 from app.server.store import open_store
 from app.server.store.api import Store
 from app.server.voice import MediaFactory, VoiceRooms
@@ -38,6 +41,9 @@ class ServerConfig:
     # loopback (only local clients can reach us anyway), else every interface.
     media_addresses: tuple[str, ...] | None = None
     ice_servers: tuple[str, ...] = ()
+    # Where recordings go; None: `recordings/` next to a SQLite file, else in
+    # the user data directory (see recording.default_directory).
+    recordings_dir: Path | None = None
 
     def gather_addresses(self) -> tuple[str, ...]:
         if self.media_addresses is not None:
@@ -91,7 +97,21 @@ async def start_server(config: ServerConfig) -> RunningServer:
     store = await open_store(config.db_url)
     accounts = Accounts(store, time.time)
     voice = VoiceRooms(_media_factory(config) if config.media else None)
-    hub = RoomHub(store, time.time, config.grace_period, server_address="", voice=voice)
+    recordings = Recordings(
+        store,
+        voice,
+        config.recordings_dir or default_directory(config.db_url),
+        _recorder_factory() if config.media else None,
+        time.time,
+    )
+    hub = RoomHub(
+        store,
+        time.time,
+        config.grace_period,
+        server_address="",
+        voice=voice,
+        recordings=recordings,
+    )
     restored = await hub.restore()
     routes = Routes(
         Dispatcher(accounts, hub, RateLimits(config.rate_limits)),
@@ -101,6 +121,7 @@ async def start_server(config: ServerConfig) -> RunningServer:
     )
     app = web.Application()
     routes.install(app)
+    Downloads(accounts, recordings).install(app)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, config.host, config.port)
@@ -122,6 +143,13 @@ def _media_factory(config: ServerConfig) -> MediaFactory:
 
     settings = IceSettings(ice_servers=config.ice_servers, host_addresses=config.gather_addresses())
     return lambda: RoomMedia(settings)
+
+
+def _recorder_factory() -> RecorderFactory:
+    # Imported here, like the media plane: PyAV's muxer lives in app.media.
+    from app.media.server.recorder import OggOpusRecorder
+
+    return OggOpusRecorder.open
 
 
 def _bound_port(runner: web.AppRunner, asked: int) -> int:

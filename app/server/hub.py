@@ -11,6 +11,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Protocol
 
 from app.protocol import encode
@@ -19,13 +20,15 @@ from app.protocol.events import AnyRoomEvent, MemberLeft, RoomEnded
 from app.protocol.links import build_link
 from app.protocol.model import RoomSnapshot, RoomSummary
 from app.protocol.replies import Event, Kicked, KickReason, Speaking
-from app.protocol.requests import CreateRoom
+from app.protocol.requests import CreateRoom, SetRecording
+from app.server.recording import Recordings
 from app.server.rooms import (
     Actor,
     Room,
     RoomError,
     create_room,
     handle,
+    recording_lost,
     restore,
     snapshot,
     summary,
@@ -33,6 +36,7 @@ from app.server.rooms import (
     to_durable,
 )
 from app.server.rooms.commands import AddInvite, Disconnect, Join, RoomCommand
+from app.server.rooms.core import check
 from app.server.rooms.durable import DurableRoom
 from app.server.rooms.permissions import may_be_heard
 from app.server.store.api import Store, StoreError
@@ -60,9 +64,14 @@ class RoomHub:
         grace_period: float,
         server_address: str,
         voice: VoiceRooms | None = None,
+        recordings: Recordings | None = None,
     ) -> None:
         self._store = store
         self.voice = voice or VoiceRooms(None)
+        # Without a recorder factory every start is refused with a clear error.
+        self.recordings = recordings or Recordings(store, self.voice, Path(), None, clock)
+        self.recordings.on_failure = self._recording_failed
+        self._recording_locks: dict[str, asyncio.Lock] = {}
         self._clock = clock
         self._grace = grace_period
         self.server_address = server_address
@@ -83,7 +92,21 @@ class RoomHub:
             self._rooms[room.room_id] = room
             self._attached[room.room_id] = {}
             self._saved[room.room_id] = durable
+        await self._close_interrupted_recordings()
         return len(self._rooms)
+
+    async def _close_interrupted_recordings(self) -> None:
+        # Recording is not durable: whatever ran when the server stopped is
+        # over, and the rooms it ran in say so with a fresh event.
+        try:
+            interrupted = await self.recordings.close_unfinished()
+        except StoreError as exc:
+            log.error("could not close interrupted recordings: %s", exc)
+            return
+        for room_id in dict.fromkeys(r.room_id for r in interrupted):
+            room = self._rooms.get(room_id)
+            if room is not None:
+                self._publish(room, recording_lost(room, "server_restarted"))
 
     async def run_ticker(self, interval: float = 0.5) -> None:
         while True:
@@ -119,6 +142,7 @@ class RoomHub:
             await self._save(room_id)
 
     async def close(self) -> None:
+        await self.recordings.close()
         await self.flush()
         await self.voice.close()
 
@@ -206,6 +230,34 @@ class RoomHub:
         await self._save(room.room_id)
         return code, build_link(self.server_address, room.room_id, code)
 
+    async def set_recording(self, client: Attachment, actor: Actor, on: bool) -> None:
+        """Start or stop recording: the core's gate first, then the file, then the event."""
+        room = self._room_of(client)
+        command = SetRecording(id=0, on=on)
+        # One switch at a time per room, so that two moderators never open two files.
+        async with self._recording_locks.setdefault(room.room_id, asyncio.Lock()):
+            check(room, actor, command)
+            started = False
+            if on and not room.recording:
+                await self.recordings.start(room, actor.user_id)
+                started = True
+            try:
+                events = handle(room, actor, command, self._clock())
+            except RoomError:
+                if started:  # the room ended while the file was being opened
+                    await self.recordings.stop(room.room_id)
+                raise
+            self._publish(room, events)
+        if not on:
+            # Answer once the file and its row are final, so the owner can fetch it.
+            await self.recordings.stop(room.room_id)
+        self._forget_ended()
+
+    def _recording_failed(self, room_id: str, reason: str) -> None:
+        room = self._rooms.get(room_id)
+        if room is not None and room.recording and self.recordings.active(room_id):
+            self._publish(room, recording_lost(room, "failed", reason))
+
     async def media_offer(self, client: Attachment, sdp: str) -> str:
         room = self._room_of(client)
         return await self.voice.offer(room, client.user_id, sdp)
@@ -264,6 +316,9 @@ class RoomHub:
                 self._kick(room.room_id, [event.user_id], event.reason)
             elif isinstance(event, RoomEnded):
                 self._kick(room.room_id, list(attached), "ended")
+        if not room.recording and self.recordings.active(room.room_id):
+            # Stopped by a moderator, a failure or the room's end: finish the file.
+            self.recordings.stop_soon(room.room_id)
         if published:
             # Stage moves, mutes and departures change who the mix may carry.
             self.voice.sync(room)
@@ -306,3 +361,4 @@ class RoomHub:
                 del self._attached[room_id]
                 self._saved.pop(room_id, None)
                 self._save_locks.pop(room_id, None)
+                self._recording_locks.pop(room_id, None)

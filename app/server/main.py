@@ -5,6 +5,7 @@ import asyncio
 import logging
 import signal
 import sys
+from pathlib import Path
 
 from app import __version__
 from app.server.app import ServerConfig, start_server
@@ -50,7 +51,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="URL",
         help="STUN/TURN server for audio (repeatable; default: none)",
     )
-    parser.add_argument("--no-media", action="store_true", help="signaling only, no audio")
+    parser.add_argument(
+        "--recordings",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="directory for room recordings (default: recordings/ next to the SQLite "
+        "database; with PostgreSQL, recordings/ in the user data directory)",
+    )
+    parser.add_argument(
+        "--no-media", action="store_true", help="signaling only, no audio (and no recording)"
+    )
     parser.add_argument("--demo", action="store_true", help="keep a live demo room open")
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING, ERROR")
     parser.add_argument("--version", action="version", version=f"panggung-server {__version__}")
@@ -67,6 +78,7 @@ async def serve(args: argparse.Namespace) -> None:
         media=not args.no_media,
         media_addresses=tuple(args.media_address) if args.media_address else None,
         ice_servers=tuple(args.ice_server),
+        recordings_dir=args.recordings,
     )
     server = await start_server(config)
     print(server.url, flush=True)

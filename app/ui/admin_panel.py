@@ -40,6 +40,7 @@ from app.protocol.requests import (
     Request,
     SetHandsEnabled,
     SetLocked,
+    SetRecording,
     SetTopic,
     UnmakeCohost,
     Unmute,
@@ -118,6 +119,8 @@ class AdminPanel(QGroupBox):
         self.pin.setPlaceholderText(self.tr("https://… (empty unpins)"))
         self.set_pin = _button(self.tr("&Pin link"), self.tr("Pin link"))
         self.end = _button(self.tr("&End room"), self.tr("End room"))
+        self.record = _button(self.tr("Start re&cording"), self.tr("Start recording"))
+        self.record.setToolTip(self.tr("Record what the audience hears, on the server"))
 
         hands_row = QHBoxLayout()
         hands_row.addWidget(self.approve)
@@ -127,6 +130,7 @@ class AdminPanel(QGroupBox):
         room.addWidget(self.locked, 0, 1)
         room.addWidget(self.hands, 0, 2)
         room.addWidget(self.end, 0, 3)
+        room.addWidget(self.record, 0, 4)
         room.addWidget(self.topic, 1, 0, 1, 3)
         room.addWidget(self.set_topic, 1, 3)
         room.addWidget(self.pin, 2, 0, 1, 3)
@@ -152,6 +156,7 @@ class AdminPanel(QGroupBox):
         self.set_pin.clicked.connect(
             lambda: act(PinLink(id=0, url=self.pin.text().strip() or None))
         )
+        self.record.clicked.connect(self._on_record)
         self.end.clicked.connect(
             lambda: self.confirm(self.tr("End the room for everyone?")) and act(EndRoom(id=0))
         )
@@ -182,6 +187,13 @@ class AdminPanel(QGroupBox):
                 self.person.addItem(f"{member.name} ({_role(member.role)})", member.user_id)
         if current is not None and (index := self.person.findData(current)) >= 0:
             self.person.setCurrentIndex(index)
+        recording = model.recording
+        self.record.setText(
+            self.tr("Stop re&cording") if recording else self.tr("Start re&cording")
+        )
+        self.record.setAccessibleName(
+            self.tr("Stop recording") if recording else self.tr("Start recording")
+        )
         snap = model.snapshot
         self.locked.setChecked(snap.locked)
         self.hands.setChecked(snap.hands_enabled)
@@ -205,6 +217,17 @@ class AdminPanel(QGroupBox):
         name = self.person.currentText().rsplit(" (", 1)[0]
         if question is None or self.confirm(question.format(name=name)):
             self._controller.act(make(int(user_id)))
+
+    def _on_record(self) -> None:
+        model = self._controller.session.model
+        if model is None:
+            return
+        if model.recording:
+            self._controller.act(SetRecording(id=0, on=False))  # stopping needs no second thought
+        elif self.confirm(
+            self.tr("Record this room? Everyone in it will see that it is being recorded.")
+        ):
+            self._controller.act(SetRecording(id=0, on=True))
 
     def _ask(self, question: str) -> bool:
         answer = QMessageBox.question(self, "Panggung", question)

@@ -26,6 +26,7 @@ from app.client.app_state import Phase
 from app.ui.controller import SessionController
 from app.ui.directory_view import DirectoryView
 from app.ui.keys import is_key
+from app.ui.recordings_dialog import RecordingsDialog
 from app.ui.room_view import RoomView
 from app.ui.sign_in_view import SignInView
 
@@ -63,6 +64,10 @@ class MainWindow(QMainWindow):
         # Set by the app's composition root: shows the settings dialog.
         self.on_settings: Callable[[], None] = lambda: None
         app_menu = self.menuBar().addMenu(self.tr("&Panggung"))
+        # The signed-in user's recordings; one dialog at a time.
+        self.recordings_action = app_menu.addAction(self.tr("My &recordings…"))
+        self.recordings_action.triggered.connect(self.open_recordings)
+        self.recordings_dialog: RecordingsDialog | None = None
         self.settings_action = app_menu.addAction(self.tr("&Settings…"))
         self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
         self.settings_action.triggered.connect(lambda: self.on_settings())
@@ -79,8 +84,27 @@ class MainWindow(QMainWindow):
         self.message.setText(text)
         self.message.show()
 
+    def open_recordings(self) -> RecordingsDialog:
+        dialog = self.recordings_dialog
+        if dialog is None:
+            dialog = self.recordings_dialog = RecordingsDialog(self.controller, self)
+            dialog.finished.connect(lambda _result: self._recordings_closed(dialog))
+            dialog.refresh()
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def _recordings_closed(self, dialog: RecordingsDialog) -> None:
+        if self.recordings_dialog is dialog:
+            self.recordings_dialog = None
+        dialog.deleteLater()
+
     def _phase(self, phase: str) -> None:
         page: QWidget
+        self.recordings_action.setEnabled(
+            phase in (Phase.DIRECTORY, Phase.IN_ROOM, Phase.RECONNECTING)
+        )
         if phase in (Phase.SIGNED_OUT, Phase.SIGNING_IN):
             page = self.sign_in
             if phase == Phase.SIGNED_OUT:

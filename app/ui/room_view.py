@@ -1,7 +1,7 @@
 """The room: topic and pinned link, stage and audience panels, the listener's
 and speaker's actions, reactions, the push-to-talk button and (for
 moderators only) the invite link and the admin panel. A banner says when the
-room is locked or the link is down."""
+room is locked, is being recorded, or the link is down."""
 
 import time
 from typing import get_args
@@ -273,6 +273,14 @@ class RoomView(QWidget):
         banners = []
         if session.phase is Phase.RECONNECTING:
             banners.append(self.tr("⚠ Connection lost — reconnecting…"))
+        if model.recording:
+            # First after the link's state: everyone must be able to tell they are recorded.
+            banners.append(self.tr("● This room is being recorded."))
+        elif model.recording_failure is not None and session.is_moderator:
+            # The moderators must learn that the recording they count on stopped.
+            banners.append(
+                self.tr("⚠ Recording stopped: {reason}").format(reason=model.recording_failure)
+            )
         if snap.locked:
             banners.append(self.tr("🔒 The room is locked: no newcomers."))
         if not snap.hands_enabled:

@@ -7,11 +7,12 @@ module is imported.
 import asyncio
 from pathlib import Path
 
-import qasync
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QTranslator, qVersion
 from PySide6.QtGui import QGuiApplication, QIcon, QImageReader
 from PySide6.QtWidgets import QApplication, QLabel
+
+from app.ui.application import AppEventLoop
 
 
 def check_qt(icon: Path, translations: list[Path]) -> str:
@@ -31,7 +32,7 @@ def check_qt(icon: Path, translations: list[Path]) -> str:
     for qm in translations:
         if not QTranslator().load(str(qm)):
             raise RuntimeError(f"translation {qm.name} does not load")
-    loop = qasync.QEventLoop(app)
+    loop = AppEventLoop(app)
     try:
         loop.run_until_complete(asyncio.sleep(0.01))
     finally:

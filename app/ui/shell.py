@@ -5,6 +5,8 @@ import asyncio
 
 from PySide6.QtWidgets import QApplication
 
+from app.client.app_state import Phase
+from app.client.control_commands import join_by_text
 from app.client.desktop_session import DesktopSession
 from app.ui.controller import SessionController
 from app.ui.main_window import MainWindow
@@ -24,11 +26,28 @@ class DesktopShell:
         self.window.hides_to_tray = lambda: self.tray is not None
         # Without a tray nothing could bring a closed window back: quit.
         self.window.on_close = self.request_quit
+        # A room link that came before sign-in (macOS starts the app for one).
+        self.pending_link: str | None = None
+        self.controller.phaseChanged.connect(self._join_pending)
 
     def show(self) -> None:
         self.window.show()
         self.window.raise_()
         self.window.activateWindow()
+
+    def open_link(self, link: str) -> None:
+        """A room link (or id) handed over by the OS: bring the window up and
+        join, as `panggung join LINK` does; before sign-in, once signed in."""
+        self.show()
+        self.pending_link = link
+        self._join_pending()
+
+    def _join_pending(self, _phase: str = "") -> None:
+        link = self.pending_link
+        if link is None or self.session.phase not in (Phase.DIRECTORY, Phase.IN_ROOM):
+            return
+        self.pending_link = None
+        self.controller.run(join_by_text(self.session, link), busy=True)
 
     def request_quit(self) -> None:
         self.quit_requested.set()

@@ -152,6 +152,18 @@
         <translation>Akhiri ruang</translation>
     </message>
     <message>
+        <source>Start re&amp;cording</source>
+        <translation>Mulai r&amp;ekam</translation>
+    </message>
+    <message>
+        <source>Start recording</source>
+        <translation>Mulai rekam</translation>
+    </message>
+    <message>
+        <source>Record what the audience hears, on the server</source>
+        <translation>Rekam apa yang didengar pendengar, di server</translation>
+    </message>
+    <message>
         <source>Raised hands, in order:</source>
         <translation>Tangan terangkat, sesuai urutan:</translation>
     </message>
@@ -166,6 +178,18 @@
     <message>
         <source>End the room for everyone?</source>
         <translation>Akhiri ruang untuk semua orang?</translation>
+    </message>
+    <message>
+        <source>Stop re&amp;cording</source>
+        <translation>Hentikan r&amp;ekaman</translation>
+    </message>
+    <message>
+        <source>Stop recording</source>
+        <translation>Hentikan rekaman</translation>
+    </message>
+    <message>
+        <source>Record this room? Everyone in it will see that it is being recorded.</source>
+        <translation>Rekam ruang ini? Semua orang di dalamnya akan melihat bahwa ruang sedang direkam.</translation>
     </message>
 </context>
 <context>
@@ -343,6 +367,10 @@
         <translation>&amp;Panggung</translation>
     </message>
     <message>
+        <source>My &amp;recordings…</source>
+        <translation>&amp;Rekaman saya…</translation>
+    </message>
+    <message>
         <source>&amp;Settings…</source>
         <translation>&amp;Pengaturan…</translation>
     </message>
@@ -419,6 +447,125 @@
     <message>
         <source>Live: you are on air.</source>
         <translation>Siaran: suara Anda sedang mengudara.</translation>
+    </message>
+</context>
+<context>
+    <name>RecordingsDialog</name>
+    <message>
+        <source>Room</source>
+        <translation>Ruang</translation>
+    </message>
+    <message>
+        <source>Recorded</source>
+        <translation>Direkam</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>Durasi</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Ukuran</translation>
+    </message>
+    <message>
+        <source>Sign in to see your recordings.</source>
+        <translation>Masuk untuk melihat rekaman Anda.</translation>
+    </message>
+    <message>
+        <source>Your session has expired. Please sign in again.</source>
+        <translation>Sesi Anda telah berakhir. Silakan masuk lagi.</translation>
+    </message>
+    <message>
+        <source>That recording is not there any more. Refresh the list.</source>
+        <translation>Rekaman itu sudah tidak ada. Muat ulang daftarnya.</translation>
+    </message>
+    <message>
+        <source>That recording is still running: stop it first, then save it.</source>
+        <translation>Rekaman itu masih berjalan: hentikan dulu, lalu simpan.</translation>
+    </message>
+    <message>
+        <source>The recording&apos;s file is gone from the server.</source>
+        <translation>Berkas rekaman sudah tidak ada di server.</translation>
+    </message>
+    <message>
+        <source>The server refused: {detail}</source>
+        <translation>Server menolak: {detail}</translation>
+    </message>
+    <message>
+        <source>Cannot reach the server. Check the connection and try again.</source>
+        <translation>Server tidak dapat dihubungi. Periksa koneksi, lalu coba lagi.</translation>
+    </message>
+    <message>
+        <source>Cannot save the file: {detail}</source>
+        <translation>Berkas tidak dapat disimpan: {detail}</translation>
+    </message>
+    <message>
+        <source>My recordings</source>
+        <translation>Rekaman saya</translation>
+    </message>
+    <message>
+        <source>Recordings you started, and those of rooms you hosted.</source>
+        <translation>Rekaman yang Anda mulai, dan rekaman ruang tempat Anda menjadi tuan rumah.</translation>
+    </message>
+    <message>
+        <source>Recordings</source>
+        <translation>Rekaman</translation>
+    </message>
+    <message>
+        <source>Choose a recording with the arrow keys; Enter saves it.</source>
+        <translation>Pilih rekaman dengan tombol panah; Enter menyimpannya.</translation>
+    </message>
+    <message>
+        <source>No recordings yet. Moderators start one from the room&apos;s moderation panel.</source>
+        <translation>Belum ada rekaman. Moderator memulainya dari panel moderasi ruang.</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>&amp;Save as…</source>
+        <translation>&amp;Simpan sebagai…</translation>
+    </message>
+    <message>
+        <source>Save the selected recording as a file</source>
+        <translation>Simpan rekaman yang dipilih sebagai berkas</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>&amp;Muat ulang</translation>
+    </message>
+    <message>
+        <source>Refresh the list of recordings</source>
+        <translation>Muat ulang daftar rekaman</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Tutup</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Memuat…</translation>
+    </message>
+    <message>
+        <source>Save recording</source>
+        <translation>Simpan rekaman</translation>
+    </message>
+    <message>
+        <source>Ogg/Opus audio (*.ogg)</source>
+        <translation>Audio Ogg/Opus (*.ogg)</translation>
+    </message>
+    <message>
+        <source>Saving… {percent} %</source>
+        <translation>Menyimpan… {percent} %</translation>
+    </message>
+    <message>
+        <source>Saved {file} ({size}).</source>
+        <translation>{file} tersimpan ({size}).</translation>
+    </message>
+    <message>
+        <source>recording now</source>
+        <translation>sedang merekam</translation>
     </message>
 </context>
 <context>
@@ -574,6 +721,14 @@
     <message>
         <source>⚠ Connection lost — reconnecting…</source>
         <translation>⚠ Koneksi terputus — menyambung ulang…</translation>
+    </message>
+    <message>
+        <source>● This room is being recorded.</source>
+        <translation>● Ruang ini sedang direkam.</translation>
+    </message>
+    <message>
+        <source>⚠ Recording stopped: {reason}</source>
+        <translation>⚠ Perekaman berhenti: {reason}</translation>
     </message>
     <message>
         <source>🔒 The room is locked: no newcomers.</source>

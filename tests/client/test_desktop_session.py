@@ -11,7 +11,7 @@ from app.client.audio_backend import PullAudio
 from app.client.desktop_session import Change, DesktopSession, Notice
 from app.client.secrets import TokenStore
 from app.client.session import RoomClient
-from app.client.settings import Settings
+from app.client.settings import JsonSettingsStore
 from app.protocol.model import Role
 from app.protocol.replies import InviteCreated
 from app.protocol.requests import (
@@ -75,8 +75,8 @@ def new_session(
         url,
         TokenStore(),
         audio or PullAudio(),
-        Settings.load(tmp_path / "settings.json"),
-        settings_path=tmp_path / "settings.json",
+        JsonSettingsStore(tmp_path / "settings.json").load(),
+        store=JsonSettingsStore(tmp_path / "settings.json"),
     )
     made.append(session)
     return session

@@ -1,4 +1,4 @@
-"""Settings: saved as JSON without secrets, read back defensively, applied
+"""Settings: saved (here in the Qt-free JSON store) without secrets, read back defensively, applied
 to the running session (push-to-talk key, mode, tail; cues; global hotkey),
 and the first-run server choice remembered."""
 
@@ -19,7 +19,7 @@ from app.client.preferences import SERVER_NOTE, apply_settings
 from app.client.ptt import PttMode
 from app.client.secrets import TokenStore
 from app.client.server_choice import EMBEDDED, ServerChoice, resolve_server
-from app.client.settings import ServerMode, Settings
+from app.client.settings import JsonSettingsStore, ServerMode, Settings, SettingsStore
 from app.dsp.analysis import peak_frequency
 from tests.client import memory_keyring
 from tests.client.test_ptt import FakeClock
@@ -35,8 +35,8 @@ def session_at(path: Path, clock: FakeClock | None = None) -> DesktopSession:
         "ws://127.0.0.1:1/ws",
         TokenStore(),
         PullAudio(),
-        Settings.load(path),
-        settings_path=path,
+        JsonSettingsStore(path).load(),
+        store=JsonSettingsStore(path),
         scheduler=clock or FakeClock(),
     )
 
@@ -54,11 +54,12 @@ def test_every_setting_round_trips_and_no_token_is_written(tmp_path: Path) -> No
         output_volume=80,
         cues=False,
         start_minimised=True,
+        language="id",
         server_mode="url",
         server_url="ws://rooms.example:8765/ws",
     )
-    chosen.save(path)
-    assert Settings.load(path) == chosen
+    JsonSettingsStore(path).save(chosen)
+    assert JsonSettingsStore(path).load() == chosen
     assert "token" not in path.read_text()
 
 
@@ -78,11 +79,64 @@ def test_bad_values_fall_back_to_defaults(tmp_path: Path) -> None:
             }
         )
     )
-    loaded = Settings.load(path)
+    loaded = JsonSettingsStore(path).load()
     assert (loaded.ptt_tail_ms, loaded.output_volume, loaded.cues) == (2000, 0, True)
     assert (loaded.ptt_key, loaded.input_device, loaded.server_mode) == ("Space", None, "")
     path.write_text("[1, 2]")
-    assert Settings.load(path) == Settings()
+    assert JsonSettingsStore(path).load() == Settings()
+
+
+def test_text_values_are_typed_and_bad_ones_fall_back(caplog: pytest.LogCaptureFixture) -> None:
+    # What an INI file (QSettings) gives back: every value as text.
+    loaded = Settings.from_text(
+        {
+            "username": "123",  # a str field keeps digits as text
+            "ptt_tail_ms": " 750 ",
+            "global_ptt": "True",
+            "cues": "false",
+            "output_volume": "loud",  # hand-edited: not a number
+            "start_minimised": "yes",  # not true/false
+            "ptt_key": ["F8", "F9"],  # INI reads an unquoted a,b as a list
+            "input_device": "USB Headset: Audio (hw:1,0)",
+            "language": "",
+        }
+    )
+    assert (loaded.username, loaded.ptt_tail_ms, loaded.global_ptt, loaded.cues) == (
+        "123",
+        750,
+        True,
+        False,
+    )
+    assert (loaded.output_volume, loaded.start_minimised, loaded.ptt_key) == (100, False, "Space")
+    assert loaded.input_device == "USB Headset: Audio (hw:1,0)" and loaded.output_device is None
+    warned = " ".join(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    for name in ("output_volume", "start_minimised", "ptt_key"):
+        assert name in warned
+
+
+class RecordingStore:
+    """A SettingsStore that keeps what it was given."""
+
+    def __init__(self) -> None:
+        self.saved: list[Settings] = []
+
+    def load(self) -> Settings:
+        return self.saved[-1] if self.saved else Settings()
+
+    def save(self, settings: Settings) -> None:
+        self.saved.append(Settings(**vars(settings)))
+
+
+def test_the_session_saves_changes_through_its_store() -> None:
+    store: SettingsStore = RecordingStore()
+    session = DesktopSession(
+        "ws://127.0.0.1:1/ws", TokenStore(), PullAudio(), store.load(), store, scheduler=FakeClock()
+    )
+    session.set_ptt_mode(PttMode.LATCH)
+    session.set_ptt_tail(900)
+    assert (store.load().ptt_mode, store.load().ptt_tail_ms) == ("latch", 900)
+    # Without a store nothing is written anywhere.
+    DesktopSession("ws://127.0.0.1:1/ws", TokenStore(), PullAudio()).set_ptt_tail(300)
 
 
 class FakeHotkey:
@@ -103,7 +157,7 @@ async def test_applied_settings_drive_push_to_talk_and_persist(tmp_path: Path) -
     notes = await apply_settings(session, new, hotkey=hotkey)
     assert notes == []
     assert hotkey.keys == ["F8"]
-    saved = Settings.load(path)
+    saved = JsonSettingsStore(path).load()
     assert (saved.username, saved.ptt_key, saved.ptt_mode, saved.ptt_tail_ms) == (
         "ayu",
         "F8",
@@ -140,7 +194,7 @@ async def test_changing_the_server_says_it_applies_at_the_next_start(tmp_path: P
     session = session_at(tmp_path / "settings.json")
     new = Settings(server_mode="url", server_url="ws://other:8765/ws")
     assert await apply_settings(session, new) == [SERVER_NOTE]
-    assert Settings.load(tmp_path / "settings.json").server_url == "ws://other:8765/ws"
+    assert JsonSettingsStore(tmp_path / "settings.json").load().server_url == "ws://other:8765/ws"
 
 
 async def test_first_run_choice_is_asked_once_and_remembered(tmp_path: Path) -> None:
@@ -151,20 +205,24 @@ async def test_first_run_choice_is_asked_once_and_remembered(tmp_path: Path) -> 
         asked.append(1)
         return ServerChoice(ServerMode.URL, "ws://rooms.example:8765/ws")
 
-    settings = Settings.load(path)
-    choice = await resolve_server(None, settings, ask_url, lambda: settings.save(path))
+    settings = JsonSettingsStore(path).load()
+    choice = await resolve_server(
+        None, settings, ask_url, lambda: JsonSettingsStore(path).save(settings)
+    )
     assert choice == ServerChoice(ServerMode.URL, "ws://rooms.example:8765/ws")
     assert asked == [1]
 
     async def must_not_ask() -> ServerChoice | None:
         raise AssertionError("asked again")
 
-    later = Settings.load(path)
+    later = JsonSettingsStore(path).load()
     assert await resolve_server(None, later, must_not_ask, lambda: None) == choice
     # --server is for one run only.
-    once = await resolve_server("ws://x:1/ws", later, must_not_ask, lambda: later.save(path))
+    once = await resolve_server(
+        "ws://x:1/ws", later, must_not_ask, lambda: JsonSettingsStore(path).save(later)
+    )
     assert once == ServerChoice(ServerMode.URL, "ws://x:1/ws")
-    assert Settings.load(path).server_url == "ws://rooms.example:8765/ws"
+    assert JsonSettingsStore(path).load().server_url == "ws://rooms.example:8765/ws"
 
 
 async def test_first_run_cancelled_remembers_nothing(tmp_path: Path) -> None:
@@ -174,14 +232,20 @@ async def test_first_run_cancelled_remembers_nothing(tmp_path: Path) -> None:
     async def cancel() -> ServerChoice | None:
         return None
 
-    assert await resolve_server(None, settings, cancel, lambda: settings.save(path)) is None
+    assert (
+        await resolve_server(None, settings, cancel, lambda: JsonSettingsStore(path).save(settings))
+        is None
+    )
     assert not path.exists()
 
     async def host() -> ServerChoice | None:
         return EMBEDDED
 
-    assert await resolve_server(None, settings, host, lambda: settings.save(path)) == EMBEDDED
-    assert Settings.load(path).server_mode == "embedded"
+    assert (
+        await resolve_server(None, settings, host, lambda: JsonSettingsStore(path).save(settings))
+        == EMBEDDED
+    )
+    assert JsonSettingsStore(path).load().server_mode == "embedded"
 
 
 def test_cues_are_short_rising_and_falling_tones() -> None:

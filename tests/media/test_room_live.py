@@ -61,6 +61,13 @@ async def test_listener_hears_both_speakers_each_speaker_hears_the_other(
         assert tone_power_ratio(b_return, 660.0) < 0.01
 
         assert len(room.audience) == 1  # stage members get their own streams
+
+        # Both receive hops took rtp_tap's fast path after the first packet
+        # (the tones above prove that what it delivered plays correctly).
+        for tap in (audience.client.tap, room._participants["a"].peer.tap):
+            assert tap is not None
+            assert tap.fast > 40 * tap.slow, tap
+            assert tap.rejected == 0
     finally:
         for lst in (a, b, audience):
             await lst.close()
@@ -112,3 +119,28 @@ async def test_leave_detaches_and_closes(room: RoomMedia) -> None:
     finally:
         await first.close()
         await second.close()
+
+
+async def test_mixer_ticks_just_after_a_speakers_packets(room: RoomMedia) -> None:
+    # The speaker's 20 ms clock and the mixer's start at unrelated phases: each
+    # packet would wait 0-20 ms beyond the jitter target for its tick. The
+    # mixer moves its phase (PhaseAligner) until even the latest packets have
+    # little to spare: less than the smallest move plus the margin (4 ms).
+    a = await join(room, "a", 440.0)
+    try:
+        room.set_on_stage("a", True)
+        slot = room._participants["a"].stage
+        assert slot is not None
+        await asyncio.sleep(3.0)
+        spare: list[float] = []
+        async with asyncio.timeout(TIMEOUT):
+            while len(spare) < 3:  # three readings of the rolling one-second minimum
+                await asyncio.sleep(0.25)
+                excess = slot.input.buffer.excess_ms
+                if excess is not None and (not spare or excess != spare[-1]):
+                    spare.append(excess)
+        assert max(spare) < 4.0 + 0.5, (spare, room.aligner.shifts)
+        stats = slot.input.stats()
+        assert stats.underruns <= 2, stats  # sooner, but not too soon
+    finally:
+        await a.close()

@@ -51,3 +51,37 @@ async def test_exception_in_tick_does_not_stop_clock() -> None:
     await asyncio.sleep(0.1)
     await ticker.stop()
     assert count >= 5
+
+
+async def test_shift_moves_the_phase_sooner_and_keeps_it() -> None:
+    times: list[float] = []
+    loop = asyncio.get_running_loop()
+    third, eighth = asyncio.Event(), asyncio.Event()
+
+    def tick() -> None:
+        times.append(loop.time())
+        if len(times) == 3:
+            third.set()
+        if len(times) == 8:
+            eighth.set()
+
+    ticker = Ticker(tick, period=0.05)
+    ticker.start()
+    await third.wait()
+    ticker.shift(0.02)
+    await eighth.wait()
+    await ticker.stop()
+    # Ticks follow absolute deadlines: compare them with the grid from the first.
+    offsets = [(t - times[0]) - i * 0.05 for i, t in enumerate(times)]
+    before, after = offsets[1:3], offsets[5:8]
+    assert all(abs(o) < 0.015 for o in before), offsets
+    assert all(abs(o + 0.02) < 0.015 for o in after), offsets  # 20 ms sooner, for good
+    assert abs(ticker.shifted - 0.02) < 1e-9
+
+
+async def test_shift_is_bounded_below_a_period() -> None:
+    ticker = Ticker(lambda: None, period=0.02)
+    ticker.shift(1.0)
+    assert ticker._shift == 0.9 * 0.02
+    ticker.shift(-1.0)
+    assert ticker._shift == 0.0

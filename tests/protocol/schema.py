@@ -27,7 +27,12 @@ FAMILIES: dict[StructType, tuple[StructType, ...]] = {
     events.RoomEvent: ROOM_EVENTS,
 }
 # Untagged shapes carried inside the messages.
-SHAPES: tuple[StructType, ...] = (model.MemberView, model.RoomSnapshot, model.RoomSummary)
+SHAPES: tuple[StructType, ...] = (
+    model.MemberView,
+    model.RoomSnapshot,
+    model.RoomSummary,
+    model.RecordingInfo,
+)
 
 
 def tag_of(cls: StructType) -> str:

@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 
 import pytest
 import pytestqt.plugin
-import qasync
 from PySide6.QtWidgets import QApplication
 
 from app.client.audio_backend import PullAudio
@@ -24,6 +23,7 @@ from app.client.desktop_session import DesktopSession
 from app.client.secrets import TokenStore
 from app.client.settings import Settings
 from app.server.app import RunningServer, ServerConfig, start_server
+from app.ui.application import AppEventLoop
 from app.ui.shell import DesktopShell
 from tests.client import memory_keyring
 
@@ -35,7 +35,7 @@ Run = Callable[[Coroutine[Any, Any, T]], T]
 def qloop(
     qapp: QApplication, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[asyncio.AbstractEventLoop]:
-    loop = qasync.QEventLoop(qapp)
+    loop = AppEventLoop(qapp)
     asyncio.set_event_loop(loop)
 
     def process_events_inside_the_loop() -> None:

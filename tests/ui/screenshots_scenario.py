@@ -3,28 +3,38 @@ Xvfb with a tray host (scripts/screenshots.py starts those and runs this):
 
     python -m tests.ui.screenshots_scenario OUTDIR
 
-A real server with a few headless clients fills the rooms. The talking ring
-shown on the stage is set by hand (the clients here send no audio).
-Writes sign-in, directory, room-listener, room-moderator, settings (when the
-settings dialog exists), tray-menu and room-listener-id (in Bahasa Indonesia)
+A real server (with its media plane, so that rooms can be recorded) with a
+few headless clients fills the rooms. The talking rings shown on the stage
+are set by hand; only ira, in the recorded room, really speaks (a demo line,
+so that the recording holds a voice). The settings dialog uses the
+sound devices of the environment: scripts/screenshots.py provides virtual
+ones, and a demo voice plays into the "headset" microphone for its meter.
+Writes sign-in, directory, room-listener, room-moderator (recording),
+settings, recordings, tray-menu and room-listener-id (in Bahasa Indonesia)
 PNGs; exits 0 when all were written.
 """
 
 import asyncio
-import importlib
+import copy
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
+from app.audio.prefs import DevicePreferences
+from app.bot.audio import BotAudio
 from app.client.audio_backend import PullAudio
 from app.client.desktop_session import Change, DesktopSession
+from app.client.device_audio import DeviceAudio
+from app.client.recordings import suggested_file_name
 from app.client.secrets import TokenStore
 from app.client.session import RoomClient
 from app.client.settings import Settings
+from app.media.wavfile import read_audio, write_wav
 from app.protocol.model import Role
 from app.protocol.requests import (
     AcceptInvite,
@@ -33,17 +43,23 @@ from app.protocol.requests import (
     PinLink,
     RaiseHand,
     React,
+    SetRecording,
     SetTopic,
 )
 from app.server.app import ServerConfig, start_server
 from app.ui.application import run_qt
 from app.ui.i18n import install_translator
+from app.ui.settings_dialog import SettingsDialog
 from app.ui.shell import DesktopShell
 from tests.client import memory_keyring
 from tests.client.desktop_support import until
+from tests.support.pulse import play
 
 PASSWORD = "correct horse battery"
 SIZE = (960, 720)
+ROOT = Path(__file__).resolve().parents[2]
+BANNER = "● This room is being recorded."
+DEMO_VOICE = ROOT / "resources" / "demo" / "01-ayu-en.opus"
 
 
 async def settle(seconds: float = 0.6) -> None:
@@ -68,9 +84,7 @@ async def scenario(out: Path) -> int:
     memory_keyring.install()
     work = Path(tempfile.mkdtemp(prefix="panggung-shots-"))
     server = await start_server(
-        ServerConfig(
-            db_url=f"sqlite:///{work / 'db.sqlite'}", host="127.0.0.1", port=0, media=False
-        )
+        ServerConfig(db_url=f"sqlite:///{work / 'db.sqlite'}", host="127.0.0.1", port=0, media=True)
     )
     url = server.url
     people: dict[str, RoomClient] = {}
@@ -116,6 +130,9 @@ async def scenario(out: Path) -> int:
         await settle()
         save(window, out / "directory.png")
 
+        # An earlier recording of tika's, for the recordings list.
+        await record_briefly(session, "Sound check", 2.5)
+
         # A listener in someone else's room, with a hand up and reactions arriving.
         assert await session.join(town.room_id)
         ayu = people["ayu"]
@@ -135,6 +152,9 @@ async def scenario(out: Path) -> int:
         assert await session.create_room("Panggung weekly", "What's new in the app")
         model = session.model
         assert model is not None
+        # Recorded from the start: the banner shows in the moderator's shot.
+        assert await session.act(SetRecording(id=0, on=True))
+        await until(lambda: BANNER in window.room.banner.text(), what="recording banner")
         for name in ("ira", "joko", "kartika", "lukas", "maya"):
             await people[name].join(model.room_id)
         ira = people["ira"].user_id
@@ -142,6 +162,10 @@ async def scenario(out: Path) -> int:
         await people["ira"].wait_until(lambda m: ira in m.members and m.members[ira].invited)
         await people["ira"].request(AcceptInvite(id=0))
         await session.act(MakeCohost(id=0, user_id=ira))
+        # ira really speaks (a demo line), so the recording holds a voice.
+        voice = BotAudio(people["ira"], keep=False)
+        await voice.start()
+        speaking = asyncio.ensure_future(voice.speak(DEMO_VOICE))
         await session.act(SetTopic(id=0, topic="What's new in the app: reactions and invites"))
         await session.act(PinLink(id=0, url="https://example.org/panggung/changelog"))
         for name in ("kartika", "joko"):
@@ -160,8 +184,13 @@ async def scenario(out: Path) -> int:
         window.resize(SIZE[0], 920)
         await settle()
         save(window, out / "room-moderator.png")
+        await speaking  # her whole line goes into the recording
+        await voice.close()
+        assert await session.act(SetRecording(id=0, on=False))
+        await until(lambda: not model.recording, what="recording stopped")
 
         await settings_shot(window, session, out)
+        await recordings_shot(shell, work, out)
         await tray_shot(shell, out)
         await indonesian_shot(url, town.room_id, out)
         print("screenshots: ok", flush=True)
@@ -204,16 +233,62 @@ def talk(session: DesktopSession, user_id: int) -> None:
         listener(Change.SPEAKING, None)
 
 
+async def record_briefly(session: DesktopSession, title: str, seconds: float) -> None:
+    """A room of `session`'s own, recorded for `seconds` (silence), then left."""
+    assert await session.create_room(title, "")
+    assert await session.act(SetRecording(id=0, on=True))
+    await asyncio.sleep(seconds)
+    assert await session.act(SetRecording(id=0, on=False))
+    await session.leave()
+
+
 async def settings_shot(window: QWidget, session: DesktopSession, out: Path) -> None:
+    """The dialog on the environment's devices, a headset chosen, a voice in it."""
+    chosen = copy.deepcopy(session.settings)
+    chosen.input_device, chosen.output_device = "headset", "headphones"
+    audio = DeviceAudio(DevicePreferences(input="headset", output="headphones"))
+    assert await audio.open(), "no sound devices (run this through scripts/screenshots.py)"
+    player: subprocess.Popen[bytes] | None = None
+    dialog = SettingsDialog(chosen, audio, window)
     try:
-        module = importlib.import_module("app.ui.settings_dialog")
-    except ImportError:
-        print("no settings dialog yet: settings.png skipped", flush=True)
-        return
-    dialog: QDialog = module.SettingsDialog(session.settings, None, window)
-    dialog.show()
+        await dialog.load_devices()
+        assert {"headset", "headphones"} <= {
+            *dialog.device_names("input"),
+            *dialog.device_names("output"),
+        }, "the virtual headset is missing"
+        await audio.want_capture("settings", True)
+        # The headset's microphone hears what plays into the "hsfeed" sink.
+        player = play(demo_voice(), sink="hsfeed")
+        dialog.show()
+        await settle(1.5)
+        save(dialog, out / "settings.png")
+    finally:
+        dialog.reject()
+        if player is not None:
+            player.terminate()
+            player.wait(10)
+        await audio.close()
+
+
+def demo_voice() -> Path:
+    """The demo room's first line as a WAV (paplay reads no Opus)."""
+    wav = Path(tempfile.mkdtemp(prefix="panggung-voice-")) / "voice.wav"
+    write_wav(wav, read_audio(DEMO_VOICE))
+    return wav
+
+
+async def recordings_shot(shell: DesktopShell, work: Path, out: Path) -> None:
+    """My recordings, with the newest one just saved."""
+    dialog = shell.window.open_recordings()
+    await until(lambda: dialog.table.rowCount() == 2, what="recordings listed")
+    await until(lambda: dialog.refresh_button.isEnabled(), what="list loaded")
+    dialog.table.selectRow(0)
+    newest = dialog.selected()
+    assert newest is not None
+    assert await dialog.save_to(work / suggested_file_name(newest))
+    dialog.resize(720, 260)
     await settle(1.0)
-    save(dialog, out / "settings.png")
+    save(dialog, out / "recordings.png")
     dialog.reject()
 
 

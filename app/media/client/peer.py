@@ -13,7 +13,7 @@ from app.dsp.playout import PlayoutBuffer, PlayoutStats
 from app.media.client.playout import GatedTrack, PlayoutTrack
 from app.media.ice import IceSettings, apply_ice_settings, new_peer_connection
 from app.media.playout import OpusPlayout
-from app.media.rtp_tap import tap_rtp
+from app.media.rtp_tap import TapStats, tap_rtp
 
 Signal = Callable[[str], Awaitable[str]]
 """Carries an offer SDP to the server and returns its answer SDP."""
@@ -44,6 +44,7 @@ class ClientPeer:
         self._playout_track = PlayoutTrack(self.playout) if self.playout is not None else None
         self._remote: asyncio.Future[MediaStreamTrack] = asyncio.get_running_loop().create_future()
         self.pc.on("track", self._on_track)
+        self.tap: TapStats | None = None  # how received packets reached the playout
 
     async def connect(self, signal: Signal) -> None:
         if self._source is not None:
@@ -51,7 +52,7 @@ class ClientPeer:
         else:
             transceiver = self.pc.addTransceiver("audio", direction="recvonly")
         if self.playout is not None:
-            tap_rtp(transceiver, self.playout.push)
+            self.tap = tap_rtp(transceiver, self.playout.push)
         apply_ice_settings(self.pc, self._settings)
         await self.pc.setLocalDescription(await self.pc.createOffer())
         answer = await signal(str(self.pc.localDescription.sdp))
@@ -70,6 +71,13 @@ class ClientPeer:
         if self.playout is None:
             raise RuntimeError("next_frame needs playout=True")
         return self.playout.next_frame()
+
+    def next_device_frame(self) -> NDArray[np.int16]:
+        """``next_frame`` for a sound device pulling half frames: sometimes
+        10 ms only (see ``OpusPlayout.next_device_frame``)."""
+        if self.playout is None:
+            raise RuntimeError("next_device_frame needs playout=True")
+        return self.playout.next_device_frame()
 
     def playout_stats(self) -> PlayoutStats | None:
         """Receive-side counters and delays (None with ``playout=False``)."""

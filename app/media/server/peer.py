@@ -8,7 +8,7 @@ import logging
 from aiortc import MediaStreamTrack, RTCRtpTransceiver, RTCSessionDescription
 
 from app.media.ice import IceSettings, apply_ice_settings, new_peer_connection
-from app.media.rtp_tap import PacketHandler, RtpPacketLike, tap_rtp
+from app.media.rtp_tap import PacketHandler, RtpPacketLike, TapStats, tap_rtp
 from app.media.server.fast_sender import SrtpSink, prepare_send_transceiver
 
 logger = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ class ServerPeer:
         self.incoming: MediaStreamTrack | None = None
         self._on_packet = on_packet
         self.packets_in = 0
+        self.tap: TapStats | None = None  # how received packets reached the mixer
         self.pc.on("connectionstatechange", self._on_state)
         self.pc.on("track", self._on_track)
 
@@ -48,7 +49,7 @@ class ServerPeer:
         self._transceiver = audio[0]
         prepare_send_transceiver(self._transceiver, self._ssrc)
         if self._on_packet is not None:
-            tap_rtp(self._transceiver, self._count_packet)
+            self.tap = tap_rtp(self._transceiver, self._count_packet)
         apply_ice_settings(self.pc, self._settings)
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         return str(self.pc.localDescription.sdp)

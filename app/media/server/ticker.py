@@ -29,6 +29,14 @@ class Ticker:
         self.ticks = 0
         self.skipped = 0
         self.max_lateness = 0.0
+        self.shifted = 0.0  # seconds the phase was moved earlier, in all
+        self._shift = 0.0  # to take off the next deadline
+
+    def shift(self, seconds: float) -> None:
+        """Run the next tick ``seconds`` (less than a period) sooner; every
+        later deadline moves with it. The mixer uses this to tick just after
+        its speakers' packets arrive instead of up to a frame later."""
+        self._shift = min(max(0.0, seconds), 0.9 * self.period)
 
     @property
     def running(self) -> bool:
@@ -66,4 +74,6 @@ class Ticker:
             except Exception:
                 logger.exception("mixer tick failed")
             self.ticks += 1
-            deadline += self.period
+            deadline += self.period - self._shift
+            self.shifted += self._shift
+            self._shift = 0.0

@@ -16,6 +16,7 @@ from app.protocol.replies import (
     InviteCreated,
     MediaAnswer,
     Ok,
+    RecordingList,
     RoomList,
     RoomState,
     Welcome,
@@ -27,6 +28,7 @@ from app.protocol.requests import (
     Hello,
     JoinRoom,
     LeaveRoom,
+    ListRecordings,
     ListRooms,
     Login,
     Logout,
@@ -35,6 +37,7 @@ from app.protocol.requests import (
     React,
     Register,
     Resume,
+    SetRecording,
     Sync,
 )
 from app.server.accounts import AccountError, Accounts, SignedIn
@@ -148,6 +151,11 @@ class Dispatcher:
                 raise Refused(ErrorCode.RATE_LIMITED, "too many reactions; wait a moment")
             case MediaOffer():
                 return MediaAnswer(sdp=await hub.media_offer(conn, req.sdp))
+            case SetRecording():
+                await hub.set_recording(conn, actor, req.on)
+                return None
+            case ListRecordings():
+                return RecordingList(recordings=await hub.recordings.list_for(conn.user_id))
             case PushToTalk():
                 hub.push_to_talk(conn, req.pressed)
                 return None

@@ -5,7 +5,7 @@ The shell feeds in commands with the time and gets back numbered events; see
 """
 
 from app.server.rooms.commands import AddInvite, Disconnect, Join, MemberCommand, RoomCommand
-from app.server.rooms.core import handle, tick
+from app.server.rooms.core import handle, recording_lost, tick
 from app.server.rooms.errors import RoomError
 from app.server.rooms.lifecycle import MAX_STAGE_CAPACITY, create_room
 from app.server.rooms.permissions import PERMISSIONS, Action, may_be_heard, require
@@ -29,6 +29,7 @@ __all__ = [
     "create_room",
     "handle",
     "may_be_heard",
+    "recording_lost",
     "require",
     "restore",
     "snapshot",

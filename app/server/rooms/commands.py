@@ -32,6 +32,7 @@ from app.protocol.requests import (
     SelfMute,
     SetHandsEnabled,
     SetLocked,
+    SetRecording,
     SetTopic,
     Unban,
     UnmakeCohost,
@@ -87,5 +88,6 @@ MemberCommand = (
     | SetHandsEnabled
     | SetTopic
     | PinLink
+    | SetRecording
 )
 RoomCommand = Join | MemberCommand

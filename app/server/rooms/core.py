@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import assert_never
 
 from app.protocol.errors import ErrorCode
-from app.protocol.events import AnyRoomEvent, Reacted
+from app.protocol.events import AnyRoomEvent, Reacted, RecordingStopReason
 from app.protocol.requests import (
     AcceptInvite,
     ApproveHand,
@@ -37,6 +37,7 @@ from app.protocol.requests import (
     SelfMute,
     SetHandsEnabled,
     SetLocked,
+    SetRecording,
     SetTopic,
     Unban,
     UnmakeCohost,
@@ -75,6 +76,7 @@ _ACTION_OF: Mapping[type, Action] = MappingProxyType(
         SetHandsEnabled: Action.SET_HANDS_ENABLED,
         SetTopic: Action.SET_TOPIC,
         PinLink: Action.PIN_LINK,
+        SetRecording: Action.SET_RECORDING,
     }
 )
 
@@ -91,22 +93,45 @@ def action_of(command: MemberCommand) -> Action | None:
 def handle(
     room: Room, actor: Actor, command: RoomCommand, now: float
 ) -> list[tuple[int, AnyRoomEvent]]:
+    if isinstance(command, Join):
+        if not room.live:
+            raise RoomError(ErrorCode.ROOM_ENDED, "this room has ended")
+        return _number(room, lifecycle.join(room, actor, command.invite_code, now))
+    me = check(room, actor, command)
+    return _number(room, _run(room, me, command, now))
+
+
+def check(room: Room, actor: Actor, command: MemberCommand) -> Member:
+    """The gate alone (ended, membership, permission): for a shell that must do
+    its own work (open a file) before the command runs, and only if allowed."""
     if not room.live:
         raise RoomError(ErrorCode.ROOM_ENDED, "this room has ended")
-    if isinstance(command, Join):
-        return _number(room, lifecycle.join(room, actor, command.invite_code, now))
     me = room.members.get(actor.user_id)
     if me is None:
         raise RoomError(ErrorCode.NOT_IN_ROOM, "you are not in this room")
     action = action_of(command)
     if action is not None:
         require(me, action)
-    return _number(room, _run(room, me, command, now))
+    return me
 
 
 def tick(room: Room, now: float) -> list[tuple[int, AnyRoomEvent]]:
     """Let the clock run: members past their grace period leave."""
     return _number(room, lifecycle.expire(room, now))
+
+
+def recording_lost(
+    room: Room, reason: RecordingStopReason, detail: str | None = None
+) -> list[tuple[int, AnyRoomEvent]]:
+    """The shell could not go on recording (a write failed, the server restarted).
+
+    Like Disconnect, a fact nobody can refuse; unlike it, no member issues it.
+    Emits `recording_changed` off with the reason even when the core had already
+    forgotten the flag (after a restart), so that clients hear why.
+    """
+    if not room.live:
+        return []
+    return _number(room, settings.stop_recording(room, reason, detail))
 
 
 def _number(room: Room, events: list[AnyRoomEvent]) -> list[tuple[int, AnyRoomEvent]]:
@@ -172,6 +197,8 @@ def _run(room: Room, me: Member, command: MemberCommand, now: float) -> list[Any
             return settings.set_topic(room, me, topic)
         case PinLink(url=url):
             return settings.pin_link(room, me, url)
+        case SetRecording(on=on):
+            return settings.set_recording(room, me, on)
         case AddInvite(code=code):
             return settings.add_invite(room, code)
         case _:

@@ -24,6 +24,7 @@ from app.protocol.model import Role
 from app.protocol.requests import MAX_TITLE, MAX_TOPIC
 from app.server.rooms.errors import RoomError
 from app.server.rooms.permissions import admit
+from app.server.rooms.settings import stop_recording
 from app.server.rooms.state import Actor, Member, Room
 from app.server.rooms.views import member_updated, member_view, room_updated
 
@@ -99,9 +100,11 @@ def leave(room: Room, me: Member, now: float) -> list[AnyRoomEvent]:
 
 
 def end_room(room: Room, now: float, reason: EndReason) -> list[AnyRoomEvent]:
+    # A recording never outlives its room; say so before the room goes.
+    events = stop_recording(room, "room_ended") if room.recording else []
     room.status = "ended"
     room.ended_at = now
-    return [RoomEnded(reason=reason)]
+    return [*events, RoomEnded(reason=reason)]
 
 
 def expire(room: Room, now: float) -> list[AnyRoomEvent]:

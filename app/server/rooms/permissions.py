@@ -58,6 +58,7 @@ class Action(StrEnum):
     SET_TOPIC = "set_topic"
     PIN_LINK = "pin_link"
     ADD_INVITE = "add_invite"
+    SET_RECORDING = "set_recording"
     # The host's alone.
     END_ROOM = "end_room"
     MAKE_COHOST = "make_cohost"
@@ -85,6 +86,9 @@ _MODERATION = frozenset(
         _A.SET_TOPIC,
         _A.PIN_LINK,
         _A.ADD_INVITE,
+        # Recording is the moderators' call (as in X Spaces); the shell also
+        # needs a media plane and a writable directory.
+        _A.SET_RECORDING,
     }
 )
 _HOST_ONLY = frozenset({_A.END_ROOM, _A.MAKE_COHOST, _A.UNMAKE_COHOST})

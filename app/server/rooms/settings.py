@@ -1,4 +1,5 @@
-"""Room-wide settings moderators change: lock, hands, topic, pinned link, invites.
+"""Room-wide settings moderators change: lock, hands, topic, pinned link,
+invites, recording.
 
 Each change emits one room_updated carrying every setting (and the host), so
 clients replace rather than merge. Setting a value the room already has
@@ -8,7 +9,7 @@ changes nothing and emits nothing. Turning hands off lowers every raised hand.
 from urllib.parse import urlsplit
 
 from app.protocol.errors import ErrorCode
-from app.protocol.events import AnyRoomEvent
+from app.protocol.events import AnyRoomEvent, RecordingChanged, RecordingStopReason
 from app.protocol.requests import MAX_TOPIC, MAX_URL
 from app.server.rooms.errors import RoomError
 from app.server.rooms.state import Member, Room
@@ -54,6 +55,23 @@ def pin_link(room: Room, me: Member, url: str | None) -> list[AnyRoomEvent]:
         return []
     room.pinned_link = url
     return [room_updated(room, by=me.user_id)]
+
+
+def set_recording(room: Room, me: Member, on: bool) -> list[AnyRoomEvent]:
+    # Its own event rather than room_updated: clients show it as a banner and
+    # a notification, and `by`/`reason` matter here.
+    if room.recording == on:
+        return []
+    room.recording = on
+    return [RecordingChanged(recording=on, by=me.user_id)]
+
+
+def stop_recording(
+    room: Room, reason: RecordingStopReason, detail: str | None = None
+) -> list[AnyRoomEvent]:
+    """The server stops the recording (room ended, write failure, restart)."""
+    room.recording = False
+    return [RecordingChanged(recording=False, reason=reason, detail=detail)]
 
 
 def add_invite(room: Room, code: str) -> list[AnyRoomEvent]:

@@ -64,6 +64,8 @@ class Room:
     locked: bool = False
     hands_enabled: bool = True
     pinned_link: str | None = None
+    # The audience mix is being recorded. Not durable: a restart stops it.
+    recording: bool = False
     status: RoomStatus = "live"
     ended_at: float | None = None
     # Number of the last event emitted; the next event is seq + 1.

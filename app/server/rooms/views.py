@@ -49,6 +49,7 @@ def snapshot(room: Room) -> RoomSnapshot:
         created_at=room.created_at,
         seq=room.seq,
         members=[member_view(m) for m in room.members.values()],
+        recording=room.recording,
     )
 
 
@@ -66,4 +67,5 @@ def summary(room: Room) -> RoomSummary:
         speakers=sum(1 for m in here if m.on_stage),
         listeners=sum(1 for m in here if not m.on_stage),
         locked=room.locked,
+        recording=room.recording,
     )

@@ -1,5 +1,6 @@
 """What the server needs from storage; SQLite and PostgreSQL both provide it."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -29,6 +30,21 @@ class SessionRecord:
     revoked: bool
 
 
+@dataclass(frozen=True, slots=True)
+class RecordingRecord:
+    recording_id: int
+    owner_id: int
+    host_id: int
+    room_id: str
+    room_title: str
+    # Relative to the recordings directory; the server names it, never a client.
+    file_name: str
+    started_at: float
+    ended_at: float | None
+    duration: float
+    bytes: int
+
+
 class Store(Protocol):
     async def create_user(self, username: str, password_hash: str, now: float) -> int:
         """Insert a user; raises UsernameTaken if its case-folded name exists."""
@@ -55,5 +71,35 @@ class Store(Protocol):
         ...
 
     async def load_live_rooms(self) -> list[DurableRoom]: ...
+
+    async def create_recording(
+        self,
+        owner_id: int,
+        host_id: int,
+        room_id: str,
+        room_title: str,
+        started_at: float,
+        file_name: Callable[[int], str],
+    ) -> RecordingRecord:
+        """Insert a recording; its file name is made from the new id by `file_name`."""
+        ...
+
+    async def finish_recording(
+        self, recording_id: int, ended_at: float, duration: float, size: int
+    ) -> None: ...
+
+    async def delete_recording(self, recording_id: int) -> None:
+        """Forget a recording whose file could not even be opened."""
+        ...
+
+    async def find_recording(self, recording_id: int) -> RecordingRecord | None: ...
+
+    async def list_recordings(self, user_id: int) -> list[RecordingRecord]:
+        """Recordings `user_id` started or whose room they hosted, newest first."""
+        ...
+
+    async def unfinished_recordings(self) -> list[RecordingRecord]:
+        """Recordings with no end: the server stopped while they ran."""
+        ...
 
     async def close(self) -> None: ...

@@ -115,3 +115,24 @@ room_invites = sa.Table(
         index=True,
     ),
 )
+
+# One row per recording of a room's audience mix. The file itself lives under
+# the server's recordings directory as `file_name` (never a path from a URL).
+# No foreign keys, like the room tables: a recording outlives its room's rows.
+recordings = sa.Table(
+    "recordings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    # Who started it; they (and host_id, the room's host then) may download it.
+    sa.Column("owner_id", sa.Integer, nullable=False, index=True),
+    sa.Column("host_id", sa.Integer, nullable=False, index=True),
+    sa.Column("room_id", sa.Text, nullable=False),
+    sa.Column("room_title", sa.Text, nullable=False),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("started_at", sa.Double, nullable=False),
+    # NULL while recording (or when the server died mid-recording).
+    sa.Column("ended_at", sa.Double, nullable=True),
+    sa.Column("duration", sa.Double, nullable=False),
+    sa.Column("bytes", sa.BigInteger, nullable=False),
+    sqlite_autoincrement=True,
+)

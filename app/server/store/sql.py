@@ -2,7 +2,7 @@
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 
@@ -14,8 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.dml import Insert
 
 from app.server.rooms.durable import DurableRoom
+from app.server.store import recordings as recording_queries
 from app.server.store import rows
-from app.server.store.api import SessionRecord, StoreError, UsernameTaken, UserRecord
+from app.server.store.api import (
+    RecordingRecord,
+    SessionRecord,
+    StoreError,
+    UsernameTaken,
+    UserRecord,
+)
 from app.server.store.engine import SQLITE_BEGIN, create_engine
 from app.server.store.migrate import upgrade_to_head
 from app.server.store.schema import room_bans, room_invites, room_members, rooms, sessions, users
@@ -191,6 +198,42 @@ class SqlStore:
                 await conn.execute(select(room_invites).where(room_invites.c.room_id.in_(live)))
             ).all()
         return rows.assemble_rooms(room_rows, member_rows, ban_rows, invite_rows)
+
+    async def create_recording(
+        self,
+        owner_id: int,
+        host_id: int,
+        room_id: str,
+        room_title: str,
+        started_at: float,
+        file_name: Callable[[int], str],
+    ) -> RecordingRecord:
+        async with self._write("create a recording") as conn:
+            return await recording_queries.create(
+                conn, owner_id, host_id, room_id, room_title, started_at, file_name
+            )
+
+    async def finish_recording(
+        self, recording_id: int, ended_at: float, duration: float, size: int
+    ) -> None:
+        async with self._write("finish a recording") as conn:
+            await recording_queries.finish(conn, recording_id, ended_at, duration, size)
+
+    async def delete_recording(self, recording_id: int) -> None:
+        async with self._write("delete a recording") as conn:
+            await recording_queries.remove(conn, recording_id)
+
+    async def find_recording(self, recording_id: int) -> RecordingRecord | None:
+        async with self._read("find a recording") as conn:
+            return await recording_queries.find(conn, recording_id)
+
+    async def list_recordings(self, user_id: int) -> list[RecordingRecord]:
+        async with self._read("list recordings") as conn:
+            return await recording_queries.of_user(conn, user_id)
+
+    async def unfinished_recordings(self) -> list[RecordingRecord]:
+        async with self._read("list unfinished recordings") as conn:
+            return await recording_queries.unfinished(conn)
 
     async def close(self) -> None:
         await self._engine.dispose()

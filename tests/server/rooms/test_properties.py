@@ -38,6 +38,7 @@ from app.protocol.requests import (
     SelfMute,
     SetHandsEnabled,
     SetLocked,
+    SetRecording,
     SetTopic,
     Unban,
     UnmakeCohost,
@@ -107,6 +108,7 @@ room_commands: st.SearchStrategy[MemberCommand] = st.one_of(
     st.builds(SetHandsEnabled, id=rid, enabled=st.sampled_from([True, True, True, False])),
     st.builds(SetTopic, id=rid, topic=st.sampled_from(["", "t", "x" * 281])),
     st.builds(PinLink, id=rid, url=st.sampled_from([None, "https://a.example", "nope"])),
+    st.builds(SetRecording, id=rid, on=st.booleans()),
 )
 # Ways out, kept apart so that rooms do not end in the first few steps.
 exit_commands: st.SearchStrategy[MemberCommand] = st.one_of(
@@ -126,6 +128,8 @@ STAGE_ONLY: list[MemberCommand] = [
     SetLocked(id=0, locked=True),
     SetHandsEnabled(id=0, enabled=False),
     AddInvite("x"),
+    SetRecording(id=0, on=True),
+    SetRecording(id=0, on=False),
     EndRoom(id=0),
     MakeCohost(id=0, user_id=1),
 ]
@@ -284,7 +288,7 @@ class RoomMachine(RuleBasedStateMachine):
         durable = to_durable(self.room)
         self.room = restore(durable, self.now, self.room.grace_period)
         assert to_durable(self.room) == durable
-        assert self.room.seq == 0
+        assert self.room.seq == 0 and not self.room.recording
         assert all(not m.connected for m in self.room.members.values())
         if self._members():
             for user_id in data.draw(st.lists(st.sampled_from(self._members()), unique=True)):
@@ -350,6 +354,11 @@ class RoomMachine(RuleBasedStateMachine):
                     assert err.code == ErrorCode.FORBIDDEN
                 else:
                     raise AssertionError(f"listener {m.user_id} was allowed {command}")
+
+    @invariant()
+    def only_a_live_room_is_recorded(self) -> None:
+        if not self.room.live:
+            assert not self.room.recording
 
     @invariant()
     def durable_part_round_trips(self) -> None:
