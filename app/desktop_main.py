@@ -152,7 +152,7 @@ async def run_app(
         return 0  # the first-run question was closed
     server: RunningServer | None = None
     if choice.mode is ServerMode.EMBEDDED:
-        server = await start_embedded_server(data_dir)
+        server = await start_embedded_server(data_dir, settings.share_on_network)
         url = server.url
     else:
         url = choice.url
@@ -241,14 +241,13 @@ async def audio_close(device: "DeviceAudio | None") -> None:
         await device.close()
 
 
-async def start_embedded_server(data_dir: Path) -> "RunningServer":
-    """Host on this computer: SQLite in the data dir, the demo room live (its bots talking)."""
-    from app.server.app import ServerConfig, start_server
+async def start_embedded_server(data_dir: Path, share: bool = False) -> "RunningServer":
+    """Host on this computer (shared on the local network if asked): SQLite
+    in the data dir, the demo room live (its bots talking)."""
     from app.server.demo import ensure_demo_room
+    from app.server.embedded import start_embedded
 
-    server = await start_server(
-        ServerConfig(db_url=f"sqlite:///{data_dir / 'rooms.db'}", host="127.0.0.1", port=0)
-    )
+    server = await start_embedded(data_dir, share=share)
     try:
         await ensure_demo_room(server.store, server.accounts, server.hub)
     except Exception:

@@ -42,7 +42,9 @@ async def listen(url: str, room_id: str, seconds: float) -> dict[str, float]:
         await asyncio.sleep(seconds)
         stats = engine.stats()
         playout = link.stats()
-        return {**stats, **(playout.as_dict() if playout else {})}
+        tap = link.peer.tap if link.peer is not None else None
+        taps = {"tap_fast": tap.fast, "tap_slow": tap.slow} if tap is not None else {}
+        return {**stats, **(playout.as_dict() if playout else {}), **taps}
     finally:
         await link.close()
         await engine.stop()

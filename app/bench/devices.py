@@ -279,10 +279,15 @@ def markdown(r: DevicesResult) -> str:
         f"Listener playout: target {lst.get('target_delay_ms', 0):.0f} ms, median wait "
         f"{lst.get('delay_ms', 0):.0f} ms, {int(lst.get('concealed', 0))} concealed, "
         f"{int(lst.get('playback_underruns', 0))} ring underruns, "
-        f"{int(lst.get('output_xruns', 0))} device xruns. "
+        f"{int(lst.get('output_xruns', 0))} device xruns, "
+        f"{int(lst.get('shifted', 0))} half-frame phase moves; "
+        f"{int(lst.get('tap_fast', 0))} packets took the fast receive path, "
+        f"{int(lst.get('tap_slow', 0))} aiortc's. "
         "The speaker's capture, the server's mixer and the listener's playback are three "
-        "20 ms clocks whose relative phase is set when each starts, so p50 moves from run "
-        "to run (within a run every click sees the same phase).",
+        "20 ms clocks started at unrelated phases; the mixer moves its phase to the "
+        "speaker's packets and the listener's playback moves in half frames to the "
+        "mixer's (docs/media.md, phase alignment), so what is left of the phases is the "
+        "device's 10 ms period.",
         "",
         "Resources: the listener is a separate process doing what the desktop app does for "
         "audio in the audience (RoomClient + VoiceLink + AudioEngine; the microphone is "
@@ -307,14 +312,13 @@ def markdown(r: DevicesResult) -> str:
             "",
             f"Why the CPU target is missed: the sound devices alone (above) are "
             f"{r.floor_cpu_percent:.1f} % of the {r.cpu_percent:.1f} %; the rest is "
-            "receiving and playing the room. The event loop's share is aiortc's receive "
-            "path (ICE/DTLS transport, SRTP decryption, RTP parsing in Python, "
-            "50 packets/s). The Python work the room adds on the PortAudio callback thread "
-            "(Opus decode, playout buffer, concealment) measures ~40 µs a frame timed alone "
-            "(~0.2 % of a core); the rest of that thread's share, much of it system time, "
-            "is not attributed further by py-spy: most likely the callback thread and the "
-            "event loop handing the GIL back and forth. Every share grows with the "
-            "machine's load (docs/audio.md has quieter A/B runs).",
+            "receiving and playing the room. Python's own work is about 1 % of a core "
+            "(py-spy): per packet the fast receive path (SRTP decryption, a four-field "
+            "header parse, the playout buffer), per frame the Opus decode and the playout "
+            "decisions on the PortAudio thread (~20 µs a callback timed alone). The rest "
+            "is system time: 50 event-loop wake-ups and 100 device callbacks a second, the "
+            "ALSA-to-PulseAudio plugin behind each period, and the GIL passing between the "
+            "two threads; it grows with the machine's load (docs/audio.md).",
         ]
     if not ok["latency"]:
         target, wait = lst.get("target_delay_ms", 0.0), lst.get("delay_ms", 0.0)
@@ -331,8 +335,8 @@ def markdown(r: DevicesResult) -> str:
             "",
             "Why the latency target is missed in this run: the network path alone is about "
             "40 ms p50 (`panggung-bench latency`, devices excluded); the devices add what "
-            "PortAudio reports above plus PulseAudio's own latency on each side; the phases "
-            f"of the three 20 ms clocks add 0-20 ms each.{held} Other runs of this code on "
-            "this machine: docs/audio.md.",
+            "PortAudio reports above plus PulseAudio's own latency on each side; the "
+            f"listener's device period adds 0-10 ms of phase (the mixer's is aligned).{held} "
+            "Other runs of this code on this machine: docs/audio.md.",
         ]
     return "\n".join(lines)

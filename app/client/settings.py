@@ -51,6 +51,8 @@ class Settings:
     cues: bool = True  # short tones on push-to-talk press and release
     start_minimised: bool = False  # to the tray, when there is one
     language: str = ""  # "en", "id"; empty: the system's language
+    # Hosting on this computer: also let others on the local network join.
+    share_on_network: bool = False
     server_mode: str = ServerMode.UNSET.value
     server_url: str = ""
 

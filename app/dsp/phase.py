@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 class PhaseAligner:
     def __init__(
-        self, *, min_shift_ms: float = 3.0, margin_ms: float = 1.0, interval: float = 1.0
+        self, *, min_shift_ms: float = 3.0, margin_ms: float = 2.0, interval: float = 1.0
     ) -> None:
         self.min_shift_ms = min_shift_ms  # smaller gains are not worth a jump
         self.margin_ms = margin_ms  # kept in hand beyond the buffers' own safety

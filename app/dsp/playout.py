@@ -29,6 +29,7 @@ from app.dsp.latency import percentile
 
 P = TypeVar("P")
 TARGET_EVERY = 10  # packets between recomputations of a falling target (200 ms)
+GROW_HOLD = 10.0  # s after an underrun or a late packet without offering excess
 
 
 class Action(Enum):
@@ -104,6 +105,8 @@ class PlayoutBuffer(Generic[P]):
         self._last: tuple[int, int, float, int] | None = None  # ext, ts, arrival, spurt
         self._waits: deque[float] = deque(maxlen=shrink_window)
         self._last_change = -math.inf
+        self._last_grow = -math.inf  # the last underrun or late packet
+        self._last_pull = -math.inf
         self._excess_since: float | None = None
         self._fresh = 0  # jitter samples since the target was last computed
         self._target = 0.0
@@ -152,6 +155,7 @@ class PlayoutBuffer(Generic[P]):
         next frame to shrink the delay would not be heard.
         """
         stats = self.stats
+        self._last_pull = now
         if self._state == "idle" or self._next is None:
             return Slot(Action.SILENCE)
         if self._state == "starting":
@@ -208,6 +212,8 @@ class PlayoutBuffer(Generic[P]):
         clock that pulls could gain by pulling that much sooner."""
         if self._state != "active" or len(self._waits) < (self._waits.maxlen or 0):
             return None
+        if self._last_pull - self._last_grow < GROW_HOLD:
+            return None  # arrivals just ran late: a minimum from before says little
         return min(self._waits) - self.target_delay_ms
 
     def realigned(self, now: float) -> None:
@@ -284,6 +290,7 @@ class PlayoutBuffer(Generic[P]):
 
     def _grown(self, now: float) -> None:
         self._last_change = now
+        self._last_grow = now
         self._excess_since = None
 
     def _record_wait(self, now: float, arrival: float) -> None:

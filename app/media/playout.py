@@ -23,7 +23,7 @@ from app.media.rtp_tap import RtpPacketLike
 QUIET_PEAK = 64  # |sample| below this (about -54 dBFS): dropping a frame is inaudible
 HALF = FRAME_SAMPLES // 2
 HALF_MS = 10.0
-SHIFT_MARGIN_MS = 2.0  # kept in hand beyond the buffer's own jitter target
+SHIFT_MARGIN_MS = 3.0  # kept in hand beyond the buffer's own jitter target
 
 
 class OpusPlayout:

@@ -21,6 +21,8 @@ from app.server.store.api import Store
 from app.server.voice import MediaFactory, VoiceRooms
 
 log = logging.getLogger(__name__)
+# Listening on every interface: this machine itself is reached on loopback.
+LOCAL_NAMES = {"0.0.0.0": "127.0.0.1", "::": "::1"}
 
 
 @dataclass(frozen=True)
@@ -74,11 +76,11 @@ class RunningServer:
 
     @property
     def url(self) -> str:
-        return f"ws://{self.host}:{self.port}/ws"
+        return f"ws://{LOCAL_NAMES.get(self.host, self.host)}:{self.port}/ws"
 
     @property
     def http_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"http://{LOCAL_NAMES.get(self.host, self.host)}:{self.port}"
 
     async def stop(self) -> None:
         """Close every connection (clients reconnect later), save, release."""
@@ -127,13 +129,23 @@ async def start_server(config: ServerConfig) -> RunningServer:
     site = web.TCPSite(runner, config.host, config.port)
     await site.start()
     port = _bound_port(runner, config.port)
-    hub.server_address = config.public_address or f"{config.host}:{port}"
+    hub.server_address = invite_address(config.public_address, config.host, port)
     loop = asyncio.get_running_loop()
     background = [loop.create_task(hub.run_ticker(config.tick_interval))]
     if config.media:
         background.append(loop.create_task(hub.run_speaking()))
     log.info("listening on %s:%d, %d live room(s) restored", config.host, port, restored)
     return RunningServer(runner, store, hub, accounts, routes, background, config.host, port)
+
+
+def invite_address(public: str | None, host: str, port: int) -> str:
+    """host:port for invite links: ``public`` (a port added when it has
+    none, e.g. when the server took any free one), else where we listen."""
+    if public is None:
+        return f"{LOCAL_NAMES.get(host, host)}:{port}"
+    if ":" in public.rsplit("]", 1)[-1]:
+        return public
+    return f"{public}:{port}"
 
 
 def _media_factory(config: ServerConfig) -> MediaFactory:

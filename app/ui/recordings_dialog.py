@@ -135,6 +135,9 @@ class RecordingsDialog(QDialog):
         self.table.cellActivated.connect(lambda _row, _col: self.save_as())
         self.table.itemSelectionChanged.connect(self._update_buttons)
         controller.phaseChanged.connect(self._phase)
+        # A recording in this room started or stopped: the list is out of date.
+        self._room_recording = self._recording_here()
+        controller.roomChanged.connect(self._room_changed)
         self._update_buttons()
 
     # -- the list ---------------------------------------------------------------------
@@ -174,16 +177,10 @@ class RecordingsDialog(QDialog):
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
                 self.table.setItem(row, col, item)
-        keep = next(
-            (
-                row
-                for row, i in enumerate(listed)
-                if chosen and i.recording_id == chosen.recording_id
-            ),
-            0,
-        )
-        if listed:
-            self.table.selectRow(keep)
+        if listed:  # the same one stays selected, else the newest
+            ids = [info.recording_id for info in listed]
+            wanted = chosen.recording_id if chosen is not None else None
+            self.table.selectRow(ids.index(wanted) if wanted in ids else 0)
         self.empty.setVisible(not listed)
         self._update_buttons()
 
@@ -257,6 +254,17 @@ class RecordingsDialog(QDialog):
     def _update_buttons(self) -> None:
         self.refresh_button.setEnabled(not self._busy)
         self.save.setEnabled(not self._busy and self.selected() is not None)
+
+    def _recording_here(self) -> bool:
+        model = self._controller.session.model
+        return model is not None and model.recording
+
+    def _room_changed(self) -> None:
+        now = self._recording_here()
+        if now != self._room_recording:
+            self._room_recording = now
+            if not self._busy:
+                self.refresh()
 
     def _phase(self, phase: str) -> None:
         if phase == Phase.SIGNED_OUT:

@@ -152,6 +152,15 @@ class SettingsDialog(QDialog):
         self.start_minimised.setChecked(self.settings.start_minimised)
         self.embedded = QRadioButton(self.tr("Host on &this computer"))
         self.embedded.setAccessibleName(self.tr("Host on this computer"))
+        self.share = QCheckBox(self.tr("Let others on my &network join"))
+        self.share.setAccessibleName(self.tr("Let others on my network join"))
+        self.share.setToolTip(
+            self.tr(
+                "Rooms hosted here accept people on your local network; "
+                "invite links carry this computer's address."
+            )
+        )
+        self.share.setChecked(self.settings.share_on_network)
         self.remote = QRadioButton(self.tr("&Connect to a server URL:"))
         self.remote.setAccessibleName(self.tr("Connect to a server URL"))
         self.server_url = QLineEdit(self.settings.server_url)
@@ -163,6 +172,8 @@ class SettingsDialog(QDialog):
         (self.remote if self.settings.server_mode == ServerMode.URL else self.embedded).setChecked(
             True
         )
+        self.share.setEnabled(self.embedded.isChecked())
+        self.embedded.toggled.connect(self.share.setEnabled)
         self.language = QComboBox()
         self.language.setAccessibleName(self.tr("Language"))
         self.language.addItem(self.tr("System language"), "")
@@ -174,6 +185,7 @@ class SettingsDialog(QDialog):
         app_form.addRow(self.tr("&Language:"), self.language)
         app_form.addRow(self.start_minimised)
         app_form.addRow(self.embedded)
+        app_form.addRow(self.share)
         app_form.addRow(self.remote, self.server_url)
         app_form.addRow(
             QLabel(self.tr("A new language or server choice takes effect at the next start."))
@@ -266,6 +278,7 @@ class SettingsDialog(QDialog):
         s.global_ptt = self.global_ptt.isChecked()
         s.start_minimised = self.start_minimised.isChecked()
         s.language = str(self.language.currentData())
+        s.share_on_network = self.share.isChecked()
         url = self.server_url.text().strip()
         untouched = self.embedded.isChecked() and url == self.settings.server_url
         if self.settings.server_mode == ServerMode.UNSET and untouched:

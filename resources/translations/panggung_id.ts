@@ -881,6 +881,18 @@
         <translation>Jadi tuan rumah di komputer ini</translation>
     </message>
     <message>
+        <source>Let others on my &amp;network join</source>
+        <translation>&amp;Izinkan orang lain di jaringan saya bergabung</translation>
+    </message>
+    <message>
+        <source>Let others on my network join</source>
+        <translation>Izinkan orang lain di jaringan saya bergabung</translation>
+    </message>
+    <message>
+        <source>Rooms hosted here accept people on your local network; invite links carry this computer&apos;s address.</source>
+        <translation>Ruang yang dibuat di sini menerima orang di jaringan lokal Anda; tautan undangan memuat alamat komputer ini.</translation>
+    </message>
+    <message>
         <source>&amp;Connect to a server URL:</source>
         <translation>&amp;Sambung ke URL server:</translation>
     </message>

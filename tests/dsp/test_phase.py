@@ -42,3 +42,16 @@ def test_excess_is_the_latest_packets_spare_time_after_a_full_window() -> None:
 def test_idle_buffer_is_not_talking() -> None:
     buf: PlayoutBuffer[int] = buffer()
     assert not buf.talking and buf.excess_ms is None
+
+
+def test_no_excess_offered_for_a_while_after_arrivals_ran_late() -> None:
+    buf: PlayoutBuffer[int] = buffer(shrink_window=50)
+    arrivals = [(n, n * F + 0.001) for n in range(150)]
+    arrivals[100] = (100, 100 * F + 0.030)  # one packet misses its pull: the buffer grows
+    run(buf, arrivals, 150, phase=0.015)
+    assert buf.stats.underruns + buf.stats.late >= 1
+    assert buf.excess_ms is None  # 1 s after growing: hold on (GROW_HOLD)
+    for seq, t in [(n, n * F + 0.001) for n in range(150, 700)]:
+        buf.put(seq & 0xFFFF, seq * 960, seq, t)
+        buf.get(t + 0.014 + 0.020)
+    assert buf.excess_ms is not None  # 11 s later it speaks again

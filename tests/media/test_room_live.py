@@ -125,7 +125,7 @@ async def test_mixer_ticks_just_after_a_speakers_packets(room: RoomMedia) -> Non
     # The speaker's 20 ms clock and the mixer's start at unrelated phases: each
     # packet would wait 0-20 ms beyond the jitter target for its tick. The
     # mixer moves its phase (PhaseAligner) until even the latest packets have
-    # little to spare: less than the smallest move plus the margin (4 ms).
+    # little to spare: less than the smallest move plus the margin (5 ms).
     a = await join(room, "a", 440.0)
     try:
         room.set_on_stage("a", True)
@@ -139,7 +139,7 @@ async def test_mixer_ticks_just_after_a_speakers_packets(room: RoomMedia) -> Non
                 excess = slot.input.buffer.excess_ms
                 if excess is not None and (not spare or excess != spare[-1]):
                     spare.append(excess)
-        assert max(spare) < 4.0 + 0.5, (spare, room.aligner.shifts)
+        assert max(spare) < 5.0 + 0.5, (spare, room.aligner.shifts)
         stats = slot.input.stats()
         assert stats.underruns <= 2, stats  # sooner, but not too soon
     finally:

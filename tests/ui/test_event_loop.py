@@ -19,9 +19,12 @@ def steps_after_completion(loop: asyncio.AbstractEventLoop) -> list[str]:
         except RuntimeError:
             seen.append("no loop")
 
+    def callback() -> None:
+        seen.append("callback")
+        loop.create_task(late())
+
     async def main() -> None:
-        # Due just as main() completes: run by the last round of Qt events.
-        loop.call_soon(lambda: seen.append("callback") or loop.create_task(late()))
+        loop.call_soon(callback)  # due just as main() completes: the last round of Qt events
 
     asyncio.set_event_loop(loop)
     try:

@@ -60,6 +60,10 @@ def side_files(folder: Path) -> list[Path]:
     return list(folder.glob("*.part"))
 
 
+def server_files(folder: Path) -> list[Path]:
+    return list(folder.glob("*.ogg"))
+
+
 def decoded_seconds(path: Path) -> float:
     with av.open(str(path)) as container:
         stream = container.streams.audio[0]
@@ -117,6 +121,20 @@ def test_the_host_lists_and_saves_a_recording(
         assert not missing.parent.exists() and side_files(tmp_path) == []
         assert dialog.save.isEnabled()
 
+        # The server lost the file (410).
+        for kept in server_files(tmp_path / "recordings"):
+            kept.unlink()
+        assert not await dialog.save_to(tmp_path / "gone.ogg")
+        assert dialog.status.text() == "The recording's file is gone from the server."
+
+        # Nobody answers at the server's address.
+        client = host.session.client
+        assert client is not None
+        client.url = "ws://127.0.0.1:9/ws"
+        assert not await dialog.save_to(tmp_path / "unreachable.ogg")
+        assert dialog.status.text().startswith("Cannot reach the server.")
+        assert not (tmp_path / "gone.ogg").exists() and not (tmp_path / "unreachable.ogg").exists()
+
     run(scenario())
 
 
@@ -138,6 +156,11 @@ def test_a_running_recording_cannot_be_saved_yet(
         assert not await dialog.save_to(tmp_path / "early.ogg")
         assert "still running" in dialog.status.text()
         assert not (tmp_path / "early.ogg").exists()
+        # Stopping it in the room brings the list up to date by itself.
+        assert await host.session.act(SetRecording(id=0, on=False))
+        await until(lambda: cells(dialog.table, 0)[2] != "recording now", what="list refreshed")
+        assert dialog.recordings[0].ended_at is not None
+        assert await dialog.save_to(tmp_path / "later.ogg")
 
     run(scenario())
 

@@ -136,3 +136,18 @@ def test_cancel_changes_nothing(
         assert not shell.session.settings.start_minimised
 
     run(scenario())
+
+
+def test_sharing_on_the_network_goes_with_hosting_here(qapp: object) -> None:
+    hosting = Settings(server_mode="embedded")
+    dialog = SettingsDialog(hosting, None)
+    assert dialog.share.isEnabled() and not dialog.share.isChecked()
+    assert dialog.share.accessibleName()
+    dialog.share.setChecked(True)
+    assert dialog.chosen().share_on_network
+    dialog.remote.setChecked(True)  # someone else's server: nothing of ours to share
+    assert not dialog.share.isEnabled()
+    dialog.embedded.setChecked(True)
+    assert dialog.share.isEnabled()
+    elsewhere = SettingsDialog(Settings(server_mode="url", server_url="ws://h:1/ws"), None)
+    assert not elsewhere.share.isEnabled()

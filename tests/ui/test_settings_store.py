@@ -24,6 +24,7 @@ EVERY_FIELD = Settings(
     cues=False,
     start_minimised=True,
     language="id",
+    share_on_network=True,
     server_mode="url",
     server_url="ws://rooms.example:8765/ws",
 )
