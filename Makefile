@@ -24,7 +24,7 @@ help:
 	@echo "make bench      run the benchmarks (panggung-bench all)"
 	@echo "make package    build the desktop app's package for this OS into dist/"
 	@echo "make translations  refresh resources/translations/*.ts from app/ui and compile the .qm"
-	@echo "make screenshots   render the app's screens into docs/screenshots/ (Xvfb + trayer)"
+	@echo "make screenshots   render the app's screens into docs/screenshots/ (Xvfb + trayer + PulseAudio)"
 	@echo "make clean      remove caches and build output (keeps .venv)"
 	@echo "make distclean  clean, and remove .venv too"
 
