@@ -209,3 +209,35 @@ def test_one_device_period_of_one_frame_passes_straight_through() -> None:
     assert frame is chunk  # no copy
     out = r.push(ramp(4, 3)) + r.push(ramp(7, 4)) + r.push(ramp(11, 5))
     assert [list(f) for f in out] == [[4, 5, 6, 7], [8, 9, 10, 11], [12, 13, 14, 15]]
+
+
+@pytest.mark.parametrize(("rate", "channels", "period"), [(48_000, 1, 480), (44_100, 2, 441)])
+def test_a_half_frame_from_the_playout_moves_the_pull_sooner_gaplessly(
+    rate: int, channels: int, period: int
+) -> None:
+    # OpusPlayout.next_device_frame returns 10 ms once when it moves the
+    # device's phase: the device must play it whole, then pull the next frame
+    # a period sooner, with nothing dropped or repeated.
+    frames = [np.full(960, n + 1, dtype=np.int16) for n in range(60)]
+    frames[10] = frames[10][:480]
+    pulls: list[int] = []
+
+    def pull() -> np.ndarray:
+        pulls.append(len(pulls))
+        return frames[len(pulls) - 1]
+
+    playback = _playback(rate, channels, pull)
+    out = np.concatenate(
+        [np.frombuffer(playback.process(None, period) or b"", np.int16) for _ in range(100)]
+    )
+    mono = out[::channels]
+    if rate == 48_000:
+        expected = np.concatenate(frames)[: len(mono)]
+        assert np.array_equal(mono, expected)
+        assert len(pulls) == 51  # 100 periods of 10 ms: 50 frames, plus the short one
+    else:  # resampled: every value appears, in order, for about as long as it lasted
+        values = [int(v) for v in dict.fromkeys(mono.tolist()) if v]
+        assert values == list(range(1, len(values) + 1))
+        assert abs(int(np.sum(mono == 11)) - 441) <= 30  # 10 ms at 44.1 kHz
+        assert abs(int(np.sum(mono == 12)) - 882) <= 30  # a whole frame
+    assert playback.ring.stats().underruns == 0

@@ -323,3 +323,18 @@ async def test_global_presses_count_only_for_a_speaker() -> None:
     hotkey._pressed()
     assert presses == ["press"]
     hotkey.stop()
+
+
+def test_device_mix_follows_a_half_frame_from_the_playout() -> None:
+    # The playout's phase move: 10 ms of room once. The mix is 10 ms too, and
+    # the cue in progress continues exactly where it was.
+    audio = DeviceAudio()
+    want = [FRAME, FRAME // 2, *[FRAME] * 8]
+    lengths = iter(want)
+    audio._room = lambda: np.full(next(lengths), 100, dtype=np.int16)
+    audio.play_cue("on")
+    mixed = [audio._next() for _ in want]
+    assert [len(m) for m in mixed] == want
+    cue = cue_tone("on")
+    heard = np.concatenate(mixed)[: len(cue)].astype(np.int32) - 100
+    assert np.abs(heard - cue.astype(np.int32)).max() <= 1
