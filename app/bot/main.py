@@ -10,8 +10,9 @@ from pathlib import Path
 import msgspec
 
 from app.bot.audio import BotAudio
-from app.bot.recordings import DownloadFailed, describe, download, list_recordings
+from app.bot.recordings import describe
 from app.client.connection import ConnectionLost, RequestFailed
+from app.client.recordings import RecordingError, download, list_recordings
 from app.client.room_model import RoomModel
 from app.client.session import RoomClient
 from app.protocol.events import AnyRoomEvent
@@ -278,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ConnectionLost) as exc:
         print(f"panggung-bot: cannot reach the server: {exc}", file=sys.stderr)
         return 1
-    except DownloadFailed as exc:
+    except RecordingError as exc:
         print(f"panggung-bot: download failed: {exc}", file=sys.stderr)
         return 1
     except ValueError as exc:  # a malformed invite link

@@ -1,13 +1,6 @@
-"""The bot's recording chores: list what it may download, and fetch one over
-HTTP (app/client/recordings.py, shared with the desktop app)."""
+"""How the bot prints a recording (listing and fetching are app/client/recordings.py)."""
 
-from app.client.recordings import RecordingError, download, download_url, list_recordings
 from app.protocol.model import RecordingInfo
-
-# The bot's name for any failed download (an HTTP answer, the network, the disk).
-DownloadFailed = RecordingError
-
-__all__ = ["DownloadFailed", "describe", "download", "download_url", "list_recordings"]
 
 
 def describe(info: RecordingInfo) -> str:

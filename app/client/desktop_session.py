@@ -26,7 +26,7 @@ from app.client.ptt import PttDecision, PttMachine, PttMode, Scheduler
 from app.client.room_model import MODERATOR_ROLES, STAGE_ROLES, RoomModel
 from app.client.secrets import TokenStore
 from app.client.session import RoomClient
-from app.client.settings import JsonSettingsStore, Settings, SettingsStore
+from app.client.settings import Settings, SettingsStore
 from app.client.voice import VoiceLink
 from app.protocol.events import AnyRoomEvent, MemberUpdated, Reacted, RoomEnded
 from app.protocol.links import parse_link
@@ -84,17 +84,12 @@ class DesktopSession:
         media: bool = True,
         poll_interval: float = 0.1,
         scheduler: Scheduler | None = None,
-        settings_path: Path | None = None,
     ) -> None:
         self.url = url
         self.tokens = tokens
         self.audio = audio
         self.settings = settings or Settings()
-        # Where changes are saved (None: nowhere). `settings_path` is the
-        # older spelling for a JSON store, kept for callers that pass a file.
-        if store is None and settings_path is not None:
-            store = JsonSettingsStore(settings_path)
-        self._store = store
+        self._store = store  # where changes are saved (None: nowhere)
         # Which server a stored token belongs to ("local" for the embedded one,
         # whose port changes from run to run).
         self.account_key = account_key or url
@@ -384,20 +379,20 @@ class DesktopSession:
     async def list_recordings(self) -> list[RecordingInfo]:
         """The recordings this user may download, newest first. Raises only
         RecordingError (its `problem` says what to tell the user)."""
-        client = self.client
-        if client is None or self.phase is Phase.SIGNED_OUT:
-            raise recordings.RecordingError(recordings.Problem.NOT_SIGNED_IN, "not signed in")
-        return await recordings.fetch_list(client)
+        return await recordings.fetch_list(self._signed_in_client())
 
     async def download_recording(
         self, recording_id: int, to: Path, progress: Callable[[int], None] | None = None
     ) -> int:
         """Save recording `recording_id` to `to` (bytes written). Raises only
         RecordingError; a failed download leaves nothing at `to`."""
+        return await recordings.download(self._signed_in_client(), recording_id, to, progress)
+
+    def _signed_in_client(self) -> RoomClient:
         client = self.client
         if client is None or self.phase is Phase.SIGNED_OUT:
             raise recordings.RecordingError(recordings.Problem.NOT_SIGNED_IN, "not signed in")
-        return await recordings.download(client, recording_id, to, progress)
+        return client
 
     # -- push-to-talk --------------------------------------------------------------
 

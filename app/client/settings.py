@@ -57,14 +57,6 @@ class Settings:
     server_url: str = ""
 
     @classmethod
-    def load(cls, path: Path) -> "Settings":
-        """From a JSON file (the format before QSettings; tests)."""
-        return JsonSettingsStore(path).load()
-
-    def save(self, path: Path) -> None:
-        JsonSettingsStore(path).save(self)
-
-    @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Settings":
         """Known fields of the right type; anything else falls back to its default."""
         default = cls()

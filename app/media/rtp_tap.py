@@ -122,7 +122,8 @@ def _hook_fast_path(
             srtp is None
             or not 127 < data[0] < 192  # not SRTP/SRTCP (DTLS, or nothing)
             or is_rtcp(data)
-            or router.receivers != {receiver}  # a bundle: let aiortc route it
+            or len(router.receivers) != 1  # a bundle: let aiortc route it
+            or receiver not in router.receivers
         ):
             slow_path(data, component)
             return

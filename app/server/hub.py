@@ -26,6 +26,7 @@ from app.server.rooms import (
     Actor,
     Room,
     RoomError,
+    check,
     create_room,
     handle,
     recording_lost,
@@ -36,7 +37,6 @@ from app.server.rooms import (
     to_durable,
 )
 from app.server.rooms.commands import AddInvite, Disconnect, Join, RoomCommand
-from app.server.rooms.core import check
 from app.server.rooms.durable import DurableRoom
 from app.server.rooms.permissions import may_be_heard
 from app.server.store.api import Store, StoreError

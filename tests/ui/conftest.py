@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication
 from app.client.audio_backend import PullAudio
 from app.client.desktop_session import DesktopSession
 from app.client.secrets import TokenStore
-from app.client.settings import Settings
+from app.client.settings import JsonSettingsStore
 from app.server.app import RunningServer, ServerConfig, start_server
 from app.ui.application import AppEventLoop
 from app.ui.shell import DesktopShell
@@ -87,8 +87,8 @@ def shells(run: Run[Any], tmp_path: Path) -> Iterator[Callable[..., DesktopShell
             url,
             TokenStore(),
             audio or PullAudio(),
-            Settings.load(path),
-            settings_path=path,
+            JsonSettingsStore(path).load(),
+            store=JsonSettingsStore(path),
             poll_interval=0.05,
         )
         shell = DesktopShell(session, use_tray=False)

@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from app.client.control import socket_path
-from app.client.settings import Settings
+from app.client.settings import JsonSettingsStore, Settings
 from app.desktop_main import parse_args, run_app
 from app.server.app import ServerConfig, start_server
 from app.ui.application import run_qt
@@ -37,7 +37,7 @@ async def start_app(
 ) -> tuple["asyncio.Task[int]", MainWindow, Tray]:
     config = workdir / ("minimised" if minimised else "shown")
     config.mkdir()
-    Settings(start_minimised=minimised).save(config / "settings.json")
+    JsonSettingsStore(config / "settings.json").save(Settings(start_minimised=minimised))
     args = parse_args(["--server", url, "--config", str(config), "--no-sound"])
     task = asyncio.ensure_future(run_app(app, args, config, config / "data"))
     await until(lambda: socket_path(config).exists() or task.done(), what="control socket")

@@ -13,9 +13,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from app.client.server_choice import EMBEDDED, ServerChoice, resolve_server
-from app.client.settings import ServerMode, Settings
+from app.client.settings import JsonSettingsStore, ServerMode, Settings
 from app.server.app import ServerConfig, start_server
 from app.ui.first_run import FirstRunDialog, ask_server
+from app.ui.settings_store import QtSettingsStore
 from tests.client.desktop_support import until
 from tests.ui.conftest import Run
 from tests.ui.test_end_to_end import PANGGUNG, app_env, panggung
@@ -58,14 +59,16 @@ def test_the_choice_is_asked_once_and_remembered(run: Run[Any], tmp_path: Path) 
     path = tmp_path / "settings.json"
 
     async def scenario() -> None:
-        settings = Settings.load(path)
+        settings = JsonSettingsStore(path).load()
         asking = asyncio.ensure_future(
-            resolve_server(None, settings, ask_server, lambda: settings.save(path))
+            resolve_server(
+                None, settings, ask_server, lambda: JsonSettingsStore(path).save(settings)
+            )
         )
         await answer("ws://rooms.example:8765/ws")
         choice = await asking
         assert choice == ServerChoice(ServerMode.URL, "ws://rooms.example:8765/ws")
-        saved = Settings.load(path)
+        saved = JsonSettingsStore(path).load()
         assert (saved.server_mode, saved.server_url) == ("url", "ws://rooms.example:8765/ws")
 
         async def must_not_ask() -> ServerChoice | None:
@@ -80,20 +83,24 @@ def test_hosting_here_and_cancelling(run: Run[Any], tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
 
     async def scenario() -> None:
-        settings = Settings.load(path)
+        settings = JsonSettingsStore(path).load()
         asking = asyncio.ensure_future(
-            resolve_server(None, settings, ask_server, lambda: settings.save(path))
+            resolve_server(
+                None, settings, ask_server, lambda: JsonSettingsStore(path).save(settings)
+            )
         )
         await answer(None)
         assert await asking is None
         assert not path.exists()  # nothing chosen, nothing remembered
 
         asking = asyncio.ensure_future(
-            resolve_server(None, settings, ask_server, lambda: settings.save(path))
+            resolve_server(
+                None, settings, ask_server, lambda: JsonSettingsStore(path).save(settings)
+            )
         )
         await answer("")
         assert await asking == EMBEDDED
-        assert Settings.load(path).server_mode == "embedded"
+        assert JsonSettingsStore(path).load().server_mode == "embedded"
 
     run(scenario())
 
@@ -103,7 +110,9 @@ async def test_the_app_uses_the_remembered_server(tmp_path: Path) -> None:
         ServerConfig(db_url=f"sqlite:///{tmp_path / 'db.sqlite'}", host="127.0.0.1", port=0)
     )
     config = tmp_path / "config"
-    Settings(server_mode="url", server_url=running.url).save(config / "settings.json")
+    JsonSettingsStore(config / "settings.json").save(
+        Settings(server_mode="url", server_url=running.url)
+    )
     env = app_env(tmp_path)
     log = (tmp_path / "app.log").open("wb")
     app = await asyncio.create_subprocess_exec(
@@ -125,4 +134,5 @@ async def test_the_app_uses_the_remembered_server(tmp_path: Path) -> None:
             await app.wait()
         log.close()
         await running.stop()
-    assert Settings.load(config / "settings.json").server_url == running.url
+    # What the app keeps now: the old file imported into QSettings, not lost.
+    assert QtSettingsStore(config).load().server_url == running.url

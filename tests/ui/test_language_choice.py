@@ -4,7 +4,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from app.client.settings import Settings
+from app.client.settings import JsonSettingsStore, Settings
 from app.ui.i18n import install_translator
 from app.ui.settings_dialog import SettingsDialog
 
@@ -20,8 +20,8 @@ def test_the_dialog_offers_each_language_and_saves_the_choice(
     chosen = dialog.chosen()
     assert chosen.language == "id"
     path = tmp_path / "settings.json"
-    chosen.save(path)
-    again = SettingsDialog(Settings.load(path), None)
+    JsonSettingsStore(path).save(chosen)
+    again = SettingsDialog(JsonSettingsStore(path).load(), None)
     assert again.language.currentData() == "id"  # shown as saved
     dialog.deleteLater()
     again.deleteLater()

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from app.client.app_state import Phase
-from app.client.settings import Settings
+from app.client.settings import JsonSettingsStore, Settings
 from app.server.app import RunningServer
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.shell import DesktopShell
@@ -74,7 +74,7 @@ def test_ptt_key_mode_and_tail_from_the_dialog(
             dialog.cues.setChecked(False)
 
         await choose(hook, shell, f8_latched)
-        saved = Settings.load(tmp_path / "app" / "settings.json")
+        saved = JsonSettingsStore(tmp_path / "app" / "settings.json").load()
         assert (saved.ptt_key, saved.ptt_mode, saved.cues, saved.username) == (
             "F8",
             "latch",
@@ -112,7 +112,7 @@ def test_ptt_key_mode_and_tail_from_the_dialog(
         assert session.ptt.live and session.ptt.tail_pending  # the tail keeps it open
         await until(lambda: not session.ptt.live, what="tail over")
         assert time.monotonic() - released >= 0.55
-        saved = Settings.load(tmp_path / "app" / "settings.json")
+        saved = JsonSettingsStore(tmp_path / "app" / "settings.json").load()
         assert (saved.ptt_mode, saved.ptt_tail_ms) == ("hold", 600)
 
     run(scenario())

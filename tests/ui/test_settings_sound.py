@@ -16,7 +16,7 @@ from app.client.desktop_session import DesktopSession
 from app.client.device_audio import DeviceAudio
 from app.client.secrets import TokenStore
 from app.client.session import RoomClient
-from app.client.settings import Settings
+from app.client.settings import JsonSettingsStore
 from app.dsp.analysis import peak_frequency, rms_dbfs
 from app.dsp.signals import to_int16, tone
 from app.media.wavfile import write_wav
@@ -58,7 +58,12 @@ class App:
     def __init__(self, audio: DeviceAudio, path: Path, url: str = NOWHERE) -> None:
         self.audio = audio
         self.session = DesktopSession(
-            url, TokenStore(), audio, Settings.load(path), settings_path=path, poll_interval=0.05
+            url,
+            TokenStore(),
+            audio,
+            JsonSettingsStore(path).load(),
+            store=JsonSettingsStore(path),
+            poll_interval=0.05,
         )
         self.shell = DesktopShell(self.session, use_tray=False)
         self.window = self.shell.window
@@ -212,7 +217,7 @@ def test_chosen_devices_are_used_and_remembered_by_name(
         await app.hook.applied
         assert app.audio.device_name("output") == "headphones"
         assert app.audio.volume == 0.6
-        saved = Settings.load(tmp_path / "settings.json")
+        saved = JsonSettingsStore(tmp_path / "settings.json").load()
         assert (saved.output_device, saved.input_device, saved.output_volume) == (
             "headphones",
             None,

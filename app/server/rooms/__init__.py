@@ -5,7 +5,7 @@ The shell feeds in commands with the time and gets back numbered events; see
 """
 
 from app.server.rooms.commands import AddInvite, Disconnect, Join, MemberCommand, RoomCommand
-from app.server.rooms.core import handle, recording_lost, tick
+from app.server.rooms.core import check, handle, recording_lost, tick
 from app.server.rooms.errors import RoomError
 from app.server.rooms.lifecycle import MAX_STAGE_CAPACITY, create_room
 from app.server.rooms.permissions import PERMISSIONS, Action, may_be_heard, require
@@ -26,6 +26,7 @@ __all__ = [
     "Room",
     "RoomCommand",
     "RoomError",
+    "check",
     "create_room",
     "handle",
     "may_be_heard",
