@@ -13,12 +13,14 @@ BIN := $(VENV)/bin
 # Two workers: the machines this runs on have two cores.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: help setup setup-run run lint typecheck test bench package translations screenshots clean distclean
+.PHONY: help setup setup-run lock upgrade run lint typecheck test bench package translations screenshots clean distclean
 
 help:
 	@echo "make run        set up, then open the app hosting a live demo room (no display: the server alone)"
 	@echo "make test       set up, then lint, typecheck and run the tests"
-	@echo "make setup      install missing Debian packages (as root or with sudo) and the .venv"
+	@echo "make setup      install missing Debian packages (as root or with sudo) and the .venv (from uv.lock)"
+	@echo "make lock       update uv.lock after editing pyproject.toml (keeps every other version)"
+	@echo "make upgrade    move uv.lock to the newest versions pyproject.toml allows, then run make test"
 	@echo "make lint       ruff check and ruff format --check"
 	@echo "make typecheck  mypy (strict, configured in pyproject.toml)"
 	@echo "make bench      run the benchmarks (panggung-bench all)"
@@ -32,6 +34,20 @@ help:
 setup:
 	@scripts/ensure-system.sh test
 	@scripts/ensure-venv.sh
+
+# The lock: every install path (make run, make test, make package, CI) syncs
+# .venv from uv.lock. `make lock` re-resolves only what pyproject.toml's edit
+# requires; `make upgrade` takes the newest allowed versions and runs the whole
+# suite on them, so a new lock is committed only once it has passed.
+UV := .tools/bin/uv
+lock:
+	@scripts/ensure-venv.sh --uv
+	$(UV) lock
+upgrade:
+	@scripts/ensure-venv.sh
+	$(UV) lock --upgrade
+	@$(MAKE) test
+	@echo "make upgrade: the suite passed on the new uv.lock; review 'git diff uv.lock' and commit it"
 
 # Only what running the app needs.
 setup-run:
@@ -92,4 +108,4 @@ clean:
 	find app tests -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) .tools

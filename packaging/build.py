@@ -40,6 +40,26 @@ def say(message: str) -> None:
     print(f"package: {message}", flush=True)
 
 
+def check_locked() -> None:
+    """Refuse to package anything but what uv.lock says: the tested versions."""
+    uv = ROOT / ".tools" / ("Scripts/uv.exe" if sys.platform == "win32" else "bin/uv")
+    if not uv.exists():
+        raise SystemExit(f"package: {uv} is missing: run `make setup` (it syncs .venv)")
+    env = {**os.environ, "UV_PROJECT_ENVIRONMENT": sys.prefix, "UV_PYTHON_DOWNLOADS": "never"}
+    done = subprocess.run(
+        [str(uv), "sync", "--locked", "--extra", "dev", "--check", "--quiet"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise SystemExit(
+            f"package: {sys.prefix} differs from uv.lock; run `make setup` first\n{done.stderr}"
+        )
+    say(f"{sys.prefix} matches uv.lock")
+
+
 def pyinstaller(dist: Path, work: Path) -> None:
     subprocess.run(
         [
@@ -162,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     dist: Path = args.dist.resolve()
     say(f"building panggung {VERSION} for {sys.platform} into {dist}")
+    check_locked()
     pyinstaller(dist, args.work.resolve())
     binary = executable(dist)
     if not args.no_check:
