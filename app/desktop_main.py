@@ -128,12 +128,19 @@ async def run_app(
     from app.client.hotkey import PttHotkey
     from app.client.server_choice import EMBEDDED, ServerChoice, resolve_server
     from app.client.settings import ServerMode
+    from app.selftest import startup_problems
     from app.ui.first_run import ask_server
     from app.ui.i18n import install_translator
     from app.ui.settings_store import QtSettingsStore
     from app.ui.shell import DesktopShell
     from app.ui.sound import SettingsHook, attach_sound
 
+    problems = startup_problems()
+    if problems:
+        for problem in problems:
+            log.critical("%s", problem)
+            print(f"panggung: {problem}", file=sys.stderr)
+        return 1
     store = QtSettingsStore(config_dir)
     settings = store.load()
     install_translator(app, settings.language or None)  # else the system's, else English

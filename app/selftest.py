@@ -40,6 +40,44 @@ def check_qt() -> str:
     return qt(app_icon_path(), translations)
 
 
+def check_qt_refcount() -> str:
+    from app.ui.qt_refcount import check_none_refcount
+
+    return check_none_refcount()
+
+
+def check_hooks() -> str:
+    """Every library whose internals we use still has them (app/hookcheck.py)."""
+    from app.ui.qasync_hooks import check as qasync
+
+    parts = [qasync()]
+    try:
+        from app.client.pynput_hooks import check as pynput
+
+        parts.append(pynput())
+    except ImportError:  # pynput needs a display to import; the hotkey checks at start
+        parts.append("pynput: not checked here (no display)")
+    return "; ".join(parts)
+
+
+def startup_problems() -> list[str]:
+    """What the app checks before opening its window (needs a QApplication):
+    a Qt that leaks None and a library whose hooks moved would both fail
+    later and obscurely; here they fail at once, saying what to install."""
+    from app.hookcheck import UnsupportedLibrary
+
+    problems: list[str] = []
+    from app.ui.qasync_hooks import check as qasync
+
+    # pynput is left to the hotkey, which checks it when (and only if) it starts.
+    for check in (check_qt_refcount, qasync):
+        try:
+            check()
+        except (RuntimeError, UnsupportedLibrary) as exc:
+            problems.append(str(exc))
+    return problems
+
+
 def check_aiortc() -> str:
     from app.media.selftest import check_aiortc as check
 
@@ -114,6 +152,8 @@ def check_resources() -> str:
 
 CHECKS: list[tuple[str, Callable[[], str]]] = [
     ("qt", check_qt),
+    ("qt-refcount", check_qt_refcount),
+    ("hooks", check_hooks),
     ("aiortc", check_aiortc),
     ("srtp", check_srtp),
     ("opus", check_opus),

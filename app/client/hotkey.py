@@ -16,7 +16,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from app.client import pynput_hooks
+from app.client.pynput_hooks import listener_ready, wake_x11_listener
 from app.client.settings import Settings
+from app.hookcheck import UnsupportedLibrary
 
 log = logging.getLogger(__name__)
 REPEAT_GAP = 0.05  # s: a press this soon after a release is the key repeating
@@ -88,6 +91,7 @@ class GlobalHotkey:
     ) -> None:
         # Imported here: pynput connects to the display on import, and may fail.
         keyboard: Any = importlib.import_module("pynput.keyboard")
+        pynput_hooks.check()  # UnsupportedLibrary: better no hotkey than one that hangs
 
         self._keyboard = keyboard
         self._on_press = on_press
@@ -104,7 +108,7 @@ class GlobalHotkey:
         self._listener.start()
         # pynput's own wait() blocks forever if its thread dies first: bounded here.
         deadline = time.monotonic() + 2.0
-        while not getattr(self._listener, "_ready", True) and time.monotonic() < deadline:
+        while not listener_ready(self._listener) and time.monotonic() < deadline:
             if not self._listener.is_alive():
                 raise RuntimeError("the pynput listener stopped at start")
             time.sleep(0.01)
@@ -185,16 +189,7 @@ class GlobalHotkey:
         # its thread is blocked reading, so the request only goes out with the
         # next key event. The same request on its second connection goes out
         # now and wakes the thread (as pynput does itself when the thread ends).
-        display, context = (
-            getattr(listener, "_display_stop", None),
-            getattr(listener, "_context", None),
-        )
-        if display is not None and context is not None:
-            try:
-                display.record_disable_context(context)
-                display.flush()
-            except Exception as exc:  # the thread closed it first, or X went away
-                log.debug("pynput display already closed: %r", exc)
+        wake_x11_listener(listener)
 
     def join(self, timeout: float) -> bool:
         """Wait (blocking) for the listener thread to end after `stop`; whether it did.
@@ -221,6 +216,9 @@ def start_global_hotkey(
     if reason is None:
         try:
             return GlobalHotkey(key, on_press, on_release, loop)
+        except UnsupportedLibrary as exc:
+            log.error("no global push-to-talk hotkey: %s", exc)
+            return None
         except Exception as exc:  # ImportError, Xlib display errors, ...
             reason = f"pynput could not start: {exc!r}"
     log.info("no global push-to-talk hotkey (%s): the window's key and `panggung ptt` work", reason)

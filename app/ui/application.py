@@ -16,6 +16,7 @@ from PySide6.QtGui import QFileOpenEvent
 from PySide6.QtWidgets import QApplication
 
 from app.protocol.links import SCHEME, parse_link
+from app.ui.qasync_hooks import set_running_loop
 
 LinkHandler = Callable[[str], None]
 
@@ -34,13 +35,13 @@ class AppEventLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync is untype
         try:
             return super().run_forever()
         finally:
-            asyncio.events._set_running_loop(self)
+            set_running_loop(self)
 
     def run_until_complete(self, future: Any) -> Any:
         try:
             return super().run_until_complete(future)
         finally:
-            asyncio.events._set_running_loop(None)
+            set_running_loop(None)
 
 
 class LinkOpener(QObject):

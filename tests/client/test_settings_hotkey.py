@@ -14,6 +14,7 @@ import pytest
 
 from app.client.hotkey import PttHotkey, unavailable_reason
 from app.client.settings import Settings
+from app.hookcheck import UnsupportedLibrary
 from tests.client.desktop_support import until
 
 
@@ -131,3 +132,31 @@ async def test_the_global_key_talks_from_the_background(x_display: str) -> None:
         stopped = await asyncio.to_thread(hotkey.join, 10)
         keys.close()
     assert stopped, "a pynput listener thread is still running"
+
+
+def test_pynput_hooks_are_checked_and_a_changed_listener_is_refused(
+    x_display: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from pynput._util import xorg
+
+    from app.client import pynput_hooks
+    from app.client.hotkey import start_global_hotkey
+
+    assert pynput_hooks.check().startswith("pynput 1.8")
+
+    def _run(self: object) -> None:  # a listener that no longer sets _display_stop/_context
+        return None
+
+    monkeypatch.setattr(xorg.ListenerMixin, "_run", _run)
+    with pytest.raises(UnsupportedLibrary, match="no longer sets _display_stop, _context"):
+        pynput_hooks.check()
+    loop = asyncio.new_event_loop()
+    try:
+        with caplog.at_level("ERROR"):
+            hotkey = start_global_hotkey(
+                "F8", lambda: None, lambda: None, loop, environ={"DISPLAY": x_display}
+            )
+    finally:
+        loop.close()
+    assert hotkey is None
+    assert "pynput 1.8" in caplog.text and "is not supported" in caplog.text
