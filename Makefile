@@ -13,7 +13,7 @@ BIN := $(VENV)/bin
 # Two workers: the machines this runs on have two cores.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: help setup setup-run lock upgrade run lint typecheck test bench package translations screenshots clean distclean
+.PHONY: help setup setup-run lock upgrade run lint typecheck test soak bench package translations screenshots clean distclean
 
 help:
 	@echo "make run        set up, then open the app hosting a live demo room (no display: the server alone)"
@@ -23,6 +23,7 @@ help:
 	@echo "make upgrade    move uv.lock to the newest versions pyproject.toml allows, then run make test"
 	@echo "make lint       ruff check and ruff format --check"
 	@echo "make typecheck  mypy (strict, configured in pyproject.toml)"
+	@echo "make soak       the real app and server soak tests, for an hour (SOAK_SECONDS=...)"
 	@echo "make bench      run the benchmarks (panggung-bench all)"
 	@echo "make package    build the desktop app's package for this OS into dist/"
 	@echo "make translations  refresh resources/translations/*.ts from app/ui and compile the .qm"
@@ -71,17 +72,17 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-# Two pytest sessions: the Qt tests (tests/ui) in their own processes, the
-# rest without pytest-qt. A QApplication lives as long as its process, and
-# pytest-qt pumps its events after every test, so sharing workers would let
-# one test's Qt leftovers fire inside another's. pytest exits 5 when it
-# collected no tests; that is a failure here too.
+# Three pytest sessions (scripts/run-tests.sh): the soak tests in the
+# background beside the others, everything but the Qt tests, and the Qt tests
+# in their own processes.
 test: setup lint typecheck
-	@for part in "--ignore=tests/ui -p no:pytestqt" "tests/ui"; do \
-	  rc=0; $(BIN)/python -m pytest $(PYTEST_ARGS) $$part || rc=$$?; \
-	  if [[ $$rc -eq 5 ]]; then echo "make test: pytest collected no tests ($$part)" >&2; exit 1; fi; \
-	  if [[ $$rc -ne 0 ]]; then exit $$rc; fi; \
-	done
+	@scripts/run-tests.sh
+
+# The soak tests alone, for an hour (make test runs them for 10 minutes).
+SOAK_SECONDS ?= 3600
+soak: setup
+	PANGGUNG_SOAK_SECONDS=$(SOAK_SECONDS) PANGGUNG_SOAK_REPORTS=build/soak \
+	  $(BIN)/python -m pytest -n 2 -p no:pytestqt -rP tests/soak
 
 bench: setup
 	$(BIN)/panggung-bench --write docs/benchmarks.md all

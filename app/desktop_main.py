@@ -2,7 +2,7 @@
 
     panggung [--server URL] [--config DIR] [--offscreen]
     panggung [--config DIR] ptt press|release|toggle
-    panggung [--config DIR] status | join LINK | show | quit
+    panggung [--config DIR] status | health | join LINK | show | quit
 
 The composition root: builds the settings, token store, audio backend
 (the sound devices, or silence with a message when none opens), session
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from app.ui.application import LinkOpener
 
 log = logging.getLogger("panggung")
-COMMANDS = ("ptt", "status", "join", "show", "quit")
+COMMANDS = ("ptt", "status", "health", "join", "show", "quit")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -72,6 +72,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ptt = sub.add_parser("ptt", help="push-to-talk in the running app")
     ptt.add_argument("action", choices=["press", "release", "toggle"])
     sub.add_parser("status", help="print the running app's state as JSON")
+    sub.add_parser(
+        "health", help="print the running app's state and its memory, tasks and threads as JSON"
+    )
     join = sub.add_parser("join", help="join a room by link or id in the running app")
     join.add_argument("link")
     sub.add_parser("show", help="bring the window up")

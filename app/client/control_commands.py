@@ -2,7 +2,8 @@
 
 Commands: {"cmd": "status"}, {"cmd": "ptt", "action": "press|release|toggle"},
 {"cmd": "join", "link": "..."} (a link or a room id), {"cmd": "show"},
-{"cmd": "quit"}. Every reply carries "ok" and the session's status.
+{"cmd": "quit"}, {"cmd": "health"} (adds "health": the process's own figures).
+Every reply carries "ok" and the session's status.
 
 A link that arrives before sign-in (the OS started the app for it) is
 handed to `join_later`, when there is one, instead of failing: the window
@@ -13,6 +14,7 @@ from collections.abc import Callable
 
 from app.client.app_state import Phase
 from app.client.desktop_session import Change, DesktopSession, Notice
+from app.client.health import process_health
 
 NOT_YET_SIGNED_IN = (Phase.SIGNED_OUT, Phase.SIGNING_IN)
 
@@ -54,6 +56,8 @@ class ControlCommands:
         finally:
             session.listeners.remove(collect)
         reply: dict[str, object] = {"ok": ok and not errors, "status": session.status()}
+        if command.get("cmd") == "health":
+            reply["health"] = process_health()
         if errors:
             reply["error"] = " ".join(errors)
         return reply
@@ -61,7 +65,7 @@ class ControlCommands:
     async def _run(self, command: dict[str, object]) -> bool:
         session = self._session
         match command.get("cmd"):
-            case "status":
+            case "status" | "health":
                 return True
             case "ptt":
                 action = command.get("action")

@@ -182,6 +182,24 @@ async def test_a_failing_command_gets_an_answer(tmp_path: Path) -> None:
         await server.close()
 
 
+async def test_health_reports_the_process_figures() -> None:
+    import os
+    import sys
+
+    import psutil
+
+    session = DesktopSession("ws://127.0.0.1:9/ws", TokenStore(), PullAudio())
+    reply = await ControlCommands(session)({"cmd": "health"})
+    health = reply["health"]
+    assert reply["ok"] is True and isinstance(health, dict)
+    assert reply["status"] == session.status()
+    rss = psutil.Process(os.getpid()).memory_info().rss
+    assert 0.5 * rss < int(str(health["rss_bytes"])) < 2 * rss
+    assert abs(int(str(health["none_refcount"])) - sys.getrefcount(None)) < 1000
+    assert int(str(health["tasks"])) >= 1 and int(str(health["open_files"])) > 0
+    assert "health" not in await ControlCommands(session)({"cmd": "status"})
+
+
 def test_without_a_keyring_the_token_stays_in_memory() -> None:
     keyring.set_keyring(fail.Keyring())  # type: ignore[no-untyped-call]
     try:

@@ -3,10 +3,6 @@ keys pressed with XTEST, as another program's window would get them."""
 
 import asyncio
 import importlib
-import os
-import select
-import shutil
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,37 +12,19 @@ from app.client.hotkey import PttHotkey, unavailable_reason
 from app.client.settings import Settings
 from app.hookcheck import UnsupportedLibrary
 from tests.client.desktop_support import until
+from tests.support.xserver import XUnavailable, xvfb
 
 
 @pytest.fixture
 def x_display(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    if shutil.which("Xvfb") is None:
-        pytest.fail("Xvfb is missing: `make test` installs it")
-    read, write = os.pipe()
-    xvfb = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", "640x480x24", "-nolisten", "tcp"],
-        pass_fds=(write,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write)
     try:
-        number = b""
-        while not number.endswith(b"\n"):  # Xvfb writes it once it accepts clients
-            ready, _, _ = select.select([read], [], [], 30)
-            chunk = os.read(read, 16) if ready else b""
-            if not chunk:
-                pytest.fail("Xvfb did not start")
-            number += chunk
-        os.close(read)
-        display = ":" + number.decode().strip()
-        # pynput (Xlib) reads DISPLAY from the environment.
-        monkeypatch.setenv("DISPLAY", display)
-        monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-        yield display
-    finally:
-        xvfb.terminate()
-        xvfb.wait(10)
+        with xvfb("640x480x24") as display:
+            # pynput (Xlib) reads DISPLAY from the environment.
+            monkeypatch.setenv("DISPLAY", display)
+            monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+            yield display
+    except XUnavailable as exc:
+        pytest.fail(str(exc))
 
 
 class Keys:

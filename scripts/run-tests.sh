@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The pytest part of `make test`, in three sessions:
+#   - the soak tests (tests/soak: the real app and the real server, each
+#     running for $PANGGUNG_SOAK_SECONDS, 600 by default), started first and
+#     run in the background beside the others, so the suite takes about as
+#     long as the soak instead of the soak plus everything else;
+#   - everything else without pytest-qt;
+#   - the Qt tests (tests/ui) in their own processes: a QApplication lives as
+#     long as its process, and pytest-qt pumps its events after every test,
+#     so sharing workers would let one test's Qt leftovers fire in another's.
+# Fails if any of them failed; pytest's exit 5 (no tests collected) too.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+PY=.venv/bin/python
+read -r -a args <<<"${PYTEST_ARGS:--n 2}"
+mkdir -p build
+soak_log=build/soak.log
+
+# Its own session (setsid), so that an early failure can stop all of it.
+setsid "$PY" -m pytest -n 2 -p no:pytestqt -rP tests/soak >"$soak_log" 2>&1 &
+soak=$!
+trap 'kill -- -"$soak" 2>/dev/null || true' EXIT
+
+check() {  # name, exit code
+    if [[ $2 -eq 5 ]]; then
+        echo "make test: pytest collected no tests ($1)" >&2
+        exit 1
+    elif [[ $2 -ne 0 ]]; then
+        exit "$2"
+    fi
+}
+
+rc=0; "$PY" -m pytest "${args[@]}" -p no:pytestqt --ignore=tests/ui --ignore=tests/soak || rc=$?
+check "tests except ui and soak" $rc
+rc=0; "$PY" -m pytest "${args[@]}" tests/ui || rc=$?
+check tests/ui $rc
+
+echo "make test: waiting for the soak tests (log: $soak_log)"
+rc=0; wait "$soak" || rc=$?
+trap - EXIT
+# The figures each soak measured, then pytest's verdict.
+sed -n '/Captured stdout call/,/^[=_]/p' "$soak_log" | grep -v '^[-=_]' || true
+tail -n 1 "$soak_log"
+if [[ $rc -ne 0 ]]; then
+    tail -n 200 "$soak_log" >&2
+fi
+check tests/soak $rc
