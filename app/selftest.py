@@ -48,9 +48,10 @@ def check_qt_refcount() -> str:
 
 def check_hooks() -> str:
     """Every library whose internals we use still has them (app/hookcheck.py)."""
+    from app.media.aiortc_hooks import check as aiortc
     from app.ui.qasync_hooks import check as qasync
 
-    parts = [qasync()]
+    parts = [qasync(), aiortc()]
     try:
         from app.client.pynput_hooks import check as pynput
 
@@ -67,10 +68,11 @@ def startup_problems() -> list[str]:
     from app.hookcheck import UnsupportedLibrary
 
     problems: list[str] = []
+    from app.media.aiortc_hooks import check as aiortc
     from app.ui.qasync_hooks import check as qasync
 
     # pynput is left to the hotkey, which checks it when (and only if) it starts.
-    for check in (check_qt_refcount, qasync):
+    for check in (check_qt_refcount, qasync, aiortc):
         try:
             check()
         except (RuntimeError, UnsupportedLibrary) as exc:

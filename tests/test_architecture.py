@@ -68,3 +68,62 @@ def test_protocol_imports_nothing_else_from_the_app() -> None:
         if where(path).startswith("app/protocol/"):
             inner = {n for n in imports_of(path) if n.startswith("app.")}
             assert all(n.startswith("app.protocol") for n in inner), (where(path), inner)
+
+
+def _touches(path: Path, names: frozenset[str]) -> list[str]:
+    """`obj.name` on anything but self/cls, and set/get/has/delattr(obj, "name")."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Attribute) and node.attr in names:
+            if not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
+                found.append(f"{where(path)}:{node.lineno} .{node.attr}")
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("setattr", "getattr", "hasattr", "delattr")
+            and len(node.args) > 1
+            and isinstance(node.args[1], ast.Constant)
+            and node.args[1].value in names
+        ):
+            found.append(f"{where(path)}:{node.lineno} {node.func.id} {node.args[1].value}")
+    return found
+
+
+def test_only_the_hooks_module_touches_aiortc_and_aioice_internals() -> None:
+    from app.media.aiortc_hooks import TOUCHED
+
+    hooks = APP / "media" / "aiortc_hooks.py"
+    # "data_received" is also every asyncio protocol's method: only aiortc's users count.
+    outside = [
+        hit
+        for path in sources()
+        if path != hooks
+        for hit in _touches(path, TOUCHED - {"data_received", "receivers"})
+    ]
+    assert outside == []
+    media = [p for p in sources() if where(p).startswith("app/media/") and p != hooks]
+    assert [hit for p in media for hit in _touches(p, frozenset({"data_received"}))] == []
+
+
+def test_the_hooks_module_declares_every_private_name_it_uses() -> None:
+    from app.media.aiortc_hooks import TOUCHED
+
+    hooks = APP / "media" / "aiortc_hooks.py"
+    used = set()
+    for node in ast.walk(ast.parse(hooks.read_text())):
+        name = None
+        if isinstance(node, ast.Attribute) and not (
+            isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")
+        ):
+            name = node.attr
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("setattr", "getattr")
+            and len(node.args) > 1
+            and isinstance(node.args[1], ast.Constant)
+        ):
+            name = str(node.args[1].value)
+        if name and name.startswith("_") and not name.startswith("__"):
+            used.add(name)
+    assert used - TOUCHED == set()

@@ -8,13 +8,11 @@ per peer connection, without patching aioice globally.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
 
-_PATCHED = "_panggung_host_addresses"
+from app.media import aiortc_hooks as hooks
 
 
 @dataclass(frozen=True)
@@ -49,29 +47,5 @@ def apply_ice_settings(pc: RTCPeerConnection, settings: IceSettings) -> None:
     and before setLocalDescription, which is when aiortc gathers.
     """
     if settings.host_addresses:
-        for connection in _ice_connections(pc):
-            _restrict_host_addresses(connection, settings.host_addresses)
-
-
-def _ice_connections(pc: RTCPeerConnection) -> list[Any]:
-    # aiortc hook: RTCIceGatherer._connection is the aioice.Connection.
-    gatherers = {t.sender.transport.transport.iceGatherer for t in pc.getTransceivers()}
-    if pc.sctp is not None:
-        gatherers.add(pc.sctp.transport.transport.iceGatherer)
-    return [g._connection for g in gatherers]
-
-
-def _restrict_host_addresses(connection: Any, addresses: Sequence[str]) -> None:
-    # aioice hook: Connection.gather_candidates() passes the interface list to
-    # get_component_candidates(); replacing that list on this one instance is
-    # the narrowest override available.
-    if getattr(connection, _PATCHED, None) is not None:
-        return
-    original = connection.get_component_candidates
-    wanted = list(addresses)
-
-    async def get_component_candidates(component: int, addresses: list[str], **kw: Any) -> Any:
-        return await original(component=component, addresses=wanted, **kw)
-
-    connection.get_component_candidates = get_component_candidates
-    setattr(connection, _PATCHED, tuple(wanted))
+        for connection in hooks.gatherer_connections(pc):
+            hooks.restrict_host_addresses(connection, settings.host_addresses)

@@ -5,19 +5,19 @@ prefetch of 4 frames (~80 ms) before decoding it on a thread. Live audio
 rooms need less, so stage input on the server and room audio on the client
 are played out by ``app.dsp.playout`` instead.
 
-Hook (aiortc 1.16): ``RTCDtlsTransport`` routes each decrypted, parsed
-packet to ``RTCRtpReceiver._handle_rtp_packet(packet, arrival_time_ms)``;
-replacing it on one receiver instance diverts that receiver's packets and
-nothing else. aiortc's decoder thread then idles, its remote track never
-yields a frame, and its RTCP receiver reports stop (they describe the packets
-it sees; no sender here depends on them).
+Hook (app.media.aiortc_hooks): ``RTCDtlsTransport`` routes each decrypted,
+parsed packet to the receiver's packet handler; replacing it on one
+receiver instance diverts that receiver's packets and nothing else.
+aiortc's decoder thread then idles, its remote track never yields a frame,
+and its RTCP receiver reports stop (they describe the packets it sees; no
+sender here depends on them).
 
 Fast path: aiortc hands each datagram from the ICE connection to the DTLS
 transport through an asyncio queue and a task that awaits three coroutines
 per packet, then parses the full header and routes it: a few hundred
 microseconds of a listener's event loop, 50 times a second. Once the first
 packet has come the slow way (SRTP keys exist), the ICE connection's
-``data_received`` is wrapped on that instance: SRTP packets for a transport
+datagram handler is wrapped on that instance: SRTP packets for a transport
 with this one receiver are decrypted and handed over at once; DTLS, RTCP,
 STUN and anything else still take aiortc's path.
 """
@@ -33,6 +33,8 @@ from typing import Any, Protocol
 import pylibsrtp
 from aiortc import RTCRtpTransceiver
 from aiortc.rtp import is_rtcp
+
+from app.media import aiortc_hooks as hooks
 
 
 class RtpPacketLike(Protocol):
@@ -100,7 +102,7 @@ def tap_rtp(transceiver: RTCRtpTransceiver, on_packet: PacketHandler) -> TapStat
             on_packet(packet, monotonic())
         _hook_fast_path(receiver, on_packet, stats, hooked)
 
-    setattr(receiver, "_handle_rtp_packet", handle_rtp_packet)  # noqa: B010 - instance override
+    hooks.divert_rtp_packets(receiver, handle_rtp_packet)
     return stats
 
 
@@ -108,22 +110,19 @@ def _hook_fast_path(
     receiver: Any, on_packet: PacketHandler, stats: TapStats, hooked: set[int]
 ) -> None:
     dtls = receiver.transport
-    connection = getattr(getattr(dtls, "transport", None), "_connection", None)
-    if connection is None or id(connection) in hooked or dtls._rx_srtp is None:
+    connection = hooks.ice_connection(dtls)
+    srtp = hooks.inbound_srtp(dtls)
+    if connection is None or id(connection) in hooked or srtp is None:
         return
     hooked.add(id(connection))
-    slow_path = connection.data_received
-    router = dtls._rtp_router
     monotonic = time.monotonic
+    only = hooks.routes_only
 
     def data_received(data: bytes, component: int) -> None:
-        srtp = dtls._rx_srtp
         if (
-            srtp is None
-            or not 127 < data[0] < 192  # not SRTP/SRTCP (DTLS, or nothing)
+            not 127 < data[0] < 192  # not SRTP/SRTCP (DTLS, or nothing)
             or is_rtcp(data)
-            or len(router.receivers) != 1  # a bundle: let aiortc route it
-            or receiver not in router.receivers
+            or not only(dtls, receiver)  # a bundle: let aiortc route it
         ):
             slow_path(data, component)
             return
@@ -138,4 +137,4 @@ def _hook_fast_path(
         if header.payload:
             on_packet(header, monotonic())
 
-    setattr(connection, "data_received", data_received)  # noqa: B010 - instance override
+    slow_path = hooks.divert_datagrams(connection, data_received)

@@ -25,7 +25,8 @@ TONE_HZ = 440.0
 
 def check_aiortc() -> str:
     async def offer() -> str:
-        pc = aiortc.RTCPeerConnection()
+        # No ICE servers: aiortc's default is a public STUN server.
+        pc = aiortc.RTCPeerConnection(aiortc.RTCConfiguration(iceServers=[]))
         try:
             pc.addTransceiver("audio", direction="sendrecv")
             await pc.setLocalDescription(await pc.createOffer())

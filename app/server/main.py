@@ -99,8 +99,24 @@ async def serve(args: argparse.Namespace) -> None:
     await server.stop()
 
 
+def media_problem() -> str | None:
+    """aiortc/aioice without the internals the media plane uses: say so now, not mid-room."""
+    from app.hookcheck import UnsupportedLibrary
+    from app.media.aiortc_hooks import check
+
+    try:
+        check()
+    except UnsupportedLibrary as exc:
+        return str(exc)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    problem = None if args.no_media else media_problem()
+    if problem is not None:
+        print(f"panggung-server: {problem} (or run with --no-media)", file=sys.stderr)
+        return 1
     logging.basicConfig(
         level=args.log_level.upper(),
         stream=sys.stderr,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiortc import RTCSessionDescription
 
+from app.media import aiortc_hooks as hooks
 from app.media.client.peer import Signal
 from app.media.ice import IceSettings, apply_ice_settings, new_peer_connection
 
@@ -15,8 +16,8 @@ once per underrun, since the buffer then re-anchors."""
 class CountingListener:
     """Real ICE + DTLS + SRTP like any client, but no jitter buffer and no decoding.
 
-    aiortc hook: RTCDtlsTransport hands every unprotected RTP packet to its
-    ``_handle_rtp_data``; replacing it on this instance turns the whole
+    aiortc hook (app.media.aiortc_hooks.divert_rtp_data): every unprotected
+    RTP packet of the DTLS transport comes here unparsed, which turns the whole
     receive path into decrypt + count, so one process can host many listeners.
     """
 
@@ -33,7 +34,7 @@ class CountingListener:
 
     async def connect(self, signal: Signal) -> None:
         transceiver = self.pc.addTransceiver("audio", direction="recvonly")
-        setattr(transceiver.receiver.transport, "_handle_rtp_data", self._count)  # noqa: B010
+        hooks.divert_rtp_data(transceiver.receiver.transport, self._count)
         apply_ice_settings(self.pc, self._settings)
         await self.pc.setLocalDescription(await self.pc.createOffer())
         answer = await signal(str(self.pc.localDescription.sdp))
@@ -44,7 +45,7 @@ class CountingListener:
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
         for transceiver in self.pc.getTransceivers():
             transceiver.direction = "recvonly"
-            setattr(transceiver.receiver.transport, "_handle_rtp_data", self._count)  # noqa: B010
+            hooks.divert_rtp_data(transceiver.receiver.transport, self._count)
         apply_ice_settings(self.pc, self._settings)
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         return str(self.pc.localDescription.sdp)

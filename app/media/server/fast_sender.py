@@ -1,4 +1,4 @@
-"""Every aiortc internal the fan-out relies on lives here, so an aiortc upgrade touches one file.
+"""The fan-out's send path beside aiortc: the sink of one listener.
 
 aiortc's RTCRtpSender runs one coroutine and one encoder per peer, costing
 tens of µs per packet. For a room we keep aiortc for what it does once per
@@ -6,15 +6,8 @@ peer - ICE, DTLS handshake, SDP, RTCP - and send the pre-built RTP packets
 ourselves: per listener, only SRTP protect with that peer's keys and a
 ``sendto`` on that peer's ICE socket.
 
-Hooks (aiortc 1.16 / aioice 0.13):
-- ``RTCRtpSender._ssrc`` (+ ``RTCRtpReceiver._set_rtcp_ssrc``): set before the
-  SDP is created so the announced SSRC is the room's shared one.
-- ``RTCRtpTransceiver._codecs``: the negotiated payload type.
-- ``RTCDtlsTransport._tx_srtp``: the outbound pylibsrtp session.
-- ``RTCIceTransport._connection._nominated``: the aioice pair whose
-  DatagramTransport and remote address carry the media.
-- ``RTCRtpSender._send_rtcp``: wrapped so the sender reports aiortc keeps
-  sending describe the stream we really send.
+The aiortc and aioice internals this needs are reached only through
+``app.media.aiortc_hooks``.
 """
 
 from __future__ import annotations
@@ -27,6 +20,8 @@ from typing import Any, Protocol
 from aiortc import MediaStreamTrack, RTCRtpTransceiver
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtp import RtcpSenderInfo, RtcpSrPacket
+
+from app.media import aiortc_hooks as hooks
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +71,7 @@ def prepare_send_transceiver(transceiver: RTCRtpTransceiver, ssrc: int) -> Parke
     Call before createOffer/createAnswer. Restricts codecs to Opus.
     """
     sender = transceiver.sender
-    sender._ssrc = ssrc
-    transceiver.receiver._set_rtcp_ssrc(ssrc)
+    hooks.announce_ssrc(transceiver, ssrc)
     track = ParkedTrack()
     sender.replaceTrack(track)
     if transceiver.direction in ("recvonly", "inactive"):
@@ -87,11 +81,12 @@ def prepare_send_transceiver(transceiver: RTCRtpTransceiver, ssrc: int) -> Parke
     transceiver.setCodecPreferences(
         [c for c in sender.getCapabilities("audio").codecs if _is_opus(c.mimeType)]
     )
-    if transceiver._codecs:
-        opus = [c for c in transceiver._codecs if _is_opus(c.mimeType)]
+    negotiated = hooks.negotiated_codecs(transceiver)
+    if negotiated:
+        opus = [c for c in negotiated if _is_opus(c.mimeType)]
         if not opus:
             raise ValueError("the peer does not offer Opus")
-        transceiver._codecs = opus
+        hooks.narrow_negotiated_codecs(transceiver, opus)
     return track
 
 
@@ -101,9 +96,9 @@ def _is_opus(mime_type: str) -> bool:
 
 def negotiated_payload_type(transceiver: RTCRtpTransceiver) -> int:
     """The Opus payload type agreed for ``transceiver`` (after offer/answer)."""
-    for codec in transceiver._codecs:
+    for codec in hooks.negotiated_codecs(transceiver):
         if _is_opus(codec.mimeType) and codec.payloadType is not None:
-            return codec.payloadType
+            return int(codec.payloadType)
     raise ValueError("Opus was not negotiated")
 
 
@@ -131,9 +126,9 @@ class SrtpSink:
         if dtls.state != "connected":
             raise ConnectionError("DTLS is not connected")
         self._dtls = dtls
-        self._ice = dtls.transport._connection
+        self._ice = hooks.ice_connection(dtls)
         self.payload_type = negotiated_payload_type(transceiver)
-        self.protect: ProtectFn = dtls._tx_srtp.protect
+        self.protect: ProtectFn = hooks.outbound_srtp(dtls).protect
         self.sendto: SendToFn
         self.addr: Any
         self.report_source: ReportSource | None = None
@@ -145,11 +140,10 @@ class SrtpSink:
 
     def refresh_route(self) -> None:
         """Re-read the ICE pair carrying media (cheap; called about once a second)."""
-        pair = self._ice._nominated.get(1)
-        if pair is None:
+        route = None if self._ice is None else hooks.nominated_route(self._ice)
+        if route is None:
             raise ConnectionError("ICE has no nominated pair")
-        self.sendto = pair.protocol.transport.sendto
-        self.addr = pair.remote_addr
+        self.sendto, self.addr = route
 
     def send(self, packet: bytes) -> None:
         self.sendto(self.protect(packet), self.addr)
@@ -170,10 +164,9 @@ def _wrap_sender_reports(transceiver: RTCRtpTransceiver, sink: SrtpSink) -> None
     # own counters (all zero: it never sent a packet). Rewrite the sender info
     # from the stream the sink is attached to; piggyback a route refresh.
     sender = transceiver.sender
-    original = sender._send_rtcp
-    ssrc = sender._ssrc
+    ssrc = hooks.sender_ssrc(sender)
 
-    async def send_rtcp(packets: list[Any]) -> None:
+    async def rewrite(packets: list[Any]) -> list[Any]:
         source = sink.report_source
         if source is not None and not sink.closed:
             ntp, rtp_ts, count, octets = source.sender_info()
@@ -190,6 +183,6 @@ def _wrap_sender_reports(transceiver: RTCRtpTransceiver, sink: SrtpSink) -> None
                 sink.refresh_route()
             except ConnectionError:
                 sink.close()
-        await original(packets)
+        return packets
 
-    setattr(sender, "_send_rtcp", send_rtcp)  # noqa: B010 - instance override of a method
+    hooks.wrap_sender_rtcp(sender, rewrite)
