@@ -19,6 +19,7 @@ class Packet:
         self.sequence_number = seq & 0xFFFF
         self.timestamp = (seq * FRAME_SAMPLES) & 0xFFFFFFFF
         self.payload = payload
+        self.payload_type = 111
 
 
 def speech_frames() -> list[np.ndarray]:
