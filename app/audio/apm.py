@@ -67,6 +67,7 @@ class VoiceProcessor:
         self._settings = settings if settings is not None else ProcessingSettings()
         self._apm = self._make(self._settings)
         self._delay_ms = round(delay_ms)
+        self._told: int | None = None  # the delay the module was last given
         self._near = _Chunker()
         self._far = _Chunker()
         self.captured_chunks = 0
@@ -93,7 +94,7 @@ class VoiceProcessor:
             return
         apm = self._make(settings)
         with self._lock:
-            self._apm, self._settings = apm, settings
+            self._apm, self._settings, self._told = apm, settings, None
 
     @property
     def delay_ms(self) -> int:
@@ -136,8 +137,11 @@ class VoiceProcessor:
 
     def _process(self) -> NDArray[np.int16]:
         with self._lock:
-            if self._settings.echo_cancellation:
+            # The module keeps the last delay it was given; telling it again
+            # every 10 ms would cost a call into the library for nothing.
+            if self._settings.echo_cancellation and self._told != self._delay_ms:
                 self._apm.set_stream_delay_ms(self._delay_ms)
+                self._told = self._delay_ms
             self._apm.process_stream(self._near.frame)
         self.captured_chunks += 1
         return self._near.view.copy()
