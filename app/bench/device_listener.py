@@ -4,7 +4,7 @@ audience: microphone closed until it would go on stage or press push-to-talk),
 so that its memory and CPU can be measured.
 
     python -m app.bench.device_listener URL ROOM_ID SECONDS
-    python -m app.bench.device_listener --speak URL SECONDS
+    python -m app.bench.device_listener --speak URL
     python -m app.bench.device_listener --floor SECONDS
 
 Prints "ready" once audio flows, then one JSON line of engine and playout
@@ -14,7 +14,7 @@ CPU over SECONDS: what the sound devices alone cost. ``--speak``: the
 speaker, as the desktop app is on the stage: it creates a room (prints
 "room ROOM_ID"), captures the default microphone with the voice processing
 on (echo cancellation fed by its own speakers, which play the room: here
-its N-1 mix, silent), holds push-to-talk, prints "ready", and after SECONDS
+its N-1 mix, silent), holds push-to-talk, prints "ready", and when its standard input closes,
 one JSON line of its engine's statistics.
 """
 
@@ -58,7 +58,7 @@ async def listen(url: str, room_id: str, seconds: float) -> dict[str, float]:
         await client.close()
 
 
-async def speak(url: str, seconds: float) -> dict[str, float]:
+async def speak(url: str) -> dict[str, float]:
     client = RoomClient(url, client_name="bench-speaker")
     await client.connect()
     await client.register("speaker", PASSWORD)
@@ -73,7 +73,7 @@ async def speak(url: str, seconds: float) -> dict[str, float]:
         await asyncio.wait_for(link.connected.wait(), 30)
         await link.press()
         print("ready", flush=True)
-        await asyncio.sleep(seconds)
+        await asyncio.to_thread(sys.stdin.read)  # until the benchmark is done with us
         return engine.stats()
     finally:
         await link.close()
@@ -98,7 +98,7 @@ async def floor(seconds: float) -> dict[str, float]:
 
 def main() -> None:
     if sys.argv[1] == "--speak":
-        print(json.dumps(asyncio.run(speak(sys.argv[2], float(sys.argv[3])))), flush=True)
+        print(json.dumps(asyncio.run(speak(sys.argv[2]))), flush=True)
         return
     if sys.argv[1] == "--floor":
         print(json.dumps(asyncio.run(floor(float(sys.argv[2])))), flush=True)

@@ -136,11 +136,12 @@ def _thread_cpu(
     return shares
 
 
-async def _speaker(url: str, seconds: float) -> tuple[asyncio.subprocess.Process, str]:
-    """The speaking client's process, once its audio flows; and its room."""
+async def _speaker(url: str) -> tuple[asyncio.subprocess.Process, str]:
+    """The speaking client's process, once its audio flows; and its room. It
+    speaks until its standard input is closed."""
     speaker = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "app.bench.device_listener", "--speak", url, str(seconds),
-        stdout=asyncio.subprocess.PIPE,
+        sys.executable, "-m", "app.bench.device_listener", "--speak", url,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert speaker.stdout is not None
     room = (await asyncio.wait_for(speaker.stdout.readline(), 60)).decode().split()
@@ -153,7 +154,7 @@ async def _speaker(url: str, seconds: float) -> tuple[asyncio.subprocess.Process
 
 
 async def _measure(root: Path, url: str, seconds: float, interval: float) -> DevicesResult:
-    speaker, room_id = await _speaker(url, seconds + 4)
+    speaker, room_id = await _speaker(url)
     listener = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "app.bench.device_listener", url, room_id, str(seconds + 2),
         stdout=asyncio.subprocess.PIPE,
@@ -192,7 +193,7 @@ async def _measure(root: Path, url: str, seconds: float, interval: float) -> Dev
         await asyncio.wait_for(parec.wait(), 10)
         latencies, sent, unmatched = _latencies(np.fromfile(raw, dtype="<i2"))
         out, _ = await asyncio.wait_for(listener.communicate(), 60)
-        said, _ = await asyncio.wait_for(speaker.communicate(), 60)
+        said, _ = await asyncio.wait_for(speaker.communicate(b""), 60)  # closes its stdin
         return DevicesResult(
             latencies_ms=[x * 1e3 for x in latencies],
             sent=sent,
