@@ -39,6 +39,7 @@ class OpusPlayout:
     def __init__(self, buffer: PlayoutBuffer[bytes] | None = None) -> None:
         self.buffer: PlayoutBuffer[bytes] = buffer if buffer is not None else PlayoutBuffer()
         self._decoder = OpusDecoder()
+        self._concealing = 0  # concealed frames in a row
         self._lock = threading.Lock()
         self._quiet = True
 
@@ -58,14 +59,30 @@ class OpusPlayout:
                 pcm = self._decoder.decode(payload)
             if pcm is not None and len(pcm) == FRAME_SAMPLES:
                 self._quiet = int(np.abs(pcm).max()) < QUIET_PEAK
+                self._concealing = 0
                 return pcm
-            return self._decoder.conceal()  # undecodable
+            return self._conceal()  # undecodable
         if slot.fec is not None:
             pcm = self._decoder.recover(slot.fec)
+            self._concealing = 0
             with self._lock:
                 self.buffer.stats.recovered = self._decoder.fec_recovered
             return pcm
-        return self._decoder.conceal()  # lost with nothing after it yet, late, or growing
+        return self._conceal()  # lost with nothing after it yet, late, or growing
+
+    def _conceal(self) -> NDArray[np.int16]:
+        """libopus's concealment, faded so that it reaches silence by the time
+        the buffer gives up on the talkspurt (``idle_after`` empty pulls):
+        when a speaker stops, the last sound dies away instead of a stretch of
+        continued voice cut off at once."""
+        pcm = self._decoder.conceal()
+        fade = self.buffer.idle_after
+        k, self._concealing = self._concealing, self._concealing + 1
+        if k >= fade:
+            return np.zeros(FRAME_SAMPLES, dtype=np.int16)
+        start = 1.0 - k / fade
+        gain = np.linspace(start, start - 1.0 / fade, FRAME_SAMPLES, endpoint=False)
+        return np.round(pcm * gain).astype(np.int16)
 
     def next_frame(self) -> NDArray[np.int16]:
         """Pull API for playback: always exactly 20 ms of int16 mono (silence when idle)."""
