@@ -233,10 +233,15 @@ async def open_audio(
         return PullAudio(), None, ""
     try:
         from app.audio.prefs import DevicePreferences
-        from app.client.device_audio import DeviceAudio
+        from app.client.device_audio import DeviceAudio, processing_of
 
         prefs = DevicePreferences(settings.input_device, settings.output_device)
-        device = DeviceAudio(prefs, volume=settings.output_volume, cues=settings.cues)
+        device = DeviceAudio(
+            prefs,
+            volume=settings.output_volume,
+            cues=settings.cues,
+            processing=processing_of(settings),
+        )
     except Exception as exc:  # PortAudio missing altogether
         log.warning("no sound devices: %r", exc)
         return PullAudio(), None, NO_DEVICES

@@ -104,6 +104,12 @@ def check_portaudio() -> str:
     return check()
 
 
+def check_voice_processing() -> str:
+    from app.audio.selftest import check_voice_processing as check
+
+    return check()
+
+
 def check_keyring() -> str:
     import keyring
     from keyring.backends import fail, null
@@ -160,6 +166,7 @@ CHECKS: list[tuple[str, Callable[[], str]]] = [
     ("srtp", check_srtp),
     ("opus", check_opus),
     ("portaudio", check_portaudio),
+    ("voice-processing", check_voice_processing),
     ("keyring", check_keyring),
     ("server", check_server),
     ("resources", check_resources),

@@ -13,9 +13,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib.sh
 
 # Build pyaudio (it has no Linux wheel), run Qt's xcb platform, play and record
-# sound through PulseAudio's ALSA plugin.
+# sound through PulseAudio's ALSA plugin; libopus for FEC and concealment.
 RUN_DEBS=(
-    gcc libc6-dev portaudio19-dev
+    gcc libc6-dev portaudio19-dev libopus0
     libasound2-plugins
     libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
     libxcb-render-util0 libxcb-image0 libegl1 libgl1 libdbus-1-3

@@ -12,6 +12,8 @@ CONFINED = {
     "aiortc": "app/media",
     "aioice": "app/media",
     "pyaudio": "app/audio",
+    "livekit": "app/audio",  # its AudioProcessingModule, in app/audio/apm.py
+    "opuslib_next": "app/media",
     "PySide6": "app/ui",
     "qasync": "app/ui",
 }

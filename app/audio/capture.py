@@ -10,6 +10,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
+from app.audio.apm import VoiceProcessor
 from app.audio.convert import ToRoom
 from app.audio.devices import AudioSystem
 from app.audio.meter import LevelMeter
@@ -21,7 +22,10 @@ FrameSink = Callable[[list[NDArray[np.int16]]], None]
 
 class Capture(DeviceStream):
     """``deliver`` is called on ``loop`` (via ``call_soon_threadsafe``) with each
-    batch of 20 ms 48 kHz mono frames; ``meter`` is updated on the device thread."""
+    batch of 20 ms 48 kHz mono frames; ``meter`` is updated on the device thread.
+    ``processor`` (looked up per period) cleans the microphone on the device
+    thread before framing, so the meter, the room and the mic test all get
+    the processed voice."""
 
     direction: Direction = "input"
 
@@ -34,12 +38,18 @@ class Capture(DeviceStream):
         meter: LevelMeter,
         rate: int = 48_000,
         channels: int = 1,
+        processor: Callable[[], VoiceProcessor | None] | None = None,
     ) -> None:
         super().__init__(system, device, rate, channels)
         self._loop = loop
         self._deliver = deliver
         self._meter = meter
-        self._to_room = ToRoom(self.rate, self.channels)
+        self._processor = processor
+        self._to_room = ToRoom(self.rate, self.channels, self._process)
+
+    def _process(self) -> Callable[[NDArray[np.int16]], NDArray[np.int16]] | None:
+        processor = self._processor() if self._processor is not None else None
+        return processor.capture if processor is not None else None
 
     def process(self, data: bytes | None, frames: int) -> bytes | None:
         if not data:

@@ -7,6 +7,8 @@ through untouched.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import av
 import numpy as np
 from numpy.typing import NDArray
@@ -65,14 +67,27 @@ class Reframer:
 
 
 class ToRoom:
-    """Captured device audio to the room's 20 ms frames."""
+    """Captured device audio to the room's 20 ms frames; ``process`` (voice
+    processing, in the room's format) runs between the resampler and the
+    framing, on whatever each device period brings."""
 
-    def __init__(self, rate: int, channels: int) -> None:
+    def __init__(
+        self,
+        rate: int,
+        channels: int,
+        process: Callable[[], Callable[[NDArray[np.int16]], NDArray[np.int16]] | None]
+        | None = None,
+    ) -> None:
         self._resampler = Resampler(rate, channels, SAMPLE_RATE, 1)
         self._frames = Reframer(FRAME_SAMPLES)
+        self._process = process  # looked up per period: it may be switched on and off
 
     def push(self, pcm: NDArray[np.int16]) -> list[NDArray[np.int16]]:
-        return self._frames.push(self._resampler.convert(pcm))
+        room = self._resampler.convert(pcm)
+        process = self._process() if self._process is not None else None
+        if process is not None:
+            room = process(room)
+        return self._frames.push(room)
 
 
 class FromRoom:

@@ -28,6 +28,7 @@ from typing import TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
+from app.audio.apm import ProcessingSettings, VoiceProcessor
 from app.audio.capture import Capture
 from app.audio.devices import AudioSystem
 from app.audio.meter import LevelMeter
@@ -81,6 +82,7 @@ class AudioEngine:
         settings: EngineSettings | None = None,
         capture: bool = True,
         playback: bool = True,
+        processing: ProcessingSettings | None = None,
     ) -> None:
         self.prefs = prefs or DevicePreferences()
         self.settings = settings or EngineSettings()
@@ -98,6 +100,9 @@ class AudioEngine:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._watch: asyncio.Task[None] | None = None
         self._devices_lock = asyncio.Lock()  # opens and closes never interleave
+        # Voice processing on the microphone (None or all off: the raw microphone).
+        self._processor: VoiceProcessor | None = None
+        self.set_processing(processing)
 
     # -- public API ------------------------------------------------------
 
@@ -105,6 +110,36 @@ class AudioEngine:
         """What the speakers play: 20 ms of 48 kHz mono per call (now and then
         10 ms, to move the pull phase sooner), from any thread."""
         self._pull = pull
+
+    def set_processing(self, settings: ProcessingSettings | None) -> None:
+        """Echo cancellation, noise suppression, gain control: each on or off,
+        from now on (any thread; the device callbacks look it up per period)."""
+        if settings is None or not settings.any:
+            self._processor = None
+        elif self._processor is None:
+            self._processor = VoiceProcessor(settings, self._delay_ms())
+        else:
+            self._processor.configure(settings)
+
+    @property
+    def processor(self) -> VoiceProcessor | None:
+        return self._processor
+
+    def _current_processor(self) -> VoiceProcessor | None:
+        return self._processor
+
+    def _delay_ms(self) -> float:
+        """Playback to capture, as the echo canceller's hint: what PortAudio
+        reports for both devices, plus the room audio pulled but not yet played."""
+        out, inp = self._streams["output"], self._streams["input"]
+        if out is None or inp is None:
+            return 40.0  # 20 ms each way: this engine's usual
+        pending = out.buffered / SAMPLE_RATE if isinstance(out, Playback) else 0.0
+        return (out.latency + inp.latency + pending) * 1e3
+
+    def _update_delay(self) -> None:
+        if self._processor is not None:
+            self._processor.set_delay(self._delay_ms())
 
     def add_listener(self, listener: Callable[[NDArray[np.int16]], None]) -> None:
         """Also hand every captured frame to ``listener`` (on the event loop)."""
@@ -179,6 +214,10 @@ class AudioEngine:
             "capture_queue_mean": self.frames.mean_depth,
             "recoveries": self.recoveries,
         }
+        if self._processor is not None:
+            out["processing_delay_hint_ms"] = self._processor.delay_ms
+            out["processed_chunks"] = self._processor.captured_chunks
+            out["echo_reference_chunks"] = self._processor.rendered_chunks
         for direction, stream in self._streams.items():
             if stream is None:
                 continue
@@ -231,10 +270,19 @@ class AudioEngine:
         if direction == "input":
             assert self._loop is not None
             stream = Capture(
-                system, device, self._loop, self._deliver, self.meter, s.rate, s.channels
+                system,
+                device,
+                self._loop,
+                self._deliver,
+                self.meter,
+                s.rate,
+                s.channels,
+                self._current_processor,
             )
         else:
-            stream = Playback(system, device, lambda: self._pull, s.rate, s.channels)
+            stream = Playback(
+                system, device, lambda: self._pull, s.rate, s.channels, self._current_processor
+            )
         stream.open(s.frames_per_buffer)
         return stream
 
@@ -265,6 +313,7 @@ class AudioEngine:
             return
         stream, _failed = await self._call(self._open_best, direction)
         self._streams[direction] = stream
+        self._update_delay()
         wanted = lost or self.prefs.get(direction)
         using = stream.device.name if stream else None
         if stream is None:
@@ -286,6 +335,7 @@ class AudioEngine:
     async def _watchdog(self) -> None:
         while True:
             await asyncio.sleep(self.settings.check_interval)
+            self._update_delay()
             for direction in BOTH:
                 stream = self._streams[direction]
                 if stream is None:

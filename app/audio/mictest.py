@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
+from app.audio.apm import ProcessingSettings
 from app.audio.engine import AudioEngine, DeviceEvent, EngineSettings
 from app.audio.meter import LevelMeter
 from app.audio.prefs import DevicePreferences
@@ -30,10 +31,16 @@ class MicTest:
         delay_frames: int = 3,
         on_event: Callable[[DeviceEvent], None] | None = None,
         settings: EngineSettings | None = None,
+        processing: ProcessingSettings | None = None,
     ) -> None:
         self.ring = SampleRing(FRAME_SAMPLES * 10, target=FRAME_SAMPLES * delay_frames)
+        # With ``processing``, what is heard is the processed voice, as the room hears it.
         self.engine = AudioEngine(
-            prefs, on_event=on_event, settings=settings, playback=hear_yourself
+            prefs,
+            on_event=on_event,
+            settings=settings,
+            playback=hear_yourself,
+            processing=processing,
         )
         self.engine.add_listener(self.ring.write)
         self.engine.play(self._next)

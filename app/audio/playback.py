@@ -7,12 +7,13 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
+from app.audio.apm import VoiceProcessor
 from app.audio.convert import FromRoom
 from app.audio.devices import AudioSystem
 from app.audio.prefs import DeviceInfo, Direction
 from app.audio.ring import SampleRing
 from app.audio.stream import DeviceStream
-from app.dsp import FRAME_SAMPLES
+from app.dsp import FRAME_SAMPLES, SAMPLE_RATE
 
 Pull = Callable[[], NDArray[np.int16]]
 
@@ -39,18 +40,27 @@ class Playback(DeviceStream):
         pull: Callable[[], Pull],
         rate: int = 48_000,
         channels: int = 1,
+        processor: Callable[[], VoiceProcessor | None] | None = None,
     ) -> None:
         super().__init__(system, device, rate, channels)
         self._pull = pull  # looked up per callback: the engine may swap the source
+        self._processor = processor
         self._from_room = FromRoom(self.rate, self.channels)
         # Room for 200 ms: more than any device asks for in one callback.
         self.ring = SampleRing(self.rate * self.channels // 5, channels=self.channels)
         self._held: NDArray[np.int16] | None = None  # the frame being played in slices
         self._offset = 0
 
+    @property
+    def buffered(self) -> int:
+        """Room samples pulled but not yet handed to the device (ring or held frame)."""
+        held = len(self._held) - self._offset if self._held is not None else 0
+        return held + self.ring.level // self.channels * SAMPLE_RATE // self.rate
+
     def process(self, data: bytes | None, frames: int) -> bytes | None:
         want = frames * self.channels
         pull = self._pull()
+        processor = self._processor() if self._processor is not None else None
         if (
             self._from_room.passthrough
             and not self.ring.level
@@ -63,15 +73,23 @@ class Playback(DeviceStream):
                 frame = pull()
                 if len(frame) != FRAME_SAMPLES:  # not a whole frame: let the ring cope
                     self._held = None
+                    if processor is not None:
+                        processor.render(frame)
                     self.ring.write(frame)
-                    return self._from_ring(want, pull)
+                    return self._from_ring(want, _rendering(pull, processor))
                 self._held, self._offset = frame, 0
             start, self._offset = self._offset, self._offset + want
-            return np.asarray(self._held[start : self._offset], dtype=np.int16).tobytes()
+            part = np.asarray(self._held[start : self._offset], dtype=np.int16)
+            if processor is not None:  # the echo canceller hears what is played, as played
+                processor.render(part)
+            return part.tobytes()
         if self._held is not None:  # a period that stopped dividing a frame: keep its rest
-            self.ring.write(self._held[self._offset :])
+            rest = self._held[self._offset :]
+            if processor is not None:
+                processor.render(rest)
+            self.ring.write(rest)
             self._held = None
-        return self._from_ring(want, pull)
+        return self._from_ring(want, _rendering(pull, processor))
 
     def _from_ring(self, want: int, pull: Pull) -> bytes:
         for _ in range(64):  # bounded: a resampler may yield nothing at first
@@ -79,3 +97,17 @@ class Playback(DeviceStream):
                 break
             self.ring.write(self._from_room.convert(pull()))
         return self.ring.read(want).tobytes()
+
+
+def _rendering(pull: Pull, processor: VoiceProcessor | None) -> Pull:
+    """``pull``, also handing each frame to the echo canceller as it enters the
+    ring (its time in the ring is part of the delay the engine reports)."""
+    if processor is None:
+        return pull
+
+    def rendered() -> NDArray[np.int16]:
+        frame = pull()
+        processor.render(frame)
+        return frame
+
+    return rendered

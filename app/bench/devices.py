@@ -9,8 +9,11 @@ listener client's playout -> PortAudio playback -> PulseAudio -> right channel.
 One parec of the stage's monitor records both ends on one clock, so each
 click's latency is right onset - left onset, sound devices included.
 
-The listener is a separate process doing what the desktop app does for
-audio in the audience: RoomClient + VoiceLink + AudioEngine on the default
+The speaker is a separate process doing what the desktop app does on the
+stage: capture with the voice processing on (echo cancellation fed by its
+own playback of the room), push-to-talk held. Its CPU is measured like the
+listener's. The listener is a separate process doing what the desktop app
+does for audio in the audience: RoomClient + VoiceLink + AudioEngine on the default
 devices with the engine's default periods, microphone closed (it opens on
 stage or push-to-talk). Its RSS and CPU (per thread too) are sampled over the
 run, with the machine's load average, since a loaded machine inflates both.
@@ -32,11 +35,8 @@ import numpy as np
 import psutil
 from numpy.typing import NDArray
 
-from app.audio.engine import AudioEngine
 from app.audio.virtual import VirtualPulse
 from app.bench.signaling import Server
-from app.client.session import RoomClient
-from app.client.voice import VoiceLink
 from app.dsp.analysis import detect_onsets
 from app.dsp.latency import match_clicks, percentile
 from app.dsp.signals import click_train, to_int16
@@ -69,6 +69,8 @@ class DevicesResult:
     threads: dict[str, float] = field(default_factory=dict)  # % of a core by thread kind
     load: tuple[float, float] = (0.0, 0.0)  # 1-min load average before and after
     floor_cpu_percent: float = float("nan")  # the same speakers playing a fixed frame, no room
+    speaker_cpu_percent: float = float("nan")  # the speaking client, processing on, devices in
+    speaker_threads: dict[str, float] = field(default_factory=dict)
 
     def percentile(self, p: float) -> float:
         return percentile(self.latencies_ms, p) if self.latencies_ms else float("nan")
@@ -134,22 +136,25 @@ def _thread_cpu(
     return shares
 
 
-async def _speaker(url: str) -> tuple[RoomClient, AudioEngine, VoiceLink, str]:
-    client = RoomClient(url, client_name="bench-speaker")
-    await client.connect()
-    await client.register("speaker", PASSWORD)
-    room = await client.create_room("devices")
-    engine = AudioEngine(playback=False)  # its N-1 mix is silent; keep the ear channel clean
-    link = VoiceLink(client, frames=engine.frames)
-    await engine.start()
-    await link.start()
-    await asyncio.wait_for(link.connected.wait(), 30)
-    await link.press()
-    return client, engine, link, room.room_id
+async def _speaker(url: str) -> tuple[asyncio.subprocess.Process, str]:
+    """The speaking client's process, once its audio flows; and its room. It
+    speaks until its standard input is closed."""
+    speaker = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "app.bench.device_listener", "--speak", url,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert speaker.stdout is not None
+    room = (await asyncio.wait_for(speaker.stdout.readline(), 60)).decode().split()
+    ready = await asyncio.wait_for(speaker.stdout.readline(), 60)
+    if len(room) != 2 or room[0] != "room" or ready.strip() != b"ready":
+        speaker.kill()
+        await speaker.wait()
+        raise RuntimeError("the speaker did not start")
+    return speaker, room[1]
 
 
 async def _measure(root: Path, url: str, seconds: float, interval: float) -> DevicesResult:
-    client, engine, link, room_id = await _speaker(url)
+    speaker, room_id = await _speaker(url)
     listener = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "app.bench.device_listener", url, room_id, str(seconds + 2),
         stdout=asyncio.subprocess.PIPE,
@@ -168,9 +173,10 @@ async def _measure(root: Path, url: str, seconds: float, interval: float) -> Dev
             "--channels=2", "--latency-msec=10", "--raw", str(raw),
         )  # fmt: skip
         await asyncio.sleep(1.0)  # let both playout buffers settle
-        proc = psutil.Process(listener.pid)
+        proc, talker = psutil.Process(listener.pid), psutil.Process(speaker.pid)
         load0 = os.getloadavg()[0]
-        threads0 = _thread_times(proc)
+        threads0, talker0 = _thread_times(proc), _thread_times(talker)
+        talker_cpu0 = sum(talker.cpu_times()[:2])
         cpu0, t0, rss = sum(proc.cpu_times()[:2]), time.monotonic(), 0.0
         player = await asyncio.create_subprocess_exec("paplay", "--device=stage", str(wav))
         while player.returncode is None:
@@ -179,12 +185,15 @@ async def _measure(root: Path, url: str, seconds: float, interval: float) -> Dev
         wall = time.monotonic() - t0
         cpu = (sum(proc.cpu_times()[:2]) - cpu0) / wall * 100
         threads = _thread_cpu(threads0, _thread_times(proc), cpu, wall)
+        talker_cpu = (sum(talker.cpu_times()[:2]) - talker_cpu0) / wall * 100
+        talker_threads = _thread_cpu(talker0, _thread_times(talker), talker_cpu, wall)
         load = (load0, os.getloadavg()[0])
         await asyncio.sleep(MAX_LATENCY + 0.2)
         parec.send_signal(signal.SIGINT)
         await asyncio.wait_for(parec.wait(), 10)
         latencies, sent, unmatched = _latencies(np.fromfile(raw, dtype="<i2"))
         out, _ = await asyncio.wait_for(listener.communicate(), 60)
+        said, _ = await asyncio.wait_for(speaker.communicate(b""), 60)  # closes its stdin
         return DevicesResult(
             latencies_ms=[x * 1e3 for x in latencies],
             sent=sent,
@@ -193,21 +202,21 @@ async def _measure(root: Path, url: str, seconds: float, interval: float) -> Dev
             rss_mb_max=rss,
             cpu_percent=cpu,
             listener=json.loads(out.decode().strip().splitlines()[-1]),
-            speaker=engine.stats(),
+            speaker=json.loads(said.decode().strip().splitlines()[-1]),
             threads=threads,
             load=load,
+            speaker_cpu_percent=talker_cpu,
+            speaker_threads=talker_threads,
         )
     finally:
         for p in (player, parec):
             if p is not None and p.returncode is None:
                 p.kill()
                 await p.wait()
-        if listener.returncode is None:
-            listener.kill()
-            await listener.wait()
-        await link.close()
-        await engine.stop()
-        await client.close()
+        for child in (listener, speaker):
+            if child.returncode is None:
+                child.kill()
+                await child.wait()
 
 
 async def _device_floor(seconds: float) -> float:
@@ -247,6 +256,7 @@ def markdown(r: DevicesResult) -> str:
         "latency": p50 <= 100,
         "rss": r.rss_mb_max < 150,
         "cpu": r.cpu_percent < 3,
+        "speaker": r.speaker_cpu_percent <= 5,
     }
     verdict = {k: "met" if v else "**NOT met**" for k, v in ok.items()}
     lst, spk = r.listener, r.speaker
@@ -260,7 +270,14 @@ def markdown(r: DevicesResult) -> str:
         f"| {r.cpu_percent:.1f} |",
         "",
         f"Targets: p50 ≤ 100 ms {verdict['latency']}; RSS < 150 MB {verdict['rss']}; "
-        f"CPU < 3 % {verdict['cpu']}.",
+        f"CPU < 3 % {verdict['cpu']}; speaker CPU ≤ 5 % {verdict['speaker']}.",
+        "",
+        f"Speaker (capture with echo cancellation, noise suppression and gain control on, "
+        f"its speakers playing the room and feeding the echo canceller, push-to-talk held): "
+        f"{r.speaker_cpu_percent:.1f} % of a core, by thread: "
+        + ", ".join(f"{kind} {pct:.1f} %" for kind, pct in r.speaker_threads.items())
+        + f"; echo delay hint {spk.get('processing_delay_hint_ms', 0):.0f} ms. The clicks "
+        "cross the processing, so the latency above includes what it adds.",
         "",
         "Mouth to ear *with* sound devices: PulseAudio virtual microphone → PortAudio "
         "capture (speaker client) → WebRTC → panggung-server → WebRTC → listener client → "

@@ -7,7 +7,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from app.bench import devices, fanout, janus_report, latency, report, signaling
+from app.bench import devices, fanout, janus_report, latency, report, signaling, voice
 
 DEFAULT_REPORT = Path("docs/benchmarks.md")
 
@@ -53,8 +53,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     dev.add_argument("--seconds", type=float, default=60.0, help="talking-room window")
     dev.add_argument("--interval", type=float, default=0.5, help="seconds between clicks")
+    voc = sub.add_parser(
+        "voice",
+        help="voice quality on real speech: echo, noise, processing cost, loss with FEC on/off",
+    )
+    voc.add_argument("--repeats", type=int, default=1, help="runs of each loss condition")
     all_ = sub.add_parser("all", help="every benchmark with its default settings")
-    for p in (sig, fan, lat, dev, all_):
+    for p in (sig, fan, lat, dev, voc, all_):
         _add_write(p, argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -113,6 +118,19 @@ def run_devices(seconds: float, interval: float, write: Path | None) -> None:
         report.write_section(write, "devices", text)
 
 
+def run_voice(repeats: int, write: Path | None) -> None:
+    result = asyncio.run(voice.run(repeats))
+    print(json.dumps(voice.summary(result)), flush=True)
+    text = (
+        report.header("Voice: echo, noise, processing cost, loss and FEC")
+        + "\n"
+        + voice.markdown(result)
+    )
+    print(text)
+    if write is not None:
+        report.write_section(write, "voice", text)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.bench in ("signaling", "all"):
@@ -129,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
             run_devices(args.seconds, args.interval, args.write)
         else:
             run_devices(60.0, 0.5, args.write)
+    if args.bench in ("voice", "all"):
+        run_voice(args.repeats if args.bench == "voice" else 1, args.write)
     if args.bench in ("fanout", "all"):
         if args.bench == "fanout":
             run_fanout(args.listeners, args.seconds, args.procs, args.warmup, args.write)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from app.audio.apm import OFF, ProcessingSettings
 from app.audio.engine import AudioEngine, DeviceEvent, EngineSettings
 from app.audio.meter import LevelMeter
 from app.audio.prefs import DeviceInfo, DevicePreferences, Direction
@@ -27,6 +28,7 @@ from app.client.cues import cue_tone
 
 if TYPE_CHECKING:
     from app.client.desktop_session import DesktopSession
+    from app.client.settings import Settings
     from app.media.client.channel import FrameChannel
 
 log = logging.getLogger(__name__)
@@ -40,11 +42,18 @@ class DeviceAudio:
         volume: int = 100,
         cues: bool = True,
         settings: EngineSettings | None = None,
+        processing: ProcessingSettings | None = None,
     ) -> None:
         # The microphone opens only while someone needs it (`want_capture`):
-        # on the stage, or the settings' level meter and mic test.
+        # on the stage, or the settings' level meter and mic test. Its voice
+        # processing is on unless switched off (`set_processing`); the mic
+        # test hears the processed voice, as the room does.
         self.engine = AudioEngine(
-            prefs, on_event=self._device_event, settings=settings, capture=False
+            prefs,
+            on_event=self._device_event,
+            settings=settings,
+            capture=False,
+            processing=processing if processing is not None else ProcessingSettings(),
         )
         self._capture_wanted: set[str] = set()
         self._capture_lock = asyncio.Lock()
@@ -128,6 +137,15 @@ class DeviceAudio:
             return
         await self.engine.select(direction, name)
 
+    def set_processing(self, processing: ProcessingSettings) -> None:
+        """Echo cancellation, noise suppression and gain control, each on or off."""
+        self.engine.set_processing(processing)
+
+    @property
+    def processing(self) -> ProcessingSettings:
+        processor = self.engine.processor
+        return processor.settings if processor is not None else OFF
+
     def set_volume(self, percent: int) -> None:
         self.volume = max(0, percent) / 100
 
@@ -178,6 +196,14 @@ class DeviceAudio:
         self.messages.append(text)
         for listener in list(self.listeners):
             listener(text)
+
+
+def processing_of(settings: "Settings") -> ProcessingSettings:
+    return ProcessingSettings(
+        echo_cancellation=settings.echo_cancellation,
+        noise_suppression=settings.noise_suppression,
+        auto_gain=settings.auto_gain,
+    )
 
 
 class MicFollower:

@@ -1,5 +1,6 @@
 """Applying what the settings dialog chose to the running app: push-to-talk
-(mode, tail, key), the sound devices, volume and cues; then saving.
+(mode, tail, key), the sound devices, volume, cues and voice processing;
+then saving.
 
 The window's push-to-talk key reads `session.settings.ptt_key` on every key
 event, so a new key works at once; the global hotkey is told here. The
@@ -10,7 +11,7 @@ from dataclasses import fields
 from typing import Protocol
 
 from app.client.desktop_session import DesktopSession
-from app.client.device_audio import DeviceAudio
+from app.client.device_audio import DeviceAudio, processing_of
 from app.client.ptt import PttMode
 from app.client.settings import Settings
 
@@ -44,6 +45,7 @@ async def apply_settings(
     if audio is not None:
         audio.set_volume(current.output_volume)
         audio.cues_enabled = current.cues
+        audio.set_processing(processing_of(current))
         await audio.select("input", current.input_device)
         await audio.select("output", current.output_device)
     session.save_settings()

@@ -49,6 +49,10 @@ class Settings:
     output_device: str | None = None
     output_volume: int = 100  # percent, 0..MAX_VOLUME
     cues: bool = True  # short tones on push-to-talk press and release
+    # Voice processing on the microphone (WebRTC's: app/audio/apm.py).
+    echo_cancellation: bool = True
+    noise_suppression: bool = True
+    auto_gain: bool = True
     start_minimised: bool = False  # to the tray, when there is one
     language: str = ""  # "en", "id"; empty: the system's language
     # Hosting on this computer: also let others on the local network join.

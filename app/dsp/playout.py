@@ -34,7 +34,7 @@ GROW_HOLD = 10.0  # s after an underrun or a late packet without offering excess
 
 class Action(Enum):
     PLAY = "play"  # decode ``payloads`` in order, play the last one
-    CONCEAL = "conceal"  # a frame is missing: conceal (PLC) for one frame
+    CONCEAL = "conceal"  # a frame is missing: recover it from ``fec``, else conceal (PLC)
     SILENCE = "silence"  # no talkspurt in progress
 
 
@@ -44,6 +44,9 @@ class Slot(Generic[P]):
     # More than one payload: frames dropped to shrink the delay. Decode them
     # all (keeps the decoder's state continuous) and play only the last.
     payloads: tuple[P, ...] = ()
+    # CONCEAL of a lost frame whose successor is here: that packet, whose
+    # in-band FEC may carry the lost frame (it is still played in its own slot).
+    fec: P | None = None
 
 
 @dataclass
@@ -53,6 +56,7 @@ class PlayoutStats:
     lost: int = 0  # never arrived (skipped because a later packet was there)
     late: int = 0  # arrived after their slot had been concealed or skipped
     concealed: int = 0  # concealment frames played (loss, underrun, growth)
+    recovered: int = 0  # of those, lost frames decoded from the next packet (its FEC; PLC if none)
     underruns: int = 0  # pulls with nothing to play during a talkspurt
     dropped: int = 0  # frames skipped to shrink the delay
     shifted: int = 0  # half frames skipped so that a device pulls sooner
@@ -274,7 +278,8 @@ class PlayoutBuffer(Generic[P]):
             self._next += 1
             stats.lost += 1
             stats.concealed += 1
-            return Slot(Action.CONCEAL)
+            following = self._packets.get(self._next)
+            return Slot(Action.CONCEAL, fec=following[0] if following is not None else None)
         self._stalls += 1
         if self._stalls > self.idle_after:
             # The sender stopped (push-to-talk released) or stalled: go idle;

@@ -1,4 +1,8 @@
-"""One incoming Opus stream played out on a 20 ms clock: adaptive buffer + decoder + PLC.
+"""One incoming Opus stream played out on a 20 ms clock: adaptive buffer + decoder.
+
+A lost frame is rebuilt from the next packet's in-band FEC when that packet
+is already here, else libopus conceals it (its own PLC, continuous with
+the decoder's state); both run in the decoder, in order.
 
 Used for each stage member's input on the server (pulled by the mixer tick)
 and for the room audio on a client (pulled by a paced track or a sound
@@ -15,7 +19,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.dsp import FRAME_SAMPLES
-from app.dsp.conceal import Concealer
 from app.dsp.playout import Action, PlayoutBuffer, PlayoutStats
 from app.media.opus import OpusDecoder
 from app.media.rtp_tap import RtpPacketLike
@@ -36,7 +39,7 @@ class OpusPlayout:
     def __init__(self, buffer: PlayoutBuffer[bytes] | None = None) -> None:
         self.buffer: PlayoutBuffer[bytes] = buffer if buffer is not None else PlayoutBuffer()
         self._decoder = OpusDecoder()
-        self._concealer = Concealer()
+        self._concealing = 0  # concealed frames in a row
         self._lock = threading.Lock()
         self._quiet = True
 
@@ -55,10 +58,31 @@ class OpusPlayout:
             for payload in slot.payloads:
                 pcm = self._decoder.decode(payload)
             if pcm is not None and len(pcm) == FRAME_SAMPLES:
-                self._concealer.played(pcm)
                 self._quiet = int(np.abs(pcm).max()) < QUIET_PEAK
+                self._concealing = 0
                 return pcm
-        return self._concealer.conceal()  # lost, late, or undecodable
+            return self._conceal()  # undecodable
+        if slot.fec is not None:
+            pcm = self._decoder.recover(slot.fec)
+            self._concealing = 0
+            with self._lock:
+                self.buffer.stats.recovered = self._decoder.fec_recovered
+            return pcm
+        return self._conceal()  # lost with nothing after it yet, late, or growing
+
+    def _conceal(self) -> NDArray[np.int16]:
+        """libopus's concealment, faded so that it reaches silence by the time
+        the buffer gives up on the talkspurt (``idle_after`` empty pulls):
+        when a speaker stops, the last sound dies away instead of a stretch of
+        continued voice cut off at once."""
+        pcm = self._decoder.conceal()
+        fade = self.buffer.idle_after
+        k, self._concealing = self._concealing, self._concealing + 1
+        if k >= fade:
+            return np.zeros(FRAME_SAMPLES, dtype=np.int16)
+        start = 1.0 - k / fade
+        gain = np.linspace(start, start - 1.0 / fade, FRAME_SAMPLES, endpoint=False)
+        return np.round(pcm * gain).astype(np.int16)
 
     def next_frame(self) -> NDArray[np.int16]:
         """Pull API for playback: always exactly 20 ms of int16 mono (silence when idle)."""

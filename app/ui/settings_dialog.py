@@ -33,8 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.audio.apm import ProcessingSettings
 from app.audio.prefs import DeviceInfo, Direction
-from app.client.device_audio import DeviceAudio
+from app.client.device_audio import DeviceAudio, processing_of
 from app.client.ptt import MAX_TAIL_MS, PttMode
 from app.client.settings import MAX_VOLUME, ServerMode, Settings
 from app.ui.i18n import LANGUAGES
@@ -106,6 +107,17 @@ class SettingsDialog(QDialog):
         self.cues = QCheckBox(self.tr("Play a short &sound when push-to-talk starts and stops"))
         self.cues.setAccessibleName(self.tr("Cue sounds"))
         self.cues.setChecked(self.settings.cues)
+        # Voice processing: each switch applies at once (the mic test lets the
+        # person hear the difference); Cancel puts back what was there.
+        self.echo = QCheckBox(self.tr("&Echo cancellation (no headphones needed)"))
+        self.echo.setAccessibleName(self.tr("Echo cancellation"))
+        self.echo.setChecked(self.settings.echo_cancellation)
+        self.noise = QCheckBox(self.tr("Noise s&uppression"))
+        self.noise.setAccessibleName(self.tr("Noise suppression"))
+        self.noise.setChecked(self.settings.noise_suppression)
+        self.gain = QCheckBox(self.tr("&Automatic microphone level"))
+        self.gain.setAccessibleName(self.tr("Automatic gain"))
+        self.gain.setChecked(self.settings.auto_gain)
         self.no_devices = QLabel(
             self.tr("No sound devices are open: the app cannot play or record.")
         )
@@ -116,6 +128,8 @@ class SettingsDialog(QDialog):
         sound_form.addRow(self.tr("&Microphone:"), self.input)
         sound_form.addRow(self.tr("Level:"), self.level)
         sound_form.addRow(self.hear_yourself)
+        for switch in (self.echo, self.noise, self.gain):
+            sound_form.addRow(switch)
         sound_form.addRow(self.tr("&Speakers:"), self.output)
         sound_form.addRow(self.tr("&Volume:"), self.volume)
         sound_form.addRow("", self.volume_label)
@@ -204,6 +218,8 @@ class SettingsDialog(QDialog):
         self.volume.valueChanged.connect(self._volume_changed)
         self._volume_changed(self.volume.value())
         self.hear_yourself.toggled.connect(self._monitor)
+        for switch in (self.echo, self.noise, self.gain):
+            switch.toggled.connect(self._processing_changed)
         self.finished.connect(self._closed)
         self._meter = QTimer(self)
         self._meter.setInterval(METER_MS)
@@ -212,6 +228,8 @@ class SettingsDialog(QDialog):
         self.no_devices.setVisible(not has_audio)
         for widget in (self.input, self.output, self.hear_yourself, self.volume, self.cues):
             widget.setEnabled(has_audio)
+        for switch in (self.echo, self.noise, self.gain):
+            switch.setEnabled(has_audio)
         self._fill(self.input, [], "input")
         self._fill(self.output, [], "output")
         if has_audio:
@@ -256,9 +274,19 @@ class SettingsDialog(QDialog):
         if self.audio is not None and self.audio.monitoring != on:
             self.audio.set_monitor(on)
 
-    def _closed(self, _result: int) -> None:
+    def _processing_changed(self, _on: bool) -> None:
+        if self.audio is not None:
+            self.audio.set_processing(
+                ProcessingSettings(
+                    self.echo.isChecked(), self.noise.isChecked(), self.gain.isChecked()
+                )
+            )
+
+    def _closed(self, result: int) -> None:
         self._meter.stop()
         self._monitor(False)  # the mic test ends with the dialog
+        if result != QDialog.DialogCode.Accepted and self.audio is not None:
+            self.audio.set_processing(processing_of(self.settings))  # Cancel: as it was
 
     def _volume_changed(self, value: int) -> None:
         self.volume_label.setText(f"{value} %")
@@ -272,6 +300,9 @@ class SettingsDialog(QDialog):
         s.output_device = self.output.currentData()
         s.output_volume = self.volume.value()
         s.cues = self.cues.isChecked()
+        s.echo_cancellation = self.echo.isChecked()
+        s.noise_suppression = self.noise.isChecked()
+        s.auto_gain = self.gain.isChecked()
         s.ptt_key = self.ptt_key.key
         s.ptt_mode = str(self.mode.currentData())
         s.ptt_tail_ms = self.tail.value()

@@ -797,6 +797,30 @@
         <translation>Bunyi penanda</translation>
     </message>
     <message>
+        <source>&amp;Echo cancellation (no headphones needed)</source>
+        <translation>Peredam &amp;gema (tanpa perlu headphone)</translation>
+    </message>
+    <message>
+        <source>Echo cancellation</source>
+        <translation>Peredam gema</translation>
+    </message>
+    <message>
+        <source>Noise s&amp;uppression</source>
+        <translation>Peredam b&amp;ising</translation>
+    </message>
+    <message>
+        <source>Noise suppression</source>
+        <translation>Peredam bising</translation>
+    </message>
+    <message>
+        <source>&amp;Automatic microphone level</source>
+        <translation>Level mi&amp;krofon otomatis</translation>
+    </message>
+    <message>
+        <source>Automatic gain</source>
+        <translation>Penguatan otomatis</translation>
+    </message>
+    <message>
         <source>No sound devices are open: the app cannot play or record.</source>
         <translation>Tidak ada perangkat suara yang terbuka: aplikasi tidak bisa memutar atau merekam.</translation>
     </message>

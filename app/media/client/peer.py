@@ -10,6 +10,7 @@ from aiortc import MediaStreamTrack, RTCSessionDescription
 from numpy.typing import NDArray
 
 from app.dsp.playout import PlayoutBuffer, PlayoutStats
+from app.media.client.encoded import OpusSendTrack
 from app.media.client.playout import GatedTrack, PlayoutTrack
 from app.media.ice import IceSettings, apply_ice_settings, new_peer_connection
 from app.media.playout import OpusPlayout
@@ -25,7 +26,8 @@ class ClientPeer:
     ``playout=True`` (default): incoming RTP bypasses aiortc's fixed ~80 ms
     jitter buffer and goes through an adaptive playout buffer; the room audio
     is then ``remote_track()`` (a paced track) or ``next_frame()`` (pull).
-    ``playout_buffer`` tunes it (tests, benchmarks).
+    ``playout_buffer`` tunes it (tests, benchmarks). ``fec``: what is sent
+    carries Opus in-band FEC (off only to measure what it buys).
     """
 
     def __init__(
@@ -36,10 +38,13 @@ class ClientPeer:
         playout: bool = True,
         playout_buffer: PlayoutBuffer[bytes] | None = None,
         sending: bool = True,
+        fec: bool = True,
     ) -> None:
         self.pc = new_peer_connection(settings)
         self._settings = settings
         self._source = GatedTrack(source, sending) if source is not None else None
+        # Encoded here (mono, in-band FEC), not by aiortc's stereo encoder.
+        self._encoded = OpusSendTrack(self._source, fec=fec) if self._source is not None else None
         self.playout = OpusPlayout(playout_buffer) if playout else None
         self._playout_track = PlayoutTrack(self.playout) if self.playout is not None else None
         self._remote: asyncio.Future[MediaStreamTrack] = asyncio.get_running_loop().create_future()
@@ -47,8 +52,8 @@ class ClientPeer:
         self.tap: TapStats | None = None  # how received packets reached the playout
 
     async def connect(self, signal: Signal) -> None:
-        if self._source is not None:
-            transceiver = self.pc.addTransceiver(self._source, direction="sendrecv")
+        if self._encoded is not None:
+            transceiver = self.pc.addTransceiver(self._encoded, direction="sendrecv")
         else:
             transceiver = self.pc.addTransceiver("audio", direction="recvonly")
         if self.playout is not None:
