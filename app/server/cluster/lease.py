@@ -127,7 +127,7 @@ class RedisLease:
         if self._state in _ENDED:
             return
         self._end(LeaseState.RELEASED)
-        call = scripts.Call(scripts.RELEASE, [self.keys.lease], [self._token])
+        call = scripts.Call(scripts.RELEASE, [self.keys.lease, self.keys.epoch], [self._token])
         await self._keeper.writer.submit(self.room_id, call, fenced=False)
 
     async def close(self) -> None:
@@ -308,9 +308,14 @@ class LeaseKeeper:
             result = await self.link.call(lambda client: scripts.run(client, call))
         except RedisDown as exc:
             raise Unavailable(f"cannot take room {room_id}: {exc}") from exc
-        if int(result[0]) != 1:
-            return None
-        lease = RedisLease(self, room_id, int(result[1]), sent_at + self.valid_for, on_state)
+        if int(result[0]) == 1:
+            epoch = int(result[1])
+        else:
+            held = Holder.parse(_text(result[1]))
+            if held.node_id != self.node_id:
+                return None
+            epoch = held.epoch  # a retried acquisition found its own first try
+        lease = RedisLease(self, room_id, epoch, sent_at + self.valid_for, on_state)
         self._held[room_id] = lease
         log.info("origin of room %s (epoch %d)", room_id, lease.epoch)
         # Requests may come once this returns: listen first.
@@ -382,6 +387,10 @@ class LeaseKeeper:
         task = self._loop.create_task(chore)
         self._chores.add(task)
         task.add_done_callback(self._chores.discard)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def _nothing() -> None:

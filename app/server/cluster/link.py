@@ -5,11 +5,18 @@ link down (the node is then `degraded` in /healthz) and fails fast until a
 supervisor, waiting with exponential backoff and full jitter between
 attempts, gets a PING through; then the `on_up` callbacks run (renew the
 leases, rewrite the mirror, beat the registry), while the subscriber
-reconnects on its own. The client's own retries are off, so that failures
-are seen here, once, and not hidden behind seconds of retrying.
+reconnects on its own.
+
+The client retries a command once, at once, after a connection error: a
+pooled connection that Redis closed (it restarted) fails on first use
+without Redis being away. Every script is safe to run twice (a repeated
+event is dropped by seq, a repeated request answered from the origin's
+recent replies, the rest are idempotent). Timeouts are not retried, so a
+hung Redis is seen within one command timeout.
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -44,7 +51,7 @@ class RedisLink:
     ) -> None:
         self.client: Redis = Redis.from_url(
             config.redis_url,
-            retry=Retry(NoBackoff(), 0),
+            retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
             socket_timeout=config.command_timeout,
             socket_connect_timeout=config.command_timeout,
         )
@@ -101,6 +108,9 @@ class RedisLink:
         """The supervisor: while down, try again with backoff; when back, resync."""
         while True:
             await self._down.wait()
+            # Drop every pooled connection: after a restart each would fail once.
+            with contextlib.suppress(*LINK_ERRORS):
+                await self.client.connection_pool.disconnect()
             attempt = 0
             while True:
                 await asyncio.sleep(self._backoff.delay(attempt))

@@ -102,7 +102,9 @@ class ClusterNode:
             ("registry", self._registry.run),
         ]
         for name, work in loops:
-            self._tasks[name] = asyncio.get_running_loop().create_task(_guarded(name, work))
+            self._tasks[name] = asyncio.get_running_loop().create_task(
+                _guarded(name, work), name=f"cluster {name} {self.node_id}"
+            )
         self._started = True
 
     async def close(self) -> None:
@@ -116,11 +118,7 @@ class ClusterNode:
                     self._registry.leave(self.node_id), self.config.command_timeout
                 )
         self._server.cancel()
-        for task in self._tasks.values():
-            task.cancel()
-        for task in self._tasks.values():
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await _stop(list(self._tasks.values()))
         self._tasks.clear()
         await self.link.close()
 
@@ -238,6 +236,23 @@ class ClusterNode:
         for lease in self.keeper.held.values():
             if lease.dirty:
                 lease.rewrite()
+
+
+async def _stop(tasks: list["asyncio.Task[None]"]) -> None:
+    """Cancel, and cancel again: redis-py can swallow a cancellation that lands
+    inside a command, and the loop then carries on as if nothing happened."""
+    pending = {task for task in tasks if not task.done()}
+    for _ in range(50):
+        if not pending:
+            break
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=0.1)
+    for task in pending:
+        log.error("cluster task %s would not stop", task.get_name())
+    for task in tasks:
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            log.error("cluster task %s failed: %s", task.get_name(), task.exception())
 
 
 async def _guarded(name: str, work: Callable[[], Coroutine[Any, Any, None]]) -> None:

@@ -56,9 +56,12 @@ if n < mine then redis.call('HSET', KEYS[2], 'n', mine, 'by', ARGV[2]) end
 return {2}
 """
 
+# Giving the room up also marks the epoch as given up, so that a renewal
+# still in flight cannot re-establish it (see RENEW). KEYS: lease, epoch.
 RELEASE = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[2], 'by', '')
 return 1
 """
 
@@ -131,6 +134,7 @@ CLOSE = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
 for i = 3, #KEYS do redis.call('DEL', KEYS[i]) end
 redis.call('PEXPIRE', KEYS[2], 604800000)
+redis.call('HSET', KEYS[2], 'by', '')
 redis.call('DEL', KEYS[1])
 return 1
 """

@@ -2,6 +2,7 @@
 Redis, with short lease times; and nodes in processes of their own."""
 
 import asyncio
+import io
 import json
 import os
 import secrets
@@ -69,7 +70,22 @@ async def make_node(redis_server: RedisServer, prefix: str) -> AsyncIterator[Mak
         yield make
     finally:
         for node in reversed(made):
-            await node.close()
+            closing = asyncio.ensure_future(node.close())
+            try:
+                await asyncio.wait_for(asyncio.shield(closing), 10)
+            except TimeoutError:
+                stacks = io.StringIO()
+                for task in asyncio.all_tasks():
+                    print(task.get_name(), file=stacks)
+                    coro: Any = task.get_coro()
+                    while coro is not None:
+                        frame = getattr(coro, "cr_frame", None) or getattr(coro, "ag_frame", None)
+                        if frame is not None:
+                            print("   ", frame.f_code.co_filename, frame.f_lineno, file=stacks)
+                        coro = getattr(coro, "cr_await", None) or getattr(coro, "ag_await", None)
+                raise AssertionError(
+                    f"{node.node_id} did not close:\n{stacks.getvalue()}"
+                ) from None
 
 
 @dataclass
@@ -155,10 +171,10 @@ class NodeProcess:
                 continue
             if not raw:
                 raise AssertionError(f"node process exited; saw {self.lines}")
-            line: dict[str, Any] = json.loads(raw)
-            if _matches(line, op, match):
-                return line
-            self.lines.append(line)
+            got: dict[str, Any] = json.loads(raw)
+            if _matches(got, op, match):
+                return got
+            self.lines.append(got)
 
     def signal(self, sig: signal.Signals) -> None:
         self._process.send_signal(sig)

@@ -3,7 +3,8 @@
 For what only a real process shows: kill -9 (its Redis connections close
 with it) and SIGSTOP (a node paused past its lease, then resumed). It
 prints one JSON line per happening on stdout: `ready`, `acquired`,
-`handled` (a forwarded request), `published`/`refused`, `state` changes.
+`handled` (a forwarded request), `published`/`refused`, `listed`, `state`
+changes.
 
     python -m tests.server.cluster.nodeproc REDIS_URL PREFIX NAME LEASE_TTL RENEW
 """
@@ -71,6 +72,11 @@ async def main(url: str, prefix: str, name: str, ttl: float, renew: float) -> No
                 say(op="refused", seq=command["seq"], error=str(exc))
             else:
                 say(op="published", seq=command["seq"], outcome=outcome.value)
+        elif op == "list":
+            lease = node.lease(command["room"])
+            assert lease is not None
+            outcome = await lease.list(command["summary"].encode())
+            say(op="listed", room=command["room"], outcome=outcome.value)
         elif op == "quit":
             break
     await node.close()

@@ -230,7 +230,7 @@ async def test_the_scripts_refuse_a_token_that_is_not_the_lease(make_node: MakeN
     mirror_args: list[lua.Arg] = [stale, "0", 1, 7, "a", b"member", 0, "0"]
     assert await lua.run(client, lua.Call(lua.MIRROR, [k.lease, *k.mirror()], mirror_args)) == -1
     assert await lua.run(client, lua.Call(lua.CLOSE, [k.lease, k.epoch, k.listing], [stale])) == -1
-    assert await lua.run(client, lua.Call(lua.RELEASE, [k.lease], [stale])) == 0
+    assert await lua.run(client, lua.Call(lua.RELEASE, [k.lease, k.epoch], [stale])) == 0
     assert await client.exists(k.seq, k.listing, k.members) == 0
     # The real token passes the same checks.
     assert await lease.publish(1, b"x") is Outcome.DONE
