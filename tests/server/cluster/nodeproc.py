@@ -12,13 +12,15 @@ changes.
 import asyncio
 import json
 import sys
+import time
 from typing import Any
 
 from app.server.cluster import ClusterConfig, ClusterNode, Fenced, Lease, LeaseState
 
 
 def say(**fields: Any) -> None:
-    print(json.dumps(fields), flush=True)
+    # CLOCK_MONOTONIC is the machine's: the test compares it with its own.
+    print(json.dumps({**fields, "t": time.monotonic()}), flush=True)
 
 
 async def main(url: str, prefix: str, name: str, ttl: float, renew: float) -> None:

@@ -1,7 +1,9 @@
 """Room leases on a real Redis: one origin per room, epochs, renewal, takeover, fencing."""
 
 import asyncio
+import json
 import signal
+import time
 
 from app.server.cluster import Fenced, Holder, LeaseState, Outcome
 from app.server.cluster import scripts as lua
@@ -97,37 +99,72 @@ async def test_a_paused_origin_loses_the_room_and_is_refused(
     make_node: MakeNode, node_process: NodeProcessFactory, redis_server: RedisServer
 ) -> None:
     """SIGSTOP the origin past its lease: another node takes the room; the resumed
-    node finds out at once, and what it tries then reaches nobody."""
+    node finds out at once, and neither its events nor its answers reach anyone.
+    A member's requests keep coming the whole time: never two origins answer."""
     a = await node_process("a")
     await a.send(op="acquire", room="r")
     old = (await a.expect("acquired", room="r"))["epoch"]
     b = await make_node("b")
-    watcher = await make_node("watcher")
+    member_node = await make_node("member")
     seen = Recorder()
-    await watcher.subscribe("r", seen)
+    await member_node.subscribe("r", seen)
+
+    async def b_handles(room_id: str, sender: str, body: bytes) -> bytes:
+        lease = b.lease(room_id)
+        return json.dumps({"node": "b", "epoch": lease.epoch if lease else -1}).encode()
+
+    b.serve(b_handles)
+    answers: list[tuple[str, int]] = []
+    stop = asyncio.Event()
+
+    async def member_requests() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            reply = json.loads(await member_node.forward("r", f"req {n}".encode(), timeout=10))
+            answers.append((reply["node"], reply["epoch"]))
+
+    requests = asyncio.get_running_loop().create_task(member_requests())
     await a.send(op="publish", room="r", seq=1, frame="from a")
     await a.expect("published", seq=1, outcome="done")
     await eventually(lambda: seen.seqs() == [1], what="a's event")
+    await eventually(lambda: len(answers) >= 3, what="a's answers")
 
     a.signal(signal.SIGSTOP)
+    paused = len(answers)
     taken = None
     while taken is None:
         taken = await b.acquire("r")
         await asyncio.sleep(0.05)
     assert taken.epoch > old
+    await eventually(lambda: len(answers) > paused + 3, what="b's answers")
     # Queued while paused: the first thing the node does when it resumes.
     await a.send(op="publish", room="r", seq=2, frame="from a, after losing")
+    resumed_at = time.monotonic()
     a.signal(signal.SIGCONT)
     refused = await a.expect("refused", seq=2)
     assert "lease" in refused["error"]
-    # The node knew it was no longer the origin (suspended at its deadline,
-    # lost once it saw b's token), without being told.
+    # It knew it was no longer the origin without being told: suspended at its
+    # deadline, lost once it saw b's token.
     await a.expect("state", room="r", state="lost", timeout=5)
+    await asyncio.sleep(0.5)
+    stop.set()
+    await requests
+    # Requests that reached a while it was stopped were not handled on waking.
+    await a.send(op="delay", seconds=0)
+    await a.expect("delay")  # everything a printed before this has been read
+    late = [line for line in a.lines if line["op"] == "handled" and line["t"] > resumed_at]
+    assert late == []
     await taken.publish(2, b"from b")
     await eventually(lambda: seen.seqs() == [1, 2], what="b's event")
     await asyncio.sleep(0.3)
     assert [frame for _, _, frame in seen.events] == [b"from a", b"from b"]
     assert redis_server.command("GET", b.keys.room("r").seq) == "2"
+    # Every answer came from the origin of its time, and once b had answered,
+    # only from b: never two origins accepting.
+    first_b = answers.index(("b", taken.epoch))
+    assert set(answers[:first_b]) == {("a", old)}
+    assert set(answers[first_b:]) == {("b", taken.epoch)}
 
 
 async def test_redis_refuses_a_stale_origin_that_believes_it_still_holds_the_room(
