@@ -5,6 +5,8 @@ import json
 import signal
 import time
 
+import pytest
+
 from app.server.cluster import Fenced, Holder, LeaseState, Outcome
 from app.server.cluster import scripts as lua
 from tests.server.cluster.conftest import (
@@ -272,3 +274,32 @@ async def test_the_scripts_refuse_a_token_that_is_not_the_lease(make_node: MakeN
     # The real token passes the same checks.
     assert await lease.publish(1, b"x") is Outcome.DONE
     assert await client.get(k.seq) == b"1"
+
+
+async def test_an_origin_frozen_past_its_lease_stops_before_its_watchdog_runs(
+    make_node: MakeNode,
+) -> None:
+    """The whole process stalls (a long GC, swapping, a blocking call): when it
+    runs again, the first thing it does must already see the lease as out."""
+    a = await make_node("a")
+    lease = await a.acquire("r")
+    assert lease is not None and lease.active
+    time.sleep(LEASE_TTL)  # blocks the loop: no renewal, no watchdog
+    assert not lease.active
+    with pytest.raises(Fenced):
+        await lease.publish(1, b"after the stall")
+
+
+async def test_a_renewal_that_arrives_after_the_release_does_not_bring_the_lease_back(
+    make_node: MakeNode,
+) -> None:
+    a = await make_node("a")
+    lease = await a.acquire("r")
+    assert lease is not None
+    k = a.keys.room("r")
+    await lease.release()
+    # The renewal a sent just before releasing, reaching Redis just after.
+    late = lua.Call(lua.RENEW, [k.lease, k.epoch], [lease.token, a.node_id, lease.epoch, 1000])
+    result = await lua.run(a.link.client, late)
+    assert result[0] == 0
+    assert await a.link.client.exists(k.lease) == 0
