@@ -284,7 +284,7 @@ async def test_an_origin_frozen_past_its_lease_stops_before_its_watchdog_runs(
     a = await make_node("a")
     lease = await a.acquire("r")
     assert lease is not None and lease.active
-    time.sleep(LEASE_TTL)  # blocks the loop: no renewal, no watchdog
+    time.sleep(LEASE_TTL)  # noqa: ASYNC251 - the stall itself: no renewal, no watchdog
     assert not lease.active
     with pytest.raises(Fenced):
         await lease.publish(1, b"after the stall")
