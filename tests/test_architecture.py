@@ -14,6 +14,7 @@ CONFINED = {
     "pyaudio": "app/audio",
     "PySide6": "app/ui",
     "qasync": "app/ui",
+    "redis": "app/server/cluster",
 }
 # Sans-I/O cores: no clock, no sockets, no database, no event loop.
 PURE = {
