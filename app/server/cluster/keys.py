@@ -75,11 +75,3 @@ class Keys:
     def rooms(self) -> str:
         """Set: the ids of the rooms that have a directory entry."""
         return f"{self.namespace}:{{dir}}:rooms"
-
-    def room_of_channel(self, channel: str) -> str | None:
-        """The room id in one of its channels' names, None for anything else."""
-        start = channel.find("{r:")
-        end = channel.find("}", start)
-        if start < 0 or end < 0 or not channel.startswith(self.namespace + ":"):
-            return None
-        return channel[start + 3 : end]

@@ -383,6 +383,11 @@ class LeaseKeeper:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(lease.release(), self._config.command_timeout)
 
+    async def close(self) -> None:
+        for chore in list(self._chores):
+            chore.cancel()
+        await asyncio.gather(*self._chores, return_exceptions=True)
+
     def _spawn(self, chore: Coroutine[Any, Any, None]) -> None:
         task = self._loop.create_task(chore)
         self._chores.add(task)

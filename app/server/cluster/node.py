@@ -118,6 +118,8 @@ class ClusterNode:
                     self._registry.leave(self.node_id), self.config.command_timeout
                 )
         self._server.cancel()
+        if self._keeper is not None:
+            await self._keeper.close()
         await _stop(list(self._tasks.values()))
         self._tasks.clear()
         await self.link.close()

@@ -104,9 +104,9 @@ class SoloLease:
 class SoloCluster:
     node_id = NODE_ID
 
-    def __init__(self, url: str = "", wall_clock: float | None = None) -> None:
+    def __init__(self, url: str = "", started_at: float | None = None) -> None:
         self._url = url
-        self._started_at = time.time() if wall_clock is None else wall_clock
+        self._started_at = time.time() if started_at is None else started_at
         self._leases: dict[str, SoloLease] = {}
         self._epochs: dict[str, int] = {}
         self._handler: RequestHandler | None = None

@@ -48,10 +48,6 @@ class Subscriber:
         self._pubsub: PubSub | None = None
         self._connected = asyncio.Event()
 
-    @property
-    def channels(self) -> set[str]:
-        return set(self._channels)
-
     def confirmed(self, channel: str) -> bool:
         entry = self._channels.get(channel)
         return entry is not None and entry.confirmed

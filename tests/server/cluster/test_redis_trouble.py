@@ -105,6 +105,7 @@ async def test_redis_away_past_the_lease_suspends_the_origin_until_it_is_back(
 
     own_redis.restart()
     await eventually(lambda: states == [LeaseState.SUSPENDED, LeaseState.ACTIVE], what="back")
+    assert origin.link.reconnects >= 1  # the supervisor brought the link back
     assert lease.active and origin.health().ok
     await eventually(lambda: origin.writer.idle)
     volatile = await b.restore("r")
