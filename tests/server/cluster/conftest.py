@@ -12,13 +12,14 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import pytest
 
-from app.server.cluster import ClusterConfig, ClusterNode
+from app.server.cluster import ClusterConfig, ClusterNode, Unavailable
 from tests.support.redis import RedisServer
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[3]
 # Short enough for fast tests, long enough for a busy 2-core machine's stalls.
 LEASE_TTL = 1.0
@@ -29,8 +30,8 @@ FAST: dict[str, Any] = {
     "lease_margin": 0.1,
     "heartbeat_interval": 0.2,
     "heartbeat_ttl": 0.8,
-    "command_timeout": 0.5,
-    "attempt_timeout": 0.5,
+    "command_timeout": 1.0,
+    "attempt_timeout": 1.0,
     "forward_timeout": 5.0,
     "backoff_base": 0.02,
     "backoff_cap": 0.3,
@@ -113,6 +114,30 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.01)
+
+
+async def until(
+    read: Callable[[], Awaitable[T]],
+    check: Callable[[T], bool],
+    timeout: float = 5.0,
+    what: str = "condition",
+) -> T:
+    """Read until the value passes `check`; a node whose own link is still
+    coming back (Unavailable) is asked again."""
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while True:
+        try:
+            value = await read()
+        except Unavailable as exc:
+            last = exc
+        else:
+            if check(value):
+                return value
+            last = value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
+        await asyncio.sleep(0.05)
 
 
 class NodeProcess:

@@ -1,6 +1,5 @@
 """Redis restarted, away, or hung: nothing crashes, nodes say so, and the cluster heals."""
 
-import asyncio
 
 import pytest
 
@@ -13,7 +12,7 @@ from app.server.cluster import (
     Outcome,
     Unavailable,
 )
-from tests.server.cluster.conftest import LEASE_TTL, MakeNode, Recorder, eventually
+from tests.server.cluster.conftest import LEASE_TTL, MakeNode, Recorder, eventually, until
 from tests.support.redis import RedisServer
 
 
@@ -49,24 +48,20 @@ async def test_redis_restarted_mid_room_the_cluster_heals(
 
     # The lease came back to the same origin at the same epoch: nobody else
     # could have taken the room while Redis was empty.
-    async def held() -> Holder | None:
-        return await c.holder("r")
-
-    deadline = asyncio.get_running_loop().time() + 5
-    while await held() != Holder(origin.node_id, lease.epoch):
-        assert asyncio.get_running_loop().time() < deadline, "the lease was not re-established"
-        await asyncio.sleep(0.05)
+    mine = Holder(origin.node_id, lease.epoch)
+    await until(lambda: c.holder("r"), lambda h: h == mine, what="the lease re-established")
     assert lease.state is LeaseState.ACTIVE
     # What Redis lost is written again: the mirror, the directory, the registry.
-    await eventually(lambda: origin.writer.idle)
-    volatile = await c.restore("r")
-    assert volatile is not None
-    assert volatile.members == {1: MemberEntry("origin", b"host"), 2: MemberEntry("b", b"listener")}
-    assert [listing.room_id for listing in await c.directory()] == ["r"]
-    deadline = asyncio.get_running_loop().time() + 5
-    while sorted(n.name for n in await c.nodes()) != ["b", "c", "origin"]:
-        assert asyncio.get_running_loop().time() < deadline, "the registry was not rebuilt"
-        await asyncio.sleep(0.05)
+    members = {1: MemberEntry("origin", b"host"), 2: MemberEntry("b", b"listener")}
+    await until(
+        lambda: c.restore("r"), lambda v: v is not None and v.members == members, what="mirror"
+    )
+    await until(c.directory, lambda d: [x.room_id for x in d] == ["r"], what="the listing")
+    await until(
+        c.nodes,
+        lambda ns: sorted(n.name for n in ns) == ["b", "c", "origin"],
+        what="the registry rebuilt",
+    )
     # And the room goes on: events reach b again, requests reach the origin.
     assert await lease.publish(4, b"after") is Outcome.DONE
     await eventually(lambda: seen.seqs()[-1:] == [4], what="an event after the restart")
@@ -107,13 +102,12 @@ async def test_redis_away_past_the_lease_suspends_the_origin_until_it_is_back(
     await eventually(lambda: states == [LeaseState.SUSPENDED, LeaseState.ACTIVE], what="back")
     assert origin.link.reconnects >= 1  # the supervisor brought the link back
     assert lease.active and origin.health().ok
-    await eventually(lambda: origin.writer.idle)
-    volatile = await b.restore("r")
-    assert volatile is not None
-    assert volatile.members == {
-        1: MemberEntry("origin", b"host"),
-        2: MemberEntry("origin", b"joined meanwhile"),
-    }
+    members = {1: MemberEntry("origin", b"host"), 2: MemberEntry("origin", b"joined meanwhile")}
+    await until(
+        lambda: b.restore("r"),
+        lambda v: v is not None and v.members == members,
+        what="the mirror written again with what changed meanwhile",
+    )
     assert await lease.publish(1, b"after") is Outcome.DONE
 
 
@@ -151,5 +145,5 @@ async def test_a_node_started_without_redis_starts_degraded_and_joins_later(
         await late.nodes()
     own_redis.restart()
     await eventually(lambda: late.health().ok, timeout=5)
-    assert [n.name for n in await late.nodes()] == ["late"]
+    await until(late.nodes, lambda ns: [n.name for n in ns] == ["late"], what="registered")
     assert await late.acquire("r") is not None
