@@ -1,6 +1,5 @@
 """Redis restarted, away, or hung: nothing crashes, nodes say so, and the cluster heals."""
 
-
 import pytest
 
 from app.server.cluster import (
