@@ -24,10 +24,12 @@ RUN_DEBS=(
 # Tests also start their own PostgreSQL, a virtual screen with a tray host, a
 # PulseAudio daemon with virtual devices, and make and measure speech; the
 # fan-out benchmark's smoke test runs Janus beside Panggung; the package test
-# validates the .desktop and AppStream files.
+# validates the .desktop and AppStream files; the cluster tests start their
+# own Redis.
 TEST_DEBS=(
     "${RUN_DEBS[@]}"
     postgresql
+    redis-server
     pulseaudio pulseaudio-utils
     xvfb trayer
     espeak-ng sox

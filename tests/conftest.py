@@ -1,4 +1,4 @@
-"""Fixtures shared by the whole test tree: databases to run the store and server against."""
+"""Fixtures shared by the whole test tree: databases (and Redis) to run the server against."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.postgres import PostgresServer, PostgresUnavailable
+from tests.support.redis import RedisServer, RedisUnavailable
 
 
 @pytest.fixture(scope="session")
@@ -43,3 +44,29 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'panggung.db'}"
     url: str = request.getfixturevalue("postgres_url")
     return url
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """One real Redis per test session (per xdist worker), stopped at the end."""
+    try:
+        server = RedisServer.start()
+    except RedisUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A Redis of the test's own, to kill, restart or pause."""
+    try:
+        server = RedisServer.start()
+    except RedisUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()

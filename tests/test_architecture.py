@@ -16,6 +16,7 @@ CONFINED = {
     "opuslib_next": "app/media",
     "PySide6": "app/ui",
     "qasync": "app/ui",
+    "redis": "app/server/cluster",
 }
 # Sans-I/O cores: no clock, no sockets, no database, no event loop.
 PURE = {

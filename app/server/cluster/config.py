@@ -1,0 +1,48 @@
+"""A node's cluster settings, with the timings that decide failover."""
+
+import secrets
+import socket
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    redis_url: str  # redis://HOST:PORT/N
+    url: str  # this node's public WebSocket URL, handed to clients
+    name: str = field(default_factory=socket.gethostname)
+    prefix: str = "panggung"
+    # A room's lease: how long it lasts unrenewed, how often it is renewed.
+    # A dead origin's rooms are taken over about lease_ttl after it died.
+    lease_ttl: float = 2.0
+    renew_interval: float = 0.5
+    # The origin stops acting this long before its lease would run out in
+    # Redis, for clock drift between this process and Redis.
+    lease_margin: float = 0.1
+    heartbeat_interval: float = 1.0
+    heartbeat_ttl: float = 3.0
+    # One Redis command, and one forwarded request's attempt.
+    command_timeout: float = 1.0
+    attempt_timeout: float = 1.0
+    # A forwarded request waits this long in all for an origin to answer.
+    forward_timeout: float = 5.0
+    # Reconnecting to Redis: exponential backoff with full jitter.
+    backoff_base: float = 0.05
+    backoff_cap: float = 2.0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.renew_interval < self.lease_ttl - self.lease_margin:
+            raise ValueError("renew_interval must be shorter than lease_ttl - lease_margin")
+        if not 0 <= self.lease_margin < self.lease_ttl:
+            raise ValueError("lease_margin must be shorter than lease_ttl")
+        if urlparse(self.redis_url).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError(f"not a Redis URL: {self.redis_url!r}")
+
+    @property
+    def database(self) -> int:
+        path = urlparse(self.redis_url).path.strip("/")
+        return int(path) if path.isdigit() else 0
+
+    def new_node_id(self) -> str:
+        """A fresh id per process: a restarted node never inherits its past leases."""
+        return f"{self.name}-{secrets.token_hex(4)}"

@@ -1,0 +1,269 @@
+"""`ClusterNode`: the `Cluster` of a node in a cluster on Redis (docs/cluster.md).
+
+The composition of the parts: one Redis link and its supervisor, one pub/sub
+connection, one ordered writer, the lease keeper, the event bus, request
+forwarding in both directions, the node registry and the directory. Each
+runs as its own task; a failure in one is logged and retried, and Redis
+being away makes the node degraded, never stops it.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from app.server.cluster import directory
+from app.server.cluster.api import (
+    Health,
+    Holder,
+    Lease,
+    NodeInfo,
+    RequestHandler,
+    RoomListener,
+    RoomListing,
+    StateListener,
+    Unavailable,
+    VolatileRoom,
+)
+from app.server.cluster.bus import EventBus
+from app.server.cluster.config import ClusterConfig
+from app.server.cluster.keys import Keys
+from app.server.cluster.lease import LeaseKeeper, RedisLease
+from app.server.cluster.link import RedisDown, RedisLink
+from app.server.cluster.registry import NodeRegistry
+from app.server.cluster.rpc import Forwarder, RequestServer
+from app.server.cluster.subscriber import Subscriber
+from app.server.cluster.writer import Writer
+
+log = logging.getLogger(__name__)
+
+
+class ClusterNode:
+    def __init__(
+        self,
+        config: ClusterConfig,
+        load: Callable[[], int] = lambda: 0,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.node_id = config.new_node_id()
+        self.keys = Keys.for_database(config.prefix, config.database)
+        self._load = load
+        self._started_at = wall_clock()
+        self.link = RedisLink(config, wall_clock=wall_clock)
+        self.subscriber = Subscriber(
+            self.link,
+            ping_interval=min(1.0, config.command_timeout),
+            confirm_timeout=config.command_timeout,
+        )
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._started = False
+        # Built in start(): they need the running loop.
+        self._keeper: LeaseKeeper | None = None
+        self._writer: Writer | None = None
+        self._server = RequestServer(self._lease_of)
+        self._bus = EventBus(self.subscriber, self.keys, self._newer_epoch)
+        self._forwarder = Forwarder(
+            self.link,
+            self.subscriber,
+            self.keys,
+            self.node_id,
+            config,
+            local=self._local_handler,
+            keep_replies=self._bus.subscribed,
+        )
+        self._registry = NodeRegistry(self.link, self.keys, config, self._info)
+
+    # -- life ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Connect and start the background work; a Redis not there yet leaves us degraded."""
+        self._writer = Writer(self.link, self._fenced, self._unsent)
+        self._keeper = LeaseKeeper(
+            self.link,
+            self._writer,
+            self.subscriber,
+            self.keys,
+            self.node_id,
+            self.config,
+            self._server.on_request,
+        )
+        self.link.on_up(self._resync)
+        if await self.link.connect():
+            with contextlib.suppress(RedisDown):
+                await self._registry.beat()
+        loops: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = [
+            ("link", self.link.run),
+            ("pubsub", self.subscriber.run),
+            ("writer", self._writer.run),
+            ("leases", self._keeper.run),
+            ("registry", self._registry.run),
+        ]
+        for name, work in loops:
+            self._tasks[name] = asyncio.get_running_loop().create_task(
+                _guarded(name, work), name=f"cluster {name} {self.node_id}"
+            )
+        self._started = True
+
+    async def close(self) -> None:
+        if self._started:
+            keeper = self.keeper
+            with contextlib.suppress(Exception):
+                await keeper.release_all()
+                await asyncio.wait_for(self.writer.drained(), self.config.command_timeout)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(
+                    self._registry.leave(self.node_id), self.config.command_timeout
+                )
+        self._server.cancel()
+        if self._keeper is not None:
+            await self._keeper.close()
+        await _stop(list(self._tasks.values()))
+        self._tasks.clear()
+        await self.link.close()
+
+    def health(self) -> Health:
+        return self.link.health()
+
+    # -- the Cluster interface ------------------------------------------------------
+
+    async def nodes(self) -> list[NodeInfo]:
+        try:
+            return await self._registry.alive()
+        except RedisDown as exc:
+            raise Unavailable(str(exc)) from exc
+
+    async def acquire(
+        self, room_id: str, *, floor: int = 0, on_state: StateListener | None = None
+    ) -> Lease | None:
+        return await self.keeper.acquire(room_id, floor, on_state)
+
+    def lease(self, room_id: str) -> Lease | None:
+        return self.keeper.get(room_id)
+
+    async def holder(self, room_id: str) -> Holder | None:
+        try:
+            return await self._forwarder.holder(room_id)
+        except RedisDown as exc:
+            raise Unavailable(str(exc)) from exc
+
+    def serve(self, handler: RequestHandler) -> None:
+        self._server.handler = handler
+
+    async def forward(self, room_id: str, body: bytes, *, timeout: float | None = None) -> bytes:
+        return await self._forwarder.forward(room_id, body, timeout)
+
+    async def subscribe(self, room_id: str, listener: RoomListener) -> None:
+        await self._bus.subscribe(room_id, listener)
+
+    async def unsubscribe(self, room_id: str) -> None:
+        await self._bus.unsubscribe(room_id)
+        await self.subscriber.remove(self.keys.room(room_id).replies(self.node_id))
+
+    async def restore(self, room_id: str) -> VolatileRoom | None:
+        try:
+            return await directory.restore(self.link, self.keys, room_id)
+        except RedisDown as exc:
+            raise Unavailable(str(exc)) from exc
+
+    async def directory(self) -> list[RoomListing]:
+        try:
+            return await directory.directory(self.link, self.keys)
+        except RedisDown as exc:
+            raise Unavailable(str(exc)) from exc
+
+    async def orphans(self) -> list[str]:
+        """Listed rooms that nobody holds: their origin died, a takeover is due."""
+        return [listing.room_id for listing in await self.directory() if listing.origin is None]
+
+    # -- for tests and metrics ----------------------------------------------------------
+
+    @property
+    def keeper(self) -> LeaseKeeper:
+        if self._keeper is None:
+            raise RuntimeError("ClusterNode.start() first")
+        return self._keeper
+
+    @property
+    def writer(self) -> Writer:
+        if self._writer is None:
+            raise RuntimeError("ClusterNode.start() first")
+        return self._writer
+
+    @property
+    def events_received(self) -> int:
+        return self._bus.received
+
+    @property
+    def requests_handled(self) -> int:
+        return self._server.handled
+
+    # -- internals -------------------------------------------------------------------
+
+    def _info(self) -> NodeInfo:
+        return NodeInfo(
+            node_id=self.node_id,
+            name=self.config.name,
+            url=self.config.url,
+            started_at=self._started_at,
+            rooms=len(self._keeper.held) if self._keeper else 0,
+            load=self._load(),
+        )
+
+    def _lease_of(self, room_id: str) -> RedisLease | None:
+        return self._keeper.get(room_id) if self._keeper else None
+
+    def _local_handler(self, room_id: str) -> RequestHandler | None:
+        lease = self._lease_of(room_id)
+        if lease is None or not lease.active:
+            return None
+        return self._server.handler
+
+    def _newer_epoch(self, room_id: str, epoch: int) -> None:
+        if self._keeper is not None:
+            self._keeper.newer_epoch(room_id, epoch)
+
+    def _fenced(self, room_id: str) -> None:
+        self.keeper.fenced(room_id)
+
+    def _unsent(self, room_id: str) -> None:
+        self.keeper.unsent(room_id)
+
+    async def _resync(self) -> None:
+        """Redis is back (perhaps empty): beat, renew now, rewrite what it may have lost."""
+        await self._registry.beat()
+        await self.keeper.renew_all()
+        for lease in self.keeper.held.values():
+            if lease.dirty:
+                lease.rewrite()
+
+
+async def _stop(tasks: list["asyncio.Task[None]"]) -> None:
+    """Cancel, and cancel again: redis-py can swallow a cancellation that lands
+    inside a command, and the loop then carries on as if nothing happened."""
+    pending = {task for task in tasks if not task.done()}
+    for _ in range(50):
+        if not pending:
+            break
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=0.1)
+    for task in pending:
+        log.error("cluster task %s would not stop", task.get_name())
+    for task in tasks:
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            log.error("cluster task %s failed: %s", task.get_name(), task.exception())
+
+
+async def _guarded(name: str, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run a background loop; a bug in it is logged and the loop starts again."""
+    while True:
+        try:
+            await work()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("cluster task %s failed; starting it again", name)
+            await asyncio.sleep(1.0)

@@ -1,0 +1,49 @@
+"""What nodes send each other through Redis: msgpack envelopes around the hub's bytes.
+
+Node-to-node only (clients never see these), so they are not part of
+docs/protocol.md; docs/cluster.md describes them. Arrays rather than maps:
+an event's envelope costs a few bytes over its frame.
+"""
+
+import msgspec
+
+
+class EventEnvelope(msgspec.Struct, array_like=True, frozen=True):
+    epoch: int  # the origin's lease epoch when it published
+    seq: int
+    frame: bytes  # the encoded Event, the same bytes every member gets
+
+
+class RequestEnvelope(msgspec.Struct, array_like=True, frozen=True):
+    request_id: int  # unique per sender incarnation; retries reuse it
+    sender: str  # the forwarding node's id; the reply goes to its channel
+    epoch: int  # the lease epoch the sender addressed
+    body: bytes
+
+
+class ReplyEnvelope(msgspec.Struct, array_like=True, frozen=True):
+    request_id: int
+    ok: bool  # False: the origin's handler failed; body is the reason (UTF-8)
+    body: bytes
+
+
+_encoder = msgspec.msgpack.Encoder()
+_events = msgspec.msgpack.Decoder(EventEnvelope)
+_requests = msgspec.msgpack.Decoder(RequestEnvelope)
+_replies = msgspec.msgpack.Decoder(ReplyEnvelope)
+
+
+def encode(envelope: EventEnvelope | RequestEnvelope | ReplyEnvelope) -> bytes:
+    return _encoder.encode(envelope)
+
+
+def decode_event(data: bytes) -> EventEnvelope:
+    return _events.decode(data)
+
+
+def decode_request(data: bytes) -> RequestEnvelope:
+    return _requests.decode(data)
+
+
+def decode_reply(data: bytes) -> ReplyEnvelope:
+    return _replies.decode(data)
