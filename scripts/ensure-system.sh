@@ -24,7 +24,9 @@ RUN_DEBS=(
 # Tests also start their own PostgreSQL, a virtual screen with a tray host, a
 # PulseAudio daemon with virtual devices, and make and measure speech; the
 # fan-out benchmark's smoke test runs Janus beside Panggung; the package test
-# validates the .desktop and AppStream files.
+# validates the .desktop and AppStream files; the web listener's tests drive
+# Debian's Chromium (Playwright, never a downloaded browser), run its page's
+# modules under node, and make network namespaces (iproute2).
 TEST_DEBS=(
     "${RUN_DEBS[@]}"
     postgresql
@@ -33,6 +35,7 @@ TEST_DEBS=(
     espeak-ng sox
     janus
     desktop-file-utils appstream
+    chromium chromium-driver nodejs iproute2
 )
 
 case "${1:-test}" in

@@ -37,7 +37,7 @@ class BrowserUnavailable(RuntimeError):
 
 
 async def launch(playwright: Playwright, env: Mapping[str, str]) -> Browser:
-    if not CHROMIUM.exists() or shutil.which("chromium") is None:
+    if shutil.which(str(CHROMIUM)) is None:
         raise BrowserUnavailable("chromium is missing: `make test` installs it")
     return await playwright.chromium.launch(
         executable_path=str(CHROMIUM),

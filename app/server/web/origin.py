@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ class OriginPolicy:
             ours is not None and authority(parts.netloc) == ours and self.host_allowed(host_header)
         )
 
-    def middleware(self) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+    def middleware(self) -> Middleware:
         @web.middleware
         async def check_origin(request: web.Request, handler: Handler) -> web.StreamResponse:
             origin = request.headers.get("Origin")

@@ -21,7 +21,6 @@ from app.protocol.requests import SetTopic
 from app.server.app import RunningServer
 from tests.server.web.conftest import ClientFactory, ServerFactory
 from tests.support.browser import ENUMERATE
-from tests.support.netns import TEST_HOST
 from tests.support.pulse import Parec
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(180)]
@@ -96,8 +95,9 @@ async def test_browser_hears_the_stage_reacts_and_raises_a_hand(
     # What was negotiated: Opus over DTLS-SRTP on 127.0.0.1, one bundled transport.
     assert stats["codec"]["mimeType"].lower() == "audio/opus"
     assert stats["transport"]["dtlsState"] == "connected"
-    assert stats["transport"]["srtpCipher"].startswith("SRTP_AES128_CM") or "GCM" in (
-        stats["transport"]["srtpCipher"]
+    assert (
+        stats["transport"]["srtpCipher"].startswith("SRTP_AES128_CM")
+        or "GCM" in (stats["transport"]["srtpCipher"])
     )
     assert stats["pair"]["local"]["address"] == "127.0.0.1"
     assert stats["pair"]["remote"]["address"] == "127.0.0.1"
@@ -144,3 +144,56 @@ async def user_id_of(server: RunningServer, name: str) -> int:
     user = await server.store.find_user(name)
     assert user is not None
     return user.user_id
+
+
+async def test_other_peoples_text_is_shown_as_text(
+    browser: Browser, make_server: ServerFactory, make_client: ClientFactory
+) -> None:
+    server = await make_server(media=False)
+    host = await make_client(server, "mallory")
+    room = await host.create_room(HOSTILE, topic=f"topic {HOSTILE} &amp; &lt;b&gt;")
+    page = await open_room(browser, server, room.room_id)
+
+    # Rendered by the server, before anyone signs in.
+    await expect(page.locator("#room-title")).to_have_text(HOSTILE)
+    await expect(page.locator("#room-topic")).to_have_text(f"topic {HOSTILE} &amp; &lt;b&gt;")
+    assert await page.title() == f"{HOSTILE} · Panggung"
+    # Written by the page's script, after joining, and as the topic changes.
+    await sign_up(page, "victim")
+    await host.request(SetTopic(id=0, topic=f"new {HOSTILE}"))
+    await expect(page.locator("#room-topic")).to_have_text(f"new {HOSTILE}")
+    await expect(page.locator("#room-title")).to_have_text(HOSTILE)
+    assert await page.locator("main img, main script").count() == 0
+    assert await page.evaluate("window.pwned") is None
+
+    # The CSP forbids parsing markup from strings at all (Trusted Types) and
+    # inline scripts, so a slip in the page's own code could not run either.
+    outcome = await page.evaluate(
+        "() => { try { document.body.innerHTML = '<b>x</b>'; return 'parsed'; }"
+        " catch (e) { return e.name; } }"
+    )
+    assert outcome == "TypeError"
+    assert page.errors == []  # type: ignore[attr-defined]
+    await page.context.close()
+
+
+async def test_the_page_speaks_bahasa_indonesia(
+    browser: Browser, make_server: ServerFactory, make_client: ClientFactory
+) -> None:
+    server = await make_server(media=False)
+    host = await make_client(server, "citra")
+    room = await host.create_room("Ngobrol santai")
+    page = await open_room(browser, server, room.room_id, locale="id-ID")
+    await expect(page.get_by_role("heading", name="Masuk untuk mendengarkan")).to_be_visible()
+    assert await page.evaluate("document.documentElement.lang") == "id"
+    await page.get_by_label("Nama pengguna").fill("dewi")
+    await page.get_by_label("Kata sandi").fill(PASSWORD)
+    await page.get_by_role("button", name="Buat akun").click()
+    await expect(page.get_by_role("button", name="Angkat tangan")).to_be_visible(timeout=20_000)
+    await expect(page.get_by_role("button", name="Tepuk tangan")).to_be_visible()
+    # Switched by hand, remembered for the next visit (a preference, not a secret).
+    await page.get_by_label("Bahasa", exact=True).select_option("en")
+    await expect(page.get_by_role("button", name="Raise hand")).to_be_visible()
+    await page.reload()
+    await expect(page.get_by_role("button", name="Raise hand")).to_be_visible(timeout=20_000)
+    await page.context.close()
