@@ -1,4 +1,4 @@
-""""Copy web link": the moderator's invite as an address any browser opens,
+""" "Copy web link": the moderator's invite as an address any browser opens,
 served by the same server (the web listener, app/server/web)."""
 
 from collections.abc import Callable
