@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Browser
 
+from app.bench.netns import TEST_HOST
 from tests.server.web.conftest import ClientFactory, ServerFactory
 from tests.server.web.test_browser import Speak, open_room, sign_up, wait_listening
-from tests.support.netns import TEST_HOST
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(180)]
 WITH_TEST_HOST = True

@@ -1,4 +1,6 @@
-"""A private network namespace for the calling thread: only addresses the test made.
+"""A private network namespace for the calling thread: only addresses we made.
+
+For the browser benchmark and the web listener's tests.
 
 Chromium gathers WebRTC candidates on every interface it sees, the machine's
 own non-loopback address included, and tests must never send traffic there.
