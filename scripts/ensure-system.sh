@@ -25,7 +25,9 @@ RUN_DEBS=(
 # PulseAudio daemon with virtual devices, and make and measure speech; the
 # fan-out benchmark's smoke test runs Janus beside Panggung; the package test
 # validates the .desktop and AppStream files; the cluster tests start their
-# own Redis.
+# own Redis; the web listener's tests drive
+# Debian's Chromium (Playwright, never a downloaded browser), run its page's
+# modules under node, and make network namespaces (iproute2).
 TEST_DEBS=(
     "${RUN_DEBS[@]}"
     postgresql
@@ -35,6 +37,7 @@ TEST_DEBS=(
     espeak-ng sox
     janus
     desktop-file-utils appstream
+    chromium chromium-driver nodejs iproute2
 )
 
 case "${1:-test}" in

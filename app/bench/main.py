@@ -7,7 +7,16 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from app.bench import devices, fanout, janus_report, latency, report, signaling, voice
+from app.bench import (
+    browser_latency,
+    devices,
+    fanout,
+    janus_report,
+    latency,
+    report,
+    signaling,
+    voice,
+)
 
 DEFAULT_REPORT = Path("docs/benchmarks.md")
 
@@ -46,6 +55,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     lat = sub.add_parser("latency", help="mouth-to-ear latency of a click train via the server")
     lat.add_argument("--clicks", type=int, default=100)
     lat.add_argument("--interval", type=float, default=0.3, help="seconds between clicks")
+    web = sub.add_parser(
+        "browser-latency",
+        help="mouth-to-ear latency of a click train to the web listener in headless Chromium "
+        "(needs root: a private network namespace)",
+    )
+    web.add_argument("--clicks", type=int, default=50)
+    web.add_argument("--interval", type=float, default=0.3, help="seconds between clicks")
     dev = sub.add_parser(
         "devices",
         help="mouth-to-ear latency through (virtual) sound devices, and a listening "
@@ -59,7 +75,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     voc.add_argument("--repeats", type=int, default=1, help="runs of each loss condition")
     all_ = sub.add_parser("all", help="every benchmark with its default settings")
-    for p in (sig, fan, lat, dev, voc, all_):
+    for p in (sig, fan, lat, web, dev, voc, all_):
         _add_write(p, argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -95,6 +111,18 @@ def run_latency(clicks: int, interval: float, write: Path | None) -> None:
     print(text)
     if write is not None:
         report.write_section(write, "latency", text)
+
+
+def run_browser_latency(clicks: int, interval: float, write: Path | None) -> None:
+    result = asyncio.run(browser_latency.run(clicks, interval))
+    text = (
+        report.header("Browser latency: mouth to ear, to the web listener in Chromium")
+        + "\n"
+        + browser_latency.markdown(result)
+    )
+    print(text)
+    if write is not None:
+        report.write_section(write, "browser-latency", text)
 
 
 def run_devices(seconds: float, interval: float, write: Path | None) -> None:
@@ -142,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
             run_latency(args.clicks, args.interval, args.write)
         else:
             run_latency(100, 0.3, args.write)
+    if args.bench == "browser-latency":
+        run_browser_latency(args.clicks, args.interval, args.write)
     if args.bench in ("devices", "all"):
         if args.bench == "devices":
             run_devices(args.seconds, args.interval, args.write)

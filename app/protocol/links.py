@@ -23,6 +23,15 @@ def build_link(server: str, room_id: str, invite_code: str | None) -> str:
     return f"{link}?invite={quote(invite_code, safe='')}" if invite_code else link
 
 
+def web_link(link: str, secure: bool = False) -> str:
+    """The web listener's address for an invite link: the same server, path and
+    code, opened in a browser (the server serves /room/ROOM_ID itself)."""
+    parsed = parse_link(link)
+    scheme = "https" if secure or parsed.secure else "http"
+    web = f"{scheme}://{parsed.server}/room/{quote(parsed.room_id, safe='')}"
+    return f"{web}?invite={quote(parsed.invite_code, safe='')}" if parsed.invite_code else web
+
+
 def parse_link(text: str) -> InviteLink:
     """Parse a pasted link; raises ValueError naming what is wrong."""
     parts = urlsplit(text.strip())

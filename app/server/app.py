@@ -9,6 +9,7 @@ from pathlib import Path
 
 from aiohttp import WSCloseCode, web
 
+from app.protocol import PROTOCOL_VERSION
 from app.server.accounts import Accounts
 from app.server.http.downloads import Downloads
 from app.server.http.ratelimit import RateLimitConfig, RateLimits
@@ -19,6 +20,8 @@ from app.server.recording import RecorderFactory, Recordings, default_directory
 from app.server.store import open_store
 from app.server.store.api import Store
 from app.server.voice import MediaFactory, VoiceRooms
+from app.server.web.origin import OriginPolicy
+from app.server.web.pages import WebPages, public_preview
 
 log = logging.getLogger(__name__)
 # Listening on every interface: this machine itself is reached on loopback.
@@ -121,14 +124,17 @@ async def start_server(config: ServerConfig) -> RunningServer:
         config.max_frame_bytes,
         config.heartbeat,
     )
-    app = web.Application()
+    origins = OriginPolicy(config.host, config.public_address)
+    app = web.Application(middlewares=[origins.middleware()])
     routes.install(app)
     Downloads(accounts, recordings).install(app)
+    WebPages(public_preview(lambda: hub.list_rooms(0)), PROTOCOL_VERSION).install(app)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, config.host, config.port)
     await site.start()
     port = _bound_port(runner, config.port)
+    origins.bound(port)
     hub.server_address = invite_address(config.public_address, config.host, port)
     loop = asyncio.get_running_loop()
     background = [loop.create_task(hub.run_ticker(config.tick_interval))]

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from app.client.app_state import Phase
 from app.client.ptt import PttMode
+from app.protocol.links import web_link
 from app.protocol.model import Reaction
 from app.protocol.requests import (
     AcceptInvite,
@@ -94,6 +95,11 @@ class RoomView(QWidget):
         # Moderators: a fresh invite link, copied to the clipboard.
         self.invite = _button(self.tr("Copy &invite link"), self.tr("Copy invite link"))
         self.invite.setToolTip(self.tr("Make a new invite link and copy it to the clipboard"))
+        # The same invite as a page any browser opens (app/server/web).
+        self.web = _button(self.tr("Copy &web link"), self.tr("Copy web link"))
+        self.web.setToolTip(
+            self.tr("Make a new invite link for browsers and copy it to the clipboard")
+        )
         self.invite_link = QLineEdit()
         self.invite_link.setReadOnly(True)
         self.invite_link.setAccessibleName(self.tr("Invite link"))
@@ -153,6 +159,7 @@ class RoomView(QWidget):
         title_row.addWidget(self.title, 1)
         title_row.addWidget(self.invite_link, 1)
         title_row.addWidget(self.invite)
+        title_row.addWidget(self.web)
         header.addLayout(title_row)
         header.addWidget(self.topic)
         header.addWidget(self.pinned)
@@ -198,6 +205,7 @@ class RoomView(QWidget):
         )
         self.leave.clicked.connect(lambda: controller.run(session.leave()))
         self.invite.clicked.connect(lambda: controller.run(self.copy_invite()))
+        self.web.clicked.connect(lambda: controller.run(self.copy_invite(web=True)))
         self.ptt.pressed.connect(session.ptt_press)
         self.ptt.released.connect(session.ptt_release)
         controller.roomChanged.connect(self.refresh)
@@ -236,19 +244,25 @@ class RoomView(QWidget):
             self._fade.stop()
         self.reactions_shown.setText("   ".join(f"{emoji} {who}" for _, emoji, who in self._recent))
 
-    async def copy_invite(self) -> str | None:
-        link = await self._controller.session.create_invite()
+    async def copy_invite(self, web: bool = False) -> str | None:
+        session = self._controller.session
+        link = await session.create_invite()
         if link is None:
             return None
+        if web:
+            link = web_link(link, secure=session.url.startswith("wss:"))
         self.invite_link.setText(link)
         self.invite_link.show()
         self.invite_link.setCursorPosition(0)
         clipboard = QApplication.clipboard()
         if clipboard is not None:
             clipboard.setText(link)
-        self._controller.noticeRaised.emit(
-            "invite", self.tr("Invite link copied to the clipboard: {link}").format(link=link)
+        notice = (
+            self.tr("Web link copied to the clipboard: {link}")
+            if web
+            else self.tr("Invite link copied to the clipboard: {link}")
         )
+        self._controller.noticeRaised.emit("invite", notice.format(link=link))
         return link
 
     # -- following the room ------------------------------------------------------
@@ -309,6 +323,7 @@ class RoomView(QWidget):
         for button in self.reaction_buttons.values():
             button.setEnabled(in_room)
         self.invite.setVisible(session.is_moderator)
+        self.web.setVisible(session.is_moderator)
         self.invite.setEnabled(in_room)
         if not session.is_moderator:
             self.invite_link.hide()

@@ -631,6 +631,18 @@
         <translation>Buat tautan undangan baru dan salin ke papan klip</translation>
     </message>
     <message>
+        <source>Copy &amp;web link</source>
+        <translation>Salin tautan &amp;web</translation>
+    </message>
+    <message>
+        <source>Copy web link</source>
+        <translation>Salin tautan web</translation>
+    </message>
+    <message>
+        <source>Make a new invite link for browsers and copy it to the clipboard</source>
+        <translation>Buat tautan undangan baru untuk peramban dan salin ke papan klip</translation>
+    </message>
+    <message>
         <source>Invite link</source>
         <translation>Tautan undangan</translation>
     </message>
@@ -709,6 +721,10 @@
     <message>
         <source>Reactions</source>
         <translation>Reaksi</translation>
+    </message>
+    <message>
+        <source>Web link copied to the clipboard: {link}</source>
+        <translation>Tautan web disalin ke papan klip: {link}</translation>
     </message>
     <message>
         <source>Invite link copied to the clipboard: {link}</source>

@@ -10,6 +10,7 @@ from aiortc import MediaStreamTrack, RTCRtpTransceiver, RTCSessionDescription
 from app.media.ice import IceSettings, apply_ice_settings, new_peer_connection
 from app.media.rtp_tap import PacketHandler, RtpPacketLike, TapStats, tap_rtp
 from app.media.server.fast_sender import SrtpSink, prepare_send_transceiver
+from app.media.server.sdp import without_mdns_candidates
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,8 @@ class ServerPeer:
 
     async def accept(self, offer_sdp: str) -> str:
         """Apply the client's offer; return the answer SDP (all candidates included)."""
-        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+        offer = without_mdns_candidates(offer_sdp)  # browsers: see sdp.py
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
         audio = [t for t in self.pc.getTransceivers() if t.kind == "audio"]
         if len(audio) != 1:
             raise ValueError(f"expected one audio m-line, got {len(audio)}")
