@@ -2,45 +2,83 @@
 
 import asyncio
 import logging
+from collections.abc import Iterable
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from app.protocol import ErrorCode, encode
 from app.protocol.replies import Error
+from app.server.http.aiohttp_hooks import StrictWebSocketResponse
 from app.server.http.connection import Connection
 from app.server.http.session import Dispatcher
 from app.server.hub import RoomHub
+from app.server.logs import RateLimitedLog
 
 log = logging.getLogger(__name__)
 
 
 class Routes:
     def __init__(
-        self, dispatcher: Dispatcher, hub: RoomHub, max_frame_bytes: int, heartbeat: float
+        self,
+        dispatcher: Dispatcher,
+        hub: RoomHub,
+        max_frame_bytes: int,
+        heartbeat: float,
+        allowed_origins: Iterable[str] = (),
     ) -> None:
         self._dispatcher = dispatcher
         self._hub = hub
         self._max_frame = max_frame_bytes
         self._heartbeat = heartbeat
+        self._allowed_origins = frozenset(o.rstrip("/").lower() for o in allowed_origins)
         self.connections: set[Connection] = set()
+        self._closing: set[asyncio.Task[None]] = set()
+        self._faults = RateLimitedLog(log)
+        dispatcher.on_logout = self._end_sessions
 
     def install(self, app: web.Application) -> None:
         app.router.add_get("/ws", self.websocket)
         app.router.add_get("/healthz", self.healthz)
 
     async def healthz(self, request: web.Request) -> web.Response:
+        # 503 while storage fails: the rooms go on, but changes are not being
+        # saved (see docs/protocol.md, "Durability").
+        storage = self._hub.storage_report()
+        healthy = bool(storage["ok"])
         return web.json_response(
-            {"status": "ok", "rooms": self._hub.room_count, "connections": len(self.connections)}
+            {
+                "status": "ok" if healthy else "degraded",
+                "rooms": self._hub.room_count,
+                "connections": len(self.connections),
+                "storage": storage,
+            },
+            status=200 if healthy else 503,
         )
 
+    def origin_allowed(self, origin: str | None) -> bool:
+        """A browser names the page's origin; the desktop client and the bot send
+        none. So a page on any web site, which could otherwise talk to the app's
+        embedded server on 127.0.0.1, is refused unless allowed by name."""
+        if origin is None:
+            return True
+        return "*" in self._allowed_origins or origin.rstrip("/").lower() in self._allowed_origins
+
     async def websocket(self, request: web.Request) -> web.WebSocketResponse:
+        origin = request.headers.get("Origin")
+        if not self.origin_allowed(origin):
+            self._faults.warning("origin", "refused a WebSocket from origin %r", origin)
+            raise web.HTTPForbidden(
+                text=f"WebSocket connections from origin {origin!r} are not allowed here\n"
+            )
         # Frames past the hard limit close the socket (1009); below it, the
         # codec's own limit answers `too_large` and keeps the connection.
-        ws = web.WebSocketResponse(
-            max_msg_size=self._max_frame, heartbeat=self._heartbeat, decode_text=False
+        # aiohttp refuses a frame of exactly max_msg_size, hence the + 1: the
+        # documented limit is inclusive.
+        ws = StrictWebSocketResponse(
+            max_msg_size=self._max_frame + 1, heartbeat=self._heartbeat, decode_text=False
         )
         await ws.prepare(request)
-        conn = Connection(ws)
+        conn = Connection(ws, remote=request.remote or "")
         self.connections.add(conn)
         writer = asyncio.get_running_loop().create_task(conn.run_writer())
         try:
@@ -51,11 +89,26 @@ class Routes:
                 elif msg.type == WSMsgType.ERROR:
                     log.info("connection %d: %s", conn.conn_id, ws.exception())
         except Exception:  # a bug must not take the other connections down
-            log.exception("connection %d failed", conn.conn_id)
+            self._faults.error("connection", "connection %d failed", conn.conn_id, exc_info=True)
             conn.deliver(encode(Error(id=None, code=ErrorCode.INTERNAL, message="internal error")))
         finally:
             self.connections.discard(conn)
             await self._hub.detach(conn)
+            self._dispatcher.closed(conn)
             conn.close_soon()
             await writer
         return ws
+
+    def _end_sessions(self, token: str, keep: Connection) -> None:
+        """A logout revoked `token`: every other connection signed in with it ends."""
+        for conn in list(self.connections):
+            if conn is not keep and conn.token == token:
+                # Closed, not just signed out: its member drops as with any
+                # lost connection, and its limits go when it is gone.
+                task = asyncio.get_running_loop().create_task(self._close(conn))
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
+
+    @staticmethod
+    async def _close(conn: Connection) -> None:
+        await conn.ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"logged out")
