@@ -5,10 +5,7 @@ database timeout, a 1 s grace period) so that exhaustion and faults are
 reached in a second or two, not minutes.
 """
 
-import contextlib
 import json
-import os
-import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -21,6 +18,7 @@ from argon2 import PasswordHasher
 
 from app.protocol import PROTOCOL_VERSION
 from app.server.app import RunningServer, ServerConfig, start_server
+from tests.support.disks import ram_disks
 
 PASSWORD = "correct horse battery"
 # Cheap hashes: the tests about hashing measure the gate, not Argon2's cost.
@@ -163,37 +161,5 @@ async def peers(server: RunningServer) -> AsyncIterator[Peers]:
 @pytest.fixture
 def tmpfs(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
     """Mount small RAM disks (a real "No space left on device"); needs root."""
-    mounted: list[Path] = []
-
-    def mount(size: str) -> Path:
-        point = tmp_path / f"disk{len(mounted)}"
-        point.mkdir()
-        done = subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)],
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode != 0:
-            pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
-        mounted.append(point)
-        return point
-
-    yield mount
-    for point in mounted:
-        subprocess.run(["umount", "-l", str(point)], check=False)
-
-
-def fill(disk: Path) -> None:
-    """Take every byte left on `disk`."""
-    fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
-    try:
-        for size in (1 << 20, 4096, 1):
-            with contextlib.suppress(OSError):
-                while os.write(fd, b"\0" * size):
-                    pass
-    finally:
-        os.close(fd)
-
-
-def free(disk: Path) -> None:
-    (disk / "filler").unlink(missing_ok=True)
+    with ram_disks(tmp_path) as mount:
+        yield mount

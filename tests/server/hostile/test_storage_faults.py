@@ -22,9 +22,10 @@ from sqlalchemy import event
 from app.server.app import RunningServer
 from app.server.rooms.durable import DurableRoom
 from app.server.store.sql import SqlStore
+from tests.support.disks import fill, free
 from tests.support.postgres import PostgresServer
 
-from .conftest import Peer, Peers, StartServer, fill, free
+from .conftest import Peer, Peers, StartServer
 
 
 async def health(server: RunningServer) -> tuple[int, dict[str, Any]]:
