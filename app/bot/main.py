@@ -108,9 +108,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     # argparse lists its options only in a private attribute, stable since 2.7.
     options = {flag for action in parser._actions for flag in action.option_strings}
-    args = parser.parse_args(
-        _dash_values_attached(sys.argv[1:] if argv is None else argv, options)
-    )
+    args = parser.parse_args(_dash_values_attached(sys.argv[1:] if argv is None else argv, options))
     args.password = args.password or os.environ.get(PASSWORD_ENV)
     if not args.password:
         parser.error(f"give --password or set ${PASSWORD_ENV}")
