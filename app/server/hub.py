@@ -200,12 +200,23 @@ class RoomHub:
         self._forget_ended()
 
     async def flush(self) -> None:
-        """Save every room now and wait for it (at shutdown); never raises."""
-        for task in list(self._saving.values()):
-            await asyncio.wait([task])
-        for room_id in list(self._rooms):
-            async with self._save_locks.setdefault(room_id, asyncio.Lock()):
-                await self._save_latest(room_id)
+        """Save every room now and wait for it (at shutdown); never raises.
+
+        All rooms at once: with storage hung, shutdown waits about one
+        database timeout, not one per room.
+        """
+        running = [task for task in self._saving.values() if not task.done()]
+        if running:
+            await asyncio.wait(running)
+        rooms = list(self._rooms)
+        await asyncio.gather(
+            *(self._save_now(room_id) for room_id in rooms), return_exceptions=True
+        )
+
+    async def _save_now(self, room_id: str) -> None:
+        async with self._save_locks.setdefault(room_id, asyncio.Lock()):
+            while await self._save_latest(room_id):
+                pass
 
     async def close(self) -> None:
         # Each step on its own: a failed one must not skip the saves.
@@ -449,9 +460,7 @@ class RoomHub:
             del self._saving[room_id]
 
     async def _save_behind(self, room_id: str) -> None:
-        async with self._save_locks.setdefault(room_id, asyncio.Lock()):
-            while await self._save_latest(room_id):
-                pass
+        await self._save_now(room_id)
 
     async def _save_latest(self, room_id: str) -> bool:
         """Store the room's latest durable state; True if it saved something and

@@ -268,3 +268,28 @@ async def test_postgres_hung_or_stopped_never_stalls_a_room(
     loaded = {r.room_id: r for r in await again.store.load_live_rooms()}
     assert loaded[room].topic == "said while down"
     assert loaded[other_room].topic == "next door too"
+
+
+async def test_a_shutdown_with_a_poisoned_room_saves_the_others_and_returns(
+    start: StartServer, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = await start(sqlite_url)
+    async with AsyncExitStack() as stack:
+        peers = Peers(server.url, stack)
+        host_a, host_b = await peers.user("stuck"), await peers.user("fine")
+        room_a, room_b = await room_of(host_a, "Stuck"), await room_of(host_b, "Fine")
+        real_save = server.store.save_room
+
+        async def poisoned(room: DurableRoom) -> None:
+            if room.room_id == room_a:
+                raise OverflowError("Python int too large to convert to SQLite INTEGER")
+            await real_save(room)
+
+        monkeypatch.setattr(server.store, "save_room", poisoned)
+        await host_a.ok("set_topic", topic="never stored")
+        await host_b.ok("set_topic", topic="stored at the end")
+    await server.stop()  # returns (SIGTERM used to exit 1 here)
+    again = await start(sqlite_url)
+    loaded = {r.room_id: r for r in await again.store.load_live_rooms()}
+    assert loaded[room_b].topic == "stored at the end"
+    assert loaded[room_a].topic == ""
