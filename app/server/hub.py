@@ -174,11 +174,14 @@ class RoomHub:
                 await self._store.check()
             except StoreError as exc:
                 self.storage.failed(str(exc), self._clock())
+                self._faults.error("storage check", "storage cannot take writes: %s", exc)
             except Exception as exc:
                 self.storage.failed(f"storage check failed: {exc!r}", self._clock())
                 self._faults.error("storage check", "the storage check failed", exc_info=True)
             else:
-                if not self._unsaved:
+                if self.storage.problem is not None and not self._unsaved:
+                    log.info("storage takes writes again")
+                    self._faults.forget("storage check")
                     self.storage.recovered()
 
     async def tick(self) -> None:
