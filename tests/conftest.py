@@ -22,6 +22,20 @@ def postgres_server() -> Iterator[PostgresServer]:
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def freezable_postgres() -> Iterator[PostgresServer]:
+    """A second PostgreSQL that tests may stop, freeze and thaw (never the shared
+    one: other tests' databases live there). Thawed and running between tests."""
+    try:
+        server = PostgresServer.start()
+    except PostgresUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
     """A postgresql:// URL of a fresh, empty database, dropped after the test."""

@@ -22,6 +22,9 @@ from app.protocol.replies import RoomList
 from app.protocol.requests import AcceptInvite, ListRooms, RaiseHand, SetRecording
 
 PASSWORD_ENV = "PANGGUNG_PASSWORD"
+# Their values are ids and codes the server draws, which may start with '-'
+# (older servers' room ids did): argparse would take "--join -xY" for two options.
+_DASH_VALUES = ("--join", "--invite")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -103,7 +106,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--json", action="store_true", help="print the room's state as JSON on the last line"
     )
-    args = parser.parse_args(argv)
+    # argparse lists its options only in a private attribute, stable since 2.7.
+    options = {flag for action in parser._actions for flag in action.option_strings}
+    args = parser.parse_args(_dash_values_attached(sys.argv[1:] if argv is None else argv, options))
     args.password = args.password or os.environ.get(PASSWORD_ENV)
     if not args.password:
         parser.error(f"give --password or set ${PASSWORD_ENV}")
@@ -119,6 +124,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.speak and not args.speak.is_file():
         parser.error(f"--speak: no such file: {args.speak}")
     return args
+
+
+def _dash_values_attached(argv: list[str], options: set[str]) -> list[str]:
+    """`--join -xY` as `--join=-xY`, so that argparse reads the value as a value
+    (unless it is one of our options: `--join --list` is a missing id)."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        following = argv[i + 1] if i + 1 < len(argv) else ""
+        if (
+            argv[i] in _DASH_VALUES
+            and following.startswith("-")
+            and following.split("=", 1)[0] not in options
+        ):
+            out.append(f"{argv[i]}={following}")
+            i += 2
+            continue
+        out.append(argv[i])
+        i += 1
+    return out
 
 
 def _say(args: argparse.Namespace, text: str) -> None:

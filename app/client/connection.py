@@ -13,12 +13,12 @@ import aiohttp
 import msgspec
 
 from app.protocol import decode_server, encode
-from app.protocol.replies import AnyReplyData, Error, Event, Kicked, Ok, Speaking
+from app.protocol.replies import AnyReplyData, Error, Event, Kicked, Ok, Speaking, StorageStatus
 from app.protocol.requests import Request
 
 log = logging.getLogger(__name__)
 R = TypeVar("R", bound=AnyReplyData)
-Pushed = Event | Kicked | Speaking
+Pushed = Event | Kicked | Speaking | StorageStatus
 
 
 class RequestFailed(Exception):

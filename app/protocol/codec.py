@@ -6,7 +6,7 @@ import msgspec
 
 from app.protocol.errors import ErrorCode
 from app.protocol.replies import AnyServerMessage
-from app.protocol.requests import ClientMessage
+from app.protocol.requests import MAX_REQUEST_ID, ClientMessage
 
 # Application limit on one message. Larger frames (up to the transport's hard
 # limit) are answered with `too_large` and the connection stays open.
@@ -36,11 +36,11 @@ def _request_id(raw: bytes) -> int | None:
     """Best effort: the `id` of an invalid request, so the error can name it."""
     try:
         loose: Any = _loose_decoder.decode(raw)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         return None
     if isinstance(loose, dict):
         rid = loose.get("id")
-        if isinstance(rid, int) and not isinstance(rid, bool):
+        if isinstance(rid, int) and not isinstance(rid, bool) and 0 <= rid <= MAX_REQUEST_ID:
             return rid
     return None
 
@@ -66,6 +66,10 @@ def decode_client(raw: bytes | str) -> ClientMessage:
         raise DecodeFailure(ErrorCode.INVALID, text, rid) from None
     except msgspec.DecodeError as exc:
         raise DecodeFailure(ErrorCode.BAD_JSON, f"not valid JSON: {exc}", None) from None
+    except RecursionError:
+        # msgspec stops at Python's recursion limit; no request nests more
+        # than a few levels, so this is never a request.
+        raise DecodeFailure(ErrorCode.INVALID, "the message is nested too deeply", None) from None
 
 
 def decode_server(raw: bytes | str) -> AnyServerMessage:

@@ -107,4 +107,18 @@ class Speaking(ServerMessage, tag="speaking"):
     levels: list[tuple[int, float]]
 
 
-AnyServerMessage = Ok | Error | Event | Kicked | Speaking
+class StorageStatus(ServerMessage, tag="storage_status"):
+    """To a room's moderators: whether the room's changes are being saved.
+
+    `saved` False: the server could not store the room's changes since
+    `since` (storage full, read-only, down or hung); the room goes on from
+    memory and the server keeps retrying, but a server crash now would lose
+    them. True (with `since` and `detail` null) once it caught up."""
+
+    room_id: str
+    saved: bool
+    since: float | None = None
+    detail: str | None = None
+
+
+AnyServerMessage = Ok | Error | Event | Kicked | Speaking | StorageStatus

@@ -1,37 +1,70 @@
-"""Client-to-server requests. Each carries an `id` and gets exactly one reply."""
+"""Client-to-server requests. Each carries an `id` and gets exactly one reply.
+
+Every number and string is bounded here, in the schema (`msgspec.Meta`), so
+that nothing out of range reaches the room core or the database: a value
+outside its bounds is refused with `invalid` as the frame is decoded.
+"""
+
+from typing import Annotated
 
 import msgspec
 
 from app.protocol.model import Reaction
+from app.protocol.text import display_text
+
+# Field limits. Those whose breach has its own error code (usernames,
+# passwords) are checked exactly by the server; the schema bounds them more
+# loosely, only so that no field can be arbitrarily large.
+MAX_TITLE = 100
+MAX_TOPIC = 280
+MAX_URL = 2048
+MAX_PASSWORD = 1024
+MIN_PASSWORD = 8
+MAX_STAGE_CAPACITY = 50
+# User ids fit a signed 32-bit column on every database we store them in.
+MAX_USER_ID = 2**31 - 1
+# Request ids are exact in every JSON implementation (an IEEE double).
+MAX_REQUEST_ID = 2**53 - 1
+MAX_NAME_FIELD = 64
+MAX_PASSWORD_FIELD = 4096
+MAX_TOKEN = 256
+MAX_ROOM_ID = 64
+MAX_INVITE_CODE = 64
+MAX_CLIENT_NAME = 200
+MAX_SDP = 32 * 1024
+
+UserId = Annotated[int, msgspec.Meta(ge=1, le=MAX_USER_ID)]
+RequestId = Annotated[int, msgspec.Meta(ge=0, le=MAX_REQUEST_ID)]
+RoomId = Annotated[str, msgspec.Meta(max_length=MAX_ROOM_ID)]
 
 
 class Request(msgspec.Struct, tag_field="type", kw_only=True):
     """Unknown fields are ignored, so a newer client's additions do not break
     an older server (the append-only rule); unknown types are refused."""
 
-    id: int
+    id: RequestId
 
 
 # Session -------------------------------------------------------------------
 
 
 class Hello(Request, tag="hello"):
-    protocol: int
-    client: str = ""
+    protocol: Annotated[int, msgspec.Meta(ge=0, le=MAX_USER_ID)]
+    client: Annotated[str, msgspec.Meta(max_length=MAX_CLIENT_NAME)] = ""
 
 
 class Register(Request, tag="register"):
-    username: str
-    password: str
+    username: Annotated[str, msgspec.Meta(max_length=MAX_NAME_FIELD)]
+    password: Annotated[str, msgspec.Meta(max_length=MAX_PASSWORD_FIELD)]
 
 
 class Login(Request, tag="login"):
-    username: str
-    password: str
+    username: Annotated[str, msgspec.Meta(max_length=MAX_NAME_FIELD)]
+    password: Annotated[str, msgspec.Meta(max_length=MAX_PASSWORD_FIELD)]
 
 
 class Resume(Request, tag="resume"):
-    token: str
+    token: Annotated[str, msgspec.Meta(max_length=MAX_TOKEN)]
 
 
 class Logout(Request, tag="logout"):
@@ -46,15 +79,19 @@ class ListRooms(Request, tag="list_rooms"):
 
 
 class CreateRoom(Request, tag="create_room"):
-    title: str
-    topic: str = ""
+    title: Annotated[str, msgspec.Meta(max_length=MAX_TITLE)]
+    topic: Annotated[str, msgspec.Meta(max_length=MAX_TOPIC)] = ""
     invite_only: bool = False
-    stage_capacity: int = 13
+    stage_capacity: Annotated[int, msgspec.Meta(ge=1, le=MAX_STAGE_CAPACITY)] = 13
+
+    def __post_init__(self) -> None:
+        self.title = display_text(self.title, "a title")
+        self.topic = display_text(self.topic, "a topic")
 
 
 class JoinRoom(Request, tag="join_room"):
-    room_id: str
-    invite_code: str | None = None
+    room_id: RoomId
+    invite_code: Annotated[str, msgspec.Meta(max_length=MAX_INVITE_CODE)] | None = None
 
 
 class LeaveRoom(Request, tag="leave_room"):
@@ -108,27 +145,27 @@ class React(Request, tag="react"):
 
 
 class ApproveHand(Request, tag="approve_hand"):
-    user_id: int
+    user_id: UserId
 
 
 class DenyHand(Request, tag="deny_hand"):
-    user_id: int
+    user_id: UserId
 
 
 class InviteToStage(Request, tag="invite_to_stage"):
-    user_id: int
+    user_id: UserId
 
 
 class MoveToAudience(Request, tag="move_to_audience"):
-    user_id: int
+    user_id: UserId
 
 
 class Mute(Request, tag="mute"):
-    user_id: int
+    user_id: UserId
 
 
 class Unmute(Request, tag="unmute"):
-    user_id: int
+    user_id: UserId
 
 
 class MuteAll(Request, tag="mute_all"):
@@ -136,23 +173,23 @@ class MuteAll(Request, tag="mute_all"):
 
 
 class Remove(Request, tag="remove"):
-    user_id: int
+    user_id: UserId
 
 
 class Ban(Request, tag="ban"):
-    user_id: int
+    user_id: UserId
 
 
 class Unban(Request, tag="unban"):
-    user_id: int
+    user_id: UserId
 
 
 class MakeCohost(Request, tag="make_cohost"):
-    user_id: int
+    user_id: UserId
 
 
 class UnmakeCohost(Request, tag="unmake_cohost"):
-    user_id: int
+    user_id: UserId
 
 
 class SetLocked(Request, tag="set_locked"):
@@ -164,13 +201,16 @@ class SetHandsEnabled(Request, tag="set_hands_enabled"):
 
 
 class SetTopic(Request, tag="set_topic"):
-    topic: str
+    topic: Annotated[str, msgspec.Meta(max_length=MAX_TOPIC)]
+
+    def __post_init__(self) -> None:
+        self.topic = display_text(self.topic, "a topic")
 
 
 class PinLink(Request, tag="pin_link"):
     """Pin a link for everyone; `url` None unpins."""
 
-    url: str | None
+    url: Annotated[str, msgspec.Meta(max_length=MAX_URL)] | None
 
 
 class SetRecording(Request, tag="set_recording"):
@@ -194,7 +234,7 @@ class MediaOffer(Request, tag="media_offer"):
     """Open this member's audio peer connection, or replace it after it failed
     (aiortc has no ICE restart). The reply carries the server's answer."""
 
-    sdp: str
+    sdp: Annotated[str, msgspec.Meta(max_length=MAX_SDP)]
 
 
 class PushToTalk(Request, tag="push_to_talk"):
@@ -238,10 +278,3 @@ RoomRequest = (
 )
 MediaRequest = MediaOffer | PushToTalk
 ClientMessage = SessionRequest | DirectoryRequest | RoomRequest | MediaRequest
-
-# Field limits, enforced by the server's validation step.
-MAX_TITLE = 100
-MAX_TOPIC = 280
-MAX_URL = 2048
-MAX_PASSWORD = 1024
-MIN_PASSWORD = 8

@@ -2,7 +2,10 @@
 
 Tokens are random and stored only as their SHA-256, so a leaked database does
 not let anyone resume a session; passwords go through Argon2id (argon2-cffi's
-defaults), hashed off the event loop because each hash costs tens of ms.
+defaults), hashed off the event loop because each hash costs a few hundred ms
+of CPU. The hashing gate bounds how many run at once (one by default: the
+rest of the machine stays for the rooms) and how many may wait; past that a
+sign-in is refused with `rate_limited` at once rather than queued without end.
 """
 
 import asyncio
@@ -23,6 +26,7 @@ from app.server.store.api import Store, StoreError, UsernameTaken
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
 TOKEN_TTL = 30 * 24 * 3600.0
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class AccountError(Exception):
@@ -44,6 +48,28 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class HashGate:
+    """At most `concurrency` password hashes at once, and `queue` more waiting."""
+
+    def __init__(self, concurrency: int = 1, queue: int = 16) -> None:
+        self._slots = asyncio.Semaphore(max(1, concurrency))
+        self._limit = max(1, concurrency) + max(0, queue)
+        self.pending = 0
+
+    async def run(self, work: Callable[..., R], *args: str) -> R:
+        if self.pending >= self._limit:
+            raise AccountError(
+                ErrorCode.RATE_LIMITED,
+                "the server is busy signing people in; try again in a few seconds",
+            )
+        self.pending += 1
+        try:
+            async with self._slots:
+                return await asyncio.to_thread(work, *args)
+        finally:
+            self.pending -= 1
+
+
 class Accounts:
     def __init__(
         self,
@@ -51,11 +77,13 @@ class Accounts:
         clock: Callable[[], float],
         hasher: PasswordHasher | None = None,
         token_ttl: float = TOKEN_TTL,
+        gate: HashGate | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
         self._hasher = hasher or PasswordHasher()
         self._token_ttl = token_ttl
+        self._gate = gate or HashGate()
         # Verified against when a username is unknown, so that a miss costs
         # as long as a wrong password and does not reveal which names exist.
         self._dummy_hash = self._hasher.hash(secrets.token_hex(16))
@@ -71,7 +99,7 @@ class Accounts:
                 ErrorCode.WEAK_PASSWORD,
                 f"a password is {MIN_PASSWORD} to {MAX_PASSWORD} characters",
             )
-        hashed = await asyncio.to_thread(self._hasher.hash, password)
+        hashed = await self._gate.run(self._hasher.hash, password)
         try:
             user_id = await self._store.create_user(username, hashed, self._clock())
         except UsernameTaken:
@@ -82,18 +110,20 @@ class Accounts:
 
     async def login(self, username: str, password: str) -> SignedIn:
         refused = AccountError(ErrorCode.BAD_CREDENTIALS, "wrong username or password")
-        if len(password) > MAX_PASSWORD:
+        # A name registration would refuse cannot exist: no hash, no query
+        # (whose text PostgreSQL might not even accept, e.g. with a NUL).
+        if len(password) > MAX_PASSWORD or not USERNAME_RE.fullmatch(username):
             raise refused
         user = await self._call(self._store.find_user(username))
         stored = user.password_hash if user else self._dummy_hash
         try:
-            await asyncio.to_thread(self._hasher.verify, stored, password)
+            await self._gate.run(self._hasher.verify, stored, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             raise refused from None
         if user is None:
             raise refused
         if self._hasher.check_needs_rehash(stored):
-            rehashed = await asyncio.to_thread(self._hasher.hash, password)
+            rehashed = await self._gate.run(self._hasher.hash, password)
             await self._call(self._store.set_password_hash(user.user_id, rehashed))
         return await self._new_session(user.user_id, user.username)
 

@@ -10,15 +10,25 @@ from pathlib import Path
 from aiohttp import WSCloseCode, web
 
 from app.protocol import PROTOCOL_VERSION
-from app.server.accounts import Accounts
+from app.server.accounts import Accounts, HashGate
+from app.server.http import aiohttp_hooks
 from app.server.http.downloads import Downloads
+from app.server.http.listener import (
+    Listener,
+    accept_backlog,
+    default_connection_cap,
+    lingering_budget,
+    raise_open_file_limit,
+)
 from app.server.http.ratelimit import RateLimitConfig, RateLimits
 from app.server.http.routes import Routes
 from app.server.http.session import Dispatcher
 from app.server.hub import RoomHub
+from app.server.logs import LoopErrors
 from app.server.recording import RecorderFactory, Recordings, default_directory
 from app.server.store import open_store
 from app.server.store.api import Store
+from app.server.store.engine import DEFAULT_TIMEOUT_S
 from app.server.voice import MediaFactory, VoiceRooms
 from app.server.web.origin import OriginPolicy
 from app.server.web.pages import WebPages, public_preview
@@ -49,6 +59,18 @@ class ServerConfig:
     # Where recordings go; None: `recordings/` next to a SQLite file, else in
     # the user data directory (see recording.default_directory).
     recordings_dir: Path | None = None
+    # How long one database operation may take (PostgreSQL) before it fails.
+    db_timeout: float = DEFAULT_TIMEOUT_S
+    # Open connections at most; None: the descriptor limit less a reserve.
+    max_connections: int | None = None
+    # A connection must send a whole request within this long of connecting
+    # (or of its last response); idle HTTP keep-alive ends after it too.
+    request_timeout: float = 15.0
+    # Browser origins allowed to open /ws ("*": any); clients that send no
+    # Origin (the desktop app, the bot) are always allowed.
+    allowed_origins: tuple[str, ...] = ()
+    # How often storage is probed for /healthz while nothing is saved.
+    storage_check_interval: float = 5.0
 
     def gather_addresses(self) -> tuple[str, ...]:
         if self.media_addresses is not None:
@@ -67,6 +89,9 @@ class RunningServer:
         background: "list[asyncio.Task[None]]",
         host: str,
         port: int,
+        listener: Listener,
+        limits: RateLimits,
+        loop_errors: LoopErrors,
     ) -> None:
         self._runner = runner
         self.store = store
@@ -76,6 +101,10 @@ class RunningServer:
         self._background = background
         self.host = host
         self.port = port
+        self.listener = listener
+        self.limits = limits
+        self._loop_errors = loop_errors
+        self._stopped = False
 
     @property
     def url(self) -> str:
@@ -86,21 +115,34 @@ class RunningServer:
         return f"http://{LOCAL_NAMES.get(self.host, self.host)}:{self.port}"
 
     async def stop(self) -> None:
-        """Close every connection (clients reconnect later), save, release."""
+        """Close every connection (clients reconnect later), save, release; never
+        raises, and a second call does nothing."""
+        if self._stopped:
+            return
+        self._stopped = True
         for task in self._background:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        self.listener.stop_listening()
         for conn in list(self._routes.connections):
-            await conn.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
+            with contextlib.suppress(Exception):
+                await conn.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
         await self.hub.close()
-        await self._runner.cleanup()
-        await self.store.close()
+        try:
+            await self._runner.cleanup()
+            await self.store.close()
+        except Exception:
+            log.exception("releasing the server failed")
+        self._loop_errors.uninstall()
 
 
 async def start_server(config: ServerConfig) -> RunningServer:
-    store = await open_store(config.db_url)
-    accounts = Accounts(store, time.time)
+    aiohttp_hooks.check()  # UnsupportedLibrary now, not a silent gap later
+    open_files = raise_open_file_limit()
+    store = await open_store(config.db_url, config.db_timeout)
+    gate = HashGate(config.rate_limits.hash_concurrency, config.rate_limits.hash_queue)
+    accounts = Accounts(store, time.time, gate=gate)
     voice = VoiceRooms(_media_factory(config) if config.media else None)
     recordings = Recordings(
         store,
@@ -118,30 +160,65 @@ async def start_server(config: ServerConfig) -> RunningServer:
         recordings=recordings,
     )
     restored = await hub.restore()
+    limits = RateLimits(config.rate_limits)
     routes = Routes(
-        Dispatcher(accounts, hub, RateLimits(config.rate_limits)),
+        Dispatcher(accounts, hub, limits),
         hub,
         config.max_frame_bytes,
         config.heartbeat,
     )
-    origins = OriginPolicy(config.host, config.public_address)
+    origins = OriginPolicy(config.host, config.public_address, config.allowed_origins)
     app = web.Application(middlewares=[origins.middleware()])
     routes.install(app)
     Downloads(accounts, recordings).install(app)
     WebPages(public_preview(lambda: hub.list_rooms(0)), PROTOCOL_VERSION).install(app)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    # keepalive_timeout runs from accept (and after each response) until a
+    # whole request arrived: the header and idle timeout in one.
+    runner = web.AppRunner(
+        app, handle_signals=False, access_log=None, keepalive_timeout=config.request_timeout
+    )
     await runner.setup()
-    site = web.TCPSite(runner, config.host, config.port)
-    await site.start()
-    port = _bound_port(runner, config.port)
+    cap = config.max_connections or default_connection_cap(open_files)
+    assert runner.server is not None  # set up above
+    listener = Listener(runner.server, cap, lingering_budget(open_files, cap))
+    loop = asyncio.get_running_loop()
+    loop_errors = LoopErrors(loop)
+    loop_errors.install()
+    try:
+        port = await listener.start(config.host, config.port, accept_backlog(open_files, cap))
+    except BaseException:
+        loop_errors.uninstall()
+        await runner.cleanup()
+        await store.close()
+        raise
     origins.bound(port)
     hub.server_address = invite_address(config.public_address, config.host, port)
-    loop = asyncio.get_running_loop()
-    background = [loop.create_task(hub.run_ticker(config.tick_interval))]
+    background = [
+        loop.create_task(hub.run_ticker(config.tick_interval)),
+        loop.create_task(hub.run_storage_check(config.storage_check_interval)),
+    ]
     if config.media:
         background.append(loop.create_task(hub.run_speaking()))
-    log.info("listening on %s:%d, %d live room(s) restored", config.host, port, restored)
-    return RunningServer(runner, store, hub, accounts, routes, background, config.host, port)
+    log.info(
+        "listening on %s:%d (at most %d connections), %d live room(s) restored",
+        config.host,
+        port,
+        cap,
+        restored,
+    )
+    return RunningServer(
+        runner,
+        store,
+        hub,
+        accounts,
+        routes,
+        background,
+        config.host,
+        port,
+        listener,
+        limits,
+        loop_errors,
+    )
 
 
 def invite_address(public: str | None, host: str, port: int) -> str:
@@ -168,10 +245,3 @@ def _recorder_factory() -> RecorderFactory:
     from app.media.server.recorder import OggOpusRecorder
 
     return OggOpusRecorder.open
-
-
-def _bound_port(runner: web.AppRunner, asked: int) -> int:
-    for address in runner.addresses:
-        if isinstance(address, tuple) and len(address) >= 2:
-            return int(address[1])
-    return asked

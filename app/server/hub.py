@@ -2,9 +2,15 @@
 durable part of each room, and fans events out to the attached connections.
 
 Events are broadcast synchronously right after the core produced them (no
-await in between), so every connection sees a room's events in `seq` order;
-the request's reply is sent after the durable part is saved. A storage
-failure does not stop a live room: the save is retried on every tick.
+await in between), so every connection sees a room's events in `seq` order.
+Rooms answer from memory and never wait for the database: the durable part
+is written behind the reply, one save at a time per room and always of its
+latest state (the durability contract is in docs/protocol.md, "Durability").
+A failing or hung store does not stop a live room: the save is retried on
+the ticker, the room's moderators are told that its changes are not being
+saved (`storage_status`), and /healthz reports it. Any single failure - a
+room whose tick or save raises, a store that times out - is logged (rate
+limited), and every other room goes on.
 """
 
 import asyncio
@@ -18,9 +24,10 @@ from app.protocol import encode
 from app.protocol.errors import ErrorCode
 from app.protocol.events import AnyRoomEvent, MemberLeft, RoomEnded
 from app.protocol.links import build_link
-from app.protocol.model import RoomSnapshot, RoomSummary
-from app.protocol.replies import Event, Kicked, KickReason, Speaking
+from app.protocol.model import Role, RoomSnapshot, RoomSummary
+from app.protocol.replies import Event, Kicked, KickReason, Speaking, StorageStatus
 from app.protocol.requests import CreateRoom, SetRecording
+from app.server.logs import RateLimitedLog
 from app.server.recording import Recordings
 from app.server.rooms import (
     Actor,
@@ -43,6 +50,10 @@ from app.server.store.api import Store, StoreError
 from app.server.voice import VoiceRooms
 
 log = logging.getLogger(__name__)
+MODERATORS = frozenset({Role.HOST, Role.COHOST})
+# A room whose save failed is tried again after this, doubling up to the cap.
+RETRY_FIRST = 0.5
+RETRY_MAX = 8.0
 
 
 class Attachment(Protocol):
@@ -78,17 +89,29 @@ class RoomHub:
         self._rooms: dict[str, Room] = {}
         self._attached: dict[str, dict[int, Attachment]] = {}
         self._saved: dict[str, DurableRoom] = {}
-        self._dirty: set[str] = set()
+        # Rooms whose last save failed: when their changes stopped being saved,
+        # and when to try again.
+        self._unsaved: dict[str, float] = {}
+        self._retry: dict[str, tuple[float, float]] = {}
+        # The moderator connections told that their room is not being saved.
+        self._told: dict[str, dict[int, Attachment]] = {}
         # One save at a time per room, always of its latest state, so an
         # older snapshot can never overwrite a newer one.
         self._save_locks: dict[str, asyncio.Lock] = {}
+        self._saving: dict[str, asyncio.Task[None]] = {}
+        self.storage = StorageHealth()
+        self._faults = RateLimitedLog(log)
 
     # -- start-up and the ticker --------------------------------------------
 
     async def restore(self) -> int:
         now = self._clock()
         for durable in await self._store.load_live_rooms():
-            room = restore(durable, now, self._grace)
+            try:
+                room = restore(durable, now, self._grace)
+            except Exception:  # one unreadable room must not keep the others down
+                log.exception("could not restore room %s; it stays stored as it was", durable)
+                continue
             self._rooms[room.room_id] = room
             self._attached[room.room_id] = {}
             self._saved[room.room_id] = durable
@@ -100,7 +123,7 @@ class RoomHub:
         # over, and the rooms it ran in say so with a fresh event.
         try:
             interrupted = await self.recordings.close_unfinished()
-        except StoreError as exc:
+        except Exception as exc:  # StoreError mostly; never a reason not to start
             log.error("could not close interrupted recordings: %s", exc)
             return
         for room_id in dict.fromkeys(r.room_id for r in interrupted):
@@ -111,40 +134,113 @@ class RoomHub:
     async def run_ticker(self, interval: float = 0.5) -> None:
         while True:
             await asyncio.sleep(interval)
-            await self.tick()
+            try:
+                await self.tick()
+            except Exception:  # the clock of every room: it must never stop
+                self._faults.error("ticker", "the ticker failed; it goes on", exc_info=True)
 
     async def run_speaking(self, interval: float = 0.25) -> None:
         """Push who is talking a few times a second, once more when all fell silent."""
         talking: set[str] = set()
         while True:
             await asyncio.sleep(interval)
-            for room_id, levels in self.voice.take_levels().items():
+            try:
+                levels_of = self.voice.take_levels()
+            except Exception:
+                self._faults.error("speaking", "could not read speaking levels", exc_info=True)
+                continue
+            for room_id, levels in levels_of.items():
                 if levels:
                     talking.add(room_id)
                 elif room_id in talking:
                     talking.discard(room_id)  # the one empty list after the last word
                 else:
                     continue
-                frame = encode(Speaking(room_id=room_id, levels=levels))
-                for client in self._attached.get(room_id, {}).values():
-                    client.deliver(frame)
+                try:
+                    frame = encode(Speaking(room_id=room_id, levels=levels))
+                    for client in list(self._attached.get(room_id, {}).values()):
+                        client.deliver(frame)
+                except Exception:
+                    self._faults.error(
+                        f"speaking {room_id}", "room %s: speaking failed", room_id, exc_info=True
+                    )
+
+    async def run_storage_check(self, interval: float = 5.0) -> None:
+        """Probe the store now and then, so that trouble shows in /healthz even
+        while no room changes (a deleted SQLite file, a read-only disk)."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self._store.check()
+            except StoreError as exc:
+                self.storage.failed(str(exc), self._clock())
+                self._faults.error("storage check", "storage cannot take writes: %s", exc)
+            except Exception as exc:
+                self.storage.failed(f"storage check failed: {exc!r}", self._clock())
+                self._faults.error("storage check", "the storage check failed", exc_info=True)
+            else:
+                if self.storage.problem is not None and not self._unsaved:
+                    log.info("storage takes writes again")
+                    self._faults.forget("storage check")
+                    self.storage.recovered()
 
     async def tick(self) -> None:
+        """Run every room's clock; each room on its own, so one that fails stays alone."""
         now = self._clock()
         for room in list(self._rooms.values()):
-            self._publish(room, tick(room, now))
+            try:
+                self._publish(room, tick(room, now))
+            except Exception:
+                self._faults.error(
+                    f"tick {room.room_id}",
+                    "room %s: its tick failed; the other rooms go on",
+                    room.room_id,
+                    exc_info=True,
+                )
         for room_id in list(self._rooms):
-            await self._save(room_id)
+            self._save_soon(room_id, now)
+        self._tell_moderators()
         self._forget_ended()
 
     async def flush(self) -> None:
-        for room_id in list(self._rooms):
-            await self._save(room_id)
+        """Save every room now and wait for it (at shutdown); never raises.
+
+        All rooms at once: with storage hung, shutdown waits about one
+        database timeout, not one per room.
+        """
+        running = [task for task in self._saving.values() if not task.done()]
+        if running:
+            await asyncio.wait(running)
+        rooms = list(self._rooms)
+        await asyncio.gather(
+            *(self._save_now(room_id) for room_id in rooms), return_exceptions=True
+        )
+
+    async def _save_now(self, room_id: str) -> None:
+        async with self._save_locks.setdefault(room_id, asyncio.Lock()):
+            while await self._save_latest(room_id):
+                pass
 
     async def close(self) -> None:
-        await self.recordings.close()
-        await self.flush()
-        await self.voice.close()
+        # Each step on its own: a failed one must not skip the saves.
+        for step, name in ((self.recordings.close, "recordings"), (self.flush, "saves")):
+            try:
+                await step()
+            except Exception:
+                log.exception("closing %s failed", name)
+        try:
+            await self.voice.close()
+        except Exception:
+            log.exception("closing the media plane failed")
+
+    def storage_report(self) -> dict[str, object]:
+        """For /healthz: whether storage works, and how many rooms are not saved."""
+        return {
+            "ok": self.storage.problem is None and not self._unsaved,
+            "problem": self.storage.problem,
+            "since": self.storage.since,
+            "unsaved_rooms": len(self._unsaved),
+        }
 
     # -- queries ---------------------------------------------------------------
 
@@ -182,7 +278,7 @@ class RoomHub:
         """Create a room hosted by `actor`; `client` None is a server-side host (the demo)."""
         if client is not None:
             self._require_no_room(client)
-        room_id = secrets.token_urlsafe(6)
+        room_id = new_room_id()
         room = create_room(
             room_id,
             actor,
@@ -334,31 +430,156 @@ class RoomHub:
                 client.deliver(frame)
 
     async def _save(self, room_id: str) -> None:
-        async with self._save_locks.setdefault(room_id, asyncio.Lock()):
-            await self._save_latest(room_id)
+        """Have the room's durable part saved behind the reply; returns at once.
 
-    async def _save_latest(self, room_id: str) -> None:
+        Write-behind: the room answers from memory, so a slow or hung database
+        never holds up a request (see the module docstring).
+        """
+        self._save_soon(room_id)
+
+    def _save_soon(self, room_id: str, now: float | None = None) -> None:
+        running = self._saving.get(room_id)
+        if running is not None and not running.done():
+            return  # it saves again before finishing if the room changed meanwhile
+        retry = self._retry.get(room_id)
+        if now is not None and retry is not None and now < retry[0]:
+            return  # failed lately: the ticker tries again after a pause
         room = self._rooms.get(room_id)
         if room is None:
             return
-        durable = to_durable(room)
-        if self._saved.get(room_id) == durable:
-            return
         try:
-            await self._store.save_room(durable)
-        except StoreError as exc:
-            if room_id not in self._dirty:
-                log.error("saving room %s failed, will retry: %s", room_id, exc)
-            self._dirty.add(room_id)
+            if self._saved.get(room_id) == to_durable(room):
+                self._saved_ok(room_id)
+                return  # nothing new: no task for it
+        except Exception as exc:
+            self._save_failed(room_id, exc)
             return
-        self._dirty.discard(room_id)
+        task = asyncio.get_running_loop().create_task(self._save_behind(room_id))
+        self._saving[room_id] = task
+        task.add_done_callback(lambda done: self._save_done(room_id, done))
+
+    def _save_done(self, room_id: str, task: "asyncio.Task[None]") -> None:
+        if self._saving.get(room_id) is task:
+            del self._saving[room_id]
+
+    async def _save_behind(self, room_id: str) -> None:
+        await self._save_now(room_id)
+
+    async def _save_latest(self, room_id: str) -> bool:
+        """Store the room's latest durable state; True if it saved something and
+        the room changed meanwhile (save again). Never raises."""
+        room = self._rooms.get(room_id)
+        if room is None:
+            return False
+        try:
+            durable = to_durable(room)
+            if self._saved.get(room_id) == durable:
+                self._saved_ok(room_id)
+                return False
+            await self._store.save_room(durable)
+        except Exception as exc:
+            self._save_failed(room_id, exc)
+            return False
         self._saved[room_id] = durable
+        self._saved_ok(room_id)
+        return room_id in self._rooms and to_durable(room) != durable
+
+    def _save_failed(self, room_id: str, exc: Exception) -> None:
+        now = self._clock()
+        reason = str(exc) if isinstance(exc, StoreError) else f"unexpected error: {exc!r}"
+        self._faults.error(
+            f"save {room_id}",
+            "saving room %s failed; its changes live in memory only, retrying: %s",
+            room_id,
+            reason,
+            exc_info=not isinstance(exc, StoreError),
+        )
+        self._unsaved.setdefault(room_id, now)
+        pause = min(RETRY_MAX, 2 * self._retry[room_id][1]) if room_id in self._retry else 0
+        pause = pause or RETRY_FIRST
+        self._retry[room_id] = (now + pause, pause)
+        self.storage.failed(reason, now)
+
+    def _saved_ok(self, room_id: str) -> None:
+        self._retry.pop(room_id, None)
+        if self._unsaved.pop(room_id, None) is not None:
+            self._faults.forget(f"save {room_id}")
+            log.info("room %s is saved again", room_id)
+            if not self._unsaved:
+                self.storage.recovered()
+
+    def _tell_moderators(self) -> None:
+        """Tell each room's moderators, once, that its changes are not being saved;
+        and once more when they are again."""
+        for room_id in set(self._unsaved) | set(self._told):
+            try:
+                self._tell_room(room_id)
+            except Exception:
+                self._faults.error(f"tell {room_id}", "room %s: notice failed", room_id)
+
+    def _tell_room(self, room_id: str) -> None:
+        room = self._rooms.get(room_id)
+        told = self._told.setdefault(room_id, {})
+        attached = self._attached.get(room_id, {})
+        since = self._unsaved.get(room_id)
+        if room is None or since is None:
+            frame = encode(StorageStatus(room_id=room_id, saved=True))
+            for user_id, client in told.items():
+                if attached.get(user_id) is client:
+                    client.deliver(frame)
+            del self._told[room_id]
+            return
+        fresh = [
+            (user_id, client)
+            for user_id, client in attached.items()
+            if told.get(user_id) is not client
+            and (member := room.members.get(user_id)) is not None
+            and member.role in MODERATORS
+        ]
+        if not fresh:
+            return
+        frame = encode(
+            StorageStatus(room_id=room_id, saved=False, since=since, detail=self.storage.problem)
+        )
+        for user_id, client in fresh:
+            client.deliver(frame)
+            told[user_id] = client
 
     def _forget_ended(self) -> None:
         for room_id, room in list(self._rooms.items()):
-            if room.status == "ended" and room_id not in self._dirty:
+            if room.status == "ended" and room_id not in self._unsaved:
+                running = self._saving.get(room_id)
+                if running is not None and not running.done():
+                    continue  # its end is being saved right now
                 del self._rooms[room_id]
                 del self._attached[room_id]
                 self._saved.pop(room_id, None)
                 self._save_locks.pop(room_id, None)
                 self._recording_locks.pop(room_id, None)
+                self._retry.pop(room_id, None)
+
+
+class StorageHealth:
+    """Whether the store is taking writes, as the hub last found out."""
+
+    def __init__(self) -> None:
+        self.problem: str | None = None
+        self.since: float | None = None
+
+    def failed(self, reason: str, now: float) -> None:
+        if self.problem is None:
+            self.since = now
+        self.problem = reason
+
+    def recovered(self) -> None:
+        self.problem = None
+        self.since = None
+
+
+def new_room_id() -> str:
+    """A random, URL-safe room id that never starts with '-' (a command line
+    would read it as an option)."""
+    while True:
+        room_id = secrets.token_urlsafe(6)
+        if not room_id.startswith("-"):
+            return room_id

@@ -62,6 +62,36 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--no-media", action="store_true", help="signaling only, no audio (and no recording)"
     )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=None,
+        metavar="N",
+        help="open connections at most; more are refused with 503 "
+        "(default: the open file limit less a reserve)",
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=15.0,
+        metavar="SECONDS",
+        help="a connection must send a whole request within this long (default 15)",
+    )
+    parser.add_argument(
+        "--db-timeout",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="how long one database operation may take before it fails (default 5)",
+    )
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="a web origin (https://example.com) allowed to open /ws from a browser "
+        "(repeatable; '*' allows any; default: none, only clients that send no Origin)",
+    )
     parser.add_argument("--demo", action="store_true", help="keep a live demo room open")
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING, ERROR")
     parser.add_argument("--version", action="version", version=f"panggung-server {__version__}")
@@ -79,6 +109,10 @@ async def serve(args: argparse.Namespace) -> None:
         media_addresses=tuple(args.media_address) if args.media_address else None,
         ice_servers=tuple(args.ice_server),
         recordings_dir=args.recordings,
+        max_connections=args.max_connections,
+        request_timeout=args.request_timeout,
+        db_timeout=args.db_timeout,
+        allowed_origins=tuple(args.allow_origin),
     )
     server = await start_server(config)
     print(server.url, flush=True)

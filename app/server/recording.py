@@ -11,7 +11,9 @@ only ever carries the id.
 """
 
 import asyncio
+import contextlib
 import logging
+import shutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,9 @@ from app.server.voice import MediaPlane, VoiceRooms
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Below this much free space a recording is not started: it would fail
+# within minutes (an hour of the audience mix is some 15 MB).
+MIN_FREE_BYTES = 16 * 1024 * 1024
 
 
 class Recorder(Protocol):
@@ -66,8 +71,10 @@ class Recordings:
         directory: Path,
         recorder_factory: RecorderFactory | None,
         clock: Callable[[], float],
+        min_free_bytes: int = MIN_FREE_BYTES,
     ) -> None:
         self._store = store
+        self.min_free_bytes = min_free_bytes
         self._voice = voice
         self.directory = directory
         self._factory = recorder_factory
@@ -98,8 +105,14 @@ class Recordings:
             )
         try:
             await asyncio.to_thread(self.directory.mkdir, parents=True, exist_ok=True)
+            free = (await asyncio.to_thread(shutil.disk_usage, self.directory)).free
         except OSError as exc:
             raise _unwritable(self.directory, exc) from None
+        if free < self.min_free_bytes:
+            raise RoomError(
+                ErrorCode.RECORDING_UNAVAILABLE,
+                f"the disk holding {self.directory} is full ({free // 1024} KiB free)",
+            )
         record = await _call(
             self._store.create_recording(
                 owner_id,
@@ -123,6 +136,8 @@ class Recordings:
             recorder = await self._factory(self.path_of(record), failed)
         except Exception as exc:  # OSError mostly; PyAV raises its own errors too
             await self._forget(record)
+            with contextlib.suppress(OSError):  # a header that did not fit
+                await asyncio.to_thread(self.path_of(record).unlink, missing_ok=True)
             raise _unwritable(self.directory, exc) from None
         self._active[room_id] = _Active(record, recorder, plane)
         plane.add_audience_tap(recorder.write)

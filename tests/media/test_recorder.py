@@ -1,6 +1,7 @@
 """The recorder: the audience's own packets into an Ogg/Opus file, off the mixer's thread."""
 
 import asyncio
+import errno
 from pathlib import Path
 
 import av
@@ -13,6 +14,7 @@ from app.dsp.signals import ToneSource
 from app.media.ice import LOOPBACK_ONLY
 from app.media.server.recorder import OggOpusRecorder
 from app.media.server.room import RoomMedia
+from tests.support.disks import fill, ram_disks
 
 
 def decode(path: Path) -> NDArray[np.float32]:
@@ -49,16 +51,35 @@ async def test_the_audience_packets_become_a_playable_file(tmp_path: Path) -> No
     assert abs(peak_frequency(audio[4800:]) - 440) < 2.0
 
 
-async def test_a_full_disk_is_reported_once_and_never_raises() -> None:
-    errors: list[str] = []
-    recorder = await OggOpusRecorder.open(Path("/dev/full"), errors.append)
-    for _ in range(50):
-        recorder.write(b"\xf8\xff\xfe")  # an Opus packet of silence
-        await asyncio.sleep(0)
-    result = await recorder.stop()
-    await asyncio.sleep(0)  # the report is delivered on the event loop
-    assert errors == ["No space left on device"]
-    assert result.error == "No space left on device"
+async def test_a_disk_with_no_room_fails_the_open() -> None:
+    # The header goes to the file at once: a full disk refuses the start,
+    # rather than the first tick after the moderator was told it began.
+    with pytest.raises(OSError) as caught:
+        await OggOpusRecorder.open(Path("/dev/full"), lambda _reason: None)
+    assert caught.value.errno == errno.ENOSPC
+
+
+async def test_a_disk_filling_up_is_reported_once_and_the_size_is_the_files(
+    tmp_path: Path,
+) -> None:
+    with ram_disks(tmp_path) as mount:
+        disk = mount("256k")
+        errors: list[str] = []
+        recorder = await OggOpusRecorder.open(disk / "r.ogg", errors.append)
+        for _ in range(50):
+            recorder.write(b"\xf8\xff\xfe" * 20)  # an Opus packet of silence
+        await asyncio.sleep(0.2)
+        fill(disk)
+        for _ in range(500):
+            recorder.write(b"\xf8\xff\xfe" * 20)
+            await asyncio.sleep(0)
+        result = await recorder.stop()
+        await asyncio.sleep(0)  # the report is delivered on the event loop
+        assert errors == ["No space left on device"]
+        assert result.error == "No space left on device"
+        # What tell() counted in the buffer never reached the disk: the size
+        # reported is the file's.
+        assert result.bytes == (disk / "r.ogg").stat().st_size > 0
 
 
 async def test_a_file_that_cannot_be_created_fails_at_open(tmp_path: Path) -> None:

@@ -187,6 +187,16 @@ def test_constants_table_matches_the_code() -> None:
         "MAX_URL": requests.MAX_URL,
         "MIN_PASSWORD": requests.MIN_PASSWORD,
         "MAX_PASSWORD": requests.MAX_PASSWORD,
+        "MAX_STAGE_CAPACITY": requests.MAX_STAGE_CAPACITY,
+        "MAX_USER_ID": requests.MAX_USER_ID,
+        "MAX_REQUEST_ID": requests.MAX_REQUEST_ID,
+        "MAX_NAME_FIELD": requests.MAX_NAME_FIELD,
+        "MAX_PASSWORD_FIELD": requests.MAX_PASSWORD_FIELD,
+        "MAX_TOKEN": requests.MAX_TOKEN,
+        "MAX_ROOM_ID": requests.MAX_ROOM_ID,
+        "MAX_INVITE_CODE": requests.MAX_INVITE_CODE,
+        "MAX_CLIENT_NAME": requests.MAX_CLIENT_NAME,
+        "MAX_SDP": requests.MAX_SDP,
     }
     rows = re.findall(r"^\| `([A-Z_]+)` \| (\d+) \|", "\n".join(part(CONSTANTS_PART).body), re.M)
     assert {name: int(value) for name, value in rows} == expected

@@ -13,6 +13,7 @@ import os
 import pwd
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -104,12 +105,51 @@ class PostgresServer:
         """Stop the server and delete its files; safe to call twice."""
         # The pid file, not a flag: a start that timed out may still be running.
         if (self._data / "postmaster.pid").exists():
+            with contextlib.suppress(OSError, ValueError):
+                self.thaw()  # a frozen server would never answer pg_ctl
             try:
                 self._pg_ctl("-m", "fast", "-w", "-t", "30", "stop")
             except subprocess.SubprocessError:
                 with contextlib.suppress(subprocess.SubprocessError):
                     self._pg_ctl("-m", "immediate", "-w", "-t", "30", "stop")
         shutil.rmtree(self.root, ignore_errors=True)
+
+    def processes(self) -> list[int]:
+        """The postmaster and every process it forked (backends, checkpointer, ...)."""
+        main = int((self._data / "postmaster.pid").read_text().split()[0])
+        found = [main]
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == main:
+                found.append(int(entry.name))
+        return found
+
+    def freeze(self) -> None:
+        """A hung database: every process stopped (SIGSTOP), connections left open."""
+        for pid in self.processes():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        for pid in self.processes():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+
+    def halt(self) -> None:
+        """Stop the server (fast shutdown), keeping its files for `resume_on_same_port`."""
+        self._pg_ctl("-m", "fast", "-w", "-t", "30", "stop")
+
+    def resume_on_same_port(self) -> None:
+        options = (
+            f"-p {self.port} -k {self._sockets} -c listen_addresses={HOST} "
+            "-c fsync=off -c full_page_writes=off -c synchronous_commit=off"
+        )
+        self._pg_ctl("-l", str(self._log), "-w", "-t", "60", "-o", options, "start")
 
     def log_tail(self, lines: int = 20) -> str:
         try:

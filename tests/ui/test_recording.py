@@ -15,6 +15,7 @@ from app.protocol.requests import SetRecording
 from app.server.app import RunningServer
 from app.ui.shell import DesktopShell
 from tests.client.desktop_support import until
+from tests.support.disks import fill, ram_disks
 from tests.ui.conftest import Run
 from tests.ui.test_room import create_room
 from tests.ui.test_sign_in import PASSWORD, sign_in
@@ -103,16 +104,27 @@ def test_moderators_see_why_a_recording_stopped(
         await until(lambda: session.phase is Phase.DIRECTORY, what="signed in")
         await create_room(host, "Full disk", "")
         assert session.model is not None
-        # The server's next recording file (id 1 in this room) is /dev/full.
+        room, admin = window.room, window.room.admin
+        admin.confirm = lambda _question: True
+        # A disk with no room: the start is refused, and the window says why.
         directory = tmp_path / "recordings"
         directory.mkdir()
         os.symlink("/dev/full", directory / f"1-{session.model.room_id}.ogg")
-        room, admin = window.room, window.room.admin
-        admin.confirm = lambda _question: True
         QTest.mouseClick(admin.record, LEFT)
-        stopped = "⚠ Recording stopped: No space left on device"
-        await until(lambda: stopped in room.banner.text(), what="failure banner")
+        await until(lambda: "No space left on device" in window.message.text(), what="refusal")
         assert BANNER not in room.banner.text()
         assert admin.record.text() == "Start re&cording"
+        # A disk that fills up while recording: the banner says why it stopped.
+        with ram_disks(tmp_path) as mount:
+            disk = mount("4m")
+            server.hub.recordings.directory = disk
+            server.hub.recordings.min_free_bytes = 1024 * 1024
+            QTest.mouseClick(admin.record, LEFT)
+            await until(lambda: BANNER in room.banner.text(), what="recording banner")
+            fill(disk)
+            stopped = "⚠ Recording stopped: No space left on device"
+            await until(lambda: stopped in room.banner.text(), what="failure banner")
+            assert BANNER not in room.banner.text()
+            assert admin.record.text() == "Start re&cording"
 
     run(scenario())

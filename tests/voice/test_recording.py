@@ -21,6 +21,7 @@ from app.protocol.events import RecordingChanged
 from app.protocol.replies import RecordingList
 from app.protocol.requests import AcceptInvite, InviteToStage, ListRecordings, SetRecording
 from app.server.app import RunningServer
+from tests.support.disks import fill, free, ram_disks
 
 from .helpers import PASSWORD, Member
 
@@ -149,30 +150,55 @@ async def test_a_listener_can_neither_record_nor_download(
         assert (await _download(server, path, room.host.token)).status == 404, path
 
 
-async def test_a_full_disk_stops_the_recording_with_a_reason(
+async def test_a_full_disk_refuses_the_start_and_records_nothing(
     server: RunningServer, room: Room, tmp_path: Path
 ) -> None:
     # The next recording's file (named after its id and the room) is /dev/full.
     directory = tmp_path / "recordings"
     directory.mkdir(exist_ok=True)
     os.symlink("/dev/full", directory / f"1-{room.room_id}.ogg")
-    changes: list[RecordingChanged] = []
-    room.listener.event_hooks.append(
-        lambda e: changes.append(e) if isinstance(e, RecordingChanged) else None
-    )
-    await room.host.request(SetRecording(id=0, on=True))
-    await room.listener.wait_until(lambda m: m.recording)
-    model = await room.listener.wait_until(lambda m: not m.recording)
-    assert changes[-1].reason == "failed" and changes[-1].by is None
-    assert changes[-1].detail == "No space left on device"
-    assert model.live  # the room goes on
-    # The file and its row are finished in the background, right after the event.
-    for _ in range(100):
-        if (await _recordings(room.host)).recordings[0].ended_at is not None:
-            break
-        await asyncio.sleep(0.05)
-    else:
-        raise AssertionError("the failed recording was never finished")
-    # A moderator may try again (into a fresh file this time).
-    await room.host.request(SetRecording(id=0, on=True))
-    await room.listener.wait_until(lambda m: m.recording)
+    with pytest.raises(RequestFailed) as refused:
+        await room.host.request(SetRecording(id=0, on=True))
+    assert refused.value.code == "recording_unavailable"
+    assert "No space left on device" in refused.value.message
+    assert room.host.model is not None and not room.host.model.recording
+    assert (await _recordings(room.host)).recordings == []
+
+
+async def test_a_disk_filling_up_stops_the_recording_with_a_reason(
+    room: Room, server: RunningServer, tmp_path: Path
+) -> None:
+    with ram_disks(tmp_path) as mount:
+        disk = mount("12m")
+        server.hub.recordings.directory = disk
+        with pytest.raises(RequestFailed) as refused:  # under 16 MiB free: not even started
+            await room.host.request(SetRecording(id=0, on=True))
+        assert refused.value.code == "recording_unavailable" and "full" in refused.value.message
+        server.hub.recordings.min_free_bytes = 1024 * 1024
+        changes: list[RecordingChanged] = []
+        room.listener.event_hooks.append(
+            lambda e: changes.append(e) if isinstance(e, RecordingChanged) else None
+        )
+        await room.host.request(SetRecording(id=0, on=True))
+        await room.listener.wait_until(lambda m: m.recording)
+        await asyncio.sleep(0.5)
+        fill(disk)
+        model = await room.listener.wait_until(lambda m: not m.recording)
+        assert changes[-1].reason == "failed" and changes[-1].by is None
+        assert changes[-1].detail == "No space left on device"
+        assert model.live  # the room goes on
+        # The file and its row are finished in the background, right after the
+        # event, with the size the file really has.
+        for _ in range(100):
+            [info] = (await _recordings(room.host)).recordings
+            if info.ended_at is not None:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the failed recording was never finished")
+        file = disk / f"{info.recording_id}-{room.room_id}.ogg"
+        assert info.bytes == file.stat().st_size > 0
+        free(disk)
+        # A moderator may try again (into a fresh file this time).
+        await room.host.request(SetRecording(id=0, on=True))
+        await room.listener.wait_until(lambda m: m.recording)

@@ -5,6 +5,11 @@ once: recording costs no second encode). The mixer tick only appends each
 packet to a queue; a writer thread muxes (PyAV's ogg muxer) and writes, so a
 slow or full disk never stalls the 20 ms clock. A write error stops the
 writer and is reported once through `on_error`, on the event loop.
+
+Opening writes the header pages through to the file at once, so that a disk
+with no room fails the start (OSError) rather than the first tick after an
+`ok`. The size reported at the end is the file's on disk: after a failed
+write, bytes still buffered in memory never made it there.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import asyncio
 import contextlib
 import fractions
 import logging
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -48,8 +54,10 @@ class OggOpusRecorder:
         stream: av.audio.stream.AudioStream,
         on_error: Callable[[str], None],
         loop: asyncio.AbstractEventLoop,
+        path: Path | None = None,
     ) -> None:
         self._file = file
+        self._path = path
         self._container = container
         self._stream = stream
         self._on_error = on_error
@@ -66,7 +74,7 @@ class OggOpusRecorder:
     async def open(cls, path: Path, on_error: Callable[[str], None]) -> OggOpusRecorder:
         """Create the file and its Ogg/Opus header; OSError if it cannot be created."""
         file, container, stream = await asyncio.to_thread(_open, path)
-        return cls(file, container, stream, on_error, asyncio.get_running_loop())
+        return cls(file, container, stream, on_error, asyncio.get_running_loop(), path)
 
     def write(self, payload: bytes) -> None:
         """Queue one 20 ms Opus packet; called on the mixer tick, never blocks."""
@@ -131,6 +139,10 @@ class OggOpusRecorder:
         except OSError as exc:  # the buffered tail did not fit either
             if self._error is None:
                 self._fail(_reason(exc))
+        # What reached the disk, whatever tell() counted in the buffer.
+        if self._path is not None and self._path.is_file():
+            with contextlib.suppress(OSError):
+                self._bytes = os.stat(self._path).st_size
 
 
 def _open(path: Path) -> tuple[BinaryIO, av.container.OutputContainer, av.audio.stream.AudioStream]:
@@ -143,7 +155,8 @@ def _open(path: Path) -> tuple[BinaryIO, av.container.OutputContainer, av.audio.
         stream.codec_context.layout = "mono"
         stream.codec_context.format = "s16"
         stream.time_base = _TIME_BASE
-        container.start_encoding()  # the header pages, flushed by the writer thread
+        container.start_encoding()  # the header pages
+        file.flush()  # now, so that a full disk fails the start, not the first tick
     except BaseException:
         with contextlib.suppress(OSError):
             file.close()

@@ -17,9 +17,11 @@ _ids = itertools.count(1)
 
 
 class Connection:
-    def __init__(self, ws: web.WebSocketResponse, max_queue: int = 1024) -> None:
+    def __init__(self, ws: web.WebSocketResponse, max_queue: int = 1024, remote: str = "") -> None:
         self.conn_id = next(_ids)
         self.ws = ws
+        # The peer's address, for limits per source (sign-in attempts).
+        self.remote = remote
         self.user_id = 0
         self.username = ""
         self.token: str | None = None

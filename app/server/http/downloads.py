@@ -11,11 +11,17 @@ import re
 
 from aiohttp import web
 
+from app.protocol.requests import MAX_USER_ID
 from app.server.accounts import AccountError, Accounts
 from app.server.recording import Recordings
 from app.server.store.api import StoreError
 
 _BEARER = re.compile(r"Bearer\s+(\S+)\s*", re.IGNORECASE)
+# Plain ASCII decimal without leading zeros: one id, one URL. (`\d` would
+# also take other scripts' digits, e.g. an Arabic-Indic one for 1.)
+_ID = "[1-9][0-9]{0,9}"
+# Recording ids are 32-bit columns, like user ids.
+MAX_RECORDING_ID = MAX_USER_ID
 
 
 class Downloads:
@@ -24,16 +30,19 @@ class Downloads:
         self._recordings = recordings
 
     def install(self, app: web.Application) -> None:
-        app.router.add_get(r"/recordings/{recording_id:\d{1,18}}", self.recording)
+        app.router.add_get(f"/recordings/{{recording_id:{_ID}}}", self.recording)
 
     async def recording(self, request: web.Request) -> web.StreamResponse:
         found = _BEARER.fullmatch(request.headers.get("Authorization", ""))
         if found is None:
             raise _unauthorized("send Authorization: Bearer <session token>")
+        recording_id = int(request.match_info["recording_id"])
         try:
             signed = await self._accounts.resume(found.group(1))
-            record = await self._recordings.find_for(
-                signed.user_id, int(request.match_info["recording_id"])
+            record = (
+                await self._recordings.find_for(signed.user_id, recording_id)
+                if recording_id <= MAX_RECORDING_ID
+                else None
             )
         except AccountError as exc:
             raise _unauthorized(exc.message) from None

@@ -3,44 +3,66 @@
 import asyncio
 import logging
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from app.protocol import ErrorCode, encode
 from app.protocol.replies import Error
+from app.server.http.aiohttp_hooks import StrictWebSocketResponse
 from app.server.http.connection import Connection
 from app.server.http.session import Dispatcher
 from app.server.hub import RoomHub
+from app.server.logs import RateLimitedLog
 
 log = logging.getLogger(__name__)
 
 
 class Routes:
     def __init__(
-        self, dispatcher: Dispatcher, hub: RoomHub, max_frame_bytes: int, heartbeat: float
+        self,
+        dispatcher: Dispatcher,
+        hub: RoomHub,
+        max_frame_bytes: int,
+        heartbeat: float,
     ) -> None:
         self._dispatcher = dispatcher
         self._hub = hub
         self._max_frame = max_frame_bytes
         self._heartbeat = heartbeat
         self.connections: set[Connection] = set()
+        self._closing: set[asyncio.Task[None]] = set()
+        self._faults = RateLimitedLog(log)
+        dispatcher.on_logout = self._end_sessions
 
     def install(self, app: web.Application) -> None:
         app.router.add_get("/ws", self.websocket)
         app.router.add_get("/healthz", self.healthz)
 
     async def healthz(self, request: web.Request) -> web.Response:
+        # 503 while storage fails: the rooms go on, but changes are not being
+        # saved (see docs/protocol.md, "Durability").
+        storage = self._hub.storage_report()
+        healthy = bool(storage["ok"])
         return web.json_response(
-            {"status": "ok", "rooms": self._hub.room_count, "connections": len(self.connections)}
+            {
+                "status": "ok" if healthy else "degraded",
+                "rooms": self._hub.room_count,
+                "connections": len(self.connections),
+                "storage": storage,
+            },
+            status=200 if healthy else 503,
         )
 
     async def websocket(self, request: web.Request) -> web.WebSocketResponse:
+        # Origin and Host were checked by app.server.web.origin's middleware.
         # Frames past the hard limit close the socket (1009); below it, the
         # codec's own limit answers `too_large` and keeps the connection.
-        ws = web.WebSocketResponse(
-            max_msg_size=self._max_frame, heartbeat=self._heartbeat, decode_text=False
+        # aiohttp refuses a frame of exactly max_msg_size, hence the + 1: the
+        # documented limit is inclusive.
+        ws = StrictWebSocketResponse(
+            max_msg_size=self._max_frame + 1, heartbeat=self._heartbeat, decode_text=False
         )
         await ws.prepare(request)
-        conn = Connection(ws)
+        conn = Connection(ws, remote=request.remote or "")
         self.connections.add(conn)
         writer = asyncio.get_running_loop().create_task(conn.run_writer())
         try:
@@ -51,11 +73,26 @@ class Routes:
                 elif msg.type == WSMsgType.ERROR:
                     log.info("connection %d: %s", conn.conn_id, ws.exception())
         except Exception:  # a bug must not take the other connections down
-            log.exception("connection %d failed", conn.conn_id)
+            self._faults.error("connection", "connection %d failed", conn.conn_id, exc_info=True)
             conn.deliver(encode(Error(id=None, code=ErrorCode.INTERNAL, message="internal error")))
         finally:
             self.connections.discard(conn)
             await self._hub.detach(conn)
+            self._dispatcher.closed(conn)
             conn.close_soon()
             await writer
         return ws
+
+    def _end_sessions(self, token: str, keep: Connection) -> None:
+        """A logout revoked `token`: every other connection signed in with it ends."""
+        for conn in list(self.connections):
+            if conn is not keep and conn.token == token:
+                # Closed, not just signed out: its member drops as with any
+                # lost connection, and its limits go when it is gone.
+                task = asyncio.get_running_loop().create_task(self._close(conn))
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
+
+    @staticmethod
+    async def _close(conn: Connection) -> None:
+        await conn.ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"logged out")

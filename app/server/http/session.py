@@ -5,6 +5,8 @@ stable code. Nothing here decides room rules; those are the core's.
 """
 
 import logging
+from collections import Counter
+from collections.abc import Callable
 
 from app import __version__
 from app.protocol import PROTOCOL_VERSION, DecodeFailure, ErrorCode, decode_client, encode
@@ -44,11 +46,14 @@ from app.server.accounts import AccountError, Accounts, SignedIn
 from app.server.http.connection import Connection
 from app.server.http.ratelimit import RateLimits
 from app.server.hub import RoomHub
+from app.server.logs import RateLimitedLog
 from app.server.rooms import Actor, RoomError
 
 log = logging.getLogger(__name__)
 
 SIGN_IN = (Register, Login, Resume)
+# Failures that cost a password hash or guess at one: limited per source.
+_COUNTED_FAILURES = frozenset({ErrorCode.BAD_CREDENTIALS, ErrorCode.USERNAME_TAKEN})
 
 
 class Refused(Exception):
@@ -63,6 +68,26 @@ class Dispatcher:
         self._accounts = accounts
         self._hub = hub
         self._limits = limits
+        # Told when a logout revoked a token, to end its other connections.
+        self.on_logout: Callable[[str, Connection], None] = lambda _token, _conn: None
+        self._faults = RateLimitedLog(log)
+        # Signed-in connections per account, to forget its limits with the last.
+        self._sessions_of: Counter[int] = Counter()
+
+    def closed(self, conn: Connection) -> None:
+        """The connection is gone: its rate-limit keys go too."""
+        self._limits.forget_connection(conn.conn_id)
+        self.sign_out(conn)
+
+    def sign_out(self, conn: Connection) -> None:
+        user_id = conn.user_id
+        conn.user_id, conn.username, conn.token = 0, "", None
+        if user_id == 0:
+            return
+        self._sessions_of[user_id] -= 1
+        if self._sessions_of[user_id] <= 0:
+            del self._sessions_of[user_id]
+            self._limits.forget_user(user_id)
 
     async def on_frame(self, conn: Connection, raw: bytes) -> bytes:
         """Handle one frame and return the encoded reply."""
@@ -70,12 +95,19 @@ class Dispatcher:
             request = decode_client(raw)
         except DecodeFailure as exc:
             return encode(Error(id=exc.request_id, code=exc.code, message=exc.message))
+        except Exception:  # the codec's own bug: still an answer, never a closed connection
+            self._faults.error("decode", "decoding a frame failed", exc_info=True)
+            return encode(Error(id=None, code=ErrorCode.INVALID, message="unreadable message"))
         try:
             data = await self._handle(conn, request)
         except (Refused, RoomError, AccountError) as exc:
             return encode(Error(id=request.id, code=exc.code, message=exc.message))
-        except Exception:
-            log.exception("request %s failed", type(request).__name__)
+        except Exception as exc:
+            # Rate limited: a client that can trigger a bug must not flood the log.
+            kind = type(request).__name__
+            self._faults.error(
+                f"{kind} {type(exc).__name__}", "request %s failed", kind, exc_info=True
+            )
             return encode(
                 Error(id=request.id, code=ErrorCode.INTERNAL, message="internal server error")
             )
@@ -111,13 +143,21 @@ class Dispatcher:
         if isinstance(req, Resume):
             signed = await self._accounts.resume(req.token)
         else:
-            if not self._limits.allow_login(req.username):
-                raise Refused(ErrorCode.RATE_LIMITED, "too many attempts; wait a minute")
-            if isinstance(req, Register):
-                signed = await self._accounts.register(req.username, req.password)
-            else:
-                signed = await self._accounts.login(req.username, req.password)
+            source = conn.remote
+            if not self._limits.allow_sign_in(source, req.username):
+                raise Refused(ErrorCode.RATE_LIMITED, "too many failed attempts; wait a minute")
+            try:
+                if isinstance(req, Register):
+                    signed = await self._accounts.register(req.username, req.password)
+                else:
+                    signed = await self._accounts.login(req.username, req.password)
+            except AccountError as exc:
+                if exc.code in _COUNTED_FAILURES:
+                    self._limits.sign_in_failed(source, req.username)
+                raise
+            self._limits.signed_in(source, req.username)
         conn.user_id, conn.username, conn.token = signed.user_id, signed.username, signed.token
+        self._sessions_of[signed.user_id] += 1
         return Authenticated(
             user_id=signed.user_id,
             username=signed.username,
@@ -141,11 +181,15 @@ class Dispatcher:
                 code, link = await hub.create_invite(conn, actor)
                 return InviteCreated(code=code, link=link)
             case Logout():
+                # Revoked first: if storage cannot, nothing has changed yet.
+                token = conn.token
+                if token is not None:
+                    await self._accounts.logout(token)
                 if conn.room_id is not None:
                     await hub.command(conn, actor, LeaveRoom(id=req.id))
-                if conn.token is not None:
-                    await self._accounts.logout(conn.token)
-                conn.user_id, conn.username, conn.token = 0, "", None
+                self.sign_out(conn)
+                if token is not None:
+                    self.on_logout(token, conn)
                 return None
             case React() if not self._limits.allow_reaction(conn.user_id):
                 raise Refused(ErrorCode.RATE_LIMITED, "too many reactions; wait a moment")

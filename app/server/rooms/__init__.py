@@ -4,10 +4,11 @@ The shell feeds in commands with the time and gets back numbered events; see
 `core` for the entry points and `permissions` for who may do what.
 """
 
+from app.protocol.requests import MAX_STAGE_CAPACITY
 from app.server.rooms.commands import AddInvite, Disconnect, Join, MemberCommand, RoomCommand
 from app.server.rooms.core import check, handle, recording_lost, tick
 from app.server.rooms.errors import RoomError
-from app.server.rooms.lifecycle import MAX_STAGE_CAPACITY, create_room
+from app.server.rooms.lifecycle import create_room
 from app.server.rooms.permissions import PERMISSIONS, Action, may_be_heard, require
 from app.server.rooms.persistence import restore, to_durable
 from app.server.rooms.state import Actor, Member, Room

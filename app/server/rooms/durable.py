@@ -1,8 +1,8 @@
 """The part of a room that survives a server restart, as the store reads and writes it.
 
-Listeners are not durable: after a restart they reconnect and join again. What
-must survive is who runs the room and who is on its stage, its bans and its
-invite links.
+What must survive is who runs the room and who is on its stage, the queue of
+raised hands, its bans and its invite links. Other listeners are not durable:
+after a restart they reconnect and join again.
 """
 
 from dataclasses import dataclass
@@ -14,12 +14,14 @@ from app.protocol.model import Role, RoomStatus
 class DurableMember:
     user_id: int
     name: str
-    role: Role  # never LISTENER
+    role: Role  # LISTENER only with a raised hand
     joined_at: float
     # When the member got their current role; the longest-serving co-host
     # (smallest role_since) becomes host if the host does not come back.
     role_since: float
     mod_muted: bool
+    # A listener's raised hand: when it went up (its place in the queue).
+    hand_raised_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,11 @@
 """Converting a room to and from its durable part (see `durable.py`).
 
-Only the stage (host, co-hosts, speakers) is durable, with its moderator
-mutes; listeners, hands, invitations to speak and self-mutes are not. After a
-restart every restored member counts as disconnected since the restart, so
-the grace period starts then: whoever does not come back in time leaves, and
-the host role passes on as usual. Event numbering starts again at 0; clients
+The stage (host, co-hosts, speakers) is durable, with its moderator mutes,
+and so are the listeners with a raised hand, with its time, so that the hand
+queue survives a crash; other listeners, invitations to speak and self-mutes
+are not. After a restart every restored member counts as disconnected since
+the restart, so the grace period starts then: whoever does not come back in
+time leaves, and the host role passes on as usual. Event numbering starts again at 0; clients
 resync on the new connection anyway.
 """
 
@@ -35,8 +36,10 @@ def to_durable(room: Room) -> DurableRoom:
                 joined_at=m.joined_at,
                 role_since=m.role_since,
                 mod_muted=m.mod_muted,
+                hand_raised_at=m.hand_raised_at,
             )
-            for m in sorted(room.stage(), key=lambda m: m.user_id)
+            for m in sorted(room.members.values(), key=lambda m: m.user_id)
+            if m.on_stage or m.hand_raised_at is not None
         ),
         bans=frozenset(room.bans),
         invites=frozenset(room.invites),
@@ -69,6 +72,7 @@ def restore(d: DurableRoom, now: float, grace_period: float = 120.0) -> Room:
             joined_at=dm.joined_at,
             role_since=dm.role_since,
             mod_muted=dm.mod_muted,
+            hand_raised_at=dm.hand_raised_at,
             connected=False,
             disconnected_at=now,
         )

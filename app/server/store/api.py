@@ -102,4 +102,9 @@ class Store(Protocol):
         """Recordings with no end: the server stopped while they ran."""
         ...
 
+    async def check(self) -> None:
+        """Raise StoreError if storage cannot take a write now (full, read-only,
+        gone, hung past the timeout); used to report storage health."""
+        ...
+
     async def close(self) -> None: ...

@@ -11,8 +11,11 @@ from app.server.store.urls import DbUrl
 # How long a SQLite writer waits for another process's write lock before
 # giving up with "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 5_000
-# How long to wait for a PostgreSQL server to accept a connection.
-PG_CONNECT_TIMEOUT_S = 10.0
+# How long one database operation may take before it fails with StoreError:
+# connecting, waiting for a pooled connection, and each statement. A hung
+# PostgreSQL (stopped, a network that drops packets) then costs a request at
+# most this long instead of forever; the rooms never wait for it at all.
+DEFAULT_TIMEOUT_S = 5.0
 
 # Execution option read by the SQLite "begin" hook: "IMMEDIATE" takes the write
 # lock at BEGIN, so a write transaction never has to upgrade a read lock (which
@@ -20,15 +23,30 @@ PG_CONNECT_TIMEOUT_S = 10.0
 SQLITE_BEGIN = "panggung_sqlite_begin"
 
 
-def create_engine(db: DbUrl) -> AsyncEngine:
+def create_engine(db: DbUrl, timeout: float = DEFAULT_TIMEOUT_S) -> AsyncEngine:
     if db.sqlite:
         engine = create_async_engine(db.url)
         _configure_sqlite(engine, wal=not db.memory)
         return engine
     # pre_ping: a pooled connection that a PostgreSQL restart broke is replaced
-    # instead of failing the next request.
+    # instead of failing the next request. asyncpg's command_timeout bounds
+    # every statement on the client side (it also covers a server that stopped
+    # answering, and the cancel request sent after a timeout); the server-side
+    # settings end a stuck statement, lock wait or forgotten transaction there.
+    millis = str(max(1, int(timeout * 1000)))
     return create_async_engine(
-        db.url, pool_pre_ping=True, connect_args={"timeout": PG_CONNECT_TIMEOUT_S}
+        db.url,
+        pool_pre_ping=True,
+        pool_timeout=timeout,
+        connect_args={
+            "timeout": timeout,
+            "command_timeout": timeout,
+            "server_settings": {
+                "statement_timeout": millis,
+                "lock_timeout": millis,
+                "idle_in_transaction_session_timeout": str(max(1, int(timeout * 2000))),
+            },
+        },
     )
 
 

@@ -41,6 +41,7 @@ def member_rows(room: DurableRoom) -> list[dict[str, Any]]:
             "joined_at": member.joined_at,
             "role_since": member.role_since,
             "mod_muted": member.mod_muted,
+            "hand_raised_at": member.hand_raised_at,
         }
         for position, member in enumerate(room.members)
     ]
@@ -70,6 +71,7 @@ def assemble_rooms(
                 joined_at=m.joined_at,
                 role_since=m.role_since,
                 mod_muted=bool(m.mod_muted),
+                hand_raised_at=m.hand_raised_at,
             )
         )
     bans: defaultdict[str, set[int]] = defaultdict(set)

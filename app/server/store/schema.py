@@ -87,7 +87,10 @@ room_members = sa.Table(
     sa.Column("joined_at", sa.Double, nullable=False),
     sa.Column("role_since", sa.Double, nullable=False),
     sa.Column("mod_muted", sa.Boolean, nullable=False),
-    sa.CheckConstraint("role IN ('host', 'cohost', 'speaker')", name="role"),
+    # Set for a listener whose hand is up (the queue's order); listeners
+    # without one are not stored.
+    sa.Column("hand_raised_at", sa.Double, nullable=True),
+    sa.CheckConstraint("role IN ('host', 'cohost', 'speaker', 'listener')", name="role"),
 )
 
 room_bans = sa.Table(

@@ -1,12 +1,13 @@
 """The Store on SQLAlchemy async Core: SQLite (aiosqlite) by default, PostgreSQL (asyncpg)."""
 
 import asyncio
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
@@ -23,7 +24,7 @@ from app.server.store.api import (
     UsernameTaken,
     UserRecord,
 )
-from app.server.store.engine import SQLITE_BEGIN, create_engine
+from app.server.store.engine import DEFAULT_TIMEOUT_S, SQLITE_BEGIN, create_engine
 from app.server.store.migrate import upgrade_to_head
 from app.server.store.schema import room_bans, room_invites, room_members, rooms, sessions, users
 from app.server.store.urls import parse_db_url
@@ -38,34 +39,44 @@ _DRIVER_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-async def open_store(url: str) -> "SqlStore":
+async def open_store(url: str, timeout: float = DEFAULT_TIMEOUT_S) -> "SqlStore":
     """Open the database at `url`, migrate it to the newest schema, and return the store.
 
     Accepts sqlite:///PATH, sqlite:///:memory:, postgresql:// and postgres:// URLs;
     raises ValueError for anything else, StoreError if the database fails.
+    `timeout` bounds each PostgreSQL operation (see engine.DEFAULT_TIMEOUT_S).
     """
     db = parse_db_url(url)
+    path: Path | None = None
     if db.sqlite and not db.memory and db.url.database:
+        path = Path(db.url.database)
         # SQLite's own message for this is "unable to open database file".
-        directory = Path(db.url.database).parent
-        if not directory.is_dir():
-            raise StoreError(f"could not open the database: no directory {directory}")
-    engine = create_engine(db)
+        if not path.parent.is_dir():
+            raise StoreError(f"could not open the database: no directory {path.parent}")
+    engine = create_engine(db, timeout)
     try:
         async with _failures("open the database"):
             await upgrade_to_head(engine)
+        store = SqlStore(engine, sqlite=db.sqlite, memory=db.memory, path=path)
     except BaseException:
         await engine.dispose()
         raise
-    return SqlStore(engine, sqlite=db.sqlite, memory=db.memory)
+    return store
 
 
 class SqlStore:
     """Implements app.server.store.api.Store; build it with open_store()."""
 
-    def __init__(self, engine: AsyncEngine, *, sqlite: bool, memory: bool) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, sqlite: bool, memory: bool, path: Path | None = None
+    ) -> None:
         self._engine = engine
         self._sqlite = sqlite
+        # A SQLite file deleted (or replaced) under a running server goes on
+        # working on the open file, which vanishes when the server stops; so
+        # every write first checks that the file is still the one we opened.
+        self._path = path
+        self._identity = _identity(path) if path is not None else None
         self._writer = engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
         # A SQLite transaction reads one snapshot already; PostgreSQL's default
         # READ COMMITTED lets each query see newer commits, so several queries
@@ -235,6 +246,11 @@ class SqlStore:
         async with self._read("list unfinished recordings") as conn:
             return await recording_queries.unfinished(conn)
 
+    async def check(self) -> None:
+        """A write that changes nothing: StoreError when storage cannot take writes now."""
+        async with self._write("check the database") as conn:
+            await conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+
     async def close(self) -> None:
         await self._engine.dispose()
 
@@ -249,8 +265,18 @@ class SqlStore:
     @asynccontextmanager
     async def _write(self, action: str) -> AsyncIterator[AsyncConnection]:
         """One write transaction: committed if the block returns, rolled back if it raises."""
+        self._require_same_file(action)
         async with _failures(action), self._write_lock, self._writer.begin() as conn:
             yield conn
+
+    def _require_same_file(self, action: str) -> None:
+        if self._path is None or self._identity is None:
+            return
+        if _identity(self._path) != self._identity:
+            raise StoreError(
+                f"could not {action}: the database file {self._path} was deleted or replaced "
+                "while the server runs; nothing more is saved until the server restarts"
+            )
 
     @asynccontextmanager
     async def _read(self, action: str, *, snapshot: bool = False) -> AsyncIterator[AsyncConnection]:
@@ -271,9 +297,19 @@ async def _failures(action: str) -> AsyncIterator[None]:
         raise StoreError(f"could not {action}: {_reason(exc)}") from exc
 
 
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
 def _reason(exc: BaseException) -> str:
     # DBAPIError's own str() appends the SQL and parameters; the driver's
     # message ("database or disk is full") is the part a person can act on.
     cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    if isinstance(cause, TimeoutError) and not str(cause):
+        return "the database did not answer in time"
     text = str(cause).strip().splitlines()
     return text[0] if text else type(cause).__name__

@@ -86,15 +86,18 @@ async def test_duplicate_names_and_wrong_passwords_are_refused(
 
 
 async def test_repeated_login_attempts_are_rate_limited(server: RunningServer) -> None:
+    # Per name from one source address (tests/server/hostile has the rest:
+    # the owner elsewhere is not locked out, random names do not escape).
     client = await fresh(server)
     codes = []
-    for _ in range(12):
+    for _ in range(8):
         try:
             await client.login("victim", "guess-guess")
         except RequestFailed as exc:
             codes.append(exc.code)
-    assert codes[:10] == ["bad_credentials"] * 10
-    assert codes[10:] == ["rate_limited", "rate_limited"]
+    assert codes[:5] == ["bad_credentials"] * 5
+    # A sliding window: at the turn of a minute one more may get through.
+    assert codes.count("bad_credentials") <= 6 and codes[-1] == "rate_limited"
     await client.close()
 
 

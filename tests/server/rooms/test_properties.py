@@ -364,7 +364,8 @@ class RoomMachine(RuleBasedStateMachine):
     def durable_part_round_trips(self) -> None:
         durable = to_durable(self.room)
         assert to_durable(restore(durable, self.now + 1.0)) == durable
-        assert {m.user_id for m in durable.members} == {m.user_id for m in self.room.stage()}
+        kept = {m.user_id for m in self.room.stage()} | {m.user_id for m in self.room.hand_queue()}
+        assert {m.user_id for m in durable.members} == kept
 
 
 RoomMachine.TestCase.settings = settings(

@@ -29,23 +29,29 @@ def test_summary_counts_connected_members_only() -> None:
     assert (s.host_name, s.speakers, s.listeners) == ("user1", 2, 2)
 
 
-def test_durable_keeps_the_stage_bans_and_invites_only() -> None:
+def test_durable_keeps_the_stage_raised_hands_bans_and_invites_only() -> None:
     room = new_room()
     add(room, 4, Role.LISTENER, hand_raised_at=1.0)
+    add(room, 5, Role.LISTENER, invited=True)  # neither hand nor stage: not kept
+    add(room, 6, Role.LISTENER, hand_raised_at=0.5)
     add(room, 3, Role.SPEAKER, mod_muted=True, role_since=2.0)
     add(room, 2, Role.COHOST, role_since=3.0, self_muted=True)
     room.bans.update({8, 9})
     room.invites.add("code")
     d = to_durable(room)
-    assert [(m.user_id, m.role, m.mod_muted) for m in d.members] == [
-        (HOST, Role.HOST, False),
-        (2, Role.COHOST, False),
-        (3, Role.SPEAKER, True),
+    assert [(m.user_id, m.role, m.mod_muted, m.hand_raised_at) for m in d.members] == [
+        (HOST, Role.HOST, False, None),
+        (2, Role.COHOST, False, None),
+        (3, Role.SPEAKER, True, None),
+        (4, Role.LISTENER, False, 1.0),
+        (6, Role.LISTENER, False, 0.5),
     ]
     assert (d.bans, d.invites) == (frozenset({8, 9}), frozenset({"code"}))
     restored = restore(d, now=500.0, grace_period=30.0)
     assert to_durable(restored) == d
-    assert restored.seq == 0 and restored.grace_period == 30.0 and 4 not in restored.members
+    assert restored.seq == 0 and restored.grace_period == 30.0 and 5 not in restored.members
+    # The hand queue, in its order.
+    assert [m.user_id for m in restored.hand_queue()] == [6, 4]
     assert all(not m.connected and m.disconnected_at == 500.0 for m in restored.members.values())
     assert not restored.members[2].self_muted
 

@@ -1,0 +1,122 @@
+"""aiohttp's internals that the WebSocket endpoint relies on: masked client frames.
+
+RFC 6455 (5.1) requires every frame from a client to be masked, and the
+server to close the connection when one is not; aiohttp's reader accepts
+unmasked frames. `StrictWebSocketResponse` puts a small check in front of
+aiohttp's own frame parser: it follows only the frame headers (length and
+mask bit) and hands every byte on unchanged, and at the first unmasked frame
+it fails the connection with close code 1002 (protocol error), the way
+aiohttp fails any other protocol violation.
+
+It relies on `WebSocketResponse._post_start` assigning the parser it builds
+to `self._parser` and the data queue to `self._reader` before passing the
+parser to the request's protocol; `check()` tests that at start.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from typing import Any
+
+from aiohttp import WebSocketError, WSCloseCode, web
+from aiohttp._websocket.reader import WebSocketDataQueue, WebSocketReader
+
+from app.hookcheck import hook, require
+
+WRITTEN_FOR = "3.14"
+_MASK_BIT = 0x80
+_LENGTH = 0x7F
+# Header bytes after the first two: the extended length (by the 7-bit
+# length) and the 4-byte masking key.
+_EXTENDED = {126: 2, 127: 8}
+
+
+class MaskedFramesOnly:
+    """Feeds aiohttp's frame parser, refusing the first unmasked frame."""
+
+    def __init__(self, parser: WebSocketReader, queue: WebSocketDataQueue) -> None:
+        self._parser = parser
+        self._queue = queue
+        self._header = bytearray()
+        self._payload_left = 0
+        self._failed = False
+
+    def feed_eof(self) -> None:
+        self._parser.feed_eof()
+
+    def feed_data(self, data: bytes | bytearray | memoryview) -> tuple[bool, bytes]:
+        if self._failed:
+            return True, b""
+        if not self._all_masked(memoryview(data)):
+            self._failed = True
+            self._queue.set_exception(
+                WebSocketError(WSCloseCode.PROTOCOL_ERROR, "client frames must be masked")
+            )
+            return True, b""
+        result: tuple[bool, bytes] = self._parser.feed_data(data)
+        return result
+
+    def _all_masked(self, data: memoryview) -> bool:
+        pos = 0
+        while pos < len(data):
+            if self._payload_left:
+                step = min(self._payload_left, len(data) - pos)
+                self._payload_left -= step
+                pos += step
+                continue
+            self._header.append(data[pos])
+            pos += 1
+            if len(self._header) < 2:
+                continue
+            second = self._header[1]
+            if not second & _MASK_BIT:
+                return False
+            extended = _EXTENDED.get(second & _LENGTH, 0)
+            if len(self._header) < 2 + extended + 4:
+                continue
+            length = (
+                int.from_bytes(self._header[2 : 2 + extended], "big")
+                if extended
+                else second & _LENGTH
+            )
+            self._payload_left = length
+            self._header.clear()
+        return True
+
+
+class StrictWebSocketResponse(web.WebSocketResponse):
+    """A WebSocketResponse whose client must mask its frames (RFC 6455)."""
+
+    def _post_start(self, request: web.BaseRequest, protocol: str | None, writer: Any) -> None:
+        self._strict = True
+        super()._post_start(request, protocol, writer)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        # aiohttp builds its parser in _post_start and hands self._parser to
+        # the protocol right away: wrap it as it is assigned.
+        if (
+            name == "_parser"
+            and value is not None
+            and getattr(self, "_strict", False)
+            and not isinstance(value, MaskedFramesOnly)
+        ):
+            reader = self._reader
+            assert reader is not None
+            value = MaskedFramesOnly(value, reader)  # type: ignore[arg-type]
+        super().__setattr__(name, value)
+
+
+def check() -> str:
+    return require(
+        "aiohttp",
+        version("aiohttp"),
+        WRITTEN_FOR,
+        [
+            hook(web.WebSocketResponse, "_post_start"),
+            hook(web.WebSocketResponse, "_parser"),
+            hook(web.WebSocketResponse, "_reader"),
+            hook(WebSocketDataQueue, "set_exception"),
+            hook(WebSocketReader, "feed_data"),
+            hook(WebSocketReader, "feed_eof"),
+        ],
+    )
