@@ -13,21 +13,32 @@ import aiohttp
 import msgspec
 
 from app.protocol import decode_server, encode
-from app.protocol.replies import AnyReplyData, Error, Event, Kicked, Ok, Speaking
+from app.protocol.replies import (
+    AnyReplyData,
+    Audience,
+    Error,
+    Event,
+    Kicked,
+    Ok,
+    Reactions,
+    Speaking,
+)
 from app.protocol.requests import Request
 
 log = logging.getLogger(__name__)
 R = TypeVar("R", bound=AnyReplyData)
-Pushed = Event | Kicked | Speaking
+Pushed = Event | Kicked | Speaking | Audience | Reactions
 
 
 class RequestFailed(Exception):
     """The server refused a request; `code` is a stable ErrorCode value."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, retry_after: float | None = None) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+        # With `busy`: when the server asks to be asked again.
+        self.retry_after = retry_after
 
 
 class ConnectionLost(Exception):
@@ -112,7 +123,7 @@ class ServerConnection:
                 if isinstance(message, Ok):
                     self._resolve(message.id, message.data, None)
                 elif isinstance(message, Error):
-                    failure = RequestFailed(message.code, message.message)
+                    failure = RequestFailed(message.code, message.message, message.retry_after)
                     if message.id is None:
                         # An unreadable request: fail the oldest waiter rather than hang it.
                         oldest = min(self._pending, default=None)

@@ -28,10 +28,10 @@ from app.client.secrets import TokenStore
 from app.client.session import RoomClient
 from app.client.settings import Settings, SettingsStore
 from app.client.voice import VoiceLink
-from app.protocol.events import AnyRoomEvent, MemberUpdated, Reacted, RoomEnded
+from app.protocol.events import AnyRoomEvent, MemberUpdated, RoomEnded
 from app.protocol.links import parse_link
 from app.protocol.model import MemberView, RecordingInfo, RoomSummary
-from app.protocol.replies import InviteCreated, RoomList
+from app.protocol.replies import InviteCreated, Reactions, RoomList
 from app.protocol.requests import (
     CreateInvite,
     LeaveRoom,
@@ -52,7 +52,9 @@ class Change(StrEnum):
     PTT = "ptt"
     ERROR = "error"
     NOTICE = "notice"
-    REACTION = "reaction"  # someone reacted: Notice(kind=the reaction, text=their name)
+    # Someone reacted: Notice(kind=the reaction, text=their name, or "+N" for
+    # that many more of the same in the room's burst).
+    REACTION = "reaction"
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +230,7 @@ class DesktopSession:
     def _new_client(self) -> RoomClient:
         client = RoomClient(self.url, client_name="panggung-desktop", reconnect=True)
         client.event_hooks.append(self._on_event)
+        client.reaction_hooks.append(self._on_reactions)
         return client
 
     def _signed_in(self, client: RoomClient) -> bool:
@@ -461,14 +464,20 @@ class DesktopSession:
 
     # -- following the room --------------------------------------------------------
 
+    def _on_reactions(self, burst: Reactions) -> None:
+        """A room's burst of reactions: the named senders, then how many more."""
+        named: dict[str, int] = {}
+        for sender in burst.senders:
+            named[sender.reaction] = named.get(sender.reaction, 0) + 1
+            self._emit(Change.REACTION, Notice(sender.reaction, sender.name))
+        for reaction, count in burst.counts.items():
+            more = count - named.get(reaction, 0)
+            if more > 0:
+                self._emit(Change.REACTION, Notice(reaction, f"+{more}"))
+
     def _on_event(self, event: AnyRoomEvent) -> None:
         me = self.user_id
-        if isinstance(event, Reacted):
-            model = self.model
-            member = model.members.get(event.user_id) if model is not None else None
-            name = member.name if member is not None else "?"
-            self._emit(Change.REACTION, Notice(event.reaction, name))
-        elif isinstance(event, RoomEnded):
+        if isinstance(event, RoomEnded):
             self._notice("ended", "The room has ended.")
         elif isinstance(event, MemberUpdated):
             member, cause = event.member, event.cause

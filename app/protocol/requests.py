@@ -1,8 +1,14 @@
 """Client-to-server requests. Each carries an `id` and gets exactly one reply."""
 
+from typing import Annotated
+
 import msgspec
 
 from app.protocol.model import Reaction
+
+# Bounds of `list_audience`.
+MAX_PAGE = 200
+MAX_CURSOR = 80
 
 
 class Request(msgspec.Struct, tag_field="type", kw_only=True):
@@ -173,6 +179,17 @@ class PinLink(Request, tag="pin_link"):
     url: str | None
 
 
+class ListAudience(Request, tag="list_audience"):
+    """A page of the room's listeners, by name (moderators). Pages stay
+    correct while people come and go: pass the reply's `next` as `after`."""
+
+    # The `next` of the previous page; None for the first.
+    after: Annotated[str, msgspec.Meta(max_length=MAX_CURSOR)] | None = None
+    # Only names starting with this, compared case-insensitively.
+    prefix: Annotated[str, msgspec.Meta(max_length=32)] = ""
+    limit: Annotated[int, msgspec.Meta(ge=1, le=MAX_PAGE)] = 50
+
+
 class SetRecording(Request, tag="set_recording"):
     """Start (`on`) or stop recording the room's audience mix to a file."""
 
@@ -235,6 +252,7 @@ RoomRequest = (
     | SetTopic
     | PinLink
     | SetRecording
+    | ListAudience
 )
 MediaRequest = MediaOffer | PushToTalk
 ClientMessage = SessionRequest | DirectoryRequest | RoomRequest | MediaRequest

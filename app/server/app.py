@@ -10,6 +10,7 @@ from pathlib import Path
 from aiohttp import WSCloseCode, web
 
 from app.server.accounts import Accounts
+from app.server.admission import JoinGate
 from app.server.http.downloads import Downloads
 from app.server.http.ratelimit import RateLimitConfig, RateLimits
 from app.server.http.routes import Routes
@@ -46,6 +47,11 @@ class ServerConfig:
     # Where recordings go; None: `recordings/` next to a SQLite file, else in
     # the user data directory (see recording.default_directory).
     recordings_dir: Path | None = None
+    # Join admission (app/server/admission.py): joins a second, burst, and the
+    # longest a join waits its turn before it is told `busy`.
+    join_rate: float = 300.0
+    join_burst: int = 50
+    join_max_wait: float = 1.0
 
     def gather_addresses(self) -> tuple[str, ...]:
         if self.media_addresses is not None:
@@ -113,6 +119,7 @@ async def start_server(config: ServerConfig) -> RunningServer:
         server_address="",
         voice=voice,
         recordings=recordings,
+        gate=JoinGate(config.join_rate, config.join_burst, config.join_max_wait),
     )
     restored = await hub.restore()
     routes = Routes(

@@ -62,6 +62,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--no-media", action="store_true", help="signaling only, no audio (and no recording)"
     )
+    parser.add_argument(
+        "--join-rate",
+        type=float,
+        default=300.0,
+        metavar="N",
+        help="joins admitted per second; more wait their turn or are told when to retry "
+        "(default 300)",
+    )
     parser.add_argument("--demo", action="store_true", help="keep a live demo room open")
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING, ERROR")
     parser.add_argument("--version", action="version", version=f"panggung-server {__version__}")
@@ -79,6 +87,7 @@ async def serve(args: argparse.Namespace) -> None:
         media_addresses=tuple(args.media_address) if args.media_address else None,
         ice_servers=tuple(args.ice_server),
         recordings_dir=args.recordings,
+        join_rate=args.join_rate,
     )
     server = await start_server(config)
     print(server.url, flush=True)

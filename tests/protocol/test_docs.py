@@ -187,6 +187,8 @@ def test_constants_table_matches_the_code() -> None:
         "MAX_URL": requests.MAX_URL,
         "MIN_PASSWORD": requests.MIN_PASSWORD,
         "MAX_PASSWORD": requests.MAX_PASSWORD,
+        "MAX_PAGE": requests.MAX_PAGE,
+        "MAX_CURSOR": requests.MAX_CURSOR,
     }
     rows = re.findall(r"^\| `([A-Z_]+)` \| (\d+) \|", "\n".join(part(CONSTANTS_PART).body), re.M)
     assert {name: int(value) for name, value in rows} == expected
