@@ -31,7 +31,7 @@ from app.client.voice import VoiceLink
 from app.protocol.events import AnyRoomEvent, MemberUpdated, RoomEnded
 from app.protocol.links import parse_link
 from app.protocol.model import MemberView, RecordingInfo, RoomSummary
-from app.protocol.replies import InviteCreated, Reactions, RoomList
+from app.protocol.replies import AudiencePage, InviteCreated, Reactions, RoomList
 from app.protocol.requests import (
     CreateInvite,
     LeaveRoom,
@@ -332,6 +332,19 @@ class DesktopSession:
             return False
         return True
 
+    async def list_audience(
+        self, after: str | None = None, prefix: str = "", limit: int = 50
+    ) -> AudiencePage | None:
+        """A page of the room's listeners (moderators); None when refused."""
+        client = self.client
+        if client is None or self.phase is not Phase.IN_ROOM:
+            return None
+        try:
+            return await client.list_audience(after, prefix, limit)
+        except Exception as exc:
+            self._error(exc)
+            return None
+
     async def create_invite(self) -> str | None:
         """A new invite link to this room (moderators); None when refused."""
         try:
@@ -540,7 +553,7 @@ class DesktopSession:
             self.state.move(Phase.DIRECTORY)
             self._spawn(self.refresh_rooms())
             return
-        seen = (id(model), model.seq)
+        seen = (id(model), model.seq, model.audience)
         if seen != self._seen:
             self._seen = seen
             if self.ptt.live and not self.can_talk:
