@@ -12,6 +12,7 @@ The scheme is the generic cell rate algorithm (a token bucket expressed as
 the "theoretical arrival time" of the next join).
 """
 
+import math
 from dataclasses import dataclass
 
 
@@ -29,9 +30,9 @@ class JoinGate:
     burst: int = 50
     max_wait: float = 1.0
     # When the next join could go in with no burst left.
-    _next: float = 0.0
+    _next: float = -math.inf
     # The latest slot promised to a refused join.
-    _promised: float = 0.0
+    _promised: float = -math.inf
 
     def reserve(self, now: float) -> float:
         """Seconds to wait before admitting this join; raises Busy past `max_wait`."""

@@ -28,7 +28,7 @@ from app.protocol.model import RoomSnapshot, RoomSummary
 from app.protocol.replies import AudiencePage, Event, Kicked, KickReason, Speaking
 from app.protocol.requests import CreateRoom, ListAudience, SetRecording
 from app.server.admission import JoinGate
-from app.server.pulse import RoomPulse
+from app.server.pulse import INTERVAL, RoomPulse
 from app.server.recording import Recordings
 from app.server.rooms import (
     Actor,
@@ -77,6 +77,7 @@ class RoomHub:
         voice: VoiceRooms | None = None,
         recordings: Recordings | None = None,
         gate: JoinGate | None = None,
+        pulse_interval: float = INTERVAL,
     ) -> None:
         self._store = store
         self.voice = voice or VoiceRooms(None)
@@ -96,6 +97,7 @@ class RoomHub:
         self._save_locks: dict[str, asyncio.Lock] = {}
         self.gate = gate or JoinGate()
         self._pulses: dict[str, RoomPulse] = {}
+        self._pulse_interval = pulse_interval
 
     # -- start-up and the ticker --------------------------------------------
 
@@ -363,7 +365,7 @@ class RoomHub:
     def _pulse(self, room_id: str) -> RoomPulse:
         pulse = self._pulses.get(room_id)
         if pulse is None:
-            pulse = self._pulses[room_id] = RoomPulse(room_id)
+            pulse = self._pulses[room_id] = RoomPulse(room_id, self._pulse_interval)
         return pulse
 
     def _schedule_pulse(self, room_id: str) -> None:
@@ -388,9 +390,9 @@ class RoomHub:
     def flush_pulse(self, room_id: str, now: float) -> int:
         """Send the room's counts and reactions if they changed; frames sent per member."""
         room = self._rooms.get(room_id)
-        pulse = self._pulses.get(room_id)
-        if room is None or pulse is None or not room.live:
+        if room is None or not room.live:
             return 0
+        pulse = self._pulse(room_id)
         frames = pulse.frames(audience_count(room), now)
         for client in list(self._attached.get(room_id, {}).values()):
             for frame in frames:
