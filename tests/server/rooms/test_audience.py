@@ -27,12 +27,12 @@ from app.protocol.requests import (
 from app.server.rooms import (
     Actor,
     Disconnect,
-    Room,
-    handle,
     Join,
+    Room,
     RoomError,
     audience_count,
     audience_page,
+    handle,
     snapshot,
     tick,
 )
