@@ -59,6 +59,9 @@ class ServerConnection:
         self._pending: dict[int, asyncio.Future[AnyReplyData | None]] = {}
         # None marks the end of the stream.
         self.pushed: asyncio.Queue[Pushed | None] = asyncio.Queue()
+        # Everything the server sent, for load tools and benchmarks.
+        self.frames_received = 0
+        self.bytes_received = 0
         self._reader = asyncio.get_running_loop().create_task(self._read())
 
     @classmethod
@@ -113,6 +116,8 @@ class ServerConnection:
             async for frame in self._ws:
                 if frame.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
                     continue
+                self.frames_received += 1
+                self.bytes_received += len(frame.data)
                 try:
                     message = decode_server(frame.data)
                 except msgspec.MsgspecError as exc:

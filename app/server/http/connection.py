@@ -109,6 +109,9 @@ class Connection:
             self._queued_bytes -= len(frame)
             if self.ws.closed:
                 return
-            await self.ws.send_frame(frame, WSMsgType.TEXT)
+            try:
+                await self.ws.send_frame(frame, WSMsgType.TEXT)
+            except ConnectionError:
+                return  # the client went away mid-frame; the reader sees it too
         code = WSCloseCode.TRY_AGAIN_LATER if self._overflowed else WSCloseCode.GOING_AWAY
         await self.ws.close(code=code)
