@@ -6,9 +6,12 @@ co-hosts and five speakers (in this process) who keep working throughout;
 and N listeners in `panggung-bot load` processes (at most 4,000 each, spread
 over source addresses on 127.0.0.0/8). Then:
 
-- join storm: every listener joins at once; the server process's CPU time
-  (not wall time: the load shares the cores) per join, the storm's wall
-  time, join latency (the admitted attempt) and the wait for `busy` answers;
+- join storm: every listener joins at once, the stage idle; the server
+  process's CPU time (not wall time: the load shares the cores) per join;
+- mass departure and return: every listener drops at once, connects again
+  and joins again (within the grace period) while the stage works: the
+  storm's wall time, join latency (the admitted attempt), the wait for
+  `busy` answers, and the stage's request latency;
 - reaction storm: 10 % of the listeners react within a moment;
 - frames and bytes each listener, and the moderator, receives per second
   in both storms; the stage's request latency while the storm runs; the
@@ -55,6 +58,10 @@ class SizeResult:
     joined: int
     processes: int
     storm_wall_s: float
+    first_p50_ms: float  # the join storm of newcomers, stage idle
+    first_p99_ms: float
+    returned: int  # the return storm, stage working: the figures below
+    return_wall_s: float
     cpu_per_join_us: float
     join_p50_ms: float
     join_p99_ms: float
@@ -235,14 +242,14 @@ def _invited(user_id: int) -> Callable[[RoomModel], bool]:
 async def _keep_working(stage: Stage, stop: asyncio.Event) -> None:
     """The stage's ordinary traffic while a storm runs: every request timed."""
 
-    async def timed(client: RoomClient, make: Any) -> None:
+    async def timed(client: RoomClient, make: Any, pause: float) -> None:
         i = 0
         while not stop.is_set():
             i += 1
             started = time.monotonic()
             await make(client, i)
             stage.latencies.append(time.monotonic() - started)
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(pause)
 
     async def topic(client: RoomClient, i: int) -> None:
         await client.request(SetTopic(id=0, topic=f"topic {i}"))
@@ -253,10 +260,12 @@ async def _keep_working(stage: Stage, stop: asyncio.Event) -> None:
     async def mute(client: RoomClient, i: int) -> None:
         await client.request(SelfMute(id=0, muted=i % 2 == 1))
 
+    # Moderators look through the audience often; what everyone is told
+    # (topic, mutes) changes every couple of seconds, as in a lively room.
     await asyncio.gather(
-        timed(stage.host, topic),
-        *(timed(c, page) for c in stage.cohosts),
-        *(timed(s, mute) for s in stage.speakers),
+        timed(stage.host, topic, 2.0),
+        *(timed(c, page, 0.25) for c in stage.cohosts),
+        *(timed(s, mute, 2.0) for s in stage.speakers),
     )
 
 
@@ -292,25 +301,19 @@ async def measure(listeners: int, join_rate: float | None) -> SizeResult:
             if sum(ready) != listeners:
                 raise RuntimeError(f"only {sum(ready)} of {listeners} listeners signed in")
 
-            # The join storm, with the stage at work beside it.
+            # The join storm: newcomers, the stage idle, so that the CPU is the joins'.
             for proc in procs:
                 await proc.ask("stats")  # zero the counters
             moderator = stage.cohosts[0]
             mod0 = _count_frames(moderator)
-            stop = asyncio.Event()
-            working = asyncio.get_running_loop().create_task(_keep_working(stage, stop))
             cpu0, wall0 = server.cpu(), time.monotonic()
             joins = await asyncio.gather(*(proc.ask("join") for proc in procs))
             storm_wall, storm_cpu = time.monotonic() - wall0, server.cpu() - cpu0
-            stop.set()
-            await working
             await asyncio.sleep(SETTLE)
             mod1 = _count_frames(moderator)
             join_stats = [await proc.ask("stats") for proc in procs]
             joined = sum(j["joined"] for j in joins)
-            latency = [x for j in joins for x in j["latency"]]
-            total = [x for j in joins for x in j["total"]]
-            busy = sum(j["busy"] for j in joins)
+            first_latency = [x for j in joins for x in j["latency"]]
 
             # Idle: what each connected listener costs the server.
             await asyncio.sleep(2.0)
@@ -337,6 +340,25 @@ async def measure(listeners: int, join_rate: float | None) -> SizeResult:
             await asyncio.sleep(REACTION_WINDOW)
             mod3 = _count_frames(moderator)
             react_stats = [await proc.ask("stats") for proc in procs]
+
+            # Everyone drops at once and comes back, while the stage works.
+            for proc in procs:
+                await proc.ask("drop")
+            await moderator.wait_until(lambda m: m.audience.listeners == 0, timeout=300)
+            back = [await proc.ask("reconnect") for proc in procs]
+            if sum(b["ready"] for b in back) != listeners:
+                raise RuntimeError("not every listener could sign in again")
+            stop = asyncio.Event()
+            working = asyncio.get_running_loop().create_task(_keep_working(stage, stop))
+            wall2 = time.monotonic()
+            returns = await asyncio.gather(*(proc.ask("join") for proc in procs))
+            return_wall = time.monotonic() - wall2
+            stop.set()
+            await working
+            returned = sum(j["joined"] for j in returns)
+            latency = [x for j in returns for x in j["latency"]]
+            total = [x for j in returns for x in j["total"]]
+            busy = sum(j["busy"] for j in returns)
         finally:
             for proc in procs:
                 await proc.quit()
@@ -361,6 +383,10 @@ async def measure(listeners: int, join_rate: float | None) -> SizeResult:
         joined=joined,
         processes=len(procs),
         storm_wall_s=storm_wall,
+        first_p50_ms=_pct(first_latency, 50) * 1e3,
+        first_p99_ms=_pct(first_latency, 99) * 1e3,
+        returned=returned,
+        return_wall_s=return_wall,
         cpu_per_join_us=storm_cpu / max(joined, 1) * 1e6,
         join_p50_ms=_pct(latency, 50) * 1e3,
         join_p99_ms=_pct(latency, 99) * 1e3,
@@ -393,13 +419,17 @@ async def run(sizes: list[int], join_rate: float | None = None) -> list[SizeResu
 
 def markdown(results: list[SizeResult]) -> str:
     rows = [
-        "| listeners | joined | storm wall (s) | server CPU per join (µs) | join p50 / p99 (ms) "
-        "| first try to in, p99 (ms) | `busy` answers | server RSS per listener (KB) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| listeners | join storm: joined, wall (s) | server CPU per join (µs) "
+        "| join p50 / p99 (ms) | return storm, stage working: back in, wall (s) "
+        "| join p50 / p99 (ms) | first try to in, p99 (ms) | `busy` answers "
+        "| server RSS per listener (KB) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         rows.append(
-            f"| {r.listeners} | {r.joined} | {r.storm_wall_s:.1f} | {r.cpu_per_join_us:.0f} "
+            f"| {r.listeners} | {r.joined}, {r.storm_wall_s:.1f} | {r.cpu_per_join_us:.0f} "
+            f"| {r.first_p50_ms:.0f} / {r.first_p99_ms:.0f} "
+            f"| {r.returned}, {r.return_wall_s:.1f} "
             f"| {r.join_p50_ms:.0f} / {r.join_p99_ms:.0f} | {r.wait_p99_ms:.0f} "
             f"| {r.busy_answers} | {r.rss_per_listener_kb:.1f} |"
         )
@@ -408,7 +438,8 @@ def markdown(results: list[SizeResult]) -> str:
         "| listeners | per listener, join storm: summary frames/s (all frames/s), bytes/s "
         "| per listener, reaction storm: summary frames/s (all frames/s), bytes/s "
         "| moderator, join storm: frames/s, bytes/s | moderator, reaction storm: frames/s, bytes/s "
-        "| stage requests during the storm: n, p99 (ms) | moderator's pages: n, p50 / p99 (ms) |",
+        "| stage requests during the return storm: n, p99 (ms) "
+        "| moderator's pages: n, p50 / p99 (ms) |",
         "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:

@@ -14,6 +14,7 @@ Driven over stdin/stdout, one command or one JSON answer per line:
     react FRACTION  that share of the listeners each send one reaction
     stats           frames and bytes received since the last `stats`
     drop            close every connection abruptly (a mass departure)
+    reconnect       connect and sign in again (then `join` is everyone coming back)
     quit
 """
 
@@ -112,8 +113,11 @@ class LoadBots:
         self.counts = Counts()
         self.listeners: list[Listener] = []
         self.sessions: list[aiohttp.ClientSession] = []
+        self.tokens: list[str] = []
 
     async def connect(self, tokens: list[str], concurrency: int = 64) -> int:
+        self.tokens = tokens
+        self.sessions = []
         for address in self.sources:
             connector = aiohttp.TCPConnector(limit=0, local_addr=(address, 0))
             self.sessions.append(aiohttp.ClientSession(connector=connector))
@@ -250,6 +254,8 @@ async def run(args: argparse.Namespace) -> int:
             elif command == "drop":
                 await bots.drop()
                 _say({"dropped": True})
+            elif command == "reconnect":
+                _say({"ready": await bots.connect(bots.tokens)})
             elif command == "quit":
                 break
             else:

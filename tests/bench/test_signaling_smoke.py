@@ -11,9 +11,10 @@ async def test_a_small_audience_joins_reacts_and_is_paged(tmp_path: Path) -> Non
     results = await signaling.run([40, 90], join_rate=None)
     assert [r.listeners for r in results] == [40, 90]
     for r in results:
-        assert r.joined == r.listeners and r.paged == r.listeners
+        assert r.joined == r.returned == r.listeners and r.paged == r.listeners
         assert r.processes == 1 and r.stage_requests > 0
-        assert r.cpu_per_join_us > 0 and r.rss_per_listener_kb == r.rss_per_listener_kb
+        # CPU time ticks in 10 ms: a small storm may not reach one tick.
+        assert r.cpu_per_join_us >= 0 and r.rss_per_listener_kb == r.rss_per_listener_kb
         # Counted, not announced: a handful of summaries, not a frame per join.
         assert r.join_frames_per_listener_s <= 2.5
         assert r.reaction_frames_per_listener_s > 0  # the burst arrived
