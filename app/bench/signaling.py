@@ -48,6 +48,8 @@ REACTION_WINDOW = 3.0
 # Frames are counted from the storm's start to this long after its end, so
 # that a once-a-second summary has its chance to arrive even after a short storm.
 SETTLE = 1.0
+# A stage request that takes longer counts as failed (and as this long).
+STAGE_TIMEOUT = 10.0
 # What audience churn and reactions send: the summaries (stage events aside).
 SUMMARIES = ("audience", "reactions")
 
@@ -79,6 +81,7 @@ class SizeResult:
     mod_reaction_frames_s: float
     mod_reaction_bytes_s: float
     stage_requests: int
+    stage_failures: int
     stage_p99_ms: float
     page_p50_ms: float
     page_p99_ms: float
@@ -205,6 +208,7 @@ class Stage:
     cohosts: list[RoomClient]
     speakers: list[RoomClient]
     latencies: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
     frames: int = 0
     bytes: int = 0
 
@@ -247,7 +251,10 @@ async def _keep_working(stage: Stage, stop: asyncio.Event) -> None:
         while not stop.is_set():
             i += 1
             started = time.monotonic()
-            await make(client, i)
+            try:
+                await asyncio.wait_for(make(client, i), STAGE_TIMEOUT)
+            except Exception as exc:
+                stage.failures.append(f"{type(exc).__name__}: {exc}")
             stage.latencies.append(time.monotonic() - started)
             await asyncio.sleep(pause)
 
@@ -404,6 +411,7 @@ async def measure(listeners: int, join_rate: float | None) -> SizeResult:
         mod_reaction_frames_s=(mod3[0] - mod2[0]) / REACTION_WINDOW,
         mod_reaction_bytes_s=(mod3[1] - mod2[1]) / REACTION_WINDOW,
         stage_requests=len(stage.latencies) if stage else 0,
+        stage_failures=len(stage.failures) if stage else 0,
         stage_p99_ms=_pct(stage.latencies if stage else [], 99) * 1e3,
         page_p50_ms=_pct(page_times, 50) * 1e3,
         page_p99_ms=_pct(page_times, 99) * 1e3,
@@ -450,7 +458,8 @@ def markdown(results: list[SizeResult]) -> str:
             f"({r.reaction_all_frames_per_listener_s:.2f}), "
             f"{r.reaction_bytes_per_listener_s:.0f} | {r.mod_join_frames_s:.1f}, "
             f"{r.mod_join_bytes_s:.0f} | {r.mod_reaction_frames_s:.1f}, "
-            f"{r.mod_reaction_bytes_s:.0f} | {r.stage_requests}, {r.stage_p99_ms:.0f} "
+            f"{r.mod_reaction_bytes_s:.0f} | {r.stage_requests} ({r.stage_failures} failed), "
+            f"{r.stage_p99_ms:.0f} "
             f"| {r.pages} ({r.paged} listeners), {r.page_p50_ms:.0f} / {r.page_p99_ms:.0f} |"
         )
     small, large = results[0], results[-1]
