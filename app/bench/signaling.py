@@ -57,6 +57,8 @@ SUMMARIES = ("audience", "reactions")
 @dataclass
 class SizeResult:
     listeners: int
+    signed_in: int  # of `listeners`, those whose connection and sign-in worked
+    signed_in_again: int
     joined: int
     processes: int
     storm_wall_s: float
@@ -304,9 +306,8 @@ async def measure(listeners: int, join_rate: float | None) -> SizeResult:
                 path.write_text("\n".join(part) + "\n")
                 sources = [f"127.0.{p + 1}.{host}" for host in range(1, 9)]
                 procs.append(await LoadProcess.start(server.url, room_id, path, sources))
-            ready = [(await proc.read())["ready"] for proc in procs]
-            if sum(ready) != listeners:
-                raise RuntimeError(f"only {sum(ready)} of {listeners} listeners signed in")
+            # On a crowded machine a few connections may fail; count who is in.
+            signed_in = sum([(await proc.read())["ready"] for proc in procs])
 
             # The join storm: newcomers, the stage idle, so that the CPU is the joins'.
             for proc in procs:
@@ -353,8 +354,7 @@ async def measure(listeners: int, join_rate: float | None) -> SizeResult:
                 await proc.ask("drop")
             await moderator.wait_until(lambda m: m.audience.listeners == 0, timeout=300)
             back = [await proc.ask("reconnect") for proc in procs]
-            if sum(b["ready"] for b in back) != listeners:
-                raise RuntimeError("not every listener could sign in again")
+            signed_in_again = sum(b["ready"] for b in back)
             stop = asyncio.Event()
             working = asyncio.get_running_loop().create_task(_keep_working(stage, stop))
             wall2 = time.monotonic()
@@ -379,7 +379,7 @@ async def measure(listeners: int, join_rate: float | None) -> SizeResult:
         frames = sum(sum(s["frames"].values()) for s in stats)
         summaries = sum(s["frames"].get(kind, 0) for s in stats for kind in SUMMARIES)
         size = sum(s["bytes"] for s in stats)
-        per = listeners * seconds
+        per = max(signed_in, 1) * seconds
         return summaries / per, frames / per, size / per
 
     window = storm_wall + SETTLE
@@ -399,7 +399,9 @@ async def measure(listeners: int, join_rate: float | None) -> SizeResult:
         join_p99_ms=_pct(latency, 99) * 1e3,
         wait_p99_ms=_pct(total, 99) * 1e3,
         busy_answers=busy,
-        rss_per_listener_kb=(rss_after - rss_before) / listeners / 1024,
+        rss_per_listener_kb=(rss_after - rss_before) / max(joined, 1) / 1024,
+        signed_in=signed_in,
+        signed_in_again=signed_in_again,
         join_frames_per_listener_s=jf,
         join_all_frames_per_listener_s=jall,
         reaction_all_frames_per_listener_s=rall,
@@ -435,9 +437,10 @@ def markdown(results: list[SizeResult]) -> str:
     ]
     for r in results:
         rows.append(
-            f"| {r.listeners} | {r.joined}, {r.storm_wall_s:.1f} | {r.cpu_per_join_us:.0f} "
+            f"| {r.listeners} ({r.signed_in} signed in) | {r.joined}, {r.storm_wall_s:.1f} "
+            f"| {r.cpu_per_join_us:.0f} "
             f"| {r.first_p50_ms:.0f} / {r.first_p99_ms:.0f} "
-            f"| {r.returned}, {r.return_wall_s:.1f} "
+            f"| {r.returned} of {r.signed_in_again}, {r.return_wall_s:.1f} "
             f"| {r.join_p50_ms:.0f} / {r.join_p99_ms:.0f} | {r.wait_p99_ms:.0f} "
             f"| {r.busy_answers} | {r.rss_per_listener_kb:.1f} |"
         )

@@ -152,7 +152,9 @@ class StalledSocket:
 
 
 def stalled_connection(user_id: int) -> Connection:
-    conn = Connection(cast(web.WebSocketResponse, StalledSocket()))
+    # Its clock stands still: this is about how big a burst is, not how long
+    # a slow test machine takes to make it.
+    conn = Connection(cast(web.WebSocketResponse, StalledSocket()), clock=lambda: 0.0)
     conn.user_id = user_id
     return conn
 
