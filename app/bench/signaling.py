@@ -427,8 +427,29 @@ async def run(sizes: list[int], join_rate: float | None = None) -> list[SizeResu
     return [await measure(n, join_rate) for n in sizes]
 
 
+METHOD = (
+    "What is measured: one `panggung-server --no-media` process per size, on 127.0.0.1, "
+    "with a stage of a host, 2 co-hosts and 5 speakers; the listeners are "
+    "`panggung-bot load` processes (at most 4,000 each, 8 source addresses each on "
+    "127.0.0.0/8). *Join storm*: every listener sends `join_room` at once, the stage "
+    "idle; CPU per join = the server process's user+system CPU time during the storm / "
+    "joins (it includes the `busy` answers and the once-a-second summaries). Join latency "
+    "= the admitted attempt, sent to answered, seen by the load process; *first try to in* "
+    "adds the waits for `busy`. *Return storm*: every listener drops at once (a mass "
+    "departure), connects and signs in again, and joins again while the host sets the "
+    "topic and each speaker toggles self-mute every 2 s and the co-hosts page the "
+    "audience every 0.25 s; the stage's requests are timed. *Reaction storm*: 10 % of "
+    "the listeners each react once; frames counted for 3 s. Summary frames are "
+    "`audience` and `reactions` (the budget of ≤ 2/s); all frames adds the stage's own "
+    "events. RSS per listener = (server RSS with the room full and idle - RSS before "
+    "any listener connected) / listeners joined. Computed figures say so."
+)
+
+
 def markdown(results: list[SizeResult]) -> str:
     rows = [
+        METHOD,
+        "",
         "| listeners | join storm: joined, wall (s) | server CPU per join (µs) "
         "| join p50 / p99 (ms) | return storm, stage working: back in, wall (s) "
         "| join p50 / p99 (ms) | first try to in, p99 (ms) | `busy` answers "
