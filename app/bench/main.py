@@ -65,9 +65,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def run_signaling(listeners: list[int], join_rate: float | None, write: Path | None) -> None:
-    results = asyncio.run(signaling.run(listeners, join_rate))
-    for result in results:
-        print(json.dumps(asdict(result)), flush=True)
+    results = asyncio.run(
+        signaling.run(
+            listeners, join_rate, progress=lambda r: print(json.dumps(asdict(r)), flush=True)
+        )
+    )
     text = (
         report.header("Signaling: an audience of thousands in one room")
         + "\n"

@@ -50,6 +50,7 @@ REACTION_WINDOW = 3.0
 SETTLE = 1.0
 # A stage request that takes longer counts as failed (and as this long).
 STAGE_TIMEOUT = 10.0
+PAGE_PACE = 0.05
 # What audience churn and reactions send: the summaries (stage events aside).
 SUMMARIES = ("audience", "reactions")
 
@@ -334,6 +335,8 @@ async def measure(listeners: int, join_rate: float | None) -> SizeResult:
                 started = time.monotonic()
                 page = await moderator.list_audience(after=cursor, limit=200)
                 page_times.append(time.monotonic() - started)
+                # Within the 30 requests a second a connection may send.
+                await asyncio.sleep(PAGE_PACE)
                 paged += len(page.members)
                 if page.next is None:
                     break
@@ -423,8 +426,17 @@ async def measure(listeners: int, join_rate: float | None) -> SizeResult:
     )
 
 
-async def run(sizes: list[int], join_rate: float | None = None) -> list[SizeResult]:
-    return [await measure(n, join_rate) for n in sizes]
+async def run(
+    sizes: list[int],
+    join_rate: float | None = None,
+    progress: Callable[[SizeResult], None] | None = None,
+) -> list[SizeResult]:
+    results = []
+    for n in sizes:
+        results.append(await measure(n, join_rate))
+        if progress is not None:
+            progress(results[-1])
+    return results
 
 
 METHOD = (
