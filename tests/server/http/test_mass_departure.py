@@ -1,5 +1,6 @@
-"""Issue #20, point 2: members dropped at once (200 here; MASS_DROPPING=2000 for the issue's figure) while the machine is busy
-(two CPU burners beside the server), and their grace periods running out
+"""Issue #20, point 2: members dropped at once (200 here; MASS_DROPPING=2000
+for the issue's figure) while the machine is busy (two CPU burners beside
+the server), and their grace periods running out
 together, disconnect nobody else — not the host, not a speaker, not an
 innocent listener. A quarter of those who drop have a hand up, so that their
 going is numbered events for everyone (the audience summary hides the rest).
