@@ -42,9 +42,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     _add_write(parser, None)
     sub = parser.add_subparsers(dest="bench", required=True)
-    sig = sub.add_parser("signaling", help="join storm and room-wide event cost on the server")
-    sig.add_argument("--listeners", type=int, nargs="+", default=[100, 400])
-    sig.add_argument("--broadcasts", type=int, default=20)
+    sig = sub.add_parser(
+        "signaling",
+        help="audience-scale signaling: join and reaction storms of N listeners in one room",
+    )
+    sig.add_argument("--listeners", type=int, nargs="+", default=[1000, 5000, 15000])
+    sig.add_argument(
+        "--join-rate", type=float, default=None, help="the server's --join-rate (default its own)"
+    )
     fan = sub.add_parser(
         "fanout", help="media server CPU per delivered packet: Panggung beside Janus Streaming"
     )
@@ -80,9 +85,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def run_signaling(listeners: list[int], broadcasts: int, write: Path | None) -> None:
-    results = asyncio.run(signaling.run(listeners, broadcasts))
-    text = report.header("Signaling: join storm and broadcast") + "\n" + signaling.markdown(results)
+def run_signaling(listeners: list[int], join_rate: float | None, write: Path | None) -> None:
+    results = asyncio.run(
+        signaling.run(
+            listeners, join_rate, progress=lambda r: print(json.dumps(asdict(r)), flush=True)
+        )
+    )
+    text = (
+        report.header("Signaling: an audience of thousands in one room")
+        + "\n"
+        + signaling.markdown(results)
+    )
     print(text)
     if write is not None:
         report.write_section(write, "signaling", text)
@@ -162,9 +175,9 @@ def run_voice(repeats: int, write: Path | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.bench in ("signaling", "all"):
-        listeners = args.listeners if args.bench == "signaling" else [100, 400]
-        broadcasts = args.broadcasts if args.bench == "signaling" else 20
-        run_signaling(listeners, broadcasts, args.write)
+        listeners = args.listeners if args.bench == "signaling" else [1000, 5000, 15000]
+        join_rate = args.join_rate if args.bench == "signaling" else None
+        run_signaling(listeners, join_rate, args.write)
     if args.bench in ("latency", "all"):
         if args.bench == "latency":
             run_latency(args.clicks, args.interval, args.write)

@@ -1,58 +1,136 @@
-"""Signaling load: how much server CPU a join storm and a room-wide event cost.
+"""Audience-scale signaling: N signaling-only listeners in one room on one node.
 
-A real `panggung-server` process runs on 127.0.0.1; N clients in this process
-join one room at once, then the host changes the topic repeatedly. The server
-process's CPU time (not wall time: the clients share the machine) is divided
-by what it did: joins, and event frames delivered.
+For each size, in one run: a fresh `panggung-server` (signaling only) on
+127.0.0.1 with accounts provisioned in its database; a stage of a host, two
+co-hosts and five speakers (in this process) who keep working throughout;
+and N listeners in `panggung-bot load` processes (at most 4,000 each, spread
+over source addresses on 127.0.0.0/8). Then:
+
+- join storm: every listener joins at once, the stage idle; the server
+  process's CPU time (not wall time: the load shares the cores) per join;
+- mass departure and return: every listener drops at once, connects again
+  and joins again (within the grace period) while the stage works: the
+  storm's wall time, join latency (the admitted attempt), the wait for
+  `busy` answers, and the stage's request latency;
+- reaction storm: 10 % of the listeners react within a moment;
+- frames and bytes each listener, and the moderator, receives per second
+  in both storms; the stage's request latency while the storm runs; the
+  moderator paging through the whole audience;
+- server RSS per connected listener (joined and idle).
 """
 
 import asyncio
 import contextlib
+import json
+import math
+import resource
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import aiohttp
 import psutil
 
-from app.client.connection import ServerConnection
-from app.protocol import PROTOCOL_VERSION
-from app.protocol.replies import Authenticated, RoomState
-from app.protocol.requests import CreateRoom, Hello, JoinRoom, Register, SetTopic
+from app.bench.accounts import provision
+from app.client.room_model import RoomModel
+from app.client.session import RoomClient
+from app.protocol.requests import AcceptInvite, InviteToStage, MakeCohost, SelfMute, SetTopic
 
 PASSWORD = "bench-password-1"
+PER_PROCESS = 4000
+COHOSTS, SPEAKERS = 2, 5
+REACTING = 0.1
+REACTION_WINDOW = 3.0
+# Frames are counted from the storm's start to this long after its end, so
+# that a once-a-second summary has its chance to arrive even after a short storm.
+SETTLE = 1.0
+# A stage request that takes longer counts as failed (and as this long).
+STAGE_TIMEOUT = 10.0
+PAGE_PACE = 0.05
+# What audience churn and reactions send: the summaries (stage events aside).
+SUMMARIES = ("audience", "reactions")
 
 
-@dataclass(frozen=True)
-class StormResult:
+@dataclass
+class SizeResult:
     listeners: int
-    join_frames: int
-    broadcast_frames: int
-    join_wall_s: float
-    join_cpu_us: float  # server CPU per join
-    join_frame_cpu_us: float  # server CPU per event frame delivered during the storm
-    broadcast_frame_cpu_us: float  # server CPU per frame for a room-wide event
+    signed_in: int  # of `listeners`, those whose connection and sign-in worked
+    signed_in_again: int
+    joined: int
+    processes: int
+    storm_wall_s: float
+    first_p50_ms: float  # the join storm of newcomers, stage idle
+    first_p99_ms: float
+    returned: int  # the return storm, stage working: the figures below
+    return_wall_s: float
+    cpu_per_join_us: float
+    join_p50_ms: float
+    join_p99_ms: float
+    wait_p99_ms: float  # first attempt to admitted, `busy` waits included
+    busy_answers: int
+    rss_per_listener_kb: float
+    join_frames_per_listener_s: float  # audience summaries and reaction bursts
+    join_all_frames_per_listener_s: float  # stage events included
+    reaction_all_frames_per_listener_s: float
+    join_bytes_per_listener_s: float
+    reaction_frames_per_listener_s: float
+    reaction_bytes_per_listener_s: float
+    mod_join_frames_s: float
+    mod_join_bytes_s: float
+    mod_reaction_frames_s: float
+    mod_reaction_bytes_s: float
+    stage_requests: int
+    stage_failures: int
+    stage_p99_ms: float
+    page_p50_ms: float
+    page_p99_ms: float
+    paged: int
+    pages: int
+    join_rate: float
+
+
+def _pct(values: list[float], p: float) -> float:
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
+
+
+def _unlimited() -> None:
+    # A server holding 15,000 sockets needs more than the usual 1,024 descriptors.
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def db_url_in(db_dir: Path) -> str:
+    return f"sqlite:///{db_dir / 'bench.db'}"
 
 
 class Server:
-    def __init__(self, db_dir: Path) -> None:
+    """A real `panggung-server` process on 127.0.0.1 with its database in `db_dir`."""
+
+    def __init__(self, db_dir: Path, join_rate: float | None = None, media: bool = True) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "app.server.main",
+            "--port",
+            "0",
+            "--db",
+            db_url_in(db_dir),
+            "--log-level",
+            "WARNING",
+        ]
+        if not media:
+            command.append("--no-media")
+        if join_rate is not None:
+            command += ["--join-rate", str(join_rate)]
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "app.server.main",
-                "--port",
-                "0",
-                "--db",
-                f"sqlite:///{db_dir / 'bench.db'}",
-                "--log-level",
-                "WARNING",
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
+            command, stdout=subprocess.PIPE, text=True, preexec_fn=_unlimited
         )
         assert self.proc.stdout is not None
         self.url = self.proc.stdout.readline().strip()
@@ -64,106 +142,379 @@ class Server:
         times = self.ps.cpu_times()
         return float(times.user + times.system)
 
+    def rss(self) -> int:
+        return int(self.ps.memory_info().rss)
+
     def stop(self) -> None:
         self.proc.terminate()
-        self.proc.wait(timeout=30)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
 
 
-async def _signed_in(
-    url: str, http: aiohttp.ClientSession, name: str, gate: asyncio.Semaphore
-) -> ServerConnection:
-    async with gate:
-        conn = await ServerConnection.open(url, http=http)
-        await conn.call(Hello(id=0, protocol=PROTOCOL_VERSION, client="bench"))
-        await conn.call_for(Register(id=0, username=name, password=PASSWORD), Authenticated)
-        return conn
+class LoadProcess:
+    """One `panggung-bot load` process and its line protocol."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+
+    @classmethod
+    async def start(cls, url: str, room_id: str, tokens: Path, sources: list[str]) -> "LoadProcess":
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "app.bot.main",
+            "load",
+            "--server",
+            url,
+            "--join",
+            room_id,
+            "--tokens",
+            str(tokens),
+            "--sources",
+            ",".join(sources),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            limit=2**26,
+        )
+        return cls(proc)
+
+    async def read(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        line = await self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("a load process died")
+        data: dict[str, Any] = json.loads(line)
+        return data
+
+    async def ask(self, command: str) -> dict[str, Any]:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(command.encode() + b"\n")
+        await self.proc.stdin.drain()
+        return await self.read()
+
+    async def quit(self) -> None:
+        with contextlib.suppress(Exception):
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(b"quit\n")
+            await self.proc.stdin.drain()
+        try:
+            await asyncio.wait_for(self.proc.wait(), 30)
+        except TimeoutError:
+            self.proc.kill()
 
 
-async def _drain(conn: ServerConnection) -> int:
-    count = 0
-    while not conn.pushed.empty():
-        conn.pushed.get_nowait()
-        count += 1
-    return count
+@dataclass
+class Stage:
+    host: RoomClient
+    cohosts: list[RoomClient]
+    speakers: list[RoomClient]
+    latencies: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    frames: int = 0
+    bytes: int = 0
+
+    @property
+    def everyone(self) -> list[RoomClient]:
+        return [self.host, *self.cohosts, *self.speakers]
 
 
-async def _wait_frames(conns: list[ServerConnection], expected: int, timeout: float) -> int:
-    """Count pushed frames until `expected` arrived in all (or the timeout)."""
-    got = 0
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for conn in conns:
-            got += await _drain(conn)
-        if got >= expected:
-            return got
-        await asyncio.sleep(0.05)
-    return got
+async def _resumed(url: str, token: str) -> RoomClient:
+    client = RoomClient(url, client_name="bench", reconnect=False)
+    await client.connect()
+    await client.resume(token)
+    return client
 
 
-async def storm(server: Server, listeners: int, tag: str, broadcasts: int) -> StormResult:
-    # WebSockets hold their connection: lift the default pool limit of 100.
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
-        gate = asyncio.Semaphore(8)
-        names = [f"{tag}-host"] + [f"{tag}-l{i}" for i in range(listeners)]
-        conns = await asyncio.gather(*(_signed_in(server.url, http, n, gate) for n in names))
-        host, guests = conns[0], conns[1:]
-        room = await host.call_for(CreateRoom(id=0, title=f"bench {tag}"), RoomState)
-        room_id = room.room.room_id
+async def _stage(url: str, tokens: list[str]) -> tuple[Stage, str]:
+    host = await _resumed(url, tokens[0])
+    room = await host.create_room("Audience-scale bench", stage_capacity=13)
+    others = [await _resumed(url, t) for t in tokens[1:]]
+    for client in others:
+        await client.join(room.room_id)
+        await host.request(InviteToStage(id=0, user_id=client.user_id))
+        await client.wait_until(_invited(client.user_id))
+        await client.request(AcceptInvite(id=0))
+    cohosts, speakers = others[:COHOSTS], others[COHOSTS:]
+    for client in cohosts:
+        await host.request(MakeCohost(id=0, user_id=client.user_id))
+    return Stage(host, cohosts, speakers), room.room_id
 
-        cpu0, wall0 = server.cpu(), time.perf_counter()
-        await asyncio.gather(*(g.call(JoinRoom(id=0, room_id=room_id)) for g in guests))
-        # Member k's join reaches the host and the k members already in.
-        expected = sum(k + 1 for k in range(listeners))
-        frames = await _wait_frames(list(conns), expected, timeout=120)
-        join_wall, join_cpu = time.perf_counter() - wall0, server.cpu() - cpu0
 
-        cpu0 = server.cpu()
-        for i in range(broadcasts):
-            await host.call(SetTopic(id=0, topic=f"topic {i}"))
-        delivered = await _wait_frames(list(conns), broadcasts * len(conns), timeout=120)
-        broadcast_cpu = server.cpu() - cpu0
+def _invited(user_id: int) -> Callable[[RoomModel], bool]:
+    return lambda model: model.members[user_id].invited
 
-        for conn in conns:
-            with contextlib.suppress(Exception):
-                await conn.close()
-    return StormResult(
-        listeners=listeners,
-        join_frames=frames,
-        broadcast_frames=delivered,
-        join_wall_s=join_wall,
-        join_cpu_us=join_cpu / listeners * 1e6,
-        join_frame_cpu_us=join_cpu / max(frames, 1) * 1e6,
-        broadcast_frame_cpu_us=broadcast_cpu / max(delivered, 1) * 1e6,
+
+async def _keep_working(stage: Stage, stop: asyncio.Event) -> None:
+    """The stage's ordinary traffic while a storm runs: every request timed."""
+
+    async def timed(client: RoomClient, make: Any, pause: float) -> None:
+        i = 0
+        while not stop.is_set():
+            i += 1
+            started = time.monotonic()
+            try:
+                await asyncio.wait_for(make(client, i), STAGE_TIMEOUT)
+            except Exception as exc:
+                stage.failures.append(f"{type(exc).__name__}: {exc}")
+            stage.latencies.append(time.monotonic() - started)
+            await asyncio.sleep(pause)
+
+    async def topic(client: RoomClient, i: int) -> None:
+        await client.request(SetTopic(id=0, topic=f"topic {i}"))
+
+    async def page(client: RoomClient, i: int) -> None:
+        await client.list_audience(prefix=f"l{i % 10}", limit=50)
+
+    async def mute(client: RoomClient, i: int) -> None:
+        await client.request(SelfMute(id=0, muted=i % 2 == 1))
+
+    # Moderators look through the audience often; what everyone is told
+    # (topic, mutes) changes every couple of seconds, as in a lively room.
+    await asyncio.gather(
+        timed(stage.host, topic, 2.0),
+        *(timed(c, page, 0.25) for c in stage.cohosts),
+        *(timed(s, mute, 2.0) for s in stage.speakers),
     )
 
 
-async def run(sizes: list[int], broadcasts: int) -> list[StormResult]:
+def _count_frames(client: RoomClient) -> tuple[int, int]:
+    """What reached this client's socket: read off its connection's counters."""
+    conn = client.conn
+    return conn.frames_received, conn.bytes_received
+
+
+async def measure(listeners: int, join_rate: float | None) -> SizeResult:
     with tempfile.TemporaryDirectory() as tmp:
-        server = Server(Path(tmp))
+        db_url = db_url_in(Path(tmp))
+        stage_names = ["host"] + [f"cohost{i}" for i in range(COHOSTS)]
+        stage_names += [f"speaker{i}" for i in range(SPEAKERS)]
+        names = stage_names + [f"l{i:05d}" for i in range(listeners)]
+        accounts = await provision(db_url, names, PASSWORD)
+        tokens = [token for _, token in accounts]
+        server = Server(Path(tmp), join_rate, media=False)
+        procs: list[LoadProcess] = []
+        stage: Stage | None = None
         try:
-            return [await storm(server, n, f"n{n}", broadcasts) for n in sizes]
+            stage, room_id = await _stage(server.url, tokens[: len(stage_names)])
+            rss_before = server.rss()
+            listener_tokens = tokens[len(stage_names) :]
+            count = max(1, math.ceil(listeners / PER_PROCESS))
+            for p in range(count):
+                part = listener_tokens[p::count]
+                path = Path(tmp) / f"tokens{p}"
+                path.write_text("\n".join(part) + "\n")
+                sources = [f"127.0.{p + 1}.{host}" for host in range(1, 9)]
+                procs.append(await LoadProcess.start(server.url, room_id, path, sources))
+            # On a crowded machine a few connections may fail; count who is in.
+            signed_in = sum([(await proc.read())["ready"] for proc in procs])
+
+            # The join storm: newcomers, the stage idle, so that the CPU is the joins'.
+            for proc in procs:
+                await proc.ask("stats")  # zero the counters
+            moderator = stage.cohosts[0]
+            mod0 = _count_frames(moderator)
+            cpu0, wall0 = server.cpu(), time.monotonic()
+            joins = await asyncio.gather(*(proc.ask("join") for proc in procs))
+            storm_wall, storm_cpu = time.monotonic() - wall0, server.cpu() - cpu0
+            await asyncio.sleep(SETTLE)
+            mod1 = _count_frames(moderator)
+            join_stats = [await proc.ask("stats") for proc in procs]
+            joined = sum(j["joined"] for j in joins)
+            first_latency = [x for j in joins for x in j["latency"]]
+
+            # Idle: what each connected listener costs the server.
+            await asyncio.sleep(2.0)
+            rss_after = server.rss()
+
+            # The moderator pages through the whole audience.
+            page_times: list[float] = []
+            paged, cursor = 0, None
+            while True:
+                started = time.monotonic()
+                page = await moderator.list_audience(after=cursor, limit=200)
+                page_times.append(time.monotonic() - started)
+                # Within the 30 requests a second a connection may send.
+                await asyncio.sleep(PAGE_PACE)
+                paged += len(page.members)
+                if page.next is None:
+                    break
+                cursor = page.next
+
+            # The reaction storm.
+            for proc in procs:
+                await proc.ask("stats")
+            mod2 = _count_frames(moderator)
+            for proc in procs:
+                await proc.ask(f"react {REACTING}")
+            await asyncio.sleep(REACTION_WINDOW)
+            mod3 = _count_frames(moderator)
+            react_stats = [await proc.ask("stats") for proc in procs]
+
+            # Everyone drops at once and comes back, while the stage works.
+            for proc in procs:
+                await proc.ask("drop")
+            await moderator.wait_until(lambda m: m.audience.listeners == 0, timeout=300)
+            back = [await proc.ask("reconnect") for proc in procs]
+            signed_in_again = sum(b["ready"] for b in back)
+            stop = asyncio.Event()
+            working = asyncio.get_running_loop().create_task(_keep_working(stage, stop))
+            wall2 = time.monotonic()
+            returns = await asyncio.gather(*(proc.ask("join") for proc in procs))
+            return_wall = time.monotonic() - wall2
+            stop.set()
+            await working
+            returned = sum(j["joined"] for j in returns)
+            latency = [x for j in returns for x in j["latency"]]
+            total = [x for j in returns for x in j["total"]]
+            busy = sum(j["busy"] for j in returns)
         finally:
+            for proc in procs:
+                await proc.quit()
+            if stage is not None:
+                for client in stage.everyone:
+                    with contextlib.suppress(Exception):
+                        await client.close()
             server.stop()
 
+    def per_listener(stats: list[dict[str, Any]], seconds: float) -> tuple[float, float, float]:
+        frames = sum(sum(s["frames"].values()) for s in stats)
+        summaries = sum(s["frames"].get(kind, 0) for s in stats for kind in SUMMARIES)
+        size = sum(s["bytes"] for s in stats)
+        per = max(signed_in, 1) * seconds
+        return summaries / per, frames / per, size / per
 
-def markdown(results: list[StormResult]) -> str:
+    window = storm_wall + SETTLE
+    jf, jall, jb = per_listener(join_stats, window)
+    rf, rall, rb = per_listener(react_stats, REACTION_WINDOW)
+    return SizeResult(
+        listeners=listeners,
+        joined=joined,
+        processes=len(procs),
+        storm_wall_s=storm_wall,
+        first_p50_ms=_pct(first_latency, 50) * 1e3,
+        first_p99_ms=_pct(first_latency, 99) * 1e3,
+        returned=returned,
+        return_wall_s=return_wall,
+        cpu_per_join_us=storm_cpu / max(joined, 1) * 1e6,
+        join_p50_ms=_pct(latency, 50) * 1e3,
+        join_p99_ms=_pct(latency, 99) * 1e3,
+        wait_p99_ms=_pct(total, 99) * 1e3,
+        busy_answers=busy,
+        rss_per_listener_kb=(rss_after - rss_before) / max(joined, 1) / 1024,
+        signed_in=signed_in,
+        signed_in_again=signed_in_again,
+        join_frames_per_listener_s=jf,
+        join_all_frames_per_listener_s=jall,
+        reaction_all_frames_per_listener_s=rall,
+        join_bytes_per_listener_s=jb,
+        reaction_frames_per_listener_s=rf,
+        reaction_bytes_per_listener_s=rb,
+        mod_join_frames_s=(mod1[0] - mod0[0]) / window,
+        mod_join_bytes_s=(mod1[1] - mod0[1]) / window,
+        mod_reaction_frames_s=(mod3[0] - mod2[0]) / REACTION_WINDOW,
+        mod_reaction_bytes_s=(mod3[1] - mod2[1]) / REACTION_WINDOW,
+        stage_requests=len(stage.latencies) if stage else 0,
+        stage_failures=len(stage.failures) if stage else 0,
+        stage_p99_ms=_pct(stage.latencies if stage else [], 99) * 1e3,
+        page_p50_ms=_pct(page_times, 50) * 1e3,
+        page_p99_ms=_pct(page_times, 99) * 1e3,
+        paged=paged,
+        pages=len(page_times),
+        join_rate=join_rate or 300.0,
+    )
+
+
+async def run(
+    sizes: list[int],
+    join_rate: float | None = None,
+    progress: Callable[[SizeResult], None] | None = None,
+) -> list[SizeResult]:
+    results = []
+    for n in sizes:
+        results.append(await measure(n, join_rate))
+        if progress is not None:
+            progress(results[-1])
+    return results
+
+
+METHOD = (
+    "What is measured: one `panggung-server --no-media` process per size, on 127.0.0.1, "
+    "with a stage of a host, 2 co-hosts and 5 speakers; the listeners are "
+    "`panggung-bot load` processes (at most 4,000 each, 8 source addresses each on "
+    "127.0.0.0/8). *Join storm*: every listener sends `join_room` at once, the stage "
+    "idle; CPU per join = the server process's user+system CPU time during the storm / "
+    "joins (it includes the `busy` answers and the once-a-second summaries). Join latency "
+    "= the admitted attempt, sent to answered, seen by the load process; *first try to in* "
+    "adds the waits for `busy`. *Return storm*: every listener drops at once (a mass "
+    "departure), connects and signs in again, and joins again while the host sets the "
+    "topic and each speaker toggles self-mute every 2 s and the co-hosts page the "
+    "audience every 0.25 s; the stage's requests are timed. *Reaction storm*: 10 % of "
+    "the listeners each react once; frames counted for 3 s. Summary frames are "
+    "`audience` and `reactions` (the budget of ≤ 2/s); all frames adds the stage's own "
+    "events. RSS per listener = (server RSS with the room full and idle - RSS before "
+    "any listener connected) / listeners joined. Computed figures say so."
+)
+
+
+def markdown(results: list[SizeResult]) -> str:
     rows = [
-        "| listeners | join storm wall (s) | server CPU per join (µs) "
-        "| per join-event frame (µs) | per broadcast frame (µs) |",
-        "|---:|---:|---:|---:|---:|",
+        METHOD,
+        "",
+        "| listeners | join storm: joined, wall (s) | server CPU per join (µs) "
+        "| join p50 / p99 (ms) | return storm, stage working: back in, wall (s) "
+        "| join p50 / p99 (ms) | first try to in, p99 (ms) | `busy` answers "
+        "| server RSS per listener (KB) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         rows.append(
-            f"| {r.listeners} | {r.join_wall_s:.2f} | {r.join_cpu_us:.0f} "
-            f"| {r.join_frame_cpu_us:.1f} | {r.broadcast_frame_cpu_us:.1f} |"
+            f"| {r.listeners} ({r.signed_in} signed in) | {r.joined}, {r.storm_wall_s:.1f} "
+            f"| {r.cpu_per_join_us:.0f} "
+            f"| {r.first_p50_ms:.0f} / {r.first_p99_ms:.0f} "
+            f"| {r.returned} of {r.signed_in_again}, {r.return_wall_s:.1f} "
+            f"| {r.join_p50_ms:.0f} / {r.join_p99_ms:.0f} | {r.wait_p99_ms:.0f} "
+            f"| {r.busy_answers} | {r.rss_per_listener_kb:.1f} |"
+        )
+    rows += [
+        "",
+        "| listeners | per listener, join storm: summary frames/s (all frames/s), bytes/s "
+        "| per listener, reaction storm: summary frames/s (all frames/s), bytes/s "
+        "| moderator, join storm: frames/s, bytes/s | moderator, reaction storm: frames/s, bytes/s "
+        "| stage requests during the return storm: n, p99 (ms) "
+        "| moderator's pages: n, p50 / p99 (ms) |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        rows.append(
+            f"| {r.listeners} | {r.join_frames_per_listener_s:.2f} "
+            f"({r.join_all_frames_per_listener_s:.2f}), {r.join_bytes_per_listener_s:.0f} "
+            f"| {r.reaction_frames_per_listener_s:.2f} "
+            f"({r.reaction_all_frames_per_listener_s:.2f}), "
+            f"{r.reaction_bytes_per_listener_s:.0f} | {r.mod_join_frames_s:.1f}, "
+            f"{r.mod_join_bytes_s:.0f} | {r.mod_reaction_frames_s:.1f}, "
+            f"{r.mod_reaction_bytes_s:.0f} | {r.stage_requests} ({r.stage_failures} failed), "
+            f"{r.stage_p99_ms:.0f} "
+            f"| {r.pages} ({r.paged} listeners), {r.page_p50_ms:.0f} / {r.page_p99_ms:.0f} |"
         )
     small, large = results[0], results[-1]
-    if small is not large and small.join_cpu_us > 0:
-        ratio = large.join_cpu_us / small.join_cpu_us
-        rows.append("")
-        rows.append(
-            f"Per-join server CPU grows {ratio:.1f}x from {small.listeners} to "
-            f"{large.listeners} listeners (same run): every join is announced to every "
-            "member, so a storm of N joins costs O(N²) frames."
-        )
+    if small is not large and small.cpu_per_join_us > 0:
+        ratio = large.cpu_per_join_us / small.cpu_per_join_us
+        rows += [
+            "",
+            f"Server CPU per join at {large.listeners} is {ratio:.2f}x the figure at "
+            f"{small.listeners} (computed from the two rows above, same run; target ≤ 1.3x).",
+        ]
+    rows.append(
+        f"Stage requests answered within: p99 {max(r.stage_p99_ms for r in results):.0f} ms "
+        "at worst (target ≤ 200 ms)."
+    )
+    worst = max(
+        max(r.join_frames_per_listener_s, r.reaction_frames_per_listener_s) for r in results
+    )
+    rows.append(
+        "Frames per listener per second from audience churn and reactions: at most "
+        f"{worst:.2f} (target ≤ 2)."
+    )
     return "\n".join(rows)

@@ -33,7 +33,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         description="A headless Panggung client: signs in, creates or joins a room, "
         "acts in it, and prints what it sees.",
         epilog=f"The password may come from ${PASSWORD_ENV} instead of --password, "
-        "which keeps it out of the process list.",
+        "which keeps it out of the process list. For load tests, `panggung-bot load` runs "
+        "many signaling-only listeners in one process (see `panggung-bot load --help`).",
     )
     parser.add_argument(
         "--server", required=True, help="WebSocket URL, e.g. ws://127.0.0.1:8765/ws"
@@ -292,6 +293,12 @@ def _describe(event: AnyRoomEvent) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["load"]:
+        # Many light listeners for load tests: `panggung-bot load --help`.
+        from app.bot import load
+
+        return load.main(argv[1:])
     args = parse_args(argv)
     try:
         return asyncio.run(run(args))

@@ -13,21 +13,33 @@ import aiohttp
 import msgspec
 
 from app.protocol import decode_server, encode
-from app.protocol.replies import AnyReplyData, Error, Event, Kicked, Ok, Speaking, StorageStatus
+from app.protocol.replies import (
+    AnyReplyData,
+    Audience,
+    Error,
+    Event,
+    Kicked,
+    Ok,
+    Reactions,
+    Speaking,
+    StorageStatus,
+)
 from app.protocol.requests import Request
 
 log = logging.getLogger(__name__)
 R = TypeVar("R", bound=AnyReplyData)
-Pushed = Event | Kicked | Speaking | StorageStatus
+Pushed = Event | Kicked | Speaking | StorageStatus | Audience | Reactions
 
 
 class RequestFailed(Exception):
     """The server refused a request; `code` is a stable ErrorCode value."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, retry_after: float | None = None) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+        # With `busy`: when the server asks to be asked again.
+        self.retry_after = retry_after
 
 
 class ConnectionLost(Exception):
@@ -48,6 +60,9 @@ class ServerConnection:
         self._pending: dict[int, asyncio.Future[AnyReplyData | None]] = {}
         # None marks the end of the stream.
         self.pushed: asyncio.Queue[Pushed | None] = asyncio.Queue()
+        # Everything the server sent, for load tools and benchmarks.
+        self.frames_received = 0
+        self.bytes_received = 0
         self._reader = asyncio.get_running_loop().create_task(self._read())
 
     @classmethod
@@ -102,6 +117,8 @@ class ServerConnection:
             async for frame in self._ws:
                 if frame.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
                     continue
+                self.frames_received += 1
+                self.bytes_received += len(frame.data)
                 try:
                     message = decode_server(frame.data)
                 except msgspec.MsgspecError as exc:
@@ -112,7 +129,7 @@ class ServerConnection:
                 if isinstance(message, Ok):
                     self._resolve(message.id, message.data, None)
                 elif isinstance(message, Error):
-                    failure = RequestFailed(message.code, message.message)
+                    failure = RequestFailed(message.code, message.message, message.retry_after)
                     if message.id is None:
                         # An unreadable request: fail the oldest waiter rather than hang it.
                         oldest = min(self._pending, default=None)

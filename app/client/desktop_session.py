@@ -28,10 +28,10 @@ from app.client.secrets import TokenStore
 from app.client.session import RoomClient
 from app.client.settings import Settings, SettingsStore
 from app.client.voice import VoiceLink
-from app.protocol.events import AnyRoomEvent, MemberUpdated, Reacted, RoomEnded
+from app.protocol.events import AnyRoomEvent, MemberUpdated, RoomEnded
 from app.protocol.links import parse_link
 from app.protocol.model import MemberView, RecordingInfo, RoomSummary
-from app.protocol.replies import InviteCreated, RoomList
+from app.protocol.replies import AudiencePage, InviteCreated, Reactions, RoomList
 from app.protocol.requests import (
     CreateInvite,
     LeaveRoom,
@@ -52,7 +52,9 @@ class Change(StrEnum):
     PTT = "ptt"
     ERROR = "error"
     NOTICE = "notice"
-    REACTION = "reaction"  # someone reacted: Notice(kind=the reaction, text=their name)
+    # Someone reacted: Notice(kind=the reaction, text=their name, or "+N" for
+    # that many more of the same in the room's burst).
+    REACTION = "reaction"
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +230,7 @@ class DesktopSession:
     def _new_client(self) -> RoomClient:
         client = RoomClient(self.url, client_name="panggung-desktop", reconnect=True)
         client.event_hooks.append(self._on_event)
+        client.reaction_hooks.append(self._on_reactions)
         return client
 
     def _signed_in(self, client: RoomClient) -> bool:
@@ -328,6 +331,19 @@ class DesktopSession:
             self._error(exc)
             return False
         return True
+
+    async def list_audience(
+        self, after: str | None = None, prefix: str = "", limit: int = 50
+    ) -> AudiencePage | None:
+        """A page of the room's listeners (moderators); None when refused."""
+        client = self.client
+        if client is None or self.phase is not Phase.IN_ROOM:
+            return None
+        try:
+            return await client.list_audience(after, prefix, limit)
+        except Exception as exc:
+            self._error(exc)
+            return None
 
     async def create_invite(self) -> str | None:
         """A new invite link to this room (moderators); None when refused."""
@@ -461,14 +477,20 @@ class DesktopSession:
 
     # -- following the room --------------------------------------------------------
 
+    def _on_reactions(self, burst: Reactions) -> None:
+        """A room's burst of reactions: the named senders, then how many more."""
+        named: dict[str, int] = {}
+        for sender in burst.senders:
+            named[sender.reaction] = named.get(sender.reaction, 0) + 1
+            self._emit(Change.REACTION, Notice(sender.reaction, sender.name))
+        for reaction, count in burst.counts.items():
+            more = count - named.get(reaction, 0)
+            if more > 0:
+                self._emit(Change.REACTION, Notice(reaction, f"+{more}"))
+
     def _on_event(self, event: AnyRoomEvent) -> None:
         me = self.user_id
-        if isinstance(event, Reacted):
-            model = self.model
-            member = model.members.get(event.user_id) if model is not None else None
-            name = member.name if member is not None else "?"
-            self._emit(Change.REACTION, Notice(event.reaction, name))
-        elif isinstance(event, RoomEnded):
+        if isinstance(event, RoomEnded):
             self._notice("ended", "The room has ended.")
         elif isinstance(event, MemberUpdated):
             member, cause = event.member, event.cause
@@ -531,7 +553,7 @@ class DesktopSession:
             self.state.move(Phase.DIRECTORY)
             self._spawn(self.refresh_rooms())
             return
-        seen = (id(model), model.seq)
+        seen = (id(model), model.seq, model.audience)
         if seen != self._seen:
             self._seen = seen
             if self.ptt.live and not self.can_talk:

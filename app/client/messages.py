@@ -21,11 +21,16 @@ BY_CODE = {
     "not_invited": "There is no invitation to answer.",
     "rate_limited": "Slow down: too many requests. Try again in a moment.",
     "media_failed": "The audio connection could not be set up.",
+    "busy": "The server is letting people in as fast as it can. Trying again shortly.",
+    "unsupported_version": "This app and the server speak different versions of the "
+    "protocol: update Panggung (or ask the server's operator to). The server said:",
 }
 
 
 def explain(exc: BaseException, server: str = "the server") -> str:
     if isinstance(exc, RequestFailed):
+        if exc.code == "unsupported_version":
+            return f"{BY_CODE[exc.code]} {exc.message}"
         return BY_CODE.get(exc.code, exc.message or exc.code)
     if isinstance(exc, ConnectionLost):
         return f"The connection to {server} was lost."

@@ -2,6 +2,11 @@
 
 Plain state, no I/O: `apply` returns False when an event does not follow the
 last one seen, and the caller then asks for a snapshot (`sync`).
+
+Since protocol 2 the audience is a summary: `members` holds whoever the
+server shows one by one (the stage, raised hands, open invitations) and this
+client's own member; a listener with none of these is dropped (now only
+counted), and `audience` holds the counts of the latest `audience` message.
 """
 
 import msgspec
@@ -16,20 +21,28 @@ from app.protocol.events import (
     RoomEnded,
     RoomUpdated,
 )
-from app.protocol.model import MemberView, Role, RoomSnapshot
+from app.protocol.model import AudienceCount, MemberView, Role, RoomSnapshot
+from app.protocol.replies import Audience
 
 STAGE_ROLES = frozenset({Role.HOST, Role.COHOST, Role.SPEAKER})
 MODERATOR_ROLES = frozenset({Role.HOST, Role.COHOST})
 
 
+def is_shown(member: MemberView) -> bool:
+    """Shown to everyone one by one (the server's rule); others are counted."""
+    return member.role in STAGE_ROLES or member.hand_raised_at is not None or member.invited
+
+
 class RoomModel:
-    def __init__(self, snap: RoomSnapshot) -> None:
+    def __init__(self, snap: RoomSnapshot, me: int = 0) -> None:
+        self.me = me
         self.reset(snap)
 
     def reset(self, snap: RoomSnapshot) -> None:
         self.snapshot = snap
         self.seq = snap.seq
         self.members: dict[int, MemberView] = {m.user_id: m for m in snap.members}
+        self.audience: AudienceCount = snap.audience
         self.ended_reason: str | None = None if snap.status == "live" else "ended"
         # Why the server stopped the last recording (a full disk...); None otherwise.
         self.recording_failure: str | None = None
@@ -47,7 +60,10 @@ class RoomModel:
         self.seq = seq
         match event:
             case MemberJoined(member=member) | MemberUpdated(member=member):
-                self.members[member.user_id] = member
+                if is_shown(member) or member.user_id == self.me:
+                    self.members[member.user_id] = member
+                else:
+                    self.members.pop(member.user_id, None)
             case MemberLeft(user_id=user_id):
                 self.members.pop(user_id, None)
             case RoomUpdated():
@@ -70,6 +86,10 @@ class RoomModel:
                 pass  # ephemeral: shown by the UI, not kept
         return True
 
+    def apply_audience(self, message: Audience) -> None:
+        """The latest counts replace the ones before (they are not numbered)."""
+        self.audience = AudienceCount(listeners=message.listeners, hands=message.hands)
+
     # -- views -----------------------------------------------------------------
 
     @property
@@ -86,7 +106,8 @@ class RoomModel:
         on_stage = [m for m in self.members.values() if m.role in STAGE_ROLES]
         return sorted(on_stage, key=lambda m: (order[m.role], m.joined_at, m.user_id))
 
-    def audience(self) -> list[MemberView]:
+    def listeners_shown(self) -> list[MemberView]:
+        """The listeners this client knows one by one: raised hands, invitations, itself."""
         listeners = [m for m in self.members.values() if m.role == Role.LISTENER]
         return sorted(listeners, key=lambda m: (m.joined_at, m.user_id))
 
@@ -103,6 +124,7 @@ class RoomModel:
         snap = msgspec.structs.replace(
             self.snapshot, seq=self.seq, members=sorted(self.members.values(), key=_by_id)
         )
+        snap = msgspec.structs.replace(snap, audience=self.audience)
         data: dict[str, object] = msgspec.to_builtins(snap)
         data["ended_reason"] = self.ended_reason
         return data

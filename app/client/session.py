@@ -1,6 +1,11 @@
 """A signed-in client that stays in its room: it follows events, resyncs on a
-gap, and reconnects with backoff (resume the token, join the room again) when
-the connection drops — the server keeps our place for its grace period.
+gap, and reconnects (resume the token, join the room again) when the
+connection drops — the server keeps our place for its grace period.
+
+Reconnects back off exponentially with full jitter (a random wait between 0
+and the current cap), so that after a server restart thousands of clients do
+not all come back in the same instant; a join the server answers with
+`busy` is retried after the `retry_after` it names.
 """
 
 import asyncio
@@ -15,9 +20,12 @@ from app.protocol import PROTOCOL_VERSION
 from app.protocol.events import AnyRoomEvent
 from app.protocol.replies import (
     AnyReplyData,
+    Audience,
+    AudiencePage,
     Authenticated,
     Event,
     Kicked,
+    Reactions,
     RoomState,
     Speaking,
 )
@@ -25,6 +33,7 @@ from app.protocol.requests import (
     CreateRoom,
     Hello,
     JoinRoom,
+    ListAudience,
     Login,
     Register,
     Request,
@@ -35,11 +44,38 @@ from app.protocol.requests import (
 log = logging.getLogger(__name__)
 
 EventHook = Callable[[AnyRoomEvent], None]
+ReactionHook = Callable[[Reactions], None]
+
+# Reconnect backoff: the cap doubles from BACKOFF_BASE up to BACKOFF_CAP seconds.
+BACKOFF_BASE = 1.0
+BACKOFF_CAP = 30.0
+# How long a join keeps asking a busy server before it gives up.
+ADMISSION_PATIENCE = 600.0
+
+
+def backoff(attempt: int, rng: random.Random, base: float = BACKOFF_BASE) -> float:
+    """Full jitter: anywhere between 0 and base * 2**attempt (capped)."""
+    return rng.uniform(0.0, min(BACKOFF_CAP, base * 2.0 ** min(attempt, 30)))
+
+
+def busy_wait(exc: RequestFailed, rng: random.Random) -> float:
+    """How long to wait after a `busy`: the server's word, spread a little."""
+    return (exc.retry_after or 1.0) * rng.uniform(1.0, 1.1)
 
 
 class RoomClient:
-    def __init__(self, url: str, client_name: str = "panggung", reconnect: bool = True) -> None:
+    def __init__(
+        self,
+        url: str,
+        client_name: str = "panggung",
+        reconnect: bool = True,
+        rng: random.Random | None = None,
+    ) -> None:
         self.url = url
+        self.rng = rng or random.Random()
+        # Every wait before a reconnect attempt, in order (tests look at the spread).
+        self.backoffs: list[float] = []
+        self.busy_answers = 0
         self.client_name = client_name
         self.reconnect = reconnect
         self.user_id = 0
@@ -49,6 +85,8 @@ class RoomClient:
         self.kicked: str | None = None
         self.reconnects = 0
         self.event_hooks: list[EventHook] = []
+        # Reaction bursts (at most one a second per room).
+        self.reaction_hooks: list[ReactionHook] = []
         # Called after a reconnect put us back in our room (the server has
         # dropped our old media connection by then).
         self.rejoin_hooks: list[Callable[[], None]] = []
@@ -117,16 +155,38 @@ class RoomClient:
         return await self._enter(state)
 
     async def join(self, room_id: str, invite_code: str | None = None) -> RoomModel:
-        state = await self.conn.call_for(
-            JoinRoom(id=0, room_id=room_id, invite_code=invite_code), RoomState
-        )
+        state = await self._join(self.conn, room_id, invite_code)
         self._invite_code = invite_code
         return await self._enter(state)
+
+    async def _join(
+        self, conn: ServerConnection, room_id: str, invite_code: str | None
+    ) -> RoomState:
+        """join_room, waiting as long as the server asks while it is busy admitting."""
+        deadline = asyncio.get_running_loop().time() + ADMISSION_PATIENCE
+        while True:
+            try:
+                return await conn.call_for(
+                    JoinRoom(id=0, room_id=room_id, invite_code=invite_code), RoomState
+                )
+            except RequestFailed as exc:
+                if exc.code != "busy" or asyncio.get_running_loop().time() > deadline:
+                    raise
+                self.busy_answers += 1
+                await asyncio.sleep(busy_wait(exc, self.rng))
+
+    async def list_audience(
+        self, after: str | None = None, prefix: str = "", limit: int = 50
+    ) -> AudiencePage:
+        """A page of the room's listeners by name (moderators only)."""
+        return await self.conn.call_for(
+            ListAudience(id=0, after=after, prefix=prefix, limit=limit), AudiencePage
+        )
 
     async def _enter(self, state: RoomState) -> RoomModel:
         async with self._changed:
             self.kicked = None
-            model = self.model = RoomModel(state.room)
+            model = self.model = RoomModel(state.room, self.user_id)
             early, self._early = self._early, []
             for pushed in early:
                 if pushed.room_id == model.room_id and not model.apply(pushed.seq, pushed.event):
@@ -167,6 +227,15 @@ class RoomClient:
             async with self._changed:
                 if isinstance(pushed, Speaking):
                     self.speaking = dict(pushed.levels)
+                elif isinstance(pushed, Audience):
+                    # Before the join's reply there is no model: its snapshot
+                    # is newer than any count that came first.
+                    if self.model is not None and pushed.room_id == self.model.room_id:
+                        self.model.apply_audience(pushed)
+                elif isinstance(pushed, Reactions):
+                    if self.model is not None and pushed.room_id == self.model.room_id:
+                        for reaction_hook in self.reaction_hooks:
+                            reaction_hook(pushed)
                 elif isinstance(pushed, Kicked):
                     if self.model is not None and pushed.room_id == self.model.room_id:
                         self.kicked = pushed.reason
@@ -192,10 +261,12 @@ class RoomClient:
     async def _reconnect(self) -> None:
         """Back off and retry until the session and room are back or we give up."""
         assert self.token is not None
-        delay = 0.2
+        attempt = 0
         while not self._closing:
-            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
-            delay = min(delay * 2, 5.0)
+            wait = backoff(attempt, self.rng)
+            self.backoffs.append(wait)
+            attempt += 1
+            await asyncio.sleep(wait)
             try:
                 conn = await ServerConnection.open(self.url)
                 await conn.call(Hello(id=0, protocol=PROTOCOL_VERSION, client=self.client_name))
@@ -216,7 +287,7 @@ class RoomClient:
                 self._conn = conn
                 self.reconnects += 1
                 if state is not None:
-                    self.model = RoomModel(state.room)
+                    self.model = RoomModel(state.room, self.user_id)
                 elif lost_reason is not None:
                     self.kicked = lost_reason
                 self._changed.notify_all()
@@ -231,10 +302,7 @@ class RoomClient:
         if self.model is None or self.kicked is not None:
             return None, None
         try:
-            state = await conn.call_for(
-                JoinRoom(id=0, room_id=self.model.room_id, invite_code=self._invite_code),
-                RoomState,
-            )
+            state = await self._join(conn, self.model.room_id, self._invite_code)
         except RequestFailed as exc:
             # Ended, banned, locked out while we were away: stay signed in, roomless.
             return None, exc.code

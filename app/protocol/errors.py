@@ -44,3 +44,6 @@ class ErrorCode(StrEnum):
     # The server's own fault; the request may be retried.
     INTERNAL = "internal"
     UNAVAILABLE = "unavailable"
+    # Joins arrive faster than the server admits them: try again after the
+    # error's `retry_after` seconds (protocol 2).
+    BUSY = "busy"

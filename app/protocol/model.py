@@ -38,8 +38,22 @@ class MemberView(msgspec.Struct, frozen=True, kw_only=True):
     connected: bool = True
 
 
+class AudienceCount(msgspec.Struct, frozen=True, kw_only=True):
+    """The audience as a summary (protocol 2): listeners are counted, not listed."""
+
+    # Listeners whose connection is up (those within their grace period are not counted).
+    listeners: int = 0
+    # Raised hands: the length of the hand queue.
+    hands: int = 0
+
+
 class RoomSnapshot(msgspec.Struct, frozen=True, kw_only=True):
-    """The whole state of a room; `seq` is the last event it includes."""
+    """A room as one member sees it; `seq` is the last event it includes.
+
+    Since protocol 2 `members` lists the stage, every listener with a raised
+    hand or an open invitation, and the member it was made for: its size does
+    not grow with the audience, which `audience` counts.
+    """
 
     room_id: str
     title: str
@@ -56,6 +70,15 @@ class RoomSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     members: list[MemberView]
     # The audience mix is being written to a file (the "being recorded" banner).
     recording: bool = False
+    audience: AudienceCount = msgspec.field(default_factory=AudienceCount)
+
+
+class ReactionSender(msgspec.Struct, frozen=True, kw_only=True):
+    """One named sender in a `reactions` burst."""
+
+    user_id: int
+    name: str
+    reaction: Reaction
 
 
 class RoomSummary(msgspec.Struct, frozen=True, kw_only=True):

@@ -5,7 +5,14 @@ from typing import Literal
 import msgspec
 
 from app.protocol.events import AnyRoomEvent
-from app.protocol.model import RecordingInfo, RoomSnapshot, RoomSummary
+from app.protocol.model import (
+    MemberView,
+    Reaction,
+    ReactionSender,
+    RecordingInfo,
+    RoomSnapshot,
+    RoomSummary,
+)
 
 
 class ReplyData(msgspec.Struct, tag_field="kind", forbid_unknown_fields=False, kw_only=True):
@@ -56,8 +63,25 @@ class RecordingList(ReplyData, tag="recording_list"):
     recordings: list[RecordingInfo]
 
 
+class AudiencePage(ReplyData, tag="audience_page"):
+    """Reply to `list_audience`: listeners in name order (case-insensitive, then user id)."""
+
+    members: list[MemberView]
+    # Pass as `after` for the next page; None when this page reached the end.
+    next: str | None
+    # Listeners matching the prefix right now (all of them without one).
+    matched: int
+
+
 AnyReplyData = (
-    Welcome | Authenticated | RoomList | RoomState | InviteCreated | MediaAnswer | RecordingList
+    Welcome
+    | Authenticated
+    | RoomList
+    | RoomState
+    | InviteCreated
+    | MediaAnswer
+    | RecordingList
+    | AudiencePage
 )
 
 
@@ -78,6 +102,8 @@ class Error(ServerMessage, tag="error"):
     id: int | None
     code: str
     message: str
+    # With `busy`: seconds to wait before asking again.
+    retry_after: float | None = None
 
 
 class Event(ServerMessage, tag="event"):
@@ -121,4 +147,22 @@ class StorageStatus(ServerMessage, tag="storage_status"):
     detail: str | None = None
 
 
-AnyServerMessage = Ok | Error | Event | Kicked | Speaking | StorageStatus
+class Audience(ServerMessage, tag="audience"):
+    """The audience's counts, at most once a second per room and only when
+    they changed. Not numbered: each one replaces the last."""
+
+    room_id: str
+    listeners: int
+    hands: int
+
+
+class Reactions(ServerMessage, tag="reactions"):
+    """The room's reactions of the last moment, counted per reaction, with a
+    few of the senders named; at most once a second per room."""
+
+    room_id: str
+    counts: dict[Reaction, int]
+    senders: list[ReactionSender]
+
+
+AnyServerMessage = Ok | Error | Event | Kicked | Speaking | StorageStatus | Audience | Reactions

@@ -37,6 +37,10 @@ UserId = Annotated[int, msgspec.Meta(ge=1, le=MAX_USER_ID)]
 RequestId = Annotated[int, msgspec.Meta(ge=0, le=MAX_REQUEST_ID)]
 RoomId = Annotated[str, msgspec.Meta(max_length=MAX_ROOM_ID)]
 
+# Bounds of `list_audience`.
+MAX_PAGE = 200
+MAX_CURSOR = 80
+
 
 class Request(msgspec.Struct, tag_field="type", kw_only=True):
     """Unknown fields are ignored, so a newer client's additions do not break
@@ -213,6 +217,17 @@ class PinLink(Request, tag="pin_link"):
     url: Annotated[str, msgspec.Meta(max_length=MAX_URL)] | None
 
 
+class ListAudience(Request, tag="list_audience"):
+    """A page of the room's listeners, by name (moderators). Pages stay
+    correct while people come and go: pass the reply's `next` as `after`."""
+
+    # The `next` of the previous page; None for the first.
+    after: Annotated[str, msgspec.Meta(max_length=MAX_CURSOR)] | None = None
+    # Only names starting with this, compared case-insensitively.
+    prefix: Annotated[str, msgspec.Meta(max_length=32)] = ""
+    limit: Annotated[int, msgspec.Meta(ge=1, le=MAX_PAGE)] = 50
+
+
 class SetRecording(Request, tag="set_recording"):
     """Start (`on`) or stop recording the room's audience mix to a file."""
 
@@ -275,6 +290,7 @@ RoomRequest = (
     | SetTopic
     | PinLink
     | SetRecording
+    | ListAudience
 )
 MediaRequest = MediaOffer | PushToTalk
 ClientMessage = SessionRequest | DirectoryRequest | RoomRequest | MediaRequest

@@ -11,6 +11,7 @@ from aiohttp import WSCloseCode, web
 
 from app.protocol import PROTOCOL_VERSION
 from app.server.accounts import Accounts, HashGate
+from app.server.admission import JoinGate
 from app.server.http import aiohttp_hooks
 from app.server.http.downloads import Downloads
 from app.server.http.listener import (
@@ -71,6 +72,11 @@ class ServerConfig:
     allowed_origins: tuple[str, ...] = ()
     # How often storage is probed for /healthz while nothing is saved.
     storage_check_interval: float = 5.0
+    # Join admission (app/server/admission.py): joins a second, burst, and the
+    # longest a join waits its turn before it is told `busy`.
+    join_rate: float = 300.0
+    join_burst: int = 50
+    join_max_wait: float = 1.0
 
     def gather_addresses(self) -> tuple[str, ...]:
         if self.media_addresses is not None:
@@ -158,6 +164,7 @@ async def start_server(config: ServerConfig) -> RunningServer:
         server_address="",
         voice=voice,
         recordings=recordings,
+        gate=JoinGate(config.join_rate, config.join_burst, config.join_max_wait),
     )
     restored = await hub.restore()
     limits = RateLimits(config.rate_limits)

@@ -11,28 +11,39 @@ the ticker, the room's moderators are told that its changes are not being
 saved (`storage_status`), and /healthz reports it. Any single failure - a
 room whose tick or save raises, a store that times out - is logged (rate
 limited), and every other room goes on.
+
+The audience is a summary: listeners nobody is shown one by one come and go
+quietly (the core sets those events aside), and each room's `RoomPulse` sends
+the counts and the reactions at most once a second, only when something
+changed. Joins pass the admission gate first, so that a reconnect storm is
+admitted at a rate the server sustains.
 """
 
 import asyncio
 import logging
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
 from app.protocol import encode
 from app.protocol.errors import ErrorCode
-from app.protocol.events import AnyRoomEvent, MemberLeft, RoomEnded
+from app.protocol.events import MemberLeft, Reacted, RoomEnded
 from app.protocol.links import build_link
 from app.protocol.model import Role, RoomSnapshot, RoomSummary
-from app.protocol.replies import Event, Kicked, KickReason, Speaking, StorageStatus
-from app.protocol.requests import CreateRoom, SetRecording
+from app.protocol.replies import AudiencePage, Event, Kicked, KickReason, Speaking, StorageStatus
+from app.protocol.requests import CreateRoom, ListAudience, SetRecording
+from app.server.admission import JoinGate
 from app.server.logs import RateLimitedLog
+from app.server.pulse import INTERVAL, RoomPulse
 from app.server.recording import Recordings
 from app.server.rooms import (
     Actor,
+    Outcome,
     Room,
     RoomError,
+    audience_count,
+    audience_page,
     check,
     create_room,
     handle,
@@ -76,6 +87,8 @@ class RoomHub:
         server_address: str,
         voice: VoiceRooms | None = None,
         recordings: Recordings | None = None,
+        gate: JoinGate | None = None,
+        pulse_interval: float = INTERVAL,
     ) -> None:
         self._store = store
         self.voice = voice or VoiceRooms(None)
@@ -101,6 +114,9 @@ class RoomHub:
         self._saving: dict[str, asyncio.Task[None]] = {}
         self.storage = StorageHealth()
         self._faults = RateLimitedLog(log)
+        self.gate = gate or JoinGate()
+        self._pulses: dict[str, RoomPulse] = {}
+        self._pulse_interval = pulse_interval
 
     # -- start-up and the ticker --------------------------------------------
 
@@ -268,7 +284,13 @@ class RoomHub:
         return room is not None and may_be_heard(room, user_id)
 
     def snapshot_of(self, client: Attachment) -> RoomSnapshot:
-        return snapshot(self._room_of(client))
+        return snapshot(self._room_of(client), client.user_id)
+
+    def audience_page(self, client: Attachment, actor: Actor, req: ListAudience) -> AudiencePage:
+        """A page of the listeners, for a moderator (the core's gate decides)."""
+        room = self._room_of(client)
+        check(room, actor, req)
+        return audience_page(room, req.after, req.prefix, req.limit)
 
     # -- commands -------------------------------------------------------------
 
@@ -294,7 +316,7 @@ class RoomHub:
         if client is not None:
             self._attach(client, room_id)
         await self._save(room_id)
-        return snapshot(room)
+        return snapshot(room, actor.user_id)
 
     async def join(
         self, client: Attachment | None, actor: Actor, room_id: str, invite_code: str | None
@@ -305,18 +327,30 @@ class RoomHub:
         room = self._rooms.get(room_id)
         if room is None:
             raise RoomError(ErrorCode.ROOM_NOT_FOUND, "no live room has that id")
+        place = room.members.get(actor.user_id)
+        if client is not None and (place is None or not place.on_stage):
+            # The stage comes back at once; the audience waits its turn (or
+            # is told when to come back: Busy).
+            wait = self.gate.reserve(asyncio.get_running_loop().time())
+            if wait > 0:
+                await asyncio.sleep(wait)
+            room = self._rooms.get(room_id)
+            if room is None:
+                raise RoomError(ErrorCode.ROOM_NOT_FOUND, "no live room has that id")
+        before = to_durable(room)
         # Published before attaching: the joiner learns of its own join from
         # the snapshot in the reply, not from an extra frame.
         self._publish(room, handle(room, actor, Join(invite_code), self._clock()))
         if client is not None:
             self._attach(client, room_id)
-        await self._save(room_id)
-        return snapshot(room)
+        await self._save_if_changed(room, before)
+        return snapshot(room, actor.user_id)
 
     async def command(self, client: Attachment, actor: Actor, command: RoomCommand) -> None:
         room = self._room_of(client)
+        before = to_durable(room)
         self._publish(room, handle(room, actor, command, self._clock()))
-        await self._save(room.room_id)
+        await self._save_if_changed(room, before)
         self._forget_ended()
 
     async def create_invite(self, client: Attachment, actor: Actor) -> tuple[str, str]:
@@ -375,10 +409,18 @@ class RoomHub:
         room = self._rooms[room_id]
         if room.status == "live" and client.user_id in room.members:
             actor = Actor(client.user_id, room.members[client.user_id].name)
+            before = to_durable(room)
             self._publish(room, handle(room, actor, Disconnect(), self._clock()))
-            await self._save(room_id)
+            await self._save_if_changed(room, before)
 
     # -- internals -------------------------------------------------------------
+
+    async def _save_if_changed(self, room: Room, before: DurableRoom) -> None:
+        """Save when this change touched the durable part. Most of an audience's
+        doings (joins, drops, hands, reactions) do not, and must not queue up
+        behind the room's save lock while a moderator's change is written."""
+        if to_durable(room) != before:
+            await self._save(room.room_id)
 
     def _room_of(self, client: Attachment) -> Room:
         room = self._rooms.get(client.room_id) if client.room_id else None
@@ -399,11 +441,9 @@ class RoomHub:
         attached[client.user_id] = client
         client.room_id = room_id
 
-    def _publish(self, room: Room, events: Iterable[tuple[int, AnyRoomEvent]]) -> None:
+    def _publish(self, room: Room, outcome: Outcome) -> None:
         attached = self._attached[room.room_id]
-        published = False
-        for seq, event in events:
-            published = True
+        for seq, event in outcome.events:
             # Encoded once, the same bytes for every member.
             frame = encode(Event(room_id=room.room_id, seq=seq, event=event))
             for client in list(attached.values()):
@@ -412,12 +452,58 @@ class RoomHub:
                 self._kick(room.room_id, [event.user_id], event.reason)
             elif isinstance(event, RoomEnded):
                 self._kick(room.room_id, list(attached), "ended")
+        for event in outcome.quiet:
+            if isinstance(event, MemberLeft):
+                self._kick(room.room_id, [event.user_id], event.reason)
+            elif isinstance(event, Reacted):
+                member = room.members.get(event.user_id)
+                name = member.name if member is not None else ""
+                self._pulse(room.room_id).react(event.user_id, name, event.reaction)
         if not room.recording and self.recordings.active(room.room_id):
             # Stopped by a moderator, a failure or the room's end: finish the file.
             self.recordings.stop_soon(room.room_id)
-        if published:
+        if outcome.events:
             # Stage moves, mutes and departures change who the mix may carry.
             self.voice.sync(room)
+        if outcome and room.live:
+            self._schedule_pulse(room.room_id)
+
+    def _pulse(self, room_id: str) -> RoomPulse:
+        pulse = self._pulses.get(room_id)
+        if pulse is None:
+            pulse = self._pulses[room_id] = RoomPulse(room_id, self._pulse_interval)
+        return pulse
+
+    def _schedule_pulse(self, room_id: str) -> None:
+        """Send the room's summary as soon as the once-a-second rule allows."""
+        pulse = self._pulse(room_id)
+        if pulse.scheduled:
+            return  # what changed since goes out with it
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # a test driving the hub without a loop; flush_pulse sends
+        pulse.scheduled = True
+        loop.call_later(pulse.due_in(loop.time()), self._send_pulse, room_id)
+
+    def _send_pulse(self, room_id: str) -> None:
+        pulse = self._pulses.get(room_id)
+        if pulse is None:
+            return
+        pulse.scheduled = False
+        self.flush_pulse(room_id, asyncio.get_running_loop().time())
+
+    def flush_pulse(self, room_id: str, now: float) -> int:
+        """Send the room's counts and reactions if they changed; frames sent per member."""
+        room = self._rooms.get(room_id)
+        if room is None or not room.live:
+            return 0
+        pulse = self._pulse(room_id)
+        frames = pulse.frames(audience_count(room), now)
+        for client in list(self._attached.get(room_id, {}).values()):
+            for frame in frames:
+                client.deliver(frame)
+        return len(frames)
 
     def _kick(self, room_id: str, user_ids: list[int], reason: KickReason) -> None:
         attached = self._attached[room_id]
@@ -556,6 +642,7 @@ class RoomHub:
                 self._saved.pop(room_id, None)
                 self._save_locks.pop(room_id, None)
                 self._recording_locks.pop(room_id, None)
+                self._pulses.pop(room_id, None)
                 self._retry.pop(room_id, None)
 
 

@@ -92,6 +92,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="a web origin (https://example.com) allowed to open /ws from a browser "
         "(repeatable; '*' allows any; default: none, only clients that send no Origin)",
     )
+    parser.add_argument(
+        "--join-rate",
+        type=float,
+        default=300.0,
+        metavar="N",
+        help="joins admitted per second; more wait their turn or are told when to retry "
+        "(default 300)",
+    )
     parser.add_argument("--demo", action="store_true", help="keep a live demo room open")
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING, ERROR")
     parser.add_argument("--version", action="version", version=f"panggung-server {__version__}")
@@ -113,6 +121,7 @@ async def serve(args: argparse.Namespace) -> None:
         request_timeout=args.request_timeout,
         db_timeout=args.db_timeout,
         allowed_origins=tuple(args.allow_origin),
+        join_rate=args.join_rate,
     )
     server = await start_server(config)
     print(server.url, flush=True)

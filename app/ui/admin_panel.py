@@ -70,6 +70,7 @@ class AdminPanel(QGroupBox):
         self.setAccessibleName(self.tr("Moderation panel"))
         self._controller = controller
         self.confirm: Confirm = self._ask
+        self._picked: tuple[int, str] | None = None
 
         self.queue = QListWidget()
         self.queue.setAccessibleName(self.tr("Hand queue"))
@@ -182,9 +183,13 @@ class AdminPanel(QGroupBox):
                 self.queue.setCurrentItem(item)
         current = self.person.currentData()
         self.person.clear()
-        for member in model.stage() + model.audience():
+        for member in model.stage() + model.listeners_shown():
             if member.user_id != session.user_id:
                 self.person.addItem(f"{member.name} ({_role(member.role)})", member.user_id)
+        if self._picked is not None and self.person.findData(self._picked[0]) < 0:
+            # Someone found in the audience list, whom no event names.
+            user_id, name = self._picked
+            self.person.addItem(f"{name} ({_role(Role.LISTENER)})", user_id)
         if current is not None and (index := self.person.findData(current)) >= 0:
             self.person.setCurrentIndex(index)
         recording = model.recording
@@ -202,7 +207,12 @@ class AdminPanel(QGroupBox):
         if not self.pin.hasFocus():
             self.pin.setText(snap.pinned_link or "")
 
-    def select_person(self, user_id: int) -> None:
+    def select_person(self, user_id: int, name: str | None = None) -> None:
+        """Choose whom the person buttons act on; `name` for a listener from
+        the audience list, who may be in no list of ours."""
+        if self.person.findData(user_id) < 0 and name is not None:
+            self._picked = (user_id, name)
+            self.person.addItem(f"{name} ({_role(Role.LISTENER)})", user_id)
         self.person.setCurrentIndex(self.person.findData(user_id))
 
     def _on_queue(self, make: PersonAction) -> None:

@@ -60,10 +60,12 @@ class PeoplePanel(QGroupBox):
         me: int,
         speaking: dict[int, float],
         queue: list[MemberView] | None = None,
+        count: int | None = None,
     ) -> None:
-        """`queue`: the hand queue, shown as places (moderators only)."""
+        """`queue`: the hand queue, shown as places (moderators only); `count`:
+        how many the title says, when the list shows only some (the audience)."""
         places = {m.user_id: i + 1 for i, m in enumerate(queue or [])}
-        self.setTitle(f"{self._title} ({len(members)})")
+        self.setTitle(f"{self._title} ({len(members) if count is None else count})")
         selected = self.selected_user_id()
         self.people.clear()
         for member in members:

@@ -34,6 +34,7 @@ from app.protocol.requests import (
     SelfMute,
 )
 from app.ui.admin_panel import AdminPanel
+from app.ui.audience_panel import AudiencePanel
 from app.ui.controller import SessionController
 from app.ui.people_panel import PeoplePanel
 from app.ui.ptt_button import PttButton
@@ -106,7 +107,13 @@ class RoomView(QWidget):
         self.invite_link.hide()
 
         self.stage = PeoplePanel(self.tr("Stage"))
-        self.audience = PeoplePanel(self.tr("Audience"))
+        session = controller.session
+        self.audience = AudiencePanel(
+            self.tr("Audience"),
+            session.list_audience,
+            controller.run,
+            lambda user_id: session.model.members.get(user_id) if session.model else None,
+        )
 
         self.hand = _button(self.tr("Raise &hand"), self.tr("Raise hand"))
         self.accept = _button(
@@ -207,6 +214,7 @@ class RoomView(QWidget):
         self.invite.clicked.connect(lambda: controller.run(self.copy_invite()))
         self.web.clicked.connect(lambda: controller.run(self.copy_invite(web=True)))
         self.ptt.pressed.connect(session.ptt_press)
+        self.audience.selected.connect(self.admin.select_person)
         self.ptt.released.connect(session.ptt_release)
         controller.roomChanged.connect(self.refresh)
         controller.speakingChanged.connect(self.refresh_people)
@@ -340,7 +348,11 @@ class RoomView(QWidget):
         me = session.user_id
         queue = model.hand_queue() if session.is_moderator else None
         self.stage.show_members(model.stage(), me, session.speaking)
-        self.audience.show_members(model.audience(), me, session.speaking, queue)
+        self.audience.set_moderator(session.is_moderator)
+        counts = model.audience
+        self.audience.show_room(
+            counts.listeners, counts.hands, model.listeners_shown(), me, session.speaking, queue
+        )
 
 
 def _escape(text: str) -> str:

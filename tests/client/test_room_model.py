@@ -2,7 +2,8 @@
 
 from app.client.room_model import RoomModel
 from app.protocol.events import MemberJoined, MemberLeft, MemberUpdated, RoomEnded, RoomUpdated
-from app.protocol.model import MemberView, Role, RoomSnapshot
+from app.protocol.model import AudienceCount, MemberView, Role, RoomSnapshot
+from app.protocol.replies import Audience
 
 
 def member(uid: int, role: Role = Role.LISTENER, hand_raised_at: float | None = None) -> MemberView:
@@ -30,16 +31,33 @@ def snap(seq: int = 5) -> RoomSnapshot:
 
 
 def test_events_in_sequence_apply_and_stale_ones_are_ignored() -> None:
-    model = RoomModel(snap(seq=5))
+    model = RoomModel(snap(seq=5), me=2)
     assert model.apply(5, MemberLeft(user_id=2, reason="left"))  # already in the snapshot
     assert 2 in model.members
-    assert model.apply(6, MemberJoined(member=member(3)))
+    assert model.apply(6, MemberJoined(member=member(3, hand_raised_at=1.0)))
     assert model.apply(7, MemberUpdated(member=member(2, hand_raised_at=9.0), cause="hand_raised"))
     assert model.apply(8, MemberUpdated(member=member(3, hand_raised_at=8.0), cause="hand_raised"))
     assert [m.user_id for m in model.hand_queue()] == [3, 2]
-    assert [m.user_id for m in model.audience()] == [2, 3]
+    assert [m.user_id for m in model.listeners_shown()] == [2, 3]
     assert [m.user_id for m in model.stage()] == [1]
     assert model.seq == 8
+
+
+def test_a_listener_who_is_no_longer_shown_is_only_counted() -> None:
+    model = RoomModel(snap(seq=0), me=2)
+    assert model.apply(1, MemberUpdated(member=member(3, hand_raised_at=1.0), cause="hand_raised"))
+    assert 3 in model.members
+    # Hand down, no invitation: back in the crowd, which is counted, not listed.
+    assert model.apply(2, MemberUpdated(member=member(3), cause="hand_lowered"))
+    assert 3 not in model.members
+    # This client's own member stays, shown or not.
+    assert model.apply(3, MemberUpdated(member=member(2, hand_raised_at=2.0), cause="hand_raised"))
+    assert model.apply(4, MemberUpdated(member=member(2), cause="hand_lowered"))
+    assert 2 in model.members
+    assert model.audience == AudienceCount()
+    model.apply_audience(Audience(room_id="r1", listeners=1500, hands=7))
+    assert model.audience == AudienceCount(listeners=1500, hands=7)
+    assert model.to_dict()["audience"] == {"listeners": 1500, "hands": 7}
 
 
 def test_a_gap_is_reported_and_nothing_is_applied() -> None:

@@ -32,6 +32,8 @@ SHAPES: tuple[StructType, ...] = (
     model.RoomSnapshot,
     model.RoomSummary,
     model.RecordingInfo,
+    model.AudienceCount,
+    model.ReactionSender,
 )
 
 

@@ -197,6 +197,8 @@ def test_constants_table_matches_the_code() -> None:
         "MAX_INVITE_CODE": requests.MAX_INVITE_CODE,
         "MAX_CLIENT_NAME": requests.MAX_CLIENT_NAME,
         "MAX_SDP": requests.MAX_SDP,
+        "MAX_PAGE": requests.MAX_PAGE,
+        "MAX_CURSOR": requests.MAX_CURSOR,
     }
     rows = re.findall(r"^\| `([A-Z_]+)` \| (\d+) \|", "\n".join(part(CONSTANTS_PART).body), re.M)
     assert {name: int(value) for name, value in rows} == expected

@@ -120,7 +120,7 @@ def test_listener_reacts_but_has_no_invite_button(
             button = room.reaction_buttons["heart"]
             assert button.focusPolicy() & Qt.FocusPolicy.TabFocus
             seen: list[str] = []
-            owner.event_hooks.append(lambda e: seen.append(getattr(e, "reaction", "")))
+            owner.reaction_hooks.append(lambda burst: seen.extend(burst.counts))
             QTest.mouseClick(button, LEFT)
             await until(lambda: "heart" in seen, what="owner sees the reaction")
             await until(lambda: "❤️ lili" in room.reactions_shown.text(), what="shown here")

@@ -74,7 +74,9 @@ def test_host_runs_a_room_with_a_guest(
             QTest.mouseClick(room.admin.approve, LEFT)
             await until(lambda: len(room.stage.texts()) == 2, what="guest on stage")
             assert room.stage.texts()[1] == "guest"
-            assert room.audience.texts() == [] and room.audience.title() == "Audience (0)"
+            # The count follows within its once-a-second summary.
+            await until(lambda: room.audience.title() == "Audience (0)", what="count down")
+            await until(lambda: room.audience.texts() == [], what="audience empty")
             assert guest.model is not None
             await guest.wait_until(lambda m: m.role_of(guest.user_id) is Role.SPEAKER)
 

@@ -1,13 +1,20 @@
 """One client's WebSocket: an outbound queue drained by its own writer task.
 
 Rooms deliver to connections without awaiting, so one slow client can never
-stall a room; a client that falls too far behind is disconnected and will
-reconnect and resync from a snapshot.
+stall a room. A client is cut off (1013, "try again later") only when it has
+really stopped reading: its queue holds more than `max_queue_bytes`, or the
+oldest frame in it has waited more than `max_lag` seconds. A burst (a mass
+departure, a hand-over, a busy machine that has not yet let the writers run)
+only makes the queue longer for a moment: counting frames, as this once did,
+cut off healthy clients, the host included, when thousands left at once.
 """
 
 import asyncio
+import collections
 import itertools
 import logging
+import time
+from collections.abc import Callable
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -15,9 +22,22 @@ log = logging.getLogger(__name__)
 
 _ids = itertools.count(1)
 
+# Far above any burst a room sends (2,000 events of a few hundred bytes are
+# well under 1 MiB), low enough that a stuck client cannot hoard memory.
+MAX_QUEUE_BYTES = 8 * 1024 * 1024
+# A client that has not taken a frame for this long is not reading.
+MAX_LAG = 30.0
+
 
 class Connection:
-    def __init__(self, ws: web.WebSocketResponse, max_queue: int = 1024, remote: str = "") -> None:
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        max_queue_bytes: int = MAX_QUEUE_BYTES,
+        max_lag: float = MAX_LAG,
+        clock: Callable[[], float] = time.monotonic,
+        remote: str = "",
+    ) -> None:
         self.conn_id = next(_ids)
         self.ws = ws
         # The peer's address, for limits per source (sign-in attempts).
@@ -27,31 +47,74 @@ class Connection:
         self.token: str | None = None
         self.greeted = False
         self.room_id: str | None = None
-        self._queue: asyncio.Queue[bytes | None] = asyncio.Queue()
-        self._max_queue = max_queue
+        # (frame, when queued); None ends the writer.
+        self._queue: collections.deque[tuple[bytes | None, float]] = collections.deque()
+        self._queued_bytes = 0
+        self._ready = asyncio.Event()
+        self._max_bytes = max_queue_bytes
+        self._max_lag = max_lag
+        self._clock = clock
         self._overflowed = False
+        self._closing = False
 
     @property
     def signed_in(self) -> bool:
         return self.user_id != 0
 
+    @property
+    def queued_bytes(self) -> int:
+        return self._queued_bytes
+
+    @property
+    def fell_behind(self) -> bool:
+        return self._overflowed
+
     def deliver(self, frame: bytes) -> None:
-        if self._overflowed:
+        if self._overflowed or self._closing:
             return
-        if self._queue.qsize() >= self._max_queue:
+        now = self._clock()
+        stuck = bool(self._queue) and now - self._queue[0][1] > self._max_lag
+        if stuck or self._queued_bytes + len(frame) > self._max_bytes:
             self._overflowed = True
-            log.warning("connection %d fell behind; closing it", self.conn_id)
-            self._queue.put_nowait(None)
+            log.warning(
+                "connection %d fell behind (%d bytes queued); closing it",
+                self.conn_id,
+                self._queued_bytes,
+            )
+            # What is queued would only be stale by the time it arrived: the
+            # client resyncs from a snapshot when it comes back.
+            self._queue.clear()
+            self._queued_bytes = 0
+            self._end()
             return
-        self._queue.put_nowait(frame)
+        self._queue.append((frame, now))
+        self._queued_bytes += len(frame)
+        self._ready.set()
 
     def close_soon(self) -> None:
-        self._queue.put_nowait(None)
+        if not self._closing:
+            self._end()
+
+    def _end(self) -> None:
+        self._closing = True
+        self._queue.append((None, self._clock()))
+        self._ready.set()
 
     async def run_writer(self) -> None:
-        while (frame := await self._queue.get()) is not None:
+        while True:
+            if not self._queue:
+                self._ready.clear()
+                await self._ready.wait()
+                continue
+            frame, _queued_at = self._queue.popleft()
+            if frame is None:
+                break
+            self._queued_bytes -= len(frame)
             if self.ws.closed:
                 return
-            await self.ws.send_frame(frame, WSMsgType.TEXT)
+            try:
+                await self.ws.send_frame(frame, WSMsgType.TEXT)
+            except ConnectionError:
+                return  # the client went away mid-frame; the reader sees it too
         code = WSCloseCode.TRY_AGAIN_LATER if self._overflowed else WSCloseCode.GOING_AWAY
         await self.ws.close(code=code)

@@ -30,6 +30,7 @@ from app.protocol.requests import (
     Hello,
     JoinRoom,
     LeaveRoom,
+    ListAudience,
     ListRecordings,
     ListRooms,
     Login,
@@ -43,6 +44,7 @@ from app.protocol.requests import (
     Sync,
 )
 from app.server.accounts import AccountError, Accounts, SignedIn
+from app.server.admission import Busy
 from app.server.http.connection import Connection
 from app.server.http.ratelimit import RateLimits
 from app.server.hub import RoomHub
@@ -102,6 +104,15 @@ class Dispatcher:
             data = await self._handle(conn, request)
         except (Refused, RoomError, AccountError) as exc:
             return encode(Error(id=request.id, code=exc.code, message=exc.message))
+        except Busy as exc:
+            return encode(
+                Error(
+                    id=request.id,
+                    code=ErrorCode.BUSY,
+                    message=f"the server is admitting joins; try again in {exc.retry_after:.1f} s",
+                    retry_after=exc.retry_after,
+                )
+            )
         except Exception as exc:
             # Rate limited: a client that can trigger a bug must not flood the log.
             kind = type(request).__name__
@@ -118,10 +129,7 @@ class Dispatcher:
             raise Refused(ErrorCode.RATE_LIMITED, "too many messages; slow down")
         if isinstance(req, Hello):
             if req.protocol != PROTOCOL_VERSION:
-                raise Refused(
-                    ErrorCode.UNSUPPORTED_VERSION,
-                    f"this server speaks protocol {PROTOCOL_VERSION}, not {req.protocol}",
-                )
+                raise Refused(ErrorCode.UNSUPPORTED_VERSION, version_refusal(req.protocol))
             conn.greeted = True
             return Welcome(
                 protocol=PROTOCOL_VERSION,
@@ -200,6 +208,8 @@ class Dispatcher:
                 return None
             case ListRecordings():
                 return RecordingList(recordings=await hub.recordings.list_for(conn.user_id))
+            case ListAudience():
+                return hub.audience_page(conn, actor, req)
             case PushToTalk():
                 hub.push_to_talk(conn, req.pressed)
                 return None
@@ -208,3 +218,17 @@ class Dispatcher:
             case _:
                 await hub.command(conn, actor, req)
                 return None
+
+
+def version_refusal(theirs: int) -> str:
+    """What a client of another protocol version is told; people read it."""
+    if theirs < PROTOCOL_VERSION:
+        return (
+            f"this server speaks protocol {PROTOCOL_VERSION}, not {theirs}: since protocol 2 "
+            "the audience is sent as counts rather than one event per listener, which an "
+            "older client would show as an empty room. Please update Panggung."
+        )
+    return (
+        f"this server speaks protocol {PROTOCOL_VERSION}, not {theirs}: "
+        "the server is older than this client; ask its operator to update it"
+    )

@@ -1,8 +1,17 @@
 """The room core's entry points: `handle` a command, `tick` the clock.
 
 Sans-I/O: the shell passes the time in (`now`, epoch seconds), and gets back
-the events to broadcast, each with its sequence number (room.seq rises by one
-per event). A refused command raises RoomError and leaves the room untouched.
+an `Outcome`: the events to broadcast, each with its sequence number (room.seq
+rises by one per event), and the quiet ones the shell acts on without
+broadcasting them. A refused command raises RoomError and leaves the room
+untouched.
+
+Who sees what (protocol 2): an event about a member who is shown to everyone
+(on stage, hand raised, invited) before or after it is broadcast and
+numbered. An event about a listener who is neither before nor after (their
+join, drop, return, departure) is quiet: the audience counts change, and the
+shell tells the room in its once-a-second summary. Reactions are always
+quiet: the shell sends them out in bursts.
 
 Order of checks: an ended room refuses everything (ROOM_ENDED); then anyone
 but a newcomer's Join must be a member (NOT_IN_ROOM); then the permission
@@ -10,11 +19,19 @@ gate (FORBIDDEN); then the command's own checks.
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import assert_never
 
 from app.protocol.errors import ErrorCode
-from app.protocol.events import AnyRoomEvent, Reacted, RecordingStopReason
+from app.protocol.events import (
+    AnyRoomEvent,
+    MemberJoined,
+    MemberLeft,
+    MemberUpdated,
+    Reacted,
+    RecordingStopReason,
+)
 from app.protocol.requests import (
     AcceptInvite,
     ApproveHand,
@@ -25,6 +42,7 @@ from app.protocol.requests import (
     InviteToStage,
     LeaveRoom,
     LeaveStage,
+    ListAudience,
     LowerHand,
     MakeCohost,
     MoveToAudience,
@@ -77,11 +95,25 @@ _ACTION_OF: Mapping[type, Action] = MappingProxyType(
         SetTopic: Action.SET_TOPIC,
         PinLink: Action.PIN_LINK,
         SetRecording: Action.SET_RECORDING,
+        ListAudience: Action.LIST_AUDIENCE,
     }
 )
 
 
-def action_of(command: MemberCommand) -> Action | None:
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a command or the clock did: `events` go to every member, numbered;
+    `quiet` ones (unseen listeners' comings and goings, reactions) do not, but
+    the shell still acts on them (kicks the departed, bursts the reactions)."""
+
+    events: list[tuple[int, AnyRoomEvent]] = field(default_factory=list)
+    quiet: list[AnyRoomEvent] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.events or self.quiet)
+
+
+def action_of(command: MemberCommand | ListAudience) -> Action | None:
     """The permission a member command needs; None for Disconnect, which is not a request."""
     if isinstance(command, Disconnect):
         return None
@@ -90,18 +122,16 @@ def action_of(command: MemberCommand) -> Action | None:
     return _ACTION_OF[type(command)]
 
 
-def handle(
-    room: Room, actor: Actor, command: RoomCommand, now: float
-) -> list[tuple[int, AnyRoomEvent]]:
+def handle(room: Room, actor: Actor, command: RoomCommand, now: float) -> Outcome:
     if isinstance(command, Join):
         if not room.live:
             raise RoomError(ErrorCode.ROOM_ENDED, "this room has ended")
-        return _number(room, lifecycle.join(room, actor, command.invite_code, now))
+        return _settle(room, lifecycle.join(room, actor, command.invite_code, now))
     me = check(room, actor, command)
-    return _number(room, _run(room, me, command, now))
+    return _settle(room, _run(room, me, command, now))
 
 
-def check(room: Room, actor: Actor, command: MemberCommand) -> Member:
+def check(room: Room, actor: Actor, command: MemberCommand | ListAudience) -> Member:
     """The gate alone (ended, membership, permission): for a shell that must do
     its own work (open a file) before the command runs, and only if allowed."""
     if not room.live:
@@ -115,14 +145,12 @@ def check(room: Room, actor: Actor, command: MemberCommand) -> Member:
     return me
 
 
-def tick(room: Room, now: float) -> list[tuple[int, AnyRoomEvent]]:
+def tick(room: Room, now: float) -> Outcome:
     """Let the clock run: members past their grace period leave."""
-    return _number(room, lifecycle.expire(room, now))
+    return _settle(room, lifecycle.expire(room, now))
 
 
-def recording_lost(
-    room: Room, reason: RecordingStopReason, detail: str | None = None
-) -> list[tuple[int, AnyRoomEvent]]:
+def recording_lost(room: Room, reason: RecordingStopReason, detail: str | None = None) -> Outcome:
     """The shell could not go on recording (a write failed, the server restarted).
 
     Like Disconnect, a fact nobody can refuse; unlike it, no member issues it.
@@ -130,16 +158,39 @@ def recording_lost(
     forgotten the flag (after a restart), so that clients hear why.
     """
     if not room.live:
-        return []
-    return _number(room, settings.stop_recording(room, reason, detail))
+        return Outcome()
+    return _settle(room, settings.stop_recording(room, reason, detail))
 
 
-def _number(room: Room, events: list[AnyRoomEvent]) -> list[tuple[int, AnyRoomEvent]]:
-    numbered = []
+def subject_of(event: AnyRoomEvent) -> int | None:
+    """The member an event is about; None for room-wide ones."""
+    if isinstance(event, MemberJoined | MemberUpdated):
+        return event.member.user_id
+    if isinstance(event, MemberLeft):
+        return event.user_id
+    return None
+
+
+def _settle(room: Room, events: list[AnyRoomEvent]) -> Outcome:
+    """Update the indexes for every member the events are about, then number
+    the events everyone sees and set the others aside."""
+    out = Outcome()
     for event in events:
-        room.seq += 1
-        numbered.append((room.seq, event))
-    return numbered
+        user_id = subject_of(event)
+        if isinstance(event, Reacted):
+            seen = False
+        elif user_id is None:
+            seen = True
+        else:
+            was_shown = user_id in room.shown
+            room.reindex(user_id)
+            seen = was_shown or user_id in room.shown
+        if seen:
+            room.seq += 1
+            out.events.append((room.seq, event))
+        else:
+            out.quiet.append(event)
+    return out
 
 
 def _run(room: Room, me: Member, command: MemberCommand, now: float) -> list[AnyRoomEvent]:

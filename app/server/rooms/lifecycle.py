@@ -61,6 +61,7 @@ def create_room(
     room.members[host.user_id] = Member(
         user_id=host.user_id, name=host.name, role=Role.HOST, joined_at=now, role_since=now
     )
+    room.reindex(host.user_id)
     return room
 
 
@@ -109,11 +110,12 @@ def expire(room: Room, now: float) -> list[AnyRoomEvent]:
     """Remove everyone whose grace period is over; then replace the host if they went."""
     if not room.live:
         return []
+    # Only those away are looked at, not the whole audience.
     gone = sorted(
         (
-            m
-            for m in room.members.values()
-            if m.disconnected_at is not None and now - m.disconnected_at >= room.grace_period
+            room.members[user_id]
+            for user_id, since in room.away.items()
+            if now - since >= room.grace_period
         ),
         key=lambda m: (m.disconnected_at, m.user_id),
     )
@@ -133,7 +135,10 @@ def depart(room: Room, member: Member, reason: LeaveReason) -> MemberLeft:
 
 def hand_over(room: Room, now: float, reason_if_none: EndReason) -> list[AnyRoomEvent]:
     """Make the longest-serving co-host host after the host left; end the room without one."""
-    cohosts = [m for m in room.members.values() if m.role is Role.COHOST]
+    # The indexes are settled after the command: skip who left in this one.
+    cohosts = [
+        m for m in room.shown.values() if m.role is Role.COHOST and m.user_id in room.members
+    ]
     if not cohosts:
         return end_room(room, now, reason_if_none)
     heir = min(cohosts, key=lambda m: (not m.connected, m.role_since, m.user_id))

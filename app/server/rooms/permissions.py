@@ -59,6 +59,8 @@ class Action(StrEnum):
     PIN_LINK = "pin_link"
     ADD_INVITE = "add_invite"
     SET_RECORDING = "set_recording"
+    # Reading the audience one by one (pages and search); listeners only get counts.
+    LIST_AUDIENCE = "list_audience"
     # The host's alone.
     END_ROOM = "end_room"
     MAKE_COHOST = "make_cohost"
@@ -89,6 +91,7 @@ _MODERATION = frozenset(
         # Recording is the moderators' call (as in X Spaces); the shell also
         # needs a media plane and a writable directory.
         _A.SET_RECORDING,
+        _A.LIST_AUDIENCE,
     }
 )
 _HOST_ONLY = frozenset({_A.END_ROOM, _A.MAKE_COHOST, _A.UNMAKE_COHOST})

@@ -76,4 +76,5 @@ def restore(d: DurableRoom, now: float, grace_period: float = 120.0) -> Room:
             connected=False,
             disconnected_at=now,
         )
+    room.reindex_all()
     return room

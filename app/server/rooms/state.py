@@ -2,9 +2,18 @@
 
 Plain mutable dataclasses: the core changes them in place, and only once a
 command has passed every check, so that a refusal leaves the room as it was.
+
+Besides `members`, a room keeps indexes so that no join, leave or snapshot
+walks the whole audience: who is shown to everyone one by one (the stage,
+raised hands, open invitations), who is counted (connected listeners, hands),
+the listeners by name (a moderator's pages) and who is away (the grace
+clock). `reindex` brings them in line with one member; the core calls it for
+every member an event is about, and every change to a member is an event.
 """
 
 from dataclasses import dataclass, field
+
+from sortedcontainers import SortedList
 
 from app.protocol.model import Role, RoomStatus
 
@@ -41,6 +50,11 @@ class Member:
     def on_stage(self) -> bool:
         return self.role in STAGE_ROLES
 
+    @property
+    def shown(self) -> bool:
+        """Shown to everyone one by one; other listeners are only counted."""
+        return self.role in STAGE_ROLES or self.hand_raised_at is not None or self.invited
+
     def set_role(self, role: Role, now: float) -> None:
         self.role = role
         self.role_since = now
@@ -74,18 +88,57 @@ class Room:
     members: dict[int, Member] = field(default_factory=dict)
     bans: set[int] = field(default_factory=set)
     invites: set[str] = field(default_factory=set)
+    # The indexes (see the module's docstring); only `reindex` changes them.
+    shown: dict[int, Member] = field(default_factory=dict)
+    present: set[int] = field(default_factory=set)
+    hands: set[int] = field(default_factory=set)
+    names: "SortedList[tuple[str, int]]" = field(default_factory=SortedList)
+    name_keys: dict[int, tuple[str, int]] = field(default_factory=dict)
+    away: dict[int, float] = field(default_factory=dict)
 
     @property
     def live(self) -> bool:
         return self.status == "live"
 
+    def reindex(self, user_id: int) -> None:
+        """Bring every index in line with this member's state (or absence)."""
+        m = self.members.get(user_id)
+        if m is not None and m.shown:
+            self.shown[user_id] = m
+        else:
+            self.shown.pop(user_id, None)
+        listener = m is not None and m.role is Role.LISTENER
+        if listener and m is not None and m.connected:
+            self.present.add(user_id)
+        else:
+            self.present.discard(user_id)
+        if m is not None and m.hand_raised_at is not None:
+            self.hands.add(user_id)
+        else:
+            self.hands.discard(user_id)
+        key = self.name_keys.get(user_id)
+        if listener and key is None and m is not None:
+            key = self.name_keys[user_id] = (m.name.casefold(), user_id)
+            self.names.add(key)
+        elif not listener and key is not None:
+            del self.name_keys[user_id]
+            self.names.remove(key)
+        if m is not None and m.disconnected_at is not None:
+            self.away[user_id] = m.disconnected_at
+        else:
+            self.away.pop(user_id, None)
+
+    def reindex_all(self) -> None:
+        for user_id in list(self.members):
+            self.reindex(user_id)
+
     def stage(self) -> list[Member]:
-        return [m for m in self.members.values() if m.on_stage]
+        return [m for m in self.shown.values() if m.on_stage]
 
     def stage_full(self) -> bool:
         return len(self.stage()) >= self.stage_capacity
 
     def hand_queue(self) -> list[Member]:
         """Raised hands, first raised first; user id breaks ties so the order is total."""
-        raised = [m for m in self.members.values() if m.hand_raised_at is not None]
+        raised = [m for m in self.shown.values() if m.hand_raised_at is not None]
         return sorted(raised, key=lambda m: (m.hand_raised_at, m.user_id))

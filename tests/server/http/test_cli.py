@@ -204,8 +204,10 @@ async def test_bot_accepts_an_invitation_from_a_moderator(
         env={**os.environ, "PANGGUNG_PASSWORD": PASSWORD},
     )
     try:
-        joined = await host.wait_until(lambda m: len(m.members) == 2, timeout=30)
-        invitee = next(uid for uid in joined.members if uid != host.user_id)
+        await host.wait_until(lambda m: m.audience.listeners == 1, timeout=30)
+        # A listener is only counted; the moderator finds them in the audience list.
+        page = await host.list_audience(prefix="invit")
+        [invitee] = [m.user_id for m in page.members]
         await host.request(InviteToStage(id=0, user_id=invitee))
         await host.wait_until(lambda m: m.role_of(invitee) == Role.SPEAKER, timeout=30)
     except BaseException:

@@ -7,9 +7,8 @@ import pytest
 from app.client.connection import RequestFailed
 from app.client.room_model import RoomModel
 from app.client.session import RoomClient
-from app.protocol.events import AnyRoomEvent, Reacted
-from app.protocol.model import Role
-from app.protocol.replies import InviteCreated, RoomList
+from app.protocol.model import ReactionSender, Role
+from app.protocol.replies import InviteCreated, Reactions, RoomList
 from app.protocol.requests import (
     AcceptInvite,
     ApproveHand,
@@ -74,7 +73,9 @@ async def test_a_room_from_creation_to_hand_over_and_restart(db_url: str) -> Non
         assert [r.room_id for r in listed.rooms] == [rid]
         for guest in (budi, citra, dewi, eko):
             assert role(await guest.join(rid), guest) == Role.LISTENER
-        await ayu.wait_until(lambda m: len(m.members) == 5)
+        # Listeners are counted, not listed: the host sees four of them.
+        await ayu.wait_until(lambda m: m.audience.listeners == 4)
+        assert set(room.members) == {ayu.user_id}
 
         # Hands form a queue in the order they went up.
         await budi.request(RaiseHand(id=0))
@@ -119,13 +120,16 @@ async def test_a_room_from_creation_to_hand_over_and_restart(db_url: str) -> Non
         assert await refused(eko, JoinRoom(id=0, room_id=rid)) == "banned"
 
         # Room settings, reactions and locking.
-        reactions: list[AnyRoomEvent] = []
-        ayu.event_hooks.append(lambda e: reactions.append(e) if isinstance(e, Reacted) else None)
+        reactions: list[Reactions] = []
+        ayu.reaction_hooks.append(reactions.append)
         await ayu.request(SetTopic(id=0, topic="Bridges only"))
         await ayu.request(PinLink(id=0, url="https://example.org/agenda"))
         await dewi.request(React(id=0, reaction="clap"))
         await ayu.wait_until(lambda m: bool(reactions))
-        assert reactions[0] == Reacted(user_id=dewi.user_id, reaction="clap")
+        assert reactions[0].counts == {"clap": 1}
+        assert reactions[0].senders == [
+            ReactionSender(user_id=dewi.user_id, name="dewi", reaction="clap")
+        ]
         await ayu.request(SetLocked(id=0, locked=True))
         fajar = await signed_in(server, "fajar")
         clients.append(fajar)

@@ -7,7 +7,16 @@ import pytest
 from app.protocol.errors import ErrorCode
 from app.protocol.events import AnyRoomEvent
 from app.protocol.model import Role
-from app.server.rooms import Actor, Member, Room, RoomCommand, RoomError, create_room, handle
+from app.server.rooms import (
+    Actor,
+    Member,
+    Outcome,
+    Room,
+    RoomCommand,
+    RoomError,
+    create_room,
+    handle,
+)
 
 HOST = 1
 
@@ -29,16 +38,25 @@ def add(room: Room, user_id: int, role: Role, **fields: object) -> Member:
     for name, value in fields.items():
         setattr(member, name, value)
     room.members[user_id] = member
+    room.reindex(user_id)
     return member
 
 
 def run(room: Room, user_id: int, command: RoomCommand, now: float = 10.0) -> list[AnyRoomEvent]:
-    """Handle a command, check the numbering, and return the bare events."""
+    """Handle a command, check the numbering, and return the bare events: the
+    numbered ones everyone sees, then the quiet ones (unseen listeners, reactions)."""
+    outcome = run_outcome(room, user_id, command, now)
+    return [event for _, event in outcome.events] + outcome.quiet
+
+
+def run_outcome(room: Room, user_id: int, command: RoomCommand, now: float = 10.0) -> Outcome:
+    """Handle a command and check the numbering of what everyone sees."""
     before = room.seq
-    numbered = handle(room, actor(user_id), command, now)
+    outcome = handle(room, actor(user_id), command, now)
+    numbered = outcome.events
     assert [seq for seq, _ in numbered] == list(range(before + 1, before + 1 + len(numbered)))
     assert room.seq == before + len(numbered)
-    return [event for _, event in numbered]
+    return outcome
 
 
 def refused(

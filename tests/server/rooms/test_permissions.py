@@ -23,6 +23,7 @@ from app.protocol.requests import (
     InviteToStage,
     LeaveRoom,
     LeaveStage,
+    ListAudience,
     LowerHand,
     MakeCohost,
     MoveToAudience,
@@ -50,6 +51,8 @@ from app.server.rooms import (
     Room,
     RoomCommand,
     RoomError,
+    audience_page,
+    check,
     may_be_heard,
 )
 from app.server.rooms.core import action_of, handle
@@ -92,7 +95,7 @@ def _nothing(me: Member) -> None:
 
 # Each action: the command that exercises it, and what must hold for the actor.
 Setup = Callable[[Member], None]
-SCENARIOS: dict[Action, tuple[RoomCommand, Setup]] = {
+SCENARIOS: dict[Action, tuple[RoomCommand | ListAudience, Setup]] = {
     Action.LEAVE_ROOM: (LeaveRoom(id=1), _nothing),
     Action.REACT: (React(id=1, reaction="wave"), _nothing),
     Action.RAISE_HAND: (RaiseHand(id=1), _nothing),
@@ -121,6 +124,7 @@ SCENARIOS: dict[Action, tuple[RoomCommand, Setup]] = {
     Action.END_ROOM: (EndRoom(id=1), _nothing),
     Action.MAKE_COHOST: (MakeCohost(id=1, user_id=SPEAKER), _nothing),
     Action.UNMAKE_COHOST: (UnmakeCohost(id=1, user_id=COHOST), _nothing),
+    Action.LIST_AUDIENCE: (ListAudience(id=1), _nothing),
 }
 
 
@@ -142,13 +146,26 @@ def test_allowed_exactly_where_the_table_says(role: Role, action: Action) -> Non
     me = room.members[ACTOR_OF[role]]
     command, setup = SCENARIOS[action]
     setup(me)
+    room.reindex(me.user_id)
     before = copy.deepcopy(room)
+    if isinstance(command, ListAudience):
+        # A read: the gate alone decides, and the page changes nothing.
+        if action in PERMISSIONS[role]:
+            check(room, actor(me.user_id), command)
+            page = audience_page(room, None, "", 50)
+            assert {m.user_id for m in page.members} == {ACTOR_OF[Role.LISTENER], HAND, AUDIENCE}
+        else:
+            with pytest.raises(RoomError) as info:
+                check(room, actor(me.user_id), command)
+            assert info.value.code == ErrorCode.FORBIDDEN
+        assert room == before
+        return
     if action in PERMISSIONS[role]:
         events = handle(room, actor(me.user_id), command, 10.0)
         # Every scenario changes something the room can see, except the two
         # that touch only secrets (bans and invite codes).
         if action in (Action.UNBAN, Action.ADD_INVITE):
-            assert events == [] and room != before
+            assert not events and room != before
         else:
             assert events
     else:

@@ -5,7 +5,10 @@ command (aimed at members and at strangers), clock ticks and restarts, and
 checks after every step: exactly one host while live, the stage never over
 capacity, nobody off stage in the mix, listeners never act like speakers,
 banned users never inside, event numbers rising by exactly one, refusals
-changing nothing, and the durable part surviving a restore.
+changing nothing, and the durable part surviving a restore. Since the
+audience became a summary also: the room's indexes agree with its members,
+and a client following only the numbered events (the client's own RoomModel)
+knows exactly the members the server shows one by one.
 """
 
 import copy
@@ -14,6 +17,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from app.client.room_model import RoomModel
 from app.protocol.errors import ErrorCode
 from app.protocol.model import Role
 from app.protocol.requests import (
@@ -57,10 +61,12 @@ from app.server.rooms import (
     handle,
     may_be_heard,
     restore,
+    snapshot,
     tick,
     to_durable,
 )
 from app.server.rooms.core import action_of
+from app.server.rooms.views import audience_count, member_view
 
 from .helpers import actor
 
@@ -205,6 +211,8 @@ class RoomMachine(RuleBasedStateMachine):
         self.banned = set()
         self.room = create_room("r", actor(1), "Room", "", invite_only, capacity, self.now, grace)
         self.room.invites.add("a")
+        # Someone who follows the room's numbered events (user 9 never joins).
+        self.observer = RoomModel(snapshot(self.room), me=9)
 
     def _apply(self, user_id: int, command: RoomCommand) -> None:
         room = self.room
@@ -212,7 +220,7 @@ class RoomMachine(RuleBasedStateMachine):
         # The role, not the member: the command may change the member in place.
         role_before = room.members[user_id].role if user_id in room.members else None
         try:
-            numbered = handle(room, actor(user_id), command, self.now)
+            numbered = handle(room, actor(user_id), command, self.now).events
         except RoomError as err:
             assert room == before, f"{command} refused with {err.code} but changed the room"
             if not before.live:
@@ -222,6 +230,8 @@ class RoomMachine(RuleBasedStateMachine):
             return
         assert before.live
         assert [seq for seq, _ in numbered] == list(range(before.seq + 1, room.seq + 1))
+        for seq, event in numbered:
+            assert self.observer.apply(seq, event)
         if isinstance(command, Ban):
             self.banned.add(command.user_id)
         elif isinstance(command, Unban):
@@ -278,8 +288,10 @@ class RoomMachine(RuleBasedStateMachine):
     def clock(self, dt: float) -> None:
         self.now += dt
         before = self.room.seq
-        numbered = tick(self.room, self.now)
+        numbered = tick(self.room, self.now).events
         assert [seq for seq, _ in numbered] == list(range(before + 1, self.room.seq + 1))
+        for seq, event in numbered:
+            assert self.observer.apply(seq, event)
 
     @rule(data=st.data(), dt=steps)
     def restart(self, data: st.DataObject, dt: float) -> None:
@@ -290,6 +302,7 @@ class RoomMachine(RuleBasedStateMachine):
         assert to_durable(self.room) == durable
         assert self.room.seq == 0 and not self.room.recording
         assert all(not m.connected for m in self.room.members.values())
+        self.observer = RoomModel(snapshot(self.room), me=9)
         if self._members():
             for user_id in data.draw(st.lists(st.sampled_from(self._members()), unique=True)):
                 self._apply(user_id, Join(None))
@@ -354,6 +367,33 @@ class RoomMachine(RuleBasedStateMachine):
                     assert err.code == ErrorCode.FORBIDDEN
                 else:
                     raise AssertionError(f"listener {m.user_id} was allowed {command}")
+
+    @invariant()
+    def indexes_agree_with_the_members(self) -> None:
+        room = self.room
+        members = room.members.values()
+        listeners = [m for m in members if m.role is Role.LISTENER]
+        assert room.shown == {
+            m.user_id: m for m in members if m.on_stage or m.hand_raised_at is not None or m.invited
+        }
+        assert room.present == {m.user_id for m in listeners if m.connected}
+        assert room.hands == {m.user_id for m in members if m.hand_raised_at is not None}
+        assert list(room.names) == sorted((m.name.casefold(), m.user_id) for m in listeners)
+        assert room.away == {
+            m.user_id: m.disconnected_at for m in members if m.disconnected_at is not None
+        }
+        assert audience_count(room).hands == len(room.hand_queue())
+
+    @invariant()
+    def events_tell_everyone_who_is_shown(self) -> None:
+        if not self.room.live:
+            return
+        shown = {
+            m.user_id: member_view(m)
+            for m in self.room.members.values()
+            if m.on_stage or m.hand_raised_at is not None or m.invited
+        }
+        assert self.observer.members == shown, (self.observer.members, shown)
 
     @invariant()
     def only_a_live_room_is_recorded(self) -> None:

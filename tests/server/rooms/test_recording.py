@@ -72,7 +72,7 @@ def test_a_failure_stops_it_with_a_reason_and_numbered_event() -> None:
     room = new_room()
     run(room, HOST, SetRecording(id=1, on=True))
     seq = room.seq
-    numbered = recording_lost(room, "failed", "No space left on device")
+    numbered = recording_lost(room, "failed", "No space left on device").events
     assert numbered == [
         (
             seq + 1,
@@ -81,7 +81,7 @@ def test_a_failure_stops_it_with_a_reason_and_numbered_event() -> None:
     ]
     assert not room.recording
     run(room, HOST, EndRoom(id=1))
-    assert recording_lost(room, "failed") == []  # an ended room says nothing more
+    assert not recording_lost(room, "failed")  # an ended room says nothing more
 
 
 def test_recording_is_not_durable() -> None:
@@ -90,6 +90,6 @@ def test_recording_is_not_durable() -> None:
     restored = restore(to_durable(room), now=50.0)
     assert not restored.recording
     # The shell tells the returning clients why it stopped.
-    assert recording_lost(restored, "server_restarted") == [
+    assert recording_lost(restored, "server_restarted").events == [
         (1, RecordingChanged(recording=False, reason="server_restarted"))
     ]

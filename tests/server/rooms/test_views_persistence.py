@@ -1,20 +1,26 @@
 """Snapshots, directory summaries, and the durable round trip."""
 
 from app.protocol.codec import encode
-from app.protocol.model import MemberView, Role
+from app.protocol.model import AudienceCount, MemberView, Role
+from app.protocol.requests import RaiseHand
 from app.server.rooms import Join, restore, snapshot, summary, tick, to_durable
 
 from .helpers import HOST, add, new_room, run
 
 
-def test_snapshot_lists_members_in_join_order_with_seq() -> None:
+def test_snapshot_lists_who_is_shown_and_the_viewer_in_join_order() -> None:
     room = new_room()
     run(room, 3, Join(None), now=1.0)
     run(room, 2, Join(None), now=2.0)
-    snap = snapshot(room)
-    assert [m.user_id for m in snap.members] == [HOST, 3, 2]
-    assert snap.seq == room.seq == 2
+    run(room, 4, Join(None), now=3.0)
+    run(room, 4, RaiseHand(id=0), now=4.0)
+    # Listener joins are counted, not numbered; the raised hand is shown.
+    snap = snapshot(room, 3)
+    assert [m.user_id for m in snap.members] == [HOST, 3, 4]
+    assert snap.seq == room.seq == 1
     assert snap.members[1] == MemberView(user_id=3, name="user3", role=Role.LISTENER, joined_at=1.0)
+    assert snap.audience == AudienceCount(listeners=3, hands=1)
+    assert [m.user_id for m in snapshot(room).members] == [HOST, 4]
     assert b'"host_id":1' in encode(snap)
 
 
@@ -61,6 +67,6 @@ def test_restored_room_runs_the_grace_period_from_the_restart() -> None:
     add(room, 2, Role.COHOST, role_since=3.0)
     restored = restore(to_durable(room), now=500.0, grace_period=30.0)
     run(restored, 2, Join(None), now=510.0)
-    assert tick(restored, 529.0) == []
+    assert not tick(restored, 529.0)
     tick(restored, 530.0)
     assert restored.host_id == 2 and restored.live and HOST not in restored.members
