@@ -30,6 +30,9 @@ async def test_out_of_range_ids_are_refused_and_the_room_lives_on(
     guest = await peers.user("bystander")
     room_id = (await host.ok("sync"))["room"]["room_id"]
     await guest.ok("join_room", room_id=room_id)
+    # On the stage, so that everyone is told when they go (a listener goes quietly).
+    await host.ok("invite_to_stage", user_id=guest.user_id)
+    await guest.ok("accept_invite")
     await guest.ws.close()
     # The clock runs: the guest times out after its 1 s grace period.
     await host.wait_pushed(lambda m: m.get("event", {}).get("reason") == "timed_out")
@@ -164,7 +167,7 @@ async def test_web_pages_cannot_open_the_websocket(
                 await http.ws_connect(server.url, headers={"Origin": origin})
             assert refused.value.status == 403
         async with http.ws_connect(server.url) as ws:  # no Origin: the app, the bot
-            await ws.send_str(json.dumps({"type": "hello", "id": 1, "protocol": 1}))
+            await ws.send_str(json.dumps({"type": "hello", "id": 1, "protocol": PROTOCOL_VERSION}))
             assert json.loads((await ws.receive(timeout=10)).data)["type"] == "ok"
 
 

@@ -84,6 +84,10 @@ async def test_a_failing_save_is_isolated_and_every_clock_keeps_running(
         guest_a, guest_b = await peers.user("guesta"), await peers.user("guestb")
         await guest_a.ok("join_room", room_id=room_a)
         await guest_b.ok("join_room", room_id=room_b)
+        # On the stage, so that the hosts are told when they go (listeners go quietly).
+        for host, guest in ((host_a, guest_a), (host_b, guest_b)):
+            await host.ok("invite_to_stage", user_id=guest.user_id)
+            await guest.ok("accept_invite")
 
         real_save = server.store.save_room
 
