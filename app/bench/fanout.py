@@ -421,6 +421,8 @@ async def _worker(port: int, count: int, janus_url: str | None) -> None:
 
     reading = asyncio.create_task(read())
     limit = asyncio.Semaphore(CONNECT_CONCURRENCY)
+    if pool is not None:
+        pool.start()
 
     async def connect(i: int, listener: CountingListener) -> None:
         async with limit:
@@ -428,6 +430,8 @@ async def _worker(port: int, count: int, janus_url: str | None) -> None:
                 await via_orchestrator(i, listener)
             else:
                 await via_janus(janus, listener)
+        if pool is not None:
+            await pool.adopt_when_connected(listener)
 
     try:
         if janus is not None:
@@ -439,10 +443,6 @@ async def _worker(port: int, count: int, janus_url: str | None) -> None:
                 # Polling plain counters: the listeners have no event to wait on.
                 while not all(lst.packets for lst in listeners):  # noqa: ASYNC110
                     await asyncio.sleep(0.1)
-        if pool is not None:
-            for listener in listeners:
-                pool.adopt(listener)
-            pool.start()
         send({"op": "ready", "live": sum(1 for lst in listeners if lst.packets)})
         await quit_.wait()
     finally:

@@ -37,6 +37,7 @@ aioice 0.13:
 - ``Connection.get_component_candidates``: instance override, the
   addresses host candidates are gathered on, or host candidates on a shared
   UDP port (``StunProtocol`` objects added to ``Connection._protocols``).
+- ``Connection._local_username``: a longer ICE ufrag, unique on a shared socket.
 - ``Connection._query_consent_task``: aioice's per-connection consent loop,
   replaced by the fan-out's consent wheel (``build_request``,
   ``StunProtocol.transactions``).
@@ -112,6 +113,7 @@ TOUCHED = frozenset(
         "_ssl",
         "_protocols",
         "_query_consent_task",
+        "_local_username",
         "build_request",
         "transactions",
         "StunProtocol",
@@ -350,6 +352,13 @@ def gather_on_shared_sockets(connection: Any, sockets: Sequence[SharedSocket]) -
     connection.get_component_candidates = get_component_candidates
 
 
+def set_local_username(connection: Any, username: str) -> None:
+    """Give ``connection`` this ICE ufrag (before the offer/answer carries it): on a
+    shared socket STUN requests are routed by ufrag, and aioice's own are only 4
+    characters (a collision in a few thousand connections is likely)."""
+    connection._local_username = username
+
+
 def stop_consent_loop(connection: Any) -> None:
     """Stop aioice's consent task for ``connection`` (a task per peer, waking every
     ~5 s); app.media.server.consent checks consent for all peers on one wheel."""
@@ -495,6 +504,7 @@ def aioice_hooks(connection: Any) -> list[Hook]:
         hook(connection, "_nominated"),
         hook(connection, "_protocols"),
         hook(connection, "_query_consent_task"),
+        hook(connection, "_local_username"),
         hook(aioice.Connection, "build_request"),
         hook(aioice.Connection, "data_received"),
         hook(aioice.Connection, "get_component_candidates"),

@@ -17,6 +17,7 @@ from typing import Any
 
 import pylibsrtp
 import pytest
+from aiortc.rtp import RtcpPacket, RtcpSdesPacket, RtcpSrPacket
 
 from app.media.server.batch import SendBatch
 from app.media.server.fanout import FanoutStream
@@ -263,3 +264,28 @@ async def test_forwarded_packets_keep_their_numbering_and_payload(endpoint: MuxE
             stream.send(b"opus")
     finally:
         listener.close()
+
+
+async def test_a_stream_sends_one_sender_report_per_round(endpoint: MuxEndpoint) -> None:
+    clock = RtpClock(ssrc=0xCAFE)
+    stream = FanoutStream(clock, "audience", cname="room-cname", report_every=3)
+    listeners = [Listener("AEAD_AES_128_GCM") for _ in range(2)]
+    try:
+        for lst in listeners:
+            stream.add(Sink(lst, endpoint))
+        for payload in (b"a" * 50, b"b" * 50, b"c" * 50):
+            clock.advance()
+            stream.send(payload)
+        for lst in listeners:
+            *media, report = lst.datagrams()
+            assert len(media) == 3
+            packets = RtcpPacket.parse(lst.rx.unprotect_rtcp(report))
+            sr, sdes = packets
+            assert isinstance(sr, RtcpSrPacket) and sr.ssrc == 0xCAFE
+            assert (sr.sender_info.packet_count, sr.sender_info.octet_count) == (3, 150)
+            assert isinstance(sdes, RtcpSdesPacket)
+            assert sdes.chunks[0].items == [(1, b"room-cname")]
+        assert stream.stats.reports == 1
+    finally:
+        for lst in listeners:
+            lst.close()

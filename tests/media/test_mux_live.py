@@ -149,3 +149,17 @@ async def test_consent_is_checked_on_the_wheel_and_expires_for_a_vanished_listen
         assert len(wheel) == 0
     finally:
         await room.close()
+
+
+async def test_each_connection_gets_its_own_long_ufrag(room: Room) -> None:
+    peers = [await room.attach() for _ in range(2)]
+    ufrags = [
+        line.split(":", 1)[1]
+        for p in peers
+        for line in p.server.pc.localDescription.sdp.splitlines()
+        if line.startswith("a=ice-ufrag:")
+    ]
+    assert len(ufrags) == 2 and len(set(ufrags)) == 2
+    assert all(len(u) == 16 for u in ufrags)
+    (endpoint,) = room.mux.endpoints
+    assert all(endpoint.has_username(u) for u in ufrags)

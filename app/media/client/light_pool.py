@@ -154,6 +154,21 @@ class ReceivePool:
         self._epoll.register(fd, select.EPOLLIN)
         return True
 
+    async def adopt_when_connected(self, listener: CountingListener, timeout: float = 60.0) -> bool:
+        """Wait for ``listener``'s DTLS handshake, then adopt it at once: until then its
+        packets take aiortc's path, which at hundreds of listeners would swamp the
+        process and delay its ICE consent answers past the server's patience."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            dtls = listener.transport
+            if dtls is not None and dtls.state == "connected":
+                return self.adopt(listener)
+            if dtls is not None and dtls.state in ("closed", "failed"):
+                return False
+            await asyncio.sleep(0.05)
+        return False
+
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run())

@@ -69,6 +69,7 @@ class ServerPeer:
             self.tap = tap_rtp(self._transceiver, self._count_packet)
         if self._mux is not None:
             for connection in hooks.gatherer_connections(self.pc):
+                hooks.set_local_username(connection, self._mux.new_username())
                 hooks.gather_on_shared_sockets(connection, self._mux.endpoints)
         else:
             apply_ice_settings(self.pc, self._settings)

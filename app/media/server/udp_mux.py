@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aioice import stun
+from aioice.utils import random_string
 
 from app.media import aiortc_hooks as hooks
 from app.media.server.consent import ConsentWheel
@@ -42,6 +43,7 @@ logger = logging.getLogger(__name__)
 Address = tuple[str, int]
 CONTROL_BACKLOG = 4096
 READ_BURST = 256  # datagrams read per wake-up, so one busy socket cannot starve the loop
+USERNAME_LENGTH = 16  # RFC 8445: at least 24 bits of randomness; 4 characters is ~24
 SEND_BUFFER = 4 << 20
 RECEIVE_BUFFER = 4 << 20
 _STUN_BINDING_REQUEST = b"\x00\x01"
@@ -117,6 +119,10 @@ class MuxEndpoint:
     # -- who is who ----------------------------------------------------------
 
     def attach(self, protocol: asyncio.DatagramProtocol, username: str) -> MuxTransport:
+        if username in self._by_user:
+            logger.warning(
+                "media socket %s: ICE ufrag %r in use twice", self.local_address, username
+            )
         self._by_user[username] = protocol
         self._user_of[protocol] = username
         self._addrs_of[protocol] = set()
@@ -139,6 +145,9 @@ class MuxEndpoint:
         user = self._user_of.pop(protocol, None)
         if user is not None and self._by_user.get(user) is protocol:
             del self._by_user[user]
+
+    def has_username(self, username: str) -> bool:
+        return username in self._by_user
 
     @property
     def connections(self) -> int:
@@ -287,6 +296,13 @@ class UdpMux:
         for error in errors:
             logger.warning("media address skipped: %s", error)
         return cls(endpoints)
+
+    def new_username(self) -> str:
+        """An ICE ufrag no connection on these sockets uses (16 characters)."""
+        while True:
+            username = random_string(USERNAME_LENGTH)
+            if not any(e.has_username(username) for e in self.endpoints):
+                return username
 
     async def close(self) -> None:
         """Close the sockets (close the peer connections on them first)."""
