@@ -4,13 +4,19 @@
 
 One room, one speaker stream of 20 ms Opus packets, N listeners in ``--procs``
 worker processes. The listeners are the same client for both servers
-(``CountingListener``: real ICE + DTLS, then only SRTP decrypt and count);
-only the signalling differs (Panggung: the listener offers; Janus: it answers).
-Panggung's server is this process (the real path: tone encoded once per tick,
-aiortc ICE/DTLS per peer, SRTP fast path); Janus runs as its own process on
-127.0.0.1 with our generated config, fed by a local RTP sender. CPU is the
-server process's own, so the figures hold although the listeners share the
-machine's cores: listeners per core = 1e6 / (50 * µs per packet).
+(``CountingListener``: real ICE + DTLS through aiortc, then a ``ReceivePool``
+reads their sockets in batches and SRTP-decrypts, verifies and counts every
+packet); only the signalling differs (Panggung: the listener offers; Janus: it
+answers). Panggung's server is this process (the real path: tone encoded once
+per tick, aiortc ICE/DTLS per peer on one shared UDP port, batched SRTP +
+sendmmsg fan-out); Janus runs as its own process on 127.0.0.1 with our
+generated config, fed by a local RTP sender. CPU is the server process's own,
+so the figures hold although the listeners share the machine's cores:
+listeners per core = 1e6 / (50 * µs per packet). Delivered packets = packets
+the server sent in the window x (1 - the listeners' loss), for both servers,
+so a server that cannot keep up is not credited with packets it dropped.
+After Panggung's window the same process measures the floor of a bare
+batched send to as many sockets (app.bench.floor).
 """
 
 from __future__ import annotations
@@ -19,27 +25,36 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import multiprocessing
 import os
 import time
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from app.bench.janus_server import JanusServer, RtpSender
+from app.bench import floor
+from app.bench.janus_server import OPUS_PT, JanusServer, RtpSender
 from app.bench.janus_signal import JanusSession
 from app.dsp.signals import ToneSource
+from app.media import aiortc_hooks as hooks
+from app.media.client import light_pool
 from app.media.client.light import CountingListener
 from app.media.ice import LOOPBACK_ONLY
 from app.media.opus import OpusEncoder
 from app.media.server.fanout import FanoutStream
+from app.media.server.fast_sender import SRTP_PROFILES
 from app.media.server.peer import ServerPeer
 from app.media.server.rtp_clock import RtpClock
 from app.media.server.ticker import Ticker
+from app.media.server.udp_mux import UdpMux
 
 CONNECT_CONCURRENCY = 8
 PACKETS_PER_SECOND = 50
 SYSTEMS = ("panggung", "janus")
+SRTP_CHOICES = {"gcm": SRTP_PROFILES, "cm": ("SRTP_AES128_CM_SHA1_80",)}
+SOURCES = ("relay", "encode")
 
 
 @dataclass
@@ -48,9 +63,11 @@ class FanoutResult:
     listeners: int
     live: int  # listeners that received at least one packet before the window
     seconds: float
-    deliveries: int  # packets the server sent to listeners in the CPU window
+    deliveries: int  # packets delivered in the CPU window: sent x (1 - loss)
+    sent: int  # packets the server sent to listeners in the CPU window
     received: int  # packets the listeners decrypted in their window
     expected: int  # packets numbered for them (from RTP sequence ranges)
+    rejected: int  # datagrams that failed SRTP authentication at the listeners
     late: int  # arrived > LATE_AFTER_MS after the fastest packet's transit
     min_listener_packets: int
     loss_percent: float
@@ -58,6 +75,13 @@ class FanoutResult:
     cpu_us_per_packet: float
     listeners_per_core: float
     load_average: float
+    source: str = ""  # relay: pre-encoded packets forwarded; encode: encoded per tick here
+    srtp_profile: str = ""  # what the listeners negotiated (the most common, and how many)
+    batched: bool = False  # Panggung: sendmmsg used
+    floor_send_us: float = math.nan  # bare sendmmsg per packet, same receivers, same process
+    floor_protect_send_us: float = math.nan  # the batch: SRTP in place + sendmmsg
+    fanout_loop_us: float = math.nan  # Panggung: CPU inside the fan-out call per packet sent
+    notes: dict[str, Any] = field(default_factory=dict)  # counters for diagnosis
 
     # Name in the first version of this benchmark (tests/media uses it).
     @property
@@ -66,23 +90,47 @@ class FanoutResult:
 
 
 class _Panggung:
-    """Panggung's fan-out in this process: encode once per tick, SRTP + sendto per listener."""
+    """Panggung's fan-out in this process: encode once per tick, batched SRTP + sendmmsg."""
 
     janus_url: str | None = None
 
-    def __init__(self) -> None:
+    def __init__(
+        self, srtp_profiles: tuple[str, ...] = SRTP_PROFILES, source: str = "relay"
+    ) -> None:
         self.clock = RtpClock()
-        self.stream = FanoutStream(self.clock, "audience")
-        self._encoder, self._source = OpusEncoder(), ToneSource(440.0)
+        self._encoder, self._tone = OpusEncoder(), ToneSource(440.0)
+        self._source = source
+        if source == "relay":
+            # Like Janus's mountpoint: already-encoded Opus arrives (an origin's mix
+            # at an edge node) and is forwarded. One second of the tone, looped.
+            self._encoded = [self._encoder.encode(self._tone.next_frame()) for _ in range(50)]
+            self.stream = FanoutStream(None, "audience")
+        else:  # "encode": this process encodes the tone once per tick, as the room mixer
+            self._encoded = []
+            self.stream = FanoutStream(self.clock, "audience")
         self.ticker = Ticker(self._tick)
+        self._srtp_profiles = srtp_profiles
+        self._mux: UdpMux | None = None
         self._peers: list[ServerPeer] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        self.packet_bytes = 0
+        self.loop_cpu = 0.0  # CPU seconds inside the fan-out call (send/forward)
 
     def _tick(self) -> None:
         self.clock.advance()
-        self.stream.send(self._encoder.encode(self._source.next_frame()))
+        if self._encoded:
+            payload = self._encoded[self.clock.ticks % len(self._encoded)]
+            start = time.thread_time()
+            self.stream.forward(self.clock.header(OPUS_PT) + payload)
+        else:
+            payload = self._encoder.encode(self._tone.next_frame())
+            start = time.thread_time()
+            self.stream.send(payload)
+        self.loop_cpu += time.thread_time() - start
+        self.packet_bytes = 12 + len(payload)
 
     async def __aenter__(self) -> _Panggung:
+        self._mux = UdpMux.open(LOOPBACK_ONLY.host_addresses)
         self.ticker.start()
         return self
 
@@ -93,15 +141,30 @@ class _Panggung:
         await self.stop_media()
         for peer in self._peers:
             await peer.close()
+        if self._mux is not None:
+            await self._mux.close()
 
     def cpu_seconds(self) -> float:
         return time.process_time()
+
+    def notes(self) -> dict[str, Any]:
+        mux = self._mux
+        return {
+            "sinks_at_end": len(self.stream),
+            "send_errors": self.stream.send_errors,
+            "consent": asdict(mux.consent.stats) if mux else {},
+            "mux": asdict(mux.stats) if mux else {},
+            "ticks_skipped": self.ticker.skipped,
+            "max_tick_lateness_ms": round(self.ticker.max_lateness * 1e3, 1),
+        }
 
     def deliveries(self, live: int) -> int:
         return self.stream.deliveries
 
     async def answer(self, offer: str) -> str:
-        peer = ServerPeer(LOOPBACK_ONLY, self.clock.ssrc)
+        peer = ServerPeer(
+            LOOPBACK_ONLY, self.clock.ssrc, mux=self._mux, srtp_profiles=self._srtp_profiles
+        )
         self._peers.append(peer)
         sdp = await peer.accept(offer)
         task = asyncio.create_task(self._attach(peer))
@@ -111,7 +174,9 @@ class _Panggung:
 
     async def _attach(self, peer: ServerPeer) -> None:
         async with asyncio.timeout(60):
-            self.stream.add(await peer.connected())
+            sink = await peer.connected()
+        sink.on_closed = self.stream.remove
+        self.stream.add(sink)
 
 
 class _Janus:
@@ -140,6 +205,9 @@ class _Janus:
     def cpu_seconds(self) -> float:
         return self.server.cpu_seconds()
 
+    def notes(self) -> dict[str, Any]:
+        return {}
+
     def deliveries(self, live: int) -> int:
         # Streaming relays every packet of the mountpoint to every started listener.
         return 0 if self._sender is None else self._sender.packets * live
@@ -165,9 +233,17 @@ class _WorkerLink:
 
 
 async def run(
-    system: str, listeners: int, procs: int, seconds: float, warmup: float
+    system: str,
+    listeners: int,
+    procs: int,
+    seconds: float,
+    warmup: float,
+    srtp: str = "gcm",
+    source: str = "relay",
 ) -> FanoutResult:
-    target: _Panggung | _Janus = _Panggung() if system == "panggung" else _Janus()
+    target: _Panggung | _Janus = (
+        _Panggung(SRTP_CHOICES[srtp], source) if system == "panggung" else _Janus()
+    )
     links: list[_WorkerLink] = []
     tasks: set[asyncio.Task[None]] = set()
     all_ready = asyncio.Event()
@@ -211,10 +287,16 @@ async def run(
             # the CPU: listener processes that lag behind would stretch their own window.
             live = sum(lk.live for lk in links)
             cpu0, sent0 = target.cpu_seconds(), target.deliveries(live)
+            loop0 = target.loop_cpu if isinstance(target, _Panggung) else 0.0
             await asyncio.sleep(seconds)
             cpu = target.cpu_seconds() - cpu0
-            deliveries = target.deliveries(live) - sent0
+            sent = target.deliveries(live) - sent0
+            loop_cpu = target.loop_cpu - loop0 if isinstance(target, _Panggung) else math.nan
             counts = [await link.count() for link in links]
+            bare = None
+            if isinstance(target, _Panggung) and light_pool.available():
+                # Same process, same number of receivers, the listeners still connected.
+                bare = await floor.measure(live, target.packet_bytes or 120)
         finally:
             # Media stops first: sending to listeners that are closing only logs errors.
             await target.stop_media()
@@ -230,15 +312,23 @@ async def run(
     received = sum(int(c["packets"]) for c in counts)
     expected = sum(int(c["expected"]) for c in counts)
     per_listener = [p for c in counts for p in c["per_listener"]]
+    loss = 1 - received / expected if expected else 1.0
+    deliveries = round(sent * (1 - max(0.0, loss)))
     us = cpu / deliveries * 1e6 if deliveries else float("nan")
+    profiles: Counter[str] = Counter()
+    for c in counts:
+        profiles.update(c["profiles"])
+    profile, agreed = profiles.most_common(1)[0] if profiles else ("?", 0)
     return FanoutResult(
         system=system,
         listeners=listeners,
         live=live,
         seconds=seconds,
         deliveries=deliveries,
+        sent=sent,
         received=received,
         expected=expected,
+        rejected=sum(int(c["rejected"]) for c in counts),
         late=sum(int(c["late"]) for c in counts),
         min_listener_packets=min(per_listener, default=0),
         loss_percent=100.0 * (1 - received / expected) if expected else 100.0,
@@ -246,6 +336,17 @@ async def run(
         cpu_us_per_packet=us,
         listeners_per_core=1e6 / (PACKETS_PER_SECOND * us) if deliveries else 0.0,
         load_average=os.getloadavg()[0],
+        source=source if system == "panggung" else "relay",
+        srtp_profile=f"{profile.removeprefix('SRTP_')} ({agreed}/{live})",
+        batched=isinstance(target, _Panggung) and target.stream.batched,
+        floor_send_us=bare.send_us if bare else math.nan,
+        floor_protect_send_us=bare.protect_send_us if bare else math.nan,
+        fanout_loop_us=loop_cpu / sent * 1e6 if sent else math.nan,
+        notes={
+            "listeners_connected_at_end": sum(int(c["connected"]) for c in counts),
+            "pool": [c["pool"] for c in counts],
+            **target.notes(),
+        },
     )
 
 
@@ -264,6 +365,9 @@ async def _worker(port: int, count: int, janus_url: str | None) -> None:
     quit_ = asyncio.Event()
     listeners = [CountingListener(LOOPBACK_ONLY) for _ in range(count)]
     janus = JanusSession(janus_url) if janus_url else None
+    # Read and verify in batches once connected (aiortc's receive path per packet
+    # would cost the listeners more than the server costs).
+    pool = light_pool.ReceivePool() if light_pool.available() else None
 
     def send(message: dict[str, Any]) -> None:
         writer.write(json.dumps(message).encode() + b"\n")
@@ -284,7 +388,19 @@ async def _worker(port: int, count: int, janus_url: str | None) -> None:
                         "packets": sum(per_listener),
                         "expected": sum(lst.expected for lst in listeners),
                         "late": sum(lst.late for lst in listeners),
+                        "rejected": sum(lst.rejected for lst in listeners),
                         "per_listener": per_listener,
+                        "connected": sum(
+                            1
+                            for lst in listeners
+                            if lst.transport is not None and lst.transport.state == "connected"
+                        ),
+                        "pool": asdict(pool.stats) if pool is not None else {},
+                        "profiles": Counter(
+                            hooks.negotiated_srtp_profile(lst.transport) or "?"
+                            for lst in listeners
+                            if lst.transport is not None
+                        ),
                     }
                 )
             elif msg["op"] == "quit":
@@ -305,6 +421,8 @@ async def _worker(port: int, count: int, janus_url: str | None) -> None:
 
     reading = asyncio.create_task(read())
     limit = asyncio.Semaphore(CONNECT_CONCURRENCY)
+    if pool is not None:
+        pool.start()
 
     async def connect(i: int, listener: CountingListener) -> None:
         async with limit:
@@ -312,6 +430,8 @@ async def _worker(port: int, count: int, janus_url: str | None) -> None:
                 await via_orchestrator(i, listener)
             else:
                 await via_janus(janus, listener)
+        if pool is not None:
+            await pool.adopt_when_connected(listener)
 
     try:
         if janus is not None:
@@ -327,6 +447,8 @@ async def _worker(port: int, count: int, janus_url: str | None) -> None:
         await quit_.wait()
     finally:
         reading.cancel()
+        if pool is not None:
+            await pool.stop()
         for listener in listeners:
             await listener.close()
         if janus is not None:
@@ -341,12 +463,14 @@ async def compare(
     warmup: float,
     systems: tuple[str, ...] = SYSTEMS,
     progress: Callable[[FanoutResult], None] | None = None,
+    srtp: str = "gcm",
+    source: str = "relay",
 ) -> list[FanoutResult]:
     """Each listener count on each system, one after the other (same machine, same run)."""
     results = []
     for n in listeners:
         for system in systems:
-            result = await run(system, n, procs, seconds, warmup)
+            result = await run(system, n, procs, seconds, warmup, srtp, source)
             results.append(result)
             if progress is not None:
                 progress(result)
@@ -360,9 +484,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="measurement window")
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--system", choices=[*SYSTEMS, "both"], default="both")
+    parser.add_argument(
+        "--srtp", choices=sorted(SRTP_CHOICES), default="gcm", help="what Panggung offers"
+    )
     args = parser.parse_args(argv)
     systems = SYSTEMS if args.system == "both" else (args.system,)
-    results = asyncio.run(compare(args.listeners, args.procs, args.seconds, args.warmup, systems))
+    results = asyncio.run(
+        compare(args.listeners, args.procs, args.seconds, args.warmup, systems, srtp=args.srtp)
+    )
     for result in results:
         print(json.dumps(asdict(result)))
 

@@ -39,6 +39,7 @@ def _check(result: fanout.FanoutResult, listeners: int, seconds: float) -> None:
     assert result.loss_percent == pytest.approx(100 * (1 - result.received / result.expected))
     # The server sent every listener its packets: 50/s over the CPU window.
     assert listeners * 50 * seconds * 0.5 <= result.deliveries <= listeners * 50 * (seconds + 1)
+    assert result.rejected == 0
     assert result.cpu_us_per_packet > 0
     assert result.listeners_per_core == pytest.approx(1e6 / (50 * result.cpu_us_per_packet))
 
@@ -68,7 +69,9 @@ def _result(system: str, n: int, us: float) -> fanout.FanoutResult:
         live=n,
         seconds=10,
         deliveries=n * 500,
+        sent=n * 500,
         received=n * 500,
+        rejected=0,
         expected=n * 500,
         late=0,
         min_listener_packets=500,
@@ -85,6 +88,7 @@ def test_report_gives_ratio_and_targets(tmp_path: Path) -> None:
     assert janus_report.ratios(results) == {200: pytest.approx(3.0)}
     text = janus_report.markdown(results)
     assert "| 200 | 3.00 |" in text and "2,000" in text
+    assert "ratio to Janus >= 3.0: 3.00, met" in text
     target = tmp_path / "benchmarks.md"
     report.write_section(target, "fanout", text)
     assert target.read_text().count("<!-- bench:fanout -->") == 1

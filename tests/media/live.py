@@ -14,6 +14,7 @@ from app.media.ice import LOOPBACK_ONLY
 from app.media.server.fanout import FanoutStream
 from app.media.server.fast_sender import SrtpSink
 from app.media.server.peer import ServerPeer
+from app.media.server.udp_mux import UdpMux
 
 TIMEOUT = 15.0
 
@@ -50,9 +51,10 @@ class Attached:
         await self.server.close()
 
 
-async def attach_to_stream(stream: FanoutStream, ssrc: int) -> Attached:
-    """A server peer whose sink feeds from ``stream``, and the client listening to it."""
-    server = ServerPeer(LOOPBACK_ONLY, ssrc)
+async def attach_to_stream(stream: FanoutStream, ssrc: int, mux: UdpMux | None = None) -> Attached:
+    """A server peer whose sink feeds from ``stream``, and the client listening to it
+    (on the shared media sockets ``mux``, else on a socket of its own)."""
+    server = ServerPeer(LOOPBACK_ONLY, ssrc, mux=mux)
     listener = await Listener.connect(server.accept)
     async with asyncio.timeout(TIMEOUT):
         sink = await server.connected()

@@ -25,18 +25,22 @@ def test_check_passes_on_the_locked_versions() -> None:
 
 
 def test_every_declared_name_is_checked() -> None:
-    transceiver = aiortc_hooks._throwaway_transceiver()
+    pc, transceiver = aiortc_hooks.throwaway()
     connection = aiortc_hooks.ice_connection(transceiver.sender.transport)
-    checked = aiortc_hooks.aiortc_hooks(transceiver) + aiortc_hooks.aioice_hooks(connection)
+    checked = (
+        aiortc_hooks.aiortc_hooks(pc, transceiver)
+        + aiortc_hooks.aioice_hooks(connection)
+        + aiortc_hooks.pylibsrtp_hooks()
+    )
     assert {h.attribute for h in checked} == aiortc_hooks.TOUCHED
 
 
 def test_a_missing_class_attribute_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delattr(RTCRtpSender, "_send_rtcp")
+    monkeypatch.delattr(RTCRtpSender, "_run_rtcp")
     with pytest.raises(UnsupportedLibrary) as failure:
         aiortc_hooks.check()
     assert str(failure.value).startswith(
-        f"aiortc {AIORTC} is not supported: missing RTCRtpSender._send_rtcp"
+        f"aiortc {AIORTC} is not supported: missing RTCRtpSender._run_rtcp"
     )
 
 
@@ -70,8 +74,8 @@ def test_the_self_test_reports_aiortc() -> None:
 def test_the_server_refuses_to_start_without_them(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.delattr(RTCRtpSender, "_send_rtcp")
+    monkeypatch.delattr(RTCRtpSender, "_run_rtcp")
     assert server_main(["--port", "0"]) == 1
     err = capsys.readouterr().err
-    missing = f"aiortc {AIORTC} is not supported: missing RTCRtpSender._send_rtcp"
+    missing = f"aiortc {AIORTC} is not supported: missing RTCRtpSender._run_rtcp"
     assert f"panggung-server: {missing}" in err

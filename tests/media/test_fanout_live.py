@@ -8,18 +8,22 @@ import pytest
 from app.dsp import FRAME_SAMPLES
 from app.dsp.analysis import peak_frequency
 from app.dsp.signals import ToneSource
+from app.media.ice import LOOPBACK_ONLY
 from app.media.opus import OpusEncoder
 from app.media.server.fanout import FanoutStream
 from app.media.server.rtp_clock import RtpClock
 from app.media.server.ticker import Ticker
+from app.media.server.udp_mux import UdpMux
 from tests.media.live import Attached, attach_to_stream, wait_for_frames
 
 
 class ToneBroadcast:
-    """A 440 Hz tone, encoded once per tick, sent to one fan-out stream."""
+    """A 440 Hz tone, encoded once per tick, sent to one fan-out stream whose
+    listeners share one media socket."""
 
     def __init__(self) -> None:
         self.clock = RtpClock()
+        self.mux = UdpMux.open(LOOPBACK_ONLY.host_addresses)
         self.stream = FanoutStream(self.clock, "audience")
         self.encoder = OpusEncoder()
         self.source = ToneSource(440.0)
@@ -38,13 +42,16 @@ async def broadcast() -> AsyncIterator[ToneBroadcast]:
     b.ticker.start()
     yield b
     await b.ticker.stop()
+    await b.mux.close()
 
 
 async def test_three_listeners_hear_one_encoding(broadcast: ToneBroadcast) -> None:
     peers: list[Attached] = []
     try:
         for _ in range(3):
-            peers.append(await attach_to_stream(broadcast.stream, broadcast.clock.ssrc))
+            peers.append(
+                await attach_to_stream(broadcast.stream, broadcast.clock.ssrc, broadcast.mux)
+            )
         listeners = [p.listener for p in peers]
         await wait_for_frames(listeners, 10)  # past jitter-buffer start-up
         for lst in listeners:
@@ -65,7 +72,7 @@ async def test_three_listeners_hear_one_encoding(broadcast: ToneBroadcast) -> No
 
 
 async def test_answer_announces_shared_ssrc_and_only_opus(broadcast: ToneBroadcast) -> None:
-    peer = await attach_to_stream(broadcast.stream, broadcast.clock.ssrc)
+    peer = await attach_to_stream(broadcast.stream, broadcast.clock.ssrc, broadcast.mux)
     try:
         answer = peer.server.pc.localDescription.sdp
         assert f"a=ssrc:{broadcast.clock.ssrc} " in answer
@@ -81,7 +88,10 @@ async def test_answer_announces_shared_ssrc_and_only_opus(broadcast: ToneBroadca
 async def test_detached_listener_stops_without_disturbing_others(
     broadcast: ToneBroadcast,
 ) -> None:
-    peers = [await attach_to_stream(broadcast.stream, broadcast.clock.ssrc) for _ in range(3)]
+    peers = [
+        await attach_to_stream(broadcast.stream, broadcast.clock.ssrc, broadcast.mux)
+        for _ in range(3)
+    ]
     kept = [peers[0].listener, peers[2].listener]
     gone = peers[1]
     try:
@@ -104,7 +114,7 @@ async def test_detached_listener_stops_without_disturbing_others(
 async def test_sink_reports_close_when_peer_connection_closes(
     broadcast: ToneBroadcast,
 ) -> None:
-    peer = await attach_to_stream(broadcast.stream, broadcast.clock.ssrc)
+    peer = await attach_to_stream(broadcast.stream, broadcast.clock.ssrc, broadcast.mux)
     closed = asyncio.Event()
     peer.sink.on_closed = lambda sink: closed.set()
     try:

@@ -4,6 +4,7 @@ import pytest
 
 from app.media.server.fanout import FanoutStream
 from app.media.server.rtp_clock import RtpClock
+from app.media.server.udp_mux import MuxEndpoint
 
 
 class FakeSink:
@@ -14,6 +15,14 @@ class FakeSink:
         self.closed = False
         self.fail = fail
         self.sent: list[bytes] = []
+        self.endpoint: MuxEndpoint | None = None  # not on a shared socket: sent alone
+        self.session = None
+
+    def refresh_route(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        self.closed = True
 
     def protect(self, packet: bytes) -> bytes:
         if self.fail:

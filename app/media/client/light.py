@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiortc import RTCSessionDescription
 
 from app.media import aiortc_hooks as hooks
@@ -29,6 +31,7 @@ class CountingListener:
         self._first_seq: int | None = None
         self._last_seq = 0  # extended (unwrapped) sequence number
         self.late = 0
+        self.rejected = 0  # failed SRTP authentication (counted by a ReceivePool)
         self._first_ts: int | None = None
         self._min_transit_ms: float | None = None  # kept across reset(): the fastest path
 
@@ -53,9 +56,15 @@ class CountingListener:
     async def close(self) -> None:
         await self.pc.close()
 
+    @property
+    def transport(self) -> Any:
+        """The DTLS transport media arrives on (None before offer/answer)."""
+        transceivers = self.pc.getTransceivers()
+        return transceivers[0].receiver.transport if transceivers else None
+
     def reset(self) -> None:
         """Start a new measurement window."""
-        self.packets = self.octets = self.late = 0
+        self.packets = self.octets = self.late = self.rejected = 0
         self._first_seq = None
 
     @property
@@ -64,7 +73,16 @@ class CountingListener:
         return 0 if self._first_seq is None else self._last_seq - self._first_seq + 1
 
     async def _count(self, data: bytes, arrival_time_ms: int) -> None:
-        seq = int.from_bytes(data[2:4], "big")
+        self.record(
+            int.from_bytes(data[2:4], "big"),
+            int.from_bytes(data[4:8], "big"),
+            arrival_time_ms,
+            len(data),
+        )
+
+    def record(self, seq: int, ts: int, arrival_time_ms: int, octets: int) -> None:
+        """One decrypted packet: RTP sequence number and timestamp, arrival time in
+        ms since the NTP epoch (aiortc's clock), decrypted size."""
         if self._first_seq is None:
             self._first_seq = self._last_seq = seq
         else:
@@ -72,8 +90,7 @@ class CountingListener:
             if delta < 0x8000:  # forward (late packets are counted, not used for range)
                 self._last_seq += delta
         self.packets += 1
-        self.octets += len(data)
-        ts = int.from_bytes(data[4:8], "big")
+        self.octets += octets
         if self._first_ts is None:
             self._first_ts = ts
         # Transit up to a constant: arrival minus media time (48 kHz Opus clock).

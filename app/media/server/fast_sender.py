@@ -2,9 +2,19 @@
 
 aiortc's RTCRtpSender runs one coroutine and one encoder per peer, costing
 tens of µs per packet. For a room we keep aiortc for what it does once per
-peer - ICE, DTLS handshake, SDP, RTCP - and send the pre-built RTP packets
-ourselves: per listener, only SRTP protect with that peer's keys and a
-``sendto`` on that peer's ICE socket.
+peer - ICE, the DTLS handshake, SDP - and send the pre-built RTP packets
+ourselves (app.media.server.batch): per listener only SRTP protect with
+that peer's keys, and its share of one ``sendmmsg`` on the shared socket.
+aiortc's per-peer RTCP loops are parked (the fan-out sends sender reports
+for a whole stream in one batch) and aioice's per-peer consent task is
+replaced by the media sockets' consent wheel.
+
+SRTP: the server is the DTLS client (the listener offers, we answer with
+``a=setup:active``), so the listener picks the profile among those we
+offer, by its own preference. We offer ``SRTP_PROFILES``: AEAD AES-128-GCM
+(one pass: cipher and tag together) before AES-128-CM + HMAC-SHA1-80; not
+AES-256-GCM, which aiortc would otherwise prefer and which costs more per
+packet (docs/media.md has the figures).
 
 The aiortc and aioice internals this needs are reached only through
 ``app.media.aiortc_hooks``.
@@ -14,16 +24,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from aiortc import MediaStreamTrack, RTCRtpTransceiver
 from aiortc.mediastreams import MediaStreamError
-from aiortc.rtp import RtcpSenderInfo, RtcpSrPacket
 
 from app.media import aiortc_hooks as hooks
+from app.media.server.udp_mux import MuxEndpoint, MuxTransport
 
 logger = logging.getLogger(__name__)
+
+SRTP_PROFILES = ("SRTP_AEAD_AES_128_GCM", "SRTP_AES128_CM_SHA1_80")
+"""Offered to listeners, cheapest first."""
 
 ProtectFn = Callable[[bytes], bytes]
 SendToFn = Callable[[bytes, Any], None]
@@ -65,19 +78,24 @@ class ParkedTrack(MediaStreamTrack):
             self._ended.set_result(None)
 
 
-def prepare_send_transceiver(transceiver: RTCRtpTransceiver, ssrc: int) -> ParkedTrack:
+def prepare_send_transceiver(
+    transceiver: RTCRtpTransceiver, ssrc: int, srtp_profiles: Sequence[str] = SRTP_PROFILES
+) -> ParkedTrack:
     """Make ``transceiver`` announce ``ssrc`` and send (only via the fast path).
 
-    Call before createOffer/createAnswer. Restricts codecs to Opus.
+    Call before createOffer/createAnswer. Restricts codecs to Opus, offers
+    ``srtp_profiles`` in DTLS and parks aiortc's RTCP loops for this peer.
     """
     sender = transceiver.sender
     hooks.announce_ssrc(transceiver, ssrc)
+    hooks.park_rtcp_loops(transceiver)
+    hooks.offer_srtp_profiles(sender.transport, srtp_profiles)
     track = ParkedTrack()
     sender.replaceTrack(track)
     if transceiver.direction in ("recvonly", "inactive"):
         transceiver.direction = "sendrecv" if transceiver.direction == "recvonly" else "sendonly"
     # Offerer: preferences shape the offer. Answerer: the offer was already
-    # negotiated into _codecs, so narrow that list too.
+    # negotiated into the transceiver's codecs, so narrow that list too.
     transceiver.setCodecPreferences(
         [c for c in sender.getCapabilities("audio").codecs if _is_opus(c.mimeType)]
     )
@@ -103,10 +121,11 @@ def negotiated_payload_type(transceiver: RTCRtpTransceiver) -> int:
 
 
 class SrtpSink:
-    """One peer's send path: protect with its SRTP keys, send on its ICE socket.
+    """One listener's send path: its SRTP session, its ICE route.
 
-    ``protect`` and ``sendto`` are bound methods cached at connect time so the
-    fan-out loop does two calls per listener and nothing else.
+    On a shared media socket (``endpoint`` set) the fan-out batches it with
+    the stream's other listeners there; otherwise (a TURN relay, a peer not
+    on the mux) it is sent on its own with ``protect`` and ``sendto``.
     """
 
     __slots__ = (
@@ -114,11 +133,14 @@ class SrtpSink:
         "_ice",
         "addr",
         "closed",
+        "endpoint",
         "on_closed",
         "payload_type",
         "protect",
         "report_source",
         "sendto",
+        "session",
+        "srtp_profile",
     )
 
     def __init__(self, transceiver: RTCRtpTransceiver) -> None:
@@ -128,22 +150,33 @@ class SrtpSink:
         self._dtls = dtls
         self._ice = hooks.ice_connection(dtls)
         self.payload_type = negotiated_payload_type(transceiver)
-        self.protect: ProtectFn = hooks.outbound_srtp(dtls).protect
+        self.session: Any = hooks.outbound_srtp(dtls)
+        self.protect: ProtectFn = self.session.protect
+        self.srtp_profile = hooks.negotiated_srtp_profile(dtls)
         self.sendto: SendToFn
-        self.addr: Any
+        self.addr: tuple[str, int]
+        self.endpoint: MuxEndpoint | None = None
         self.report_source: ReportSource | None = None
         self.on_closed: Callable[[SrtpSink], None] | None = None
         self.closed = False
         self.refresh_route()
-        _wrap_sender_reports(transceiver, self)
         dtls.on("statechange", self._on_dtls_state)
 
-    def refresh_route(self) -> None:
-        """Re-read the ICE pair carrying media (cheap; called about once a second)."""
+    @property
+    def ice_connection(self) -> Any:
+        return self._ice
+
+    def refresh_route(self) -> bool:
+        """Re-read the ICE pair carrying media; True if it moved. Raises
+        ConnectionError if there is none any more."""
         route = None if self._ice is None else hooks.nominated_route(self._ice)
         if route is None:
             raise ConnectionError("ICE has no nominated pair")
-        self.sendto, self.addr = route
+        transport, addr = route
+        endpoint = transport.endpoint if isinstance(transport, MuxTransport) else None
+        moved = getattr(self, "addr", None) != addr or self.endpoint is not endpoint
+        self.sendto, self.addr, self.endpoint = transport.sendto, addr, endpoint
+        return moved
 
     def send(self, packet: bytes) -> None:
         self.sendto(self.protect(packet), self.addr)
@@ -157,32 +190,3 @@ class SrtpSink:
     def _on_dtls_state(self) -> None:
         if self._dtls.state in ("closed", "failed"):
             self.close()
-
-
-def _wrap_sender_reports(transceiver: RTCRtpTransceiver, sink: SrtpSink) -> None:
-    # aiortc's sender still emits SR + SDES about once a second, but with its
-    # own counters (all zero: it never sent a packet). Rewrite the sender info
-    # from the stream the sink is attached to; piggyback a route refresh.
-    sender = transceiver.sender
-    ssrc = hooks.sender_ssrc(sender)
-
-    async def rewrite(packets: list[Any]) -> list[Any]:
-        source = sink.report_source
-        if source is not None and not sink.closed:
-            ntp, rtp_ts, count, octets = source.sender_info()
-            info = RtcpSenderInfo(
-                ntp_timestamp=ntp,
-                rtp_timestamp=rtp_ts,
-                packet_count=count & 0xFFFFFFFF,
-                octet_count=octets & 0xFFFFFFFF,
-            )
-            for packet in packets:
-                if isinstance(packet, RtcpSrPacket) and packet.ssrc == ssrc:
-                    packet.sender_info = info
-            try:
-                sink.refresh_route()
-            except ConnectionError:
-                sink.close()
-        return packets
-
-    hooks.wrap_sender_rtcp(sender, rewrite)

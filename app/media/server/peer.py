@@ -7,10 +7,13 @@ import logging
 
 from aiortc import MediaStreamTrack, RTCRtpTransceiver, RTCSessionDescription
 
+from app.media import aiortc_hooks as hooks
 from app.media.ice import IceSettings, apply_ice_settings, new_peer_connection
 from app.media.rtp_tap import PacketHandler, RtpPacketLike, TapStats, tap_rtp
-from app.media.server.fast_sender import SrtpSink, prepare_send_transceiver
+from app.media.server.fanout import DEFAULT_CNAME
+from app.media.server.fast_sender import SRTP_PROFILES, SrtpSink, prepare_send_transceiver
 from app.media.server.sdp import without_mdns_candidates
+from app.media.server.udp_mux import UdpMux
 
 logger = logging.getLogger(__name__)
 
@@ -23,13 +26,27 @@ class ServerPeer:
     jitter buffer, see ``rtp_tap``); ``incoming`` is aiortc's track for it,
     which then stays silent. Whether that audio is ever heard is the room's
     decision, not the client's.
+
+    ``mux``: the media server's shared sockets; the peer's ICE candidates are
+    on them and its consent checks go on their wheel (without one, aioice
+    opens a socket for this peer alone, on ``settings.host_addresses``).
     """
 
     def __init__(
-        self, settings: IceSettings, ssrc: int, on_packet: PacketHandler | None = None
+        self,
+        settings: IceSettings,
+        ssrc: int,
+        on_packet: PacketHandler | None = None,
+        *,
+        mux: UdpMux | None = None,
+        cname: str = DEFAULT_CNAME,
+        srtp_profiles: tuple[str, ...] = SRTP_PROFILES,
     ) -> None:
         self.pc = new_peer_connection(settings)
+        hooks.set_cname(self.pc, cname)
         self._settings = settings
+        self._mux = mux
+        self._srtp_profiles = srtp_profiles
         self._ssrc = ssrc
         self._transceiver: RTCRtpTransceiver | None = None
         self._connected = asyncio.Event()
@@ -49,10 +66,15 @@ class ServerPeer:
         if len(audio) != 1:
             raise ValueError(f"expected one audio m-line, got {len(audio)}")
         self._transceiver = audio[0]
-        prepare_send_transceiver(self._transceiver, self._ssrc)
+        prepare_send_transceiver(self._transceiver, self._ssrc, self._srtp_profiles)
         if self._on_packet is not None:
             self.tap = tap_rtp(self._transceiver, self._count_packet)
-        apply_ice_settings(self.pc, self._settings)
+        if self._mux is not None:
+            for connection in hooks.gatherer_connections(self.pc):
+                hooks.set_local_username(connection, self._mux.new_username())
+                hooks.gather_on_shared_sockets(connection, self._mux.endpoints)
+        else:
+            apply_ice_settings(self.pc, self._settings)
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         return str(self.pc.localDescription.sdp)
 
@@ -70,9 +92,16 @@ class ServerPeer:
                 w.cancel()
         if not self._connected.is_set() or self._transceiver is None:
             raise ConnectionError(f"peer did not connect ({self.pc.connectionState})")
-        return SrtpSink(self._transceiver)
+        sink = SrtpSink(self._transceiver)
+        if self._mux is not None and sink.ice_connection is not None:
+            self._mux.consent.add(sink.ice_connection)
+        return sink
 
     async def close(self) -> None:
+        if self._mux is not None and self._transceiver is not None:
+            connection = hooks.ice_connection(self._transceiver.sender.transport)
+            if connection is not None:
+                self._mux.consent.remove(connection)
         await self.pc.close()
 
     def _count_packet(self, packet: RtpPacketLike, arrival: float) -> None:

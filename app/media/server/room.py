@@ -32,6 +32,7 @@ from app.media.server.fast_sender import SrtpSink
 from app.media.server.peer import ServerPeer
 from app.media.server.rtp_clock import RtpClock
 from app.media.server.ticker import Ticker
+from app.media.server.udp_mux import UdpMux
 
 logger = logging.getLogger(__name__)
 
@@ -69,11 +70,17 @@ class RoomMedia:
         clock: RtpClock | None = None,
         period: float = 0.020,
         playout: PlayoutFactory = PlayoutBuffer,
+        mux: UdpMux | None = None,
     ) -> None:
+        """``mux``: shared media sockets to use (default: the room opens its own
+        on ``settings.host_addresses`` at the first join, one UDP port per address)."""
         self._settings = settings
         self._bitrate = bitrate
         self.clock = clock or RtpClock()
-        self.audience = FanoutStream(self.clock, "audience")
+        self.cname = f"panggung-{self.clock.ssrc:08x}"  # one source, one CNAME
+        self._mux = mux
+        self._own_mux = mux is None
+        self.audience = FanoutStream(self.clock, "audience", cname=self.cname)
         self._audience_encoder = OpusEncoder(bitrate)
         self._participants: dict[str, _Participant] = {}
         self._local_sources: dict[str, FrameSource] = {}
@@ -94,6 +101,16 @@ class RoomMedia:
         await self.ticker.stop()
         for pid in list(self._participants):
             await self.leave(pid)
+        if self._own_mux and self._mux is not None:
+            mux, self._mux = self._mux, None
+            await mux.close()
+
+    @property
+    def mux(self) -> UdpMux:
+        """The room's media sockets (opened on first use)."""
+        if self._mux is None:
+            self._mux = UdpMux.open(self._settings.host_addresses)
+        return self._mux
 
     # -- participants ------------------------------------------------------
 
@@ -101,7 +118,13 @@ class RoomMedia:
         """Accept ``pid``'s offer; returns the answer. Audio flows once connected."""
         if pid in self._participants:
             raise ValueError(f"{pid} already joined")
-        peer = ServerPeer(self._settings, self.clock.ssrc, partial(self._on_packet, pid))
+        peer = ServerPeer(
+            self._settings,
+            self.clock.ssrc,
+            partial(self._on_packet, pid),
+            mux=self.mux,
+            cname=self.cname,
+        )
         participant = _Participant(peer)
         self._participants[pid] = participant
         answer = await participant.peer.accept(offer_sdp)
@@ -135,7 +158,7 @@ class RoomMedia:
             participant.stage = _StageSlot(
                 input=OpusPlayout(self._new_playout()),
                 encoder=OpusEncoder(self._bitrate),
-                stream=FanoutStream(self.clock, pid),
+                stream=FanoutStream(self.clock, pid, cname=self.cname),
             )
             if sink is not None:
                 self.audience.remove(sink)
