@@ -140,10 +140,19 @@ class ServerConnection:
                 else:
                     self.pushed.put_nowait(message)
         finally:
+            why = self._why_closed()
             for future in self._pending.values():
                 if not future.done():
-                    future.set_exception(ConnectionLost("the connection closed"))
+                    future.set_exception(ConnectionLost(why))
             self.pushed.put_nowait(None)
+
+    def _why_closed(self) -> str:
+        """What ended the connection, as far as the socket knows: the close
+        code (1013: this client fell behind; 1008: logged out …) or the error."""
+        error = self._ws.exception()
+        if error is not None:
+            return f"the connection closed: {error!r}"
+        return f"the connection closed (code {self._ws.close_code})"
 
     def _resolve(self, rid: int, data: AnyReplyData | None, error: Exception | None) -> None:
         future = self._pending.get(rid)

@@ -113,3 +113,37 @@ def windowed_similarity(reference: NDArray[np.int16], heard: NDArray[np.int16]) 
                 best = max(best, float(np.dot(part, seg)) / norm)
         scores.append(best)
     return float(np.median(scores)) if scores else 0.0
+
+
+def best_match_similarity(heard: NDArray[np.int16], reference: NDArray[np.int16]) -> float:
+    """Median, over 250 ms windows of `heard` with speech in them, of the best
+    normalised correlation with *any* stretch of `reference`.
+
+    Each window is aligned on its own: for a long-running room whose voices
+    take turns on their own clocks (the demo), the turns drift against a fixed
+    reference, so one overall alignment would punish timing, not sound.
+    Compared at 8 kHz (block means of 6 samples: speech's band, 36x less work).
+    """
+
+    def at_8k(audio: NDArray[np.int16]) -> NDArray[np.float64]:
+        usable = len(audio) - len(audio) % 6
+        blocks: NDArray[np.float64] = audio[:usable].astype(np.float64).reshape(-1, 6)
+        means: NDArray[np.float64] = blocks.mean(axis=1)
+        return means
+
+    window = 2_000
+    ref, got = at_8k(reference), at_8k(heard)
+    size = 1 << (len(ref) + window - 1).bit_length()
+    ref_spectrum = np.fft.rfft(ref, size)
+    # Energy of every reference stretch of `window` samples, by running sums.
+    cumulative = np.concatenate(([0.0], np.cumsum(ref * ref)))
+    energy = np.maximum(cumulative[window:] - cumulative[:-window], 1e-9)
+    scores = []
+    for start in range(0, len(got) - window + 1, window):
+        part = got[start : start + window]
+        if rms_dbfs(heard[start * 6 : (start + window) * 6]) < -35:
+            continue  # pauses between words say nothing
+        dots = np.fft.irfft(np.conj(np.fft.rfft(part, size)) * ref_spectrum, size)
+        norms = np.sqrt(energy * float(np.dot(part, part)))
+        scores.append(float(np.max(dots[: len(energy)] / norms)))
+    return float(np.median(scores)) if scores else 0.0

@@ -61,7 +61,11 @@ class Routes:
         ws = StrictWebSocketResponse(
             max_msg_size=self._max_frame + 1, heartbeat=self._heartbeat, decode_text=False
         )
-        await ws.prepare(request)
+        try:
+            await ws.prepare(request)
+        except ConnectionResetError:  # the client went away mid-handshake
+            log.info("a client left during the WebSocket handshake")
+            return ws
         conn = Connection(ws, remote=request.remote or "")
         self.connections.add(conn)
         writer = asyncio.get_running_loop().create_task(conn.run_writer())
