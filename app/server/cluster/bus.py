@@ -75,6 +75,9 @@ class EventBus:
         if feed.epoch is not None and event.epoch < feed.epoch:
             log.warning("room %s: dropped an event from epoch %d", room_id, event.epoch)
             return
+        if event.seq == 0:  # a notice: outside the numbered stream
+            feed.listener.on_notice(room_id, event.target, event.frame, event.kick)
+            return
         if feed.epoch is not None and event.epoch > feed.epoch:
             self._on_epoch(room_id, event.epoch)
             feed.listener.on_resync(room_id, "new origin")

@@ -65,11 +65,12 @@ redis.call('HSET', KEYS[2], 'by', '')
 return 1
 """
 
-# An event: the last seq and the publication in one step, fenced.
+# An event: the last seq and the publication in one step, fenced (a notice,
+# seq 0, leaves the seq alone).
 # Returns how many nodes received it, or -1.
 PUBLISH = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-redis.call('SET', KEYS[2], ARGV[3])
+if tonumber(ARGV[3]) > 0 then redis.call('SET', KEYS[2], ARGV[3]) end
 return redis.call('SPUBLISH', ARGV[2], ARGV[4])
 """
 
