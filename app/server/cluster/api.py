@@ -172,9 +172,12 @@ class Lease(Protocol):
         """
         ...
 
-    def notify(self, target: int, frame: bytes, kick: bool = False) -> Awaitable[Outcome]:
+    def notify(
+        self, target: int, frame: bytes, kick: bool = False, node: str = ""
+    ) -> Awaitable[Outcome]:
         """Send a frame that is not a numbered event (a notice) to the nodes,
-        in order with the events: for one member (`target`) or all (0)."""
+        in order with the events: for one member (`target`) or all (0), on
+        one node (`node`) or every one."""
         ...
 
     def mirror(

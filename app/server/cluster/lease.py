@@ -94,10 +94,12 @@ class RedisLease:
         )
         return self._keeper.writer.submit(self.room_id, call)
 
-    def notify(self, target: int, frame: bytes, kick: bool = False) -> "asyncio.Future[Outcome]":
+    def notify(
+        self, target: int, frame: bytes, kick: bool = False, node: str = ""
+    ) -> "asyncio.Future[Outcome]":
         if not self.active:
             return _refused(self.room_id, self._state)
-        envelope = wire.EventEnvelope(self.epoch, 0, frame, target, kick)
+        envelope = wire.EventEnvelope(self.epoch, 0, frame, target, kick, node)
         call = scripts.Call(
             scripts.PUBLISH,
             [self.keys.lease, self.keys.seq],

@@ -53,7 +53,9 @@ class SoloLease:
     def publish(self, seq: int, frame: bytes) -> "asyncio.Future[Outcome]":
         return self._outcome()
 
-    def notify(self, target: int, frame: bytes, kick: bool = False) -> "asyncio.Future[Outcome]":
+    def notify(
+        self, target: int, frame: bytes, kick: bool = False, node: str = ""
+    ) -> "asyncio.Future[Outcome]":
         return self._outcome()
 
     def mirror(

@@ -16,6 +16,7 @@ class EventEnvelope(msgspec.Struct, array_like=True, frozen=True):
     # ends that member's place (a Kicked frame: the node detaches them).
     target: int = 0
     kick: bool = False
+    node: str = ""  # only this node delivers it ('': every node)
 
 
 class RequestEnvelope(msgspec.Struct, array_like=True, frozen=True):

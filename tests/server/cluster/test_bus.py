@@ -145,10 +145,12 @@ async def test_notices_go_in_order_with_events_and_leave_the_seq_alone(
         lease.notify(0, b"counts"),
         lease.publish(2, b"two"),
         lease.notify(7, b"kicked", kick=True),
+        lease.notify(8, b"for another node", kick=True, node="someone-else"),
+        lease.notify(9, b"for b", node=b.node_id),
     ]
     assert set(await asyncio.gather(*writes)) == {Outcome.DONE}
-    await eventually(lambda: len(order) == 4)
-    assert order == ["e1", "n0", "e2", "n7"]
-    assert seen.notices == [("r", 0, b"counts", False), ("r", 7, b"kicked", True)]
+    await eventually(lambda: len(order) == 5)
+    assert order == ["e1", "n0", "e2", "n7", "n9"]
+    assert seen.notices[:2] == [("r", 0, b"counts", False), ("r", 7, b"kicked", True)]
     assert seen.resyncs == []
     assert redis_server.command("GET", origin.keys.room("r").seq).strip() == "2"
