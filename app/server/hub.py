@@ -99,7 +99,7 @@ from app.server.rooms.commands import AddInvite, Disconnect, Join, RoomCommand
 from app.server.rooms.core import subject_of
 from app.server.rooms.durable import DurableRoom
 from app.server.rooms.permissions import may_be_heard
-from app.server.store.api import Store, StoreError
+from app.server.store.api import StaleSave, Store, StoreError
 from app.server.voice import VoiceRooms
 
 log = logging.getLogger(__name__)
@@ -213,7 +213,7 @@ class RoomHub:
             except Exception:  # one unreadable room must not keep the others down
                 log.exception("could not restore room %s; it stays stored as it was", durable)
                 continue
-            if not await self._take_lease(room.room_id):
+            if not await self._take_lease(room.room_id, floor=durable.epoch):
                 continue
             self._rooms[room.room_id] = room
             self._attached[room.room_id] = {}
@@ -1045,12 +1045,24 @@ class RoomHub:
         room = self._rooms.get(room_id)
         if room is None:
             return False
+        lease = self._leases.get(room_id) if self._clustered else None
+        if lease is not None and not lease.active:
+            return False  # not ours to save now; saved when the lease is back, if it is
         try:
             durable = to_durable(room)
             if self._saved.get(room_id) == durable:
                 self._saved_ok(room_id)
                 return False
-            await self._store.save_room(durable)
+            if lease is None:
+                await self._store.save_room(durable)
+            else:
+                await self._store.save_room(durable, epoch=lease.epoch)
+        except StaleSave as exc:
+            # A newer origin saved the room: whatever we hold of it is stale.
+            log.warning("room %s: %s; giving it up", room_id, exc)
+            self._saved_ok(room_id)
+            self._drop_room(room_id)
+            return False
         except Exception as exc:
             self._save_failed(room_id, exc)
             return False
