@@ -237,6 +237,8 @@ async def start_server(config: ServerConfig) -> RunningServer:
         loop.create_task(hub.run_storage_check(config.storage_check_interval)),
         loop.create_task(hub.run_directory()),
     ]
+    if isinstance(hub.cluster, ClusterNode):
+        background.append(loop.create_task(hub.run_takeover(hub.cluster.config.lease_ttl)))
     if config.media:
         background.append(loop.create_task(hub.run_speaking()))
     log.info(

@@ -29,8 +29,9 @@ addressed to it. Without a cluster (`SoloCluster`) none of this runs.
 
 import asyncio
 import logging
+import random
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Protocol, TypeVar, overload
 
@@ -69,6 +70,7 @@ from app.server.forwarding import (
     MemberState,
     Op,
     answer,
+    decode_member,
     decode_request,
     encode_member,
     encode_request,
@@ -80,6 +82,7 @@ from app.server.pulse import INTERVAL, RoomPulse
 from app.server.recording import Recordings
 from app.server.rooms import (
     Actor,
+    Member,
     Outcome,
     Room,
     RoomError,
@@ -577,6 +580,10 @@ class RoomHub:
         if lease is None:
             return False
         self._leases[room_id] = lease
+        if self._clustered:
+            # The room's own volatile part: who its origin is, so that the next
+            # one knows whose members were cut off with it.
+            _settle(lease.mirror(state=self.cluster.node_id.encode()))
         return True
 
     def _acting(self, room_id: str) -> None:
@@ -651,11 +658,26 @@ class RoomHub:
         if room is None:
             return
         log.warning("room %s is no longer held here; following its new origin", room_id)
-        if self._attached.get(room_id):
+        attached = self._attached.get(room_id)
+        if attached:
             self._elsewhere.add(room_id)
-            self._spawn(self.cluster.subscribe(room_id, self), f"following room {room_id}")
+            names = {uid: m.name for uid, m in room.members.items() if uid in attached}
+            self._spawn(self._follow(room_id, names), f"following room {room_id}")
         else:
             self._attached.pop(room_id, None)
+
+    async def _follow(self, room_id: str, names: dict[int, str]) -> None:
+        """Our members of a room another node took: listen to it, and tell the
+        new origin they are connected here (it counted them gone with us)."""
+        await self.cluster.subscribe(room_id, self)
+        for user_id, name in names.items():
+            client = self._attached.get(room_id, {}).get(user_id)
+            if client is None:
+                continue
+            try:
+                await self._forward(room_id, self._ask("join", client, b"", name))
+            except (RoomError, Busy) as exc:
+                log.info("room %s: %d could not follow it: %s", room_id, user_id, exc)
 
     async def _serve(self, room_id: str, sender: str, body: bytes) -> bytes:
         """A request forwarded by another node for one of its members."""
@@ -706,6 +728,102 @@ class RoomHub:
                     self.voice.drop(room_id, ask.user_id)
                     await self._disconnected(room, ask.user_id)
                 return None
+
+    # -- the cluster: taking a room over --------------------------------------
+
+    async def run_takeover(self, interval: float) -> None:
+        """Watch for rooms whose origin died (listed, but nobody holds the lease)
+        and take them over: nodes with members there first, the rest a round
+        later. Jittered, so that nodes do not all try at the same moment."""
+        if not self._clustered:
+            return
+        rng = random.Random()
+        rounds: dict[str, int] = {}
+        while True:
+            await asyncio.sleep(interval * rng.uniform(0.25, 0.75))
+            try:
+                orphans = [r for r in await self.cluster.orphans() if r not in self._rooms]
+            except Unavailable:
+                continue  # degraded: nothing can be taken over now anyway
+            except Exception:
+                self._faults.error("orphans", "looking for orphaned rooms failed", exc_info=True)
+                continue
+            rounds = {room_id: rounds.get(room_id, 0) + 1 for room_id in orphans}
+            for room_id in orphans:
+                if room_id in self._elsewhere or rounds[room_id] > 1:
+                    try:
+                        await self.take_over(room_id)
+                    except Exception:
+                        self._faults.error(
+                            f"takeover {room_id}",
+                            "taking room %s over failed",
+                            room_id,
+                            exc_info=True,
+                        )
+
+    async def take_over(self, room_id: str) -> bool:
+        """Become the origin of a room whose origin is gone: the durable room
+        from the store, the volatile part from the last origin's mirror, and on
+        from its last seq. False if another node was quicker."""
+        stored = {d.room_id: d for d in await self._store.load_live_rooms()}.get(room_id)
+        floor = stored.epoch if stored is not None else 0
+        if room_id in self._rooms or not await self._take_lease(room_id, floor=floor):
+            return False
+        lease = self._leases[room_id]
+        # Read again now that we hold it: the old origin cannot save any more.
+        durable = {d.room_id: d for d in await self._store.load_live_rooms()}.get(room_id)
+        if durable is None:
+            log.warning("room %s is not live in the store; ending its listing", room_id)
+            self._leases.pop(room_id, None)
+            await lease.close()
+            return False
+        try:
+            volatile = await self.cluster.restore(room_id)
+            alive = {node.node_id for node in await self.cluster.nodes()}
+        except Unavailable:
+            volatile, alive = None, set()
+        now = self._clock()
+        room = restore(durable, now, self._grace)
+        where: dict[int, str] = {}
+        if volatile is not None:
+            _restore_volatile(room, volatile.members, now)
+            # The old origin's own members went down with it, even if its
+            # heartbeat has not run out yet.
+            dead = volatile.state.decode() if volatile.state else None
+            alive.discard(dead or "")
+            where = {uid: e.node for uid, e in volatile.members.items() if e.node is not None}
+        # One seq skipped (a jump when Redis lost the seq too): every member's
+        # next event shows a gap, so every client asks for a fresh snapshot.
+        room.seq = volatile.seq + 1 if volatile is not None else int(now * 1000)
+        self._rooms[room_id] = room
+        local = self._attached.setdefault(room_id, {})
+        if room_id in self._elsewhere:
+            self._elsewhere.discard(room_id)
+            self._spawn(self.cluster.unsubscribe(room_id), f"leaving room {room_id}'s feed")
+        away = self._away[room_id] = {
+            uid: node
+            for uid, node in where.items()
+            if node != self.cluster.node_id and node in alive and uid not in local
+        }
+        # Who is still connected (here, or on a live node) is back at once;
+        # the dead node's members are in their grace period until they reconnect.
+        for uid in [*local, *away]:
+            member = room.members.get(uid)
+            if member is not None:
+                self._publish(room, handle(room, Actor(uid, member.name), Join(None), now))
+        self._mirror(room, list(room.members))
+        self._list(room)
+        self.voice.sync(room)
+        self._save_soon(room_id)
+        log.warning(
+            "took room %s over at epoch %d (seq %d; %d members here, %d elsewhere)",
+            room_id,
+            lease.epoch,
+            room.seq,
+            len(local),
+            len(away),
+        )
+        return True
 
     # -- the cluster: members here of rooms held elsewhere ---------------------
 
@@ -1148,6 +1266,35 @@ class RoomHub:
                 self._recording_locks.pop(room_id, None)
                 self._pulses.pop(room_id, None)
                 self._retry.pop(room_id, None)
+
+
+def _restore_volatile(room: Room, mirrored: Mapping[int, MemberEntry], now: float) -> None:
+    """Add what the last origin mirrored to a room restored from the store:
+    listeners, invitations, self-mutes. The store wins for what it holds."""
+    for uid, entry in mirrored.items():
+        try:
+            state = decode_member(entry.data)
+            role = Role(state.role)
+        except (msgspec.DecodeError, ValueError):
+            log.warning("room %s: unreadable mirror of member %d", room.room_id, uid)
+            continue
+        member = room.members.get(uid)
+        if member is None:
+            if role is not Role.LISTENER or uid in room.bans:
+                continue  # the stage comes from the store only
+            member = room.members[uid] = Member(
+                user_id=uid,
+                name=state.name,
+                role=role,
+                joined_at=state.joined_at,
+                role_since=state.role_since,
+                hand_raised_at=state.hand_raised_at,
+                connected=False,
+                disconnected_at=now,
+            )
+        member.invited = state.invited and member.role is Role.LISTENER
+        member.self_muted = state.self_muted
+    room.reindex_all()
 
 
 def _settle(write: Awaitable[object]) -> None:

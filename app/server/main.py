@@ -110,6 +110,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--node-name", default=None, help="this node's name in the cluster (default: host name)"
     )
+    parser.add_argument(
+        "--cluster-prefix",
+        default="panggung",
+        metavar="NAME",
+        help="the cluster's key namespace in Redis, to run several clusters on one Redis "
+        "(default panggung)",
+    )
     parser.add_argument("--demo", action="store_true", help="keep a live demo room open")
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING, ERROR")
     parser.add_argument("--version", action="version", version=f"panggung-server {__version__}")
@@ -134,6 +141,7 @@ async def serve(args: argparse.Namespace) -> None:
         join_rate=args.join_rate,
         cluster_url=args.cluster,
         node_name=args.node_name,
+        cluster_settings={"prefix": args.cluster_prefix},
     )
     server = await start_server(config)
     print(server.url, flush=True)

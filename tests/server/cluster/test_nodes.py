@@ -223,3 +223,47 @@ def test_the_command_line_refuses_a_cluster_on_sqlite(
     code = main(["--cluster", "redis://127.0.0.1:1/0", "--db", f"sqlite:///{tmp_path}/x.db"])
     assert code == 2
     assert "--cluster needs --db postgresql://" in capsys.readouterr().err
+
+
+async def test_redis_restarted_mid_room_nothing_crashes_and_the_cluster_heals(
+    start_node: StartNode, own_redis: RedisServer
+) -> None:
+    a = await start_node("a", cluster_url=own_redis.url())
+    b = await start_node("b", cluster_url=own_redis.url())
+    clients: list[RoomClient] = []
+    try:
+        ayu = await member(a, "ayu", clients)
+        budi = await member(b, "budi", clients)
+        rid = (await ayu.client.create_room("Through a restart")).room_id
+        await budi.client.join(rid)
+        await ayu.until(lambda m: m.audience.listeners == 1)
+
+        own_redis.restart()  # empty: no leases, no mirror, no listing, no subscriptions
+
+        # Commands through b are taken again (after `unavailable` while it heals).
+        deadline = asyncio.get_running_loop().time() + 20
+        while True:
+            try:
+                await budi.client.request(RaiseHand(id=0))
+                break
+            except RequestFailed as exc:
+                assert exc.code == "unavailable", exc.code
+                assert asyncio.get_running_loop().time() < deadline
+                await asyncio.sleep(0.1)
+        await ayu.until(lambda m: [h.user_id for h in m.hand_queue()] == [budi.user_id])
+        # Events reach b's member again, and the directory lists the room again.
+        await ayu.client.request(ApproveHand(id=0, user_id=budi.user_id))
+        await budi.until(lambda m: m.role_of(budi.user_id) == Role.SPEAKER)
+        for _ in range(100):
+            listed = await budi.client.conn.call_for(ListRooms(id=0), RoomList)
+            if [r.room_id for r in listed.rooms] == [rid]:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the room did not come back in b's directory")
+        for server in (a, b):
+            assert (await healthz(server))["cluster"]["status"] == "ok"
+        assert a.hub.room_count == 1 and b.hub.room_count == 0
+    finally:
+        for client in clients:
+            await client.close()
