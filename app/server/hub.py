@@ -164,6 +164,8 @@ class RoomHub:
         # that arrive meanwhile, handed on once the snapshot is known.
         self._joining: dict[str, list[list[tuple[int, bytes]]]] = {}
         self._listings: list[RoomSummary] = []
+        # The cluster's live nodes' URLs, for clients to reconnect elsewhere.
+        self.node_urls: list[str] = []
         self._background: set[asyncio.Task[None]] = set()
         self.cluster.serve(self._serve)
         self.voice = voice or VoiceRooms(None)
@@ -894,7 +896,8 @@ class RoomHub:
         finally:
             self._joining[room_id].remove(arrived)
         if room_id in self._rooms:
-            raise RoomError(ErrorCode.UNAVAILABLE, "the room moved meanwhile; join again")
+            # This node took the room over meanwhile: the join is a local one now.
+            return await self.join(client, actor, room_id, invite_code)
         attached = self._attached.setdefault(room_id, {})
         previous = attached.get(client.user_id)
         if previous is not None and previous is not client:
@@ -969,6 +972,7 @@ class RoomHub:
                     except msgspec.DecodeError:
                         continue
                 self._listings = decoded
+                self.node_urls = sorted(node.url for node in await self.cluster.nodes())
             except Unavailable:
                 pass  # keep the last list; the node is degraded and says so
             except Exception:

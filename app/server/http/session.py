@@ -135,6 +135,7 @@ class Dispatcher:
                 protocol=PROTOCOL_VERSION,
                 server=f"panggung-server {__version__}",
                 max_message_bytes=MAX_MESSAGE_BYTES,
+                nodes=self._hub.node_urls,
             )
         if not conn.greeted:
             raise Refused(ErrorCode.HELLO_REQUIRED, "send hello first")
