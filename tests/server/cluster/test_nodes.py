@@ -225,7 +225,7 @@ def test_the_command_line_refuses_a_cluster_on_sqlite(
     assert "--cluster needs --db postgresql://" in capsys.readouterr().err
 
 
-async def test_redis_restarted_mid_room_nothing_crashes_and_the_cluster_heals(
+async def test_redis_down_then_restarted_mid_room_nothing_crashes_and_the_cluster_heals(
     start_node: StartNode, own_redis: RedisServer
 ) -> None:
     a = await start_node("a", cluster_url=own_redis.url())
@@ -238,6 +238,15 @@ async def test_redis_restarted_mid_room_nothing_crashes_and_the_cluster_heals(
         await budi.client.join(rid)
         await ayu.until(lambda m: m.audience.listeners == 1)
 
+        own_redis.kill()
+        # Degraded, and says since when; still answering (200): it still serves.
+        for _ in range(100):
+            health = await healthz(a)
+            if not health["cluster"]["ok"]:
+                break
+            await asyncio.sleep(0.1)
+        assert health["status"] == "degraded"
+        assert health["cluster"]["status"].startswith("degraded: redis unreachable since 20")
         own_redis.restart()  # empty: no leases, no mirror, no listing, no subscriptions
 
         # Commands through b are taken again (after `unavailable` while it heals).
