@@ -13,11 +13,12 @@ BIN := $(VENV)/bin
 # Two workers: the machines this runs on have two cores.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: help setup setup-run lock upgrade run lint typecheck test soak bench package translations screenshots clean distclean
+.PHONY: help setup setup-run lock upgrade run cluster lint typecheck test soak bench package translations screenshots clean distclean
 
 help:
 	@echo "make run        set up, then open the app hosting a live demo room (no display: the server alone)"
 	@echo "make test       set up, then lint, typecheck and run the tests"
+	@echo "make cluster    Redis, PostgreSQL and three server nodes on loopback, with the demo room"
 	@echo "make setup      install missing Debian packages (as root or with sudo) and the .venv (from uv.lock)"
 	@echo "make lock       update uv.lock after editing pyproject.toml (keeps every other version)"
 	@echo "make upgrade    move uv.lock to the newest versions pyproject.toml allows, then run make test"
@@ -64,6 +65,10 @@ run: setup-run
 	  echo "make run: no display (\$$DISPLAY and \$$WAYLAND_DISPLAY unset): starting the server alone" >&2; \
 	  exec $(BIN)/panggung-server --demo; \
 	fi
+
+# A local cluster (docs/cluster.md): Redis, PostgreSQL, three nodes, the demo room.
+cluster: setup
+	@$(BIN)/python scripts/cluster.py
 
 lint: setup
 	$(BIN)/ruff check app tests packaging

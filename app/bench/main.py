@@ -9,6 +9,7 @@ from pathlib import Path
 
 from app.bench import (
     browser_latency,
+    cluster,
     devices,
     fanout,
     janus_report,
@@ -79,8 +80,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="voice quality on real speech: echo, noise, processing cost, loss with FEC on/off",
     )
     voc.add_argument("--repeats", type=int, default=1, help="runs of each loss condition")
+    clu = sub.add_parser(
+        "cluster",
+        help="three cluster nodes: per-join CPU per node, Redis commands per room event, "
+        "failover over kill -9 runs (starts its own redis-server; needs --db)",
+    )
+    clu.add_argument("--db", required=True, help="postgresql://... (an empty database)")
+    clu.add_argument("--listeners", type=int, nargs="+", default=[300, 900])
+    clu.add_argument("--kills", type=int, default=10)
     all_ = sub.add_parser("all", help="every benchmark with its default settings")
-    for p in (sig, fan, lat, web, dev, voc, all_):
+    for p in (sig, fan, lat, web, dev, voc, clu, all_):
         _add_write(p, argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -172,8 +181,23 @@ def run_voice(repeats: int, write: Path | None) -> None:
         report.write_section(write, "voice", text)
 
 
+def run_cluster(db: str, listeners: list[int], kills: int, write: Path | None) -> None:
+    process, port, _ = cluster.start_redis()
+    try:
+        result = asyncio.run(cluster.run(db, port, listeners, kills))
+    finally:
+        process.terminate()
+        process.wait()
+    text = report.header("Cluster: three nodes, one room") + "\n" + cluster.markdown(result)
+    print(text)
+    if write is not None:
+        report.write_section(write, "cluster", text)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.bench == "cluster":
+        run_cluster(args.db, args.listeners, args.kills, args.write)
     if args.bench in ("signaling", "all"):
         listeners = args.listeners if args.bench == "signaling" else [1000, 5000, 15000]
         join_rate = args.join_rate if args.bench == "signaling" else None

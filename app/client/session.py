@@ -28,6 +28,7 @@ from app.protocol.replies import (
     Reactions,
     RoomState,
     Speaking,
+    Welcome,
 )
 from app.protocol.requests import (
     CreateRoom,
@@ -84,6 +85,8 @@ class RoomClient:
         self.model: RoomModel | None = None
         self.kicked: str | None = None
         self.reconnects = 0
+        # A cluster's other nodes (from `welcome`): where to reconnect when ours is gone.
+        self.nodes: list[str] = []
         self.event_hooks: list[EventHook] = []
         # Reaction bursts (at most one a second per room).
         self.reaction_hooks: list[ReactionHook] = []
@@ -104,8 +107,17 @@ class RoomClient:
 
     async def connect(self) -> None:
         self._conn = await ServerConnection.open(self.url)
-        await self._conn.call(Hello(id=0, protocol=PROTOCOL_VERSION, client=self.client_name))
+        await self._hello(self._conn)
         self._pump = asyncio.get_running_loop().create_task(self._follow(self._conn))
+
+    async def _hello(self, conn: ServerConnection) -> None:
+        welcome = await conn.call(Hello(id=0, protocol=PROTOCOL_VERSION, client=self.client_name))
+        if isinstance(welcome, Welcome) and welcome.nodes:
+            self.nodes = list(welcome.nodes)
+
+    def _candidates(self) -> list[str]:
+        """Our server first, then the cluster's other nodes."""
+        return [self.url, *(url for url in self.nodes if url != self.url)]
 
     async def register(self, username: str, password: str) -> Authenticated:
         return self._signed_in(
@@ -267,9 +279,12 @@ class RoomClient:
             self.backoffs.append(wait)
             attempt += 1
             await asyncio.sleep(wait)
+            # Each attempt the next node: a dead one is left after one try.
+            candidates = self._candidates()
+            url = candidates[(attempt - 1) % len(candidates)]
             try:
-                conn = await ServerConnection.open(self.url)
-                await conn.call(Hello(id=0, protocol=PROTOCOL_VERSION, client=self.client_name))
+                conn = await ServerConnection.open(url)
+                await self._hello(conn)
                 await conn.call_for(Resume(id=0, token=self.token), Authenticated)
                 state, lost_reason = await self._rejoin(conn)
             except RequestFailed as exc:
@@ -285,6 +300,7 @@ class RoomClient:
                 continue
             async with self._changed:
                 self._conn = conn
+                self.url = url
                 self.reconnects += 1
                 if state is not None:
                     self.model = RoomModel(state.room, self.user_id)
@@ -304,6 +320,8 @@ class RoomClient:
         try:
             state = await self._join(conn, self.model.room_id, self._invite_code)
         except RequestFailed as exc:
+            if exc.code == "unavailable":
+                raise  # the room is between nodes (a takeover): try again
             # Ended, banned, locked out while we were away: stay signed in, roomless.
             return None, exc.code
         return state, None

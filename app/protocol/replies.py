@@ -25,6 +25,9 @@ class Welcome(ReplyData, tag="welcome"):
     protocol: int
     server: str
     max_message_bytes: int
+    # A cluster's live nodes (their WebSocket URLs), to reconnect to when
+    # this one goes away; empty from a single server.
+    nodes: list[str] = []
 
 
 class Authenticated(ReplyData, tag="authenticated"):

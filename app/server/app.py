@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from aiohttp import WSCloseCode, web
 from app.protocol import PROTOCOL_VERSION
 from app.server.accounts import Accounts, HashGate
 from app.server.admission import JoinGate
+from app.server.cluster import ClusterConfig, ClusterNode
 from app.server.http import aiohttp_hooks
 from app.server.http.downloads import Downloads
 from app.server.http.listener import (
@@ -77,6 +79,19 @@ class ServerConfig:
     join_rate: float = 300.0
     join_burst: int = 50
     join_max_wait: float = 1.0
+    # A node of a cluster (docs/cluster.md): redis://HOST:PORT/N; None: the
+    # single process, which needs no Redis. `cluster_settings` overrides
+    # ClusterConfig's timings (tests use short leases).
+    cluster_url: str | None = None
+    node_name: str | None = None
+    cluster_settings: Mapping[str, float | str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.cluster_url is not None and not self.db_url.startswith("postgresql"):
+            raise ValueError(
+                "a cluster needs PostgreSQL (--db postgresql://...): every node must "
+                "read and write the same rooms, and a SQLite file belongs to one machine"
+            )
 
     def gather_addresses(self) -> tuple[str, ...]:
         if self.media_addresses is not None:
@@ -136,6 +151,10 @@ class RunningServer:
                 await conn.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
         await self.hub.close()
         try:
+            await self.hub.cluster.close()
+        except Exception:
+            log.exception("leaving the cluster failed")
+        try:
             await self._runner.cleanup()
             await self.store.close()
         except Exception:
@@ -166,7 +185,9 @@ async def start_server(config: ServerConfig) -> RunningServer:
         recordings=recordings,
         gate=JoinGate(config.join_rate, config.join_burst, config.join_max_wait),
     )
-    restored = await hub.restore()
+    # A node restores only the rooms nobody else holds: it needs the cluster,
+    # and the cluster needs the URL it is reached at, known once listening.
+    restored = 0 if config.cluster_url else await hub.restore()
     limits = RateLimits(config.rate_limits)
     routes = Routes(
         Dispatcher(accounts, hub, limits),
@@ -200,10 +221,24 @@ async def start_server(config: ServerConfig) -> RunningServer:
         raise
     origins.bound(port)
     hub.server_address = invite_address(config.public_address, config.host, port)
+    if config.cluster_url is not None:
+        public = invite_address(config.public_address, config.host, port)
+        settings: dict[str, object] = {"name": config.node_name} if config.node_name else {}
+        settings.update(config.cluster_settings)
+        cluster = ClusterNode(
+            ClusterConfig(redis_url=config.cluster_url, url=f"ws://{public}/ws", **settings),  # type: ignore[arg-type]
+            load=lambda: len(routes.connections),
+        )
+        await cluster.start()
+        hub.use_cluster(cluster)
+        restored = await hub.restore()
     background = [
         loop.create_task(hub.run_ticker(config.tick_interval)),
         loop.create_task(hub.run_storage_check(config.storage_check_interval)),
+        loop.create_task(hub.run_directory()),
     ]
+    if isinstance(hub.cluster, ClusterNode):
+        background.append(loop.create_task(hub.run_takeover(hub.cluster.config.lease_ttl)))
     if config.media:
         background.append(loop.create_task(hub.run_speaking()))
     log.info(

@@ -17,28 +17,72 @@ quietly (the core sets those events aside), and each room's `RoomPulse` sends
 the counts and the reactions at most once a second, only when something
 changed. Joins pass the admission gate first, so that a reconnect storm is
 admitted at a rate the server sustains.
+
+In a cluster (docs/cluster.md) the hub runs the rooms whose lease this node
+holds (their origin) and serves members connected here of rooms held
+elsewhere: their requests are forwarded to the origin, whose answer is handed
+back, and the room's events, published once by the origin, are delivered
+here to them. A member connected through another node is an `AwayMember` at
+the origin: events reach them through their node, and a kick is a notice
+addressed to it. Without a cluster (`SoloCluster`) none of this runs.
 """
 
 import asyncio
 import logging
+import random
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar, overload
 
-from app.protocol import encode
+import msgspec
+
+from app.protocol import DecodeFailure, decode_client, encode
 from app.protocol.errors import ErrorCode
 from app.protocol.events import MemberLeft, Reacted, RoomEnded
 from app.protocol.links import build_link
 from app.protocol.model import Role, RoomSnapshot, RoomSummary
-from app.protocol.replies import AudiencePage, Event, Kicked, KickReason, Speaking, StorageStatus
-from app.protocol.requests import CreateRoom, ListAudience, SetRecording
-from app.server.admission import JoinGate
+from app.protocol.replies import (
+    AnyReplyData,
+    AudiencePage,
+    Event,
+    InviteCreated,
+    Kicked,
+    KickReason,
+    MediaAnswer,
+    RoomState,
+    Speaking,
+    StorageStatus,
+)
+from app.protocol.requests import CreateRoom, ListAudience, SetRecording, Sync
+from app.server.admission import Busy, JoinGate
+from app.server.cluster import (
+    Cluster,
+    Lease,
+    LeaseState,
+    MemberEntry,
+    RemoteError,
+    SoloCluster,
+    Unavailable,
+)
+from app.server.forwarding import (
+    Forwarded,
+    MemberState,
+    Op,
+    answer,
+    decode_member,
+    decode_request,
+    encode_member,
+    encode_request,
+    refusal,
+    unpack,
+)
 from app.server.logs import RateLimitedLog
 from app.server.pulse import INTERVAL, RoomPulse
 from app.server.recording import Recordings
 from app.server.rooms import (
     Actor,
+    Member,
     Outcome,
     Room,
     RoomError,
@@ -55,12 +99,14 @@ from app.server.rooms import (
     to_durable,
 )
 from app.server.rooms.commands import AddInvite, Disconnect, Join, RoomCommand
+from app.server.rooms.core import subject_of
 from app.server.rooms.durable import DurableRoom
 from app.server.rooms.permissions import may_be_heard
-from app.server.store.api import Store, StoreError
+from app.server.store.api import StaleSave, Store, StoreError
 from app.server.voice import VoiceRooms
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 MODERATORS = frozenset({Role.HOST, Role.COHOST})
 # A room whose save failed is tried again after this, doubling up to the cap.
 RETRY_FIRST = 0.5
@@ -78,6 +124,19 @@ class Attachment(Protocol):
         ...
 
 
+class AwayMember:
+    """At a room's origin: a member connected through another node. Frames
+    reach them through that node (events, notices), never one by one."""
+
+    def __init__(self, user_id: int, room_id: str | None, node: str) -> None:
+        self.user_id = user_id
+        self.room_id = room_id
+        self.node = node
+
+    def deliver(self, frame: bytes) -> None:
+        return None  # the room's events go to their node through the cluster
+
+
 class RoomHub:
     def __init__(
         self,
@@ -89,8 +148,26 @@ class RoomHub:
         recordings: Recordings | None = None,
         gate: JoinGate | None = None,
         pulse_interval: float = INTERVAL,
+        cluster: Cluster | None = None,
     ) -> None:
         self._store = store
+        self.cluster: Cluster = cluster or SoloCluster()
+        # Solo: every room is ours and nothing leaves the process, so the
+        # cluster's per-event work is skipped altogether.
+        self._clustered = not isinstance(self.cluster, SoloCluster)
+        self._leases: dict[str, Lease] = {}
+        # At the origin: members connected through other nodes -> their node.
+        self._away: dict[str, dict[int, str]] = {}
+        # Rooms held by another node that have members connected here.
+        self._elsewhere: set[str] = set()
+        # Joins through this node waiting for the origin's answer: the events
+        # that arrive meanwhile, handed on once the snapshot is known.
+        self._joining: dict[str, list[list[tuple[int, bytes]]]] = {}
+        self._listings: list[RoomSummary] = []
+        # The cluster's live nodes' URLs, for clients to reconnect elsewhere.
+        self.node_urls: list[str] = []
+        self._background: set[asyncio.Task[None]] = set()
+        self.cluster.serve(self._serve)
         self.voice = voice or VoiceRooms(None)
         # Without a recorder factory every start is refused with a clear error.
         self.recordings = recordings or Recordings(store, self.voice, Path(), None, clock)
@@ -118,9 +195,22 @@ class RoomHub:
         self._pulses: dict[str, RoomPulse] = {}
         self._pulse_interval = pulse_interval
 
+    def use_cluster(self, cluster: Cluster) -> None:
+        """Join a cluster (before any room exists here: start-up)."""
+        self.cluster = cluster
+        self._clustered = not isinstance(cluster, SoloCluster)
+        cluster.serve(self._serve)
+
+    def cluster_report(self) -> dict[str, object]:
+        """For /healthz: this node and whether it reaches Redis."""
+        health = self.cluster.health()
+        return {"node": self.cluster.node_id, "ok": health.ok, "status": health.describe()}
+
     # -- start-up and the ticker --------------------------------------------
 
     async def restore(self) -> int:
+        """Bring back the stored live rooms; in a cluster, those no node holds
+        (a cold start): the others are running elsewhere."""
         now = self._clock()
         for durable in await self._store.load_live_rooms():
             try:
@@ -128,9 +218,12 @@ class RoomHub:
             except Exception:  # one unreadable room must not keep the others down
                 log.exception("could not restore room %s; it stays stored as it was", durable)
                 continue
+            if not await self._take_lease(room.room_id, floor=durable.epoch):
+                continue
             self._rooms[room.room_id] = room
             self._attached[room.room_id] = {}
             self._saved[room.room_id] = durable
+            self._list(room)
         await self._close_interrupted_recordings()
         return len(self._rooms)
 
@@ -176,6 +269,7 @@ class RoomHub:
                     frame = encode(Speaking(room_id=room_id, levels=levels))
                     for client in list(self._attached.get(room_id, {}).values()):
                         client.deliver(frame)
+                    self._notify(room_id, 0, frame)
                 except Exception:
                     self._faults.error(
                         f"speaking {room_id}", "room %s: speaking failed", room_id, exc_info=True
@@ -204,6 +298,9 @@ class RoomHub:
         """Run every room's clock; each room on its own, so one that fails stays alone."""
         now = self._clock()
         for room in list(self._rooms.values()):
+            lease = self._leases.get(room.room_id)
+            if lease is not None and not lease.active:
+                continue  # no acting on a room whose lease is in doubt
             try:
                 self._publish(room, tick(room, now))
             except Exception:
@@ -266,10 +363,18 @@ class RoomHub:
 
     def list_rooms(self, user_id: int) -> list[RoomSummary]:
         # Invite-only rooms stay out of the directory unless you are in them.
-        return [
+        here = [
             summary(room)
             for room in self._rooms.values()
             if room.status == "live" and (not room.invite_only or user_id in room.members)
+        ]
+        # The cluster's other rooms, as their origins last listed them (read
+        # once a second by run_directory, not per request).
+        return here + [
+            listed
+            for listed in self._listings
+            if listed.room_id not in self._rooms
+            and (not listed.invite_only or user_id in self._attached.get(listed.room_id, {}))
         ]
 
     def live_room_hosted_by(self, user_id: int) -> str | None:
@@ -283,11 +388,19 @@ class RoomHub:
         room = self._rooms.get(room_id)
         return room is not None and may_be_heard(room, user_id)
 
-    def snapshot_of(self, client: Attachment) -> RoomSnapshot:
+    async def snapshot_of(self, client: Attachment) -> RoomSnapshot:
+        if (room_id := self._held_elsewhere(client)) is not None:
+            state = await self._forward(room_id, self._ask("sync", client, b""), RoomState)
+            return state.room
         return snapshot(self._room_of(client), client.user_id)
 
-    def audience_page(self, client: Attachment, actor: Actor, req: ListAudience) -> AudiencePage:
+    async def audience_page(
+        self, client: Attachment, actor: Actor, req: ListAudience
+    ) -> AudiencePage:
         """A page of the listeners, for a moderator (the core's gate decides)."""
+        if (room_id := self._held_elsewhere(client)) is not None:
+            ask = self._ask("audience", client, encode(req), name=actor.name)
+            return await self._forward(room_id, ask, AudiencePage)
         room = self._room_of(client)
         check(room, actor, req)
         return audience_page(room, req.after, req.prefix, req.limit)
@@ -301,6 +414,8 @@ class RoomHub:
         if client is not None:
             self._require_no_room(client)
         room_id = new_room_id()
+        if not await self._take_lease(room_id):
+            raise RoomError(ErrorCode.UNAVAILABLE, "could not create the room now; try again")
         room = create_room(
             room_id,
             actor,
@@ -315,6 +430,7 @@ class RoomHub:
         self._attached[room_id] = {}
         if client is not None:
             self._attach(client, room_id)
+        self._list(room)
         await self._save(room_id)
         return snapshot(room, actor.user_id)
 
@@ -324,11 +440,19 @@ class RoomHub:
         """Join, or rejoin after a reconnect; `client` None is a server-side member (the demo)."""
         if client is not None and client.room_id not in (None, room_id):
             raise RoomError(ErrorCode.ALREADY_IN_ROOM, "leave your current room first")
+        if room_id not in self._rooms and self._clustered and client is not None:
+            return await self._join_elsewhere(client, actor, room_id, invite_code)
         room = self._rooms.get(room_id)
         if room is None:
             raise RoomError(ErrorCode.ROOM_NOT_FOUND, "no live room has that id")
+        self._acting(room_id)
         place = room.members.get(actor.user_id)
-        if client is not None and (place is None or not place.on_stage):
+        # A member joining through another node was admitted by that node's gate.
+        if (
+            client is not None
+            and not isinstance(client, AwayMember)
+            and (place is None or not place.on_stage)
+        ):
             # The stage comes back at once; the audience waits its turn (or
             # is told when to come back: Busy).
             wait = self.gate.reserve(asyncio.get_running_loop().time())
@@ -337,6 +461,7 @@ class RoomHub:
             room = self._rooms.get(room_id)
             if room is None:
                 raise RoomError(ErrorCode.ROOM_NOT_FOUND, "no live room has that id")
+            self._acting(room_id)
         before = to_durable(room)
         # Published before attaching: the joiner learns of its own join from
         # the snapshot in the reply, not from an extra frame.
@@ -347,14 +472,25 @@ class RoomHub:
         return snapshot(room, actor.user_id)
 
     async def command(self, client: Attachment, actor: Actor, command: RoomCommand) -> None:
+        if (room_id := self._held_elsewhere(client)) is not None:
+            if not isinstance(command, msgspec.Struct) or isinstance(command, Join):
+                raise RoomError(ErrorCode.INVALID, "not a member's request")
+            await self._forward(room_id, self._ask("command", client, encode(command), actor.name))
+            return
         room = self._room_of(client)
+        self._acting(room.room_id)
         before = to_durable(room)
         self._publish(room, handle(room, actor, command, self._clock()))
         await self._save_if_changed(room, before)
         self._forget_ended()
 
     async def create_invite(self, client: Attachment, actor: Actor) -> tuple[str, str]:
+        if (room_id := self._held_elsewhere(client)) is not None:
+            ask = self._ask("invite", client, b"", actor.name)
+            created = await self._forward(room_id, ask, InviteCreated)
+            return created.code, created.link
         room = self._room_of(client)
+        self._acting(room.room_id)
         code = secrets.token_urlsafe(12)
         self._publish(room, handle(room, actor, AddInvite(code), self._clock()))
         await self._save(room.room_id)
@@ -362,7 +498,11 @@ class RoomHub:
 
     async def set_recording(self, client: Attachment, actor: Actor, on: bool) -> None:
         """Start or stop recording: the core's gate first, then the file, then the event."""
+        if (room_id := self._held_elsewhere(client)) is not None:
+            await self._forward(room_id, self._ask("recording", client, b"", actor.name, flag=on))
+            return
         room = self._room_of(client)
+        self._acting(room.room_id)
         command = SetRecording(id=0, on=on)
         # One switch at a time per room, so that two moderators never open two files.
         async with self._recording_locks.setdefault(room.room_id, asyncio.Lock()):
@@ -389,10 +529,18 @@ class RoomHub:
             self._publish(room, recording_lost(room, "failed", reason))
 
     async def media_offer(self, client: Attachment, sdp: str) -> str:
+        """The room's media plane is its origin's: an offer through another
+        node is answered there, and the audio flows to the origin directly."""
+        if (room_id := self._held_elsewhere(client)) is not None:
+            ask = self._ask("media", client, b"", sdp=sdp)
+            return (await self._forward(room_id, ask, MediaAnswer)).sdp
         room = self._room_of(client)
         return await self.voice.offer(room, client.user_id, sdp)
 
-    def push_to_talk(self, client: Attachment, pressed: bool) -> None:
+    async def push_to_talk(self, client: Attachment, pressed: bool) -> None:
+        if (room_id := self._held_elsewhere(client)) is not None:
+            await self._forward(room_id, self._ask("ptt", client, b"", flag=pressed))
+            return
         self.voice.push_to_talk(self._room_of(client), client.user_id, pressed)
 
     async def detach(self, client: Attachment) -> None:
@@ -405,15 +553,442 @@ class RoomHub:
         if attached.get(client.user_id) is not client:
             return  # already replaced by a newer connection, or removed
         del attached[client.user_id]
+        if room_id not in self._rooms:
+            if room_id in self._elsewhere:
+                await self._detach_elsewhere(room_id, client)
+            return
         self.voice.drop(room_id, client.user_id)
-        room = self._rooms[room_id]
-        if room.status == "live" and client.user_id in room.members:
-            actor = Actor(client.user_id, room.members[client.user_id].name)
+        await self._disconnected(self._rooms[room_id], client.user_id)
+
+    async def _disconnected(self, room: Room, user_id: int) -> None:
+        if room.status == "live" and user_id in room.members:
+            actor = Actor(user_id, room.members[user_id].name)
             before = to_durable(room)
             self._publish(room, handle(room, actor, Disconnect(), self._clock()))
+            self._mirror(room, [user_id])
             await self._save_if_changed(room, before)
 
     # -- internals -------------------------------------------------------------
+
+    # -- the cluster: rooms held here ------------------------------------------
+
+    async def _take_lease(self, room_id: str, floor: int = 0) -> bool:
+        """Become the room's origin; False if another node holds it or Redis is away."""
+        try:
+            lease = await self.cluster.acquire(room_id, floor=floor, on_state=self._lease_changed)
+        except Unavailable as exc:
+            log.warning("room %s: cannot take its lease now: %s", room_id, exc)
+            return False
+        if lease is None:
+            return False
+        self._leases[room_id] = lease
+        if self._clustered:
+            # The room's own volatile part: who its origin is, so that the next
+            # one knows whose members were cut off with it.
+            _settle(lease.mirror(state=self.cluster.node_id.encode()))
+        return True
+
+    def _acting(self, room_id: str) -> None:
+        """Refuse to act on a room whose lease is in doubt (Redis away past its
+        time, or this process was paused): another node may hold it by now."""
+        lease = self._leases.get(room_id)
+        if lease is not None and not lease.active:
+            raise RoomError(
+                ErrorCode.UNAVAILABLE,
+                "this room cannot take changes right now (its server lost touch with "
+                "the cluster); try again in a moment",
+            )
+
+    def _list(self, room: Room) -> None:
+        lease = self._leases.get(room.room_id) if self._clustered else None
+        if lease is not None and room.live:
+            _settle(lease.list(msgspec.msgpack.encode(summary(room))))
+
+    def _mirror(self, room: Room, user_ids: list[int]) -> None:
+        """Mirror these members' places into Redis, for a takeover."""
+        lease = self._leases.get(room.room_id) if self._clustered else None
+        if lease is None or not user_ids:
+            return
+        attached = self._attached.get(room.room_id, {})
+        away = self._away.get(room.room_id, {})
+        upserts: dict[int, MemberEntry] = {}
+        removals: list[int] = []
+        for uid in dict.fromkeys(user_ids):
+            member = room.members.get(uid)
+            if member is None:
+                removals.append(uid)
+                continue
+            node = None
+            if member.connected:
+                node = self.cluster.node_id if uid in attached else away.get(uid)
+            state = MemberState(
+                name=member.name,
+                role=member.role.value,
+                joined_at=member.joined_at,
+                role_since=member.role_since,
+                hand_raised_at=member.hand_raised_at,
+                invited=member.invited,
+                mod_muted=member.mod_muted,
+                self_muted=member.self_muted,
+            )
+            upserts[uid] = MemberEntry(node, encode_member(state))
+        _settle(lease.mirror(upserts, removals))
+
+    def _notify(
+        self, room_id: str, target: int, frame: bytes, kick: bool = False, node: str = ""
+    ) -> None:
+        """A frame for the room's members on other nodes (all, or one)."""
+        lease = self._leases.get(room_id) if self._clustered else None
+        if lease is not None and (self._away.get(room_id) or kick):
+            _settle(lease.notify(target, frame, kick, node))
+
+    def _lease_changed(self, lease: Lease, state: LeaseState) -> None:
+        if state is LeaseState.LOST and self._leases.get(lease.room_id) is lease:
+            # Another node holds the room now: stop acting on it at once; our
+            # members here follow it there like any node's.
+            self._drop_room(lease.room_id)
+
+    def _drop_room(self, room_id: str) -> None:
+        self._leases.pop(room_id, None)
+        room = self._rooms.pop(room_id, None)
+        self._away.pop(room_id, None)
+        self._saved.pop(room_id, None)
+        self._pulses.pop(room_id, None)
+        self._retry.pop(room_id, None)
+        self._unsaved.pop(room_id, None)
+        self._spawn(self.voice.close_room(room_id), f"closing room {room_id}'s media")
+        if room is None:
+            return
+        log.warning("room %s is no longer held here; following its new origin", room_id)
+        attached = self._attached.get(room_id)
+        if attached:
+            self._elsewhere.add(room_id)
+            names = {uid: m.name for uid, m in room.members.items() if uid in attached}
+            self._spawn(self._follow(room_id, names), f"following room {room_id}")
+        else:
+            self._attached.pop(room_id, None)
+
+    async def _follow(self, room_id: str, names: dict[int, str]) -> None:
+        """Our members of a room another node took: listen to it, and tell the
+        new origin they are connected here (it counted them gone with us)."""
+        await self.cluster.subscribe(room_id, self)
+        for user_id, name in names.items():
+            client = self._attached.get(room_id, {}).get(user_id)
+            if client is None:
+                continue
+            try:
+                await self._forward(room_id, self._ask("join", client, b"", name))
+            except (RoomError, Busy) as exc:
+                log.info("room %s: %d could not follow it: %s", room_id, user_id, exc)
+
+    async def _serve(self, room_id: str, sender: str, body: bytes) -> bytes:
+        """A request forwarded by another node for one of its members."""
+        try:
+            ask = decode_request(body)
+            return answer(await self._run_forwarded(room_id, ask))
+        except (RoomError, Busy) as exc:
+            return refusal(exc)
+        except (DecodeFailure, msgspec.DecodeError) as exc:
+            return refusal(RoomError(ErrorCode.INVALID, f"unreadable forwarded request: {exc}"))
+
+    async def _run_forwarded(self, room_id: str, ask: Forwarded) -> AnyReplyData | None:
+        actor = Actor(ask.user_id, ask.name)
+        member = AwayMember(ask.user_id, room_id, ask.node)
+        match ask.op:
+            case "join":
+                member.room_id = None
+                return RoomState(room=await self.join(member, actor, room_id, ask.invite_code))
+            case "command":
+                request = decode_client(ask.request)
+                if isinstance(request, ListAudience | Sync):
+                    raise RoomError(ErrorCode.INVALID, "not a room command")
+                await self.command(member, actor, request)  # type: ignore[arg-type]
+                return None
+            case "sync":
+                return RoomState(room=await self.snapshot_of(member))
+            case "audience":
+                request = decode_client(ask.request)
+                if not isinstance(request, ListAudience):
+                    raise RoomError(ErrorCode.INVALID, "not an audience request")
+                return await self.audience_page(member, actor, request)
+            case "invite":
+                code, link = await self.create_invite(member, actor)
+                return InviteCreated(code=code, link=link)
+            case "recording":
+                await self.set_recording(member, actor, ask.flag)
+                return None
+            case "media":
+                return MediaAnswer(sdp=await self.media_offer(member, ask.sdp))
+            case "ptt":
+                await self.push_to_talk(member, ask.flag)
+                return None
+            case "detach":
+                room = self._rooms.get(room_id)
+                away = self._away.get(room_id, {})
+                if room is not None and away.get(ask.user_id) == ask.node:
+                    del away[ask.user_id]
+                    self.voice.drop(room_id, ask.user_id)
+                    await self._disconnected(room, ask.user_id)
+                return None
+
+    # -- the cluster: taking a room over --------------------------------------
+
+    async def run_takeover(self, interval: float) -> None:
+        """Watch for rooms whose origin died (listed, but nobody holds the lease)
+        and take them over: nodes with members there first, the rest a round
+        later. Jittered, so that nodes do not all try at the same moment."""
+        if not self._clustered:
+            return
+        rng = random.Random()
+        rounds: dict[str, int] = {}
+        while True:
+            await asyncio.sleep(interval * rng.uniform(0.25, 0.75))
+            try:
+                orphans = [r for r in await self.cluster.orphans() if r not in self._rooms]
+            except Unavailable:
+                continue  # degraded: nothing can be taken over now anyway
+            except Exception:
+                self._faults.error("orphans", "looking for orphaned rooms failed", exc_info=True)
+                continue
+            rounds = {room_id: rounds.get(room_id, 0) + 1 for room_id in orphans}
+            for room_id in orphans:
+                if room_id in self._elsewhere or rounds[room_id] > 1:
+                    try:
+                        await self.take_over(room_id)
+                    except Exception:
+                        self._faults.error(
+                            f"takeover {room_id}",
+                            "taking room %s over failed",
+                            room_id,
+                            exc_info=True,
+                        )
+
+    async def take_over(self, room_id: str) -> bool:
+        """Become the origin of a room whose origin is gone: the durable room
+        from the store, the volatile part from the last origin's mirror, and on
+        from its last seq. False if another node was quicker."""
+        stored = {d.room_id: d for d in await self._store.load_live_rooms()}.get(room_id)
+        floor = stored.epoch if stored is not None else 0
+        if room_id in self._rooms or not await self._take_lease(room_id, floor=floor):
+            return False
+        lease = self._leases[room_id]
+        # Read again now that we hold it: the old origin cannot save any more.
+        durable = {d.room_id: d for d in await self._store.load_live_rooms()}.get(room_id)
+        if durable is None:
+            log.warning("room %s is not live in the store; ending its listing", room_id)
+            self._leases.pop(room_id, None)
+            await lease.close()
+            return False
+        try:
+            volatile = await self.cluster.restore(room_id)
+            alive = {node.node_id for node in await self.cluster.nodes()}
+        except Unavailable:
+            volatile, alive = None, set()
+        now = self._clock()
+        room = restore(durable, now, self._grace)
+        where: dict[int, str] = {}
+        if volatile is not None:
+            _restore_volatile(room, volatile.members, now)
+            # The old origin's own members went down with it, even if its
+            # heartbeat has not run out yet.
+            dead = volatile.state.decode() if volatile.state else None
+            alive.discard(dead or "")
+            where = {uid: e.node for uid, e in volatile.members.items() if e.node is not None}
+        # One seq skipped (a jump when Redis lost the seq too): every member's
+        # next event shows a gap, so every client asks for a fresh snapshot.
+        room.seq = volatile.seq + 1 if volatile is not None else int(now * 1000)
+        self._rooms[room_id] = room
+        local = self._attached.setdefault(room_id, {})
+        if room_id in self._elsewhere:
+            self._elsewhere.discard(room_id)
+            self._spawn(self.cluster.unsubscribe(room_id), f"leaving room {room_id}'s feed")
+        away = self._away[room_id] = {
+            uid: node
+            for uid, node in where.items()
+            if node != self.cluster.node_id and node in alive and uid not in local
+        }
+        # Who is still connected (here, or on a live node) is back at once;
+        # the dead node's members are in their grace period until they reconnect.
+        for uid in [*local, *away]:
+            member = room.members.get(uid)
+            if member is not None:
+                self._publish(room, handle(room, Actor(uid, member.name), Join(None), now))
+        self._mirror(room, list(room.members))
+        self._list(room)
+        self.voice.sync(room)
+        self._save_soon(room_id)
+        log.warning(
+            "took room %s over at epoch %d (seq %d; %d members here, %d elsewhere)",
+            room_id,
+            lease.epoch,
+            room.seq,
+            len(local),
+            len(away),
+        )
+        return True
+
+    # -- the cluster: members here of rooms held elsewhere ---------------------
+
+    def _held_elsewhere(self, client: Attachment) -> str | None:
+        room_id = client.room_id
+        return room_id if room_id is not None and room_id in self._elsewhere else None
+
+    def _ask(
+        self,
+        op: Op,
+        client: Attachment,
+        request: bytes,
+        name: str = "",
+        *,
+        flag: bool = False,
+        sdp: str = "",
+        invite_code: str | None = None,
+    ) -> Forwarded:
+        return Forwarded(
+            op, client.user_id, name, self.cluster.node_id, request, invite_code, flag, sdp
+        )
+
+    @overload
+    async def _forward(self, room_id: str, ask: Forwarded) -> AnyReplyData | None: ...
+
+    @overload
+    async def _forward(self, room_id: str, ask: Forwarded, kind: type[T]) -> T: ...
+
+    async def _forward(
+        self, room_id: str, ask: Forwarded, kind: type[T] | None = None
+    ) -> T | AnyReplyData | None:
+        try:
+            reply = await self.cluster.forward(room_id, encode_request(ask))
+        except Unavailable as exc:
+            raise RoomError(ErrorCode.UNAVAILABLE, f"{exc}; try again in a moment") from None
+        except RemoteError as exc:
+            log.error("room %s: its origin failed on a forwarded %s: %s", room_id, ask.op, exc)
+            raise RoomError(ErrorCode.INTERNAL, "internal server error") from None
+        data = unpack(reply)
+        if kind is not None and not isinstance(data, kind):
+            raise RoomError(ErrorCode.INTERNAL, f"the room's origin answered {data!r}")
+        return data
+
+    async def _join_elsewhere(
+        self, client: Attachment, actor: Actor, room_id: str, invite_code: str | None
+    ) -> RoomSnapshot:
+        try:
+            holder = await self.cluster.holder(room_id)
+        except Unavailable as exc:
+            raise RoomError(ErrorCode.UNAVAILABLE, f"{exc}; try again in a moment") from None
+        if holder is None and room_id not in {listed.room_id for listed in self._listings}:
+            raise RoomError(ErrorCode.ROOM_NOT_FOUND, "no live room has that id")
+        wait = self.gate.reserve(asyncio.get_running_loop().time())
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self._attached.setdefault(room_id, {})
+        self._elsewhere.add(room_id)
+        # Listening before asking: the events the join causes come after it.
+        await self.cluster.subscribe(room_id, self)
+        arrived: list[tuple[int, bytes]] = []
+        self._joining.setdefault(room_id, []).append(arrived)
+        try:
+            ask = self._ask("join", client, b"", actor.name, invite_code=invite_code)
+            state = await self._forward(room_id, ask, RoomState)
+        except BaseException:
+            self._leave_if_empty(room_id)
+            raise
+        finally:
+            self._joining[room_id].remove(arrived)
+        if room_id in self._rooms:
+            # This node took the room over meanwhile: the join is a local one now.
+            return await self.join(client, actor, room_id, invite_code)
+        attached = self._attached.setdefault(room_id, {})
+        previous = attached.get(client.user_id)
+        if previous is not None and previous is not client:
+            previous.room_id = None
+            previous.deliver(encode(Kicked(room_id=room_id, reason="replaced")))
+        attached[client.user_id] = client
+        client.room_id = room_id
+        self._elsewhere.add(room_id)
+        for seq, frame in arrived:
+            if seq > state.room.seq:  # newer than the snapshot: the client needs it
+                client.deliver(frame)
+        return state.room
+
+    async def _detach_elsewhere(self, room_id: str, client: Attachment) -> None:
+        try:
+            await self._forward(room_id, self._ask("detach", client, b""))
+        except RoomError as exc:
+            # The origin counts the member away once its grace period is over anyway.
+            log.info(
+                "room %s: could not tell its origin that %d left: %s", room_id, client.user_id, exc
+            )
+        finally:
+            self._leave_if_empty(room_id)
+
+    def _leave_if_empty(self, room_id: str) -> None:
+        if self._attached.get(room_id) or self._joining.get(room_id) or room_id in self._rooms:
+            return
+        self._attached.pop(room_id, None)
+        self._joining.pop(room_id, None)
+        if room_id in self._elsewhere:
+            self._elsewhere.discard(room_id)
+            self._spawn(self.cluster.unsubscribe(room_id), f"leaving room {room_id}")
+
+    # RoomListener: what the origin of a room held elsewhere publishes.
+
+    def on_event(self, room_id: str, seq: int, frame: bytes) -> None:
+        for client in list(self._attached.get(room_id, {}).values()):
+            client.deliver(frame)
+        for arrived in self._joining.get(room_id, ()):
+            arrived.append((seq, frame))
+
+    def on_notice(self, room_id: str, target: int, frame: bytes, kick: bool) -> None:
+        attached = self._attached.get(room_id, {})
+        if target == 0:
+            clients = list(attached.items())
+        else:
+            clients = [(target, attached[target])] if target in attached else []
+        for user_id, client in clients:
+            client.deliver(frame)
+            if kick:
+                del attached[user_id]
+                client.room_id = None
+        if kick:
+            self._leave_if_empty(room_id)
+
+    def on_resync(self, room_id: str, reason: str) -> None:
+        # Clients find the gap at the next event and ask for a snapshot
+        # (through us); a new origin skips one seq so that they all do.
+        log.info("room %s: events may have been missed (%s)", room_id, reason)
+
+    async def run_directory(self, interval: float = 1.0) -> None:
+        """Keep the cluster's room list, read once a second for every client's list_rooms."""
+        if not self._clustered:
+            return
+        while True:
+            try:
+                listings = await self.cluster.directory()
+                decoded = []
+                for listing in listings:
+                    try:
+                        decoded.append(msgspec.msgpack.decode(listing.summary, type=RoomSummary))
+                    except msgspec.DecodeError:
+                        continue
+                self._listings = decoded
+                self.node_urls = sorted(node.url for node in await self.cluster.nodes())
+            except Unavailable:
+                pass  # keep the last list; the node is degraded and says so
+            except Exception:
+                self._faults.error("directory", "reading the directory failed", exc_info=True)
+            await asyncio.sleep(interval)
+
+    def _spawn(self, work: Awaitable[object], what: str) -> None:
+        async def run() -> None:
+            try:
+                await work
+            except Exception:
+                self._faults.error(what, "%s failed", what, exc_info=True)
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _save_if_changed(self, room: Room, before: DurableRoom) -> None:
         """Save when this change touched the durable part. Most of an audience's
@@ -434,20 +1009,41 @@ class RoomHub:
 
     def _attach(self, client: Attachment, room_id: str) -> None:
         attached = self._attached[room_id]
-        previous = attached.get(client.user_id)
+        user_id = client.user_id
+        previous = attached.get(user_id)
         if previous is not None and previous is not client:
             previous.room_id = None
             previous.deliver(encode(Kicked(room_id=room_id, reason="replaced")))
-        attached[client.user_id] = client
+            if isinstance(client, AwayMember):
+                del attached[user_id]
+        away = self._away.get(room_id, {})
+        elsewhere = away.get(user_id)
+        arrives = client.node if isinstance(client, AwayMember) else None
+        if elsewhere is not None and elsewhere != arrives:
+            # Connected through another node before: that connection is replaced.
+            kicked = encode(Kicked(room_id=room_id, reason="replaced"))
+            self._notify(room_id, user_id, kicked, kick=True, node=elsewhere)
+            del away[user_id]
         client.room_id = room_id
+        if arrives is not None:
+            self._away.setdefault(room_id, {})[user_id] = arrives
+        else:
+            attached[user_id] = client
+        room = self._rooms.get(room_id)
+        if room is not None:
+            self._mirror(room, [user_id])
 
     def _publish(self, room: Room, outcome: Outcome) -> None:
         attached = self._attached[room.room_id]
+        lease = self._leases.get(room.room_id) if self._clustered else None
         for seq, event in outcome.events:
             # Encoded once, the same bytes for every member.
             frame = encode(Event(room_id=room.room_id, seq=seq, event=event))
             for client in list(attached.values()):
                 client.deliver(frame)
+            if lease is not None:
+                # Once for the whole cluster, in this order (the lease's queue).
+                _settle(lease.publish(seq, frame))
             if isinstance(event, MemberLeft):
                 self._kick(room.room_id, [event.user_id], event.reason)
             elif isinstance(event, RoomEnded):
@@ -467,6 +1063,9 @@ class RoomHub:
             self.voice.sync(room)
         if outcome and room.live:
             self._schedule_pulse(room.room_id)
+        if lease is not None and outcome:
+            subjects = (subject_of(e) for e in [*(e for _, e in outcome.events), *outcome.quiet])
+            self._mirror(room, [uid for uid in subjects if uid is not None])
 
     def _pulse(self, room_id: str) -> RoomPulse:
         pulse = self._pulses.get(room_id)
@@ -503,10 +1102,15 @@ class RoomHub:
         for client in list(self._attached.get(room_id, {}).values()):
             for frame in frames:
                 client.deliver(frame)
+        if frames:
+            for frame in frames:
+                self._notify(room_id, 0, frame)
+            self._list(room)  # the directory's counts, at the pulse's pace
         return len(frames)
 
     def _kick(self, room_id: str, user_ids: list[int], reason: KickReason) -> None:
         attached = self._attached[room_id]
+        away = self._away.get(room_id, {})
         frame = encode(Kicked(room_id=room_id, reason=reason))
         for user_id in user_ids:
             client = attached.pop(user_id, None)
@@ -514,6 +1118,12 @@ class RoomHub:
             if client is not None:
                 client.room_id = None
                 client.deliver(frame)
+            node = away.pop(user_id, None)
+            if node is not None and reason != "ended":
+                self._notify(room_id, user_id, frame, kick=True, node=node)
+        if reason == "ended" and away:
+            away.clear()
+            self._notify(room_id, 0, frame, kick=True)  # every node lets its members go
 
     async def _save(self, room_id: str) -> None:
         """Have the room's durable part saved behind the reply; returns at once.
@@ -557,12 +1167,24 @@ class RoomHub:
         room = self._rooms.get(room_id)
         if room is None:
             return False
+        lease = self._leases.get(room_id) if self._clustered else None
+        if lease is not None and not lease.active:
+            return False  # not ours to save now; saved when the lease is back, if it is
         try:
             durable = to_durable(room)
             if self._saved.get(room_id) == durable:
                 self._saved_ok(room_id)
                 return False
-            await self._store.save_room(durable)
+            if lease is None:
+                await self._store.save_room(durable)
+            else:
+                await self._store.save_room(durable, epoch=lease.epoch)
+        except StaleSave as exc:
+            # A newer origin saved the room: whatever we hold of it is stale.
+            log.warning("room %s: %s; giving it up", room_id, exc)
+            self._saved_ok(room_id)
+            self._drop_room(room_id)
+            return False
         except Exception as exc:
             self._save_failed(room_id, exc)
             return False
@@ -639,11 +1261,56 @@ class RoomHub:
                     continue  # its end is being saved right now
                 del self._rooms[room_id]
                 del self._attached[room_id]
+                self._away.pop(room_id, None)
+                lease = self._leases.pop(room_id, None)
+                if lease is not None:
+                    self._spawn(lease.close(), f"closing room {room_id}'s lease")
                 self._saved.pop(room_id, None)
                 self._save_locks.pop(room_id, None)
                 self._recording_locks.pop(room_id, None)
                 self._pulses.pop(room_id, None)
                 self._retry.pop(room_id, None)
+
+
+def _restore_volatile(room: Room, mirrored: Mapping[int, MemberEntry], now: float) -> None:
+    """Add what the last origin mirrored to a room restored from the store:
+    listeners, invitations, self-mutes. The store wins for what it holds."""
+    for uid, entry in mirrored.items():
+        try:
+            state = decode_member(entry.data)
+            role = Role(state.role)
+        except (msgspec.DecodeError, ValueError):
+            log.warning("room %s: unreadable mirror of member %d", room.room_id, uid)
+            continue
+        member = room.members.get(uid)
+        if member is None:
+            if role is not Role.LISTENER or uid in room.bans:
+                continue  # the stage comes from the store only
+            member = room.members[uid] = Member(
+                user_id=uid,
+                name=state.name,
+                role=role,
+                joined_at=state.joined_at,
+                role_since=state.role_since,
+                hand_raised_at=state.hand_raised_at,
+                connected=False,
+                disconnected_at=now,
+            )
+        member.invited = state.invited and member.role is Role.LISTENER
+        member.self_muted = state.self_muted
+    room.reindex_all()
+
+
+def _settle(write: Awaitable[object]) -> None:
+    """An origin's write to the cluster, not waited for: its failure is the
+    lease's business (fenced: LOST; unsent: rewritten when Redis is back)."""
+    future = asyncio.ensure_future(write)
+    future.add_done_callback(_consume)
+
+
+def _consume(future: "asyncio.Future[object]") -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 class StorageHealth:

@@ -100,6 +100,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="joins admitted per second; more wait their turn or are told when to retry "
         "(default 300)",
     )
+    parser.add_argument(
+        "--cluster",
+        default=None,
+        metavar="redis://HOST:PORT/N",
+        help="run as a node of a cluster sharing rooms through this Redis "
+        "(needs --db postgresql://...; see docs/cluster.md)",
+    )
+    parser.add_argument(
+        "--node-name", default=None, help="this node's name in the cluster (default: host name)"
+    )
+    parser.add_argument(
+        "--cluster-prefix",
+        default="panggung",
+        metavar="NAME",
+        help="the cluster's key namespace in Redis, to run several clusters on one Redis "
+        "(default panggung)",
+    )
     parser.add_argument("--demo", action="store_true", help="keep a live demo room open")
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING, ERROR")
     parser.add_argument("--version", action="version", version=f"panggung-server {__version__}")
@@ -122,6 +139,9 @@ async def serve(args: argparse.Namespace) -> None:
         db_timeout=args.db_timeout,
         allowed_origins=tuple(args.allow_origin),
         join_rate=args.join_rate,
+        cluster_url=args.cluster,
+        node_name=args.node_name,
+        cluster_settings={"prefix": args.cluster_prefix},
     )
     server = await start_server(config)
     print(server.url, flush=True)
@@ -156,6 +176,13 @@ def media_problem() -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.cluster is not None and not (args.db or "").startswith("postgresql"):
+        print(
+            "panggung-server: --cluster needs --db postgresql://...: every node must share "
+            "the same database, and SQLite is a file on one machine",
+            file=sys.stderr,
+        )
+        return 2
     problem = None if args.no_media else media_problem()
     if problem is not None:
         print(f"panggung-server: {problem} (or run with --no-media)", file=sys.stderr)

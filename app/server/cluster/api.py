@@ -122,6 +122,11 @@ class RoomListener(Protocol):
         """One event from the origin, in seq order; deliver it to the local members."""
         ...
 
+    def on_notice(self, room_id: str, target: int, frame: bytes, kick: bool) -> None:
+        """A frame outside the numbered stream (counts, who is speaking, a kick),
+        for every local member (`target` 0) or one; `kick`: that member is out."""
+        ...
+
     def on_resync(self, room_id: str, reason: str) -> None:
         """Events may have been missed (a gap, a new origin, Redis reconnected):
         ask the origin for a snapshot (forward) and give it to the local members."""
@@ -165,6 +170,14 @@ class Lease(Protocol):
         Queued at once, so calls made without awaiting keep their order; the
         awaitable tells the outcome, and raises Fenced if Redis refused it.
         """
+        ...
+
+    def notify(
+        self, target: int, frame: bytes, kick: bool = False, node: str = ""
+    ) -> Awaitable[Outcome]:
+        """Send a frame that is not a numbered event (a notice) to the nodes,
+        in order with the events: for one member (`target`) or all (0), on
+        one node (`node`) or every one."""
         ...
 
     def mirror(

@@ -35,8 +35,13 @@ class _Feed:
 
 class EventBus:
     def __init__(
-        self, subscriber: Subscriber, keys: Keys, on_epoch: Callable[[str, int], None]
+        self,
+        subscriber: Subscriber,
+        keys: Keys,
+        on_epoch: Callable[[str, int], None],
+        node_id: str = "",
     ) -> None:
+        self._node_id = node_id
         self._subscriber = subscriber
         self._keys = keys
         self._on_epoch = on_epoch  # a newer epoch seen: the lease keeper checks its own
@@ -74,6 +79,11 @@ class EventBus:
         self.received += 1
         if feed.epoch is not None and event.epoch < feed.epoch:
             log.warning("room %s: dropped an event from epoch %d", room_id, event.epoch)
+            return
+        if event.seq == 0:  # a notice: outside the numbered stream
+            if event.node and event.node != self._node_id:
+                return  # addressed to another node
+            feed.listener.on_notice(room_id, event.target, event.frame, event.kick)
             return
         if feed.epoch is not None and event.epoch > feed.epoch:
             self._on_epoch(room_id, event.epoch)

@@ -94,6 +94,19 @@ class RedisLease:
         )
         return self._keeper.writer.submit(self.room_id, call)
 
+    def notify(
+        self, target: int, frame: bytes, kick: bool = False, node: str = ""
+    ) -> "asyncio.Future[Outcome]":
+        if not self.active:
+            return _refused(self.room_id, self._state)
+        envelope = wire.EventEnvelope(self.epoch, 0, frame, target, kick, node)
+        call = scripts.Call(
+            scripts.PUBLISH,
+            [self.keys.lease, self.keys.seq],
+            [self._token, self.keys.events, 0, wire.encode(envelope)],
+        )
+        return self._keeper.writer.submit(self.room_id, call)
+
     def mirror(
         self,
         upserts: Mapping[int, MemberEntry] | None = None,

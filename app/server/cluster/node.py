@@ -64,7 +64,7 @@ class ClusterNode:
         self._keeper: LeaseKeeper | None = None
         self._writer: Writer | None = None
         self._server = RequestServer(self._lease_of)
-        self._bus = EventBus(self.subscriber, self.keys, self._newer_epoch)
+        self._bus = EventBus(self.subscriber, self.keys, self._newer_epoch, self.node_id)
         self._forwarder = Forwarder(
             self.link,
             self.subscriber,

@@ -181,10 +181,12 @@ class Forwarder:
                     send = scripts.Call(scripts.SEND, [rk.lease], [holder.token, rk.rpc, payload])
                     receivers = await self._link.call(partial(scripts.run, call=send))
                     self.sent += 1
-                    if receivers == -1:
+                    if receivers == -2:
+                        why = "no node holds the room"  # its lease just went; poll
+                    elif receivers == -1:
                         why = "the room changed hands"
                         continue  # read the new holder at once
-                    if receivers == 0:
+                    elif receivers == 0:
                         why = f"its origin {holder.node_id} is gone"
                     else:
                         try:

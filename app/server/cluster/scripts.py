@@ -3,7 +3,10 @@
 Fencing lives here: every write an origin makes for a room (an event, a
 reply to a forwarded request, the volatile mirror, the directory entry, the
 room's end) first checks that the room's lease still holds the origin's own
-token, NODE:EPOCH, and does nothing otherwise (returns -1). A node that was
+token, NODE:EPOCH, and does nothing otherwise: it returns -1 when another
+token is there, -2 when the key is gone (Redis restarted empty, or the lease
+ran out): then the write is only unsent, and the origin's next renewal
+either re-establishes the lease (and rewrites what was missed) or finds it lost. A node that was
 paused past its lease, or cut off from Redis while another node took the
 room, is refused here whatever it believes about itself.
 
@@ -65,11 +68,13 @@ redis.call('HSET', KEYS[2], 'by', '')
 return 1
 """
 
-# An event: the last seq and the publication in one step, fenced.
+# An event: the last seq and the publication in one step, fenced (a notice,
+# seq 0, leaves the seq alone).
 # Returns how many nodes received it, or -1.
 PUBLISH = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-redis.call('SET', KEYS[2], ARGV[3])
+local held = redis.call('GET', KEYS[1])
+if held ~= ARGV[1] then return held and -1 or -2 end
+if tonumber(ARGV[3]) > 0 then redis.call('SET', KEYS[2], ARGV[3]) end
 return redis.call('SPUBLISH', ARGV[2], ARGV[4])
 """
 
@@ -77,7 +82,8 @@ return redis.call('SPUBLISH', ARGV[2], ARGV[4])
 # read; a reply, sent only by the lease's holder. Both return how many
 # nodes received it (0: nobody is listening there), or -1.
 SEND = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+local held = redis.call('GET', KEYS[1])
+if held ~= ARGV[1] then return held and -1 or -2 end
 return redis.call('SPUBLISH', ARGV[2], ARGV[3])
 """
 
@@ -87,7 +93,8 @@ return redis.call('SPUBLISH', ARGV[2], ARGV[3])
 # KEYS: lease, members, where, counts, state. Counts per node follow the
 # `where` hash, so they are always the tally of it.
 MIRROR = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+local held = redis.call('GET', KEYS[1])
+if held ~= ARGV[1] then return held and -1 or -2 end
 if ARGV[2] == '1' then redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5]) end
 local function move(uid, new)
   local old = redis.call('HGET', KEYS[3], uid)
@@ -122,7 +129,8 @@ return 1
 """
 
 LIST = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+local held = redis.call('GET', KEYS[1])
+if held ~= ARGV[1] then return held and -1 or -2 end
 redis.call('SET', KEYS[2], ARGV[2])
 return 1
 """
@@ -131,7 +139,8 @@ return 1
 # late takeover of the same id still gets a higher epoch).
 # KEYS: lease, epoch, then the keys to delete.
 CLOSE = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+local held = redis.call('GET', KEYS[1])
+if held ~= ARGV[1] then return held and -1 or -2 end
 for i = 3, #KEYS do redis.call('DEL', KEYS[i]) end
 redis.call('PEXPIRE', KEYS[2], 604800000)
 redis.call('HSET', KEYS[2], 'by', '')

@@ -53,6 +53,11 @@ class SoloLease:
     def publish(self, seq: int, frame: bytes) -> "asyncio.Future[Outcome]":
         return self._outcome()
 
+    def notify(
+        self, target: int, frame: bytes, kick: bool = False, node: str = ""
+    ) -> "asyncio.Future[Outcome]":
+        return self._outcome()
+
     def mirror(
         self,
         upserts: Mapping[int, MemberEntry] | None = None,

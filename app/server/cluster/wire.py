@@ -10,8 +10,13 @@ import msgspec
 
 class EventEnvelope(msgspec.Struct, array_like=True, frozen=True):
     epoch: int  # the origin's lease epoch when it published
-    seq: int
+    seq: int  # 0: a notice (not numbered; see Lease.notify)
     frame: bytes  # the encoded Event, the same bytes every member gets
+    # Notices only: the member it is for (0: every member), and whether it
+    # ends that member's place (a Kicked frame: the node detaches them).
+    target: int = 0
+    kick: bool = False
+    node: str = ""  # only this node delivers it ('': every node)
 
 
 class RequestEnvelope(msgspec.Struct, array_like=True, frozen=True):

@@ -23,6 +23,9 @@ from app.server.cluster.link import LINK_ERRORS, RedisDown, RedisLink
 log = logging.getLogger(__name__)
 _BATCH = 512
 REFUSED = -1  # what every fenced script answers when the lease is not the caller's
+# ... and when the lease key is gone: not fenced (nobody else may hold it yet);
+# the renewal decides, so the write counts as unsent.
+MISSING = -2
 
 
 @dataclass(slots=True)
@@ -103,6 +106,8 @@ class Writer:
         elif isinstance(result, Exception):
             log.error("cluster write for room %s failed: %s", write.room_id, result)
             _settle(write.future, exc=result)
+        elif write.fenced and result == MISSING:
+            self._unsent(write)
         elif write.fenced and result == REFUSED:
             _settle(write.future, exc=Fenced(f"room {write.room_id}: this node's lease is gone"))
             self._on_fenced(write.room_id)

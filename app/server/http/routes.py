@@ -42,12 +42,16 @@ class Routes:
         # saved (see docs/protocol.md, "Durability").
         storage = self._hub.storage_report()
         healthy = bool(storage["ok"])
+        # Redis away degrades a cluster node but it still serves (200): its
+        # rooms keep their members and sound (docs/cluster.md).
+        cluster = self._hub.cluster_report()
         return web.json_response(
             {
-                "status": "ok" if healthy else "degraded",
+                "status": "ok" if healthy and cluster["ok"] else "degraded",
                 "rooms": self._hub.room_count,
                 "connections": len(self.connections),
                 "storage": storage,
+                "cluster": cluster,
             },
             status=200 if healthy else 503,
         )

@@ -135,6 +135,7 @@ class Dispatcher:
                 protocol=PROTOCOL_VERSION,
                 server=f"panggung-server {__version__}",
                 max_message_bytes=MAX_MESSAGE_BYTES,
+                nodes=self._hub.node_urls,
             )
         if not conn.greeted:
             raise Refused(ErrorCode.HELLO_REQUIRED, "send hello first")
@@ -184,7 +185,7 @@ class Dispatcher:
             case JoinRoom():
                 return RoomState(room=await hub.join(conn, actor, req.room_id, req.invite_code))
             case Sync():
-                return RoomState(room=hub.snapshot_of(conn))
+                return RoomState(room=await hub.snapshot_of(conn))
             case CreateInvite():
                 code, link = await hub.create_invite(conn, actor)
                 return InviteCreated(code=code, link=link)
@@ -209,9 +210,9 @@ class Dispatcher:
             case ListRecordings():
                 return RecordingList(recordings=await hub.recordings.list_for(conn.user_id))
             case ListAudience():
-                return hub.audience_page(conn, actor, req)
+                return await hub.audience_page(conn, actor, req)
             case PushToTalk():
-                hub.push_to_talk(conn, req.pressed)
+                await hub.push_to_talk(conn, req.pressed)
                 return None
             case Hello() | Register() | Login() | Resume():
                 raise AssertionError("handled before sign-in")

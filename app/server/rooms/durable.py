@@ -41,3 +41,6 @@ class DurableRoom:
     members: tuple[DurableMember, ...]
     bans: frozenset[int]
     invites: frozenset[str]
+    # As loaded: the lease epoch of the cluster origin that saved it (0: a
+    # single process). The core never sets it; the shell fences saves with it.
+    epoch: int = 0

@@ -15,6 +15,10 @@ class UsernameTaken(StoreError):
     pass
 
 
+class StaleSave(StoreError):
+    """A newer cluster origin saved the room: this one's lease is over (fenced)."""
+
+
 @dataclass(frozen=True, slots=True)
 class UserRecord:
     user_id: int
@@ -66,8 +70,11 @@ class Store(Protocol):
 
     async def revoke_session(self, token_hash: str, now: float) -> None: ...
 
-    async def save_room(self, room: DurableRoom) -> None:
-        """Write the room's durable state, replacing what was stored, in one transaction."""
+    async def save_room(self, room: DurableRoom, epoch: int = 0) -> None:
+        """Write the room's durable state, replacing what was stored, in one transaction.
+
+        `epoch`: the saving origin's lease epoch (0 outside a cluster); raises
+        StaleSave, writing nothing, if the room was saved at a newer one."""
         ...
 
     async def load_live_rooms(self) -> list[DurableRoom]: ...

@@ -101,6 +101,7 @@ def assemble_rooms(
                 members=tuple(members[r.room_id]),
                 bans=frozenset(bans[r.room_id]),
                 invites=frozenset(invites[r.room_id]),
+                epoch=r.epoch,
             )
         )
     return loaded

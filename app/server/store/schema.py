@@ -67,6 +67,9 @@ rooms = sa.Table(
     sa.Column("host_id", sa.Integer, nullable=False),
     sa.Column("created_at", sa.Double, nullable=False),
     sa.Column("ended_at", sa.Double, nullable=True),
+    # The lease epoch of the cluster origin that saved the room last (0: a
+    # single process); a save from an older epoch is refused (fencing).
+    sa.Column("epoch", sa.Integer, nullable=False, server_default="0"),
     sa.CheckConstraint("status IN ('live', 'ended')", name="status"),
 )
 

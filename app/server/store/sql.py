@@ -20,6 +20,7 @@ from app.server.store import rows
 from app.server.store.api import (
     RecordingRecord,
     SessionRecord,
+    StaleSave,
     StoreError,
     UsernameTaken,
     UserRecord,
@@ -173,9 +174,13 @@ class SqlStore:
                 .values(revoked_at=now)
             )
 
-    async def save_room(self, room: DurableRoom) -> None:
+    async def save_room(self, room: DurableRoom, epoch: int = 0) -> None:
         async with self._write(f"save room {room.room_id!r}") as conn:
-            await conn.execute(self._upsert_room(room))
+            saved = await conn.execute(self._upsert_room(room, epoch))
+            if saved.rowcount == 0:  # the row's epoch is newer: rolled back, nothing written
+                raise StaleSave(
+                    f"room {room.room_id!r} was saved by a newer origin than epoch {epoch}"
+                )
             for child in (room_members, room_bans, room_invites):
                 await conn.execute(delete(child).where(child.c.room_id == room.room_id))
             if room.members:
@@ -254,12 +259,13 @@ class SqlStore:
     async def close(self) -> None:
         await self._engine.dispose()
 
-    def _upsert_room(self, room: DurableRoom) -> Insert:
-        values = rows.room_row(room)
+    def _upsert_room(self, room: DurableRoom, epoch: int) -> Insert:
+        values = {**rows.room_row(room), "epoch": epoch}
         stmt = (sqlite_insert if self._sqlite else pg_insert)(rooms).values(values)
         return stmt.on_conflict_do_update(
             index_elements=[rooms.c.room_id],
             set_={name: stmt.excluded[name] for name in values if name != "room_id"},
+            where=rooms.c.epoch <= epoch,
         )
 
     @asynccontextmanager

@@ -95,12 +95,16 @@ class Recorder:
 
     events: list[tuple[str, int, bytes]] = field(default_factory=list)
     resyncs: list[tuple[str, str]] = field(default_factory=list)
+    notices: list[tuple[str, int, bytes, bool]] = field(default_factory=list)
 
     def on_event(self, room_id: str, seq: int, frame: bytes) -> None:
         self.events.append((room_id, seq, frame))
 
     def on_resync(self, room_id: str, reason: str) -> None:
         self.resyncs.append((room_id, reason))
+
+    def on_notice(self, room_id: str, target: int, frame: bytes, kick: bool) -> None:
+        self.notices.append((room_id, target, frame, kick))
 
     def seqs(self, room_id: str | None = None) -> list[int]:
         return [seq for room, seq, _ in self.events if room_id in (None, room)]

@@ -116,3 +116,41 @@ async def test_a_new_origin_carries_on_the_seq_and_nodes_resync(make_node: MakeN
     await second.publish(restored.seq + 1, b"from b")
     await eventually(lambda: seen.seqs() == [1, 2, 3, 4])
     assert seen.resyncs == [("r", "new origin")]
+
+
+async def test_notices_go_in_order_with_events_and_leave_the_seq_alone(
+    make_node: MakeNode, redis_server: RedisServer
+) -> None:
+    """A notice (counts, a kick) travels the events' channel and queue, in call
+    order, but is not numbered: no resync, and the stored last seq stays."""
+    origin = await make_node("origin")
+    b = await make_node("b")
+    order: list[str] = []
+
+    class Listener(Recorder):
+        def on_event(self, room_id: str, seq: int, frame: bytes) -> None:
+            order.append(f"e{seq}")
+            super().on_event(room_id, seq, frame)
+
+        def on_notice(self, room_id: str, target: int, frame: bytes, kick: bool) -> None:
+            order.append(f"n{target}")
+            super().on_notice(room_id, target, frame, kick)
+
+    seen = Listener()
+    await b.subscribe("r", seen)
+    lease = await origin.acquire("r")
+    assert lease is not None
+    writes = [
+        lease.publish(1, b"one"),
+        lease.notify(0, b"counts"),
+        lease.publish(2, b"two"),
+        lease.notify(7, b"kicked", kick=True),
+        lease.notify(8, b"for another node", kick=True, node="someone-else"),
+        lease.notify(9, b"for b", node=b.node_id),
+    ]
+    assert set(await asyncio.gather(*writes)) == {Outcome.DONE}
+    await eventually(lambda: len(order) == 5)
+    assert order == ["e1", "n0", "e2", "n7", "n9"]
+    assert seen.notices[:2] == [("r", 0, b"counts", False), ("r", 7, b"kicked", True)]
+    assert seen.resyncs == []
+    assert redis_server.command("GET", origin.keys.room("r").seq).strip() == "2"

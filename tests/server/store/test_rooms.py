@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 
 from app.protocol.model import Role
-from app.server.store.api import StoreError
+from app.server.store.api import StaleSave, StoreError
 from app.server.store.sql import SqlStore
 from tests.server.store.factories import member, room
 
@@ -111,3 +111,20 @@ async def test_concurrent_saves_of_many_rooms_all_land(store: SqlStore) -> None:
     assert sorted(await store.load_live_rooms(), key=lambda r: r.room_id) == sorted(
         rooms, key=lambda r: r.room_id
     )
+
+
+async def test_a_save_from_an_older_epoch_is_refused_and_writes_nothing(store: SqlStore) -> None:
+    """Fencing (docs/cluster.md): once a newer cluster origin saved a room, the
+    old one's saves are refused whole, and the room keeps the newer state."""
+    first = room(members=(member(1, Role.HOST),), bans=frozenset({8}))
+    await store.save_room(first, epoch=3)
+    assert [r.epoch for r in await store.load_live_rooms()] == [3]
+    newer = replace(room(members=(member(1, Role.HOST), member(2, Role.COHOST))), title="New")
+    await store.save_room(newer, epoch=4)
+    stale = replace(room(members=(member(9, Role.HOST),)), title="Stale", bans=frozenset())
+    with pytest.raises(StaleSave):
+        await store.save_room(stale, epoch=3)
+    assert await store.load_live_rooms() == [replace(newer, epoch=4)]
+    # The same epoch saves again (one origin's successive saves).
+    await store.save_room(replace(newer, title="Again"), epoch=4)
+    assert [r.title for r in await store.load_live_rooms()] == ["Again"]

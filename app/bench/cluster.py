@@ -1,0 +1,306 @@
+"""`panggung-bench cluster`: three nodes on one Redis and one PostgreSQL.
+
+Measured, with real `panggung-server --cluster` processes and real clients:
+- per-join CPU per node: each node's CPU time (/proc) over a join storm of
+  listeners spread evenly over the nodes, divided by the joins it served;
+- Redis commands per room event: INFO commandstats before and after a run of
+  moderator commands, divided by the events the room numbered, at two
+  audience sizes (it should not grow with the listeners);
+- failover: kill -9 of the room's origin, the time until a co-host on a
+  surviving node has a command accepted; the killed node is started again
+  between runs, and after each run the roles, hands, bans and invite links
+  are checked against what they were.
+"""
+
+import asyncio
+import contextlib
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.client.connection import RequestFailed
+from app.client.session import RoomClient
+from app.protocol.model import Role
+from app.protocol.replies import InviteCreated, RoomState
+from app.protocol.requests import (
+    ApproveHand,
+    Ban,
+    CreateInvite,
+    JoinRoom,
+    MakeCohost,
+    RaiseHand,
+    SetTopic,
+    Sync,
+)
+
+PASSWORD = "correct horse battery"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class ClusterResult:
+    listeners: list[int]
+    join_cpu_ms: dict[str, float] = field(default_factory=dict)  # node -> ms per join
+    commands_per_event: dict[int, float] = field(default_factory=dict)  # listeners -> ratio
+    spublish_per_event: dict[int, float] = field(default_factory=dict)
+    failovers: list[float] = field(default_factory=list)
+    lost: list[str] = field(default_factory=list)  # what a run found missing
+
+
+class Node:
+    def __init__(self, name: str, port: int, db: str, redis: str) -> None:
+        self.name, self.port, self.db, self.redis = name, port, db, redis
+        self.process: subprocess.Popen[str] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    def start(self) -> None:
+        self.launch()
+        self.ready()
+
+    def launch(self) -> None:
+        command = [
+            sys.executable, "-m", "app.server.main", "--no-media",
+            "--port", str(self.port), "--db", self.db, "--cluster", self.redis,
+            "--node-name", self.name, "--join-rate", "2000", "--log-level", "WARNING",
+        ]  # fmt: skip
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
+
+    def ready(self) -> None:
+        """Wait for the node's first line (its URL): it listens and has joined."""
+        assert self.process is not None and self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line.startswith("ws://"):
+            raise RuntimeError(f"node {self.name} did not start")
+
+    def cpu_seconds(self) -> float:
+        assert self.process is not None
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def redis_calls(redis_port: int) -> dict[str, int]:
+    out = subprocess.run(
+        ["redis-cli", "-p", str(redis_port), "INFO", "commandstats"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    calls: dict[str, int] = {}
+    for line in out.splitlines():
+        if line.startswith("cmdstat_"):
+            name, rest = line.split(":", 1)
+            calls[name.removeprefix("cmdstat_")] = int(rest.split("calls=")[1].split(",")[0])
+    return calls
+
+
+async def client(url: str, name: str, register: bool = True) -> RoomClient:
+    made = RoomClient(url, client_name="bench", reconnect=False)
+    await made.connect()
+    if register:
+        await made.register(name, PASSWORD)
+    else:
+        await made.login(name, PASSWORD)
+    return made
+
+
+async def accepted(who: RoomClient, request: SetTopic, timeout: float = 30.0) -> float:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            await who.request(request)
+            return time.monotonic()
+        except RequestFailed as exc:
+            if exc.code != "unavailable" or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.02)
+
+
+async def run(
+    db_url: str, redis_port: int, listeners: list[int], kills: int, base_port: int = 19765
+) -> ClusterResult:
+    redis_url = f"redis://127.0.0.1:{redis_port}/0"
+    nodes = [Node(f"n{i}", base_port + i, db_url, redis_url) for i in range(3)]
+    result = ClusterResult(listeners)
+    clients: list[RoomClient] = []
+    try:
+        for node in nodes:  # started together: a node takes seconds to import and migrate
+            node.launch()
+        for node in nodes:
+            await asyncio.to_thread(node.ready)
+        host = await client(nodes[0].url, "host")
+        cohosts = [await client(nodes[i].url, f"cohost{i}") for i in range(3)]
+        clients += [host, *cohosts]
+        room = await host.create_room("Bench", invite_only=True)
+        rid = room.room_id
+        code = (await host.conn.call_for(CreateInvite(id=0), InviteCreated)).code
+        for c in cohosts:
+            await c.join(rid, code)
+            await c.request(RaiseHand(id=0))
+            await host.request(ApproveHand(id=0, user_id=c.user_id))
+            await host.request(MakeCohost(id=0, user_id=c.user_id))
+        banned = await client(nodes[1].url, "banned")
+        clients.append(banned)
+        await banned.join(rid, code)
+        await host.request(Ban(id=0, user_id=banned.user_id))
+        hand = await client(nodes[2].url, "hand")
+        clients.append(hand)
+        await hand.join(rid, code)
+        await hand.request(RaiseHand(id=0))
+
+        joined = 0
+        for size in listeners:
+            # Registered first (Argon2 hashing is not a join's cost), then joined.
+            fresh = [await client(nodes[n % 3].url, f"l{size}x{n}") for n in range(joined, size)]
+            clients += fresh
+            before = [node.cpu_seconds() for node in nodes]
+            await asyncio.gather(*(c.join(rid, code) for c in fresh))
+            await asyncio.sleep(1.5)  # the origin's pulse and mirror writes settle
+            after = [node.cpu_seconds() for node in nodes]
+            per_node = len(fresh) / 3
+            for node, b, a in zip(nodes, before, after, strict=True):
+                result.join_cpu_ms[f"{node.name} ({size})"] = (a - b) * 1000 / per_node
+            joined = size
+            # Redis commands per room event: a run of topic changes.
+            calls_before = redis_calls(redis_port)
+            seq_before = (await host.conn.call_for(Sync(id=0), RoomState)).room.seq
+            for n in range(100):
+                await cohosts[1].request(SetTopic(id=0, topic=f"t{size}-{n}"))
+            await asyncio.sleep(1.5)
+            seq_after = (await host.conn.call_for(Sync(id=0), RoomState)).room.seq
+            calls_after = redis_calls(redis_port)
+            events = seq_after - seq_before
+            total = sum(calls_after.values()) - sum(calls_before.values())
+            result.commands_per_event[size] = total / events
+            spub = calls_after.get("spublish", 0) - calls_before.get("spublish", 0)
+            result.spublish_per_event[size] = spub / events
+
+        for run_no in range(kills):
+            # The origin: whichever node says it holds the room.
+            holder = await _holder(nodes)
+            survivor = cohosts[(holder + 1) % 3]
+            nodes[holder].kill()
+            killed = time.monotonic()
+            took = await accepted(survivor, SetTopic(id=0, topic=f"after kill {run_no}"))
+            result.failovers.append(took - killed)
+            snap = (await survivor.conn.call_for(Sync(id=0), RoomState)).room
+            members = {m.user_id: m for m in snap.members}
+            for c in cohosts:
+                if c is not cohosts[holder] and members.get(c.user_id) is None:
+                    result.lost.append(f"run {run_no}: co-host {c.username}")
+                elif c is not cohosts[holder] and members[c.user_id].role != Role.COHOST:
+                    result.lost.append(f"run {run_no}: {c.username}'s role")
+            if hand.user_id not in members or members[hand.user_id].hand_raised_at is None:
+                result.lost.append(f"run {run_no}: the raised hand")
+            probe = await client(nodes[(holder + 1) % 3].url, f"probe{run_no}")
+            clients.append(probe)
+            try:
+                await probe.join(rid)
+                result.lost.append(f"run {run_no}: the invite-only gate")
+            except RequestFailed as exc:
+                if exc.code != "invite_required":
+                    result.lost.append(f"run {run_no}: {exc.code}")
+            try:
+                await banned.request(JoinRoom(id=0, room_id=rid, invite_code=code))
+                result.lost.append(f"run {run_no}: the ban")
+            except RequestFailed:
+                pass
+            await asyncio.to_thread(nodes[holder].start)
+            # Its members come back through it again.
+            back = await client(nodes[holder].url, cohosts[holder].username, register=False)
+            clients.append(back)
+            await back.join(rid, code)
+            cohosts[holder] = back
+            await asyncio.sleep(0.5)
+    finally:
+        for c in clients:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(c.close(), 5)
+        for node in nodes:
+            node.stop()
+    return result
+
+
+async def _holder(nodes: list[Node]) -> int:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session:
+        for i, node in enumerate(nodes):
+            async with session.get(f"http://127.0.0.1:{node.port}/healthz") as response:
+                if (await response.json())["rooms"] == 1:
+                    return i
+    raise RuntimeError("no node holds the room")
+
+
+def markdown(result: ClusterResult) -> str:
+    lines = [
+        "Three `panggung-server --cluster` nodes (signaling "
+        "only) on this machine with Redis and PostgreSQL, real clients "
+        "(`RoomClient`) spread evenly over the nodes, all in one invite-only room.",
+        "",
+        "| listeners | Redis commands per room event | SPUBLISH per room event |",
+        "|---|---|---|",
+    ]
+    for size in result.listeners:
+        lines.append(
+            f"| {size:,} | {result.commands_per_event[size]:.2f} "
+            f"| {result.spublish_per_event[size]:.2f} |"
+        )
+    lines += ["", "| node (audience after the storm) | CPU per join, ms |", "|---|---|"]
+    for name, ms in result.join_cpu_ms.items():
+        lines.append(f"| {name} | {ms:.2f} |")
+    if result.failovers:
+        ordered = sorted(result.failovers)
+        lines += [
+            "",
+            f"Failover over {len(ordered)} kill -9 runs of the origin (time from the kill "
+            "until a co-host on a surviving node has a command accepted): "
+            f"p50 {statistics.median(ordered):.2f} s, worst {ordered[-1]:.2f} s "
+            f"(all: {', '.join(f'{t:.2f}' for t in ordered)}). "
+            f"Lost across runs: {', '.join(result.lost) or 'nothing'} (roles, the raised "
+            "hand, the ban and the invite-only gate checked after each run).",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def start_redis() -> tuple[subprocess.Popen[bytes], int, str]:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    workdir = tempfile.mkdtemp(prefix="panggung-bench-redis-")
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", workdir],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    for _ in range(100):
+        done = subprocess.run(["redis-cli", "-p", str(port), "PING"], capture_output=True)
+        if done.stdout.strip() == b"PONG":
+            break
+        time.sleep(0.1)
+    return process, port, workdir

@@ -1,0 +1,30 @@
+"""A small run of the cluster benchmark, so that its code keeps working:
+three real nodes, real clients, one kill -9, every figure filled in."""
+
+import random
+
+import pytest
+
+from app.bench import cluster
+from tests.support.redis import RedisServer
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.mark.timeout(600)  # three server processes start, one twice
+async def test_three_nodes_a_small_audience_and_one_kill(
+    postgres_url: str, own_redis: RedisServer
+) -> None:
+    base = random.randrange(20000, 29000, 10)
+    result = await cluster.run(postgres_url, own_redis.port, [9, 18], kills=1, base_port=base)
+    assert set(result.commands_per_event) == {9, 18}
+    # A co-host's command through another node: the request, the event and
+    # the reply, each one SPUBLISH, however many listen (and a notice or so).
+    spub = result.spublish_per_event
+    assert all(3.0 <= r < 5.0 for r in spub.values()) and abs(spub[9] - spub[18]) < 1, spub
+    assert all(r >= 3.0 for r in result.commands_per_event.values()), result
+    assert len(result.join_cpu_ms) == 6 and all(v >= 0 for v in result.join_cpu_ms.values())
+    assert len(result.failovers) == 1 and 0 < result.failovers[0] < 15
+    assert result.lost == []
+    text = cluster.markdown(result)
+    assert "| 18 |" in text and "kill -9" in text
