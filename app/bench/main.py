@@ -113,15 +113,25 @@ def run_signaling(listeners: list[int], join_rate: float | None, write: Path | N
 def run_fanout(
     listeners: list[int], seconds: float, procs: int, warmup: float, write: Path | None
 ) -> None:
+    done: list[fanout.FanoutResult] = []
+
+    def section(results: list[fanout.FanoutResult]) -> str:
+        return (
+            report.header("Fan-out: Panggung beside Janus Streaming")
+            + "\n"
+            + janus_report.markdown(results)
+        )
+
     def progress(result: fanout.FanoutResult) -> None:
         print(asdict(result), flush=True)
+        done.append(result)
+        # A long run (thousands of listeners on a loaded machine) keeps what it
+        # measured so far if a later size fails or is stopped.
+        if write is not None:
+            report.write_section(write, "fanout", section(done))
 
     results = asyncio.run(fanout.compare(listeners, procs, seconds, warmup, progress=progress))
-    text = (
-        report.header("Fan-out: Panggung beside Janus Streaming")
-        + "\n"
-        + janus_report.markdown(results)
-    )
+    text = section(results)
     print(text)
     if write is not None:
         report.write_section(write, "fanout", text)

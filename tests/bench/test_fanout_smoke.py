@@ -89,6 +89,17 @@ def test_report_gives_ratio_and_targets(tmp_path: Path) -> None:
     text = janus_report.markdown(results)
     assert "| 200 | 3.00 |" in text and "2,000" in text
     assert "ratio to Janus >= 3.0: 3.00, met" in text
+    assert "| 200 | panggung | 10.0 | 2,000 | 0.000 | 0 | 200/200 | - |" in text
     target = tmp_path / "benchmarks.md"
     report.write_section(target, "fanout", text)
     assert target.read_text().count("<!-- bench:fanout -->") == 1
+
+
+def test_report_shows_listeners_that_died_and_the_ceiling_of_the_batch() -> None:
+    ours = _result("panggung", 200, 10.0)
+    ours.floor_protect_send_us = 5.0
+    ours.notes = {"listeners_connected_at_end": 150}
+    text = janus_report.markdown([ours, _result("janus", 200, 30.0)])
+    assert "| 200/200 | 150/200 |" in text  # live before the window, connected at its end
+    assert janus_report.ceiling(ours, _result("janus", 200, 30.0)) == pytest.approx(6.0)
+    assert text.rstrip().count("| 10.0 | 6.00 |") == 1  # server process, then the ceiling

@@ -9,11 +9,17 @@ through a StunProtocol of its own whose transport is a ``MuxTransport`` on
 the shared socket, and the fan-out sends a tick's packets for many
 listeners in one ``sendmmsg`` on it (app.media.server.batch).
 
-Demultiplexing: a datagram goes to the protocol that last sent to its
-source address (aioice's checks and answers, DTLS, media all do); a STUN
-request from an address nobody knows yet goes by its USERNAME, whose first
-half is our ICE ufrag (RFC 8445 section 7.2.2). Anything else from an
-unknown address is dropped and counted (``unrouted``).
+Demultiplexing: a STUN Binding request goes by its USERNAME, whose first
+half is our ICE ufrag (RFC 8445 section 7.2.2), and its source address
+belongs to that connection from then on; any other datagram goes to the
+connection its source address belongs to. A connection that sends to an
+address nobody has takes it (aioice's checks, answers, DTLS, media all
+send). Sending does not take an address from another connection: when a
+listener's address is reused by a new one (its port freed and bound again,
+a NAT mapping handed on) while the old connection still lives, the new
+one's checks move the address, and the old connection's consent checks no
+longer pull it back. Anything else from an unknown address is dropped and
+counted (``unrouted``).
 
 Writes: media goes through the batch senders; everything else (STUN, DTLS,
 RTCP from aiortc) through ``sendto``, which queues what the kernel refuses
@@ -72,7 +78,7 @@ class MuxTransport(asyncio.DatagramTransport):
         if self._closing:
             return
         address = (addr[0], addr[1])
-        self.endpoint.claim(address, self.protocol)
+        self.endpoint.claim(address, self.protocol, take=False)
         self.endpoint.sendto(bytes(data), address)
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:
@@ -128,10 +134,11 @@ class MuxEndpoint:
         self._addrs_of[protocol] = set()
         return MuxTransport(self, protocol)
 
-    def claim(self, addr: Address, protocol: asyncio.DatagramProtocol) -> None:
-        """Datagrams from ``addr`` go to ``protocol`` from now on."""
+    def claim(self, addr: Address, protocol: asyncio.DatagramProtocol, take: bool = True) -> None:
+        """Datagrams from ``addr`` go to ``protocol`` from now on; with ``take``
+        False only if no other connection has ``addr``."""
         owner = self._by_addr.get(addr)
-        if owner is protocol:
+        if owner is protocol or (owner is not None and not take):
             return
         if owner is not None:
             self._addrs_of.get(owner, set()).discard(addr)
@@ -169,8 +176,8 @@ class MuxEndpoint:
             self.stats.received += 1
             addr = (source[0], source[1])
             protocol = by_addr.get(addr)
-            if protocol is None:
-                protocol = self._route_new(data, addr)
+            if protocol is None or data[:2] == _STUN_BINDING_REQUEST:
+                protocol = self._route_request(data, addr) or protocol
                 if protocol is None:
                     self.stats.unrouted += 1
                     continue
@@ -179,7 +186,8 @@ class MuxEndpoint:
             except Exception:  # one connection's failure must not stop the socket
                 logger.exception("media socket %s: delivery failed", self.local_address)
 
-    def _route_new(self, data: bytes, addr: Address) -> asyncio.DatagramProtocol | None:
+    def _route_request(self, data: bytes, addr: Address) -> asyncio.DatagramProtocol | None:
+        """The connection a Binding request's USERNAME names (it takes ``addr``)."""
         if data[:2] != _STUN_BINDING_REQUEST:
             return None
         try:
