@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from app.audio.apm import CHUNK, OFF, ProcessingSettings, VoiceProcessor, run_through
 from app.bench.speech import far_speech, near_speech
-from app.dsp.quality import erle_db, similarity, snr_db
+from app.dsp.quality import erle_db, similarity, snr_db, speech_windows_db
 from app.dsp.scenes import EchoScene, NoiseScene, echo_scene, noise_scene
 
 ALL_ON = ProcessingSettings()
@@ -32,8 +32,8 @@ def scene(delay_ms: float) -> EchoScene:
 
 
 @cache
-def noisy() -> NoiseScene:
-    return noise_scene(near_speech(), snr_db=5.0)
+def noisy(talker: str = "near") -> NoiseScene:
+    return noise_scene(near_speech() if talker == "near" else far_speech(), snr_db=5.0)
 
 
 def linear(pcm: NDArray[np.int16]) -> NDArray[np.int16]:
@@ -68,12 +68,16 @@ def noise_figures(s: NoiseScene, settings: ProcessingSettings) -> tuple[float, f
     n = len(out)
     speech, noise = s.speech_mask[:n], s.noise_mask[:n]
     gain = snr_db(out, speech, noise) - snr_db(s.mic[:n], speech, noise)
-    return gain, similarity(linear(s.speech), out).median
+    reference = linear(s.speech)
+    # The mean over the windows where the talker speaks (P.56's margin of
+    # their active level): every syllable counts, pauses' tails do not.
+    return gain, similarity(reference, out, active_db=speech_windows_db(reference)).mean
 
 
-def test_fan_noise_is_suppressed_and_the_speech_kept() -> None:
-    gain, kept = noise_figures(noisy(), ALL_ON)
-    print(f"fan noise at 5 dB SNR: SNR +{gain:.1f} dB, speech {kept:.3f}")
+@pytest.mark.parametrize("talker", ["near", "far"])
+def test_fan_noise_is_suppressed_and_the_speech_kept(talker: str) -> None:
+    gain, kept = noise_figures(noisy(talker), ALL_ON)
+    print(f"fan noise at 5 dB SNR, {talker} talker: SNR +{gain:.1f} dB, speech {kept:.3f}")
     assert gain >= 10.0
     assert kept >= 0.9
 
