@@ -15,6 +15,7 @@ from functools import cache
 
 import numpy as np
 import pytest
+from livekit import rtc
 from numpy.typing import NDArray
 
 from app.audio.apm import CHUNK, OFF, ProcessingSettings, VoiceProcessor, run_through
@@ -112,3 +113,23 @@ def test_switching_a_feature_takes_effect() -> None:
     noise = s.noise_mask[:n]
     # The same noise, 10 dB or more quieter once the suppressor is on.
     assert erle_db(first[noise], second[noise]) > 10.0
+
+
+def test_prepared_calls_give_what_livekits_own_methods_give() -> None:
+    s = scene(60.0)
+    mic, far = s.mic[: 48_000 * 3], s.far[: 48_000 * 3]
+    ours = run_through(VoiceProcessor(ALL_ON, delay_ms=DEVICE_DELAY_MS), mic, far)
+    apm = rtc.AudioProcessingModule(
+        echo_cancellation=True,
+        noise_suppression=True,
+        high_pass_filter=True,
+        auto_gain_control=True,
+    )
+    apm.set_stream_delay_ms(round(DEVICE_DELAY_MS))
+    theirs = []
+    for i in range(0, len(mic) - CHUNK + 1, CHUNK):
+        apm.process_reverse_stream(rtc.AudioFrame(far[i : i + CHUNK].tobytes(), 48_000, 1, CHUNK))
+        frame = rtc.AudioFrame(mic[i : i + CHUNK].tobytes(), 48_000, 1, CHUNK)
+        apm.process_stream(frame)
+        theirs.append(np.frombuffer(frame.data, dtype=np.int16).copy())
+    assert np.array_equal(ours, np.concatenate(theirs))
