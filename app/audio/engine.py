@@ -229,7 +229,6 @@ class AudioEngine:
             out[f"{direction}_xruns"] = stream.device_xruns
             out[f"{direction}_errors"] = stream.errors
             out[f"{direction}_probes"] = stream.probes
-            out[f"{direction}_realtime"] = float(stream.priority == "realtime")
             if isinstance(stream, Playback):
                 ring = stream.ring.stats()
                 out["playback_underruns"] = ring.underruns

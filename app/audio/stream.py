@@ -5,11 +5,9 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import logging
-import os
 import threading
 import time
 from abc import ABC, abstractmethod
-from pathlib import Path
 from typing import Any
 
 import pyaudio
@@ -29,57 +27,6 @@ PERIOD_SECONDS = 0.01
 # the stream to the new default, which is what a reopen would do, so they are
 # never probed (a probe opens a connection to the server: CPU every second).
 FOLLOWS_SERVER_DEFAULT = frozenset({"default", "pulse", "pipewire"})
-
-
-# Real-time priority for PortAudio's callback threads, just under the sound
-# server's own (PulseAudio asks for 5): audio threads that must answer every
-# 10 ms, as every voice app's are (through rtkit on a desktop).
-REALTIME_PRIORITY = 4
-NICE = -10  # the fallback where real-time scheduling is refused
-
-
-def raise_priority() -> str:
-    """Ask the OS to run this thread (PortAudio's callback thread) ahead of
-    ordinary work: real-time (SCHED_FIFO), else a lower nice value, else as
-    it is. Without it a busy machine starves the callback past its 20 ms of
-    buffer: the device underruns, and every underrun moves the echo's delay
-    under the echo canceller (docs/audio.md). Returns what it got."""
-    try:
-        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(REALTIME_PRIORITY))
-        return "realtime"
-    except (OSError, AttributeError):
-        pass
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
-        return "nice"
-    except (OSError, AttributeError):
-        return "normal"
-
-
-def raise_sound_client_threads() -> int:
-    """``raise_priority`` for the sound server's client threads in this process
-    (libpulse's "threaded-ml", which the ALSA plugin starts behind PortAudio:
-    it moves every period to the server, so starving it underruns the device
-    just as starving the callback does). Linux only; returns how many."""
-    tasks = Path("/proc/self/task")
-    raised = 0
-    try:
-        threads = list(tasks.iterdir())
-    except OSError:
-        return 0
-    for task in threads:
-        try:
-            if (task / "comm").read_text().strip() != "threaded-ml":
-                continue
-            tid = int(task.name)
-            if os.sched_getscheduler(tid) == os.SCHED_FIFO:
-                continue
-            os.sched_setscheduler(tid, os.SCHED_FIFO, os.sched_param(REALTIME_PRIORITY))
-            raised += 1
-        except (OSError, ValueError, AttributeError):
-            with contextlib.suppress(OSError, ValueError, AttributeError):
-                os.setpriority(os.PRIO_PROCESS, int(task.name), NICE)
-    return raised
 
 
 def pin_thread_state() -> None:
@@ -117,7 +64,6 @@ class DeviceStream(ABC):
         self.default_latency = 0.0  # PortAudio's default low latency for the device (s)
         self._stream: pyaudio.Stream | None = None
         self._pinned: int | None = None  # the callback thread whose state is pinned
-        self.priority = ""  # what ``raise_priority`` got for the callback thread
 
     def open(self, frames_per_buffer: int | None = None) -> None:
         frames = frames_per_buffer or round(self.rate * PERIOD_SECONDS)
@@ -127,7 +73,6 @@ class DeviceStream(ABC):
         self._stream = self.system.open(
             self.device, self.direction, self.rate, self.channels, frames, self._on_audio
         )
-        raise_sound_client_threads()  # the stream's own, if it started one
 
     @property
     def latency(self) -> float:
@@ -171,7 +116,6 @@ class DeviceStream(ABC):
         if self._pinned != (ident := threading.get_ident()):
             pin_thread_state()
             self._pinned = ident
-            self.priority = raise_priority()
         if status:
             self.device_xruns += 1
         try:
