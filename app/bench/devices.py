@@ -276,7 +276,8 @@ def markdown(r: DevicesResult) -> str:
         f"its speakers playing the room and feeding the echo canceller, push-to-talk held): "
         f"{r.speaker_cpu_percent:.1f} % of a core, by thread: "
         + ", ".join(f"{kind} {pct:.1f} %" for kind, pct in r.speaker_threads.items())
-        + f"; echo delay hint {spk.get('processing_delay_hint_ms', 0):.0f} ms. The clicks "
+        + f"; echo delay hint {spk.get('processing_delay_hint_ms', 0):.0f} ms; "
+        f"{int(spk.get('output_xruns', 0))} output xruns. The clicks "
         "cross the processing, so the latency above includes what it adds.",
         "",
         "Mouth to ear *with* sound devices: PulseAudio virtual microphone → PortAudio "

@@ -22,6 +22,7 @@ SLACK = SAMPLE_RATE // 10  # how far a window's alignment may move from the one 
 ACTIVE_DBFS = -40.0  # a 10 ms block of the reference louder than this has speech in it
 BLOCK = SAMPLE_RATE // 100  # 10 ms
 TOLERANCE = BLOCK  # a gap's edges may be up to this much off (timing moves inside a window)
+P56_MARGIN_DB = 15.9  # ITU-T P.56: speech is active down to this far below its active level
 
 
 def _f64(x: AnyAudio) -> NDArray[np.float64]:
@@ -38,6 +39,32 @@ def block_dbfs(x: AnyAudio, block: int = BLOCK) -> NDArray[np.float64]:
     power = np.mean(a * a, axis=1)
     out: NDArray[np.float64] = 10.0 * np.log10(np.maximum(power, 1e-12))
     return out
+
+
+def active_speech_level(x: AnyAudio, margin_db: float = P56_MARGIN_DB) -> float:
+    """The talker's active speech level in dBFS, in the manner of ITU-T P.56:
+    the mean power of the 10 ms blocks louder than that level less
+    ``margin_db`` (a fixed point, found by iterating from the overall level)."""
+    levels = block_dbfs(x)
+    power = 10.0 ** (levels / 10.0)
+    level = _db(float(np.mean(power))) if len(power) else float("-inf")
+    for _ in range(50):
+        active = levels > level - margin_db
+        if not active.any():
+            break
+        new = _db(float(np.mean(power[active])))
+        if abs(new - level) < 0.01:
+            return new
+        level = new
+    return level
+
+
+def speech_windows_db(reference: AnyAudio) -> float:
+    """Where ``reference`` has speech, for ``similarity(active_db=...)``: windows
+    within P.56's margin of the talker's active level (never below
+    ``ACTIVE_DBFS``). Relative to the talker, not to full scale: a window
+    17 dB under the voice is a syllable's tail in a pause, not speech."""
+    return max(ACTIVE_DBFS, active_speech_level(reference) - P56_MARGIN_DB)
 
 
 @dataclass(frozen=True)
@@ -82,7 +109,12 @@ def _best_match(
 
 
 def similarity(
-    reference: AnyAudio, heard: AnyAudio, *, window: int = WINDOW, slack: int = SLACK
+    reference: AnyAudio,
+    heard: AnyAudio,
+    *,
+    window: int = WINDOW,
+    slack: int = SLACK,
+    active_db: float = ACTIVE_DBFS,
 ) -> Similarity:
     """Waveform correlation of ``heard`` with ``reference``, window by window.
 
@@ -90,8 +122,9 @@ def similarity(
     against ``heard`` at the lag, within ``slack`` of the previous window's,
     where their normalised correlation is highest; so the alignment follows
     a playout buffer that grows and shrinks by whole frames over a long
-    recording (the first: of the overall alignment). Pauses are left out (they say
-    nothing about the voice). A window whose best match is poor because
+    recording (the first: of the overall alignment). Pauses (windows of the
+    reference quieter than ``active_db``) are left out: they say nothing
+    about the voice. A window whose best match is poor because
     audio there was lost or mangled counts as it is: nothing is dropped.
     """
     ref, got = _f64(reference), _f64(heard)
@@ -101,7 +134,7 @@ def similarity(
     lags: list[int] = []
     for start in range(0, len(ref) - window + 1, window):
         part = ref[start : start + window]
-        if _db(float(np.mean(part * part)) / 32768.0**2) < ACTIVE_DBFS:
+        if _db(float(np.mean(part * part)) / 32768.0**2) < active_db:
             lags.append(track)
             continue
         score, found = _best_match(part, got, start + track, slack)

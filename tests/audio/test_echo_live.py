@@ -119,9 +119,11 @@ async def one_run(sound: VirtualPulse, tmp_path: Path) -> EchoRun:
 async def test_the_laptop_echo_is_cancelled_through_real_devices(
     sound: VirtualPulse, tmp_path: Path
 ) -> None:
-    # Not every run converges on this path (docs/audio.md: on a loaded machine
-    # the output underruns by the hundred and PulseAudio's loopback keeps
-    # re-adapting its latency, so the echo's delay moves under the canceller).
+    # Not every run converges on this path (docs/audio.md): each output
+    # underrun (hundreds a run on this loaded machine: starved device threads)
+    # restarts the ALSA plugin's PulseAudio stream, the echo's delay moves, and
+    # AEC3 needs about 2 s to find it again, so an underrun in or just before
+    # the measured stretch sinks its ERLE.
     # Up to three runs; every one is printed, and one must cancel the echo.
     runs = []
     for attempt in range(3):

@@ -1,6 +1,7 @@
 """Opus in-band FEC and libopus's own concealment, on espeak-ng speech."""
 
 import numpy as np
+import pytest
 
 from app.bench.speech import near_speech
 from app.dsp import FRAME_SAMPLES
@@ -8,7 +9,7 @@ from app.dsp.analysis import peak_frequency, rms_dbfs
 from app.dsp.playout import PlayoutBuffer
 from app.dsp.quality import longest_gap_ms, similarity
 from app.dsp.signals import ToneSource
-from app.media.opus import OpusDecoder, OpusEncoder
+from app.media.opus import VOICE_COMPLEXITY, OpusDecoder, OpusEncoder
 from app.media.playout import OpusPlayout
 
 F = 0.020
@@ -28,11 +29,13 @@ def speech_frames() -> list[np.ndarray]:
     return [pcm[i : i + FRAME_SAMPLES] for i in range(0, len(pcm), FRAME_SAMPLES)]
 
 
-def played_through(fec: bool, lost: set[int]) -> tuple[np.ndarray, np.ndarray, OpusPlayout]:
+def played_through(
+    fec: bool, lost: set[int], complexity: int | None = None
+) -> tuple[np.ndarray, np.ndarray, OpusPlayout]:
     """Speech encoded (FEC on or off), packets in ``lost`` dropped, the rest
     arriving on time; a 20 ms clock pulls the playout."""
     frames = speech_frames()
-    encoder = OpusEncoder(fec=fec)
+    encoder = OpusEncoder(fec=fec, complexity=complexity)
     playout = OpusPlayout(PlayoutBuffer(min_delay_ms=4.0, initial_delay_ms=30.0))
     out = []
     silence = np.zeros(FRAME_SAMPLES, dtype=np.int16)
@@ -46,13 +49,14 @@ def played_through(fec: bool, lost: set[int]) -> tuple[np.ndarray, np.ndarray, O
     return np.concatenate(frames), np.concatenate(out), playout
 
 
-def test_fec_rebuilds_lost_frames_better_than_concealment() -> None:
+@pytest.mark.parametrize("complexity", [None, VOICE_COMPLEXITY])  # the server's, the speaker's
+def test_fec_rebuilds_lost_frames_better_than_concealment(complexity: int | None) -> None:
     rng = np.random.default_rng(5)
     n = len(speech_frames())
     lost = {int(i) for i in np.flatnonzero(rng.random(n) < 0.05) if 2 < i < n - 2}
     assert len(lost) >= 5
-    ref, with_fec, playout = played_through(True, lost)
-    _, without, _ = played_through(False, lost)
+    ref, with_fec, playout = played_through(True, lost, complexity)
+    _, without, _ = played_through(False, lost, complexity)
     a, b = similarity(ref, with_fec), similarity(ref, without)
     print(f"5 % loss: FEC {a.median:.3f}/{a.mean:.3f}, PLC only {b.median:.3f}/{b.mean:.3f}")
     # A loss whose successor is here is rebuilt from it; two in a row: the first is concealed.
@@ -82,3 +86,18 @@ def test_recovering_from_a_packet_without_fec_conceals_instead() -> None:
     pcm = decoder.recover(encoder.encode(source.next_frame()))
     assert pcm.shape == (FRAME_SAMPLES,)
     assert decoder.recover(b"\xff\xff\xff").shape == (FRAME_SAMPLES,)  # garbage: PLC
+
+
+def test_the_speakers_lower_complexity_keeps_speech_as_the_servers_does() -> None:
+    frames = speech_frames()
+    ref = np.concatenate(frames)
+    heard = []
+    for complexity in (None, VOICE_COMPLEXITY):
+        encoder, decoder = OpusEncoder(complexity=complexity), OpusDecoder()
+        heard.append(np.concatenate([decoder.decode(encoder.encode(f)) for f in frames]))
+    server, speaker = (similarity(ref, h) for h in heard)
+    print(f"speech through Opus: complexity 10 {server.mean:.3f}, 5 {speaker.mean:.3f}")
+    assert speaker.mean >= 0.95
+    assert speaker.mean >= server.mean - 0.01
+    with pytest.raises(ValueError, match="complexity"):
+        OpusEncoder(complexity=11)

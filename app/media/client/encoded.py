@@ -4,7 +4,8 @@ aiortc's own Opus encoder (stereo, 96 kb/s, no FEC, no loss hint) is used
 only for frames; a track that yields encoded packets is sent as it is. So
 the speaker's voice gets the same encoder as the server's mix
 (``app.media.opus.OpusEncoder``: 48 kHz mono, 32 kb/s, FEC for a planned
-loss rate), which lets the server rebuild a lost packet from the next one.
+loss rate), which lets the server rebuild a lost packet from the next one;
+at a lower complexity than the server's (``VOICE_COMPLEXITY``: the speaker's CPU).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from av.packet import Packet
 
 from app.dsp import FRAME_SAMPLES, SAMPLE_RATE
 from app.media.client.tracks import frame_to_mono
-from app.media.opus import PACKET_LOSS_HINT, OpusEncoder
+from app.media.opus import PACKET_LOSS_HINT, VOICE_COMPLEXITY, OpusEncoder
 
 _TIME_BASE = fractions.Fraction(1, SAMPLE_RATE)
 
@@ -40,7 +41,9 @@ class OpusSendTrack(MediaStreamTrack):
     ) -> None:
         super().__init__()
         self.source = source
-        self.encoder = OpusEncoder(bitrate, fec=fec, packet_loss=packet_loss)
+        self.encoder = OpusEncoder(
+            bitrate, fec=fec, packet_loss=packet_loss, complexity=VOICE_COMPLEXITY
+        )
         self.sent = 0
 
     async def recv(self) -> Frame | Packet[Any]:
