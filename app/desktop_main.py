@@ -29,6 +29,7 @@ from app.client.audio_backend import NO_DEVICES, AudioBackend, PullAudio
 from app.client.control import ControlServer, control_address, send_command
 from app.client.control_commands import ControlCommands
 from app.client.desktop_session import DesktopSession
+from app.client.ptt import PttSource
 from app.client.secrets import TokenStore
 from app.client.settings import Settings
 
@@ -179,8 +180,8 @@ async def run_app(
     sound = attach_sound(shell.window, session, device_audio, audio_note)
     hotkey = PttHotkey(
         lambda: session.can_talk,
-        session.ptt_press,
-        session.ptt_release,
+        lambda: session.ptt_press(PttSource.HOTKEY),
+        lambda: session.ptt_release(PttSource.HOTKEY),
         asyncio.get_running_loop(),
         window_has_keys=shell.window.isActiveWindow,
     )

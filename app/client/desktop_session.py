@@ -22,11 +22,12 @@ from app.client.app_state import AppState, Phase
 from app.client.audio_backend import AudioBackend
 from app.client.connection import ConnectionLost, RequestFailed
 from app.client.messages import explain
-from app.client.ptt import PttDecision, PttMachine, PttMode, Scheduler
+from app.client.ptt import PttDecision, PttMachine, PttMode, PttSource, Scheduler
 from app.client.room_model import MODERATOR_ROLES, STAGE_ROLES, RoomModel
 from app.client.secrets import TokenStore
 from app.client.session import RoomClient
 from app.client.settings import Settings, SettingsStore
+from app.client.talk import Talk, may_talk, talk_state
 from app.client.voice import VoiceLink
 from app.protocol.events import AnyRoomEvent, MemberUpdated, RoomEnded
 from app.protocol.links import parse_link
@@ -154,8 +155,11 @@ class DesktopSession:
 
     @property
     def can_talk(self) -> bool:
-        me = self.me()
-        return me is not None and me.role in STAGE_ROLES and not me.mod_muted
+        return may_talk(self.talk())
+
+    def talk(self) -> Talk:
+        """Whether I am heard (talk.py): what every view of push-to-talk shows."""
+        return talk_state(self.phase is Phase.IN_ROOM, self.me(), self.ptt.live)
 
     @property
     def server_label(self) -> str:
@@ -174,6 +178,8 @@ class DesktopSession:
             "role": me.role.value if me else None,
             "ptt_mode": self.ptt.mode.value,
             "ptt_live": self.ptt.live,
+            "talk": self.talk().value,
+            "heard": self.talk() is Talk.LIVE,
             "ptt_acked": self.ptt_acked,
             "sending": bool(self.link and self.link.peer and self.link.peer.sending),
             "playback_muted": self.audio.playback_muted,
@@ -412,12 +418,12 @@ class DesktopSession:
 
     # -- push-to-talk --------------------------------------------------------------
 
-    def ptt_press(self) -> None:
+    def ptt_press(self, source: PttSource = PttSource.KEY) -> None:
         if self._may_talk():
-            self.ptt.press()
+            self.ptt.press(source)
 
-    def ptt_release(self) -> None:
-        self.ptt.release()
+    def ptt_release(self, source: PttSource = PttSource.KEY) -> None:
+        self.ptt.release(source)
 
     def ptt_toggle(self) -> None:
         if self.ptt.live or self._may_talk():
@@ -446,10 +452,13 @@ class DesktopSession:
     def _may_talk(self) -> bool:
         if self.can_talk:
             return True
-        if self.phase is Phase.IN_ROOM:
-            me = self.me()
-            why = "A moderator has muted you." if me and me.mod_muted else "Only the stage talks."
-            self._notice("error", f"{why} Raise your hand to ask for the stage.")
+        state = self.talk()
+        if state is Talk.MOD_MUTED:
+            self._notice("error", "A moderator has muted you.")
+        elif state is Talk.SELF_MUTED:
+            self._notice("error", "Your microphone is muted: unmute it to talk.")
+        elif state is Talk.LISTENING:
+            self._notice("error", "Only the stage talks. Raise your hand to ask for the stage.")
         return False
 
     def _ptt_changed(self, decision: PttDecision) -> None:
@@ -494,6 +503,8 @@ class DesktopSession:
             self._notice("ended", "The room has ended.")
         elif isinstance(event, MemberUpdated):
             member, cause = event.member, event.cause
+            if member.user_id == me and self.ptt.live and not self.can_talk:
+                self.ptt.stop()  # muted or off the stage: never shown live again
             if member.user_id == me:
                 text = {
                     "invited": "You are invited to the stage.",

@@ -193,6 +193,29 @@
     </message>
 </context>
 <context>
+    <name>AudiencePanel</name>
+    <message>
+        <source>Audience counts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Search the audience</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Find a listener by name…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Everyone listening</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{listeners} listening · ✋ {hands}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>CreateRoomDialog</name>
     <message>
         <source>Create a room</source>
@@ -431,6 +454,14 @@
     <message>
         <source>● LIVE — you are on air</source>
         <translation>● SIARAN — Anda sedang mengudara</translation>
+    </message>
+    <message>
+        <source>Microphone muted — unmute to talk</source>
+        <translation>Mikrofon dibisukan — nyalakan untuk bicara</translation>
+    </message>
+    <message>
+        <source>A moderator muted you</source>
+        <translation>Moderator membisukan Anda</translation>
     </message>
     <message>
         <source>Push to talk</source>
@@ -762,6 +793,14 @@
         <source>Lower hand</source>
         <translation>Turunkan tangan</translation>
     </message>
+    <message>
+        <source>Un&amp;mute microphone</source>
+        <translation>&amp;Nyalakan mikrofon</translation>
+    </message>
+    <message>
+        <source>Unmute microphone</source>
+        <translation>Nyalakan mikrofon</translation>
+    </message>
 </context>
 <context>
     <name>SessionController</name>
@@ -1061,6 +1100,10 @@
     <message>
         <source>Decline invitation</source>
         <translation>Tolak undangan</translation>
+    </message>
+    <message>
+        <source>Talk (on air)</source>
+        <translation>Bicara (mengudara)</translation>
     </message>
     <message>
         <source>Push-to-talk latch</source>
