@@ -260,12 +260,12 @@ async def audio_close(device: "DeviceAudio | None") -> None:
 async def start_embedded_server(data_dir: Path, share: bool = False) -> "RunningServer":
     """Host on this computer (shared on the local network if asked): SQLite
     in the data dir, the demo room live (its bots talking)."""
-    from app.server.demo import ensure_demo_room
+    from app.server.demo import open_demo
     from app.server.embedded import start_embedded
 
     server = await start_embedded(data_dir, share=share)
     try:
-        await ensure_demo_room(server.store, server.accounts, server.hub)
+        await open_demo(server)
     except Exception:
         await server.stop()
         raise

@@ -2,9 +2,11 @@
 
 import contextlib
 import secrets
+from typing import TYPE_CHECKING
 
 from app.protocol.requests import CreateRoom
 from app.server.accounts import AccountError, Accounts
+from app.server.demo_host import start_demo_host
 from app.server.demo_voices import start_demo_voices
 from app.server.hub import RoomHub
 from app.server.rooms import Actor
@@ -12,7 +14,28 @@ from app.server.store.api import Store
 
 DEMO_USER = "panggung-demo"
 DEMO_TITLE = "Panggung demo room"
-DEMO_TOPIC = "Say hello: raise your hand and the host will bring you up."
+DEMO_TOPIC = "Say hello: raise your hand and the host brings you up in a moment."
+
+if TYPE_CHECKING:
+    from app.server.app import RunningServer
+
+
+async def open_demo(server: "RunningServer") -> str:
+    """The demo room with its host at work (demo_host.py), stopped with the server."""
+    room_id = await ensure_demo_room(server.store, server.accounts, server.hub)
+    host = await server.store.find_user(DEMO_USER)
+    assert host is not None, "ensure_demo_room made it"
+    bots = await _bot_ids(server.store)
+    task = start_demo_host(server.hub, Actor(host.user_id, host.username), room_id, bots)
+    server.adopt(task)
+    return room_id
+
+
+async def _bot_ids(store: Store) -> list[int]:
+    from app.server.demo_voices import BOTS
+
+    found = [await store.find_user(name) for name in BOTS.values()]
+    return [user.user_id for user in found if user is not None]
 
 
 async def ensure_demo_room(store: Store, accounts: Accounts, hub: RoomHub) -> str:
