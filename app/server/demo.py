@@ -1,7 +1,12 @@
 """The demo room `make run` opens: always live, hosted by a server-side member."""
 
 import contextlib
+import os
 import secrets
+import shlex
+import shutil
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.protocol.requests import CreateRoom
@@ -59,3 +64,30 @@ async def ensure_demo_room(store: Store, accounts: Accounts, hub: RoomHub) -> st
     # Bot speakers take turns on stage, so a newcomer hears voices at once.
     await start_demo_voices(store, accounts, hub, host, room_id)
     return room_id
+
+
+def join_hint(url: str, room_id: str, cwd: Path | None = None) -> str:
+    """A command that joins the demo room as printed: the bot found where this
+    server was installed (a checkout's .venv is not on PATH), a fresh guest
+    name and password (--register signs in again if it exists), and a hand up,
+    which the demo host approves."""
+    bot = _bot_command(cwd or Path.cwd())
+    guest = f"guest-{secrets.token_hex(2)}"
+    password = secrets.token_urlsafe(9)
+    args = [bot, "--server", url, "--user", guest, "--register", "--join", room_id]
+    return f"PANGGUNG_PASSWORD={shlex.quote(password)} {shlex.join(args)} --raise-hand --stay 20"
+
+
+def _bot_command(cwd: Path) -> str:
+    beside = Path(sys.argv[0]).with_name("panggung-bot")
+    if not beside.is_file():
+        beside = Path(sys.executable).with_name("panggung-bot")
+    if beside.is_file() and os.access(beside, os.X_OK):
+        if shutil.which("panggung-bot") == str(beside):
+            return "panggung-bot"
+        absolute = beside.absolute()
+        try:
+            return str(Path(".") / absolute.relative_to(cwd.absolute()))
+        except ValueError:
+            return str(absolute)
+    return "panggung-bot"
