@@ -38,6 +38,7 @@ from app.audio.prefs import DeviceInfo, Direction
 from app.client.device_audio import DeviceAudio, processing_of
 from app.client.ptt import MAX_TAIL_MS, PttMode
 from app.client.settings import MAX_VOLUME, ServerMode, Settings
+from app.ui.dialog_buttons import dialog_buttons
 from app.ui.i18n import LANGUAGES
 from app.ui.keys import name_of_key
 
@@ -205,7 +206,7 @@ class SettingsDialog(QDialog):
             QLabel(self.tr("A new language or server choice takes effect at the next start."))
         )
 
-        self.buttons = QDialogButtonBox(
+        self.buttons = dialog_buttons(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         self.buttons.accepted.connect(self.accept)

@@ -23,7 +23,8 @@ TITLES = {
     "invited": str(QT_TRANSLATE_NOOP("Tray", "Invitation to the stage")),
     "approved": str(QT_TRANSLATE_NOOP("Tray", "Your hand was approved")),
     "ended": str(QT_TRANSLATE_NOOP("Tray", "The room has ended")),
-    "kicked": str(QT_TRANSLATE_NOOP("Tray", "You left the room")),
+    # Removed, banned, replaced or timed out: the text says which, and where.
+    "kicked": str(QT_TRANSLATE_NOOP("Tray", "You are no longer in the room")),
 }
 
 
