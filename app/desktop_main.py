@@ -235,14 +235,19 @@ async def open_audio(
     try:
         from app.audio.prefs import DevicePreferences
         from app.client.device_audio import DeviceAudio, processing_of
+        from app.client.pulse_devices import route
 
-        prefs = DevicePreferences(settings.input_device, settings.output_device)
+        # A "pulse:" choice routes PortAudio's "pulse" device to it (pulse_devices.py).
+        prefs = DevicePreferences(
+            route("input", settings.input_device), route("output", settings.output_device)
+        )
         device = DeviceAudio(
             prefs,
             volume=settings.output_volume,
             cues=settings.cues,
             processing=processing_of(settings),
         )
+        device.note_routes(settings.input_device, settings.output_device)
     except Exception as exc:  # PortAudio missing altogether
         log.warning("no sound devices: %r", exc)
         return PullAudio(), None, NO_DEVICES
