@@ -97,12 +97,14 @@ bench: setup
 package: setup
 	$(BIN)/python packaging/build.py
 
-# Bahasa Indonesia: pick up new strings from app/ui into the catalogue (Qt
+# Bahasa Indonesia: pick up new strings from app/ui (and TR_SOURCES) into the catalogue (Qt
 # Linguist opens it), then compile it. The .qm is committed, so the app and
 # the tests need no Qt tools; tests/ui/test_i18n.py fails when it is stale.
 TS := resources/translations/panggung_id.ts
+# Qt-free texts the UI translates (the session's notices: codes and parameters).
+TR_SOURCES := app/client/notices.py
 translations: setup
-	$(BIN)/pyside6-lupdate -silent -no-obsolete -locations none app/ui/*.py -ts $(TS)
+	$(BIN)/pyside6-lupdate -silent -no-obsolete -locations none app/ui/*.py $(TR_SOURCES) -ts $(TS)
 	$(BIN)/pyside6-lrelease -silent $(TS) -qm $(TS:.ts=.qm)
 
 # The README's pictures, rendered from the real window on a virtual screen.

@@ -29,6 +29,7 @@ from app.client.audio_backend import NO_DEVICES, AudioBackend, PullAudio
 from app.client.control import ControlServer, control_address, send_command
 from app.client.control_commands import ControlCommands
 from app.client.desktop_session import DesktopSession
+from app.client.ptt import PttSource
 from app.client.secrets import TokenStore
 from app.client.settings import Settings
 
@@ -179,8 +180,8 @@ async def run_app(
     sound = attach_sound(shell.window, session, device_audio, audio_note)
     hotkey = PttHotkey(
         lambda: session.can_talk,
-        session.ptt_press,
-        session.ptt_release,
+        lambda: session.ptt_press(PttSource.HOTKEY),
+        lambda: session.ptt_release(PttSource.HOTKEY),
         asyncio.get_running_loop(),
         window_has_keys=shell.window.isActiveWindow,
     )
@@ -234,14 +235,19 @@ async def open_audio(
     try:
         from app.audio.prefs import DevicePreferences
         from app.client.device_audio import DeviceAudio, processing_of
+        from app.client.pulse_devices import route
 
-        prefs = DevicePreferences(settings.input_device, settings.output_device)
+        # A "pulse:" choice routes PortAudio's "pulse" device to it (pulse_devices.py).
+        prefs = DevicePreferences(
+            route("input", settings.input_device), route("output", settings.output_device)
+        )
         device = DeviceAudio(
             prefs,
             volume=settings.output_volume,
             cues=settings.cues,
             processing=processing_of(settings),
         )
+        device.note_routes(settings.input_device, settings.output_device)
     except Exception as exc:  # PortAudio missing altogether
         log.warning("no sound devices: %r", exc)
         return PullAudio(), None, NO_DEVICES
@@ -259,12 +265,12 @@ async def audio_close(device: "DeviceAudio | None") -> None:
 async def start_embedded_server(data_dir: Path, share: bool = False) -> "RunningServer":
     """Host on this computer (shared on the local network if asked): SQLite
     in the data dir, the demo room live (its bots talking)."""
-    from app.server.demo import ensure_demo_room
+    from app.server.demo import open_demo
     from app.server.embedded import start_embedded
 
     server = await start_embedded(data_dir, share=share)
     try:
-        await ensure_demo_room(server.store, server.accounts, server.hub)
+        await open_demo(server)
     except Exception:
         await server.stop()
         raise

@@ -3,7 +3,9 @@
 Each clip is spoken by espeak-ng with its own voice, resampled to 48 kHz mono
 and stored as Ogg/Opus (small enough to ship). Run from the repository root:
 
-    .venv/bin/python scripts/make_demo_speech.py
+    .venv/bin/python scripts/make_demo_speech.py [NAME ...]
+
+With names (e.g. greeting-host-en), only those clips are made.
 """
 
 import subprocess
@@ -28,6 +30,10 @@ CLIPS = [
      "Angkat tangan kalau mau bicara, nanti host mengajak kamu naik ke panggung."),
     ("04-budi-en", "en-gb+m4", 150, 40,
      "Press and hold the talk key to speak. Let go when you are done. Enjoy!"),
+    # The host's hello to a guest it brings up (app/server/demo_host.py).
+    ("greeting-host-en", "en-us+m1", 155, 50,
+     "Hello, and welcome up to the stage! Hold the talk key and say something. "
+     "In a minute I will move you back to the audience, so the next person can try."),
 ]  # fmt: skip
 
 
@@ -56,7 +62,10 @@ def write_opus(path: Path, samples: np.ndarray, bitrate: int = 24_000) -> None:
 
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
+    wanted = set(sys.argv[1:])
     for name, voice, speed, pitch, text in CLIPS:
+        if wanted and name not in wanted:
+            continue
         path = OUT / f"{name}.opus"
         write_opus(path, synthesize(voice, speed, pitch, text))
         print(f"{path.name}: {path.stat().st_size} bytes")

@@ -46,7 +46,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--list", action="store_true", help="print the live rooms")
     room = parser.add_mutually_exclusive_group()
-    room.add_argument("--create", metavar="TITLE", help="create a room and host it")
+    room.add_argument(
+        "--create",
+        metavar="TITLE",
+        help="create a room and host it (it stays live for the server's grace period after "
+        "the bot exits; a bot that joined leaves the room when it exits)",
+    )
     room.add_argument("--join", metavar="ROOM_ID", help="join a room by id")
     room.add_argument("--link", help="join through an invite link (panggung://... or http://...)")
     parser.add_argument("--topic", default="", help="topic of the room created with --create")
@@ -158,7 +163,10 @@ async def run(args: argparse.Namespace) -> int:
     try:
         return await _act(client, args)
     finally:
-        await client.close()
+        # A joiner leaves, so the room sees it go at once (no grace period); a
+        # creator only disconnects, so its room outlives it for the grace
+        # period and other bots can still join it.
+        await client.close(leave=not args.create)
 
 
 async def _act(client: RoomClient, args: argparse.Namespace) -> int:

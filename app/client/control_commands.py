@@ -15,6 +15,7 @@ from collections.abc import Callable
 from app.client.app_state import Phase
 from app.client.desktop_session import Change, DesktopSession, Notice
 from app.client.health import process_health
+from app.client.ptt import PttSource
 
 NOT_YET_SIGNED_IN = (Phase.SIGNED_OUT, Phase.SIGNING_IN)
 
@@ -70,9 +71,9 @@ class ControlCommands:
             case "ptt":
                 action = command.get("action")
                 if action == "press":
-                    session.ptt_press()
+                    session.ptt_press(PttSource.CONTROL)
                 elif action == "release":
-                    session.ptt_release()
+                    session.ptt_release(PttSource.CONTROL)
                 elif action == "toggle":
                     session.ptt_toggle()
                 else:

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -21,12 +20,15 @@ from app.client import recordings
 from app.client.app_state import AppState, Phase
 from app.client.audio_backend import AudioBackend
 from app.client.connection import ConnectionLost, RequestFailed
-from app.client.messages import explain
-from app.client.ptt import PttDecision, PttMachine, PttMode, Scheduler
+from app.client.messages import explain, explain_code
+from app.client.notices import Notice as Notice
+from app.client.notices import notice
+from app.client.ptt import PttDecision, PttMachine, PttMode, PttSource, Scheduler
 from app.client.room_model import MODERATOR_ROLES, STAGE_ROLES, RoomModel
 from app.client.secrets import TokenStore
 from app.client.session import RoomClient
 from app.client.settings import Settings, SettingsStore
+from app.client.talk import Talk, may_talk, talk_state
 from app.client.voice import VoiceLink
 from app.protocol.events import AnyRoomEvent, MemberUpdated, RoomEnded
 from app.protocol.links import parse_link
@@ -57,21 +59,16 @@ class Change(StrEnum):
     REACTION = "reaction"
 
 
-@dataclass(frozen=True, slots=True)
-class Notice:
-    kind: str  # error, invited, approved, moved, muted, ended, kicked, hand
-    text: str
-
-
 Listener = Callable[[Change, Notice | None], None]
 
-KICK_TEXT = {
-    "removed": "A moderator removed you from the room.",
-    "banned": "A moderator banned you from the room.",
-    "replaced": "You joined this room from somewhere else; this window left it.",
-    "timed_out": "You were away too long and lost your place in the room.",
-    "ended": "The room has ended.",
-}
+# My own member updates worth a notice (their codes are notices.TEXTS keys).
+MY_CAUSES = frozenset(
+    {
+        "invited", "hand_approved", "hand_denied", "moved_to_audience", "muted", "unmuted",
+        "made_cohost", "became_host",
+    }
+)  # fmt: skip
+KICK_CODES = frozenset({"kicked_removed", "kicked_banned", "kicked_replaced", "kicked_timed_out"})
 
 
 class DesktopSession:
@@ -154,8 +151,11 @@ class DesktopSession:
 
     @property
     def can_talk(self) -> bool:
-        me = self.me()
-        return me is not None and me.role in STAGE_ROLES and not me.mod_muted
+        return may_talk(self.talk())
+
+    def talk(self) -> Talk:
+        """Whether I am heard (talk.py): what every view of push-to-talk shows."""
+        return talk_state(self.phase is Phase.IN_ROOM, self.me(), self.ptt.live)
 
     @property
     def server_label(self) -> str:
@@ -174,6 +174,8 @@ class DesktopSession:
             "role": me.role.value if me else None,
             "ptt_mode": self.ptt.mode.value,
             "ptt_live": self.ptt.live,
+            "talk": self.talk().value,
+            "heard": self.talk() is Talk.LIVE,
             "ptt_acked": self.ptt_acked,
             "sending": bool(self.link and self.link.peer and self.link.peer.sending),
             "playback_muted": self.audio.playback_muted,
@@ -293,14 +295,11 @@ class DesktopSession:
         try:
             link = parse_link(text)
         except ValueError as exc:
-            self._notice("error", f"That is not a room link: {exc}.")
+            self._notice("error", "not_a_link", detail=str(exc))
             return False
         ours = self.server_label
         if link.server != ours:
-            self._notice(
-                "error",
-                f"That link is for the server {link.server}; this app is connected to {ours}.",
-            )
+            self._notice("error", "other_server", link_server=link.server, server=ours)
             return False
         return await self.join(link.room_id, link.invite_code)
 
@@ -319,7 +318,7 @@ class DesktopSession:
             await self.audio.start(link.next_device_frame)
         except Exception as exc:
             log.warning("audio link failed: %r", exc)
-            self._notice("error", f"Audio could not start: {explain(exc)}")
+            self._notice("error", "audio_failed", room=self._room_title(), detail=explain(exc))
 
     # -- in the room ---------------------------------------------------------------
 
@@ -412,12 +411,12 @@ class DesktopSession:
 
     # -- push-to-talk --------------------------------------------------------------
 
-    def ptt_press(self) -> None:
+    def ptt_press(self, source: PttSource = PttSource.KEY) -> None:
         if self._may_talk():
-            self.ptt.press()
+            self.ptt.press(source)
 
-    def ptt_release(self) -> None:
-        self.ptt.release()
+    def ptt_release(self, source: PttSource = PttSource.KEY) -> None:
+        self.ptt.release(source)
 
     def ptt_toggle(self) -> None:
         if self.ptt.live or self._may_talk():
@@ -446,10 +445,13 @@ class DesktopSession:
     def _may_talk(self) -> bool:
         if self.can_talk:
             return True
-        if self.phase is Phase.IN_ROOM:
-            me = self.me()
-            why = "A moderator has muted you." if me and me.mod_muted else "Only the stage talks."
-            self._notice("error", f"{why} Raise your hand to ask for the stage.")
+        state = self.talk()
+        if state is Talk.MOD_MUTED:
+            self._notice("error", "talk_mod_muted")
+        elif state is Talk.SELF_MUTED:
+            self._notice("error", "talk_self_muted")
+        elif state is Talk.LISTENING:
+            self._notice("error", "talk_listening")
         return False
 
     def _ptt_changed(self, decision: PttDecision) -> None:
@@ -490,26 +492,28 @@ class DesktopSession:
 
     def _on_event(self, event: AnyRoomEvent) -> None:
         me = self.user_id
+        room = self._room_title()
         if isinstance(event, RoomEnded):
-            self._notice("ended", "The room has ended.")
+            self._notice("ended", "ended", room=room)
         elif isinstance(event, MemberUpdated):
             member, cause = event.member, event.cause
+            if member.user_id == me and self.ptt.live and not self.can_talk:
+                self.ptt.stop()  # muted or off the stage: never shown live again
             if member.user_id == me:
-                text = {
-                    "invited": "You are invited to the stage.",
-                    "hand_approved": "Your hand was approved: you are on the stage.",
-                    "hand_denied": "Your raised hand was declined.",
-                    "moved_to_audience": "A moderator moved you to the audience.",
-                    "muted": "A moderator muted you.",
-                    "unmuted": "A moderator unmuted you.",
-                    "made_cohost": "You are now a co-host.",
-                    "became_host": "You are now the host.",
-                }.get(cause)
-                kind = {"invited": "invited", "hand_approved": "approved"}.get(cause, "info")
-                if text is not None:
-                    self._notice(kind, text)
+                if cause in MY_CAUSES:
+                    kind = {"invited": "invited", "hand_approved": "approved"}.get(cause, "info")
+                    self._notice(kind, cause, room=room, who=self._name_of(event.by))
             elif cause == "hand_raised" and self.is_moderator:
-                self._notice("hand", f"{member.name} raised a hand.")
+                self._notice("hand", "hand_raised", room=room, who=member.name)
+
+    def _room_title(self) -> str:
+        model = self.client.model if self.client is not None else None
+        return model.snapshot.title if model is not None else ""
+
+    def _name_of(self, user_id: int | None) -> str:
+        model = self.client.model if self.client is not None else None
+        member = model.members.get(user_id) if model is not None and user_id else None
+        return member.name if member is not None else ""
 
     async def _watch(self, client: RoomClient) -> None:
         while True:
@@ -548,7 +552,11 @@ class DesktopSession:
         if client.kicked is not None or not model.live:
             reason = client.kicked
             if reason is not None and reason not in ("left", "ended"):
-                self._notice("kicked", KICK_TEXT.get(reason, f"You left the room ({reason})."))
+                code = f"kicked_{reason}"
+                if code in KICK_CODES:
+                    self._notice("kicked", code, room=model.snapshot.title)
+                else:
+                    self._notice("kicked", "kicked_other", room=model.snapshot.title, detail=reason)
             await self._left_room()
             self.state.move(Phase.DIRECTORY)
             self._spawn(self.refresh_rooms())
@@ -578,12 +586,13 @@ class DesktopSession:
         return self.client
 
     def _error(self, exc: BaseException) -> None:
-        self._notice("error", explain(exc, self.server_label))
+        code, params = explain_code(exc, self.server_label)
+        self._notice("error", code, **params)
 
-    def _notice(self, kind: str, text: str) -> None:
-        log.info("%s: %s", kind, text)
-        notice = Notice(kind, text)
-        self._emit(Change.ERROR if kind == "error" else Change.NOTICE, notice)
+    def _notice(self, kind: str, code: str, **params: str) -> None:
+        said = notice(kind, code, **params)
+        log.info("%s: %s", kind, said.text)
+        self._emit(Change.ERROR if kind == "error" else Change.NOTICE, said)
 
     def _emit(self, change: Change, notice: Notice | None = None) -> None:
         for listener in list(self.listeners):

@@ -25,6 +25,7 @@ from app.audio.prefs import DeviceInfo, DevicePreferences, Direction
 from app.audio.ring import SampleRing
 from app.client.audio_backend import FRAME, Frame
 from app.client.cues import cue_tone
+from app.client.pulse_devices import PulseDevice, is_pulse_choice, list_pulse_devices, route
 
 if TYPE_CHECKING:
     from app.client.desktop_session import DesktopSession
@@ -56,6 +57,8 @@ class DeviceAudio:
             processing=processing if processing is not None else ProcessingSettings(),
         )
         self._capture_wanted: set[str] = set()
+        # The "pulse:" choice each direction's streams are routed to (None: none).
+        self._routed: dict[Direction, str | None] = {}
         self._capture_lock = asyncio.Lock()
         self.playback_muted = False
         self.volume = volume / 100
@@ -127,15 +130,33 @@ class DeviceAudio:
     async def devices(self) -> list[DeviceInfo]:
         return await self.engine.devices()
 
+    def note_routes(self, input_choice: str | None, output_choice: str | None) -> None:
+        """The choices the preferences were routed from at start (desktop_main)."""
+        for direction, choice in (("input", input_choice), ("output", output_choice)):
+            self._routed[direction] = choice if is_pulse_choice(choice) else None  # type: ignore[index]
+
+    async def pulse_devices(self, direction: Direction) -> list[PulseDevice]:
+        """The sound server's own microphones or speakers, by name (pulse_devices.py)."""
+        return await asyncio.to_thread(list_pulse_devices, direction)
+
     def device_name(self, direction: Direction) -> str | None:
         device = self.engine.input_device if direction == "input" else self.engine.output_device
         return device.name if device else None
 
     async def select(self, direction: Direction, name: str | None) -> None:
-        """Use this device (None: the system default), remembered by name."""
-        if name == self.engine.prefs.get(direction) and self.device_name(direction) is not None:
+        """Use this device (None: the system default), remembered by name; a
+        "pulse:" name is one of the sound server's own devices."""
+        routed = self._routed.get(direction)
+        device = route(direction, name)
+        same_route = routed == (name if is_pulse_choice(name) else None)
+        if (
+            same_route
+            and device == self.engine.prefs.get(direction)
+            and self.device_name(direction) is not None
+        ):
             return
-        await self.engine.select(direction, name)
+        self._routed[direction] = name if is_pulse_choice(name) else None
+        await self.engine.select(direction, device)
 
     def set_processing(self, processing: ProcessingSettings) -> None:
         """Echo cancellation, noise suppression and gain control, each on or off."""

@@ -8,9 +8,14 @@ without sleeping. Modes:
   the tail keeps talking without a gap.
 - latch: each press flips between live and off; releases are ignored.
 
-`toggle` (the command line, the tray) flips in either mode. Every change of
-`live` is reported once to `on_change`, with a cue ("on"/"off") for the
-sound the app may play.
+Several sources may press at once (the window's key, the button, the global
+hotkey, the control socket): the microphone stays open while any of them is
+held, and a latch flips only on the first of them, so one physical press seen
+twice never flips it back. The control socket's press/release is a pedal in
+both modes: `ptt release` always ends talking (a latch cannot leave a script
+live). `toggle` (the command line, the tray) flips in either mode. Every
+change of `live` is reported once to `on_change`, with a cue ("on"/"off") for
+the sound the app may play.
 """
 
 from collections.abc import Callable
@@ -24,6 +29,13 @@ MAX_TAIL_MS = 2000
 class PttMode(StrEnum):
     HOLD = "hold"
     LATCH = "latch"
+
+
+class PttSource(StrEnum):
+    KEY = "key"  # the window's push-to-talk key
+    BUTTON = "button"  # the big button
+    HOTKEY = "hotkey"  # the global key, with the window in the background
+    CONTROL = "control"  # `panggung ptt press|release`: a pedal in both modes
 
 
 class Cancellable(Protocol):
@@ -56,7 +68,7 @@ class PttMachine:
         self.mode = mode
         self.tail_ms = clamp_tail(tail_ms)
         self.live = False
-        self.held = False
+        self._held: set[PttSource] = set()
         self._tail: Cancellable | None = None
 
     def set_mode(self, mode: PttMode) -> None:
@@ -71,23 +83,34 @@ class PttMachine:
     def tail_pending(self) -> bool:
         return self._tail is not None
 
-    def press(self) -> None:
-        """The key or button went down (auto-repeat presses are ignored)."""
-        if self.held:
+    @property
+    def held(self) -> bool:
+        return bool(self._held)
+
+    def holds(self, source: PttSource) -> bool:
+        return source in self._held
+
+    def press(self, source: PttSource = PttSource.KEY) -> None:
+        """A key or button went down (auto-repeat presses are ignored)."""
+        if source in self._held:
             return
-        self.held = True
-        if self.mode is PttMode.LATCH:
-            self._set(not self.live, "press")
+        first = not self._held
+        self._held.add(source)
+        if self.mode is PttMode.LATCH and source is not PttSource.CONTROL:
+            if first and not self._cancel_tail():  # in a tail: stay on, latched
+                self._set(not self.live, "press")
             return
         if self._cancel_tail():
             return  # still live from the last press: no gap, no cue
         self._set(True, "press")
 
-    def release(self) -> None:
-        if not self.held:
+    def release(self, source: PttSource = PttSource.KEY) -> None:
+        if source not in self._held:
             return
-        self.held = False
-        if self.mode is PttMode.LATCH or not self.live:
+        self._held.discard(source)
+        if self._held or not self.live:
+            return  # another source still holds it open
+        if self.mode is PttMode.LATCH and source is not PttSource.CONTROL:
             return
         if self.tail_ms == 0:
             self._set(False, "release")
@@ -101,12 +124,12 @@ class PttMachine:
     def stop(self) -> None:
         """Off now, whatever is held (left the stage, muted, window lost the key)."""
         self._cancel_tail()
-        self.held = False
+        self._held.clear()
         self._set(False, "stop")
 
     def _tail_ended(self) -> None:
         self._tail = None
-        if not self.held:
+        if not self._held:
             self._set(False, "tail")
 
     def _cancel_tail(self) -> bool:

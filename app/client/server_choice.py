@@ -7,6 +7,7 @@ the remembered first-run choice, else it asks (once) and remembers.
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from app.client.settings import ServerMode, Settings
 
@@ -18,6 +19,25 @@ class ServerChoice:
 
 
 EMBEDDED = ServerChoice(ServerMode.EMBEDDED)
+SCHEMES = ("ws", "wss")
+
+
+def server_url_problem(text: str) -> str | None:
+    """Why `text` is not a server URL (None: it is one). The reasons are codes
+    the UI words: "empty", "scheme" (not ws:// or wss://), "host"."""
+    text = text.strip()
+    if not text:
+        return "empty"
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # raises on a port that is not a number
+    except ValueError:
+        return "host"
+    if parts.scheme not in SCHEMES:
+        return "scheme"
+    if not parts.hostname or " " in text or (port is not None and not 0 < port < 65536):
+        return "host"
+    return None
 
 
 def saved_choice(settings: Settings) -> ServerChoice | None:

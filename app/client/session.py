@@ -34,6 +34,7 @@ from app.protocol.requests import (
     CreateRoom,
     Hello,
     JoinRoom,
+    LeaveRoom,
     ListAudience,
     Login,
     Register,
@@ -52,6 +53,7 @@ BACKOFF_BASE = 1.0
 BACKOFF_CAP = 30.0
 # How long a join keeps asking a busy server before it gives up.
 ADMISSION_PATIENCE = 600.0
+LEAVE_TIMEOUT = 3.0  # a clean close waits this long for the leave to be confirmed
 
 
 def backoff(attempt: int, rng: random.Random, base: float = BACKOFF_BASE) -> float:
@@ -220,7 +222,13 @@ class RoomClient:
         assert self.model is not None
         return self.model
 
-    async def close(self) -> None:
+    async def close(self, leave: bool = False) -> None:
+        """Close the connection. With `leave`, leave the room first, so that the
+        others see us go at once; a bare close looks like a dropped connection
+        (the server keeps our place for its grace period)."""
+        if leave and self.model is not None and self._conn is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.request(LeaveRoom(id=0)), LEAVE_TIMEOUT)
         self._closing = True
         if self._conn is not None:
             await self._conn.close()

@@ -135,6 +135,10 @@ class RunningServer:
     def http_url(self) -> str:
         return f"http://{LOCAL_NAMES.get(self.host, self.host)}:{self.port}"
 
+    def adopt(self, task: "asyncio.Task[None]") -> None:
+        """A background task of the server's (the demo's host): cancelled on stop."""
+        self._background.append(task)
+
     async def stop(self) -> None:
         """Close every connection (clients reconnect later), save, release; never
         raises, and a second call does nothing."""

@@ -162,7 +162,9 @@ class HeardSource:
     """A bot's voice, mixed only while the room's rules let it be heard: a
     moderator's mute or a move to the audience silences a bot like anyone."""
 
-    def __init__(self, source: LoopSource, may_be_heard: Callable[[], bool]) -> None:
+    def __init__(
+        self, source: Callable[[], NDArray[np.int16]], may_be_heard: Callable[[], bool]
+    ) -> None:
         self._source = source
         self._may_be_heard = may_be_heard
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from app import __version__
 from app.server.app import ServerConfig, start_server
-from app.server.demo import ensure_demo_room
+from app.server.demo import join_hint, open_demo
 from app.server.store import default_db_url
 
 
@@ -146,11 +146,11 @@ async def serve(args: argparse.Namespace) -> None:
     server = await start_server(config)
     print(server.url, flush=True)
     if args.demo:
-        room_id = await ensure_demo_room(server.store, server.accounts, server.hub)
+        room_id = await open_demo(server)
         print(
             f"Demo room is live: {room_id}\n"
-            f"Join it with: panggung-bot --server {server.url} --user YOURNAME "
-            f"--register --join {room_id} --stay 60",
+            f"Join it from another terminal (the demo host brings you up):\n"
+            f"  {join_hint(server.url, room_id)}",
             flush=True,
         )
     stop = asyncio.Event()

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from app.client.app_state import Phase
 from app.client.desktop_session import Change, DesktopSession, Notice
 from app.protocol.requests import Request
+from app.ui.notice_text import notice_text
 
 log = logging.getLogger(__name__)
 DIRECTORY_REFRESH_MS = 3000
@@ -101,8 +102,8 @@ class SessionController(QObject):
         elif change is Change.PTT:
             self.pttChanged.emit(self.session.ptt.live)
         elif change is Change.ERROR and notice is not None:
-            self.errorRaised.emit(notice.text)
+            self.errorRaised.emit(notice_text(notice))
         elif change is Change.NOTICE and notice is not None:
-            self.noticeRaised.emit(notice.kind, notice.text)
+            self.noticeRaised.emit(notice.kind, notice_text(notice))
         elif change is Change.REACTION and notice is not None:
             self.reacted.emit(notice.kind, notice.text)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.protocol.requests import MAX_TITLE, MAX_TOPIC
+from app.ui.dialog_buttons import dialog_buttons
 
 
 class CreateRoomDialog(QDialog):
@@ -27,7 +28,7 @@ class CreateRoomDialog(QDialog):
         self.invite_only.setAccessibleName(self.tr("Invite only"))
         self.problem = QLabel()
         self.problem.hide()
-        self.buttons = QDialogButtonBox(
+        self.buttons = dialog_buttons(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)

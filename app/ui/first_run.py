@@ -15,8 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.client.server_choice import EMBEDDED, ServerChoice
+from app.client.server_choice import EMBEDDED, ServerChoice, server_url_problem
 from app.client.settings import ServerMode
+from app.ui.dialog_buttons import dialog_buttons
 
 
 class FirstRunDialog(QDialog):
@@ -35,17 +36,21 @@ class FirstRunDialog(QDialog):
         self.url = QLineEdit()
         self.url.setPlaceholderText("ws://host:8765/ws")
         self.url.setAccessibleName(self.tr("Server URL"))
+        # Why the URL cannot be used yet; OK stays disabled until it can.
+        self.problem = QLabel()
+        self.problem.setAccessibleName(self.tr("Server URL problem"))
+        self.problem.setWordWrap(True)
         group = QButtonGroup(self)
         group.addButton(self.embedded)
         group.addButton(self.remote)
         self.embedded.setChecked(True)
-        self.buttons = QDialogButtonBox(
+        self.buttons = dialog_buttons(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        for widget in (intro, self.embedded, self.remote, self.url, self.buttons):
+        for widget in (intro, self.embedded, self.remote, self.url, self.problem, self.buttons):
             layout.addWidget(widget)
         self.url.textEdited.connect(lambda _text: self.remote.setChecked(True))
         self.remote.toggled.connect(self._update)
@@ -54,10 +59,23 @@ class FirstRunDialog(QDialog):
 
     def _update(self, *_args: object) -> None:
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setEnabled(self.embedded.isChecked() or bool(self.url.text().strip()))
+        problem = server_url_problem(self.url.text())
+        ok.setEnabled(self.embedded.isChecked() or problem is None)
+        words = {
+            "scheme": self.tr("A server URL starts with ws:// or wss://, e.g. ws://host:8765/ws"),
+            "host": self.tr("That is not a server URL: it needs a host, e.g. ws://host:8765/ws"),
+        }
+        show = self.remote.isChecked() and problem in words
+        self.problem.setText(words[problem] if show and problem is not None else "")
+        self.problem.setVisible(show)
+
+    def accept(self) -> None:
+        if self.remote.isChecked() and server_url_problem(self.url.text()) is not None:
+            return  # Enter in the field with a bad URL: stay and show why
+        super().accept()
 
     def choice(self) -> ServerChoice:
-        if self.remote.isChecked() and self.url.text().strip():
+        if self.remote.isChecked() and server_url_problem(self.url.text()) is None:
             return ServerChoice(ServerMode.URL, self.url.text().strip())
         return EMBEDDED
 

@@ -1,12 +1,20 @@
-"""The big push-to-talk button: hold it (or the push-to-talk key) to talk."""
+"""The big push-to-talk button: hold it (or the push-to-talk key) to talk.
+
+It shows the session's `Talk` state (app/client/talk.py), never its own idea
+of it: "LIVE" only while the room hears me, and why not when it cannot.
+"""
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QPushButton, QSizePolicy, QWidget
 
+from app.client.talk import Talk
+
 IDLE = str(QT_TRANSLATE_NOOP("PttButton", "Hold to talk  ({key})"))
 LATCHED_IDLE = str(QT_TRANSLATE_NOOP("PttButton", "Click to talk  ({key})"))
 LIVE = str(QT_TRANSLATE_NOOP("PttButton", "● LIVE — you are on air"))
+SELF_MUTED = str(QT_TRANSLATE_NOOP("PttButton", "Microphone muted — unmute to talk"))
+MOD_MUTED = str(QT_TRANSLATE_NOOP("PttButton", "A moderator muted you"))
 
 # Palette roles, so that the live state follows the system theme.
 LIVE_STYLE = "QPushButton { background: palette(highlight); color: palette(highlighted-text); }"
@@ -26,27 +34,43 @@ class PttButton(QPushButton):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.latched_mode = False
         self.key = "Space"  # as the settings name it
-        self._live = False
-        self.show_live(False)
+        self.state = Talk.READY
+        self.show_state(Talk.READY)
+
+    @property
+    def live(self) -> bool:
+        return self.state is Talk.LIVE
 
     def set_key(self, key: str) -> None:
         if key != self.key:
             self.key = key
-            self.show_live(self._live)
+            self.show_state(self.state)
 
     def key_label(self) -> str:
         return self.tr("Space") if self.key == "Space" else self.key
 
     def show_live(self, live: bool) -> None:
-        self._live = live
-        idle = LATCHED_IDLE if self.latched_mode else IDLE
-        self.setText(_tr(LIVE) if live else _tr(idle).format(key=self.key_label()))
+        self.show_state(Talk.LIVE if live else Talk.READY)
+
+    def show_state(self, state: Talk) -> None:
+        self.state = state
+        live = state is Talk.LIVE
+        if live:
+            text = _tr(LIVE)
+            description = self.tr("Live: you are on air.")
+        elif state is Talk.SELF_MUTED:
+            text = description = _tr(SELF_MUTED)
+        elif state is Talk.MOD_MUTED:
+            text = description = _tr(MOD_MUTED)
+        else:
+            text = _tr(LATCHED_IDLE if self.latched_mode else IDLE).format(key=self.key_label())
+            description = self.tr("Hold to talk; the {key} key does the same.").format(
+                key=self.key_label()
+            )
+        self.setText(text)
         self.setStyleSheet(LIVE_STYLE if live else "")
-        self.setAccessibleDescription(
-            self.tr("Live: you are on air.")
-            if live
-            else self.tr("Hold to talk; the {key} key does the same.").format(key=self.key_label())
-        )
+        self.setAccessibleDescription(description)
+        self.setEnabled(state in (Talk.READY, Talk.LIVE))
 
 
 def _tr(text: str) -> str:

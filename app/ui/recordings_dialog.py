@@ -32,6 +32,7 @@ from app.client.app_state import Phase
 from app.client.recordings import Problem, RecordingError, suggested_file_name
 from app.protocol.model import RecordingInfo
 from app.ui.controller import SessionController
+from app.ui.dialog_buttons import dialog_buttons
 
 CONTEXT = "RecordingsDialog"
 COLUMNS = [
@@ -113,7 +114,7 @@ class RecordingsDialog(QDialog):
         self.save.setAccessibleName(self.tr("Save the selected recording as a file"))
         self.refresh_button = QPushButton(self.tr("&Refresh"))
         self.refresh_button.setAccessibleName(self.tr("Refresh the list of recordings"))
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.buttons = dialog_buttons(QDialogButtonBox.StandardButton.Close)
         close = self.buttons.button(QDialogButtonBox.StandardButton.Close)
         close.setAccessibleName(self.tr("Close"))
         self.buttons.addButton(self.save, QDialogButtonBox.ButtonRole.ActionRole)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.client.app_state import Phase
-from app.client.ptt import PttMode
+from app.client.ptt import PttMode, PttSource
 from app.protocol.links import web_link
 from app.protocol.model import Reaction
 from app.protocol.requests import (
@@ -213,9 +213,9 @@ class RoomView(QWidget):
         self.leave.clicked.connect(lambda: controller.run(session.leave()))
         self.invite.clicked.connect(lambda: controller.run(self.copy_invite()))
         self.web.clicked.connect(lambda: controller.run(self.copy_invite(web=True)))
-        self.ptt.pressed.connect(session.ptt_press)
+        self.ptt.pressed.connect(lambda: session.ptt_press(PttSource.BUTTON))
         self.audience.selected.connect(self.admin.select_person)
-        self.ptt.released.connect(session.ptt_release)
+        self.ptt.released.connect(lambda: session.ptt_release(PttSource.BUTTON))
         controller.roomChanged.connect(self.refresh)
         controller.speakingChanged.connect(self.refresh_people)
         controller.phaseChanged.connect(lambda _phase: self.refresh())
@@ -231,7 +231,7 @@ class RoomView(QWidget):
         self.ptt.latched_mode = session.ptt.mode is PttMode.LATCH
         self.ptt.set_key(session.settings.ptt_key)
         self.latch.setChecked(self.ptt.latched_mode)
-        self.ptt.show_live(live)
+        self.ptt.show_state(session.talk())
 
     # -- reactions and invites ---------------------------------------------------
 
@@ -323,11 +323,16 @@ class RoomView(QWidget):
         self.decline.setVisible(invited)
         self.leave_stage.setVisible(on_stage)
         self.mute.setVisible(on_stage)
-        self.mute.setChecked(me is not None and me.self_muted)
+        muted = me is not None and me.self_muted
+        self.mute.setChecked(muted)
+        self.mute.setText(self.tr("Un&mute microphone") if muted else self.tr("&Mute microphone"))
+        self.mute.setAccessibleName(
+            self.tr("Unmute microphone") if muted else self.tr("Mute microphone")
+        )
         self.latch.setVisible(on_stage)
         self.ptt.setVisible(on_stage)
-        self.ptt.setEnabled(session.can_talk)
         self.ptt.set_key(session.settings.ptt_key)
+        self.ptt.show_state(session.talk())
         for button in self.reaction_buttons.values():
             button.setEnabled(in_room)
         self.invite.setVisible(session.is_moderator)

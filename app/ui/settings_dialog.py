@@ -37,7 +37,9 @@ from app.audio.apm import ProcessingSettings
 from app.audio.prefs import DeviceInfo, Direction
 from app.client.device_audio import DeviceAudio, processing_of
 from app.client.ptt import MAX_TAIL_MS, PttMode
+from app.client.pulse_devices import PREFIX, PulseDevice
 from app.client.settings import MAX_VOLUME, ServerMode, Settings
+from app.ui.dialog_buttons import dialog_buttons
 from app.ui.i18n import LANGUAGES
 from app.ui.keys import name_of_key
 
@@ -205,7 +207,7 @@ class SettingsDialog(QDialog):
             QLabel(self.tr("A new language or server choice takes effect at the next start."))
         )
 
-        self.buttons = QDialogButtonBox(
+        self.buttons = dialog_buttons(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         self.buttons.accepted.connect(self.accept)
@@ -243,21 +245,32 @@ class SettingsDialog(QDialog):
             return
         try:
             devices = await self.audio.devices()
+            named = {d: await self.audio.pulse_devices(d) for d in ("input", "output")}
         except Exception as exc:
             log.warning("listing sound devices failed: %r", exc)
             return
-        self._fill(self.input, devices, "input")
-        self._fill(self.output, devices, "output")
+        self._fill(self.input, devices, "input", named["input"])
+        self._fill(self.output, devices, "output", named["output"])
 
-    def _fill(self, box: QComboBox, devices: list[DeviceInfo], direction: Direction) -> None:
+    def _fill(
+        self,
+        box: QComboBox,
+        devices: list[DeviceInfo],
+        direction: Direction,
+        named: list[PulseDevice] | None = None,
+    ) -> None:
         wanted = self.settings.input_device if direction == "input" else self.settings.output_device
         box.clear()
         box.addItem(self.tr("System default"), None)
+        # The sound server's devices by the names people know them by, first.
+        for pulse in named or []:
+            box.addItem(pulse.description, pulse.choice)
         for device in devices:
             if device.channels(direction) > 0 and box.findData(device.name) < 0:
                 box.addItem(device.name, device.name)
         if wanted is not None and box.findData(wanted) < 0:
-            box.addItem(self.tr("{device} (not connected)").format(device=wanted), wanted)
+            shown = wanted.removeprefix(PREFIX)
+            box.addItem(self.tr("{device} (not connected)").format(device=shown), wanted)
         box.setCurrentIndex(max(0, box.findData(wanted)))
 
     def device_names(self, direction: Direction) -> list[str]:

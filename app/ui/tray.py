@@ -1,8 +1,9 @@
 """The system tray: the room's state at a glance, a menu, and notifications.
 
-The icon tells idle / listening / on stage / talking / muted apart. The
-window can be closed or minimised; the tray brings it back and the room
-keeps playing in between.
+The icon tells idle / listening / on stage / talking / muted apart, from the
+session's one `Talk` state (app/client/talk.py). The window can be closed or
+minimised; the tray brings it back, the room keeps playing in between, and
+its "Talk" entry opens and closes the microphone with the window hidden.
 """
 
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
 from app.client.app_state import Phase
 from app.client.ptt import PttMode
+from app.client.talk import Talk
 from app.protocol.requests import AcceptInvite, DeclineInvite, LowerHand, RaiseHand
 from app.ui.controller import SessionController
 from app.ui.icons import tray_icon
@@ -21,7 +23,8 @@ TITLES = {
     "invited": str(QT_TRANSLATE_NOOP("Tray", "Invitation to the stage")),
     "approved": str(QT_TRANSLATE_NOOP("Tray", "Your hand was approved")),
     "ended": str(QT_TRANSLATE_NOOP("Tray", "The room has ended")),
-    "kicked": str(QT_TRANSLATE_NOOP("Tray", "You left the room")),
+    # Removed, banned, replaced or timed out: the text says which, and where.
+    "kicked": str(QT_TRANSLATE_NOOP("Tray", "You are no longer in the room")),
 }
 
 
@@ -43,6 +46,8 @@ class Tray(QObject):
         # Enabled while the moderators' invitation to the stage is open.
         self.accept_invite = QAction(self.tr("Accept invitation to the stage"), menu)
         self.decline_invite = QAction(self.tr("Decline invitation"), menu)
+        # A toggle: a menu cannot be held down.
+        self.talk = QAction(self.tr("Talk (on air)"), menu, checkable=True)
         self.latch = QAction(self.tr("Push-to-talk latch"), menu, checkable=True)
         self.leave = QAction(self.tr("Leave room"), menu)
         self.quit = QAction(self.tr("Quit Panggung"), menu)
@@ -52,6 +57,7 @@ class Tray(QObject):
             self.raise_hand,
             self.accept_invite,
             self.decline_invite,
+            self.talk,
             self.latch,
             self.leave,
             self.quit,
@@ -66,6 +72,8 @@ class Tray(QObject):
         self.raise_hand.triggered.connect(self._raise_hand)
         self.accept_invite.triggered.connect(lambda: controller.act(AcceptInvite(id=0)))
         self.decline_invite.triggered.connect(lambda: controller.act(DeclineInvite(id=0)))
+        # triggered, not toggled: refresh() sets the check without acting.
+        self.talk.triggered.connect(lambda _on: session.ptt_toggle())
         self.latch.toggled.connect(
             lambda on: session.set_ptt_mode(PttMode.LATCH if on else PttMode.HOLD)
         )
@@ -100,16 +108,19 @@ class Tray(QObject):
     def refresh(self, *_args: object) -> None:
         session = self._controller.session
         me = session.me()
+        talk = session.talk()
         if session.phase not in (Phase.IN_ROOM, Phase.RECONNECTING) or me is None:
             state = "idle"
-        elif session.audio.playback_muted or (session.on_stage and not session.can_talk):
+        elif talk is Talk.LIVE:
+            state = "talking"  # heard: shown even with the speakers muted
+        elif session.audio.playback_muted or talk in (Talk.SELF_MUTED, Talk.MOD_MUTED):
             state = "muted"
-        elif session.ptt.live:
-            state = "talking"
         elif session.on_stage:
             state = "on_stage"
         else:
             state = "listening"
+        self.talk.setEnabled(talk in (Talk.READY, Talk.LIVE))
+        self.talk.setChecked(talk is Talk.LIVE)
         in_room = session.phase is Phase.IN_ROOM
         self.raise_hand.setEnabled(in_room and not session.on_stage)
         hand_up = me is not None and me.hand_raised_at is not None

@@ -193,6 +193,29 @@
     </message>
 </context>
 <context>
+    <name>AudiencePanel</name>
+    <message>
+        <source>Audience counts</source>
+        <translation>Jumlah pendengar</translation>
+    </message>
+    <message>
+        <source>Search the audience</source>
+        <translation>Cari di antara pendengar</translation>
+    </message>
+    <message>
+        <source>Find a listener by name…</source>
+        <translation>Cari pendengar menurut nama…</translation>
+    </message>
+    <message>
+        <source>Everyone listening</source>
+        <translation>Semua yang mendengarkan</translation>
+    </message>
+    <message>
+        <source>{listeners} listening · ✋ {hands}</source>
+        <translation>{listeners} mendengarkan · ✋ {hands}</translation>
+    </message>
+</context>
+<context>
     <name>CreateRoomDialog</name>
     <message>
         <source>Create a room</source>
@@ -233,6 +256,21 @@
     <message>
         <source>Give the room a title.</source>
         <translation>Beri ruang ini judul.</translation>
+    </message>
+</context>
+<context>
+    <name>DialogButtons</name>
+    <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Tutup</translation>
     </message>
 </context>
 <context>
@@ -344,6 +382,18 @@
         <source>Server URL</source>
         <translation>URL server</translation>
     </message>
+    <message>
+        <source>Server URL problem</source>
+        <translation>Masalah URL server</translation>
+    </message>
+    <message>
+        <source>A server URL starts with ws:// or wss://, e.g. ws://host:8765/ws</source>
+        <translation>URL server diawali ws:// atau wss://, mis. ws://host:8765/ws</translation>
+    </message>
+    <message>
+        <source>That is not a server URL: it needs a host, e.g. ws://host:8765/ws</source>
+        <translation>Itu bukan URL server: perlu nama host, mis. ws://host:8765/ws</translation>
+    </message>
 </context>
 <context>
     <name>KeyCaptureButton</name>
@@ -373,6 +423,197 @@
     <message>
         <source>&amp;Settings…</source>
         <translation>&amp;Pengaturan…</translation>
+    </message>
+</context>
+<context>
+    <name>Notices</name>
+    <message>
+        <source>Wrong username or password.</source>
+        <translation>Nama pengguna atau kata sandi salah.</translation>
+    </message>
+    <message>
+        <source>That username is taken. Pick another, or log in instead.</source>
+        <translation>Nama pengguna itu sudah dipakai. Pilih yang lain, atau masuk saja.</translation>
+    </message>
+    <message>
+        <source>Usernames are 3 to 32 letters, digits, &apos;-&apos;, &apos;_&apos; or &apos;.&apos;.</source>
+        <translation>Nama pengguna terdiri dari 3 sampai 32 huruf, angka, &apos;-&apos;, &apos;_&apos; atau &apos;.&apos;.</translation>
+    </message>
+    <message>
+        <source>That password is too weak: use at least 8 characters.</source>
+        <translation>Kata sandi itu terlalu lemah: gunakan minimal 8 karakter.</translation>
+    </message>
+    <message>
+        <source>Your session has expired. Please sign in again.</source>
+        <translation>Sesi Anda telah berakhir. Silakan masuk lagi.</translation>
+    </message>
+    <message>
+        <source>That room does not exist or has ended.</source>
+        <translation>Ruang itu tidak ada atau sudah berakhir.</translation>
+    </message>
+    <message>
+        <source>That room has ended.</source>
+        <translation>Ruang itu sudah berakhir.</translation>
+    </message>
+    <message>
+        <source>The room is locked: newcomers cannot join right now.</source>
+        <translation>Ruang ini dikunci: pendatang baru tidak bisa bergabung sekarang.</translation>
+    </message>
+    <message>
+        <source>That room is invite-only: ask for an invite link.</source>
+        <translation>Ruang itu khusus undangan: mintalah tautan undangan.</translation>
+    </message>
+    <message>
+        <source>You are banned from that room.</source>
+        <translation>Anda dilarang masuk ke ruang itu.</translation>
+    </message>
+    <message>
+        <source>You are already in a room: leave it first.</source>
+        <translation>Anda sudah berada di sebuah ruang: tinggalkan dulu.</translation>
+    </message>
+    <message>
+        <source>You are not allowed to do that.</source>
+        <translation>Anda tidak diizinkan melakukan itu.</translation>
+    </message>
+    <message>
+        <source>That person is no longer in the room.</source>
+        <translation>Orang itu sudah tidak ada di ruang.</translation>
+    </message>
+    <message>
+        <source>The stage is full.</source>
+        <translation>Panggung sudah penuh.</translation>
+    </message>
+    <message>
+        <source>Raising hands is turned off in this room.</source>
+        <translation>Angkat tangan dimatikan di ruang ini.</translation>
+    </message>
+    <message>
+        <source>There is no invitation to answer.</source>
+        <translation>Tidak ada undangan untuk dijawab.</translation>
+    </message>
+    <message>
+        <source>Slow down: too many requests. Try again in a moment.</source>
+        <translation>Pelan-pelan: terlalu banyak permintaan. Coba lagi sebentar lagi.</translation>
+    </message>
+    <message>
+        <source>The audio connection could not be set up.</source>
+        <translation>Sambungan audio tidak dapat dibuat.</translation>
+    </message>
+    <message>
+        <source>The server is letting people in as fast as it can. Trying again shortly.</source>
+        <translation>Server sedang memasukkan orang secepat mungkin. Mencoba lagi sebentar lagi.</translation>
+    </message>
+    <message>
+        <source>This app and the server speak different versions of the protocol: update Panggung (or ask the server&apos;s operator to). The server said: {detail}</source>
+        <translation>Aplikasi ini dan server memakai versi protokol yang berbeda: perbarui Panggung (atau minta pengelola server melakukannya). Kata server: {detail}</translation>
+    </message>
+    <message>
+        <source>The server refused: {detail}</source>
+        <translation>Server menolak: {detail}</translation>
+    </message>
+    <message>
+        <source>The connection to {server} was lost.</source>
+        <translation>Sambungan ke {server} terputus.</translation>
+    </message>
+    <message>
+        <source>{server} did not answer in time.</source>
+        <translation>{server} tidak menjawab tepat waktu.</translation>
+    </message>
+    <message>
+        <source>Cannot reach {server}. Check the address and that the server is running.</source>
+        <translation>Tidak dapat menghubungi {server}. Periksa alamatnya dan pastikan server berjalan.</translation>
+    </message>
+    <message>
+        <source>Something went wrong: {detail}</source>
+        <translation>Terjadi kesalahan: {detail}</translation>
+    </message>
+    <message>
+        <source>That is not a room link: {detail}.</source>
+        <translation>Itu bukan tautan ruang: {detail}.</translation>
+    </message>
+    <message>
+        <source>That link is for the server {link_server}; this app is connected to {server}.</source>
+        <translation>Tautan itu untuk server {link_server}; aplikasi ini tersambung ke {server}.</translation>
+    </message>
+    <message>
+        <source>Audio could not start in {room}: {detail}</source>
+        <translation>Audio tidak dapat dimulai di {room}: {detail}</translation>
+    </message>
+    <message>
+        <source>A moderator has muted you.</source>
+        <translation>Moderator telah membisukan Anda.</translation>
+    </message>
+    <message>
+        <source>Your microphone is muted: unmute it to talk.</source>
+        <translation>Mikrofon Anda dibisukan: nyalakan untuk bicara.</translation>
+    </message>
+    <message>
+        <source>Only the stage talks. Raise your hand to ask for the stage.</source>
+        <translation>Hanya panggung yang bicara. Angkat tangan untuk meminta naik ke panggung.</translation>
+    </message>
+    <message>
+        <source>{who} invited you to the stage in {room}.</source>
+        <translation>{who} mengundang Anda ke panggung di {room}.</translation>
+    </message>
+    <message>
+        <source>{who} approved your hand: you are on the stage in {room}.</source>
+        <translation>{who} menyetujui tangan Anda: Anda di panggung di {room}.</translation>
+    </message>
+    <message>
+        <source>{who} declined your raised hand in {room}.</source>
+        <translation>{who} menolak tangan Anda yang terangkat di {room}.</translation>
+    </message>
+    <message>
+        <source>{who} moved you to the audience in {room}.</source>
+        <translation>{who} memindahkan Anda ke pendengar di {room}.</translation>
+    </message>
+    <message>
+        <source>{who} muted you in {room}.</source>
+        <translation>{who} membisukan Anda di {room}.</translation>
+    </message>
+    <message>
+        <source>{who} unmuted you in {room}.</source>
+        <translation>{who} menyalakan suara Anda di {room}.</translation>
+    </message>
+    <message>
+        <source>{who} made you a co-host of {room}.</source>
+        <translation>{who} menjadikan Anda co-host {room}.</translation>
+    </message>
+    <message>
+        <source>You are now the host of {room}.</source>
+        <translation>Sekarang Anda host {room}.</translation>
+    </message>
+    <message>
+        <source>{who} raised a hand in {room}.</source>
+        <translation>{who} mengangkat tangan di {room}.</translation>
+    </message>
+    <message>
+        <source>{room} has ended.</source>
+        <translation>{room} sudah berakhir.</translation>
+    </message>
+    <message>
+        <source>A moderator</source>
+        <translation>Seorang moderator</translation>
+    </message>
+    <message>
+        <source>A moderator removed you from {room}.</source>
+        <translation>Moderator mengeluarkan Anda dari {room}.</translation>
+    </message>
+    <message>
+        <source>A moderator banned you from {room}.</source>
+        <translation>Moderator melarang Anda masuk ke {room}.</translation>
+    </message>
+    <message>
+        <source>You joined {room} from somewhere else; this window left it.</source>
+        <translation>Anda bergabung ke {room} dari tempat lain; jendela ini keluar darinya.</translation>
+    </message>
+    <message>
+        <source>You were away too long and lost your place in {room}.</source>
+        <translation>Anda pergi terlalu lama dan kehilangan tempat di {room}.</translation>
+    </message>
+    <message>
+        <source>You are no longer in {room} ({detail}).</source>
+        <translation>Anda tidak lagi berada di {room} ({detail}).</translation>
     </message>
 </context>
 <context>
@@ -431,6 +672,14 @@
     <message>
         <source>● LIVE — you are on air</source>
         <translation>● SIARAN — Anda sedang mengudara</translation>
+    </message>
+    <message>
+        <source>Microphone muted — unmute to talk</source>
+        <translation>Mikrofon dibisukan — nyalakan untuk bicara</translation>
+    </message>
+    <message>
+        <source>A moderator muted you</source>
+        <translation>Moderator membisukan Anda</translation>
     </message>
     <message>
         <source>Push to talk</source>
@@ -762,6 +1011,14 @@
         <source>Lower hand</source>
         <translation>Turunkan tangan</translation>
     </message>
+    <message>
+        <source>Un&amp;mute microphone</source>
+        <translation>&amp;Nyalakan mikrofon</translation>
+    </message>
+    <message>
+        <source>Unmute microphone</source>
+        <translation>Nyalakan mikrofon</translation>
+    </message>
 </context>
 <context>
     <name>SessionController</name>
@@ -1039,8 +1296,8 @@
         <translation>Ruang telah berakhir</translation>
     </message>
     <message>
-        <source>You left the room</source>
-        <translation>Anda keluar dari ruang</translation>
+        <source>You are no longer in the room</source>
+        <translation>Anda tidak lagi berada di ruang</translation>
     </message>
     <message>
         <source>Show/hide window</source>
@@ -1061,6 +1318,10 @@
     <message>
         <source>Decline invitation</source>
         <translation>Tolak undangan</translation>
+    </message>
+    <message>
+        <source>Talk (on air)</source>
+        <translation>Bicara (mengudara)</translation>
     </message>
     <message>
         <source>Push-to-talk latch</source>

@@ -143,7 +143,7 @@ async def test_room_life_hands_stage_and_push_to_talk(
         await listener.join(model.room_id)
         await listener.request(RaiseHand(id=0))
         await until(lambda: [m.name for m in model.hand_queue()] == ["citra"], what="hand")
-        assert "citra raised a hand." in seen.texts("hand")
+        assert "citra raised a hand in Town hall." in seen.texts("hand")
         assert await host.act(ApproveHand(id=0, user_id=listener.user_id))
         await until(lambda: model.role_of(listener.user_id) is Role.SPEAKER, what="approved")
 
@@ -182,12 +182,17 @@ async def test_invitations_refusals_and_removal(
 
         await owner.request(InviteToStage(id=0, user_id=me.user_id))
         await until(lambda: bool(seen.texts("invited")), what="invitation notice")
+        # Which room, and who acted.
+        assert seen.texts("invited") == ["owner invited you to the stage in Open mic."]
         assert await me.act(AcceptInvite(id=0))
         await until(lambda: me.on_stage, what="on stage")
 
         await owner.request(Remove(id=0, user_id=me.user_id))
         await until(lambda: me.phase is Phase.DIRECTORY, what="back in the directory")
-        assert "A moderator removed you from the room." in seen.texts("kicked")
+        # A removal says so, and where: not "You left the room".
+        assert seen.texts("kicked") == ["A moderator removed you from Open mic."]
+        kicked = next(n for n in seen.notices if n.kind == "kicked")
+        assert (kicked.code, kicked.params) == ("kicked_removed", {"room": "Open mic"})
     finally:
         await owner.close()
 

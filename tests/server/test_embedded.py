@@ -26,7 +26,7 @@ def test_private_by_default_shared_on_every_interface() -> None:
     assert shared.gather_addresses() == ("192.0.2.5", "127.0.0.1")
     offline = embedded_config(Path("/data"), share=True, lan=None)
     assert offline.host == "127.0.0.1"  # no network: nobody else could reach it anyway
-    assert shared.db_url == private.db_url == "sqlite:////data/rooms.db"
+    assert shared.db_url == private.db_url == "sqlite:////data/panggung.db"
 
 
 def test_invite_address() -> None:

@@ -114,6 +114,11 @@ def test_dialog_lists_the_devices_and_the_meter_moves(
         await until(lambda: len(dialog.device_names("input")) > 0, 30, "devices listed")
         assert {"default", "pulse", "headset"} <= set(dialog.device_names("input"))
         assert {"default", "pulse", "headphones"} <= set(dialog.device_names("output"))
+        # The sound server's own devices, by the names it gives them (issue 18, point 9).
+        assert "pulse:vmic" in dialog.device_names("input")
+        spk = dialog.output.findData("pulse:spk")
+        assert spk > 0 and dialog.output.itemText(spk) not in ("", "pulse:spk", "spk")
+        assert "pulse:spk.monitor" not in dialog.device_names("input")
         assert not dialog.no_devices.isVisibleTo(dialog)
         await until(lambda: app.audio.engine.frames.received > 10, 30, "capturing")
         await asyncio.sleep(0.3)
