@@ -331,7 +331,7 @@ class RoomHub:
         if client is not None and (place is None or not place.on_stage):
             # The stage comes back at once; the audience waits its turn (or
             # is told when to come back: Busy).
-            wait = self.gate.reserve(asyncio.get_running_loop().time())
+            wait = self.gate.reserve(asyncio.get_running_loop().time(), actor.user_id)
             if wait > 0:
                 await asyncio.sleep(wait)
             room = self._rooms.get(room_id)
