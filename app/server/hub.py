@@ -337,20 +337,20 @@ class RoomHub:
             room = self._rooms.get(room_id)
             if room is None:
                 raise RoomError(ErrorCode.ROOM_NOT_FOUND, "no live room has that id")
-        before = to_durable(room)
         # Published before attaching: the joiner learns of its own join from
         # the snapshot in the reply, not from an extra frame.
-        self._publish(room, handle(room, actor, Join(invite_code), self._clock()))
+        outcome = handle(room, actor, Join(invite_code), self._clock())
+        self._publish(room, outcome)
         if client is not None:
             self._attach(client, room_id)
-        await self._save_if_changed(room, before)
+        self._save_after(room, outcome)
         return snapshot(room, actor.user_id)
 
     async def command(self, client: Attachment, actor: Actor, command: RoomCommand) -> None:
         room = self._room_of(client)
-        before = to_durable(room)
-        self._publish(room, handle(room, actor, command, self._clock()))
-        await self._save_if_changed(room, before)
+        outcome = handle(room, actor, command, self._clock())
+        self._publish(room, outcome)
+        self._save_after(room, outcome)
         self._forget_ended()
 
     async def create_invite(self, client: Attachment, actor: Actor) -> tuple[str, str]:
@@ -409,18 +409,26 @@ class RoomHub:
         room = self._rooms[room_id]
         if room.status == "live" and client.user_id in room.members:
             actor = Actor(client.user_id, room.members[client.user_id].name)
-            before = to_durable(room)
-            self._publish(room, handle(room, actor, Disconnect(), self._clock()))
-            await self._save_if_changed(room, before)
+            outcome = handle(room, actor, Disconnect(), self._clock())
+            self._publish(room, outcome)
+            self._save_after(room, outcome)
 
     # -- internals -------------------------------------------------------------
 
-    async def _save_if_changed(self, room: Room, before: DurableRoom) -> None:
-        """Save when this change touched the durable part. Most of an audience's
-        doings (joins, drops, hands, reactions) do not, and must not queue up
-        behind the room's save lock while a moderator's change is written."""
-        if to_durable(room) != before:
-            await self._save(room.room_id)
+    def _save_after(self, room: Room, outcome: Outcome) -> None:
+        """Have the room saved unless the change was only the audience's doings.
+
+        Quiet events are about listeners shown to nobody (no stage, no hand):
+        their joins, drops, returns and reactions never touch the durable part,
+        so they skip even the comparison with what was saved, which is
+        O(stage + hands): a join storm must not pay it per join. A quiet
+        departure may be a ban, and a command with no event at all may change
+        bans or invites: those go to `_save_soon`, which compares first.
+        """
+        audience_only = bool(outcome.quiet) and not outcome.events
+        if audience_only and not any(isinstance(e, MemberLeft) for e in outcome.quiet):
+            return
+        self._save_soon(room.room_id)
 
     def _room_of(self, client: Attachment) -> Room:
         room = self._rooms.get(client.room_id) if client.room_id else None

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from app.protocol.codec import decode_server
 from app.protocol.replies import Audience, Event, Reactions
-from app.protocol.requests import CreateRoom, RaiseHand, React
+from app.protocol.requests import CreateRoom, LowerHand, RaiseHand, React
 from app.server.admission import JoinGate
 from app.server.http.connection import Connection
 from app.server.hub import RoomHub
@@ -230,3 +230,36 @@ async def test_a_writer_drains_the_queue_and_closes_cleanly() -> None:
     conn.close_soon()
     await writer
     assert sent == [b"%d" % i for i in range(3000)] and ws.close_code == 1001
+
+
+async def test_audience_doings_skip_the_durable_comparison(
+    hub: RoomHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Comparing the durable part is O(stage + hands): paid per join, a storm
+    # with thousands of hands up is O(N²). Joins, drops and reactions of
+    # listeners nobody is shown cannot change it, so they never pay it.
+    import app.server.hub as hub_module
+
+    room_id, _host = await open_room(hub)
+    hands = await storm(hub, room_id, 300, first=5000)
+    for probe in hands:
+        await hub.command(probe, Actor(probe.user_id, "h"), RaiseHand(id=0))
+    await hub.flush()  # the hands are saved
+    calls = 0
+    real = hub_module.to_durable
+
+    def counting(room: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return real(room)
+
+    monkeypatch.setattr(hub_module, "to_durable", counting)
+    probes = await storm(hub, room_id, 500)
+    for probe in probes[:100]:
+        await hub.command(probe, Actor(probe.user_id, "x"), React(id=0, reaction="clap"))
+    for probe in probes[:200]:
+        await hub.detach(probe)
+    assert calls == 0
+    # A moderator's change is still saved.
+    await hub.command(hands[0], Actor(hands[0].user_id, "h"), LowerHand(id=0))
+    assert calls >= 1
