@@ -35,7 +35,7 @@ from app.protocol.replies import AudiencePage, Event, Kicked, KickReason, Speaki
 from app.protocol.requests import CreateRoom, ListAudience, SetRecording
 from app.server.admission import JoinGate
 from app.server.logs import RateLimitedLog
-from app.server.pulse import INTERVAL, RoomPulse
+from app.server.pulse import BUDGET, INTERVAL, RoomPulse
 from app.server.recording import Recordings
 from app.server.rooms import (
     Actor,
@@ -89,6 +89,7 @@ class RoomHub:
         recordings: Recordings | None = None,
         gate: JoinGate | None = None,
         pulse_interval: float = INTERVAL,
+        pulse_budget: int = BUDGET,
     ) -> None:
         self._store = store
         self.voice = voice or VoiceRooms(None)
@@ -117,6 +118,7 @@ class RoomHub:
         self.gate = gate or JoinGate()
         self._pulses: dict[str, RoomPulse] = {}
         self._pulse_interval = pulse_interval
+        self._pulse_budget = pulse_budget
 
     # -- start-up and the ticker --------------------------------------------
 
@@ -479,7 +481,9 @@ class RoomHub:
     def _pulse(self, room_id: str) -> RoomPulse:
         pulse = self._pulses.get(room_id)
         if pulse is None:
-            pulse = self._pulses[room_id] = RoomPulse(room_id, self._pulse_interval)
+            pulse = self._pulses[room_id] = RoomPulse(
+                room_id, self._pulse_interval, self._pulse_budget
+            )
         return pulse
 
     def _schedule_pulse(self, room_id: str) -> None:
@@ -492,7 +496,8 @@ class RoomHub:
         except RuntimeError:
             return  # a test driving the hub without a loop; flush_pulse sends
         pulse.scheduled = True
-        loop.call_later(pulse.due_in(loop.time()), self._send_pulse, room_id)
+        members = len(self._attached.get(room_id, ()))
+        loop.call_later(pulse.due_in(loop.time(), members), self._send_pulse, room_id)
 
     def _send_pulse(self, room_id: str) -> None:
         pulse = self._pulses.get(room_id)

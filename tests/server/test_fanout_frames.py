@@ -263,3 +263,47 @@ async def test_audience_doings_skip_the_durable_comparison(
     # A moderator's change is still saved.
     await hub.command(hands[0], Actor(hands[0].user_id, "h"), LowerHand(id=0))
     assert calls >= 1
+
+
+async def test_a_storm_costs_the_same_summary_frames_per_join_at_any_size(
+    tmp_path: Path,
+) -> None:
+    # At a fixed one-second window a storm of N joins at a fixed rate lasts
+    # N / rate seconds and every second reaches everyone present: N / (2 rate)
+    # summary frames per join, growing with the room. The window grows with
+    # the room instead (`budget` frames a second), so it stays flat.
+    rate, budget = 100.0, 50
+    store = await open_store(f"sqlite:///{tmp_path / 'hub.db'}")
+    try:
+        per_join = []
+        for size in (200, 2000):
+            hub = RoomHub(
+                store,
+                Clock(),
+                30.0,
+                "127.0.0.1:1",
+                gate=JoinGate(rate=1e9, burst=10**9, max_wait=1.0),
+                pulse_budget=budget,
+            )
+            hub._schedule_pulse = lambda room_id: None  # type: ignore[method-assign]
+            room_id, host = await open_room(hub)
+            probes = [host]
+            for i in range(size):
+                now = i / rate
+                probe = Probe(100 + i)
+                await hub.join(probe, Actor(probe.user_id, f"l{probe.user_id}"), room_id, None)
+                probes.append(probe)
+                if hub._pulse(room_id).due_in(now, len(probes)) == 0:
+                    hub.flush_pulse(room_id, now)
+            end = size / rate + hub._pulse(room_id).window(len(probes))
+            assert hub.flush_pulse(room_id, end) == 1
+            # Everyone ends with the true count, within one window of the storm's end.
+            for probe in probes:
+                assert decode_server(probe.frames[-1]) == Audience(
+                    room_id=room_id, listeners=size, hands=0
+                )
+            per_join.append(sum(len(p.frames) for p in probes) / size)
+        small, large = per_join
+        assert large <= 1.3 * small, per_join
+    finally:
+        await store.close()
