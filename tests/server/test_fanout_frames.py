@@ -23,7 +23,7 @@ from app.protocol.requests import CreateRoom, LowerHand, RaiseHand, React
 from app.server.admission import JoinGate
 from app.server.http.connection import Connection
 from app.server.hub import RoomHub
-from app.server.rooms import Actor, audience_count
+from app.server.rooms import Actor, audience_count, to_durable
 from app.server.store.sql import open_store
 
 # The cut-off this queue had before #20: 1024 frames.
@@ -238,22 +238,20 @@ async def test_audience_doings_skip_the_durable_comparison(
     # Comparing the durable part is O(stage + hands): paid per join, a storm
     # with thousands of hands up is O(N²). Joins, drops and reactions of
     # listeners nobody is shown cannot change it, so they never pay it.
-    import app.server.hub as hub_module
-
     room_id, _host = await open_room(hub)
     hands = await storm(hub, room_id, 300, first=5000)
     for probe in hands:
         await hub.command(probe, Actor(probe.user_id, "h"), RaiseHand(id=0))
     await hub.flush()  # the hands are saved
     calls = 0
-    real = hub_module.to_durable
+    real = to_durable
 
     def counting(room: Any) -> Any:
         nonlocal calls
         calls += 1
         return real(room)
 
-    monkeypatch.setattr(hub_module, "to_durable", counting)
+    monkeypatch.setattr("app.server.hub.to_durable", counting)
     probes = await storm(hub, room_id, 500)
     for probe in probes[:100]:
         await hub.command(probe, Actor(probe.user_id, "x"), React(id=0, reaction="clap"))

@@ -78,10 +78,10 @@ def test_restored_room_runs_the_grace_period_from_the_restart() -> None:
 class _Unwalkable(dict[int, Member]):
     """A members dict that fails if anything walks the whole audience."""
 
-    def values(self) -> Never:  # type: ignore[override]
+    def values(self) -> Never:
         raise AssertionError("walked every member")
 
-    def items(self) -> Never:  # type: ignore[override]
+    def items(self) -> Never:
         raise AssertionError("walked every member")
 
     def __iter__(self) -> Never:
