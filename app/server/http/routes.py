@@ -63,6 +63,7 @@ class Routes:
         )
         await ws.prepare(request)
         conn = Connection(ws, remote=request.remote or "")
+        conn.write_directly()
         self.connections.add(conn)
         writer = asyncio.get_running_loop().create_task(conn.run_writer())
         try:
