@@ -14,7 +14,7 @@ window a join storm, whose length grows with the audience, would cost each
 join more the bigger the room (N/300 summaries a join at 300 joins a
 second). With the window growing with the room, a storm of N joins costs
 O(N) summary frames in all. The count stays truthful: each summary is the
-exact count when it is sent, at most one window old (7.5 s at 15,000), and a
+exact count when it is sent, at most one window old (15 s at 15,000), and a
 joiner's snapshot carries the exact count at once.
 """
 
@@ -28,7 +28,7 @@ from app.protocol.replies import Audience, Reactions
 INTERVAL = 1.0
 # Summary frames a room may send a second: its window is members / BUDGET
 # seconds once that is more than INTERVAL.
-BUDGET = 2000
+BUDGET = 1000
 NAMED_SENDERS = 3
 
 
