@@ -78,7 +78,7 @@ from app.server.forwarding import (
     unpack,
 )
 from app.server.logs import RateLimitedLog
-from app.server.pulse import INTERVAL, RoomPulse
+from app.server.pulse import BUDGET, INTERVAL, RoomPulse
 from app.server.recording import Recordings
 from app.server.rooms import (
     Actor,
@@ -149,6 +149,7 @@ class RoomHub:
         gate: JoinGate | None = None,
         pulse_interval: float = INTERVAL,
         cluster: Cluster | None = None,
+        pulse_budget: int = BUDGET,
     ) -> None:
         self._store = store
         self.cluster: Cluster = cluster or SoloCluster()
@@ -194,6 +195,7 @@ class RoomHub:
         self.gate = gate or JoinGate()
         self._pulses: dict[str, RoomPulse] = {}
         self._pulse_interval = pulse_interval
+        self._pulse_budget = pulse_budget
 
     def use_cluster(self, cluster: Cluster) -> None:
         """Join a cluster (before any room exists here: start-up)."""
@@ -388,6 +390,12 @@ class RoomHub:
         room = self._rooms.get(room_id)
         return room is not None and may_be_heard(room, user_id)
 
+    def holds_stage_place(self, user_id: int, room_id: str | None) -> bool:
+        """On the stage of that room (host, co-host, speaker): their requests go first."""
+        room = self._rooms.get(room_id) if room_id is not None else None
+        member = room.members.get(user_id) if room is not None else None
+        return member is not None and member.on_stage
+
     async def snapshot_of(self, client: Attachment) -> RoomSnapshot:
         if (room_id := self._held_elsewhere(client)) is not None:
             state = await self._forward(room_id, self._ask("sync", client, b""), RoomState)
@@ -455,20 +463,20 @@ class RoomHub:
         ):
             # The stage comes back at once; the audience waits its turn (or
             # is told when to come back: Busy).
-            wait = self.gate.reserve(asyncio.get_running_loop().time())
+            wait = self.gate.reserve(asyncio.get_running_loop().time(), actor.user_id)
             if wait > 0:
                 await asyncio.sleep(wait)
             room = self._rooms.get(room_id)
             if room is None:
                 raise RoomError(ErrorCode.ROOM_NOT_FOUND, "no live room has that id")
             self._acting(room_id)
-        before = to_durable(room)
         # Published before attaching: the joiner learns of its own join from
         # the snapshot in the reply, not from an extra frame.
-        self._publish(room, handle(room, actor, Join(invite_code), self._clock()))
+        outcome = handle(room, actor, Join(invite_code), self._clock())
+        self._publish(room, outcome)
         if client is not None:
             self._attach(client, room_id)
-        await self._save_if_changed(room, before)
+        self._save_after(room, outcome)
         return snapshot(room, actor.user_id)
 
     async def command(self, client: Attachment, actor: Actor, command: RoomCommand) -> None:
@@ -479,9 +487,9 @@ class RoomHub:
             return
         room = self._room_of(client)
         self._acting(room.room_id)
-        before = to_durable(room)
-        self._publish(room, handle(room, actor, command, self._clock()))
-        await self._save_if_changed(room, before)
+        outcome = handle(room, actor, command, self._clock())
+        self._publish(room, outcome)
+        self._save_after(room, outcome)
         self._forget_ended()
 
     async def create_invite(self, client: Attachment, actor: Actor) -> tuple[str, str]:
@@ -563,10 +571,10 @@ class RoomHub:
     async def _disconnected(self, room: Room, user_id: int) -> None:
         if room.status == "live" and user_id in room.members:
             actor = Actor(user_id, room.members[user_id].name)
-            before = to_durable(room)
-            self._publish(room, handle(room, actor, Disconnect(), self._clock()))
+            outcome = handle(room, actor, Disconnect(), self._clock())
+            self._publish(room, outcome)
             self._mirror(room, [user_id])
-            await self._save_if_changed(room, before)
+            self._save_after(room, outcome)
 
     # -- internals -------------------------------------------------------------
 
@@ -990,12 +998,20 @@ class RoomHub:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _save_if_changed(self, room: Room, before: DurableRoom) -> None:
-        """Save when this change touched the durable part. Most of an audience's
-        doings (joins, drops, hands, reactions) do not, and must not queue up
-        behind the room's save lock while a moderator's change is written."""
-        if to_durable(room) != before:
-            await self._save(room.room_id)
+    def _save_after(self, room: Room, outcome: Outcome) -> None:
+        """Have the room saved unless the change was only the audience's doings.
+
+        Quiet events are about listeners shown to nobody (no stage, no hand):
+        their joins, drops, returns and reactions never touch the durable part,
+        so they skip even the comparison with what was saved, which is
+        O(stage + hands): a join storm must not pay it per join. A quiet
+        departure may be a ban, and a command with no event at all may change
+        bans or invites: those go to `_save_soon`, which compares first.
+        """
+        audience_only = bool(outcome.quiet) and not outcome.events
+        if audience_only and not any(isinstance(e, MemberLeft) for e in outcome.quiet):
+            return
+        self._save_soon(room.room_id)
 
     def _room_of(self, client: Attachment) -> Room:
         room = self._rooms.get(client.room_id) if client.room_id else None
@@ -1070,7 +1086,9 @@ class RoomHub:
     def _pulse(self, room_id: str) -> RoomPulse:
         pulse = self._pulses.get(room_id)
         if pulse is None:
-            pulse = self._pulses[room_id] = RoomPulse(room_id, self._pulse_interval)
+            pulse = self._pulses[room_id] = RoomPulse(
+                room_id, self._pulse_interval, self._pulse_budget
+            )
         return pulse
 
     def _schedule_pulse(self, room_id: str) -> None:
@@ -1083,7 +1101,8 @@ class RoomHub:
         except RuntimeError:
             return  # a test driving the hub without a loop; flush_pulse sends
         pulse.scheduled = True
-        loop.call_later(pulse.due_in(loop.time()), self._send_pulse, room_id)
+        members = len(self._attached.get(room_id, ()))
+        loop.call_later(pulse.due_in(loop.time(), members), self._send_pulse, room_id)
 
     def _send_pulse(self, room_id: str) -> None:
         pulse = self._pulses.get(room_id)

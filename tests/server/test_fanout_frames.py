@@ -19,11 +19,11 @@ from aiohttp import web
 
 from app.protocol.codec import decode_server
 from app.protocol.replies import Audience, Event, Reactions
-from app.protocol.requests import CreateRoom, RaiseHand, React
+from app.protocol.requests import CreateRoom, LowerHand, RaiseHand, React
 from app.server.admission import JoinGate
 from app.server.http.connection import Connection
 from app.server.hub import RoomHub
-from app.server.rooms import Actor, audience_count
+from app.server.rooms import Actor, audience_count, to_durable
 from app.server.store.sql import open_store
 
 # The cut-off this queue had before #20: 1024 frames.
@@ -230,3 +230,78 @@ async def test_a_writer_drains_the_queue_and_closes_cleanly() -> None:
     conn.close_soon()
     await writer
     assert sent == [b"%d" % i for i in range(3000)] and ws.close_code == 1001
+
+
+async def test_audience_doings_skip_the_durable_comparison(
+    hub: RoomHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Comparing the durable part is O(stage + hands): paid per join, a storm
+    # with thousands of hands up is O(N²). Joins, drops and reactions of
+    # listeners nobody is shown cannot change it, so they never pay it.
+    room_id, _host = await open_room(hub)
+    hands = await storm(hub, room_id, 300, first=5000)
+    for probe in hands:
+        await hub.command(probe, Actor(probe.user_id, "h"), RaiseHand(id=0))
+    await hub.flush()  # the hands are saved
+    calls = 0
+    real = to_durable
+
+    def counting(room: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return real(room)
+
+    monkeypatch.setattr("app.server.hub.to_durable", counting)
+    probes = await storm(hub, room_id, 500)
+    for probe in probes[:100]:
+        await hub.command(probe, Actor(probe.user_id, "x"), React(id=0, reaction="clap"))
+    for probe in probes[:200]:
+        await hub.detach(probe)
+    assert calls == 0
+    # A moderator's change is still saved.
+    await hub.command(hands[0], Actor(hands[0].user_id, "h"), LowerHand(id=0))
+    assert calls >= 1
+
+
+async def test_a_storm_costs_the_same_summary_frames_per_join_at_any_size(
+    tmp_path: Path,
+) -> None:
+    # At a fixed one-second window a storm of N joins at a fixed rate lasts
+    # N / rate seconds and every second reaches everyone present: N / (2 rate)
+    # summary frames per join, growing with the room. The window grows with
+    # the room instead (`budget` frames a second), so it stays flat.
+    rate, budget = 100.0, 50
+    store = await open_store(f"sqlite:///{tmp_path / 'hub.db'}")
+    try:
+        per_join = []
+        for size in (200, 2000):
+            hub = RoomHub(
+                store,
+                Clock(),
+                30.0,
+                "127.0.0.1:1",
+                gate=JoinGate(rate=1e9, burst=10**9, max_wait=1.0),
+                pulse_budget=budget,
+            )
+            hub._schedule_pulse = lambda room_id: None  # type: ignore[method-assign]
+            room_id, host = await open_room(hub)
+            probes = [host]
+            for i in range(size):
+                now = i / rate
+                probe = Probe(100 + i)
+                await hub.join(probe, Actor(probe.user_id, f"l{probe.user_id}"), room_id, None)
+                probes.append(probe)
+                if hub._pulse(room_id).due_in(now, len(probes)) == 0:
+                    hub.flush_pulse(room_id, now)
+            end = size / rate + hub._pulse(room_id).window(len(probes))
+            assert hub.flush_pulse(room_id, end) == 1
+            # Everyone ends with the true count, within one window of the storm's end.
+            for probe in probes:
+                assert decode_server(probe.frames[-1]) == Audience(
+                    room_id=room_id, listeners=size, hands=0
+                )
+            per_join.append(sum(len(p.frames) for p in probes) / size)
+        small, large = per_join
+        assert large <= 1.3 * small, per_join
+    finally:
+        await store.close()

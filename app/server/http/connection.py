@@ -1,8 +1,11 @@
-"""One client's WebSocket: an outbound queue drained by its own writer task.
+"""One client's WebSocket: frames written at once, or queued for its writer task.
 
 Rooms deliver to connections without awaiting, so one slow client can never
-stall a room. A client is cut off (1013, "try again later") only when it has
-really stopped reading: its queue holds more than `max_queue_bytes`, or the
+stall a room. While nothing is queued and the socket takes data, a frame is
+written to it at once (`direct_text`, no task switch per member); otherwise
+it joins the queue that the connection's writer drains in order. A client
+is cut off (1013, "try again later") only when it has really stopped
+reading: its queue holds more than `max_queue_bytes`, or the
 oldest frame in it has waited more than `max_lag` seconds. A burst (a mass
 departure, a hand-over, a busy machine that has not yet let the writers run)
 only makes the queue longer for a moment: counting frames, as this once did,
@@ -17,6 +20,8 @@ import time
 from collections.abc import Callable
 
 from aiohttp import WSCloseCode, WSMsgType, web
+
+from app.server.http.aiohttp_hooks import direct_text
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +61,14 @@ class Connection:
         self._clock = clock
         self._overflowed = False
         self._closing = False
+        # Writes a frame at once when it can; None for a socket that cannot.
+        self._direct: Callable[[bytes], bool] | None = None
+        # The writer task holds a frame it has not written yet.
+        self._holding = False
+
+    def write_directly(self) -> None:
+        """Write frames at once when possible (a prepared aiohttp socket)."""
+        self._direct = direct_text(self.ws)
 
     @property
     def signed_in(self) -> bool:
@@ -87,6 +100,12 @@ class Connection:
             self._queued_bytes = 0
             self._end()
             return
+        if not self._queue and not self._holding and self._direct is not None:
+            try:
+                if self._direct(frame):
+                    return
+            except ConnectionError:
+                return  # the client went away; its reader sees it too
         self._queue.append((frame, now))
         self._queued_bytes += len(frame)
         self._ready.set()
@@ -112,9 +131,13 @@ class Connection:
             self._queued_bytes -= len(frame)
             if self.ws.closed:
                 return
+            # Until it is written, a frame delivered meanwhile queues behind it.
+            self._holding = True
             try:
                 await self.ws.send_frame(frame, WSMsgType.TEXT)
             except ConnectionError:
                 return  # the client went away mid-frame; the reader sees it too
+            finally:
+                self._holding = False
         code = WSCloseCode.TRY_AGAIN_LATER if self._overflowed else WSCloseCode.GOING_AWAY
         await self.ws.close(code=code)

@@ -71,6 +71,7 @@ class Routes:
             log.info("a client left during the WebSocket handshake")
             return ws
         conn = Connection(ws, remote=request.remote or "")
+        conn.write_directly()
         self.connections.add(conn)
         writer = asyncio.get_running_loop().create_task(conn.run_writer())
         try:

@@ -28,6 +28,9 @@ def to_durable(room: Room) -> DurableRoom:
         created_at=room.created_at,
         ended_at=room.ended_at,
         # Sorted so that equal rooms give equal values whatever the join order.
+        # Read from the `shown` index (stage, hands, invitations), never from
+        # the whole audience: the hub compares this before and after every
+        # join, so walking `members` made each join cost O(audience).
         members=tuple(
             DurableMember(
                 user_id=m.user_id,
@@ -38,7 +41,7 @@ def to_durable(room: Room) -> DurableRoom:
                 mod_muted=m.mod_muted,
                 hand_raised_at=m.hand_raised_at,
             )
-            for m in sorted(room.members.values(), key=lambda m: m.user_id)
+            for m in sorted(room.shown.values(), key=lambda m: m.user_id)
             if m.on_stage or m.hand_raised_at is not None
         ),
         bans=frozenset(room.bans),

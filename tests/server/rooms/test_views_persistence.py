@@ -1,9 +1,12 @@
 """Snapshots, directory summaries, and the durable round trip."""
 
+from typing import Never
+
 from app.protocol.codec import encode
 from app.protocol.model import AudienceCount, MemberView, Role
 from app.protocol.requests import RaiseHand
 from app.server.rooms import Join, restore, snapshot, summary, tick, to_durable
+from app.server.rooms.state import Member
 
 from .helpers import HOST, add, new_room, run
 
@@ -70,3 +73,30 @@ def test_restored_room_runs_the_grace_period_from_the_restart() -> None:
     assert not tick(restored, 529.0)
     tick(restored, 530.0)
     assert restored.host_id == 2 and restored.live and HOST not in restored.members
+
+
+class _Unwalkable(dict[int, Member]):
+    """A members dict that fails if anything walks the whole audience."""
+
+    def values(self) -> Never:
+        raise AssertionError("walked every member")
+
+    def items(self) -> Never:
+        raise AssertionError("walked every member")
+
+    def __iter__(self) -> Never:
+        raise AssertionError("walked every member")
+
+
+def test_the_durable_part_is_read_from_the_indexes_not_the_whole_audience() -> None:
+    # The hub compares the durable part before and after every join: walking
+    # the audience there made a join cost O(audience) (a storm O(N²)).
+    room = new_room()
+    for user_id in range(10, 40):
+        run(room, user_id, Join(None), now=1.0)
+    run(room, 12, RaiseHand(id=0), now=2.0)
+    add(room, 3, Role.SPEAKER)
+    expected = to_durable(room)
+    room.members = _Unwalkable(room.members)
+    assert to_durable(room) == expected
+    assert [m.user_id for m in expected.members] == [HOST, 3, 12]
