@@ -13,7 +13,6 @@ from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
-    QLabel,
     QLineEdit,
     QMainWindow,
     QStackedWidget,
@@ -26,6 +25,7 @@ from app.client.app_state import Phase
 from app.ui.controller import SessionController
 from app.ui.directory_view import DirectoryView
 from app.ui.keys import is_key
+from app.ui.plain_text import PlainLabel, isolate
 from app.ui.recordings_dialog import RecordingsDialog
 from app.ui.room_view import RoomView
 from app.ui.sign_in_view import SignInView
@@ -39,9 +39,8 @@ class MainWindow(QMainWindow):
         self.controller = controller
         self.setWindowTitle("Panggung")
         self.resize(900, 700)
-        self.message = QLabel()
+        self.message = PlainLabel()
         self.message.setAccessibleName(self.tr("Message"))
-        self.message.setWordWrap(True)
         self.message.setAutoFillBackground(True)
         self.message.setBackgroundRole(self.message.backgroundRole().ToolTipBase)
         self.message.setForegroundRole(self.message.foregroundRole().ToolTipText)
@@ -73,6 +72,7 @@ class MainWindow(QMainWindow):
         self.settings_action.triggered.connect(lambda: self.on_settings())
 
         controller.phaseChanged.connect(self._phase)
+        controller.roomChanged.connect(self._show_title)
         controller.errorRaised.connect(self.show_message)
         controller.noticeRaised.connect(lambda _kind, text: self.show_message(text))
         app = QApplication.instance()
@@ -118,6 +118,15 @@ class MainWindow(QMainWindow):
         if phase != Phase.SIGNED_OUT and self.pages.currentWidget() is not page:
             self.message.hide()  # a new page: old news is gone
         self.pages.setCurrentWidget(page)
+        self._show_title()
+
+    def _show_title(self) -> None:
+        """The room's title first, so the taskbar tells windows apart."""
+        model = self.controller.session.model
+        if self.pages.currentWidget() is self.room and model is not None:
+            self.setWindowTitle(f"{isolate(model.snapshot.title)} — Panggung")
+        else:
+            self.setWindowTitle("Panggung")
 
     # -- the push-to-talk key ------------------------------------------------------
 
