@@ -193,6 +193,29 @@
     </message>
 </context>
 <context>
+    <name>AudiencePanel</name>
+    <message>
+        <source>Audience counts</source>
+        <translation>Jumlah pendengar</translation>
+    </message>
+    <message>
+        <source>Search the audience</source>
+        <translation>Cari di antara pendengar</translation>
+    </message>
+    <message>
+        <source>Find a listener by name…</source>
+        <translation>Cari pendengar menurut nama…</translation>
+    </message>
+    <message>
+        <source>Everyone listening</source>
+        <translation>Semua yang mendengarkan</translation>
+    </message>
+    <message>
+        <source>{listeners} listening · ✋ {hands}</source>
+        <translation>{listeners} mendengarkan · ✋ {hands}</translation>
+    </message>
+</context>
+<context>
     <name>CreateRoomDialog</name>
     <message>
         <source>Create a room</source>
