@@ -36,6 +36,7 @@ from app.protocol.requests import (
 from app.ui.admin_panel import AdminPanel
 from app.ui.audience_panel import AudiencePanel
 from app.ui.controller import SessionController
+from app.ui.notice_bar import Reserved
 from app.ui.people_panel import PeoplePanel
 from app.ui.plain_text import PlainLabel, link_html
 from app.ui.ptt_button import PttButton
@@ -89,7 +90,7 @@ class RoomView(QWidget):
         )
         self.pinned.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.pinned.setTextFormat(Qt.TextFormat.RichText)  # a link, escaped by link_html
-        self.banner = PlainLabel()
+        self.banner = PlainLabel(elide=True)
         self.banner.setAccessibleName(self.tr("Room status"))
         self.banner.setMargin(6)
         self.banner.setAutoFillBackground(True)
@@ -173,8 +174,11 @@ class RoomView(QWidget):
         title_row.addWidget(self.web)
         header.addLayout(title_row)
         header.addWidget(self.topic)
-        header.addWidget(self.pinned)
-        header.addWidget(self.banner)
+        # Persistent states and the pin keep a fixed place: nothing below moves
+        # when the room is locked or a link is pinned (#18 point 4).
+        line = self.banner.fontMetrics().height() + 2 * self.banner.margin() + 2
+        header.addWidget(Reserved(self.pinned, line))
+        header.addWidget(Reserved(self.banner, line))
         people = QSplitter(Qt.Orientation.Horizontal)
         people.addWidget(self.stage)
         people.addWidget(self.audience)

@@ -382,10 +382,6 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <source>Message</source>
-        <translation>Pesan</translation>
-    </message>
-    <message>
         <source>&amp;Panggung</source>
         <translation>&amp;Panggung</translation>
     </message>
@@ -396,6 +392,17 @@
     <message>
         <source>&amp;Settings…</source>
         <translation>&amp;Pengaturan…</translation>
+    </message>
+</context>
+<context>
+    <name>NoticeBar</name>
+    <message>
+        <source>Message</source>
+        <translation>Pesan</translation>
+    </message>
+    <message>
+        <source>Dismiss message</source>
+        <translation>Tutup pesan</translation>
     </message>
 </context>
 <context>
