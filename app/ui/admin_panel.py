@@ -46,6 +46,7 @@ from app.protocol.requests import (
     Unmute,
 )
 from app.ui.controller import SessionController
+from app.ui.plain_text import isolate
 
 Confirm = Callable[[str], bool]
 ROLE_NAMES = {
@@ -176,7 +177,7 @@ class AdminPanel(QGroupBox):
         chosen_id = chosen.data(Qt.ItemDataRole.UserRole) if chosen else None
         self.queue.clear()
         for place, member in enumerate(model.hand_queue(), 1):
-            item = QListWidgetItem(f"{place}. {member.name}")
+            item = QListWidgetItem(f"{place}. {isolate(member.name)}")
             item.setData(Qt.ItemDataRole.UserRole, member.user_id)
             self.queue.addItem(item)
             if member.user_id == chosen_id or (chosen_id is None and place == 1):
@@ -185,11 +186,13 @@ class AdminPanel(QGroupBox):
         self.person.clear()
         for member in model.stage() + model.listeners_shown():
             if member.user_id != session.user_id:
-                self.person.addItem(f"{member.name} ({_role(member.role)})", member.user_id)
+                self.person.addItem(
+                    f"{isolate(member.name)} ({_role(member.role)})", member.user_id
+                )
         if self._picked is not None and self.person.findData(self._picked[0]) < 0:
             # Someone found in the audience list, whom no event names.
             user_id, name = self._picked
-            self.person.addItem(f"{name} ({_role(Role.LISTENER)})", user_id)
+            self.person.addItem(f"{isolate(name)} ({_role(Role.LISTENER)})", user_id)
         if current is not None and (index := self.person.findData(current)) >= 0:
             self.person.setCurrentIndex(index)
         recording = model.recording
@@ -212,7 +215,7 @@ class AdminPanel(QGroupBox):
         the audience list, who may be in no list of ours."""
         if self.person.findData(user_id) < 0 and name is not None:
             self._picked = (user_id, name)
-            self.person.addItem(f"{name} ({_role(Role.LISTENER)})", user_id)
+            self.person.addItem(f"{isolate(name)} ({_role(Role.LISTENER)})", user_id)
         self.person.setCurrentIndex(self.person.findData(user_id))
 
     def _on_queue(self, make: PersonAction) -> None:
@@ -240,8 +243,17 @@ class AdminPanel(QGroupBox):
             self._controller.act(SetRecording(id=0, on=True))
 
     def _ask(self, question: str) -> bool:
-        answer = QMessageBox.question(self, "Panggung", question)
-        return answer == QMessageBox.StandardButton.Yes
+        return question_box(self, question).exec() == QMessageBox.StandardButton.Yes
+
+
+def question_box(parent: QWidget, question: str) -> QMessageBox:
+    """The confirmation asked before a destructive action; it names people,
+    so it shows plain text."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Panggung", question, parent=parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    return box
 
 
 def _role(role: Role) -> str:

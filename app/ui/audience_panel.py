@@ -27,6 +27,7 @@ from app.client.room_model import STAGE_ROLES
 from app.protocol.model import MemberView
 from app.protocol.replies import AudiencePage
 from app.ui.people_panel import PeoplePanel, describe
+from app.ui.plain_text import tooltip
 
 translate = QCoreApplication.translate
 PAGE = 100
@@ -69,8 +70,10 @@ class AudienceListModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self.rows):
             return None
         member = self.member_at(index.row())
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return self.text_of(member)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tooltip(self.text_of(member))
         if role == Qt.ItemDataRole.UserRole:
             return member.user_id
         return None

@@ -1,6 +1,7 @@
 """The room directory: live rooms (refreshed every few seconds), create a
 room, or join one by a pasted panggung:// or http link."""
 
+import html
 from collections.abc import Callable
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.ui.controller import SessionController
 from app.ui.create_room_dialog import CreateRoomDialog
+from app.ui.plain_text import tooltip
 
 COLUMNS = [
     str(QT_TRANSLATE_NOOP("DirectoryView", "Title")),
@@ -98,7 +100,7 @@ class DirectoryView(QWidget):
         session = self._controller.session
         self.who.setText(
             self.tr("Signed in as <b>{user}</b> on {server}").format(
-                user=_escape(session.username), server=session.server_label
+                user=html.escape(session.username), server=html.escape(session.server_label)
             )
         )
         selected = self.selected_room_id()
@@ -109,6 +111,8 @@ class DirectoryView(QWidget):
             cells = [title, room.topic, room.host_name, str(room.speakers), str(room.listeners)]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                if col < 2:  # cut short by the column: the whole of it on hover
+                    item.setToolTip(tooltip(text))
                 item.setData(Qt.ItemDataRole.UserRole, room.room_id)
                 self.table.setItem(row, col, item)
             if room.room_id == selected:
@@ -148,7 +152,3 @@ class DirectoryView(QWidget):
             ),
             busy=True,
         )
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

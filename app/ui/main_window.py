@@ -13,7 +13,6 @@ from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
-    QLabel,
     QLineEdit,
     QMainWindow,
     QStackedWidget,
@@ -26,6 +25,8 @@ from app.client.app_state import Phase
 from app.ui.controller import SessionController
 from app.ui.directory_view import DirectoryView
 from app.ui.keys import is_key
+from app.ui.notice_bar import ERROR_S, NoticeBar, hand_notice_stale
+from app.ui.plain_text import isolate
 from app.ui.recordings_dialog import RecordingsDialog
 from app.ui.room_view import RoomView
 from app.ui.sign_in_view import SignInView
@@ -39,14 +40,8 @@ class MainWindow(QMainWindow):
         self.controller = controller
         self.setWindowTitle("Panggung")
         self.resize(900, 700)
-        self.message = QLabel()
-        self.message.setAccessibleName(self.tr("Message"))
-        self.message.setWordWrap(True)
-        self.message.setAutoFillBackground(True)
-        self.message.setBackgroundRole(self.message.backgroundRole().ToolTipBase)
-        self.message.setForegroundRole(self.message.foregroundRole().ToolTipText)
-        self.message.setMargin(6)
-        self.message.hide()
+        # Transient notices, in a strip that keeps its height: nothing moves.
+        self.message = NoticeBar()
         self.sign_in = SignInView(controller)
         self.directory = DirectoryView(controller)
         self.room = RoomView(controller)
@@ -73,16 +68,29 @@ class MainWindow(QMainWindow):
         self.settings_action.triggered.connect(lambda: self.on_settings())
 
         controller.phaseChanged.connect(self._phase)
-        controller.errorRaised.connect(self.show_message)
-        controller.noticeRaised.connect(lambda _kind, text: self.show_message(text))
+        controller.roomChanged.connect(self._show_title)
+        controller.errorRaised.connect(lambda text: self.show_message(text, ERROR_S))
+        controller.noticeRaised.connect(self._notice)
+        controller.roomChanged.connect(self.message.check)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
         self._phase(controller.session.phase.value)
 
-    def show_message(self, text: str) -> None:
-        self.message.setText(text)
-        self.message.show()
+    def show_message(self, text: str, seconds: float | None = None) -> None:
+        self.message.show_notice(text, seconds)
+
+    def _notice(self, kind: str, text: str) -> None:
+        if kind == "hand":  # "X raised a hand": true until that hand is handled
+            self.message.show_notice(text, stale=hand_notice_stale(self._raised_hands))
+        else:
+            self.message.show_notice(text)
+
+    def _raised_hands(self) -> dict[int, float]:
+        model = self.controller.session.model
+        if model is None:
+            return {}
+        return {m.user_id: m.hand_raised_at or 0.0 for m in model.hand_queue()}
 
     def open_recordings(self) -> RecordingsDialog:
         dialog = self.recordings_dialog
@@ -116,8 +124,17 @@ class MainWindow(QMainWindow):
             page = self.room
             self.room.refresh()
         if phase != Phase.SIGNED_OUT and self.pages.currentWidget() is not page:
-            self.message.hide()  # a new page: old news is gone
+            self.message.clear()  # a new page: old news is gone
         self.pages.setCurrentWidget(page)
+        self._show_title()
+
+    def _show_title(self) -> None:
+        """The room's title first, so the taskbar tells windows apart."""
+        model = self.controller.session.model
+        if self.pages.currentWidget() is self.room and model is not None:
+            self.setWindowTitle(f"{isolate(model.snapshot.title)} — Panggung")
+        else:
+            self.setWindowTitle("Panggung")
 
     # -- the push-to-talk key ------------------------------------------------------
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QGroupBox, QListWidget, QListWidgetItem, QVBoxLayo
 
 from app.protocol.model import MemberView, Role
 from app.ui.icons import avatar
+from app.ui.plain_text import isolate, tooltip
 
 BADGES = {
     Role.HOST: str(QT_TRANSLATE_NOOP("PeoplePanel", "Host")),
@@ -21,7 +22,9 @@ translate = QCoreApplication.translate
 
 
 def describe(member: MemberView, me: int, talking: bool, queue_place: int | None) -> str:
-    parts = [member.name + (translate("PeoplePanel", " (you)") if member.user_id == me else "")]
+    parts = [
+        isolate(member.name) + (translate("PeoplePanel", " (you)") if member.user_id == me else "")
+    ]
     if member.role in BADGES:
         parts.append(translate("PeoplePanel", BADGES[member.role]))
     if talking:
@@ -73,7 +76,7 @@ class PeoplePanel(QGroupBox):
             text = describe(member, me, talking, places.get(member.user_id))
             item = QListWidgetItem(avatar(member.name, self.palette(), talking), text)
             item.setData(Qt.ItemDataRole.UserRole, member.user_id)
-            item.setToolTip(text)
+            item.setToolTip(tooltip(text))
             self.people.addItem(item)
             if member.user_id == selected:
                 item.setSelected(True)

@@ -36,7 +36,9 @@ from app.protocol.requests import (
 from app.ui.admin_panel import AdminPanel
 from app.ui.audience_panel import AudiencePanel
 from app.ui.controller import SessionController
+from app.ui.notice_bar import Reserved
 from app.ui.people_panel import PeoplePanel
+from app.ui.plain_text import PlainLabel, link_html
 from app.ui.ptt_button import PttButton
 
 # The server's fixed palette, as emoji; the names are for screen readers and tooltips.
@@ -71,11 +73,14 @@ class RoomView(QWidget):
     def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._controller = controller
-        self.title = QLabel()
+        self.title = PlainLabel(elide=True)
         self.title.setAccessibleName(self.tr("Room title"))
-        self.topic = QLabel()
+        title_font = self.title.font()
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.5)
+        title_font.setBold(True)
+        self.title.setFont(title_font)
+        self.topic = PlainLabel()
         self.topic.setAccessibleName(self.tr("Topic"))
-        self.topic.setWordWrap(True)
         self.pinned = QLabel()
         self.pinned.setAccessibleName(self.tr("Pinned link"))
         self.pinned.setOpenExternalLinks(True)
@@ -84,9 +89,9 @@ class RoomView(QWidget):
             | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
         )
         self.pinned.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-        self.banner = QLabel()
+        self.pinned.setTextFormat(Qt.TextFormat.RichText)  # a link, escaped by link_html
+        self.banner = PlainLabel(elide=True)
         self.banner.setAccessibleName(self.tr("Room status"))
-        self.banner.setWordWrap(True)
         self.banner.setMargin(6)
         self.banner.setAutoFillBackground(True)
         self.banner.setForegroundRole(self.banner.foregroundRole().HighlightedText)
@@ -149,7 +154,7 @@ class RoomView(QWidget):
             self.reaction_buttons[key] = chip
             reactions.addWidget(chip)
         label.setBuddy(next(iter(self.reaction_buttons.values())))
-        self.reactions_shown = QLabel()
+        self.reactions_shown = PlainLabel(elide=True)
         self.reactions_shown.setAccessibleName(self.tr("Reactions"))
         feed_font = self.reactions_shown.font()
         feed_font.setPointSizeF(feed_font.pointSizeF() * 1.2)
@@ -169,8 +174,11 @@ class RoomView(QWidget):
         title_row.addWidget(self.web)
         header.addLayout(title_row)
         header.addWidget(self.topic)
-        header.addWidget(self.pinned)
-        header.addWidget(self.banner)
+        # Persistent states and the pin keep a fixed place: nothing below moves
+        # when the room is locked or a link is pinned (#18 point 4).
+        line = self.banner.fontMetrics().height() + 2 * self.banner.margin() + 2
+        header.addWidget(Reserved(self.pinned, line))
+        header.addWidget(Reserved(self.banner, line))
         people = QSplitter(Qt.Orientation.Horizontal)
         people.addWidget(self.stage)
         people.addWidget(self.audience)
@@ -285,11 +293,11 @@ class RoomView(QWidget):
             self.reactions_shown.clear()
             return
         snap = model.snapshot
-        self.title.setText(f"<h2>{_escape(snap.title)}</h2>")
+        self.title.setText(snap.title)
         self.topic.setText(snap.topic)
         self.topic.setVisible(bool(snap.topic))
         link = snap.pinned_link
-        self.pinned.setText(f'📌 <a href="{_escape(link)}">{_escape(link)}</a>' if link else "")
+        self.pinned.setText(f"📌 {link_html(link, link)}" if link else "")
         self.pinned.setToolTip(self.tr("Open the pinned link in the browser") if link else "")
         self.pinned.setVisible(bool(link))
         banners = []
@@ -358,9 +366,3 @@ class RoomView(QWidget):
         self.audience.show_room(
             counts.listeners, counts.hands, model.listeners_shown(), me, session.speaking, queue
         )
-
-
-def _escape(text: str) -> str:
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-    )

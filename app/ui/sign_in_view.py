@@ -1,5 +1,7 @@
 """Sign in: log in or create an account; failures are shown right here."""
 
+import html
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -20,7 +22,8 @@ class SignInView(QWidget):
         self._controller = controller
         session = controller.session
         heading = QLabel(
-            "<h2>Panggung</h2>" + self.tr("Server: {server}").format(server=session.server_label)
+            "<h2>Panggung</h2>"
+            + self.tr("Server: {server}").format(server=html.escape(session.server_label))
         )
         self.username = QLineEdit(session.settings.username)
         self.username.setAccessibleName(self.tr("Username"))

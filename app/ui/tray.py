@@ -18,6 +18,7 @@ from app.client.talk import Talk
 from app.protocol.requests import AcceptInvite, DeclineInvite, LowerHand, RaiseHand
 from app.ui.controller import SessionController
 from app.ui.icons import tray_icon
+from app.ui.plain_text import tooltip
 
 TITLES = {
     "invited": str(QT_TRANSLATE_NOOP("Tray", "Invitation to the stage")),
@@ -138,7 +139,9 @@ class Tray(QObject):
             "muted": self.tr("Muted"),
         }[state]
         model = session.model
-        self.icon.setToolTip(f"Panggung — {label}" + (f": {model.snapshot.title}" if model else ""))
+        # The title is another user's text: shown literally (ux, #18 point 5).
+        title = f"Panggung — {label}" + (f": {model.snapshot.title}" if model else "")
+        self.icon.setToolTip(tooltip(title))
         if state != self.state:
             self.state = state
             self.icon.setIcon(tray_icon(state))

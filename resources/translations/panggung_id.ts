@@ -409,10 +409,6 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <source>Message</source>
-        <translation>Pesan</translation>
-    </message>
-    <message>
         <source>&amp;Panggung</source>
         <translation>&amp;Panggung</translation>
     </message>
@@ -423,6 +419,17 @@
     <message>
         <source>&amp;Settings…</source>
         <translation>&amp;Pengaturan…</translation>
+    </message>
+</context>
+<context>
+    <name>NoticeBar</name>
+    <message>
+        <source>Message</source>
+        <translation>Pesan</translation>
+    </message>
+    <message>
+        <source>Dismiss message</source>
+        <translation>Tutup pesan</translation>
     </message>
 </context>
 <context>
