@@ -85,7 +85,7 @@ class DemoHost:
         """One look at the room; False once it no longer exists."""
         seat = _ServerSide(self.host.user_id, self.room_id)
         try:
-            snap = self.hub.snapshot_of(seat)
+            snap = await self.hub.snapshot_of(seat)
         except RoomError:
             return False
         if snap.status != "live":

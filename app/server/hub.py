@@ -886,7 +886,7 @@ class RoomHub:
             raise RoomError(ErrorCode.UNAVAILABLE, f"{exc}; try again in a moment") from None
         if holder is None and room_id not in {listed.room_id for listed in self._listings}:
             raise RoomError(ErrorCode.ROOM_NOT_FOUND, "no live room has that id")
-        wait = self.gate.reserve(asyncio.get_running_loop().time())
+        wait = self.gate.reserve(asyncio.get_running_loop().time(), actor.user_id)
         if wait > 0:
             await asyncio.sleep(wait)
         self._attached.setdefault(room_id, {})
