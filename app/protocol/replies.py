@@ -19,8 +19,9 @@ class ReplyData(msgspec.Struct, tag_field="kind", forbid_unknown_fields=False, k
     pass
 
 
-class Welcome(ReplyData, tag="welcome"):
-    """Reply to `hello`."""
+class Welcome(ReplyData, tag="welcome", omit_defaults=True):
+    """Reply to `hello`. (`nodes` is left out when empty: a single server's
+    welcome stays as it was before clusters.)"""
 
     protocol: int
     server: str
