@@ -8,6 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from app.bench import (
+    app_cost,
     browser_latency,
     devices,
     fanout,
@@ -79,8 +80,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="voice quality on real speech: echo, noise, processing cost, loss with FEC on/off",
     )
     voc.add_argument("--repeats", type=int, default=1, help="runs of each loss condition")
+    app_ = sub.add_parser(
+        "app", help="CPU and RSS of the real desktop app listening, window open and in the tray"
+    )
+    app_.add_argument("--seconds", type=float, default=120.0, help="measurement window each")
+    app_.add_argument("--warmup", type=float, default=30.0)
     all_ = sub.add_parser("all", help="every benchmark with its default settings")
-    for p in (sig, fan, lat, web, dev, voc, all_):
+    for p in (sig, fan, lat, web, dev, voc, app_, all_):
         _add_write(p, argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -172,6 +178,19 @@ def run_voice(repeats: int, write: Path | None) -> None:
         report.write_section(write, "voice", text)
 
 
+def run_app(seconds: float, warmup: float, write: Path | None) -> None:
+    result = asyncio.run(app_cost.run(seconds, warmup))
+    print(json.dumps(asdict(result)), flush=True)
+    text = (
+        report.header("The desktop app listening: CPU and memory, window open and in the tray")
+        + "\n"
+        + app_cost.markdown(result)
+    )
+    print(text)
+    if write is not None:
+        report.write_section(write, "app", text)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.bench in ("signaling", "all"):
@@ -192,6 +211,11 @@ def main(argv: list[str] | None = None) -> int:
             run_devices(60.0, 0.5, args.write)
     if args.bench in ("voice", "all"):
         run_voice(args.repeats if args.bench == "voice" else 1, args.write)
+    if args.bench in ("app", "all"):
+        if args.bench == "app":
+            run_app(args.seconds, args.warmup, args.write)
+        else:
+            run_app(120.0, 30.0, args.write)
     if args.bench in ("fanout", "all"):
         if args.bench == "fanout":
             run_fanout(args.listeners, args.seconds, args.procs, args.warmup, args.write)
