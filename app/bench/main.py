@@ -8,6 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from app.bench import (
+    app_cost,
     browser_latency,
     cluster,
     devices,
@@ -88,8 +89,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     clu.add_argument("--db", required=True, help="postgresql://... (an empty database)")
     clu.add_argument("--listeners", type=int, nargs="+", default=[300, 900])
     clu.add_argument("--kills", type=int, default=10)
+    app_ = sub.add_parser(
+        "app", help="CPU and RSS of the real desktop app listening, window open and in the tray"
+    )
+    app_.add_argument("--seconds", type=float, default=120.0, help="measurement window each")
+    app_.add_argument("--warmup", type=float, default=30.0)
     all_ = sub.add_parser("all", help="every benchmark with its default settings")
-    for p in (sig, fan, lat, web, dev, voc, clu, all_):
+    for p in (sig, fan, lat, web, dev, voc, clu, app_, all_):
         _add_write(p, argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -204,6 +210,19 @@ def run_cluster(db: str, listeners: list[int], kills: int, write: Path | None) -
         report.write_section(write, "cluster", text)
 
 
+def run_app(seconds: float, warmup: float, write: Path | None) -> None:
+    result = asyncio.run(app_cost.run(seconds, warmup))
+    print(json.dumps(asdict(result)), flush=True)
+    text = (
+        report.header("The desktop app listening: CPU and memory, window open and in the tray")
+        + "\n"
+        + app_cost.markdown(result)
+    )
+    print(text)
+    if write is not None:
+        report.write_section(write, "app", text)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.bench == "cluster":
@@ -226,6 +245,11 @@ def main(argv: list[str] | None = None) -> int:
             run_devices(60.0, 0.5, args.write)
     if args.bench in ("voice", "all"):
         run_voice(args.repeats if args.bench == "voice" else 1, args.write)
+    if args.bench in ("app", "all"):
+        if args.bench == "app":
+            run_app(args.seconds, args.warmup, args.write)
+        else:
+            run_app(120.0, 30.0, args.write)
     if args.bench in ("fanout", "all"):
         if args.bench == "fanout":
             run_fanout(args.listeners, args.seconds, args.procs, args.warmup, args.write)

@@ -38,6 +38,11 @@ class SessionController(QObject):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._busy = 0
         session.listeners.append(self._changed)
+        # While the window is hidden (in the tray) the speaking levels, four a
+        # second while people talk, repaint nothing: only the tray is shown,
+        # and it follows the talk state. One catch-up when the window returns.
+        self._hidden = False
+        self._speaking_missed = False
         self._refresh = QTimer(self)
         self._refresh.setInterval(DIRECTORY_REFRESH_MS)
         self._refresh.timeout.connect(self._refresh_rooms)
@@ -56,6 +61,12 @@ class SessionController(QObject):
             self._set_busy(+1)
         task.add_done_callback(lambda t: self._done(t, busy))
         return task
+
+    def set_window_hidden(self, hidden: bool) -> None:
+        self._hidden = hidden
+        if not hidden and self._speaking_missed:
+            self._speaking_missed = False
+            self.speakingChanged.emit()
 
     def stop(self) -> None:
         """Detach from the session: no more timers or signals from it."""
@@ -98,7 +109,10 @@ class SessionController(QObject):
         elif change is Change.ROOMS:
             self.roomsChanged.emit()
         elif change is Change.SPEAKING:
-            self.speakingChanged.emit()
+            if self._hidden:
+                self._speaking_missed = True
+            else:
+                self.speakingChanged.emit()
         elif change is Change.PTT:
             self.pttChanged.emit(self.session.ptt.live)
         elif change is Change.ERROR and notice is not None:

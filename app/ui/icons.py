@@ -5,6 +5,8 @@ the tray colours are fixed (they must read on any panel); avatars get a
 steady colour per name, and the talking ring follows the palette.
 """
 
+import functools
+
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPalette, QPen, QPixmap
 
@@ -33,13 +35,21 @@ def avatar_colour(name: str) -> QColor:
 
 
 def avatar(name: str, palette: QPalette, talking: bool = False, size: int = 40) -> QIcon:
+    """Painted once per name, ring colour, state and size: the lists are
+    rebuilt on every speaking update (several a second while people talk)."""
+    ring_colour = palette.color(QPalette.ColorRole.Highlight).rgba()
+    return _avatar(name, ring_colour, talking, size)
+
+
+@functools.lru_cache(maxsize=512)
+def _avatar(name: str, ring_colour: int, talking: bool, size: int) -> QIcon:
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     ring = 3
     if talking:  # the talking indicator: a ring in the highlight colour
-        painter.setPen(QPen(palette.color(QPalette.ColorRole.Highlight), ring))
+        painter.setPen(QPen(QColor.fromRgba(ring_colour), ring))
     else:
         painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QBrush(avatar_colour(name)))
@@ -73,3 +83,7 @@ def tray_icon(state: str, size: int = 64) -> QIcon:
         painter.drawLine(int(size * 0.25), int(size * 0.25), int(size * 0.75), int(size * 0.75))
     painter.end()
     return QIcon(pixmap)
+
+
+def avatar_cache_clear() -> None:
+    _avatar.cache_clear()

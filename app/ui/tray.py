@@ -85,8 +85,7 @@ class Tray(QObject):
             controller.phaseChanged,
             controller.roomChanged,
             controller.pttChanged,
-            controller.speakingChanged,
-        ):
+        ):  # not speakingChanged: the tray shows my talk state, not others' levels
             signal.connect(self.refresh)
         controller.noticeRaised.connect(self._notice)
         self.refresh()
