@@ -285,12 +285,6 @@ class RoomHub:
         room = self._rooms.get(room_id)
         return room is not None and may_be_heard(room, user_id)
 
-    def holds_stage_place(self, user_id: int, room_id: str | None) -> bool:
-        """On the stage of that room (host, co-host, speaker): their requests go first."""
-        room = self._rooms.get(room_id) if room_id is not None else None
-        member = room.members.get(user_id) if room is not None else None
-        return member is not None and member.on_stage
-
     def snapshot_of(self, client: Attachment) -> RoomSnapshot:
         return snapshot(self._room_of(client), client.user_id)
 
