@@ -57,6 +57,8 @@ class DirectoryView(QWidget):
             )
             header.setSectionResizeMode(column, mode)
         self.table.setWordWrap(False)
+        # Tab leaves the table (arrows move in it): Join and the rest stay reachable.
+        self.table.setTabKeyNavigation(False)
         self.join = QPushButton(self.tr("&Join"))
         self.join.setAccessibleName(self.tr("Join selected room"))
         self.create_button = QPushButton(self.tr("&Create room…"))
