@@ -289,6 +289,14 @@
         <translation>Keluar akun</translation>
     </message>
     <message>
+        <source>Search rooms</source>
+        <translation>Cari ruang</translation>
+    </message>
+    <message>
+        <source>Find a room by title, topic or host…</source>
+        <translation>Cari ruang menurut judul, topik, atau tuan rumah…</translation>
+    </message>
+    <message>
         <source>Live rooms</source>
         <translation>Ruang yang sedang siaran</translation>
     </message>
