@@ -42,7 +42,6 @@ class DirectoryView(QWidget):
         self.search = QLineEdit()
         self.search.setAccessibleName(self.tr("Search rooms"))
         self.search.setPlaceholderText(self.tr("Find a room by title, topic or host…"))
-        self.search.setClearButtonEnabled(True)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setAccessibleName(self.tr("Live rooms"))
         self.table.setHorizontalHeaderLabels(
