@@ -108,7 +108,7 @@ class AdminPanel(QGroupBox):
             self.person_buttons[key] = button
             people.addWidget(button, i // 4, i % 4)
 
-        self.mute_all = _button(self.tr("Mute &all"), self.tr("Mute all"))
+        self.mute_all = _button(self.tr("M&ute all"), self.tr("Mute all"))
         self.locked = QCheckBox(self.tr("&Locked (no newcomers)"))
         self.locked.setAccessibleName(self.tr("Lock room"))
         self.hands = QCheckBox(self.tr("&Hands allowed"))
@@ -119,7 +119,7 @@ class AdminPanel(QGroupBox):
         self.pin = QLineEdit()
         self.pin.setAccessibleName(self.tr("Link to pin"))
         self.pin.setPlaceholderText(self.tr("https://… (empty unpins)"))
-        self.set_pin = _button(self.tr("&Pin link"), self.tr("Pin link"))
+        self.set_pin = _button(self.tr("Pi&n link"), self.tr("Pin link"))
         self.end = _button(self.tr("&End room"), self.tr("End room"))
         self.record = _button(self.tr("Start re&cording"), self.tr("Start recording"))
         self.record.setToolTip(self.tr("Record what the audience hears, on the server"))
@@ -162,6 +162,9 @@ class AdminPanel(QGroupBox):
         self.end.clicked.connect(
             lambda: self.confirm(self.tr("End the room for everyone?")) and act(EndRoom(id=0))
         )
+
+    def first_control(self) -> QWidget:
+        return self.queue
 
     def refresh(self) -> None:
         session = self._controller.session

@@ -39,6 +39,9 @@ class DirectoryView(QWidget):
         self.who = QLabel()
         self.sign_out = QPushButton(self.tr("Sign &out"))
         self.sign_out.setAccessibleName(self.tr("Sign out"))
+        self.search = QLineEdit()
+        self.search.setAccessibleName(self.tr("Search rooms"))
+        self.search.setPlaceholderText(self.tr("Find a room by title, topic or host…"))
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setAccessibleName(self.tr("Live rooms"))
         self.table.setHorizontalHeaderLabels(
@@ -57,6 +60,8 @@ class DirectoryView(QWidget):
             )
             header.setSectionResizeMode(column, mode)
         self.table.setWordWrap(False)
+        # Tab leaves the table (arrows move in it): Join and the rest stay reachable.
+        self.table.setTabKeyNavigation(False)
         self.join = QPushButton(self.tr("&Join"))
         self.join.setAccessibleName(self.tr("Join selected room"))
         self.create_button = QPushButton(self.tr("&Create room…"))
@@ -80,6 +85,7 @@ class DirectoryView(QWidget):
         links.addWidget(self.join_link)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.search)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty)
         layout.addLayout(actions)
@@ -93,6 +99,7 @@ class DirectoryView(QWidget):
         self.join_link.clicked.connect(self._join_link)
         self.link.returnPressed.connect(self._join_link)
         controller.roomsChanged.connect(self.refresh)
+        self.search.textChanged.connect(lambda _text: self._filter())
         # A dialog factory the tests replace (no modal loops in tests).
         self.make_dialog: Callable[[], CreateRoomDialog] = lambda: CreateRoomDialog(self)
 
@@ -118,6 +125,15 @@ class DirectoryView(QWidget):
             if room.room_id == selected:
                 self.table.selectRow(row)
         self.empty.setVisible(not rooms)
+        self._filter()
+
+    def _filter(self) -> None:
+        """Show the rooms whose title, topic or host holds every word typed."""
+        words = self.search.text().casefold().split()
+        for row in range(self.table.rowCount()):
+            cells = (self.table.item(row, col) for col in range(3))
+            text = " ".join(c.text() for c in cells if c is not None).casefold()
+            self.table.setRowHidden(row, not all(w in text for w in words))
 
     def selected_room_id(self) -> str | None:
         items = self.table.selectedItems()

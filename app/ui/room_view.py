@@ -3,6 +3,7 @@ and speaker's actions, reactions, the push-to-talk button and (for
 moderators only) the invite link and the admin panel. A banner says when the
 room is locked, is being recorded, or the link is down."""
 
+import itertools
 import time
 from typing import get_args
 
@@ -128,7 +129,7 @@ class RoomView(QWidget):
         self.leave_stage = _button(self.tr("Leave &stage"), self.tr("Leave stage"))
         self.mute = _button(self.tr("&Mute microphone"), self.tr("Mute microphone"))
         self.mute.setCheckable(True)
-        self.latch = _button(self.tr("Latch &mode"), self.tr("Push-to-talk latch mode"))
+        self.latch = _button(self.tr("Latch m&ode"), self.tr("Push-to-talk latch mode"))
         self.latch.setCheckable(True)
         self.leave = _button(self.tr("Leave &quietly"), self.tr("Leave room"))
         self.ptt = PttButton()
@@ -197,6 +198,7 @@ class RoomView(QWidget):
         admin_scroll = QScrollArea()
         admin_scroll.setWidgetResizable(True)
         admin_scroll.setWidget(self.admin)
+        admin_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to its controls
         self.admin_area = admin_scroll
         layout = QVBoxLayout(self)
         layout.addLayout(header)
@@ -205,6 +207,8 @@ class RoomView(QWidget):
         layout.addLayout(actions)
         layout.addWidget(self.ptt)
         layout.addWidget(admin_scroll, 3)
+
+        self._tab_order()
 
         session = controller.session
         act = controller.act
@@ -229,6 +233,31 @@ class RoomView(QWidget):
         controller.phaseChanged.connect(lambda _phase: self.refresh())
         controller.pttChanged.connect(self._ptt_changed)
         controller.reacted.connect(self.show_reaction)
+
+    def _tab_order(self) -> None:
+        """Tab in reading order: header, stage, audience, reactions, actions,
+        then the moderation panel (its own order is its layout's)."""
+        chain: list[QWidget] = [
+            self.invite_link,
+            self.invite,
+            self.web,
+            self.pinned,
+            self.stage.people,
+            self.audience.search,
+            self.audience.everyone,
+            self.audience.shown.people,
+            *self.reaction_buttons.values(),
+            self.hand,
+            self.accept,
+            self.decline,
+            self.leave_stage,
+            self.mute,
+            self.latch,
+            self.leave,
+            self.admin.first_control(),
+        ]
+        for before, after in itertools.pairwise(chain):
+            QWidget.setTabOrder(before, after)
 
     def _hand_up(self) -> bool:
         me = self._controller.session.me()

@@ -106,7 +106,7 @@ class SettingsDialog(QDialog):
         self.volume.setValue(self.settings.output_volume)
         self.volume.setAccessibleName(self.tr("Output volume"))
         self.volume_label = QLabel()
-        self.cues = QCheckBox(self.tr("Play a short &sound when push-to-talk starts and stops"))
+        self.cues = QCheckBox(self.tr("&Play a short sound when push-to-talk starts and stops"))
         self.cues.setAccessibleName(self.tr("Cue sounds"))
         self.cues.setChecked(self.settings.cues)
         # Voice processing: each switch applies at once (the mic test lets the
@@ -163,10 +163,10 @@ class SettingsDialog(QDialog):
         ptt_form.addRow(self.global_ptt)
 
         # -- app --
-        self.start_minimised = QCheckBox(self.tr("Start &minimised to the tray"))
+        self.start_minimised = QCheckBox(self.tr("Start m&inimised to the tray"))
         self.start_minimised.setAccessibleName(self.tr("Start minimised to the tray"))
         self.start_minimised.setChecked(self.settings.start_minimised)
-        self.embedded = QRadioButton(self.tr("Host on &this computer"))
+        self.embedded = QRadioButton(self.tr("Host on this compute&r"))
         self.embedded.setAccessibleName(self.tr("Host on this computer"))
         self.share = QCheckBox(self.tr("Let others on my &network join"))
         self.share.setAccessibleName(self.tr("Let others on my network join"))

@@ -47,7 +47,7 @@ class SignInView(QWidget):
 
         form = QFormLayout()
         form.addRow(self.tr("&Username"), self.username)
-        form.addRow(self.tr("&Password"), self.password)
+        form.addRow(self.tr("Pass&word"), self.password)
         buttons = QHBoxLayout()
         buttons.addWidget(self.log_in)
         buttons.addWidget(self.register)

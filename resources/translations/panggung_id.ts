@@ -92,12 +92,12 @@
         <translation>Blokir {name}? Ia tidak bisa kembali ke ruang ini.</translation>
     </message>
     <message>
-        <source>Mute &amp;all</source>
-        <translation>Bisukan semu&amp;a</translation>
-    </message>
-    <message>
         <source>Mute all</source>
         <translation>Bisukan semua</translation>
+    </message>
+    <message>
+        <source>M&amp;ute all</source>
+        <translation>Bisukan semu&amp;a</translation>
     </message>
     <message>
         <source>&amp;Locked (no newcomers)</source>
@@ -136,12 +136,12 @@
         <translation>https://… (kosong = lepas sematan)</translation>
     </message>
     <message>
-        <source>&amp;Pin link</source>
-        <translation>Se&amp;matkan tautan</translation>
-    </message>
-    <message>
         <source>Pin link</source>
         <translation>Sematkan tautan</translation>
+    </message>
+    <message>
+        <source>Pi&amp;n link</source>
+        <translation>Se&amp;matkan tautan</translation>
     </message>
     <message>
         <source>&amp;End room</source>
@@ -302,6 +302,14 @@
     <message>
         <source>Sign out</source>
         <translation>Keluar akun</translation>
+    </message>
+    <message>
+        <source>Search rooms</source>
+        <translation>Cari ruang</translation>
+    </message>
+    <message>
+        <source>Find a room by title, topic or host…</source>
+        <translation>Cari ruang menurut judul, topik, atau tuan rumah…</translation>
     </message>
     <message>
         <source>Live rooms</source>
@@ -951,12 +959,12 @@
         <translation>Bisukan mikrofon</translation>
     </message>
     <message>
-        <source>Latch &amp;mode</source>
-        <translation>Mode &amp;kunci</translation>
-    </message>
-    <message>
         <source>Push-to-talk latch mode</source>
         <translation>Mode kunci tekan-untuk-bicara</translation>
+    </message>
+    <message>
+        <source>Latch m&amp;ode</source>
+        <translation>Mode &amp;kunci</translation>
     </message>
     <message>
         <source>Leave &amp;quietly</source>
@@ -1069,7 +1077,7 @@
         <translation>Volume keluaran</translation>
     </message>
     <message>
-        <source>Play a short &amp;sound when push-to-talk starts and stops</source>
+        <source>&amp;Play a short sound when push-to-talk starts and stops</source>
         <translation>Putar &amp;bunyi singkat saat tekan-untuk-bicara mulai dan berhenti</translation>
     </message>
     <message>
@@ -1169,16 +1177,16 @@
         <translation>&amp;Jeda setelah dilepas:</translation>
     </message>
     <message>
-        <source>Start &amp;minimised to the tray</source>
+        <source>Start m&amp;inimised to the tray</source>
         <translation>Mulai &amp;diperkecil ke baki sistem</translation>
+    </message>
+    <message>
+        <source>Host on this compute&amp;r</source>
+        <translation>Jadi tuan rumah di &amp;komputer ini</translation>
     </message>
     <message>
         <source>Start minimised to the tray</source>
         <translation>Mulai diperkecil ke baki sistem</translation>
-    </message>
-    <message>
-        <source>Host on &amp;this computer</source>
-        <translation>Jadi tuan rumah di &amp;komputer ini</translation>
     </message>
     <message>
         <source>Host on this computer</source>
@@ -1280,7 +1288,7 @@
         <translation>&amp;Nama pengguna</translation>
     </message>
     <message>
-        <source>&amp;Password</source>
+        <source>Pass&amp;word</source>
         <translation>&amp;Kata sandi</translation>
     </message>
     <message>

@@ -160,3 +160,38 @@ def test_plain_label_never_renders_markup_and_elides(qapp: QApplication) -> None
     assert tooltip_shows(label.toolTip()) == label.text()
     wrapped = PlainLabel("<img src=x> &amp;")
     assert label_shows(wrapped) == "<img src=x> &amp;" and wrapped.wordWrap()
+
+
+def test_directory_search_filters_rooms(
+    run: Run[Any], server: RunningServer, shells: Callable[..., DesktopShell]
+) -> None:
+    async def scenario() -> None:
+        owner = RoomClient(server.url, client_name="test", reconnect=False)
+        await owner.connect()
+        await owner.register("owner", PASSWORD)
+        other = RoomClient(server.url, client_name="test", reconnect=False)
+        await other.connect()
+        await other.register("budi", PASSWORD)
+        try:
+            await owner.create_room("Town hall", topic="Roads and bridges")
+            await other.create_room("Poetry night", topic="Verses")
+            shell = shells(server.url)
+            sign_in(shell, "lili", PASSWORD, register=True)
+            table = shell.window.directory.table
+            await until(lambda: table.rowCount() == 2, what="rooms listed")
+
+            def shown() -> list[str]:
+                rows = [r for r in range(table.rowCount()) if not table.isRowHidden(r)]
+                return [table.item(r, 0).text() for r in rows]  # type: ignore[union-attr]
+
+            shell.window.directory.search.setText("BRIDGES")
+            assert shown() == ["Town hall"]
+            shell.window.directory.search.setText("budi")  # the host's name
+            assert shown() == ["Poetry night"]
+            shell.window.directory.search.setText("")
+            assert sorted(shown()) == ["Poetry night", "Town hall"]
+        finally:
+            await owner.close()
+            await other.close()
+
+    run(scenario())
