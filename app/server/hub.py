@@ -893,10 +893,10 @@ class RoomHub:
             ask = self._ask("join", client, b"", actor.name, invite_code=invite_code)
             state = await self._forward(room_id, ask, RoomState)
         except BaseException:
+            self._stop_collecting(room_id, arrived)
             self._leave_if_empty(room_id)
             raise
-        finally:
-            self._joining[room_id].remove(arrived)
+        self._stop_collecting(room_id, arrived)
         if room_id in self._rooms:
             # This node took the room over meanwhile: the join is a local one now.
             return await self.join(client, actor, room_id, invite_code)
@@ -923,6 +923,16 @@ class RoomHub:
             )
         finally:
             self._leave_if_empty(room_id)
+
+    def _stop_collecting(self, room_id: str, arrived: list[tuple[int, bytes]]) -> None:
+        """This join's events no longer need keeping. By identity: two joins'
+        lists are equal while they hold the same events, and removing the
+        other one's would leave it deaf to what arrives next."""
+        waiting = self._joining.get(room_id, [])
+        for i, other in enumerate(waiting):
+            if other is arrived:
+                del waiting[i]
+                return
 
     def _leave_if_empty(self, room_id: str) -> None:
         if self._attached.get(room_id) or self._joining.get(room_id) or room_id in self._rooms:
