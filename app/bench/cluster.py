@@ -189,6 +189,7 @@ async def run(
             seq_before = (await host.conn.call_for(Sync(id=0), RoomState)).room.seq
             for n in range(100):
                 await cohosts[1].request(SetTopic(id=0, topic=f"t{size}-{n}"))
+                await asyncio.sleep(0.05)  # under the server's 30 messages/s per connection
             await asyncio.sleep(1.5)
             seq_after = (await host.conn.call_for(Sync(id=0), RoomState)).room.seq
             calls_after = redis_calls(redis_port)
