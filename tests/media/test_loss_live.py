@@ -1,7 +1,9 @@
 """Loss and jitter between a speaker and the server, through a UDP relay on
 127.0.0.1 (this kernel has no netem): what the listener hears of espeak-ng
-speech. A run in which the server's mixer clock stalled (the machine, not
-the network, lost audio) is measured again, up to three times."""
+speech. A run in which the machine, not the network, lost audio — the
+server's mixer clock stalled, or the test's own listener ran dry because its
+process did not get the CPU in time (never on a quiet machine) — is measured
+again, up to three times."""
 
 import numpy as np
 
@@ -17,9 +19,13 @@ async def measured(impairment: Impairment, fec: bool = True) -> LossResult:
         result = await loss_run(seeded, fec, speech=near_speech())
         print(result)
         runs.append(result)
-        if result.mixer_skipped == 0:
+        if machine_lost(result) == 0:
             break
-    return min(runs, key=lambda r: r.mixer_skipped)
+    return min(runs, key=machine_lost)
+
+
+def machine_lost(result: LossResult) -> int:
+    return result.mixer_skipped + int(result.listener.get("underruns", 0))
 
 
 async def test_five_percent_loss_and_jitter_are_not_heard_with_fec() -> None:
