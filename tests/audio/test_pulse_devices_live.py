@@ -79,8 +79,12 @@ async def test_named_speakers_and_microphones_are_listed_and_used(
         await until(lambda: audio is not None and audio.engine.frames.received > 50, "capture")
         heard = await captured(audio, 1.5)
         assert hears(heard, 660) and not hears(heard, 880)
+        before = audio.engine.frames.received
         await audio.select("input", "pulse:vmic")
-        await asyncio.sleep(0.5)
+        # The stream reopens on the other source: wait for it to deliver again.
+        await until(
+            lambda: audio is not None and audio.engine.frames.received > before + 50, "recapture"
+        )
         heard = await captured(audio, 1.5)
         assert hears(heard, 880) and not hears(heard, 660)
     finally:
