@@ -33,7 +33,7 @@ from app.protocol.requests import (
     Unmute,
 )
 from app.server.app import RunningServer, ServerConfig, start_server
-from tests.server.cluster.conftest import FAST
+from tests.server.cluster.conftest import FAST, closed_within
 from tests.support.redis import RedisServer
 
 PASSWORD = "correct horse battery"
@@ -67,7 +67,7 @@ async def start_node(
 
     yield start
     for server in reversed(running):
-        await server.stop()
+        await closed_within(server.stop(), 30, f"node on port {server.port}")
 
 
 class Member:
