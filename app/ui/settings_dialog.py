@@ -222,6 +222,7 @@ class SettingsDialog(QDialog):
         self.hear_yourself.toggled.connect(self._monitor)
         for switch in (self.echo, self.noise, self.gain):
             switch.toggled.connect(self._processing_changed)
+        self._done = False
         self.finished.connect(self._closed)
         self._meter = QTimer(self)
         self._meter.setInterval(METER_MS)
@@ -249,6 +250,8 @@ class SettingsDialog(QDialog):
         except Exception as exc:
             log.warning("listing sound devices failed: %r", exc)
             return
+        if self._done:
+            return  # closed while listing: its widgets may be gone already
         self._fill(self.input, devices, "input", named["input"])
         self._fill(self.output, devices, "output", named["output"])
 
@@ -296,6 +299,7 @@ class SettingsDialog(QDialog):
             )
 
     def _closed(self, result: int) -> None:
+        self._done = True
         self._meter.stop()
         self._monitor(False)  # the mic test ends with the dialog
         if result != QDialog.DialogCode.Accepted and self.audio is not None:
