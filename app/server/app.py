@@ -32,6 +32,7 @@ from app.server.recording import RecorderFactory, Recordings, default_directory
 from app.server.store import open_store
 from app.server.store.api import Store
 from app.server.store.engine import DEFAULT_TIMEOUT_S
+from app.server.tasks import stop_tasks
 from app.server.voice import MediaFactory, VoiceRooms
 from app.server.web.origin import OriginPolicy
 from app.server.web.pages import WebPages, public_preview
@@ -145,10 +146,7 @@ class RunningServer:
         if self._stopped:
             return
         self._stopped = True
-        for task in self._background:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(self._background, "server")
         self.listener.stop_listening()
         for conn in list(self._routes.connections):
             with contextlib.suppress(Exception):

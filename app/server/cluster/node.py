@@ -36,6 +36,7 @@ from app.server.cluster.registry import NodeRegistry
 from app.server.cluster.rpc import Forwarder, RequestServer
 from app.server.cluster.subscriber import Subscriber
 from app.server.cluster.writer import Writer
+from app.server.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ class ClusterNode:
         self._server.cancel()
         if self._keeper is not None:
             await self._keeper.close()
-        await _stop(list(self._tasks.values()))
+        await stop_tasks(list(self._tasks.values()), "cluster")
         self._tasks.clear()
         await self.link.close()
 
@@ -238,23 +239,6 @@ class ClusterNode:
         for lease in self.keeper.held.values():
             if lease.dirty:
                 lease.rewrite()
-
-
-async def _stop(tasks: list["asyncio.Task[None]"]) -> None:
-    """Cancel, and cancel again: redis-py can swallow a cancellation that lands
-    inside a command, and the loop then carries on as if nothing happened."""
-    pending = {task for task in tasks if not task.done()}
-    for _ in range(50):
-        if not pending:
-            break
-        for task in pending:
-            task.cancel()
-        _, pending = await asyncio.wait(pending, timeout=0.1)
-    for task in pending:
-        log.error("cluster task %s would not stop", task.get_name())
-    for task in tasks:
-        if task.done() and not task.cancelled() and task.exception() is not None:
-            log.error("cluster task %s failed: %s", task.get_name(), task.exception())
 
 
 async def _guarded(name: str, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
