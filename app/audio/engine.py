@@ -197,16 +197,6 @@ class AudioEngine:
             await self._close(direction)
             await self._open(direction, reason="cannot be opened")
 
-    async def rescan(self) -> None:
-        """Re-list devices (a headset plugged in since start), reopening both
-        directions per the preferences: the remembered device comes back."""
-        async with self._devices_lock:
-            for direction in BOTH:
-                await self._close(direction)
-            await self._call(self._sys().restart)
-            for direction in OUT_FIRST:
-                await self._open(direction, reason="is not connected")
-
     def stats(self) -> dict[str, float]:
         out: dict[str, float] = {
             "captured_frames": self.frames.received,

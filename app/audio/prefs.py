@@ -4,11 +4,9 @@ backs ``DevicePreferences`` with QSettings; here a small JSON file will do."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Literal
 
 log = logging.getLogger(__name__)
@@ -45,25 +43,6 @@ class DevicePreferences:
             self.input = name
         else:
             self.output = name
-
-    @classmethod
-    def load(cls, path: Path) -> DevicePreferences:
-        """The saved preferences; defaults when the file is missing or unreadable."""
-        try:
-            data = json.loads(path.read_text())
-            prefs = cls(**{k: data.get(k) for k in ("input", "output")})
-            if all(v is None or isinstance(v, str) for v in (prefs.input, prefs.output)):
-                return prefs
-        except (OSError, ValueError, TypeError, AttributeError) as exc:
-            if path.exists():
-                log.warning("ignoring unreadable device preferences %s: %r", path, exc)
-        return cls()
-
-    def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(json.dumps(asdict(self)))
-        tmp.replace(path)  # atomic: a crash never leaves half a file
 
 
 def find_device(

@@ -21,7 +21,6 @@ batched send to as many sockets (app.bench.floor).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import json
@@ -352,11 +351,6 @@ async def run(
     )
 
 
-async def run_server(listeners: int, procs: int, seconds: float, warmup: float) -> FanoutResult:
-    """Panggung only (the first version's entry point)."""
-    return await run("panggung", listeners, procs, seconds, warmup)
-
-
 def _worker_main(port: int, count: int, janus_url: str | None) -> None:
     asyncio.run(_worker(port, count, janus_url))
 
@@ -477,26 +471,3 @@ async def compare(
             if progress is not None:
                 progress(result)
     return results
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--listeners", type=int, nargs="+", default=[500])
-    parser.add_argument("--procs", type=int, default=2, help="listener worker processes")
-    parser.add_argument("--seconds", type=float, default=10.0, help="measurement window")
-    parser.add_argument("--warmup", type=float, default=3.0)
-    parser.add_argument("--system", choices=[*SYSTEMS, "both"], default="both")
-    parser.add_argument(
-        "--srtp", choices=sorted(SRTP_CHOICES), default="gcm", help="what Panggung offers"
-    )
-    args = parser.parse_args(argv)
-    systems = SYSTEMS if args.system == "both" else (args.system,)
-    results = asyncio.run(
-        compare(args.listeners, args.procs, args.seconds, args.warmup, systems, srtp=args.srtp)
-    )
-    for result in results:
-        print(json.dumps(asdict(result)))
-
-
-if __name__ == "__main__":
-    main()

@@ -102,10 +102,6 @@ class ServerConnection:
             raise RequestFailed("invalid", f"expected {reply.__name__}, got {type(data).__name__}")
         return data
 
-    async def send_raw(self, text: str) -> None:
-        """Send a frame as is (tests of hostile input)."""
-        await self._ws.send_str(text)
-
     async def close(self) -> None:
         await self._ws.close()
         await self._reader

@@ -12,7 +12,6 @@ from numpy.typing import NDArray
 K = TypeVar("K", bound=Hashable)
 
 Int16Frame = NDArray[np.int16]
-Float32Frame = NDArray[np.float32]
 
 
 def _accumulate_int(frames: Iterable[Int16Frame], n: int) -> NDArray[np.int32]:
@@ -26,19 +25,6 @@ def _accumulate_int(frames: Iterable[Int16Frame], n: int) -> NDArray[np.int32]:
 def clip_int16(acc: NDArray[np.int32]) -> Int16Frame:
     """Saturate a wide accumulator to int16 (no wrap-around)."""
     return np.clip(acc, -32768, 32767).astype(np.int16)
-
-
-def mix_int16(frames: Iterable[Int16Frame], n: int) -> Int16Frame:
-    """Sum int16 frames of length ``n`` with saturation."""
-    return clip_int16(_accumulate_int(frames, n))
-
-
-def mix_float(frames: Iterable[Float32Frame], n: int) -> Float32Frame:
-    """Sum float frames (full scale ±1.0) of length ``n``, clipped to ±1.0."""
-    acc = np.zeros(n, dtype=np.float32)
-    for frame in frames:
-        acc += frame
-    return np.clip(acc, -1.0, 1.0, out=acc)
 
 
 @dataclass

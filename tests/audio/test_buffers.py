@@ -2,7 +2,6 @@
 
 import asyncio
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,7 +9,7 @@ import pytest
 from app.audio.convert import FromRoom, Reframer, ToRoom
 from app.audio.meter import FLOOR_DBFS, LevelMeter
 from app.audio.playback import Playback
-from app.audio.prefs import DeviceInfo, DevicePreferences, choose_device, find_device
+from app.audio.prefs import DeviceInfo, choose_device, find_device
 from app.audio.ring import SampleRing
 from app.dsp.analysis import peak_frequency, rms_dbfs
 from app.dsp.signals import ToneSource, to_int16, tone
@@ -116,17 +115,6 @@ def test_devices_are_chosen_by_name_or_index_else_the_default() -> None:
     assert choose_device(DEVICES, "input", None, None) == DEVICES[0]  # no default: first
     assert find_device(DEVICES, "output", "(hw:") is None  # ambiguous
     assert choose_device(DEVICES[2:3], "input", None, None) is None  # no microphone at all
-
-
-def test_preferences_survive_a_restart(tmp_path: Path) -> None:
-    path = tmp_path / "conf" / "devices.json"
-    assert DevicePreferences.load(path) == DevicePreferences()
-    DevicePreferences(input="USB Headset: Audio (hw:1,0)", output=None).save(path)
-    assert DevicePreferences.load(path).input == "USB Headset: Audio (hw:1,0)"
-    path.write_text("{not json")
-    assert DevicePreferences.load(path) == DevicePreferences()
-    path.write_text('{"input": 3}')
-    assert DevicePreferences.load(path) == DevicePreferences()
 
 
 async def test_frame_channel_drops_the_oldest_and_paces_the_track() -> None:

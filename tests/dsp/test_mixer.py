@@ -1,38 +1,30 @@
 import numpy as np
 
-from app.dsp.mixer import clip_int16, mix_float, mix_int16, mix_minus
+from app.dsp.mixer import clip_int16, mix_minus
 
 
 def frame(value: int, n: int = 8) -> np.ndarray:
     return np.full(n, value, dtype=np.int16)
 
 
-def test_mix_int16_sums() -> None:
-    out = mix_int16([frame(100), frame(-30), frame(5)], 8)
+def test_the_audience_mix_sums() -> None:
+    out = mix_minus({"a": frame(100), "b": frame(-30), "c": frame(5)}, 8).audience
     assert out.dtype == np.int16
     assert (out == 75).all()
 
 
-def test_mix_int16_saturates_instead_of_wrapping() -> None:
-    assert (mix_int16([frame(30000), frame(30000)], 8) == 32767).all()
-    assert (mix_int16([frame(-30000), frame(-30000)], 8) == -32768).all()
+def test_the_mix_saturates_instead_of_wrapping() -> None:
+    assert (mix_minus({"a": frame(30000), "b": frame(30000)}, 8).audience == 32767).all()
+    assert (mix_minus({"a": frame(-30000), "b": frame(-30000)}, 8).audience == -32768).all()
 
 
 def test_mix_of_nothing_is_silence() -> None:
-    assert (mix_int16([], 4) == 0).all()
+    assert (mix_minus({}, 4).audience == 0).all()
 
 
 def test_clip_int16_bounds() -> None:
     acc = np.array([-70000, -32769, 0, 32768, 70000], dtype=np.int32)
     assert clip_int16(acc).tolist() == [-32768, -32768, 0, 32767, 32767]
-
-
-def test_mix_float_clips_to_unit_range() -> None:
-    a = np.full(4, 0.75, dtype=np.float32)
-    out = mix_float([a, a], 4)
-    assert out.dtype == np.float32
-    assert np.allclose(out, 1.0)
-    assert np.allclose(mix_float([a, (-a / 3).astype(np.float32)], 4), 0.5)
 
 
 def test_mix_minus_excludes_own_voice() -> None:

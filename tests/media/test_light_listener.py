@@ -2,7 +2,7 @@ import asyncio
 
 import pytest
 
-from app.bench.fanout import run_server
+from app.bench import fanout
 from app.media.client.light import CountingListener
 from app.media.ice import LOOPBACK_ONLY
 from app.media.server.fanout import FanoutStream
@@ -40,7 +40,7 @@ async def test_counting_listener_counts_and_tracks_sequence_range() -> None:
 
 @pytest.mark.timeout(120)
 async def test_fanout_benchmark_smoke() -> None:
-    result = await run_server(listeners=3, procs=1, seconds=1.0, warmup=0.5)
+    result = await fanout.run("panggung", listeners=3, procs=1, seconds=1.0, warmup=0.5)
     assert result.deliveries >= 3 * 40
     assert result.expected > 0
     assert result.cpu_us_per_delivery > 0

@@ -198,9 +198,6 @@ class RoomMedia:
         its levels appear in `take_levels`."""
         self._local_sources[key] = source
 
-    def remove_local_source(self, key: str) -> None:
-        self._local_sources.pop(key, None)
-
     def add_audience_tap(self, tap: Callable[[bytes], None]) -> None:
         """Also hand each tick's audience packet to ``tap``, which must not block."""
         self._audience_taps = [*self._audience_taps, tap]
