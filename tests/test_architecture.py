@@ -130,3 +130,27 @@ def test_the_hooks_module_declares_every_private_name_it_uses() -> None:
         if name and name.startswith("_") and not name.startswith("__"):
             used.add(name)
     assert used - TOUCHED == set()
+
+
+# Polling intervals that happen to be 20 ms; they are not the audio frame.
+NOT_THE_FRAME = {
+    "app/server/cluster/rpc.py",
+    "app/bench/cluster.py",
+    "app/client/desktop_session.py",
+}
+
+
+def test_the_audio_frame_is_defined_once() -> None:
+    """960 samples / 20 ms is written in app/dsp only; a bare copy elsewhere would
+    silently desynchronise the ticker from the codec when the frame changes."""
+    found = []
+    for path in sources():
+        rel = path.relative_to(APP.parent).as_posix()
+        if rel == "app/dsp/__init__.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), rel)):
+            if not isinstance(node, ast.Constant) or isinstance(node.value, bool):
+                continue
+            if node.value == 960 or (node.value == 0.02 and rel not in NOT_THE_FRAME):
+                found.append(f"{rel}:{node.lineno}: {node.value!r}")
+    assert not found, "use app.dsp.FRAME_SAMPLES / FRAME_SECONDS / FRAME_MS:\n" + "\n".join(found)

@@ -29,6 +29,7 @@ from app.audio.apm import ProcessingSettings
 from app.audio.engine import AudioEngine
 from app.client.session import RoomClient
 from app.client.voice import VoiceLink
+from app.dsp import FRAME_SAMPLES
 
 PASSWORD = "bench-password-1"
 
@@ -83,7 +84,7 @@ async def speak(url: str) -> dict[str, float]:
 
 async def floor(seconds: float) -> dict[str, float]:
     engine = AudioEngine(capture=False)
-    frame = (np.sin(np.arange(960) * 2 * np.pi / 48) * 8000).astype(np.int16)  # 1 kHz
+    frame = (np.sin(np.arange(FRAME_SAMPLES) * 2 * np.pi / 48) * 8000).astype(np.int16)  # 1 kHz
     engine.play(lambda: frame)
     try:
         await engine.start()

@@ -28,12 +28,13 @@ from dataclasses import dataclass
 import numpy as np
 import pylibsrtp
 
+from app.dsp import FRAME_SECONDS
 from app.media.server.batch import SendBatch
 from app.media.server.mmsg import MessageArrays, load_sendmmsg, sockaddr
 from app.media.server.rtp_clock import RtpClock
 from app.media.server.udp_mux import UdpMux
 
-PACE = 0.020  # seconds between rounds, the fan-out's tick
+PACE = FRAME_SECONDS  # seconds between rounds, the fan-out's tick
 
 _PROFILES = {
     "SRTP_AEAD_AES_128_GCM": (pylibsrtp.Policy.SRTP_PROFILE_AEAD_AES_128_GCM, 28, 16),

@@ -26,6 +26,7 @@ from subprocess import DEVNULL
 import aiohttp
 import psutil
 
+from app.dsp import FRAME_SAMPLES, FRAME_SECONDS
 from app.dsp.signals import ToneSource
 from app.media.opus import OpusEncoder
 
@@ -248,13 +249,13 @@ class RtpSender:
             start = time.monotonic()
             while True:
                 seq = self.packets & 0xFFFF
-                ts = (self.packets * 960) & 0xFFFFFFFF
+                ts = (self.packets * FRAME_SAMPLES) & 0xFFFFFFFF
                 header = struct.pack("!BBHII", 0x80, OPUS_PT, seq, ts, self._ssrc)
                 payload = self._payloads[self.packets % len(self._payloads)]
                 sock.sendto(header + payload, self._addr)
                 self.packets += 1
                 # If we fell behind, send on time from now rather than in a burst.
-                delay = start + self.packets * 0.02 - time.monotonic()
+                delay = start + self.packets * FRAME_SECONDS - time.monotonic()
                 if delay < -0.1:
                     start -= delay
                     delay = 0.0

@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from app.bench.signaling import Server
 from app.client.session import RoomClient
 from app.client.voice import VoiceLink
+from app.dsp import FRAME_SAMPLES, FRAME_SECONDS
 from app.dsp.latency import FrameTimes, click_times, match_clicks, percentile
 from app.media.latency import ClickSource
 
@@ -44,7 +45,7 @@ async def _member(url: str, name: str, source: ClickSource | None) -> tuple[Room
     client = RoomClient(url, client_name="bench")
     await client.connect()
     await client.register(name, PASSWORD)
-    silent = np.zeros(960, dtype=np.int16)
+    silent = np.zeros(FRAME_SAMPLES, dtype=np.int16)
     link = VoiceLink(client, source.next_frame if source else (lambda: silent))
     return client, link
 
@@ -60,7 +61,7 @@ async def measure(url: str, clicks: int, interval: float) -> LatencyResult:
         start, n = time.monotonic(), 0
         while True:
             n += 1
-            await asyncio.sleep(max(0.0, start + n * 0.02 - time.monotonic()))
+            await asyncio.sleep(max(0.0, start + n * FRAME_SECONDS - time.monotonic()))
             heard.append(ear.next_frame())
             heard_times.mark(time.monotonic())
 

@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 
 from app.client.session import RoomClient
 from app.client.voice import VoiceLink
+from app.dsp import FRAME_SECONDS
 from app.media.wavfile import FileSource, read_audio, write_wav
 
 RELEASE_TAIL = 0.3  # s held after the last word, so it is not clipped
@@ -62,7 +63,7 @@ class BotAudio:
         start, n = time.monotonic(), 0
         while True:
             n += 1
-            await asyncio.sleep(max(0.0, start + n * 0.02 - time.monotonic()))
+            await asyncio.sleep(max(0.0, start + n * FRAME_SECONDS - time.monotonic()))
             frame = self.link.next_frame()
             if self._keep:
                 self._heard.append(frame)

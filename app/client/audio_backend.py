@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-FRAME = 960  # 20 ms at 48 kHz mono
+from app.dsp import FRAME_SAMPLES, FRAME_SECONDS
+
+FRAME = FRAME_SAMPLES
 NO_DEVICES = (
     "No speakers or microphone found: you can still join rooms, see who is on the stage, "
     "raise your hand and run a room, but you will not hear or be heard. Plug a device in "
@@ -78,6 +80,6 @@ class PullAudio:
         while True:
             n += 1
             # Paced against the start so that a late wake-up does not drift.
-            await asyncio.sleep(max(0.0, start + n * 0.02 - time.monotonic()))
+            await asyncio.sleep(max(0.0, start + n * FRAME_SECONDS - time.monotonic()))
             playback()  # muted or not, the buffer is drained at the real rate
             self.frames_pulled += 1

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.client.session import RoomClient
+from app.dsp import FRAME_SAMPLES
 from app.dsp.playout import PlayoutStats
 from app.media.client.channel import ChannelTrack, FrameChannel
 from app.media.client.peer import ClientPeer
@@ -31,7 +32,7 @@ FrameSource = Callable[[], NDArray[np.int16]]
 
 
 def _silence() -> NDArray[np.int16]:
-    return np.zeros(960, dtype=np.int16)
+    return np.zeros(FRAME_SAMPLES, dtype=np.int16)
 
 
 def ice_settings_for(server_url: str) -> IceSettings:
@@ -95,14 +96,14 @@ class VoiceLink:
     def next_frame(self) -> NDArray[np.int16]:
         """20 ms of the room (48 kHz mono), silence while disconnected."""
         if self.peer is None:
-            return np.zeros(960, dtype=np.int16)
+            return np.zeros(FRAME_SAMPLES, dtype=np.int16)
         return self.peer.next_frame()
 
     def next_device_frame(self) -> NDArray[np.int16]:
         """For a sound device's callback: 20 ms, or 10 ms when the playout
         moves the device's phase sooner (``OpusPlayout.next_device_frame``)."""
         if self.peer is None:
-            return np.zeros(960, dtype=np.int16)
+            return np.zeros(FRAME_SAMPLES, dtype=np.int16)
         return self.peer.next_device_frame()
 
     def stats(self) -> PlayoutStats | None:

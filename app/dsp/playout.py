@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 from enum import Enum
 from typing import Generic, TypeVar
 
+from app.dsp import FRAME_MS
 from app.dsp.latency import percentile
 
 P = TypeVar("P")
@@ -73,7 +74,7 @@ class PlayoutBuffer(Generic[P]):
     def __init__(
         self,
         *,
-        frame_ms: float = 20.0,
+        frame_ms: float = FRAME_MS,
         clock_rate: int = 48_000,
         min_delay_ms: float = 4.0,
         max_delay_ms: float = 200.0,

@@ -11,8 +11,10 @@ import av
 import numpy as np
 from numpy.typing import NDArray
 
+from app.dsp import FRAME_SAMPLES
+
 RATE = 48_000
-FRAME = 960  # 20 ms
+FRAME = FRAME_SAMPLES
 
 
 def read_audio(path: Path) -> NDArray[np.int16]:

@@ -21,6 +21,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import NDArray
 
+from app.dsp import FRAME_SAMPLES
 from app.protocol.model import Role
 from app.protocol.requests import AcceptInvite, InviteToStage
 from app.resources import resources_dir
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 
 SPEECH_DIR = resources_dir() / "demo"
 RATE = 48_000
-FRAME = 960  # 20 ms
+FRAME = FRAME_SAMPLES
 PAUSE = 1.2  # seconds of silence between turns
 LEAD_IN = 0.5  # seconds before the first turn
 # Clip files are named NN-<bot>-<lang>.opus; <bot> picks the speaker.

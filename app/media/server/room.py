@@ -18,7 +18,7 @@ from functools import partial
 import numpy as np
 from numpy.typing import NDArray
 
-from app.dsp import FRAME_SAMPLES
+from app.dsp import FRAME_SAMPLES, FRAME_SECONDS
 from app.dsp.levels import speech_level
 from app.dsp.mixer import mix_minus
 from app.dsp.phase import PhaseAligner
@@ -68,7 +68,7 @@ class RoomMedia:
         *,
         bitrate: int = 32_000,
         clock: RtpClock | None = None,
-        period: float = 0.020,
+        period: float = FRAME_SECONDS,
         playout: PlayoutFactory = PlayoutBuffer,
         mux: UdpMux | None = None,
     ) -> None:

@@ -12,6 +12,8 @@ import secrets
 import struct
 import time
 
+from app.dsp import FRAME_SAMPLES
+
 NTP_EPOCH_OFFSET = 2_208_988_800  # seconds from 1900-01-01 to 1970-01-01
 _HEADER = struct.Struct("!BBHII")
 
@@ -26,7 +28,7 @@ class RtpClock:
     def __init__(
         self,
         clock_rate: int = 48_000,
-        samples_per_tick: int = 960,
+        samples_per_tick: int = FRAME_SAMPLES,
         ssrc: int | None = None,
     ) -> None:
         self.clock_rate = clock_rate

@@ -7,6 +7,8 @@ import contextlib
 import logging
 from collections.abc import Callable
 
+from app.dsp import FRAME_SECONDS
+
 logger = logging.getLogger(__name__)
 
 
@@ -20,7 +22,7 @@ class Ticker:
     """
 
     def __init__(
-        self, on_tick: Callable[[], None], period: float = 0.020, max_catch_up: int = 5
+        self, on_tick: Callable[[], None], period: float = FRAME_SECONDS, max_catch_up: int = 5
     ) -> None:
         self._on_tick = on_tick
         self.period = period
