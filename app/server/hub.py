@@ -394,7 +394,14 @@ class RoomHub:
         if (room_id := self._held_elsewhere(client)) is not None:
             state = await self._forward(room_id, self._ask("sync", client, b""), RoomState)
             return state.room
-        return snapshot(self._room_of(client), client.user_id)
+        return self._snapshot(self._room_of(client), client.user_id)
+
+    def _snapshot(self, room: Room, viewer: int) -> RoomSnapshot:
+        """The core's snapshot, with the epoch of this origin's lease as the
+        room's media epoch: a takeover changes it, so clients offer again."""
+        lease = self._leases.get(room.room_id)
+        view = snapshot(room, viewer)
+        return msgspec.structs.replace(view, media_epoch=lease.epoch) if lease else view
 
     async def audience_page(
         self, client: Attachment, actor: Actor, req: ListAudience
@@ -434,7 +441,7 @@ class RoomHub:
             self._attach(client, room_id)
         self._list(room)
         await self._save(room_id)
-        return snapshot(room, actor.user_id)
+        return self._snapshot(room, actor.user_id)
 
     async def join(
         self, client: Attachment | None, actor: Actor, room_id: str, invite_code: str | None
@@ -471,7 +478,7 @@ class RoomHub:
         if client is not None:
             self._attach(client, room_id)
         self._save_after(room, outcome)
-        return snapshot(room, actor.user_id)
+        return self._snapshot(room, actor.user_id)
 
     async def command(self, client: Attachment, actor: Actor, command: RoomCommand) -> None:
         if (room_id := self._held_elsewhere(client)) is not None:
