@@ -22,7 +22,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -34,6 +34,11 @@ from app.server.cluster.config import ClusterConfig
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Connections to Redis at most; more concurrent commands wait for one.
+# redis-py's own pool refuses the 101st at once ("Too many connections"),
+# which a join storm forwarded to an origin reached, and which is not Redis
+# being away.
+POOL_SIZE = 64
 # What "Redis is unreachable" looks like from the client.
 LINK_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
 
@@ -49,12 +54,16 @@ class RedisLink:
         backoff: Backoff | None = None,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
-        self.client: Redis = Redis.from_url(
+        pool = BlockingConnectionPool.from_url(
             config.redis_url,
+            max_connections=POOL_SIZE,
+            # Waiting for a free connection is queueing, bounded by the forward timeout.
+            timeout=config.forward_timeout,
             retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
             socket_timeout=config.command_timeout,
             socket_connect_timeout=config.command_timeout,
         )
+        self.client: Redis = Redis.from_pool(pool)
         self._backoff = backoff or Backoff(config.backoff_base, config.backoff_cap)
         self._wall = wall_clock
         self._down_since: float | None = None
