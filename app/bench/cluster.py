@@ -17,6 +17,7 @@ Measured, with real `panggung-server --cluster` processes and real clients:
 import asyncio
 import contextlib
 import os
+import random
 import signal
 import statistics
 import subprocess
@@ -55,6 +56,9 @@ class ClusterResult:
     spublish_per_event: dict[int, float] = field(default_factory=dict)
     failovers: list[float] = field(default_factory=list)
     heard_again: list[float] = field(default_factory=list)  # per kill, s
+    # Joins of each storm answered `unavailable` (the origin's lease suspended:
+    # Redis or the origin starved past the lease) and sent again.
+    join_retries: dict[int, int] = field(default_factory=dict)
     lost: list[str] = field(default_factory=list)  # what a run found missing
 
 
@@ -77,9 +81,12 @@ class Node:
             "--port", str(self.port), "--db", self.db, "--cluster", self.redis,
             "--node-name", self.name, "--join-rate", "2000", "--log-level", "WARNING",
         ]  # fmt: skip
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-        )
+        # Each node's warnings (suspended leases, takeovers) for after the run.
+        log = Path(tempfile.gettempdir()) / f"panggung-bench-cluster-{self.name}.log"
+        with log.open("a") as stderr:
+            self.process = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=stderr, text=True
+            )
 
     def ready(self) -> None:
         """Wait for the node's first line (its URL): it listens and has joined."""
@@ -194,7 +201,8 @@ async def run(
             )
             clients += fresh
             before = [node.cpu_seconds() for node in nodes]
-            await asyncio.gather(*(c.join(rid, code) for c in fresh))
+            retried = await asyncio.gather(*(_join(c, rid, code) for c in fresh))
+            result.join_retries[size] = sum(retried)
             await asyncio.sleep(1.5)  # the origin's pulse and mirror writes settle
             after = [node.cpu_seconds() for node in nodes]
             per_node = len(fresh) / 3
@@ -314,6 +322,21 @@ async def run(
     return result
 
 
+async def _join(who: RoomClient, room_id: str, code: str, patience: float = 60.0) -> int:
+    """Join, sending again while the room is `unavailable`; how many times it was."""
+    deadline = time.monotonic() + patience
+    refused = 0
+    while True:
+        try:
+            await who.join(room_id, code)
+            return refused
+        except RequestFailed as exc:
+            if exc.code != "unavailable" or time.monotonic() > deadline:
+                raise
+            refused += 1
+            await asyncio.sleep(random.uniform(0.5, 1.5))
+
+
 def host_of(cohosts: list[RoomClient], i: int) -> RoomClient:
     """A moderator connected to a node other than `i` (which may just be back)."""
     return cohosts[(i + 1) % 3]
@@ -361,7 +384,14 @@ def markdown(result: ClusterResult) -> str:
             f"| {size:,} | {result.commands_per_event[size]:.2f} "
             f"| {result.spublish_per_event[size]:.2f} |"
         )
-    lines += ["", "| node (audience after the storm) | CPU per join, ms |", "|---|---|"]
+    retries = ", ".join(f"{n:,} at {size:,}" for size, n in result.join_retries.items())
+    lines += [
+        "",
+        f"Joins answered `unavailable` and sent again, per storm: {retries or 'none'}.",
+        "",
+        "| node (audience after the storm) | CPU per join, ms |",
+        "|---|---|",
+    ]
     for name, ms in result.join_cpu_ms.items():
         lines.append(f"| {name} | {ms:.2f} |")
     if result.failovers:
@@ -397,6 +427,13 @@ def _times(what: str, times: list[float]) -> str:
     return f"| {what} | {statistics.median(ordered):.2f} | {ordered[-1]:.2f} | {every} |"
 
 
+def _nice() -> list[str]:
+    """Redis ahead of everything else on this shared machine (root only): it
+    stands for a Redis host of its own, and starved of CPU by other runs it
+    stopped answering within a lease."""
+    return ["nice", "-n", "-10"] if os.geteuid() == 0 else []
+
+
 def start_redis() -> tuple[subprocess.Popen[bytes], int, str]:
     import socket
 
@@ -405,7 +442,7 @@ def start_redis() -> tuple[subprocess.Popen[bytes], int, str]:
         port = int(probe.getsockname()[1])
     workdir = tempfile.mkdtemp(prefix="panggung-bench-redis-")
     process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+        [*_nice(), "redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
          "--appendonly", "no", "--dir", workdir],
         stdout=subprocess.DEVNULL,
     )  # fmt: skip
