@@ -54,6 +54,8 @@ BACKOFF_CAP = 30.0
 # How long a join keeps asking a busy server before it gives up.
 ADMISSION_PATIENCE = 600.0
 LEAVE_TIMEOUT = 3.0  # a clean close waits this long for the leave to be confirmed
+# A resync waits this long for a room that is between origins (unavailable).
+RESYNC_PATIENCE = 30.0
 
 
 def backoff(attempt: int, rng: random.Random, base: float = BACKOFF_BASE) -> float:
@@ -282,7 +284,17 @@ class RoomClient:
         """A fresh snapshot; a new media epoch means another node took the
         room over, whose media plane has none of our old connection."""
         before = model.snapshot.media_epoch
-        state = await self.conn.call_for(Sync(id=0), RoomState)
+        deadline = asyncio.get_running_loop().time() + RESYNC_PATIENCE
+        while True:
+            try:
+                state = await self.conn.call_for(Sync(id=0), RoomState)
+                break
+            except RequestFailed as exc:
+                # Mid-takeover the room answers nothing for a moment: a refusal
+                # here would end the pump, and the room would no longer be followed.
+                if exc.code != "unavailable" or asyncio.get_running_loop().time() > deadline:
+                    raise
+                await asyncio.sleep(self.rng.uniform(0.1, 0.5))
         model.reset(state.room)
         if state.room.media_epoch != before:
             log.info("the room's media moved (epoch %d); offering again", state.room.media_epoch)

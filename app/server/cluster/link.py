@@ -64,6 +64,15 @@ class RedisLink:
             socket_connect_timeout=config.command_timeout,
         )
         self.client: Redis = Redis.from_pool(pool)
+        # Lease renewals on a connection of their own: queued behind a burst
+        # of other commands for the pool, a renewal could come too late.
+        self.renewals: Redis = Redis.from_url(
+            config.redis_url,
+            max_connections=4,
+            retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+            socket_timeout=config.command_timeout,
+            socket_connect_timeout=config.command_timeout,
+        )
         self._backoff = backoff or Backoff(config.backoff_base, config.backoff_cap)
         self._wall = wall_clock
         self._down_since: float | None = None
@@ -93,12 +102,12 @@ class RedisLink:
         self._mark_up()
         return True
 
-    async def call(self, command: Callable[[Redis], Awaitable[T]]) -> T:
+    async def call(self, command: Callable[[Redis], Awaitable[T]], renewal: bool = False) -> T:
         """Run one command (or pipeline); RedisDown if Redis cannot be reached."""
         if not self.up:
             raise RedisDown(self.health().describe())
         try:
-            return await command(self.client)
+            return await command(self.renewals if renewal else self.client)
         except LINK_ERRORS as exc:
             self.failed(exc)
             raise RedisDown(str(exc)) from exc
@@ -120,6 +129,7 @@ class RedisLink:
             # Drop every pooled connection: after a restart each would fail once.
             with contextlib.suppress(*LINK_ERRORS):
                 await self.client.connection_pool.disconnect()
+                await self.renewals.connection_pool.disconnect()
             attempt = 0
             while True:
                 await asyncio.sleep(self._backoff.delay(attempt))
@@ -144,6 +154,7 @@ class RedisLink:
 
     async def close(self) -> None:
         await self.client.aclose()
+        await self.renewals.aclose()
 
     def _mark_up(self) -> None:
         self._down_since = None
