@@ -818,10 +818,16 @@ class RoomHub:
         }
         # Who is still connected (here, or on a live node) is back at once;
         # the dead node's members are in their grace period until they reconnect.
-        for uid in [*local, *away]:
+        for n, uid in enumerate([*local, *away], 1):
             member = room.members.get(uid)
             if member is not None:
                 self._publish(room, handle(room, Actor(uid, member.name), Join(None), now))
+            if n % TAKEOVER_BATCH == 0:
+                # Thousands of returns in one go kept the loop from renewing
+                # the lease just taken: it ran out before the takeover ended.
+                await asyncio.sleep(0)
+                if self._rooms.get(room_id) is not room:
+                    return False  # lost meanwhile (a newer origin)
         self._mirror(room, list(room.members))
         self._list(room)
         self.voice.sync(room)
@@ -1300,6 +1306,10 @@ class RoomHub:
                 self._recording_locks.pop(room_id, None)
                 self._pulses.pop(room_id, None)
                 self._retry.pop(room_id, None)
+
+
+# Members brought back per loop iteration by a takeover.
+TAKEOVER_BATCH = 200
 
 
 def _restore_volatile(room: Room, mirrored: Mapping[int, MemberEntry], now: float) -> None:
