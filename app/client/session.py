@@ -54,6 +54,8 @@ BACKOFF_CAP = 30.0
 # How long a join keeps asking a busy server before it gives up.
 ADMISSION_PATIENCE = 600.0
 LEAVE_TIMEOUT = 3.0  # a clean close waits this long for the leave to be confirmed
+# A resync waits this long for a room that is between origins (unavailable).
+RESYNC_PATIENCE = 30.0
 
 
 def backoff(attempt: int, rng: random.Random, base: float = BACKOFF_BASE) -> float:
@@ -93,7 +95,8 @@ class RoomClient:
         # Reaction bursts (at most one a second per room).
         self.reaction_hooks: list[ReactionHook] = []
         # Called after a reconnect put us back in our room (the server has
-        # dropped our old media connection by then).
+        # dropped our old media connection by then), and after a resync that
+        # shows the room's media plane moved (a takeover in a cluster).
         self.rejoin_hooks: list[Callable[[], None]] = []
         self.speaking: dict[int, float] = {}
         self._invite_code: str | None = None
@@ -204,7 +207,7 @@ class RoomClient:
             early, self._early = self._early, []
             for pushed in early:
                 if pushed.room_id == model.room_id and not model.apply(pushed.seq, pushed.event):
-                    model.reset((await self.conn.call_for(Sync(id=0), RoomState)).room)
+                    await self._resync(model)
                     break
             self._changed.notify_all()
         return model
@@ -272,11 +275,31 @@ class RoomClient:
             return
         if not model.apply(pushed.seq, pushed.event):
             log.info("missed events before seq %d; resyncing", pushed.seq)
-            state = await self.conn.call_for(Sync(id=0), RoomState)
-            model.reset(state.room)
+            await self._resync(model)
             return
         for hook in self.event_hooks:
             hook(pushed.event)
+
+    async def _resync(self, model: RoomModel) -> None:
+        """A fresh snapshot; a new media epoch means another node took the
+        room over, whose media plane has none of our old connection."""
+        before = model.snapshot.media_epoch
+        deadline = asyncio.get_running_loop().time() + RESYNC_PATIENCE
+        while True:
+            try:
+                state = await self.conn.call_for(Sync(id=0), RoomState)
+                break
+            except RequestFailed as exc:
+                # Mid-takeover the room answers nothing for a moment: a refusal
+                # here would end the pump, and the room would no longer be followed.
+                if exc.code != "unavailable" or asyncio.get_running_loop().time() > deadline:
+                    raise
+                await asyncio.sleep(self.rng.uniform(0.1, 0.5))
+        model.reset(state.room)
+        if state.room.media_epoch != before:
+            log.info("the room's media moved (epoch %d); offering again", state.room.media_epoch)
+            for hook in self.rejoin_hooks:
+                hook()
 
     async def _reconnect(self) -> None:
         """Back off and retry until the session and room are back or we give up."""

@@ -71,6 +71,10 @@ class RoomSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     # The audience mix is being written to a file (the "being recorded" banner).
     recording: bool = False
     audience: AudienceCount = msgspec.field(default_factory=AudienceCount)
+    # Which media plane serves the room: it changes when the room moved to
+    # another node of a cluster (a takeover), whose plane knows none of the
+    # old peer connections, so a client that sees it change offers again.
+    media_epoch: int = 0
 
 
 class ReactionSender(msgspec.Struct, frozen=True, kw_only=True):

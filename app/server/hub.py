@@ -394,7 +394,14 @@ class RoomHub:
         if (room_id := self._held_elsewhere(client)) is not None:
             state = await self._forward(room_id, self._ask("sync", client, b""), RoomState)
             return state.room
-        return snapshot(self._room_of(client), client.user_id)
+        return self._snapshot(self._room_of(client), client.user_id)
+
+    def _snapshot(self, room: Room, viewer: int) -> RoomSnapshot:
+        """The core's snapshot, with the epoch of this origin's lease as the
+        room's media epoch: a takeover changes it, so clients offer again."""
+        lease = self._leases.get(room.room_id)
+        view = snapshot(room, viewer)
+        return msgspec.structs.replace(view, media_epoch=lease.epoch) if lease else view
 
     async def audience_page(
         self, client: Attachment, actor: Actor, req: ListAudience
@@ -434,7 +441,7 @@ class RoomHub:
             self._attach(client, room_id)
         self._list(room)
         await self._save(room_id)
-        return snapshot(room, actor.user_id)
+        return self._snapshot(room, actor.user_id)
 
     async def join(
         self, client: Attachment | None, actor: Actor, room_id: str, invite_code: str | None
@@ -471,7 +478,7 @@ class RoomHub:
         if client is not None:
             self._attach(client, room_id)
         self._save_after(room, outcome)
-        return snapshot(room, actor.user_id)
+        return self._snapshot(room, actor.user_id)
 
     async def command(self, client: Attachment, actor: Actor, command: RoomCommand) -> None:
         if (room_id := self._held_elsewhere(client)) is not None:
@@ -811,10 +818,16 @@ class RoomHub:
         }
         # Who is still connected (here, or on a live node) is back at once;
         # the dead node's members are in their grace period until they reconnect.
-        for uid in [*local, *away]:
+        for n, uid in enumerate([*local, *away], 1):
             member = room.members.get(uid)
             if member is not None:
                 self._publish(room, handle(room, Actor(uid, member.name), Join(None), now))
+            if n % TAKEOVER_BATCH == 0:
+                # Thousands of returns in one go kept the loop from renewing
+                # the lease just taken: it ran out before the takeover ended.
+                await asyncio.sleep(0)
+                if self._rooms.get(room_id) is not room:
+                    return False  # lost meanwhile (a newer origin)
         self._mirror(room, list(room.members))
         self._list(room)
         self.voice.sync(room)
@@ -1293,6 +1306,10 @@ class RoomHub:
                 self._recording_locks.pop(room_id, None)
                 self._pulses.pop(room_id, None)
                 self._retry.pop(room_id, None)
+
+
+# Members brought back per loop iteration by a takeover.
+TAKEOVER_BATCH = 200
 
 
 def _restore_volatile(room: Room, mirrored: Mapping[int, MemberEntry], now: float) -> None:

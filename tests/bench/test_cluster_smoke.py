@@ -1,5 +1,6 @@
 """A small run of the cluster benchmark, so that its code keeps working:
-three real nodes, real clients, one kill -9, every figure filled in."""
+three real nodes, real clients (and real audio links), one kill -9, every
+figure filled in."""
 
 import random
 
@@ -25,6 +26,8 @@ async def test_three_nodes_a_small_audience_and_one_kill(
     assert all(r >= 3.0 for r in result.commands_per_event.values()), result
     assert len(result.join_cpu_ms) == 6 and all(v >= 0 for v in result.join_cpu_ms.values())
     assert len(result.failovers) == 1 and 0 < result.failovers[0] < 15
+    # Heard again: the tone stopped with the origin and came back (cluster_voices).
+    assert len(result.heard_again) == 1 and 0 < result.heard_again[0] < 15
     assert result.lost == []
     text = cluster.markdown(result)
-    assert "| 18 |" in text and "kill -9" in text
+    assert "| 18 |" in text and "kill -9" in text and "hears a speaker" in text

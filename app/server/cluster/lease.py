@@ -381,7 +381,9 @@ class LeaseKeeper:
             for lease in leases
         ]
         sent_at = self.now()
-        results = await self.link.call(lambda client: scripts.run_batch(client, calls))
+        results = await self.link.call(
+            lambda client: scripts.run_batch(client, calls), renewal=True
+        )
         for lease, result in zip(leases, results, strict=True):
             if isinstance(result, Exception):
                 log.error("renewing room %s failed: %s", lease.room_id, result)

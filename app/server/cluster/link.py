@@ -22,7 +22,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -34,6 +34,11 @@ from app.server.cluster.config import ClusterConfig
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Connections to Redis at most; more concurrent commands wait for one.
+# redis-py's own pool refuses the 101st at once ("Too many connections"),
+# which a join storm forwarded to an origin reached, and which is not Redis
+# being away.
+POOL_SIZE = 64
 # What "Redis is unreachable" looks like from the client.
 LINK_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
 
@@ -49,8 +54,21 @@ class RedisLink:
         backoff: Backoff | None = None,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
-        self.client: Redis = Redis.from_url(
+        pool = BlockingConnectionPool.from_url(
             config.redis_url,
+            max_connections=POOL_SIZE,
+            # Waiting for a free connection is queueing, bounded by the forward timeout.
+            timeout=config.forward_timeout,
+            retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+            socket_timeout=config.command_timeout,
+            socket_connect_timeout=config.command_timeout,
+        )
+        self.client: Redis = Redis.from_pool(pool)
+        # Lease renewals on a connection of their own: queued behind a burst
+        # of other commands for the pool, a renewal could come too late.
+        self.renewals: Redis = Redis.from_url(
+            config.redis_url,
+            max_connections=4,
             retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
             socket_timeout=config.command_timeout,
             socket_connect_timeout=config.command_timeout,
@@ -84,12 +102,12 @@ class RedisLink:
         self._mark_up()
         return True
 
-    async def call(self, command: Callable[[Redis], Awaitable[T]]) -> T:
+    async def call(self, command: Callable[[Redis], Awaitable[T]], renewal: bool = False) -> T:
         """Run one command (or pipeline); RedisDown if Redis cannot be reached."""
         if not self.up:
             raise RedisDown(self.health().describe())
         try:
-            return await command(self.client)
+            return await command(self.renewals if renewal else self.client)
         except LINK_ERRORS as exc:
             self.failed(exc)
             raise RedisDown(str(exc)) from exc
@@ -111,6 +129,7 @@ class RedisLink:
             # Drop every pooled connection: after a restart each would fail once.
             with contextlib.suppress(*LINK_ERRORS):
                 await self.client.connection_pool.disconnect()
+                await self.renewals.connection_pool.disconnect()
             attempt = 0
             while True:
                 await asyncio.sleep(self._backoff.delay(attempt))
@@ -135,6 +154,7 @@ class RedisLink:
 
     async def close(self) -> None:
         await self.client.aclose()
+        await self.renewals.aclose()
 
     def _mark_up(self) -> None:
         self._down_since = None

@@ -5,8 +5,9 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
@@ -36,7 +37,10 @@ class ServerProcess:
             await self.process.wait()
 
 
-StartServer = Callable[[str], Awaitable[ServerProcess]]
+class StartServer(Protocol):
+    """Start a node; with `media` it runs its rooms' audio (on 127.0.0.1)."""
+
+    def __call__(self, name: str, media: bool = False) -> Awaitable[ServerProcess]: ...
 
 
 @pytest.fixture
@@ -45,7 +49,7 @@ async def server_process(
 ) -> AsyncIterator[StartServer]:
     started: list[ServerProcess] = []
 
-    async def start(name: str) -> ServerProcess:
+    async def start(name: str, media: bool = False) -> ServerProcess:
         log = (tmp_path / f"{name}.log").open("ab")
         process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -53,7 +57,7 @@ async def server_process(
             "app.server.main",
             "--port",
             "0",
-            "--no-media",
+            *(() if media else ("--no-media",)),
             "--grace",
             "30",
             "--db",

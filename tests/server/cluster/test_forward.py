@@ -37,6 +37,25 @@ async def test_a_request_is_answered_by_the_origin(make_node: MakeNode) -> None:
     assert origin.requests_handled == 51
 
 
+async def test_a_burst_beyond_the_connection_pool_waits_and_is_all_answered(
+    make_node: MakeNode,
+) -> None:
+    """A join storm forwards hundreds of requests at once: more than the link's
+    Redis connections. They wait for a connection; none fails and Redis is not
+    taken to be away (redis-py's default pool refused the 101st at once)."""
+    origin = await make_node("origin")
+    b = await make_node("b")
+    origin.serve(echo(origin, delay=0.05))
+    assert await origin.acquire("r") is not None
+    many = 400
+    replies = await asyncio.gather(*(b.forward("r", f"join {i}".encode()) for i in range(many)))
+    assert replies == [f"origin:r:{b.node_id}:join {i}".encode() for i in range(many)]
+    # And as many commands at once on one link (a forward's first step reads the lease).
+    holders = await asyncio.gather(*(b.holder("r") for _ in range(many)))
+    assert all(h is not None and h.node_id == origin.node_id for h in holders)
+    assert b.health().ok and origin.health().ok
+
+
 async def test_a_failing_handler_is_a_remote_error_and_the_origin_goes_on(
     make_node: MakeNode,
 ) -> None:

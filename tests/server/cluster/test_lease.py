@@ -55,6 +55,35 @@ async def test_every_acquisition_gets_a_higher_epoch_above_the_floor(make_node: 
     assert await b.holder("r") == Holder(a.node_id, 42)
 
 
+async def test_a_busy_connection_pool_does_not_delay_the_renewals(
+    make_node: MakeNode,
+) -> None:
+    """Every pooled connection busy for well past the lease (a burst of slow
+    commands, as a storm is): renewals have their own connection, so the
+    lease stays active throughout and nobody else can take the room."""
+    from app.server.cluster.link import POOL_SIZE
+
+    a = await make_node("a")
+    b = await make_node("b")
+    changes: list[LeaseState] = []
+    lease = await a.acquire("r", on_state=lambda _, state: changes.append(state))
+    assert lease is not None
+    until = time.monotonic() + 3 * LEASE_TTL
+
+    async def hog() -> None:  # holds one pooled connection for 0.5 s at a time
+        while time.monotonic() < until:
+            await a.link.call(lambda client: client.blpop(["nothing:ever"], timeout=0.5))
+
+    hogs = [asyncio.create_task(hog()) for _ in range(POOL_SIZE + 8)]
+    states = []
+    while time.monotonic() < until:
+        states.append(lease.active)
+        await asyncio.sleep(0.05)
+    await asyncio.gather(*hogs)
+    assert all(states) and changes == [] and lease.state is LeaseState.ACTIVE
+    assert await b.acquire("r") is None
+
+
 async def test_renewal_keeps_the_room_well_past_the_lease_time(make_node: MakeNode) -> None:
     a = await make_node("a")
     b = await make_node("b")

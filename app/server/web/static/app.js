@@ -168,8 +168,11 @@ function render() {
 async function resync() {
   try {
     const data = await state.conn.request("sync");
+    const moved = (data.room.media_epoch ?? 0) !== (state.model.room.media_epoch ?? 0);
     state.model.reset(data.room);
     render();
+    // Another node took the room over: its media plane has none of our connection.
+    if (moved && state.wantAudio && state.listener) startAudio();
   } catch (err) {
     view.status(errorText(err));
   }

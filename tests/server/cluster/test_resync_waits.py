@@ -1,0 +1,51 @@
+"""A client's resync while its room is between origins: the room answers
+`unavailable` for a moment, and the client asks again instead of giving up
+following the room (its event pump ended on the refusal)."""
+
+import asyncio
+
+import pytest
+
+from app.client.session import RoomClient
+from app.protocol.requests import SetTopic
+from tests.server.cluster.conftest import FAST
+from tests.server.cluster.test_nodes import StartNode, member, start_node
+from tests.support.redis import RedisServer
+
+__all__ = ["start_node"]
+pytestmark = pytest.mark.postgres
+
+
+async def test_a_resync_answered_unavailable_is_asked_again(
+    start_node: StartNode, own_redis: RedisServer
+) -> None:
+    a = await start_node("a", cluster_url=own_redis.url())
+    b = await start_node("b", cluster_url=own_redis.url())
+    clients: list[RoomClient] = []
+    try:
+        ayu = await member(a, "ayu", clients)
+        budi = await member(b, "budi", clients)
+        rid = (await ayu.client.create_room("Between origins")).room_id
+        model = await budi.client.join(rid)
+
+        # b cannot reach the origin: past its forward timeout its sync is
+        # answered `unavailable`.
+        own_redis.kill()
+        resync = asyncio.create_task(budi.client._resync(model))
+        await asyncio.sleep(FAST["forward_timeout"] + 1.5)
+        assert not resync.done(), resync
+        own_redis.restart()
+        await asyncio.wait_for(resync, 25)
+        # It follows the room again: a change made now reaches it.
+        deadline = asyncio.get_running_loop().time() + 20
+        while True:
+            try:
+                await ayu.client.request(SetTopic(id=0, topic="still here"))
+                break
+            except Exception:
+                assert asyncio.get_running_loop().time() < deadline
+                await asyncio.sleep(0.2)
+        await budi.until(lambda m: m.snapshot.topic == "still here")
+    finally:
+        for client in clients:
+            await client.close()
