@@ -31,8 +31,7 @@ from tests.ui.test_room import create_room
 from tests.ui.test_sign_in import PASSWORD, sign_in
 
 
-# Indonesian mnemonics are not yet checked (their catalogue still clashes).
-@pytest.fixture(params=["en"])
+@pytest.fixture(params=["en", "id"])
 def language(request: pytest.FixtureRequest, qapp: QApplication) -> Iterator[str]:
     assert i18n.install_translator(qapp, request.param) == request.param
     try:
