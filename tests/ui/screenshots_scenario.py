@@ -201,6 +201,8 @@ async def scenario(out: Path) -> int:
         assert isinstance(app, QApplication)
         apply_theme(app, "dark")
         await settle()
+        talk(session, ira)  # again: the server's own levels may have replaced it
+        await settle(0.1)
         save(window, out / "room-host-dark.png")
         apply_theme(app, "system")
         await speaking  # her whole line goes into the recording
