@@ -4,6 +4,7 @@ palettes and what the delegate paints, the theme setting, and a room window
 at its default size whose controls keep still while people talk and notices
 come and go, with the whole moderation panel on screen."""
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -257,7 +258,7 @@ def test_room_keeps_still_and_moderation_fits_the_default_window(
             index = room.stage.model.index(0)
             assert index.data(LEVEL) == 0.9
             window.show_message("guest raised a hand.")
-            QApplication.processEvents()
+            await asyncio.sleep(0.2)  # laid out (no processEvents inside the loop's step)
             assert [geometry(c, window) for c in shown] == before
             session.client.speaking = {}
             await until(lambda: "talking" not in room.stage.texts()[0], what="ring off")
