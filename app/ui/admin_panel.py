@@ -45,6 +45,7 @@ from app.protocol.requests import (
     UnmakeCohost,
     Unmute,
 )
+from app.ui.ban_list_dialog import BanListDialog
 from app.ui.controller import SessionController
 from app.ui.plain_text import isolate
 
@@ -121,6 +122,9 @@ class AdminPanel(QGroupBox):
         self.end = _button(self.tr("&End room"), self.tr("End room"))
         self.record = _button(self.tr("Start re&cording"), self.tr("Start recording"))
         self.record.setToolTip(self.tr("Record what the audience hears, on the server"))
+        self.bans_button = _button(self.tr("&Bans…"), self.tr("Ban list"))
+        self.bans_button.setToolTip(self.tr("Who is banned from this room, to unban them"))
+        self.ban_dialog: BanListDialog | None = None
 
         # Compact rows, read left to right and top to bottom, so that the
         # whole panel fits under the stage in the default window (#18 point 3).
@@ -155,6 +159,7 @@ class AdminPanel(QGroupBox):
         room_row.addWidget(self.locked)
         room_row.addWidget(self.hands)
         room_row.addStretch()
+        room_row.addWidget(self.bans_button)
         room_row.addWidget(self.record)
         room_row.addWidget(self.end)
         self.room_row = room_row
@@ -176,9 +181,26 @@ class AdminPanel(QGroupBox):
             lambda: act(PinLink(id=0, url=self.pin.text().strip() or None))
         )
         self.record.clicked.connect(self._on_record)
+        self.bans_button.clicked.connect(self.open_bans)
         self.end.clicked.connect(
             lambda: self.confirm(self.tr("End the room for everyone?")) and act(EndRoom(id=0))
         )
+
+    def open_bans(self) -> BanListDialog:
+        """The ban list (one dialog at a time), read fresh from the server."""
+        dialog = self.ban_dialog
+        if dialog is None:
+            dialog = self.ban_dialog = BanListDialog(self._controller, self)
+            dialog.finished.connect(lambda _result: self._bans_closed(dialog))
+        self._controller.run(dialog.load())
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
+    def _bans_closed(self, dialog: BanListDialog) -> None:
+        if self.ban_dialog is dialog:
+            self.ban_dialog = None
+        dialog.deleteLater()
 
     def first_control(self) -> QWidget:
         return self.queue

@@ -164,6 +164,18 @@
         <translation>Rekam apa yang didengar pendengar, di server</translation>
     </message>
     <message>
+        <source>&amp;Bans…</source>
+        <translation>Da&amp;ftar blokir…</translation>
+    </message>
+    <message>
+        <source>Ban list</source>
+        <translation>Daftar blokir</translation>
+    </message>
+    <message>
+        <source>Who is banned from this room, to unban them</source>
+        <translation>Siapa yang diblokir dari ruang ini, untuk membuka blokirnya</translation>
+    </message>
+    <message>
         <source>Raised hands:</source>
         <translation>Tangan terangkat:</translation>
     </message>
@@ -213,6 +225,41 @@
     <message>
         <source>{listeners} listening · ✋ {hands}</source>
         <translation>{listeners} mendengarkan · ✋ {hands}</translation>
+    </message>
+</context>
+<context>
+    <name>BanListDialog</name>
+    <message>
+        <source>Banned from this room</source>
+        <translation>Diblokir dari ruang ini</translation>
+    </message>
+    <message>
+        <source>Ban list</source>
+        <translation>Daftar blokir</translation>
+    </message>
+    <message>
+        <source>Banned users</source>
+        <translation>Pengguna yang diblokir</translation>
+    </message>
+    <message>
+        <source>&amp;Unban</source>
+        <translation>&amp;Buka blokir</translation>
+    </message>
+    <message>
+        <source>Unban the chosen user</source>
+        <translation>Buka blokir pengguna yang dipilih</translation>
+    </message>
+    <message>
+        <source>Nobody is banned.</source>
+        <translation>Tidak ada yang diblokir.</translation>
+    </message>
+    <message>
+        <source>{shown} of {total} banned users</source>
+        <translation>{shown} dari {total} pengguna yang diblokir</translation>
+    </message>
+    <message>
+        <source>{total} banned</source>
+        <translation>{total} diblokir</translation>
     </message>
 </context>
 <context>

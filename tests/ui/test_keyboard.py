@@ -14,6 +14,7 @@ from app.client.session import RoomClient
 from app.client.settings import Settings
 from app.server.app import RunningServer
 from app.ui import i18n
+from app.ui.ban_list_dialog import BanListDialog
 from app.ui.create_room_dialog import CreateRoomDialog
 from app.ui.first_run import FirstRunDialog
 from app.ui.settings_dialog import SettingsDialog
@@ -82,6 +83,7 @@ def test_sign_in_directory_and_dialogs_walk_by_keyboard(
             (SettingsDialog(Settings(), None, window), "settings dialog"),
             (FirstRunDialog(window), "first-run dialog"),
             (window.open_recordings(), "recordings dialog"),
+            (BanListDialog(shell.controller, window), "ban list dialog"),
         ]
         for dialog, what in dialogs:
             try:

@@ -238,6 +238,7 @@ def test_room_keeps_still_and_moderation_fits_the_default_window(
                 room.admin.hands,
                 room.admin.topic,
                 room.admin.pin,
+                room.admin.bans_button,
                 room.admin.record,
                 room.admin.end,
             ]
