@@ -65,6 +65,7 @@ class AudienceListModel(QAbstractListModel):
         self.prefix = ""
         self.loading = False
         self.pages = 0
+        self.page_size = PAGE
         self._generation = 0
 
     # -- Qt's model interface ------------------------------------------------------
@@ -113,7 +114,7 @@ class AudienceListModel(QAbstractListModel):
 
     async def _load_page(self, after: str | None, generation: int) -> None:
         try:
-            page = await self._fetch(after, self.prefix, PAGE)
+            page = await self._fetch(after, self.prefix, self.page_size)
         finally:
             if generation == self._generation:
                 self.loading = False
