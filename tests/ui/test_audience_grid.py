@@ -64,7 +64,11 @@ def test_audience_grid_fetches_pages_as_it_scrolls(
                 before = rows.rowCount()
                 await until(lambda: bar.maximum() > 0, what="something to scroll")
                 bar.setValue(bar.maximum())
-                await until(lambda b=before: rows.rowCount() > b, what="next page")
+
+                def grew(before: int = before) -> bool:
+                    return rows.rowCount() > before
+
+                await until(grew, what="next page")
             assert rows.pages > first and rows.next is None
             assert [rows.index(r).data(NAME) for r in range(LISTENERS)] == [
                 f"guest{i}" for i in range(LISTENERS)
