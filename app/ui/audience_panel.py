@@ -181,6 +181,8 @@ class AudiencePanel(QWidget):
             self.model.search(self.search.text().strip())
         self._moderator = moderator
         self.search.setVisible(moderator)
+        # The header's counts line says the same; the moderators' grid needs the room.
+        self.counts.setVisible(not moderator)
         self.everyone.setVisible(moderator)
         # Moderators see the hands in their panel's queue and everyone here.
         self.shown.people.setVisible(not moderator)

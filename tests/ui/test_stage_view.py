@@ -5,7 +5,7 @@ at its default size whose controls keep still while people talk and notices
 come and go, with the whole moderation panel on screen."""
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ from app.client.settings import Settings
 from app.protocol.model import MemberView, Role
 from app.protocol.requests import RaiseHand
 from app.server.app import RunningServer
-from app.ui import design
+from app.ui import design, i18n
 from app.ui.avatar_delegate import AvatarDelegate
 from app.ui.people_model import BADGE, LEVEL, MARKS, NAME, USER_ID, PeopleModel
 from app.ui.plain_text import isolate
@@ -195,8 +195,17 @@ def geometry(widget: QWidget, window: QWidget) -> QRect:
     return QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
 
 
+@pytest.fixture(params=["en", "id"])
+def language(request: pytest.FixtureRequest, qapp: QApplication) -> Iterator[str]:
+    assert i18n.install_translator(qapp, request.param) == request.param
+    try:
+        yield request.param
+    finally:
+        assert i18n.install_translator(qapp, "en") == "en"
+
+
 def test_room_keeps_still_and_moderation_fits_the_default_window(
-    run: Run[Any], server: RunningServer, shells: Callable[..., DesktopShell]
+    language: str, run: Run[Any], server: RunningServer, shells: Callable[..., DesktopShell]
 ) -> None:
     async def scenario() -> None:
         host = shells(server.url, name="host")
@@ -216,7 +225,10 @@ def test_room_keeps_still_and_moderation_fits_the_default_window(
             await guest.request(RaiseHand(id=0))
             await until(lambda: room.admin.queue.count() == 1, what="hand in the queue")
             assert window.windowTitle() == f"{isolate('Town hall')} — Panggung"
-            counts = "1 on stage · 1 listening · ✋ 1"  # the summary comes once a second
+            counts = {
+                "en": "1 on stage · 1 listening · ✋ 1",
+                "id": "1 di panggung · 1 mendengarkan · ✋ 1",
+            }[language]  # the summary comes once a second
             await until(lambda: room.counts.text() == counts, what=counts)
 
             controls: list[QWidget] = [
@@ -244,7 +256,11 @@ def test_room_keeps_still_and_moderation_fits_the_default_window(
             ]
             shown = [c for c in controls if c.isVisibleTo(window)]
             assert room.admin.end in shown and room.admin.approve in shown
-            # The moderation panel fits: every control on screen, at full height.
+            # The moderation panel fits: the window keeps its default size (no
+            # control forces it wider or taller), every control on it, at full height.
+            assert (window.width(), window.height()) == (900, 700)
+            hint = window.minimumSizeHint()
+            assert hint.width() <= 900 and hint.height() <= 700, hint
             screen = window.rect()
             for control in shown:
                 where = geometry(control, window)
@@ -255,14 +271,14 @@ def test_room_keeps_still_and_moderation_fits_the_default_window(
             # The host talks (the level the server reports), then a notice shows.
             assert session.client is not None
             session.client.speaking = {session.user_id: 0.9}
-            await until(lambda: "talking" in room.stage.texts()[0], what="talking ring")
+            await until(lambda: room.stage.model.index(0).data(LEVEL) > 0, what="talking ring")
             index = room.stage.model.index(0)
             assert index.data(LEVEL) == 0.9
             window.show_message("guest raised a hand.")
             await asyncio.sleep(0.2)  # laid out (no processEvents inside the loop's step)
             assert [geometry(c, window) for c in shown] == before
             session.client.speaking = {}
-            await until(lambda: "talking" not in room.stage.texts()[0], what="ring off")
+            await until(lambda: room.stage.model.index(0).data(LEVEL) == 0, what="ring off")
             assert [geometry(c, window) for c in shown] == before
         finally:
             await guest.close()
