@@ -133,6 +133,7 @@ async def run_app(
     from app.client.server_choice import EMBEDDED, ServerChoice, resolve_server
     from app.client.settings import ServerMode
     from app.selftest import startup_problems
+    from app.ui.design import apply_theme
     from app.ui.first_run import ask_server
     from app.ui.i18n import install_translator
     from app.ui.settings_store import QtSettingsStore
@@ -148,6 +149,7 @@ async def run_app(
     store = QtSettingsStore(config_dir)
     settings = store.load()
     install_translator(app, settings.language or None)  # else the system's, else English
+    apply_theme(app, settings.theme)
 
     async def ask() -> ServerChoice | None:
         if args.offscreen:

@@ -33,7 +33,7 @@ from app.client.voice import VoiceLink
 from app.protocol.events import AnyRoomEvent, MemberUpdated, RoomEnded
 from app.protocol.links import parse_link
 from app.protocol.model import MemberView, RecordingInfo, RoomSummary
-from app.protocol.replies import AudiencePage, InviteCreated, Reactions, RoomList
+from app.protocol.replies import AudiencePage, BanList, InviteCreated, Reactions, RoomList
 from app.protocol.requests import (
     CreateInvite,
     LeaveRoom,
@@ -340,6 +340,17 @@ class DesktopSession:
             return None
         try:
             return await client.list_audience(after, prefix, limit)
+        except Exception as exc:
+            self._error(exc)
+            return None
+
+    async def list_bans(self) -> BanList | None:
+        """The room's bans (moderators); None when refused (the notice says why)."""
+        client = self.client
+        if client is None or self.phase is not Phase.IN_ROOM:
+            return None
+        try:
+            return await client.list_bans()
         except Exception as exc:
             self._error(exc)
             return None

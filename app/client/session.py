@@ -23,6 +23,7 @@ from app.protocol.replies import (
     Audience,
     AudiencePage,
     Authenticated,
+    BanList,
     Event,
     Kicked,
     Reactions,
@@ -36,6 +37,7 @@ from app.protocol.requests import (
     JoinRoom,
     LeaveRoom,
     ListAudience,
+    ListBans,
     Login,
     Register,
     Request,
@@ -199,6 +201,10 @@ class RoomClient:
         return await self.conn.call_for(
             ListAudience(id=0, after=after, prefix=prefix, limit=limit), AudiencePage
         )
+
+    async def list_bans(self) -> BanList:
+        """The users banned from this room, with their names (moderators only)."""
+        return await self.conn.call_for(ListBans(id=0), BanList)
 
     async def _enter(self, state: RoomState) -> RoomModel:
         async with self._changed:

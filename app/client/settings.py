@@ -33,6 +33,9 @@ class ServerMode(StrEnum):
     URL = "url"  # connect to server_url
 
 
+THEMES = ("system", "light", "dark")
+
+
 @dataclass
 class Settings:
     username: str = ""
@@ -55,6 +58,7 @@ class Settings:
     auto_gain: bool = True
     start_minimised: bool = False  # to the tray, when there is one
     language: str = ""  # "en", "id"; empty: the system's language
+    theme: str = "system"  # "light", "dark" or "system" (the desktop's palette)
     # Hosting on this computer: also let others on the local network join.
     share_on_network: bool = False
     server_mode: str = ServerMode.UNSET.value
@@ -92,6 +96,8 @@ class Settings:
         self.output_volume = max(0, min(MAX_VOLUME, self.output_volume))
         if not self.ptt_key.strip():
             self.ptt_key = DEFAULT_PTT_KEY
+        if self.theme not in THEMES:
+            self.theme = "system"
         if self.server_mode not in set(ServerMode):
             self.server_mode = ServerMode.UNSET.value
         if self.server_mode == ServerMode.URL and not self.server_url:

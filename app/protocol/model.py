@@ -77,6 +77,13 @@ class RoomSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     media_epoch: int = 0
 
 
+class BannedUser(msgspec.Struct, frozen=True, kw_only=True):
+    """One user in a `ban_list` reply."""
+
+    user_id: int
+    name: str
+
+
 class ReactionSender(msgspec.Struct, frozen=True, kw_only=True):
     """One named sender in a `reactions` burst."""
 

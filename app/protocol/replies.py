@@ -6,6 +6,7 @@ import msgspec
 
 from app.protocol.events import AnyRoomEvent
 from app.protocol.model import (
+    BannedUser,
     MemberView,
     Reaction,
     ReactionSender,
@@ -77,6 +78,17 @@ class AudiencePage(ReplyData, tag="audience_page"):
     matched: int
 
 
+class BanList(ReplyData, tag="ban_list"):
+    """Reply to `list_bans`: the room's banned users by name (case-insensitive,
+    then user id), at most `MAX_BANS_LISTED`; `total` counts them all."""
+
+    bans: list[BannedUser]
+    total: int
+
+
+# A ban list reply stays far below the transport's frame limit.
+MAX_BANS_LISTED = 500
+
 AnyReplyData = (
     Welcome
     | Authenticated
@@ -86,6 +98,7 @@ AnyReplyData = (
     | MediaAnswer
     | RecordingList
     | AudiencePage
+    | BanList
 )
 
 

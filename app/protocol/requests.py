@@ -228,6 +228,10 @@ class ListAudience(Request, tag="list_audience"):
     limit: Annotated[int, msgspec.Meta(ge=1, le=MAX_PAGE)] = 50
 
 
+class ListBans(Request, tag="list_bans"):
+    """The users banned from this room, with their names (moderators)."""
+
+
 class SetRecording(Request, tag="set_recording"):
     """Start (`on`) or stop recording the room's audience mix to a file."""
 
@@ -291,6 +295,7 @@ RoomRequest = (
     | PinLink
     | SetRecording
     | ListAudience
+    | ListBans
 )
 MediaRequest = MediaOffer | PushToTalk
 ClientMessage = SessionRequest | DirectoryRequest | RoomRequest | MediaRequest

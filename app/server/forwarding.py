@@ -15,7 +15,9 @@ from app.protocol.replies import AnyReplyData, Error, Ok
 from app.server.admission import Busy
 from app.server.rooms import RoomError
 
-Op = Literal["join", "command", "invite", "recording", "sync", "audience", "media", "ptt", "detach"]
+Op = Literal[
+    "join", "command", "invite", "recording", "sync", "audience", "media", "ptt", "detach", "bans"
+]
 
 
 class Forwarded(msgspec.Struct, array_like=True, frozen=True):

@@ -41,10 +41,12 @@ from app.protocol import DecodeFailure, decode_client, encode
 from app.protocol.errors import ErrorCode
 from app.protocol.events import MemberLeft, Reacted, RoomEnded
 from app.protocol.links import build_link
-from app.protocol.model import Role, RoomSnapshot, RoomSummary
+from app.protocol.model import BannedUser, Role, RoomSnapshot, RoomSummary
 from app.protocol.replies import (
+    MAX_BANS_LISTED,
     AnyReplyData,
     AudiencePage,
+    BanList,
     Event,
     InviteCreated,
     Kicked,
@@ -54,7 +56,7 @@ from app.protocol.replies import (
     Speaking,
     StorageStatus,
 )
-from app.protocol.requests import CreateRoom, ListAudience, SetRecording, Sync
+from app.protocol.requests import CreateRoom, ListAudience, ListBans, SetRecording, Sync
 from app.server.admission import Busy, JoinGate
 from app.server.cluster import (
     Cluster,
@@ -414,6 +416,21 @@ class RoomHub:
         check(room, actor, req)
         return audience_page(room, req.after, req.prefix, req.limit)
 
+    async def ban_list(self, client: Attachment, actor: Actor, req: ListBans) -> BanList:
+        """The room's banned users with their names, for a moderator (the core's gate decides)."""
+        if (room_id := self._held_elsewhere(client)) is not None:
+            ask = self._ask("bans", client, encode(req), name=actor.name)
+            return await self._forward(room_id, ask, BanList)
+        room = self._room_of(client)
+        check(room, actor, req)
+        banned = sorted(room.bans)
+        names = await self._store.names_of(banned)
+        listed = sorted(
+            (BannedUser(user_id=uid, name=names.get(uid, f"#{uid}")) for uid in banned),
+            key=lambda b: (b.name.casefold(), b.user_id),
+        )
+        return BanList(bans=listed[:MAX_BANS_LISTED], total=len(listed))
+
     # -- commands -------------------------------------------------------------
 
     async def create(
@@ -709,7 +726,7 @@ class RoomHub:
                 return RoomState(room=await self.join(member, actor, room_id, ask.invite_code))
             case "command":
                 request = decode_client(ask.request)
-                if isinstance(request, ListAudience | Sync):
+                if isinstance(request, ListAudience | ListBans | Sync):
                     raise RoomError(ErrorCode.INVALID, "not a room command")
                 await self.command(member, actor, request)  # type: ignore[arg-type]
                 return None
@@ -720,6 +737,11 @@ class RoomHub:
                 if not isinstance(request, ListAudience):
                     raise RoomError(ErrorCode.INVALID, "not an audience request")
                 return await self.audience_page(member, actor, request)
+            case "bans":
+                request = decode_client(ask.request)
+                if not isinstance(request, ListBans):
+                    raise RoomError(ErrorCode.INVALID, "not a ban list request")
+                return await self.ban_list(member, actor, request)
             case "invite":
                 code, link = await self.create_invite(member, actor)
                 return InviteCreated(code=code, link=link)

@@ -11,11 +11,11 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
@@ -45,6 +45,7 @@ from app.protocol.requests import (
     UnmakeCohost,
     Unmute,
 )
+from app.ui.ban_list_dialog import BanListDialog
 from app.ui.controller import SessionController
 from app.ui.plain_text import isolate
 
@@ -101,12 +102,10 @@ class AdminPanel(QGroupBox):
                 self.tr("Ban {name}? They cannot come back to this room."),
             ),
         ]
-        people = QGridLayout()
-        for i, (text, key, make, question) in enumerate(person_actions):
+        for text, key, make, question in person_actions:
             button = _button(text, text)
             button.clicked.connect(lambda _=False, m=make, q=question: self._on_person(m, q))
             self.person_buttons[key] = button
-            people.addWidget(button, i // 4, i % 4)
 
         self.mute_all = _button(self.tr("M&ute all"), self.tr("Mute all"))
         self.locked = QCheckBox(self.tr("&Locked (no newcomers)"))
@@ -123,28 +122,51 @@ class AdminPanel(QGroupBox):
         self.end = _button(self.tr("&End room"), self.tr("End room"))
         self.record = _button(self.tr("Start re&cording"), self.tr("Start recording"))
         self.record.setToolTip(self.tr("Record what the audience hears, on the server"))
+        self.bans_button = _button(self.tr("&Bans…"), self.tr("Ban list"))
+        self.bans_button.setToolTip(self.tr("Who is banned from this room, to unban them"))
+        self.ban_dialog: BanListDialog | None = None
 
+        # Compact rows, read left to right and top to bottom, so that the
+        # whole panel fits under the stage in the default window (#18 point 3).
+        self.queue.setFlow(QListView.Flow.LeftToRight)
+        self.queue.setWrapping(False)
+        self.queue.setSpacing(2)
+        self.queue.setFixedHeight(self.queue.fontMetrics().height() + 16)
+        self.queue.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.queue.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        hands_label = QLabel(self.tr("Raised hands:"))
         hands_row = QHBoxLayout()
+        hands_row.addWidget(hands_label)
+        hands_row.addWidget(self.queue, 1)
         hands_row.addWidget(self.approve)
         hands_row.addWidget(self.deny)
-        room = QGridLayout()
-        room.addWidget(self.mute_all, 0, 0)
-        room.addWidget(self.locked, 0, 1)
-        room.addWidget(self.hands, 0, 2)
-        room.addWidget(self.end, 0, 3)
-        room.addWidget(self.record, 0, 4)
-        room.addWidget(self.topic, 1, 0, 1, 3)
-        room.addWidget(self.set_topic, 1, 3)
-        room.addWidget(self.pin, 2, 0, 1, 3)
-        room.addWidget(self.set_pin, 2, 3)
+        person_row = QHBoxLayout()
+        person_row.addWidget(QLabel(self.tr("Person:")))
+        person_row.addWidget(self.person, 1)
+        for key in ("invite", "move", "mute", "unmute"):
+            person_row.addWidget(self.person_buttons[key])
+        more_row = QHBoxLayout()
+        for key in ("cohost", "uncohost", "remove", "ban"):
+            more_row.addWidget(self.person_buttons[key])
+        more_row.addStretch()
+        more_row.addWidget(self.mute_all)
+        text_row = QHBoxLayout()
+        text_row.addWidget(self.topic, 1)
+        text_row.addWidget(self.set_topic)
+        text_row.addWidget(self.pin, 1)
+        text_row.addWidget(self.set_pin)
+        room_row = QHBoxLayout()
+        room_row.addWidget(self.locked)
+        room_row.addWidget(self.hands)
+        room_row.addStretch()
+        room_row.addWidget(self.bans_button)
+        room_row.addWidget(self.record)
+        room_row.addWidget(self.end)
+        self.room_row = room_row
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(self.tr("Raised hands, in order:")))
-        layout.addWidget(self.queue)
-        layout.addLayout(hands_row)
-        layout.addWidget(QLabel(self.tr("Person:")))
-        layout.addWidget(self.person)
-        layout.addLayout(people)
-        layout.addLayout(room)
+        layout.setSpacing(4)
+        for row in (hands_row, person_row, more_row, text_row, room_row):
+            layout.addLayout(row)
 
         act = controller.act
         self.approve.clicked.connect(lambda: self._on_queue(lambda u: ApproveHand(id=0, user_id=u)))
@@ -159,9 +181,26 @@ class AdminPanel(QGroupBox):
             lambda: act(PinLink(id=0, url=self.pin.text().strip() or None))
         )
         self.record.clicked.connect(self._on_record)
+        self.bans_button.clicked.connect(self.open_bans)
         self.end.clicked.connect(
             lambda: self.confirm(self.tr("End the room for everyone?")) and act(EndRoom(id=0))
         )
+
+    def open_bans(self) -> BanListDialog:
+        """The ban list (one dialog at a time), read fresh from the server."""
+        dialog = self.ban_dialog
+        if dialog is None:
+            dialog = self.ban_dialog = BanListDialog(self._controller, self)
+            dialog.finished.connect(lambda _result: self._bans_closed(dialog))
+        self._controller.run(dialog.load())
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
+    def _bans_closed(self, dialog: BanListDialog) -> None:
+        if self.ban_dialog is dialog:
+            self.ban_dialog = None
+        dialog.deleteLater()
 
     def first_control(self) -> QWidget:
         return self.queue

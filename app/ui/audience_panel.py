@@ -21,19 +21,25 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtWidgets import QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.client.room_model import STAGE_ROLES
 from app.protocol.model import MemberView
 from app.protocol.replies import AudiencePage
-from app.ui.people_panel import PeoplePanel, describe
-from app.ui.plain_text import tooltip
+from app.ui import design
+from app.ui.people_model import member_data
+from app.ui.people_panel import PeoplePanel, avatar_grid, describe
 
 translate = QCoreApplication.translate
 PAGE = 100
 Fetch = Callable[[str | None, str, int], Awaitable[AudiencePage | None]]
 Runner = Callable[[Coroutine[Any, Any, Any]], object]
 Index = QModelIndex | QPersistentModelIndex
+TEXT_ROLES = (
+    Qt.ItemDataRole.DisplayRole,
+    Qt.ItemDataRole.ToolTipRole,
+    Qt.ItemDataRole.AccessibleTextRole,
+)
 
 
 class AudienceListModel(QAbstractListModel):
@@ -59,6 +65,7 @@ class AudienceListModel(QAbstractListModel):
         self.prefix = ""
         self.loading = False
         self.pages = 0
+        self.page_size = PAGE
         self._generation = 0
 
     # -- Qt's model interface ------------------------------------------------------
@@ -70,13 +77,8 @@ class AudienceListModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self.rows):
             return None
         member = self.member_at(index.row())
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.text_of(member)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return tooltip(self.text_of(member))
-        if role == Qt.ItemDataRole.UserRole:
-            return member.user_id
-        return None
+        text = self.text_of(member) if role in TEXT_ROLES else ""
+        return member_data(member, role, text, 0.0, 0)
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
         return not parent.isValid() and not self.loading and self.next is not None
@@ -112,7 +114,7 @@ class AudienceListModel(QAbstractListModel):
 
     async def _load_page(self, after: str | None, generation: int) -> None:
         try:
-            page = await self._fetch(after, self.prefix, PAGE)
+            page = await self._fetch(after, self.prefix, self.page_size)
         finally:
             if generation == self._generation:
                 self.loading = False
@@ -141,16 +143,19 @@ class AudiencePanel(QWidget):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.shown = PeoplePanel(title)
+        self.shown = PeoplePanel(title, design.AUDIENCE_AVATAR, design.AUDIENCE_CELL_WIDTH)
         self.counts = QLabel()
         self.counts.setAccessibleName(translate("AudiencePanel", "Audience counts"))
         self.search = QLineEdit()
         self.search.setAccessibleName(translate("AudiencePanel", "Search the audience"))
         self.search.setPlaceholderText(translate("AudiencePanel", "Find a listener by name…"))
         self.model = AudienceListModel(fetch, run, fresh, self)
-        self.everyone = QListView()
-        self.everyone.setAccessibleName(translate("AudiencePanel", "Everyone listening"))
-        self.everyone.setUniformItemSizes(True)  # no per-row measuring at 15,000
+        # A grid of small avatars, of uniform size: no per-row measuring at 15,000.
+        self.everyone = avatar_grid(
+            design.AUDIENCE_AVATAR,
+            design.AUDIENCE_CELL_WIDTH,
+            translate("AudiencePanel", "Everyone listening"),
+        )
         self.everyone.setModel(self.model)
         box = self.shown.layout()
         assert box is not None
@@ -176,6 +181,8 @@ class AudiencePanel(QWidget):
             self.model.search(self.search.text().strip())
         self._moderator = moderator
         self.search.setVisible(moderator)
+        # The header's counts line says the same; the moderators' grid needs the room.
+        self.counts.setVisible(not moderator)
         self.everyone.setVisible(moderator)
         # Moderators see the hands in their panel's queue and everyone here.
         self.shown.people.setVisible(not moderator)
@@ -201,10 +208,10 @@ class AudiencePanel(QWidget):
             self._listeners = listeners
             if self._moderator:
                 self.model.refresh_if_small()
-        elif self._moderator:
+        elif self._moderator and self.model.rowCount() > 0:
             # Hands and invitations show through the fresh views at once.
             self.model.dataChanged.emit(
-                self.model.index(0), self.model.index(max(0, self.model.rowCount() - 1))
+                self.model.index(0), self.model.index(self.model.rowCount() - 1)
             )
 
     def texts(self) -> list[str]:

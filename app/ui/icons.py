@@ -1,14 +1,12 @@
-"""Generated icons: avatars with initials, and the tray's state icons.
+"""Generated icons: the tray's state icons, and the initials and steady
+colour per name that the avatars (app/ui/avatar_delegate.py) are painted with.
 
-Drawn with QPainter at run time so that the app needs no image files yet;
-the tray colours are fixed (they must read on any panel); avatars get a
-steady colour per name, and the talking ring follows the palette.
+Drawn with QPainter at run time so that the app needs no image files; the
+tray colours are fixed (they must read on any panel).
 """
 
-import functools
-
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPalette, QPen, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 
 TRAY_COLOURS = {
     "idle": "#8a8a8a",
@@ -34,36 +32,6 @@ def avatar_colour(name: str) -> QColor:
     return QColor.fromHsl(hue, 110, 105)
 
 
-def avatar(name: str, palette: QPalette, talking: bool = False, size: int = 40) -> QIcon:
-    """Painted once per name, ring colour, state and size: the lists are
-    rebuilt on every speaking update (several a second while people talk)."""
-    ring_colour = palette.color(QPalette.ColorRole.Highlight).rgba()
-    return _avatar(name, ring_colour, talking, size)
-
-
-@functools.lru_cache(maxsize=512)
-def _avatar(name: str, ring_colour: int, talking: bool, size: int) -> QIcon:
-    pixmap = QPixmap(size, size)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    ring = 3
-    if talking:  # the talking indicator: a ring in the highlight colour
-        painter.setPen(QPen(QColor.fromRgba(ring_colour), ring))
-    else:
-        painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QBrush(avatar_colour(name)))
-    painter.drawEllipse(QRectF(ring, ring, size - 2 * ring, size - 2 * ring))
-    painter.setPen(QColor("white"))
-    font = QFont()
-    font.setBold(True)
-    font.setPixelSize(size // 3)
-    painter.setFont(font)
-    painter.drawText(QRectF(0, 0, size, size), Qt.AlignmentFlag.AlignCenter, initials(name))
-    painter.end()
-    return QIcon(pixmap)
-
-
 def tray_icon(state: str, size: int = 64) -> QIcon:
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
@@ -83,7 +51,3 @@ def tray_icon(state: str, size: int = 64) -> QIcon:
         painter.drawLine(int(size * 0.25), int(size * 0.25), int(size * 0.75), int(size * 0.75))
     painter.end()
     return QIcon(pixmap)
-
-
-def avatar_cache_clear() -> None:
-    _avatar.cache_clear()

@@ -1,58 +1,57 @@
 """The stage and audience panels: who is there, and what they are doing.
 
-Each person is one list item: an avatar with initials (ringed while they
-talk), the name and marks — host/co-host badge, muted, raised hand (with its
-place in the queue for moderators), invited — in the item text, so that a
-screen reader reads the same as the eye sees.
+A grid of round avatars (`PeopleModel` painted by `AvatarDelegate`): the
+name and role badge beneath, marks for muted, raised hand, invited and
+reconnecting, and a ring that follows the speaker's level. Each item's text
+is the whole description (name, badge, marks, hand place), so that a screen
+reader reads what the eye sees.
 """
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt
-from PySide6.QtWidgets import QGroupBox, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QAbstractItemView, QGroupBox, QListView, QVBoxLayout, QWidget
 
-from app.protocol.model import MemberView, Role
-from app.ui.icons import avatar
-from app.ui.plain_text import isolate, tooltip
+from app.protocol.model import MemberView
+from app.ui import design
+from app.ui.avatar_delegate import AvatarDelegate
+from app.ui.people_model import BADGES, TALKING_LEVEL, USER_ID, PeopleModel, describe
 
-BADGES = {
-    Role.HOST: str(QT_TRANSLATE_NOOP("PeoplePanel", "Host")),
-    Role.COHOST: str(QT_TRANSLATE_NOOP("PeoplePanel", "Co-host")),
-}
-TALKING_LEVEL = 0.01
-translate = QCoreApplication.translate
+__all__ = ["BADGES", "TALKING_LEVEL", "PeoplePanel", "avatar_grid", "describe"]
 
 
-def describe(member: MemberView, me: int, talking: bool, queue_place: int | None) -> str:
-    parts = [
-        isolate(member.name) + (translate("PeoplePanel", " (you)") if member.user_id == me else "")
-    ]
-    if member.role in BADGES:
-        parts.append(translate("PeoplePanel", BADGES[member.role]))
-    if talking:
-        parts.append(translate("PeoplePanel", "talking"))
-    if member.mod_muted:
-        parts.append(translate("PeoplePanel", "muted by a moderator"))
-    elif member.self_muted:
-        parts.append(translate("PeoplePanel", "muted"))
-    if member.hand_raised_at is not None:
-        parts.append(
-            translate("PeoplePanel", "✋ hand raised #{place}").format(place=queue_place)
-            if queue_place
-            else translate("PeoplePanel", "✋ hand raised")
-        )
-    if member.invited:
-        parts.append(translate("PeoplePanel", "invited to the stage"))
-    if not member.connected:
-        parts.append(translate("PeoplePanel", "reconnecting"))
-    return " · ".join(parts)
+def avatar_grid(
+    avatar: int, cell_width: int, name: str, parent: QWidget | None = None
+) -> QListView:
+    """A list view laid out as a grid of fixed-size avatar cells."""
+    view = QListView(parent)
+    view.setAccessibleName(name)
+    delegate = AvatarDelegate(avatar, cell_width, view)
+    view.setItemDelegate(delegate)
+    view.setViewMode(QListView.ViewMode.IconMode)
+    view.setFlow(QListView.Flow.LeftToRight)
+    view.setWrapping(True)
+    view.setResizeMode(QListView.ResizeMode.Adjust)
+    view.setMovement(QListView.Movement.Static)
+    view.setUniformItemSizes(True)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    cell = delegate.cell_size(view.font())
+    view.setGridSize(QSize(cell.width() + design.CELL_SPACING, cell.height() + design.CELL_SPACING))
+    view.setMinimumHeight(cell.height() + 2 * design.CELL_SPACING)
+    return view
 
 
 class PeoplePanel(QGroupBox):
-    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        avatar: int = design.STAGE_AVATAR,
+        cell_width: int = design.STAGE_CELL_WIDTH,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._title = title
-        self.people = QListWidget()
-        self.people.setAccessibleName(title)
-        self.people.setIconSize(QSize(32, 32))
+        self.model = PeopleModel(self)
+        self.people = avatar_grid(avatar, cell_width, title)
+        self.people.setModel(self.model)
         layout = QVBoxLayout(self)
         layout.addWidget(self.people)
         self.setTitle(title)
@@ -70,20 +69,16 @@ class PeoplePanel(QGroupBox):
         places = {m.user_id: i + 1 for i, m in enumerate(queue or [])}
         self.setTitle(f"{self._title} ({len(members) if count is None else count})")
         selected = self.selected_user_id()
-        self.people.clear()
-        for member in members:
-            talking = speaking.get(member.user_id, 0.0) >= TALKING_LEVEL
-            text = describe(member, me, talking, places.get(member.user_id))
-            item = QListWidgetItem(avatar(member.name, self.palette(), talking), text)
-            item.setData(Qt.ItemDataRole.UserRole, member.user_id)
-            item.setToolTip(tooltip(text))
-            self.people.addItem(item)
-            if member.user_id == selected:
-                item.setSelected(True)
+        self.model.set_members(members, me, speaking, places)
+        if selected is not None and (row := self.model.row_of(selected)) is not None:
+            self.people.setCurrentIndex(self.model.index(row))
+
+    def show_levels(self, speaking: dict[int, float]) -> None:
+        self.model.set_levels(speaking)
 
     def selected_user_id(self) -> int | None:
-        items = self.people.selectedItems()
-        return int(items[0].data(Qt.ItemDataRole.UserRole)) if items else None
+        rows = self.people.selectionModel().selectedIndexes()
+        return int(rows[0].data(USER_ID)) if rows else None
 
     def texts(self) -> list[str]:
-        return [self.people.item(i).text() for i in range(self.people.count())]
+        return self.model.texts()

@@ -9,6 +9,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QPushButton, QSizePolicy, QWidget
 
 from app.client.talk import Talk
+from app.ui import design
 
 IDLE = str(QT_TRANSLATE_NOOP("PttButton", "Hold to talk  ({key})"))
 LATCHED_IDLE = str(QT_TRANSLATE_NOOP("PttButton", "Click to talk  ({key})"))
@@ -24,7 +25,7 @@ class PttButton(QPushButton):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName(self.tr("Push to talk"))
-        self.setMinimumHeight(64)
+        self.setMinimumHeight(design.PTT_HEIGHT)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         font = QFont(self.font())
         font.setPointSizeF(font.pointSizeF() * 1.4)

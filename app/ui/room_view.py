@@ -7,14 +7,13 @@ import itertools
 import time
 from typing import get_args
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Qt, QTimer
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QToolButton,
     QVBoxLayout,
@@ -34,6 +33,7 @@ from app.protocol.requests import (
     React,
     SelfMute,
 )
+from app.ui import design
 from app.ui.admin_panel import AdminPanel
 from app.ui.audience_panel import AudiencePanel
 from app.ui.controller import SessionController
@@ -65,6 +65,19 @@ def _button(text: str, name: str) -> QPushButton:
     return button
 
 
+def badge_chip(text: str, kind: str) -> QLabel:
+    chip = QLabel(text)
+    chip.setTextFormat(Qt.TextFormat.PlainText)
+    chip.setAccessibleName(text)
+    colour = design.BADGE_COLOURS[kind]
+    chip.setStyleSheet(
+        f"QLabel {{ background: {colour}; color: white; border-radius: 9px;"
+        f" padding: {design.HEADER_CHIP_PADDING}; font-weight: bold; }}"
+    )
+    chip.hide()
+    return chip
+
+
 def reaction_name(reaction: str) -> str:
     known = REACTIONS.get(reaction)
     return QCoreApplication.translate("RoomView", known[1]) if known else reaction
@@ -91,6 +104,15 @@ class RoomView(QWidget):
         )
         self.pinned.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.pinned.setTextFormat(Qt.TextFormat.RichText)  # a link, escaped by link_html
+        # The room's standing states as chips beside the title; they take
+        # space from the (elided) title only, never move a control.
+        self.badges = {
+            "invite_only": badge_chip(self.tr("Invite only"), "invite_only"),
+            "locked": badge_chip(self.tr("Locked"), "locked"),
+            "recording": badge_chip(self.tr("● Recording"), "recording"),
+        }
+        self.counts = PlainLabel(elide=True)
+        self.counts.setAccessibleName(self.tr("Room counts"))
         self.banner = PlainLabel(elide=True)
         self.banner.setAccessibleName(self.tr("Room status"))
         self.banner.setMargin(6)
@@ -170,11 +192,14 @@ class RoomView(QWidget):
         header = QVBoxLayout()
         title_row = QHBoxLayout()
         title_row.addWidget(self.title, 1)
+        for badge in self.badges.values():
+            title_row.addWidget(badge)
         title_row.addWidget(self.invite_link, 1)
         title_row.addWidget(self.invite)
         title_row.addWidget(self.web)
         header.addLayout(title_row)
         header.addWidget(self.topic)
+        header.addWidget(self.counts)
         # Persistent states and the pin keep a fixed place: nothing below moves
         # when the room is locked or a link is pinned (#18 point 4).
         line = self.banner.fontMetrics().height() + 2 * self.banner.margin() + 2
@@ -195,18 +220,15 @@ class RoomView(QWidget):
             actions.addWidget(button)
         actions.addStretch()
         actions.addWidget(self.leave)
-        admin_scroll = QScrollArea()
-        admin_scroll.setWidgetResizable(True)
-        admin_scroll.setWidget(self.admin)
-        admin_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to its controls
-        self.admin_area = admin_scroll
+        # No scrolling: the panel's compact rows fit the default window.
+        self.admin_area = self.admin
         layout = QVBoxLayout(self)
         layout.addLayout(header)
-        layout.addWidget(people, 2)
+        layout.addWidget(people, 1)
         layout.addLayout(reactions)
         layout.addLayout(actions)
         layout.addWidget(self.ptt)
-        layout.addWidget(admin_scroll, 3)
+        layout.addWidget(self.admin)
 
         self._tab_order()
 
@@ -229,10 +251,17 @@ class RoomView(QWidget):
         self.audience.selected.connect(self.admin.select_person)
         self.ptt.released.connect(lambda: session.ptt_release(PttSource.BUTTON))
         controller.roomChanged.connect(self.refresh)
-        controller.speakingChanged.connect(self.refresh_people)
+        controller.speakingChanged.connect(self.show_levels)
         controller.phaseChanged.connect(lambda _phase: self.refresh())
         controller.pttChanged.connect(self._ptt_changed)
         controller.reacted.connect(self.show_reaction)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            # A rich-text link takes its colour when set: show it again in the new theme.
+            self.pinned.clear()
+            self.refresh()
 
     def _tab_order(self) -> None:
         """Tab in reading order: header, stage, audience, reactions, actions,
@@ -344,6 +373,9 @@ class RoomView(QWidget):
             banners.append(self.tr("🔒 The room is locked: no newcomers."))
         if not snap.hands_enabled:
             banners.append(self.tr("Raising hands is turned off."))
+        self.badges["invite_only"].setVisible(snap.invite_only)
+        self.badges["locked"].setVisible(snap.locked)
+        self.badges["recording"].setVisible(model.recording)
         self.banner.setText("  ".join(banners))
         self.banner.setVisible(bool(banners))
 
@@ -382,6 +414,10 @@ class RoomView(QWidget):
             self.admin.refresh()
         self.refresh_people()
 
+    def show_levels(self) -> None:
+        """Only the rings change while people talk: the rows whose level changed repaint."""
+        self.stage.show_levels(self._controller.session.speaking)
+
     def refresh_people(self) -> None:
         session = self._controller.session
         model = session.model
@@ -392,6 +428,11 @@ class RoomView(QWidget):
         self.stage.show_members(model.stage(), me, session.speaking)
         self.audience.set_moderator(session.is_moderator)
         counts = model.audience
+        self.counts.setText(
+            self.tr("{stage} on stage · {listeners} listening · ✋ {hands}").format(
+                stage=len(model.stage()), listeners=counts.listeners, hands=counts.hands
+            )
+        )
         self.audience.show_room(
             counts.listeners, counts.hands, model.listeners_shown(), me, session.speaking, queue
         )

@@ -1,6 +1,6 @@
 """The settings dialog: sound devices with a level meter and mic test,
 volume, push-to-talk (key, hold/latch, release tail), cue sounds, the tray,
-and which server to use.
+the window theme (light, dark, or the system's) and which server to use.
 
 It edits a copy of the settings; OK hands the copy to
 `app.client.preferences.apply_settings` (through `open_settings`), which
@@ -196,9 +196,16 @@ class SettingsDialog(QDialog):
         for code, name in LANGUAGES.items():
             self.language.addItem(name, code)  # each language in its own name
         self.language.setCurrentIndex(max(0, self.language.findData(self.settings.language)))
+        self.theme = QComboBox()
+        self.theme.setAccessibleName(self.tr("Window theme"))
+        self.theme.addItem(self.tr("As the system"), "system")
+        self.theme.addItem(self.tr("Light"), "light")
+        self.theme.addItem(self.tr("Dark"), "dark")
+        self.theme.setCurrentIndex(max(0, self.theme.findData(self.settings.theme)))
         app_box = QGroupBox(self.tr("App"))
         app_form = QFormLayout(app_box)
         app_form.addRow(self.tr("&Language:"), self.language)
+        app_form.addRow(self.tr("&Window theme:"), self.theme)
         app_form.addRow(self.start_minimised)
         app_form.addRow(self.embedded)
         app_form.addRow(self.share)
@@ -326,6 +333,7 @@ class SettingsDialog(QDialog):
         s.global_ptt = self.global_ptt.isChecked()
         s.start_minimised = self.start_minimised.isChecked()
         s.language = str(self.language.currentData())
+        s.theme = str(self.theme.currentData())
         s.share_on_network = self.share.isChecked()
         url = self.server_url.text().strip()
         untouched = self.embedded.isChecked() and url == self.settings.server_url

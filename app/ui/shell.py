@@ -10,7 +10,6 @@ from app.client.app_state import Phase
 from app.client.control_commands import join_by_text
 from app.client.desktop_session import DesktopSession
 from app.ui.controller import SessionController
-from app.ui.icons import avatar_cache_clear
 from app.ui.main_window import MainWindow
 from app.ui.tray import Tray
 
@@ -59,7 +58,6 @@ class DesktopShell:
         self.quit_requested.set()
 
     def close(self) -> None:
-        avatar_cache_clear()  # no pixmaps outliving the QApplication
         self.controller.stop()
         if self.tray is not None:
             self.tray.icon.hide()

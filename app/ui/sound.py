@@ -6,12 +6,15 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtWidgets import QApplication
+
 from app.client.cues import CuePlayer
 from app.client.desktop_session import DesktopSession
 from app.client.device_audio import DeviceAudio, MicFollower
 from app.client.preferences import HotkeyControl, apply_settings
 from app.client.settings import Settings
 from app.ui.controller import SessionController
+from app.ui.design import apply_theme
 from app.ui.main_window import MainWindow
 from app.ui.settings_dialog import SettingsDialog, open_settings
 
@@ -90,5 +93,8 @@ class SettingsHook:
         session = self._controller.session
         for note in await apply_settings(session, new, self._audio, self._hotkey):
             self._window.show_message(note)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, session.settings.theme)  # at once, unlike the language
         if self._on_applied is not None:
             self._on_applied(session.settings)

@@ -145,7 +145,7 @@
     </message>
     <message>
         <source>&amp;End room</source>
-        <translation>Akhir&amp;i ruang</translation>
+        <translation>Ak&amp;hiri ruang</translation>
     </message>
     <message>
         <source>End room</source>
@@ -164,8 +164,20 @@
         <translation>Rekam apa yang didengar pendengar, di server</translation>
     </message>
     <message>
-        <source>Raised hands, in order:</source>
-        <translation>Tangan terangkat, sesuai urutan:</translation>
+        <source>&amp;Bans…</source>
+        <translation>Da&amp;ftar blokir…</translation>
+    </message>
+    <message>
+        <source>Ban list</source>
+        <translation>Daftar blokir</translation>
+    </message>
+    <message>
+        <source>Who is banned from this room, to unban them</source>
+        <translation>Siapa yang diblokir dari ruang ini, untuk membuka blokirnya</translation>
+    </message>
+    <message>
+        <source>Raised hands:</source>
+        <translation>Tangan terangkat:</translation>
     </message>
     <message>
         <source>Person:</source>
@@ -213,6 +225,41 @@
     <message>
         <source>{listeners} listening · ✋ {hands}</source>
         <translation>{listeners} mendengarkan · ✋ {hands}</translation>
+    </message>
+</context>
+<context>
+    <name>BanListDialog</name>
+    <message>
+        <source>Banned from this room</source>
+        <translation>Diblokir dari ruang ini</translation>
+    </message>
+    <message>
+        <source>Ban list</source>
+        <translation>Daftar blokir</translation>
+    </message>
+    <message>
+        <source>Banned users</source>
+        <translation>Pengguna yang diblokir</translation>
+    </message>
+    <message>
+        <source>&amp;Unban</source>
+        <translation>&amp;Buka blokir</translation>
+    </message>
+    <message>
+        <source>Unban the chosen user</source>
+        <translation>Buka blokir pengguna yang dipilih</translation>
+    </message>
+    <message>
+        <source>Nobody is banned.</source>
+        <translation>Tidak ada yang diblokir.</translation>
+    </message>
+    <message>
+        <source>{shown} of {total} banned users</source>
+        <translation>{shown} dari {total} pengguna yang diblokir</translation>
+    </message>
+    <message>
+        <source>{total} banned</source>
+        <translation>{total} diblokir</translation>
     </message>
 </context>
 <context>
@@ -879,12 +926,28 @@
         <translation>Tautan yang disematkan</translation>
     </message>
     <message>
+        <source>Invite only</source>
+        <translation>Hanya undangan</translation>
+    </message>
+    <message>
+        <source>Locked</source>
+        <translation>Terkunci</translation>
+    </message>
+    <message>
+        <source>● Recording</source>
+        <translation>● Merekam</translation>
+    </message>
+    <message>
+        <source>Room counts</source>
+        <translation>Jumlah di ruang</translation>
+    </message>
+    <message>
         <source>Room status</source>
         <translation>Status ruang</translation>
     </message>
     <message>
         <source>Copy &amp;invite link</source>
-        <translation>Salin tautan &amp;undangan</translation>
+        <translation>Sal&amp;in tautan undangan</translation>
     </message>
     <message>
         <source>Copy invite link</source>
@@ -944,7 +1007,7 @@
     </message>
     <message>
         <source>Leave &amp;stage</source>
-        <translation>Turun dari &amp;panggung</translation>
+        <translation>T&amp;urun dari panggung</translation>
     </message>
     <message>
         <source>Leave stage</source>
@@ -1033,6 +1096,10 @@
     <message>
         <source>Unmute microphone</source>
         <translation>Nyalakan mikrofon</translation>
+    </message>
+    <message>
+        <source>{stage} on stage · {listeners} listening · ✋ {hands}</source>
+        <translation>{stage} di panggung · {listeners} mendengarkan · ✋ {hands}</translation>
     </message>
 </context>
 <context>
@@ -1178,11 +1245,11 @@
     </message>
     <message>
         <source>Start m&amp;inimised to the tray</source>
-        <translation>Mulai &amp;diperkecil ke baki sistem</translation>
+        <translation>Mulai diperkecil ke baki sist&amp;em</translation>
     </message>
     <message>
         <source>Host on this compute&amp;r</source>
-        <translation>Jadi tuan rumah di &amp;komputer ini</translation>
+        <translation>Jadi tuan &amp;rumah di komputer ini</translation>
     </message>
     <message>
         <source>Start minimised to the tray</source>
@@ -1194,7 +1261,7 @@
     </message>
     <message>
         <source>Let others on my &amp;network join</source>
-        <translation>&amp;Izinkan orang lain di jaringan saya bergabung</translation>
+        <translation>Izinkan orang &amp;lain di jaringan saya bergabung</translation>
     </message>
     <message>
         <source>Let others on my network join</source>
@@ -1225,12 +1292,32 @@
         <translation>Bahasa sistem</translation>
     </message>
     <message>
+        <source>Window theme</source>
+        <translation>Tema jendela</translation>
+    </message>
+    <message>
+        <source>As the system</source>
+        <translation>Mengikuti sistem</translation>
+    </message>
+    <message>
+        <source>Light</source>
+        <translation>Terang</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation>Gelap</translation>
+    </message>
+    <message>
         <source>App</source>
         <translation>Aplikasi</translation>
     </message>
     <message>
         <source>&amp;Language:</source>
-        <translation>&amp;Bahasa:</translation>
+        <translation>B&amp;ahasa:</translation>
+    </message>
+    <message>
+        <source>&amp;Window theme:</source>
+        <translation>Tema je&amp;ndela:</translation>
     </message>
     <message>
         <source>A new language or server choice takes effect at the next start.</source>

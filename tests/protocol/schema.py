@@ -34,6 +34,7 @@ SHAPES: tuple[StructType, ...] = (
     model.RecordingInfo,
     model.AudienceCount,
     model.ReactionSender,
+    model.BannedUser,
 )
 
 

@@ -9,7 +9,8 @@ are set by hand; only ira, in the recorded room, really speaks (a demo line,
 so that the recording holds a voice). The settings dialog uses the
 sound devices of the environment: scripts/screenshots.py provides virtual
 ones, and a demo voice plays into the "headset" microphone for its meter.
-Writes sign-in, directory, room-listener, room-moderator (recording),
+Writes sign-in, directory, room-listener, room-moderator (a co-host),
+room-host (recording), room-host-dark (the dark theme),
 settings, recordings, tray-menu and room-listener-id (in Bahasa Indonesia)
 PNGs; exits 0 when all were written.
 """
@@ -48,6 +49,7 @@ from app.protocol.requests import (
 )
 from app.server.app import ServerConfig, start_server
 from app.ui.application import run_qt
+from app.ui.design import apply_theme
 from app.ui.i18n import install_translator
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.shell import DesktopShell
@@ -56,7 +58,7 @@ from tests.client.desktop_support import until
 from tests.support.pulse import play
 
 PASSWORD = "correct horse battery"
-SIZE = (960, 720)
+SIZE = (900, 700)  # the window's default size
 ROOT = Path(__file__).resolve().parents[2]
 BANNER = "● This room is being recorded."
 DEMO_VOICE = ROOT / "resources" / "demo" / "01-ayu-en.opus"
@@ -146,6 +148,18 @@ async def scenario(out: Path) -> int:
         talk(session, ayu.user_id)
         await settle()
         save(window, out / "room-listener.png")
+        # The same room as a co-host: the moderation panel under the stage.
+        me = session.user_id
+        await ayu.request(InviteToStage(id=0, user_id=me))
+        await until(lambda: window.room.accept.isVisible(), what="invited")
+        window.room.accept.click()
+        await until(lambda: session.on_stage, what="on stage")
+        await ayu.request(MakeCohost(id=0, user_id=me))
+        await until(lambda: session.is_moderator, what="co-host")
+        await until(lambda: window.room.admin.queue.count() == 1, what="hand queue")
+        talk(session, ayu.user_id)
+        await settle()
+        save(window, out / "room-moderator.png")
         await session.leave()
 
         # A moderator: tika's own room, with a co-host, a hand queue and an invite.
@@ -181,9 +195,16 @@ async def scenario(out: Path) -> int:
         await people["maya"].request(React(id=0, reaction="fire"))
         await until(lambda: "maya" in window.room.reactions_shown.text(), what="reaction")
         talk(session, ira)
-        window.resize(SIZE[0], 920)
         await settle()
-        save(window, out / "room-moderator.png")
+        save(window, out / "room-host.png")
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        apply_theme(app, "dark")
+        await settle()
+        talk(session, ira)  # again: the server's own levels may have replaced it
+        await settle(0.1)
+        save(window, out / "room-host-dark.png")
+        apply_theme(app, "system")
         await speaking  # her whole line goes into the recording
         await voice.close()
         assert await session.act(SetRecording(id=0, on=False))

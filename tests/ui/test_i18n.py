@@ -110,7 +110,7 @@ def test_indonesian_window_shows_indonesian(
         assert room.ptt.text() == "Tahan untuk bicara  (Spasi)"
         assert room.mute.text() == "&Bisukan mikrofon"
         assert room.leave.text() == "Ke&luar diam-diam"
-        assert room.invite.text() == "Salin tautan &undangan"
+        assert room.invite.text() == "Sal&in tautan undangan"
         assert room.reaction_buttons["clap"].accessibleName() == "Reaksi: Tepuk tangan"
         assert room.admin.title() == "Moderasi"
         assert room.admin.approve.text() == "&Setujui tangan"
@@ -136,7 +136,7 @@ def test_indonesian_window_shows_indonesian(
             assert dialog.hear_yourself.text() == "&Dengarkan suara sendiri (uji mikrofon)"
             assert dialog.mode.itemText(0) == "Tahan tombol untuk bicara"
             assert dialog.ptt_key.accessibleName() == "Tombol tekan-untuk-bicara"
-            assert dialog.start_minimised.text() == "Mulai &diperkecil ke baki sistem"
+            assert dialog.start_minimised.text() == "Mulai diperkecil ke baki sist&em"
             assert dialog.remote.text() == "&Sambung ke URL server:"
             assert dialog.server_url.accessibleName() == "URL server"
             assert "Tidak ada perangkat suara" in dialog.no_devices.text()

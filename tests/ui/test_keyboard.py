@@ -14,6 +14,7 @@ from app.client.session import RoomClient
 from app.client.settings import Settings
 from app.server.app import RunningServer
 from app.ui import i18n
+from app.ui.ban_list_dialog import BanListDialog
 from app.ui.create_room_dialog import CreateRoomDialog
 from app.ui.first_run import FirstRunDialog
 from app.ui.settings_dialog import SettingsDialog
@@ -31,8 +32,7 @@ from tests.ui.test_room import create_room
 from tests.ui.test_sign_in import PASSWORD, sign_in
 
 
-# Indonesian mnemonics are not yet checked (their catalogue still clashes).
-@pytest.fixture(params=["en"])
+@pytest.fixture(params=["en", "id"])
 def language(request: pytest.FixtureRequest, qapp: QApplication) -> Iterator[str]:
     assert i18n.install_translator(qapp, request.param) == request.param
     try:
@@ -83,6 +83,7 @@ def test_sign_in_directory_and_dialogs_walk_by_keyboard(
             (SettingsDialog(Settings(), None, window), "settings dialog"),
             (FirstRunDialog(window), "first-run dialog"),
             (window.open_recordings(), "recordings dialog"),
+            (BanListDialog(shell.controller, window), "ban list dialog"),
         ]
         for dialog, what in dialogs:
             try:

@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtGui import QTextDocument
-from PySide6.QtWidgets import QApplication, QLabel, QListWidget, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QListView, QListWidget, QWidget
 
 from app.client.app_state import Phase
 from app.client.session import RoomClient
@@ -21,6 +21,7 @@ from app.protocol.model import MemberView, Role
 from app.protocol.requests import PinLink, SetTopic
 from app.server.app import RunningServer
 from app.ui.admin_panel import question_box
+from app.ui.people_model import NAME as NAME_ROLE
 from app.ui.people_panel import PeoplePanel
 from app.ui.plain_text import FSI, PDI, PlainLabel, isolate
 from app.ui.shell import DesktopShell
@@ -69,6 +70,14 @@ def everything_shown(root: QWidget) -> list[str]:
                 item = widget.item(i)
                 seen.append(item.text())
                 seen.append(tooltip_shows(item.toolTip()))
+        elif isinstance(widget, QListView) and widget.model() is not None:
+            model = widget.model()
+            for row in range(model.rowCount()):
+                index = model.index(row, 0)
+                seen.append(str(index.data(Qt.ItemDataRole.DisplayRole)))
+                seen.append(tooltip_shows(str(index.data(Qt.ItemDataRole.ToolTipRole))))
+                if index.data(NAME_ROLE) is not None:  # the avatar's painted name: plain
+                    seen.append(str(index.data(NAME_ROLE)))
     return seen
 
 
@@ -138,9 +147,14 @@ def test_hostile_names_show_literally_in_people_and_moderation(qapp: QApplicatio
     texts = panel.texts()
     assert texts[0].startswith(isolate(NAME)) and "Host" in texts[0]
     assert texts[1].startswith("<u>x</u> (you)")
-    for i in range(panel.people.count()):
-        item = panel.people.item(i)
-        assert tooltip_shows(item.toolTip()) == item.text()
+    model = panel.people.model()
+    for row in range(model.rowCount()):
+        index = model.index(row, 0)
+        text = index.data(Qt.ItemDataRole.DisplayRole)
+        assert tooltip_shows(index.data(Qt.ItemDataRole.ToolTipRole)) == text
+        assert index.data(Qt.ItemDataRole.AccessibleTextRole) == text
+    # The avatar paints the raw name with QPainter.drawText (never markup).
+    assert model.index(0, 0).data(NAME_ROLE) == NAME
     # The override ends with the name: " · Host" after it reads left to right.
     assert texts[0].index(PDI) == len(FSI + NAME)
 

@@ -27,6 +27,7 @@ EVERY_FIELD = Settings(
     auto_gain=False,
     start_minimised=True,
     language="id",
+    theme="dark",
     share_on_network=True,
     server_mode="url",
     server_url="ws://rooms.example:8765/ws",

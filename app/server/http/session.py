@@ -31,6 +31,7 @@ from app.protocol.requests import (
     JoinRoom,
     LeaveRoom,
     ListAudience,
+    ListBans,
     ListRecordings,
     ListRooms,
     Login,
@@ -211,6 +212,8 @@ class Dispatcher:
                 return RecordingList(recordings=await hub.recordings.list_for(conn.user_id))
             case ListAudience():
                 return await hub.audience_page(conn, actor, req)
+            case ListBans():
+                return await hub.ban_list(conn, actor, req)
             case PushToTalk():
                 await hub.push_to_talk(conn, req.pressed)
                 return None

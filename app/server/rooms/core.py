@@ -43,6 +43,7 @@ from app.protocol.requests import (
     LeaveRoom,
     LeaveStage,
     ListAudience,
+    ListBans,
     LowerHand,
     MakeCohost,
     MoveToAudience,
@@ -96,6 +97,7 @@ _ACTION_OF: Mapping[type, Action] = MappingProxyType(
         PinLink: Action.PIN_LINK,
         SetRecording: Action.SET_RECORDING,
         ListAudience: Action.LIST_AUDIENCE,
+        ListBans: Action.LIST_BANS,
     }
 )
 
@@ -113,7 +115,7 @@ class Outcome:
         return bool(self.events or self.quiet)
 
 
-def action_of(command: MemberCommand | ListAudience) -> Action | None:
+def action_of(command: MemberCommand | ListAudience | ListBans) -> Action | None:
     """The permission a member command needs; None for Disconnect, which is not a request."""
     if isinstance(command, Disconnect):
         return None
@@ -131,7 +133,7 @@ def handle(room: Room, actor: Actor, command: RoomCommand, now: float) -> Outcom
     return _settle(room, _run(room, me, command, now))
 
 
-def check(room: Room, actor: Actor, command: MemberCommand | ListAudience) -> Member:
+def check(room: Room, actor: Actor, command: MemberCommand | ListAudience | ListBans) -> Member:
     """The gate alone (ended, membership, permission): for a shell that must do
     its own work (open a file) before the command runs, and only if allowed."""
     if not room.live:

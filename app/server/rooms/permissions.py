@@ -61,6 +61,8 @@ class Action(StrEnum):
     SET_RECORDING = "set_recording"
     # Reading the audience one by one (pages and search); listeners only get counts.
     LIST_AUDIENCE = "list_audience"
+    # Reading the room's ban list (names included), to lift a ban.
+    LIST_BANS = "list_bans"
     # The host's alone.
     END_ROOM = "end_room"
     MAKE_COHOST = "make_cohost"
@@ -92,6 +94,7 @@ _MODERATION = frozenset(
         # needs a media plane and a writable directory.
         _A.SET_RECORDING,
         _A.LIST_AUDIENCE,
+        _A.LIST_BANS,
     }
 )
 _HOST_ONLY = frozenset({_A.END_ROOM, _A.MAKE_COHOST, _A.UNMAKE_COHOST})

@@ -58,6 +58,10 @@ class Store(Protocol):
         """Look a user up by name, case-insensitively."""
         ...
 
+    async def names_of(self, user_ids: list[int]) -> dict[int, str]:
+        """The usernames of these users (a user that does not exist is left out)."""
+        ...
+
     async def set_password_hash(self, user_id: int, password_hash: str) -> None:
         """Replace a hash, e.g. after Argon2 parameters were raised."""
         ...

@@ -127,6 +127,15 @@ class SqlStore:
             return None
         return UserRecord(user_id=row.id, username=row.username, password_hash=row.password_hash)
 
+    async def names_of(self, user_ids: list[int]) -> dict[int, str]:
+        names: dict[int, str] = {}
+        async with self._read("look up user names") as conn:
+            for start in range(0, len(user_ids), 500):  # bound the IN (...) list
+                chunk = user_ids[start : start + 500]
+                query = select(users.c.id, users.c.username).where(users.c.id.in_(chunk))
+                names.update({row.id: row.username for row in await conn.execute(query)})
+        return names
+
     async def set_password_hash(self, user_id: int, password_hash: str) -> None:
         async with self._write("update a password hash") as conn:
             await conn.execute(

@@ -46,6 +46,7 @@ REQUESTS: dict[Action, Callable[[Targets], dict[str, Any]]] = {
     Action.MAKE_COHOST: lambda t: {"type": "make_cohost", "user_id": t["speaker2"]},
     Action.UNMAKE_COHOST: lambda t: {"type": "unmake_cohost", "user_id": t["cohost2"]},
     Action.LIST_AUDIENCE: lambda t: {"type": "list_audience"},
+    Action.LIST_BANS: lambda t: {"type": "list_bans"},
 }
 ACTING = (Role.COHOST, Role.SPEAKER, Role.LISTENER)
 WRONG = [(role, action) for role in ACTING for action in Action if action not in PERMISSIONS[role]]

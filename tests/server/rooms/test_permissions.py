@@ -24,6 +24,7 @@ from app.protocol.requests import (
     LeaveRoom,
     LeaveStage,
     ListAudience,
+    ListBans,
     LowerHand,
     MakeCohost,
     MoveToAudience,
@@ -95,7 +96,7 @@ def _nothing(me: Member) -> None:
 
 # Each action: the command that exercises it, and what must hold for the actor.
 Setup = Callable[[Member], None]
-SCENARIOS: dict[Action, tuple[RoomCommand | ListAudience, Setup]] = {
+SCENARIOS: dict[Action, tuple[RoomCommand | ListAudience | ListBans, Setup]] = {
     Action.LEAVE_ROOM: (LeaveRoom(id=1), _nothing),
     Action.REACT: (React(id=1, reaction="wave"), _nothing),
     Action.RAISE_HAND: (RaiseHand(id=1), _nothing),
@@ -125,6 +126,7 @@ SCENARIOS: dict[Action, tuple[RoomCommand | ListAudience, Setup]] = {
     Action.MAKE_COHOST: (MakeCohost(id=1, user_id=SPEAKER), _nothing),
     Action.UNMAKE_COHOST: (UnmakeCohost(id=1, user_id=COHOST), _nothing),
     Action.LIST_AUDIENCE: (ListAudience(id=1), _nothing),
+    Action.LIST_BANS: (ListBans(id=1), _nothing),
 }
 
 
@@ -148,12 +150,14 @@ def test_allowed_exactly_where_the_table_says(role: Role, action: Action) -> Non
     setup(me)
     room.reindex(me.user_id)
     before = copy.deepcopy(room)
-    if isinstance(command, ListAudience):
-        # A read: the gate alone decides, and the page changes nothing.
+    if isinstance(command, ListAudience | ListBans):
+        # A read: the gate alone decides, and reading changes nothing.
         if action in PERMISSIONS[role]:
             check(room, actor(me.user_id), command)
-            page = audience_page(room, None, "", 50)
-            assert {m.user_id for m in page.members} == {ACTOR_OF[Role.LISTENER], HAND, AUDIENCE}
+            if isinstance(command, ListAudience):
+                page = audience_page(room, None, "", 50)
+                listed = {m.user_id for m in page.members}
+                assert listed == {ACTOR_OF[Role.LISTENER], HAND, AUDIENCE}
         else:
             with pytest.raises(RoomError) as info:
                 check(room, actor(me.user_id), command)
