@@ -50,7 +50,13 @@ class ServerConfig:
     grace_period: float = 120.0
     tick_interval: float = 0.5
     max_frame_bytes: int = 1024 * 1024
-    heartbeat: float = 20.0
+    # WebSocket pings to a connection quiet this long (aiohttp's heartbeat;
+    # no pong within half of it closes the connection). Every ping costs the
+    # loop a timer, a task and a pong (~150 us): at 20 s, 15,000 idle
+    # listeners cost 750 of them a second. Vanished peers are found by TCP
+    # keepalive within ~35 s (app/server/http/keepalive.py); 55 s stays under
+    # nginx's 75 s proxy_read_timeout in docs/cluster.md.
+    heartbeat: float = 55.0
     # host[:port] written into invite links; defaults to where we listen.
     public_address: str | None = None
     rate_limits: RateLimitConfig = field(default_factory=RateLimitConfig)

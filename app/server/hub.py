@@ -392,6 +392,12 @@ class RoomHub:
         room = self._rooms.get(room_id)
         return room is not None and may_be_heard(room, user_id)
 
+    def holds_stage_place(self, user_id: int, room_id: str | None) -> bool:
+        """On the stage of that room (host, co-host, speaker): their requests go first."""
+        room = self._rooms.get(room_id) if room_id is not None else None
+        member = room.members.get(user_id) if room is not None else None
+        return member is not None and member.on_stage
+
     async def snapshot_of(self, client: Attachment) -> RoomSnapshot:
         if (room_id := self._held_elsewhere(client)) is not None:
             state = await self._forward(room_id, self._ask("sync", client, b""), RoomState)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from app import __version__
 from app.server.app import ServerConfig, start_server
+from app.server.collector import CollectorPolicy
 from app.server.demo import join_hint, open_demo
 from app.server.store import default_db_url
 
@@ -144,6 +145,9 @@ async def serve(args: argparse.Namespace) -> None:
         cluster_settings={"prefix": args.cluster_prefix},
     )
     server = await start_server(config)
+    # A process-wide setting, so here and not in start_server (tests and the
+    # desktop's embedded server share their process with other work).
+    collector = asyncio.get_running_loop().create_task(CollectorPolicy().run())
     print(server.url, flush=True)
     if args.demo:
         room_id = await open_demo(server)
@@ -159,6 +163,7 @@ async def serve(args: argparse.Namespace) -> None:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     logging.getLogger(__name__).info("shutting down")
+    collector.cancel()
     await server.stop()
 
 

@@ -7,6 +7,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from app.protocol import ErrorCode, encode
 from app.protocol.replies import Error
+from app.server.http import keepalive
 from app.server.http.aiohttp_hooks import StrictWebSocketResponse
 from app.server.http.connection import Connection
 from app.server.http.session import Dispatcher
@@ -70,6 +71,8 @@ class Routes:
         except ConnectionResetError:  # the client went away mid-handshake
             log.info("a client left during the WebSocket handshake")
             return ws
+        if request.transport is not None:
+            keepalive.enable(request.transport.get_extra_info("socket"))
         conn = Connection(ws, remote=request.remote or "")
         conn.write_directly()
         self.connections.add(conn)

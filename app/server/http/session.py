@@ -5,6 +5,7 @@ stable code. Nothing here decides room rules; those are the core's.
 """
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable
 
@@ -47,6 +48,7 @@ from app.protocol.requests import (
 from app.server.accounts import AccountError, Accounts, SignedIn
 from app.server.admission import Busy
 from app.server.http.connection import Connection
+from app.server.http.lane import AudienceLane
 from app.server.http.ratelimit import RateLimits
 from app.server.hub import RoomHub
 from app.server.logs import RateLimitedLog
@@ -67,10 +69,18 @@ class Refused(Exception):
 
 
 class Dispatcher:
-    def __init__(self, accounts: Accounts, hub: RoomHub, limits: RateLimits) -> None:
+    def __init__(
+        self,
+        accounts: Accounts,
+        hub: RoomHub,
+        limits: RateLimits,
+        lane: AudienceLane | None = None,
+    ) -> None:
         self._accounts = accounts
         self._hub = hub
         self._limits = limits
+        # The audience's requests take turns; the stage's go first.
+        self.lane = lane or AudienceLane()
         # Told when a logout revoked a token, to end its other connections.
         self.on_logout: Callable[[str, Connection], None] = lambda _token, _conn: None
         self._faults = RateLimitedLog(log)
@@ -101,6 +111,21 @@ class Dispatcher:
         except Exception:  # the codec's own bug: still an answer, never a closed connection
             self._faults.error("decode", "decoding a frame failed", exc_info=True)
             return encode(Error(id=None, code=ErrorCode.INVALID, message="unreadable message"))
+        if self._for_stage(conn, request):
+            return await self._answer(conn, request)
+        mark = await self.lane.turn()
+        started = time.perf_counter()
+        try:
+            return await self._answer(conn, request)
+        finally:
+            self.lane.charge(mark, started)
+
+    def _for_stage(self, conn: Connection, req: ClientMessage) -> bool:
+        """From someone who holds a place on the stage of the room at hand."""
+        room_id = req.room_id if isinstance(req, JoinRoom) else conn.room_id
+        return conn.signed_in and self._hub.holds_stage_place(conn.user_id, room_id)
+
+    async def _answer(self, conn: Connection, request: ClientMessage) -> bytes:
         try:
             data = await self._handle(conn, request)
         except (Refused, RoomError, AccountError) as exc:
