@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from numpy.typing import NDArray
 
+from app.client.changes import LinkUp
 from app.client.session import RoomClient
 from app.dsp.playout import PlayoutStats
 from app.media.client.channel import ChannelTrack, FrameChannel
@@ -67,7 +68,10 @@ class VoiceLink:
         self._closing = False
         self._rebuilding: asyncio.Task[None] | None = None
         self.connected = asyncio.Event()
-        client.rejoin_hooks.append(self._lost)
+        # Back in the room after a reconnect: the server dropped our media.
+        self._unfollow = client.changes.subscribe(
+            lambda change: self._lost() if isinstance(change, LinkUp) and change.rejoined else None
+        )
 
     async def start(self) -> None:
         """Negotiate the peer connection (the client must be in a room)."""
@@ -110,6 +114,7 @@ class VoiceLink:
 
     async def close(self) -> None:
         self._closing = True
+        self._unfollow()
         if self._rebuilding is not None:
             self._rebuilding.cancel()
             with contextlib.suppress(asyncio.CancelledError):
