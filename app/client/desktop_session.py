@@ -36,15 +36,16 @@ from app.client.notices import Notice as Notice
 from app.client.notices import notice
 from app.client.ptt import PttDecision, PttMachine, PttMode, PttSource, Scheduler
 from app.client.room_model import MODERATOR_ROLES, STAGE_ROLES, RoomModel
+from app.client.room_notices import RoomNotices
 from app.client.secrets import TokenStore
 from app.client.session import RoomClient
 from app.client.settings import Settings, SettingsStore
 from app.client.talk import Talk, may_talk, talk_state
 from app.client.voice import VoiceLink
-from app.protocol.events import AnyRoomEvent, MemberUpdated, RoomEnded
+from app.protocol.events import AnyRoomEvent, MemberUpdated
 from app.protocol.links import parse_link
 from app.protocol.model import MemberView, RecordingInfo, RoomSummary
-from app.protocol.replies import AudiencePage, InviteCreated, Reactions, RoomList
+from app.protocol.replies import AudiencePage, InviteCreated, RoomList
 from app.protocol.requests import (
     CreateInvite,
     LeaveRoom,
@@ -71,15 +72,6 @@ class Change(StrEnum):
 
 
 Listener = Callable[[Change, Notice | None], None]
-
-# My own member updates worth a notice (their codes are notices.TEXTS keys).
-MY_CAUSES = frozenset(
-    {
-        "invited", "hand_approved", "hand_denied", "moved_to_audience", "muted", "unmuted",
-        "made_cohost", "became_host",
-    }
-)  # fmt: skip
-KICK_CODES = frozenset({"kicked_removed", "kicked_banned", "kicked_replaced", "kicked_timed_out"})
 
 
 class DesktopSession:
@@ -124,6 +116,7 @@ class DesktopSession:
         self._ptt_task: asyncio.Task[None] | None = None
         self._voice_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._notices = RoomNotices(self._notice, lambda said: self._emit(Change.REACTION, said))
 
     # -- views -------------------------------------------------------------------
 
@@ -478,41 +471,15 @@ class DesktopSession:
 
     # -- following the room --------------------------------------------------------
 
-    def _on_reactions(self, burst: Reactions) -> None:
-        """A room's burst of reactions: the named senders, then how many more."""
-        named: dict[str, int] = {}
-        for sender in burst.senders:
-            named[sender.reaction] = named.get(sender.reaction, 0) + 1
-            self._emit(Change.REACTION, Notice(sender.reaction, sender.name))
-        for reaction, count in burst.counts.items():
-            more = count - named.get(reaction, 0)
-            if more > 0:
-                self._emit(Change.REACTION, Notice(reaction, f"+{more}"))
-
     def _on_event(self, event: AnyRoomEvent) -> None:
-        me = self.user_id
-        room = self._room_title()
-        if isinstance(event, RoomEnded):
-            self._notice("ended", "ended", room=room)
-        elif isinstance(event, MemberUpdated):
-            member, cause = event.member, event.cause
-            if member.user_id == me and self.ptt.live and not self.can_talk:
-                self.ptt.stop()  # muted or off the stage: never shown live again
-            if member.user_id == me:
-                if cause in MY_CAUSES:
-                    kind = {"invited": "invited", "hand_approved": "approved"}.get(cause, "info")
-                    self._notice(kind, cause, room=room, who=self._name_of(event.by))
-            elif cause == "hand_raised" and self.is_moderator:
-                self._notice("hand", "hand_raised", room=room, who=member.name)
+        mine = isinstance(event, MemberUpdated) and event.member.user_id == self.user_id
+        if mine and self.ptt.live and not self.can_talk:
+            self.ptt.stop()  # muted or off the stage: never shown live again
+        self._notices.event(self.client.model if self.client else None, self.user_id, event)
 
     def _room_title(self) -> str:
         model = self.client.model if self.client is not None else None
         return model.snapshot.title if model is not None else ""
-
-    def _name_of(self, user_id: int | None) -> str:
-        model = self.client.model if self.client is not None else None
-        member = model.members.get(user_id) if model is not None and user_id else None
-        return member.name if member is not None else ""
 
     def _on_change(self, change: ClientChange) -> None:
         client = self.client
@@ -525,7 +492,7 @@ class DesktopSession:
             case RoomReset() | AudienceCounted() | KickedOut():
                 self._room_changed()
             case ReactionBurst(burst=burst):
-                self._on_reactions(burst)
+                self._notices.reactions(burst)
             case SpeakingLevels(levels=levels):
                 if self.phase is Phase.IN_ROOM and levels != self.speaking:
                     self.speaking = dict(levels)
@@ -560,13 +527,7 @@ class DesktopSession:
         if client is None or model is None or self.phase is not Phase.IN_ROOM:
             return
         if client.kicked is not None or not model.live:
-            reason = client.kicked
-            if reason is not None and reason not in ("left", "ended"):
-                code = f"kicked_{reason}"
-                if code in KICK_CODES:
-                    self._notice("kicked", code, room=model.snapshot.title)
-                else:
-                    self._notice("kicked", "kicked_other", room=model.snapshot.title, detail=reason)
+            self._notices.kicked(client.kicked, model.snapshot.title)
             self._leave_to_directory()
             return
         if self.ptt.live and not self.can_talk:
