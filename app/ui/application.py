@@ -103,10 +103,6 @@ def run_qt(
     app.setDesktopFileName("panggung")
     # The room keeps playing with every window closed (tray, shortcuts).
     app.setQuitOnLastWindowClosed(False)
-    # Only macOS hands links over as QFileOpenEvents; elsewhere a filter on
-    # the application would only cost a Python call for every Qt event.
-    if sys.platform != "darwin":
-        links = None
     if links is not None:
         # Before the loop runs: the link that launched the app comes first.
         app.installEventFilter(links)

@@ -9,7 +9,7 @@ back; the session and its audio keep running either way.
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShowEvent, QWindow
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -72,13 +72,9 @@ class MainWindow(QMainWindow):
         controller.errorRaised.connect(lambda text: self.show_message(text, ERROR_S))
         controller.noticeRaised.connect(self._notice)
         controller.roomChanged.connect(self.message.check)
-        # The push-to-talk key: keys the window system delivers reach the
-        # window's QWindow before the focused widget (showEvent); keys sent to
-        # the window itself come here. Not a filter on the whole application,
-        # which every Qt event passes through (with qasync, every asyncio
-        # callback and socket wake-up): that cost ~1 % of a core listening.
-        self.installEventFilter(self)
-        self._key_window: QWindow | None = None
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
         self._phase(controller.session.phase.value)
 
     def show_message(self, text: str, seconds: float | None = None) -> None:
@@ -141,20 +137,6 @@ class MainWindow(QMainWindow):
             self.setWindowTitle("Panggung")
 
     # -- the push-to-talk key ------------------------------------------------------
-
-    def stop_key_filter(self) -> None:
-        """Before the window is deleted: nothing dispatches to it mid-destruction."""
-        self.removeEventFilter(self)
-        if self._key_window is not None:
-            self._key_window.removeEventFilter(self)
-            self._key_window = None
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        handle = self.windowHandle()
-        if handle is not None and handle is not self._key_window:
-            handle.installEventFilter(self)
-            self._key_window = handle
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()

@@ -4,6 +4,7 @@ the controller, the window and (when the desktop has one) the tray."""
 import asyncio
 
 from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication
 
 from app.client.app_state import Phase
 from app.client.control_commands import join_by_text
@@ -63,7 +64,9 @@ class DesktopShell:
         if self.tray is not None:
             self.tray.icon.hide()
         self.window.hide()
-        self.window.stop_key_filter()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.window)
         self.window.deleteLater()
 
 
