@@ -128,6 +128,12 @@ class AudioEngine:
     def _current_processor(self) -> VoiceProcessor | None:
         return self._processor
 
+    def _echo_reference(self) -> VoiceProcessor | None:
+        """The processor the speakers feed: only while a microphone is open.
+        With none (a listener), nothing uses the reference, and the playback
+        callback is spared its 100 calls a second into the library."""
+        return self._processor if self._streams["input"] is not None else None
+
     def _delay_ms(self) -> float:
         """Playback to capture, as the echo canceller's hint: what PortAudio
         reports for both devices, plus the room audio pulled but not yet played."""
@@ -271,7 +277,7 @@ class AudioEngine:
             )
         else:
             stream = Playback(
-                system, device, lambda: self._pull, s.rate, s.channels, self._current_processor
+                system, device, lambda: self._pull, s.rate, s.channels, self._echo_reference
             )
         stream.open(s.frames_per_buffer)
         return stream

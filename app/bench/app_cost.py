@@ -21,12 +21,13 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
 
 from app.audio.virtual import VirtualPulse
+from app.bench.thread_cpu import describe, thread_cpu, thread_times
 from app.client.session import RoomClient
 from app.server.app import RunningServer, ServerConfig, start_server
 from app.server.demo import open_demo
@@ -52,6 +53,8 @@ class Phase:
     cpu_percent: float  # of one core, over the window
     rss_mb: float  # at the end
     rss_max_mb: float
+    threads: dict[str, float] = field(default_factory=dict)  # % of a core by thread kind
+    load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-min load average, before and after
 
 
 @dataclass
@@ -114,6 +117,8 @@ async def _command(config: Path, env: dict[str, str], *args: str) -> dict[str, o
 
 
 async def _sample(proc: psutil.Process, name: str, seconds: float) -> Phase:
+    load0 = os.getloadavg()[0]
+    threads0 = thread_times(proc)
     before = proc.cpu_times()
     start = time.monotonic()
     rss_max = 0
@@ -122,10 +127,19 @@ async def _sample(proc: psutil.Process, name: str, seconds: float) -> Phase:
         rss_max = max(rss_max, proc.memory_info().rss)
     after = proc.cpu_times()
     elapsed = time.monotonic() - start
+    threads = thread_times(proc)
     used = (after.user - before.user) + (after.system - before.system)
+    cpu = 100 * used / elapsed
     rss = proc.memory_info().rss
-    return Phase(name, round(elapsed, 1), round(100 * used / elapsed, 2), rss / 2**20,
-                 max(rss_max, rss) / 2**20)  # fmt: skip
+    return Phase(
+        name,
+        round(elapsed, 1),
+        round(cpu, 2),
+        rss / 2**20,
+        max(rss_max, rss) / 2**20,
+        thread_cpu(threads0, threads, cpu, elapsed),
+        (load0, os.getloadavg()[0]),
+    )
 
 
 async def run(seconds: float = 120.0, warmup: float = 30.0) -> AppCost:
@@ -214,11 +228,18 @@ def markdown(result: AppCost) -> str:
             f"| {phase.name} | {phase.seconds:g} | {phase.cpu_percent:.2f} | "
             f"{phase.rss_mb:.0f} | {phase.rss_max_mb:.0f} | {target} |"
         )
+    threads = [
+        f"{phase.name}: {describe(phase.threads)}; machine load average (1 min) "
+        f"{phase.load[0]:.1f} before, {phase.load[1]:.1f} after."
+        for phase in result.phases
+    ]
     return (
         "The real `panggung` (client only: its server runs in the benchmark's process) "
         "listening in the demo room on Xvfb with a tray host and a private PulseAudio, "
         f"after {result.warmup:g} s of warm-up; CPU is user + system time of all its threads "
         "over the window (psutil), measured; the percentage is computed from it.\n\n"
         + "\n".join(rows)
-        + "\n"
+        + "\n\nBy thread (% of a core; /proc, measured): "
+        + " ".join(threads)
+        + " The machine has 2 cores shared with other jobs: CPU shares grow with its load.\n"
     )

@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 
 from app.audio.virtual import VirtualPulse
 from app.bench.signaling import Server
+from app.bench.thread_cpu import thread_cpu, thread_times
 from app.dsp.analysis import detect_onsets
 from app.dsp.latency import match_clicks, percentile
 from app.dsp.signals import click_train, to_int16
@@ -101,41 +102,6 @@ def _latencies(recording: NDArray[np.int16]) -> tuple[list[float], int, int]:
     return latencies, len(mouth), unmatched
 
 
-def _thread_times(proc: psutil.Process) -> dict[int, tuple[str, float]]:
-    """Thread id -> (kind, user+system CPU seconds)."""
-    out: dict[int, tuple[str, float]] = {}
-    for t in proc.threads():
-        try:
-            comm = Path(f"/proc/{proc.pid}/task/{t.id}/comm").read_text().strip()
-        except OSError:
-            comm = ""
-        kind = (
-            "event loop"
-            if t.id == proc.pid
-            else "PulseAudio client"
-            if comm == "threaded-ml"
-            else "PortAudio callback + workers"
-        )
-        out[t.id] = (kind, t.user_time + t.system_time)
-    return out
-
-
-def _thread_cpu(
-    before: dict[int, tuple[str, float]],
-    after: dict[int, tuple[str, float]],
-    total: float,
-    wall: float,
-) -> dict[str, float]:
-    """% of a core per thread kind over ``wall`` s; what is left of ``total`` ran
-    in threads that ended meanwhile."""
-    shares: dict[str, float] = {}
-    for tid, (kind, cpu) in after.items():
-        used = cpu - before.get(tid, (kind, 0.0))[1]
-        shares[kind] = shares.get(kind, 0.0) + used / wall * 100
-    shares["threads that ended"] = max(0.0, total - sum(shares.values()))
-    return shares
-
-
 async def _speaker(url: str) -> tuple[asyncio.subprocess.Process, str]:
     """The speaking client's process, once its audio flows; and its room. It
     speaks until its standard input is closed."""
@@ -175,7 +141,7 @@ async def _measure(root: Path, url: str, seconds: float, interval: float) -> Dev
         await asyncio.sleep(1.0)  # let both playout buffers settle
         proc, talker = psutil.Process(listener.pid), psutil.Process(speaker.pid)
         load0 = os.getloadavg()[0]
-        threads0, talker0 = _thread_times(proc), _thread_times(talker)
+        threads0, talker0 = thread_times(proc), thread_times(talker)
         talker_cpu0 = sum(talker.cpu_times()[:2])
         cpu0, t0, rss = sum(proc.cpu_times()[:2]), time.monotonic(), 0.0
         player = await asyncio.create_subprocess_exec("paplay", "--device=stage", str(wav))
@@ -184,9 +150,9 @@ async def _measure(root: Path, url: str, seconds: float, interval: float) -> Dev
             await asyncio.sleep(0.5)
         wall = time.monotonic() - t0
         cpu = (sum(proc.cpu_times()[:2]) - cpu0) / wall * 100
-        threads = _thread_cpu(threads0, _thread_times(proc), cpu, wall)
+        threads = thread_cpu(threads0, thread_times(proc), cpu, wall)
         talker_cpu = (sum(talker.cpu_times()[:2]) - talker_cpu0) / wall * 100
-        talker_threads = _thread_cpu(talker0, _thread_times(talker), talker_cpu, wall)
+        talker_threads = thread_cpu(talker0, thread_times(talker), talker_cpu, wall)
         load = (load0, os.getloadavg()[0])
         await asyncio.sleep(MAX_LATENCY + 0.2)
         parec.send_signal(signal.SIGINT)

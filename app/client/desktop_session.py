@@ -2,9 +2,8 @@
 
 It outlives the window (closing it only hides it) and knows nothing of Qt:
 the window binds to it through `listeners`, which get a `Change` and, for
-errors and notices, a `Notice`. A watcher task polls the RoomClient every
-`poll_interval` for what has no hook (speaking levels, a dropped connection,
-a kick) and reports what changed.
+errors and notices, a `Notice`. It follows the RoomClient through its one
+change stream (changes.py) and reports what changed: nothing polls.
 """
 
 import asyncio
@@ -19,21 +18,34 @@ from urllib.parse import urlsplit
 from app.client import recordings
 from app.client.app_state import AppState, Phase
 from app.client.audio_backend import AudioBackend
-from app.client.connection import ConnectionLost, RequestFailed
+from app.client.changes import (
+    AudienceCounted,
+    ClientChange,
+    EventApplied,
+    KickedOut,
+    LinkDown,
+    LinkUp,
+    ReactionBurst,
+    RoomReset,
+    SpeakingLevels,
+    Unsubscribe,
+)
+from app.client.connection import RequestFailed
 from app.client.messages import explain, explain_code
 from app.client.notices import Notice as Notice
 from app.client.notices import notice
 from app.client.ptt import PttDecision, PttMachine, PttMode, PttSource, Scheduler
 from app.client.room_model import MODERATOR_ROLES, STAGE_ROLES, RoomModel
+from app.client.room_notices import RoomNotices
 from app.client.secrets import TokenStore
 from app.client.session import RoomClient
 from app.client.settings import Settings, SettingsStore
 from app.client.talk import Talk, may_talk, talk_state
 from app.client.voice import VoiceLink
-from app.protocol.events import AnyRoomEvent, MemberUpdated, RoomEnded
+from app.protocol.events import AnyRoomEvent, MemberUpdated
 from app.protocol.links import parse_link
 from app.protocol.model import MemberView, RecordingInfo, RoomSummary
-from app.protocol.replies import AudiencePage, BanList, InviteCreated, Reactions, RoomList
+from app.protocol.replies import AudiencePage, BanList, InviteCreated, RoomList
 from app.protocol.requests import (
     CreateInvite,
     LeaveRoom,
@@ -61,15 +73,6 @@ class Change(StrEnum):
 
 Listener = Callable[[Change, Notice | None], None]
 
-# My own member updates worth a notice (their codes are notices.TEXTS keys).
-MY_CAUSES = frozenset(
-    {
-        "invited", "hand_approved", "hand_denied", "moved_to_audience", "muted", "unmuted",
-        "made_cohost", "became_host",
-    }
-)  # fmt: skip
-KICK_CODES = frozenset({"kicked_removed", "kicked_banned", "kicked_replaced", "kicked_timed_out"})
-
 
 class DesktopSession:
     def __init__(
@@ -81,7 +84,6 @@ class DesktopSession:
         store: SettingsStore | None = None,
         account_key: str | None = None,
         media: bool = True,
-        poll_interval: float = 0.1,
         scheduler: Scheduler | None = None,
     ) -> None:
         self.url = url
@@ -93,7 +95,6 @@ class DesktopSession:
         # whose port changes from run to run).
         self.account_key = account_key or url
         self.media = media
-        self.poll_interval = poll_interval
         self.state = AppState()
         self.state.listeners.append(lambda _before, _after: self._emit(Change.PHASE))
         self.listeners: list[Listener] = []
@@ -109,11 +110,13 @@ class DesktopSession:
             PttMode(self.settings.ptt_mode),
             self.settings.ptt_tail_ms,
         )
-        self._watcher: asyncio.Task[None] | None = None
+        self._unfollow: Unsubscribe | None = None
+        self._leaving: asyncio.Task[Any] | None = None
+        self._room_dirty = False  # a ROOM change is due (coalesced per loop turn)
         self._ptt_task: asyncio.Task[None] | None = None
         self._voice_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._seen: tuple[object, ...] = ()
+        self._notices = RoomNotices(self._notice, lambda said: self._emit(Change.REACTION, said))
 
     # -- views -------------------------------------------------------------------
 
@@ -230,10 +233,7 @@ class DesktopSession:
         self.state.move(Phase.SIGNED_OUT)
 
     def _new_client(self) -> RoomClient:
-        client = RoomClient(self.url, client_name="panggung-desktop", reconnect=True)
-        client.event_hooks.append(self._on_event)
-        client.reaction_hooks.append(self._on_reactions)
-        return client
+        return RoomClient(self.url, client_name="panggung-desktop", reconnect=True)
 
     def _signed_in(self, client: RoomClient) -> bool:
         self.client = client
@@ -242,7 +242,7 @@ class DesktopSession:
         self.settings.username = client.username
         self.save_settings()
         self.state.move(Phase.DIRECTORY)
-        self._watcher = asyncio.get_running_loop().create_task(self._watch(client))
+        self._unfollow = client.changes.subscribe(self._on_change)
         self._spawn(self.refresh_rooms())
         return True
 
@@ -305,7 +305,6 @@ class DesktopSession:
 
     def _entered(self, client: RoomClient) -> None:
         self.speaking = {}
-        self._seen = ()
         self.state.move(Phase.IN_ROOM)
         self._emit(Change.ROOM)
         if self.media:
@@ -391,13 +390,6 @@ class DesktopSession:
         await self.audio.stop()
         if link is not None:
             await link.close()
-            if self.client is not None:
-                # VoiceLink registers itself for rejoins and never unregisters.
-                self.client.rejoin_hooks[:] = [
-                    hook
-                    for hook in self.client.rejoin_hooks
-                    if getattr(hook, "__self__", None) is not link
-                ]
         self._emit(Change.ROOM)
 
     # -- recordings ----------------------------------------------------------------
@@ -490,97 +482,79 @@ class DesktopSession:
 
     # -- following the room --------------------------------------------------------
 
-    def _on_reactions(self, burst: Reactions) -> None:
-        """A room's burst of reactions: the named senders, then how many more."""
-        named: dict[str, int] = {}
-        for sender in burst.senders:
-            named[sender.reaction] = named.get(sender.reaction, 0) + 1
-            self._emit(Change.REACTION, Notice(sender.reaction, sender.name))
-        for reaction, count in burst.counts.items():
-            more = count - named.get(reaction, 0)
-            if more > 0:
-                self._emit(Change.REACTION, Notice(reaction, f"+{more}"))
-
     def _on_event(self, event: AnyRoomEvent) -> None:
-        me = self.user_id
-        room = self._room_title()
-        if isinstance(event, RoomEnded):
-            self._notice("ended", "ended", room=room)
-        elif isinstance(event, MemberUpdated):
-            member, cause = event.member, event.cause
-            if member.user_id == me and self.ptt.live and not self.can_talk:
-                self.ptt.stop()  # muted or off the stage: never shown live again
-            if member.user_id == me:
-                if cause in MY_CAUSES:
-                    kind = {"invited": "invited", "hand_approved": "approved"}.get(cause, "info")
-                    self._notice(kind, cause, room=room, who=self._name_of(event.by))
-            elif cause == "hand_raised" and self.is_moderator:
-                self._notice("hand", "hand_raised", room=room, who=member.name)
+        mine = isinstance(event, MemberUpdated) and event.member.user_id == self.user_id
+        if mine and self.ptt.live and not self.can_talk:
+            self.ptt.stop()  # muted or off the stage: never shown live again
+        self._notices.event(self.client.model if self.client else None, self.user_id, event)
 
     def _room_title(self) -> str:
         model = self.client.model if self.client is not None else None
         return model.snapshot.title if model is not None else ""
 
-    def _name_of(self, user_id: int | None) -> str:
-        model = self.client.model if self.client is not None else None
-        member = model.members.get(user_id) if model is not None and user_id else None
-        return member.name if member is not None else ""
+    def _on_change(self, change: ClientChange) -> None:
+        client = self.client
+        if client is None:
+            return
+        match change:
+            case EventApplied(event=event):
+                self._on_event(event)
+                self._room_changed()
+            case RoomReset() | AudienceCounted() | KickedOut():
+                self._room_changed()
+            case ReactionBurst(burst=burst):
+                self._notices.reactions(burst)
+            case SpeakingLevels(levels=levels):
+                if self.phase is Phase.IN_ROOM and levels != self.speaking:
+                    self.speaking = dict(levels)
+                    self._emit(Change.SPEAKING)
+            case LinkDown():
+                if self.phase in (Phase.DIRECTORY, Phase.IN_ROOM):
+                    self.ptt.stop()
+                    self.state.move(Phase.RECONNECTING)
+            case LinkUp():
+                if self.phase is Phase.RECONNECTING:
+                    model = client.model
+                    if model is not None and model.live and client.kicked is None:
+                        self.state.move(Phase.IN_ROOM)
+                        self._room_changed()
+                    else:
+                        self._leave_to_directory()
 
-    async def _watch(self, client: RoomClient) -> None:
-        while True:
-            await asyncio.sleep(self.poll_interval)
-            try:
-                await self._check(client)
-            except Exception:  # a watcher that dies would freeze the window
-                log.exception("session watcher")
-
-    async def _check(self, client: RoomClient) -> None:
+    def _room_changed(self) -> None:
+        """Report the room once per loop turn, however many changes came in it."""
+        if self._room_dirty:
+            return
+        self._room_dirty = True
         try:
-            down = client.conn.closed
-        except ConnectionLost:
-            down = True
-        phase = self.phase
-        if down and phase in (Phase.DIRECTORY, Phase.IN_ROOM):
-            self.ptt.stop()
-            self.state.move(Phase.RECONNECTING)
-            return
-        if phase is Phase.RECONNECTING:
-            if down:
-                return
-            model = client.model
-            if model is not None and model.live and client.kicked is None:
-                self.state.move(Phase.IN_ROOM)
-            else:
-                await self._left_room()
-                self.state.move(Phase.DIRECTORY)
-                self._spawn(self.refresh_rooms())
-            return
-        if phase is not Phase.IN_ROOM:
-            return
-        model = client.model
-        if model is None:
+            asyncio.get_running_loop().call_soon(self._report_room)
+        except RuntimeError:  # no loop: shutting down
+            self._room_dirty = False
+
+    def _report_room(self) -> None:
+        self._room_dirty = False
+        client = self.client
+        model = client.model if client is not None else None
+        if client is None or model is None or self.phase is not Phase.IN_ROOM:
             return
         if client.kicked is not None or not model.live:
-            reason = client.kicked
-            if reason is not None and reason not in ("left", "ended"):
-                code = f"kicked_{reason}"
-                if code in KICK_CODES:
-                    self._notice("kicked", code, room=model.snapshot.title)
-                else:
-                    self._notice("kicked", "kicked_other", room=model.snapshot.title, detail=reason)
-            await self._left_room()
-            self.state.move(Phase.DIRECTORY)
-            self._spawn(self.refresh_rooms())
+            self._notices.kicked(client.kicked, model.snapshot.title)
+            self._leave_to_directory()
             return
-        seen = (id(model), model.seq, model.audience)
-        if seen != self._seen:
-            self._seen = seen
-            if self.ptt.live and not self.can_talk:
-                self.ptt.stop()
-            self._emit(Change.ROOM)
-        if client.speaking != self.speaking:
-            self.speaking = dict(client.speaking)
-            self._emit(Change.SPEAKING)
+        if self.ptt.live and not self.can_talk:
+            self.ptt.stop()
+        self._emit(Change.ROOM)
+
+    def _leave_to_directory(self) -> None:
+        """Out of the room (kicked, ended, gone while we were away): once."""
+        if self._leaving is not None and not self._leaving.done():
+            return
+        self._leaving = self._spawn(self._back_to_directory())
+
+    async def _back_to_directory(self) -> None:
+        await self._left_room()
+        self.state.move(Phase.DIRECTORY)
+        self._spawn(self.refresh_rooms())
 
     # -- plumbing --------------------------------------------------------------------
 
@@ -621,11 +595,9 @@ class DesktopSession:
         return task
 
     async def _drop_client(self) -> None:
-        if self._watcher is not None:
-            self._watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watcher
-            self._watcher = None
+        if self._unfollow is not None:
+            self._unfollow()
+            self._unfollow = None
         if self.phase in (Phase.IN_ROOM, Phase.RECONNECTING):
             await self._left_room()
         client, self.client = self.client, None

@@ -14,6 +14,18 @@ import logging
 import random
 from collections.abc import Callable
 
+from app.client.changes import (
+    AudienceCounted,
+    ChangeStream,
+    EventApplied,
+    KickedOut,
+    LinkDown,
+    LinkUp,
+    MediaMoved,
+    ReactionBurst,
+    RoomReset,
+    SpeakingLevels,
+)
 from app.client.connection import ConnectionLost, RequestFailed, ServerConnection
 from app.client.room_model import RoomModel
 from app.protocol import PROTOCOL_VERSION
@@ -93,6 +105,9 @@ class RoomClient:
         self.reconnects = 0
         # A cluster's other nodes (from `welcome`): where to reconnect when ours is gone.
         self.nodes: list[str] = []
+        # Everything that changes, as one typed stream (changes.py): what views
+        # follow. The hooks below are older, narrower ways in, kept for their users.
+        self.changes = ChangeStream()
         self.event_hooks: list[EventHook] = []
         # Reaction bursts (at most one a second per room).
         self.reaction_hooks: list[ReactionHook] = []
@@ -216,6 +231,7 @@ class RoomClient:
                     await self._resync(model)
                     break
             self._changed.notify_all()
+        self.changes.publish(RoomReset())
         return model
 
     async def wait_until(
@@ -256,22 +272,30 @@ class RoomClient:
             async with self._changed:
                 if isinstance(pushed, Speaking):
                     self.speaking = dict(pushed.levels)
+                    self.changes.publish(SpeakingLevels(dict(self.speaking)))
                 elif isinstance(pushed, Audience):
                     # Before the join's reply there is no model: its snapshot
                     # is newer than any count that came first.
                     if self.model is not None and pushed.room_id == self.model.room_id:
                         self.model.apply_audience(pushed)
+                        self.changes.publish(AudienceCounted())
                 elif isinstance(pushed, Reactions):
                     if self.model is not None and pushed.room_id == self.model.room_id:
                         for reaction_hook in self.reaction_hooks:
                             reaction_hook(pushed)
+                        self.changes.publish(ReactionBurst(pushed))
                 elif isinstance(pushed, Kicked):
                     if self.model is not None and pushed.room_id == self.model.room_id:
                         self.kicked = pushed.reason
+                        self.changes.publish(KickedOut(pushed.reason))
                 elif isinstance(pushed, Event):
                     await self._apply(pushed)
                 self._changed.notify_all()
-        if not self._closing and self.reconnect and self.token is not None:
+        if self._closing:
+            return
+        will_retry = self.reconnect and self.token is not None
+        self.changes.publish(LinkDown(reconnecting=will_retry))
+        if will_retry:
             await self._reconnect()
 
     async def _apply(self, pushed: Event) -> None:
@@ -285,6 +309,7 @@ class RoomClient:
             return
         for hook in self.event_hooks:
             hook(pushed.event)
+        self.changes.publish(EventApplied(pushed.event))
 
     async def _resync(self, model: RoomModel) -> None:
         """A fresh snapshot; a new media epoch means another node took the
@@ -302,10 +327,12 @@ class RoomClient:
                     raise
                 await asyncio.sleep(self.rng.uniform(0.1, 0.5))
         model.reset(state.room)
+        self.changes.publish(RoomReset())
         if state.room.media_epoch != before:
             log.info("the room's media moved (epoch %d); offering again", state.room.media_epoch)
             for hook in self.rejoin_hooks:
                 hook()
+            self.changes.publish(MediaMoved())
 
     async def _reconnect(self) -> None:
         """Back off and retry until the session and room are back or we give up."""
@@ -327,6 +354,7 @@ class RoomClient:
             except RequestFailed as exc:
                 log.warning("reconnect refused: %s", exc)
                 if exc.code == "invalid_token":
+                    self.changes.publish(LinkDown(reconnecting=False))
                     return
                 continue
             except (OSError, ConnectionLost, TimeoutError) as exc:
@@ -348,6 +376,8 @@ class RoomClient:
             if state is not None:
                 for hook in self.rejoin_hooks:
                     hook()
+                self.changes.publish(RoomReset())
+            self.changes.publish(LinkUp(rejoined=state is not None))
             return
 
     async def _rejoin(self, conn: ServerConnection) -> tuple[RoomState | None, str | None]:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from numpy.typing import NDArray
 
+from app.client.changes import LinkUp, MediaMoved
 from app.client.session import RoomClient
 from app.dsp import FRAME_SAMPLES
 from app.dsp.playout import PlayoutStats
@@ -68,7 +69,16 @@ class VoiceLink:
         self._closing = False
         self._rebuilding: asyncio.Task[None] | None = None
         self.connected = asyncio.Event()
-        client.rejoin_hooks.append(self._lost)
+        # Back in the room after a reconnect (the server dropped our media), or
+        # the room moved to another node (its media plane never had us).
+        self._unfollow = client.changes.subscribe(
+            lambda change: (
+                self._lost()
+                if isinstance(change, MediaMoved)
+                or (isinstance(change, LinkUp) and change.rejoined)
+                else None
+            )
+        )
 
     async def start(self) -> None:
         """Negotiate the peer connection (the client must be in a room)."""
@@ -111,6 +121,7 @@ class VoiceLink:
 
     async def close(self) -> None:
         self._closing = True
+        self._unfollow()
         if self._rebuilding is not None:
             self._rebuilding.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
+from app.audio.apm import ProcessingSettings
 from app.audio.engine import AudioEngine
 from app.audio.prefs import DevicePreferences
 from app.audio.virtual import VirtualPulse
@@ -86,5 +88,42 @@ async def test_a_remembered_microphone_that_is_gone_falls_back_when_opened(
         assert engine.input_device is None and engine.capturing
         assert engine.events[-1].direction == "input" and engine.events[-1].using is None
         assert np.isfinite(engine.meter.rms_dbfs)
+    finally:
+        await engine.stop()
+
+
+async def test_the_echo_canceller_hears_the_speakers_only_while_the_microphone_is_open(
+    sound: VirtualPulse, tmp_path: Path
+) -> None:
+    engine = AudioEngine(capture=False, processing=ProcessingSettings())
+    pulled = [0]
+    frame = to_int16(tone(440, 960, amplitude=0.3))
+
+    def room() -> NDArray[np.int16]:
+        pulled[0] += 1
+        return frame
+
+    engine.play(room)
+    await engine.start()
+    try:
+        processor = engine.processor
+        assert processor is not None
+        deadline = time.monotonic() + 10
+        while pulled[0] < 25:  # the speakers play the room (0.5 s of it); nobody speaks
+            assert time.monotonic() < deadline, "the speakers never played"
+            await asyncio.sleep(0.05)
+        assert processor.rendered_chunks == 0
+
+        await engine.set_capture(True)  # on stage: the reference is needed now
+        await until_captured(engine)
+        deadline = time.monotonic() + 10
+        while processor.rendered_chunks < 10:
+            assert time.monotonic() < deadline, "the canceller never heard the speakers"
+            await asyncio.sleep(0.05)
+
+        await engine.set_capture(False)
+        rendered = processor.rendered_chunks
+        await asyncio.sleep(0.5)
+        assert processor.rendered_chunks == rendered
     finally:
         await engine.stop()

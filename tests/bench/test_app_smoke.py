@@ -23,4 +23,9 @@ def test_the_real_app_is_measured_open_and_in_the_tray() -> None:
     for phase in phases.values():
         assert phase["seconds"] >= 3 and phase["cpu_percent"] > 0
         assert 40 < phase["rss_mb"] < 2000  # a real Qt process, not a stand-in
+        # Split by thread: the event loop runs, and the kinds add up to the whole.
+        threads = phase["threads"]
+        assert threads["event loop"] > 0
+        assert sum(threads.values()) == pytest.approx(phase["cpu_percent"], abs=0.5)
     assert "| window open |" in out and "| in the tray |" in out
+    assert "By thread" in out and "load average" in out

@@ -7,6 +7,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from app.client.changes import ClientChange, MediaMoved
 from app.client.session import RoomClient
 from app.protocol.events import Reacted
 from app.protocol.replies import Event
@@ -41,19 +42,21 @@ async def test_a_resync_offers_again_only_when_the_media_epoch_changed(
         assert epoch >= 1  # the single server's lease of the room
         offers: list[int] = []
         guest.rejoin_hooks.append(lambda: offers.append(1))
+        moved: list[ClientChange] = []
+        guest.changes.subscribe(lambda c: moved.append(c) if isinstance(c, MediaMoved) else None)
 
         # A gap (an event far ahead): the snapshot comes from the same plane.
         clap = Reacted(user_id=host.user_id, reaction="clap")
         ahead = Event(room_id=room.room_id, seq=model.seq + 5, event=clap)
         await guest._apply(ahead)
         assert guest.model is model and model.snapshot.media_epoch == epoch
-        assert offers == []
+        assert offers == [] and moved == []
 
         # Had the room moved since our last snapshot, the resync says so: offer again.
         model.snapshot = msgspec.structs.replace(model.snapshot, media_epoch=epoch + 7)
         await guest._apply(Event(room_id=room.room_id, seq=model.seq + 5, event=ahead.event))
         assert model.snapshot.media_epoch == epoch
-        assert offers == [1]
+        assert offers == [1] and moved == [MediaMoved()]
     finally:
         await guest.close()
         await host.close()

@@ -89,7 +89,6 @@ def shells(run: Run[Any], tmp_path: Path) -> Iterator[Callable[..., DesktopShell
             audio or PullAudio(),
             JsonSettingsStore(path).load(),
             store=JsonSettingsStore(path),
-            poll_interval=0.05,
         )
         shell = DesktopShell(session, use_tray=False)
         made.append(shell)

@@ -63,7 +63,6 @@ class App:
             audio,
             JsonSettingsStore(path).load(),
             store=JsonSettingsStore(path),
-            poll_interval=0.05,
         )
         self.shell = DesktopShell(self.session, use_tray=False)
         self.window = self.shell.window

@@ -40,7 +40,7 @@ async def scenario(app: QApplication, workdir: Path, shot: Path | None) -> int:
         ServerConfig(db_url=f"sqlite:///{workdir / 'db.sqlite'}", host="127.0.0.1", port=0)
     )
     owner = RoomClient(server.url, client_name="test", reconnect=False)
-    session = DesktopSession(server.url, TokenStore(), PullAudio(), Settings(), poll_interval=0.05)
+    session = DesktopSession(server.url, TokenStore(), PullAudio(), Settings())
     shell = DesktopShell(session, use_tray=True)
     try:
         assert shell.tray is not None, "no system tray on this display"
