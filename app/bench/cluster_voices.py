@@ -12,10 +12,11 @@ from numpy.typing import NDArray
 
 from app.client.session import RoomClient
 from app.client.voice import VoiceLink
+from app.dsp import FRAME_SAMPLES, FRAME_SECONDS
 from app.dsp.analysis import rms_dbfs, tone_power_ratio
 from app.dsp.signals import ToneSource
 
-FRAME = 960
+FRAME = FRAME_SAMPLES
 # One tone per node's speaker, apart enough to tell in a mix of all three.
 TONES = (440.0, 660.0, 880.0)
 WINDOW = 0.25  # s of audio per look: the measure's resolution
@@ -65,7 +66,7 @@ class Voice:
         start, n = time.monotonic(), 0
         while True:
             n += 1
-            await asyncio.sleep(max(0.0, start + n * 0.02 - time.monotonic()))
+            await asyncio.sleep(max(0.0, start + n * FRAME_SECONDS - time.monotonic()))
             self.heard.append(self.link.next_frame())
             self.frames += 1
             del self.heard[:-500]
