@@ -29,6 +29,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from app.audio.prefs import DevicePreferences
 from app.bot.audio import BotAudio
 from app.client.audio_backend import PullAudio
+from app.client.changes import SpeakingLevels
 from app.client.desktop_session import Change, DesktopSession
 from app.client.device_audio import DeviceAudio
 from app.client.recordings import suggested_file_name
@@ -249,6 +250,7 @@ def talk(session: DesktopSession, user_id: int) -> None:
     """Show `user_id` talking (the ring on the avatar); no audio flows here."""
     assert session.client is not None
     session.client.speaking = {user_id: 0.4}
+    session.client.changes.publish(SpeakingLevels({user_id: 0.4}))
     session.speaking = {user_id: 0.4}
     for listener in list(session.listeners):
         listener(Change.SPEAKING, None)

@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionViewItem, QWidget
 
 from app.client.app_state import Phase
+from app.client.changes import SpeakingLevels
 from app.client.session import RoomClient
 from app.client.settings import Settings
 from app.protocol.model import MemberView, Role
@@ -29,6 +30,12 @@ from tests.client.desktop_support import until
 from tests.ui.conftest import Run
 from tests.ui.test_room import create_room
 from tests.ui.test_sign_in import PASSWORD, sign_in
+
+
+def speaks(client: RoomClient, levels: dict[int, float]) -> None:
+    """As the client does with the server's `speaking` message."""
+    client.speaking = dict(levels)
+    client.changes.publish(SpeakingLevels(dict(levels)))
 
 
 def member(user_id: int, name: str, role: Role = Role.SPEAKER, **kw: Any) -> MemberView:
@@ -270,14 +277,14 @@ def test_room_keeps_still_and_moderation_fits_the_default_window(
 
             # The host talks (the level the server reports), then a notice shows.
             assert session.client is not None
-            session.client.speaking = {session.user_id: 0.9}
+            speaks(session.client, {session.user_id: 0.9})
             await until(lambda: room.stage.model.index(0).data(LEVEL) > 0, what="talking ring")
             index = room.stage.model.index(0)
             assert index.data(LEVEL) == 0.9
             window.show_message("guest raised a hand.")
             await asyncio.sleep(0.2)  # laid out (no processEvents inside the loop's step)
             assert [geometry(c, window) for c in shown] == before
-            session.client.speaking = {}
+            speaks(session.client, {})
             await until(lambda: room.stage.model.index(0).data(LEVEL) == 0, what="ring off")
             assert [geometry(c, window) for c in shown] == before
         finally:
