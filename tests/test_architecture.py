@@ -136,7 +136,6 @@ def test_the_hooks_module_declares_every_private_name_it_uses() -> None:
 NOT_THE_FRAME = {
     "app/server/cluster/rpc.py",
     "app/bench/cluster.py",
-    "app/client/desktop_session.py",
 }
 
 

@@ -1,9 +1,11 @@
-"""The desktop app's session: sign-in, the room, its audio and push-to-talk.
+"""The desktop app's session: the directory, the room and its audio.
 
 It outlives the window (closing it only hides it) and knows nothing of Qt:
 the window binds to it through `listeners`, which get a `Change` and, for
 errors and notices, a `Notice`. It follows the RoomClient through its one
 change stream (changes.py) and reports what changed: nothing polls.
+Signing in (sign_in.py), push-to-talk's sync with the server (ptt_sync.py)
+and the wording of room notices (room_notices.py) are their own classes.
 """
 
 import asyncio
@@ -30,16 +32,17 @@ from app.client.changes import (
     SpeakingLevels,
     Unsubscribe,
 )
-from app.client.connection import RequestFailed
 from app.client.messages import explain, explain_code
 from app.client.notices import Notice as Notice
 from app.client.notices import notice
-from app.client.ptt import PttDecision, PttMachine, PttMode, PttSource, Scheduler
+from app.client.ptt import PttMachine, PttMode, PttSource, Scheduler
+from app.client.ptt_sync import PttSync
 from app.client.room_model import MODERATOR_ROLES, STAGE_ROLES, RoomModel
 from app.client.room_notices import RoomNotices
 from app.client.secrets import TokenStore
 from app.client.session import RoomClient
 from app.client.settings import Settings, SettingsStore
+from app.client.sign_in import SignIn
 from app.client.talk import Talk, may_talk, talk_state
 from app.client.voice import VoiceLink
 from app.protocol.events import AnyRoomEvent, MemberUpdated
@@ -50,7 +53,6 @@ from app.protocol.requests import (
     CreateInvite,
     LeaveRoom,
     ListRooms,
-    Logout,
     PushToTalk,
     Request,
 )
@@ -91,9 +93,7 @@ class DesktopSession:
         self.audio = audio
         self.settings = settings or Settings()
         self._store = store  # where changes are saved (None: nowhere)
-        # Which server a stored token belongs to ("local" for the embedded one,
-        # whose port changes from run to run).
-        self.account_key = account_key or url
+        self._sign_in = SignIn(url, tokens, account_key or url)
         self.media = media
         self.state = AppState()
         self.state.listeners.append(lambda _before, _after: self._emit(Change.PHASE))
@@ -102,18 +102,20 @@ class DesktopSession:
         self.link: VoiceLink | None = None
         self.rooms: list[RoomSummary] = []
         self.speaking: dict[int, float] = {}
-        # What the server has confirmed of push-to-talk (its ok to our request).
-        self.ptt_acked = False
-        self.ptt = PttMachine(
+        self._ptt = PttSync(
             scheduler or _LoopScheduler(),
-            self._ptt_changed,
             PttMode(self.settings.ptt_mode),
             self.settings.ptt_tail_ms,
+            route=self,
+            talk=self.talk,
+            spawn=self._spawn,
+            changed=lambda: self._emit(Change.PTT),
+            refused=lambda code: self._notice("error", code),
+            failed=self._error,
         )
         self._unfollow: Unsubscribe | None = None
         self._leaving: asyncio.Task[Any] | None = None
         self._room_dirty = False  # a ROOM change is due (coalesced per loop turn)
-        self._ptt_task: asyncio.Task[None] | None = None
         self._voice_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._notices = RoomNotices(self._notice, lambda said: self._emit(Change.REACTION, said))
@@ -129,6 +131,16 @@ class DesktopSession:
         if self.client is None or self.phase not in (Phase.IN_ROOM, Phase.RECONNECTING):
             return None
         return self.client.model
+
+    @property
+    def ptt(self) -> PttMachine:
+        """What the person wants of push-to-talk (held, latched, in the tail)."""
+        return self._ptt.machine
+
+    @property
+    def ptt_acked(self) -> bool:
+        """What the server has confirmed of push-to-talk (its ok to our request)."""
+        return self._ptt.acked
 
     @property
     def user_id(self) -> int:
@@ -189,35 +201,21 @@ class DesktopSession:
 
     async def sign_in(self, username: str, password: str, register: bool = False) -> bool:
         self.state.move(Phase.SIGNING_IN)
-        client = self._new_client()
         try:
-            await client.connect()
-            if register:
-                await client.register(username, password)
-            else:
-                await client.login(username, password)
+            client = await self._sign_in.with_password(username, password, register)
         except Exception as exc:
-            return await self._sign_in_failed(client, exc)
+            return self._sign_in_failed(exc)
         return self._signed_in(client)
 
     async def resume_saved(self) -> bool:
         """Sign in with the token in the keyring, if there is one and it still works."""
-        if not self.settings.username:
-            return False
-        token = self.tokens.get(self._token_account(self.settings.username))
-        if token is None:
+        if not self._sign_in.has_saved(self.settings.username):
             return False
         self.state.move(Phase.SIGNING_IN)
-        client = self._new_client()
         try:
-            await client.connect()
-            await client.resume(token)
-        except RequestFailed as exc:
-            if exc.code == "invalid_token":
-                self.tokens.delete(self._token_account(self.settings.username))
-            return await self._sign_in_failed(client, exc)
+            client = await self._sign_in.with_saved_token(self.settings.username)
         except Exception as exc:
-            return await self._sign_in_failed(client, exc)
+            return self._sign_in_failed(exc)
         return self._signed_in(client)
 
     async def sign_out(self) -> None:
@@ -226,19 +224,12 @@ class DesktopSession:
             return
         if self.phase is Phase.IN_ROOM:
             await self.leave()
-        with contextlib.suppress(Exception):
-            await client.request(Logout(id=0))
-        self.tokens.delete(self._token_account(client.username))
+        await self._sign_in.sign_out(client)
         await self._drop_client()
         self.state.move(Phase.SIGNED_OUT)
 
-    def _new_client(self) -> RoomClient:
-        return RoomClient(self.url, client_name="panggung-desktop", reconnect=True)
-
     def _signed_in(self, client: RoomClient) -> bool:
         self.client = client
-        assert client.token is not None
-        self.tokens.set(self._token_account(client.username), client.token)
         self.settings.username = client.username
         self.save_settings()
         self.state.move(Phase.DIRECTORY)
@@ -246,15 +237,10 @@ class DesktopSession:
         self._spawn(self.refresh_rooms())
         return True
 
-    async def _sign_in_failed(self, client: RoomClient, exc: Exception) -> bool:
-        with contextlib.suppress(Exception):
-            await client.close()
+    def _sign_in_failed(self, exc: Exception) -> bool:
         self.state.move(Phase.SIGNED_OUT)
         self._error(exc)
         return False
-
-    def _token_account(self, username: str) -> str:
-        return f"{self.account_key}|{username}"
 
     # -- the directory -------------------------------------------------------------
 
@@ -367,7 +353,7 @@ class DesktopSession:
         client = self.client
         if client is None or self.phase is not Phase.IN_ROOM:
             return
-        self.ptt.stop()
+        self._ptt.stop()
         with contextlib.suppress(Exception):
             await client.request(LeaveRoom(id=0))
         await self._left_room()
@@ -375,8 +361,7 @@ class DesktopSession:
         self._spawn(self.refresh_rooms())
 
     async def _left_room(self) -> None:
-        self.ptt.stop()
-        self.ptt_acked = False
+        self._ptt.forget()
         if self.client is not None:
             # Forget the room, so that a reconnect does not join it again.
             self.client.model = None
@@ -415,24 +400,17 @@ class DesktopSession:
     # -- push-to-talk --------------------------------------------------------------
 
     def ptt_press(self, source: PttSource = PttSource.KEY) -> None:
-        if self._may_talk():
-            self.ptt.press(source)
+        self._ptt.press(source)
 
     def ptt_release(self, source: PttSource = PttSource.KEY) -> None:
-        self.ptt.release(source)
+        self._ptt.release(source)
 
     def ptt_toggle(self) -> None:
-        if self.ptt.live or self._may_talk():
-            self.ptt.toggle()
+        self._ptt.toggle()
 
     async def ptt_settled(self, timeout: float = 10.0) -> None:
         """Wait out a release tail, then the server's answer to the last change."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while self.ptt.tail_pending and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110 - the tail is a loop timer, no event to wait on
-            await asyncio.sleep(0.02)
-        task = self._ptt_task
-        if task is not None and not task.done():
-            await asyncio.wait_for(asyncio.shield(task), timeout)
+        await self._ptt.settled(timeout)
 
     def set_ptt_mode(self, mode: PttMode) -> None:
         self.ptt.set_mode(mode)
@@ -445,47 +423,23 @@ class DesktopSession:
         self.settings.ptt_tail_ms = self.ptt.tail_ms
         self.save_settings()
 
-    def _may_talk(self) -> bool:
-        if self.can_talk:
-            return True
-        state = self.talk()
-        if state is Talk.MOD_MUTED:
-            self._notice("error", "talk_mod_muted")
-        elif state is Talk.SELF_MUTED:
-            self._notice("error", "talk_self_muted")
-        elif state is Talk.LISTENING:
-            self._notice("error", "talk_listening")
-        return False
-
-    def _ptt_changed(self, decision: PttDecision) -> None:
-        self._emit(Change.PTT)
-        if self._ptt_task is None or self._ptt_task.done():
-            self._ptt_task = self._spawn(self._apply_ptt())
-
-    async def _apply_ptt(self) -> None:
-        """Bring the server in line with `ptt.live`; the latest wish wins."""
-        while self.client is not None and self.ptt_acked != self.ptt.live:
-            want = self.ptt.live
-            try:
-                if self.link is not None:
-                    await (self.link.press() if want else self.link.release())
-                else:
-                    await self.client.request(PushToTalk(id=0, pressed=want))
-            except Exception as exc:
-                self.ptt_acked = False
-                if self.ptt.live:
-                    self.ptt.stop()
-                self._error(exc)
-                return
-            self.ptt_acked = want
-            self._emit(Change.PTT)
+    async def send_ptt(self, pressed: bool) -> bool:
+        """PttRoute: through the voice link (it opens the microphone with the
+        grant), or straight to the room without media."""
+        client = self.client
+        if client is None:
+            return False
+        if self.link is not None:
+            await (self.link.press() if pressed else self.link.release())
+        else:
+            await client.request(PushToTalk(id=0, pressed=pressed))
+        return True
 
     # -- following the room --------------------------------------------------------
 
     def _on_event(self, event: AnyRoomEvent) -> None:
-        mine = isinstance(event, MemberUpdated) and event.member.user_id == self.user_id
-        if mine and self.ptt.live and not self.can_talk:
-            self.ptt.stop()  # muted or off the stage: never shown live again
+        if isinstance(event, MemberUpdated) and event.member.user_id == self.user_id:
+            self._ptt.stop_unless_allowed()  # muted or off the stage
         self._notices.event(self.client.model if self.client else None, self.user_id, event)
 
     def _room_title(self) -> str:
@@ -510,7 +464,7 @@ class DesktopSession:
                     self._emit(Change.SPEAKING)
             case LinkDown():
                 if self.phase in (Phase.DIRECTORY, Phase.IN_ROOM):
-                    self.ptt.stop()
+                    self._ptt.stop()
                     self.state.move(Phase.RECONNECTING)
             case LinkUp():
                 if self.phase is Phase.RECONNECTING:
@@ -541,8 +495,7 @@ class DesktopSession:
             self._notices.kicked(client.kicked, model.snapshot.title)
             self._leave_to_directory()
             return
-        if self.ptt.live and not self.can_talk:
-            self.ptt.stop()
+        self._ptt.stop_unless_allowed()
         self._emit(Change.ROOM)
 
     def _leave_to_directory(self) -> None:
