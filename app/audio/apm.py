@@ -21,7 +21,6 @@ from __future__ import annotations
 import ctypes
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -30,23 +29,10 @@ from livekit.rtc._ffi_client import INVALID_HANDLE, FfiClient
 from livekit.rtc._proto import ffi_pb2
 from numpy.typing import NDArray
 
+from app.audio.processing import ProcessingSettings
 from app.dsp import SAMPLE_RATE
 
 CHUNK = SAMPLE_RATE // 100  # the module's 10 ms
-
-
-@dataclass(frozen=True)
-class ProcessingSettings:
-    echo_cancellation: bool = True
-    noise_suppression: bool = True
-    auto_gain: bool = True
-
-    @property
-    def any(self) -> bool:
-        return self.echo_cancellation or self.noise_suppression or self.auto_gain
-
-
-OFF = ProcessingSettings(False, False, False)
 
 
 class _Chunker:

@@ -6,16 +6,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
-from app.audio.apm import VoiceProcessor
 from app.audio.convert import ToRoom
 from app.audio.devices import AudioSystem
 from app.audio.meter import LevelMeter
 from app.audio.prefs import DeviceInfo, Direction
 from app.audio.stream import DeviceStream
+
+if TYPE_CHECKING:
+    from app.audio.apm import VoiceProcessor
 
 FrameSink = Callable[[list[NDArray[np.int16]]], None]
 

@@ -23,20 +23,23 @@ import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from app.audio.apm import ProcessingSettings, VoiceProcessor
 from app.audio.capture import Capture
 from app.audio.devices import AudioSystem
 from app.audio.meter import LevelMeter
 from app.audio.playback import Playback, Pull
 from app.audio.prefs import DeviceInfo, DevicePreferences, Direction, choose_device, find_device
+from app.audio.processing import ProcessingSettings
 from app.audio.stream import DeviceStream
 from app.dsp import FRAME_SAMPLES, SAMPLE_RATE
 from app.media.client.channel import FrameChannel
+
+if TYPE_CHECKING:
+    from app.audio.apm import VoiceProcessor
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -100,7 +103,10 @@ class AudioEngine:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._watch: asyncio.Task[None] | None = None
         self._devices_lock = asyncio.Lock()  # opens and closes never interleave
-        # Voice processing on the microphone (None or all off: the raw microphone).
+        # Voice processing on the microphone (None: the raw microphone). The
+        # module is made when a microphone first opens: a listener never
+        # loads livekit.
+        self._processing: ProcessingSettings | None = None
         self._processor: VoiceProcessor | None = None
         self.set_processing(processing)
 
@@ -114,16 +120,27 @@ class AudioEngine:
     def set_processing(self, settings: ProcessingSettings | None) -> None:
         """Echo cancellation, noise suppression, gain control: each on or off,
         from now on (any thread; the device callbacks look it up per period)."""
-        if settings is None or not settings.any:
+        self._processing = settings if settings is not None and settings.any else None
+        if self._processing is None:
             self._processor = None
-        elif self._processor is None:
-            self._processor = VoiceProcessor(settings, self._delay_ms())
-        else:
-            self._processor.configure(settings)
+        elif self._processor is not None:
+            self._processor.configure(self._processing)
+
+    @property
+    def processing(self) -> ProcessingSettings | None:
+        return self._processing
 
     @property
     def processor(self) -> VoiceProcessor | None:
+        """The module, once a microphone has opened with processing on."""
         return self._processor
+
+    def _prepare_processor(self) -> None:
+        """Before a microphone opens: the module, if processing is on."""
+        if self._processing is not None and self._processor is None:
+            from app.audio.apm import VoiceProcessor
+
+            self._processor = VoiceProcessor(self._processing, self._delay_ms())
 
     def _current_processor(self) -> VoiceProcessor | None:
         return self._processor
@@ -307,6 +324,8 @@ class AudioEngine:
     async def _open(self, direction: Direction, reason: str, lost: str | None = None) -> None:
         if not self._want[direction]:
             return
+        if direction == "input":
+            self._prepare_processor()
         stream, _failed = await self._call(self._open_best, direction)
         self._streams[direction] = stream
         self._update_delay()

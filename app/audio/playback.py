@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
-from app.audio.apm import VoiceProcessor
 from app.audio.convert import FromRoom
 from app.audio.devices import AudioSystem
 from app.audio.prefs import DeviceInfo, Direction
 from app.audio.ring import SampleRing
 from app.audio.stream import DeviceStream
 from app.dsp import FRAME_SAMPLES, SAMPLE_RATE
+
+if TYPE_CHECKING:
+    from app.audio.apm import VoiceProcessor
 
 Pull = Callable[[], NDArray[np.int16]]
 

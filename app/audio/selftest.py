@@ -9,7 +9,8 @@ processing cancels a tone played to the speakers and heard back 30 ms later.
 import numpy as np
 import pyaudio
 
-from app.audio.apm import ProcessingSettings, VoiceProcessor, run_through
+from app.audio.apm import VoiceProcessor, run_through
+from app.audio.processing import ProcessingSettings
 from app.dsp.analysis import rms_dbfs
 from app.dsp.signals import to_int16, tone
 

@@ -25,8 +25,8 @@ import time
 
 import numpy as np
 
-from app.audio.apm import ProcessingSettings
 from app.audio.engine import AudioEngine
+from app.audio.processing import ProcessingSettings
 from app.client.session import RoomClient
 from app.client.voice import VoiceLink
 from app.dsp import FRAME_SAMPLES

@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from app.audio.apm import CHUNK, OFF, ProcessingSettings, VoiceProcessor, run_through
+from app.audio.apm import CHUNK, VoiceProcessor, run_through
+from app.audio.processing import OFF, ProcessingSettings
 from app.bench.relay import Impairment, RelayStats, UdpRelay
 from app.bench.speech import far_speech, near_speech
 from app.dsp import FRAME_SAMPLES, SAMPLE_RATE

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.audio.apm import OFF, ProcessingSettings
 from app.audio.engine import AudioEngine, DeviceEvent, EngineSettings
 from app.audio.meter import LevelMeter
 from app.audio.prefs import DeviceInfo, DevicePreferences, Direction
+from app.audio.processing import OFF, ProcessingSettings
 from app.audio.ring import SampleRing
 from app.client.audio_backend import FRAME, Frame
 from app.client.cues import cue_tone
@@ -164,8 +164,7 @@ class DeviceAudio:
 
     @property
     def processing(self) -> ProcessingSettings:
-        processor = self.engine.processor
-        return processor.settings if processor is not None else OFF
+        return self.engine.processing or OFF
 
     def set_volume(self, percent: int) -> None:
         self.volume = max(0, percent) / 100

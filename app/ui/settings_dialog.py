@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.audio.apm import ProcessingSettings
 from app.audio.prefs import DeviceInfo, Direction
+from app.audio.processing import ProcessingSettings
 from app.client.device_audio import DeviceAudio, processing_of
 from app.client.ptt import MAX_TAIL_MS, PttMode
 from app.client.pulse_devices import PREFIX, PulseDevice

@@ -18,7 +18,8 @@ import pytest
 from livekit import rtc
 from numpy.typing import NDArray
 
-from app.audio.apm import CHUNK, OFF, ProcessingSettings, VoiceProcessor, run_through
+from app.audio.apm import CHUNK, VoiceProcessor, run_through
+from app.audio.processing import OFF, ProcessingSettings
 from app.bench.speech import far_speech, near_speech
 from app.dsp.quality import erle_db, similarity, snr_db, speech_windows_db
 from app.dsp.scenes import EchoScene, NoiseScene, echo_scene, noise_scene

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from app.audio.apm import OFF
 from app.audio.prefs import DevicePreferences
+from app.audio.processing import OFF
 from app.audio.virtual import VirtualPulse
 from app.client.device_audio import DeviceAudio
 from app.client.pulse_devices import list_pulse_devices, route

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from app.audio.apm import ProcessingSettings
+from app.audio.processing import ProcessingSettings
 from app.audio.virtual import VirtualPulse
 from app.dsp.analysis import rms_dbfs
 from app.dsp.scenes import fan_noise
