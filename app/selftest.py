@@ -81,31 +81,31 @@ def startup_problems() -> list[str]:
 
 
 def check_aiortc() -> str:
-    from app.media.selftest import check_aiortc as check
+    from app.media.stack_check import check_aiortc as check
 
     return check()
 
 
 def check_srtp() -> str:
-    from app.media.selftest import check_srtp as check
+    from app.media.stack_check import check_srtp as check
 
     return check()
 
 
 def check_opus() -> str:
-    from app.media.selftest import check_opus as check
+    from app.media.stack_check import check_opus as check
 
     return check()
 
 
 def check_portaudio() -> str:
-    from app.audio.selftest import check_portaudio as check
+    from app.audio.sound_check import check_portaudio as check
 
     return check()
 
 
 def check_voice_processing() -> str:
-    from app.audio.selftest import check_voice_processing as check
+    from app.audio.sound_check import check_voice_processing as check
 
     return check()
 

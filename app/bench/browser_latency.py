@@ -29,8 +29,8 @@ from app.audio.virtual import VirtualPulse
 from app.bench.latency import MAX_LATENCY, PASSWORD, _member
 from app.bench.netns import private_network
 from app.bench.signaling import Server
-from app.dsp.latency import FrameTimes, click_times, match_clicks, percentile
-from app.media.latency import ClickSource
+from app.dsp.click_timing import FrameTimes, click_times, match_clicks, percentile
+from app.media.loopback_latency import ClickSource
 
 BLOCK = 128  # samples per Web Audio render quantum
 # Registered from a blob: URL, hence the context's bypass_csp (this page's own

@@ -39,7 +39,7 @@ from app.audio.virtual import VirtualPulse
 from app.bench.signaling import Server
 from app.bench.thread_cpu import thread_cpu, thread_times
 from app.dsp.analysis import detect_onsets
-from app.dsp.latency import match_clicks, percentile
+from app.dsp.click_timing import match_clicks, percentile
 from app.dsp.signals import click_train, to_int16
 
 RATE = 48_000
@@ -311,7 +311,7 @@ def markdown(r: DevicesResult) -> str:
             f"{target:.0f} ms target, over the {target:.0f}-{target + 20:.0f} ms a 20 ms pull "
             "clock explains: with jittery arrivals (a loaded machine) its shrink rule, which "
             "needs even the shortest wait of the last 50 frames to exceed target + 20 ms, "
-            "keeps a frame it no longer needs (app/dsp/playout.py)."
+            "keeps a frame it no longer needs (app/dsp/jitter_buffer.py)."
             if wait > target + 20
             else ""
         )

@@ -22,8 +22,8 @@ from app.bench.signaling import Server
 from app.client.session import RoomClient
 from app.client.voice import VoiceLink
 from app.dsp import FRAME_SAMPLES, FRAME_SECONDS
-from app.dsp.latency import FrameTimes, click_times, match_clicks, percentile
-from app.media.latency import ClickSource
+from app.dsp.click_timing import FrameTimes, click_times, match_clicks, percentile
+from app.media.loopback_latency import ClickSource
 
 PASSWORD = "bench-password-1"
 MAX_LATENCY = 0.25  # s: a click later than this counts as unmatched

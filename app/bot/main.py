@@ -10,7 +10,7 @@ from pathlib import Path
 import msgspec
 
 from app.bot.audio import BotAudio
-from app.bot.recordings import describe
+from app.bot.recording_lines import describe
 from app.client.connection import ConnectionLost, RequestFailed
 from app.client.recordings import RecordingError, download, list_recordings
 from app.client.room_model import RoomModel

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from app.client.changes import LinkUp, MediaMoved
 from app.client.session import RoomClient
 from app.dsp import FRAME_SAMPLES
-from app.dsp.playout import PlayoutStats
+from app.dsp.jitter_buffer import PlayoutStats
 from app.media.client.channel import ChannelTrack, FrameChannel
 from app.media.client.peer import ClientPeer
 from app.media.client.tracks import PcmSourceTrack

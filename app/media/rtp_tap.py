@@ -3,7 +3,7 @@
 aiortc's audio receive path holds every packet in a JitterBuffer with a
 prefetch of 4 frames (~80 ms) before decoding it on a thread. Live audio
 rooms need less, so stage input on the server and room audio on the client
-are played out by ``app.dsp.playout`` instead.
+are played out by ``app.dsp.jitter_buffer`` instead.
 
 Hook (app.media.aiortc_hooks): ``RTCDtlsTransport`` routes each decrypted,
 parsed packet to the receiver's packet handler; replacing it on one

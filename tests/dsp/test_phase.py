@@ -1,8 +1,8 @@
 """PhaseAligner: when a pulling clock may move sooner, and by how much."""
 
+from app.dsp.jitter_buffer import PlayoutBuffer
 from app.dsp.phase import PhaseAligner
-from app.dsp.playout import PlayoutBuffer
-from tests.dsp.test_playout import F, buffer, run
+from tests.dsp.test_jitter_buffer import F, buffer, run
 
 
 def test_moves_by_what_every_talking_input_can_spare_less_the_margin() -> None:

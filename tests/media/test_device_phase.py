@@ -8,10 +8,10 @@ one it holds is used up, like app/audio's Playback; packets arrive every
 import numpy as np
 
 from app.dsp import FRAME_SAMPLES
-from app.dsp.playout import PlayoutBuffer
+from app.dsp.jitter_buffer import PlayoutBuffer
 from app.dsp.signals import ToneSource
 from app.media.opus import OpusDecoder, OpusEncoder
-from app.media.playout import OpusPlayout
+from app.media.opus_playout import OpusPlayout
 from app.media.rtp_tap import RtpHeader
 
 F = 0.020

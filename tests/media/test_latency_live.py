@@ -9,7 +9,7 @@ from app.dsp.analysis import rms_dbfs, tone_power_ratio
 from app.dsp.signals import ToneSource
 from app.media.client.tracks import PcmSourceTrack
 from app.media.ice import LOOPBACK_ONLY
-from app.media.latency import measure_click_latency
+from app.media.loopback_latency import measure_click_latency
 from app.media.server.room import RoomMedia
 from tests.media.live import TIMEOUT, Listener, wait_for_frames
 

@@ -6,11 +6,11 @@ import pytest
 from app.bench.speech import near_speech
 from app.dsp import FRAME_SAMPLES
 from app.dsp.analysis import peak_frequency, rms_dbfs
-from app.dsp.playout import PlayoutBuffer
+from app.dsp.jitter_buffer import PlayoutBuffer
 from app.dsp.quality import longest_gap_ms, similarity
 from app.dsp.signals import ToneSource
 from app.media.opus import VOICE_COMPLEXITY, OpusDecoder, OpusEncoder
-from app.media.playout import OpusPlayout
+from app.media.opus_playout import OpusPlayout
 
 F = 0.020
 

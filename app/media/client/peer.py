@@ -9,11 +9,11 @@ import numpy as np
 from aiortc import MediaStreamTrack, RTCSessionDescription
 from numpy.typing import NDArray
 
-from app.dsp.playout import PlayoutBuffer, PlayoutStats
+from app.dsp.jitter_buffer import PlayoutBuffer, PlayoutStats
 from app.media.client.encoded import OpusSendTrack
-from app.media.client.playout import GatedTrack, PlayoutTrack
+from app.media.client.room_track import GatedTrack, PlayoutTrack
 from app.media.ice import IceSettings, apply_ice_settings, new_peer_connection
-from app.media.playout import OpusPlayout
+from app.media.opus_playout import OpusPlayout
 from app.media.rtp_tap import TapStats, tap_rtp
 
 Signal = Callable[[str], Awaitable[str]]

@@ -19,13 +19,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.dsp import FRAME_SAMPLES, FRAME_SECONDS
+from app.dsp.jitter_buffer import PlayoutBuffer, PlayoutStats
 from app.dsp.levels import speech_level
 from app.dsp.mixer import mix_minus
 from app.dsp.phase import PhaseAligner
-from app.dsp.playout import PlayoutBuffer, PlayoutStats
 from app.media.ice import IceSettings
 from app.media.opus import OpusEncoder
-from app.media.playout import OpusPlayout
+from app.media.opus_playout import OpusPlayout
 from app.media.rtp_tap import RtpPacketLike
 from app.media.server.fanout import FanoutStream
 from app.media.server.fast_sender import SrtpSink

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.dsp import FRAME_SAMPLES
-from app.dsp.playout import Action, PlayoutBuffer, PlayoutStats
+from app.dsp.jitter_buffer import PlayoutBuffer, PlayoutStats, PlayoutStep
 from app.media.opus import OpusDecoder
 from app.media.rtp_tap import RtpPacketLike
 
@@ -51,10 +51,10 @@ class OpusPlayout:
         """The 20 ms frame due now, or None when no talkspurt is in progress."""
         with self._lock:
             slot = self.buffer.get(time.monotonic() if now is None else now, self._quiet)
-        if slot.action is Action.SILENCE:
+        if slot.action is PlayoutStep.SILENCE:
             return None
         pcm: NDArray[np.int16] | None = None
-        if slot.action is Action.PLAY:
+        if slot.action is PlayoutStep.PLAY:
             for payload in slot.payloads:
                 pcm = self._decoder.decode(payload)
             if pcm is not None and len(pcm) == FRAME_SAMPLES:

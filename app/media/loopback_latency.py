@@ -1,6 +1,6 @@
 """Mouth-to-ear latency through a real room on this machine: a click train, speaker to listener.
 
-    .venv/bin/python -m app.media.latency --clicks 50
+    .venv/bin/python -m app.media.loopback_latency --clicks 50
 
 A speaker ClientPeer sends clicks through a RoomMedia to a listener
 ClientPeer, all on 127.0.0.1. Send time = when the click's frame leaves the
@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.dsp import FRAME_SAMPLES, SAMPLE_RATE
-from app.dsp.latency import FrameTimes, click_times, match_clicks, percentile
+from app.dsp.click_timing import FrameTimes, click_times, match_clicks, percentile
 from app.dsp.signals import click_train, to_int16
 from app.media.client.peer import ClientPeer
 from app.media.client.tracks import PcmSourceTrack, frame_to_mono

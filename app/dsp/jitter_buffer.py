@@ -26,14 +26,14 @@ from enum import Enum
 from typing import Generic, TypeVar
 
 from app.dsp import FRAME_MS
-from app.dsp.latency import percentile
+from app.dsp.click_timing import percentile
 
 P = TypeVar("P")
 TARGET_EVERY = 10  # packets between recomputations of a falling target (200 ms)
 GROW_HOLD = 10.0  # s after an underrun or a late packet without offering excess
 
 
-class Action(Enum):
+class PlayoutStep(Enum):
     PLAY = "play"  # decode ``payloads`` in order, play the last one
     CONCEAL = "conceal"  # a frame is missing: recover it from ``fec``, else conceal (PLC)
     SILENCE = "silence"  # no talkspurt in progress
@@ -41,7 +41,7 @@ class Action(Enum):
 
 @dataclass(frozen=True, slots=True)
 class Slot(Generic[P]):
-    action: Action
+    action: PlayoutStep
     # More than one payload: frames dropped to shrink the delay. Decode them
     # all (keeps the decoder's state continuous) and play only the last.
     payloads: tuple[P, ...] = ()
@@ -162,16 +162,16 @@ class PlayoutBuffer(Generic[P]):
         stats = self.stats
         self._last_pull = now
         if self._state == "idle" or self._next is None:
-            return Slot(Action.SILENCE)
+            return Slot(PlayoutStep.SILENCE)
         if self._state == "starting":
             if now < self._start_at:
-                return Slot(Action.SILENCE)
+                return Slot(PlayoutStep.SILENCE)
             self._begin_spurt(now)
         if self._hold:
             self._hold = False
             self._grown(now)
             stats.concealed += 1
-            return Slot(Action.CONCEAL)
+            return Slot(PlayoutStep.CONCEAL)
         entry = self._packets.pop(self._next, None)
         if entry is None:
             return self._missing(now)
@@ -188,7 +188,7 @@ class PlayoutBuffer(Generic[P]):
             self._last_change = now
             self._excess_since = None
         stats.played += 1
-        return Slot(Action.PLAY, tuple(payloads))
+        return Slot(PlayoutStep.PLAY, tuple(payloads))
 
     @property
     def target_delay_ms(self) -> float:
@@ -280,7 +280,7 @@ class PlayoutBuffer(Generic[P]):
             stats.lost += 1
             stats.concealed += 1
             following = self._packets.get(self._next)
-            return Slot(Action.CONCEAL, fec=following[0] if following is not None else None)
+            return Slot(PlayoutStep.CONCEAL, fec=following[0] if following is not None else None)
         self._stalls += 1
         if self._stalls > self.idle_after:
             # The sender stopped (push-to-talk released) or stalled: go idle;
@@ -288,11 +288,11 @@ class PlayoutBuffer(Generic[P]):
             self._state = "idle"
             self._spurt += 1
             self._waits.clear()
-            return Slot(Action.SILENCE)
+            return Slot(PlayoutStep.SILENCE)
         stats.underruns += 1
         stats.concealed += 1
         self._grown(now)
-        return Slot(Action.CONCEAL)
+        return Slot(PlayoutStep.CONCEAL)
 
     def _grown(self, now: float) -> None:
         self._last_change = now

@@ -2,7 +2,7 @@
 
 import itertools
 
-from app.dsp.playout import Action, PlayoutBuffer, Slot
+from app.dsp.jitter_buffer import PlayoutBuffer, PlayoutStep, Slot
 
 F = 0.020
 
@@ -29,7 +29,7 @@ def run(
 
 
 def played(slots: list[Slot[int]]) -> list[int]:
-    return [s.payloads[-1] for s in slots if s.action is Action.PLAY]
+    return [s.payloads[-1] for s in slots if s.action is PlayoutStep.PLAY]
 
 
 def test_steady_stream_plays_every_packet_in_order_with_short_wait() -> None:
@@ -106,7 +106,7 @@ def test_excess_delay_shrinks_slowly_during_silence() -> None:
             buf.put(seq, seq * 960, seq, t)
             i += 1
         slot = buf.get(now, quiet=True)
-        if slot.action is Action.PLAY and len(slot.payloads) > 1:
+        if slot.action is PlayoutStep.PLAY and len(slot.payloads) > 1:
             drops_at.append(now)
     assert all(b - a >= 1.0 for a, b in itertools.pairwise(drops_at))
     assert buf.stats.dropped >= 4
@@ -120,7 +120,7 @@ def test_idle_after_sender_stops_then_new_talkspurt_starts_after_target() -> Non
     second = [(n, n * F + 1.001) for n in range(20, 40)]  # same numbering, 1 s later
     slots = run(buf, first + second, 90)
     assert played(slots) == list(range(40))
-    silent = [s for s in slots[25:50] if s.action is Action.SILENCE]
+    silent = [s for s in slots[25:50] if s.action is PlayoutStep.SILENCE]
     assert len(silent) >= 20  # idle between the talkspurts: silence, not concealment
     assert buf.stats.concealed <= 3
 

@@ -14,7 +14,7 @@ from av.packet import Packet
 
 from app.dsp import FRAME_SAMPLES, SAMPLE_RATE
 from app.media.client.tracks import pcm_frame
-from app.media.playout import OpusPlayout
+from app.media.opus_playout import OpusPlayout
 
 _PERIOD = FRAME_SAMPLES / SAMPLE_RATE
 

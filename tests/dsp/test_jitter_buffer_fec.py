@@ -1,6 +1,6 @@
 """The playout buffer hands the decoder the packet after a lost one, for its FEC."""
 
-from app.dsp.playout import Action, PlayoutBuffer
+from app.dsp.jitter_buffer import PlayoutBuffer, PlayoutStep
 
 F = 0.020
 
@@ -15,8 +15,8 @@ def test_a_lost_packet_comes_with_its_successor_for_fec() -> None:
     # Allow for the start delay: find packet 4's slot, then the next two.
     at = next(i for i, s in enumerate(slots) if s.payloads == (4,))
     lost, after = slots[at + 1], slots[at + 2]
-    assert lost.action is Action.CONCEAL and lost.fec == 6
-    assert after.action is Action.PLAY and after.payloads == (6,)  # still played itself
+    assert lost.action is PlayoutStep.CONCEAL and lost.fec == 6
+    assert after.action is PlayoutStep.PLAY and after.payloads == (6,)  # still played itself
     assert buf.stats.lost == 1
 
 
@@ -26,4 +26,4 @@ def test_an_underrun_has_nothing_to_recover_from() -> None:
         buf.put(n, n * 960, n, n * F)
         buf.get(n * F + 0.005)
     slot = buf.get(3 * F + 0.005)  # packet 3 is not here, nor anything after it
-    assert slot.action is Action.CONCEAL and slot.fec is None
+    assert slot.action is PlayoutStep.CONCEAL and slot.fec is None

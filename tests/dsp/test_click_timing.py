@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from app.dsp import FRAME_SAMPLES, SAMPLE_RATE
-from app.dsp.latency import FrameTimes, click_times, match_clicks, percentile
+from app.dsp.click_timing import FrameTimes, click_times, match_clicks, percentile
 from app.dsp.signals import click_train
 
 
