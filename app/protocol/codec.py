@@ -1,6 +1,6 @@
 """The one codec: JSON text frames, validated against the schemas on arrival."""
 
-from typing import Any
+from typing import Any, get_args
 
 import msgspec
 
@@ -16,6 +16,17 @@ _encoder = msgspec.json.Encoder()
 _client_decoder: msgspec.json.Decoder[ClientMessage] = msgspec.json.Decoder(ClientMessage)
 _server_decoder: msgspec.json.Decoder[AnyServerMessage] = msgspec.json.Decoder(AnyServerMessage)
 _loose_decoder = msgspec.json.Decoder()
+
+
+class _Tag(msgspec.Struct):
+    """Only a frame's tag: read after a failed decode, to tell an unknown
+    type from a known one with bad fields."""
+
+    type: str
+
+
+_tag_decoder = msgspec.json.Decoder(_Tag)
+_KNOWN_TYPES = frozenset(cls.__struct_config__.tag for cls in get_args(ClientMessage))
 
 
 class DecodeFailure(Exception):
@@ -58,12 +69,15 @@ def decode_client(raw: bytes | str) -> ClientMessage:
         return _client_decoder.decode(data)
     except msgspec.ValidationError as exc:
         rid = _request_id(data)
-        text = str(exc)
-        if "Invalid value" in text and "`$.type`" in text:
+        try:
+            tag = _tag_decoder.decode(data).type
+        except (msgspec.ValidationError, RecursionError):
+            tag = None  # no string tag at all (or not an object): invalid, below
+        if tag is not None and tag not in _KNOWN_TYPES:
             raise DecodeFailure(
-                ErrorCode.UNKNOWN_TYPE, f"unknown message type: {text}", rid
+                ErrorCode.UNKNOWN_TYPE, f"unknown message type: {tag!r}", rid
             ) from None
-        raise DecodeFailure(ErrorCode.INVALID, text, rid) from None
+        raise DecodeFailure(ErrorCode.INVALID, str(exc), rid) from None
     except msgspec.DecodeError as exc:
         raise DecodeFailure(ErrorCode.BAD_JSON, f"not valid JSON: {exc}", None) from None
     except RecursionError:

@@ -82,6 +82,20 @@ def test_unknown_type_is_unknown_type_and_keeps_the_id() -> None:
     assert exc.request_id == 41
 
 
+def test_unknown_type_is_told_by_its_tag_not_by_the_error_text() -> None:
+    # A known request whose bad value reads like msgspec's tag error is invalid...
+    mimic = {"type": "react", "id": 2, "reaction": "Invalid value `$.type`"}
+    assert failure(json.dumps(mimic)).code is ErrorCode.INVALID
+    # ...and an unknown type is unknown whatever else is wrong with the frame.
+    exc = failure(json.dumps({"type": "fly", "id": 4, "user_id": "x"}))
+    assert exc.code is ErrorCode.UNKNOWN_TYPE
+    assert "'fly'" in exc.message
+
+
+def test_a_type_that_is_not_a_string_is_invalid() -> None:
+    assert failure(json.dumps({"type": 5, "id": 1})).code is ErrorCode.INVALID
+
+
 def test_missing_type_is_invalid() -> None:
     exc = failure(json.dumps({"id": 3, "room_id": "r"}))
     assert exc.code is ErrorCode.INVALID
