@@ -227,7 +227,7 @@ class DesktopSession:
         if self.phase is Phase.IN_ROOM:
             await self.leave()
         with contextlib.suppress(Exception):
-            await client.request(Logout(id=0))
+            await client.request(Logout())
         self.tokens.delete(self._token_account(client.username))
         await self._drop_client()
         self.state.move(Phase.SIGNED_OUT)
@@ -263,7 +263,7 @@ class DesktopSession:
         if client is None or self.phase is Phase.SIGNED_OUT:
             return []
         try:
-            listed = await client.conn.call_for(ListRooms(id=0), RoomList)
+            listed = await client.conn.call_for(ListRooms(), RoomList)
         except Exception as exc:
             log.info("listing rooms failed: %r", exc)
             return self.rooms
@@ -357,7 +357,7 @@ class DesktopSession:
     async def create_invite(self) -> str | None:
         """A new invite link to this room (moderators); None when refused."""
         try:
-            reply = await self._require_client().conn.call_for(CreateInvite(id=0), InviteCreated)
+            reply = await self._require_client().conn.call_for(CreateInvite(), InviteCreated)
         except Exception as exc:
             self._error(exc)
             return None
@@ -369,7 +369,7 @@ class DesktopSession:
             return
         self.ptt.stop()
         with contextlib.suppress(Exception):
-            await client.request(LeaveRoom(id=0))
+            await client.request(LeaveRoom())
         await self._left_room()
         self.state.move(Phase.DIRECTORY)
         self._spawn(self.refresh_rooms())
@@ -470,7 +470,7 @@ class DesktopSession:
                 if self.link is not None:
                     await (self.link.press() if want else self.link.release())
                 else:
-                    await self.client.request(PushToTalk(id=0, pressed=want))
+                    await self.client.request(PushToTalk(pressed=want))
             except Exception as exc:
                 self.ptt_acked = False
                 if self.ptt.live:

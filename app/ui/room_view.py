@@ -234,13 +234,11 @@ class RoomView(QWidget):
 
         session = controller.session
         act = controller.act
-        self.hand.clicked.connect(
-            lambda: act(LowerHand(id=0) if self._hand_up() else RaiseHand(id=0))
-        )
-        self.accept.clicked.connect(lambda: act(AcceptInvite(id=0)))
-        self.decline.clicked.connect(lambda: act(DeclineInvite(id=0)))
-        self.leave_stage.clicked.connect(lambda: act(LeaveStage(id=0)))
-        self.mute.clicked.connect(lambda on: act(SelfMute(id=0, muted=bool(on))))
+        self.hand.clicked.connect(lambda: act(LowerHand() if self._hand_up() else RaiseHand()))
+        self.accept.clicked.connect(lambda: act(AcceptInvite()))
+        self.decline.clicked.connect(lambda: act(DeclineInvite()))
+        self.leave_stage.clicked.connect(lambda: act(LeaveStage()))
+        self.mute.clicked.connect(lambda on: act(SelfMute(muted=bool(on))))
         self.latch.clicked.connect(
             lambda on: session.set_ptt_mode(PttMode.LATCH if on else PttMode.HOLD)
         )
@@ -303,7 +301,7 @@ class RoomView(QWidget):
 
     def send_reaction(self, reaction: str) -> None:
         if reaction in REACTIONS:
-            self._controller.act(React(id=0, reaction=reaction))  # type: ignore[arg-type]
+            self._controller.act(React(reaction=reaction))  # type: ignore[arg-type]
 
     def show_reaction(self, reaction: str, who: str) -> None:
         emoji = REACTIONS.get(reaction, ("", ""))[0] or reaction

@@ -23,7 +23,6 @@ users = st.integers(min_value=1, max_value=7)
 targets = st.integers(min_value=1, max_value=9)
 
 FIELD_VALUES: dict[str, st.SearchStrategy[Any]] = {
-    "id": st.just(0),
     "user_id": targets,
     "muted": st.booleans(),
     "on": st.booleans(),
