@@ -63,7 +63,7 @@ def test_every_setting_round_trips_and_no_token_is_written(tmp_path: Path) -> No
     assert "token" not in path.read_text()
 
 
-def test_bad_values_fall_back_to_defaults(tmp_path: Path) -> None:
+def test_bad_values_fall_back_to_defaults(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = tmp_path / "settings.json"
     path.write_text(
         json.dumps(
@@ -73,17 +73,56 @@ def test_bad_values_fall_back_to_defaults(tmp_path: Path) -> None:
                 "cues": "yes",
                 "ptt_key": "",
                 "input_device": 3,
+                "theme": "neon",
                 "server_mode": "url",  # without a URL: ask again
                 "server_url": "",
                 "mystery": 1,
+                # Good values beside the bad ones are kept.
+                "username": "ayu",
+                "ptt_mode": "latch",
+                "output_device": "headphones",
+                "start_minimised": True,
             }
         )
     )
     loaded = JsonSettingsStore(path).load()
-    assert (loaded.ptt_tail_ms, loaded.output_volume, loaded.cues) == (2000, 0, True)
+    # Out of range: the default, not the nearest bound (a hand-edited file said something else).
+    assert (loaded.ptt_tail_ms, loaded.output_volume, loaded.cues) == (200, 100, True)
     assert (loaded.ptt_key, loaded.input_device, loaded.server_mode) == ("Space", None, "")
+    assert loaded.theme == "system"
+    assert (loaded.username, loaded.ptt_mode, loaded.output_device) == (
+        "ayu",
+        "latch",
+        "headphones",
+    )
+    assert loaded.start_minimised
+    warnings = {
+        r.getMessage().split("=")[0].removeprefix("ignoring setting "): r.getMessage()
+        for r in caplog.records
+        if r.levelname == "WARNING"
+    }
+    assert set(warnings) == {
+        "ptt_tail_ms",
+        "output_volume",
+        "cues",
+        "ptt_key",
+        "input_device",
+        "theme",
+    }
+    assert "<= 2000" in warnings["ptt_tail_ms"] and ">= 0" in warnings["output_volume"]
     path.write_text("[1, 2]")
     assert JsonSettingsStore(path).load() == Settings()
+
+
+def test_values_set_in_the_app_are_held_to_the_same_rules() -> None:
+    chosen = Settings(username="ayu", output_volume=400, theme="neon", ptt_mode="latch")
+    chosen.normalise()
+    assert (chosen.username, chosen.output_volume, chosen.theme, chosen.ptt_mode) == (
+        "ayu",
+        100,
+        "system",
+        "latch",
+    )
 
 
 def test_text_values_are_typed_and_bad_ones_fall_back(caplog: pytest.LogCaptureFixture) -> None:
