@@ -13,6 +13,7 @@ import pytest
 from app.client.session import RoomClient
 from app.server.app import RunningServer, ServerConfig, start_server
 from tests.client.desktop_support import until
+from tests.support.app_log import wait_for_event
 
 ROOT = Path(__file__).resolve().parents[2]
 PANGGUNG = Path(sys.executable).with_name("panggung")
@@ -93,7 +94,7 @@ async def test_cli_drives_the_running_app(server: RunningServer, tmp_path: Path)
     )
     try:
         assert app.stdout is not None
-        ready = json.loads(await asyncio.wait_for(app.stdout.readline(), 60))
+        ready = await wait_for_event(app.stdout, "ready")
         assert ready["event"] == "ready" and ready["server"] == server.url
 
         async def phase() -> object:
