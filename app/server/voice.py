@@ -88,6 +88,10 @@ class VoiceRooms:
             talking.discard(user_id)
         self.sync(room)
 
+    def talking(self, room_id: str) -> frozenset[int]:
+        """Who holds push-to-talk in the room, as the server last heard from them."""
+        return frozenset(self._talking.get(room_id, ()))
+
     def sync(self, room: Room) -> None:
         plane = self._planes.get(room.room_id)
         if plane is None:
