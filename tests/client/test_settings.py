@@ -310,21 +310,21 @@ def test_cue_player_plays_on_each_change_of_live(tmp_path: Path) -> None:
     assert played == ["on", "off"]
 
 
-def test_device_mix_has_room_cue_and_volume() -> None:
+async def test_device_mix_has_room_cue_and_volume() -> None:
     audio = DeviceAudio(volume=50)
     room = np.full(FRAME, 1000, dtype=np.int16)
-    assert not audio._next().any()  # nothing joined: silence
-    audio._room = lambda: room
-    assert (audio._next() == 500).all()
+    assert not audio.next_frame().any()  # nothing joined: silence
+    await audio.start(lambda: room)
+    assert (audio.next_frame() == 500).all()
     audio.playback_muted = True
-    assert not audio._next().any()
+    assert not audio.next_frame().any()
     audio.play_cue("on")
-    heard = np.concatenate([audio._next() for _ in range(7)])
+    heard = np.concatenate([audio.next_frame() for _ in range(7)])
     assert np.array_equal(heard[: len(cue_tone("on"))], (cue_tone("on") * 0.5).astype(np.int16))
     assert not heard[len(cue_tone("on")) :].any()
     audio.cues_enabled = False
     audio.play_cue("off")
-    assert not audio._next().any()
+    assert not audio.next_frame().any()
 
 
 async def test_no_global_hotkey_without_x11(caplog: pytest.LogCaptureFixture) -> None:
@@ -357,22 +357,22 @@ async def test_global_presses_count_only_for_a_speaker() -> None:
     )
     hotkey.apply(Settings())  # no display: falls back quietly
     assert hotkey.hotkey is None
-    hotkey._pressed()
+    hotkey.pressed()
     may[0] = True
-    hotkey._pressed()
+    hotkey.pressed()
     assert presses == ["press"]
     hotkey.stop()
 
 
-def test_device_mix_follows_a_half_frame_from_the_playout() -> None:
+async def test_device_mix_follows_a_half_frame_from_the_playout() -> None:
     # The playout's phase move: 10 ms of room once. The mix is 10 ms too, and
     # the cue in progress continues exactly where it was.
     audio = DeviceAudio()
     want = [FRAME, FRAME // 2, *[FRAME] * 8]
     lengths = iter(want)
-    audio._room = lambda: np.full(next(lengths), 100, dtype=np.int16)
+    await audio.start(lambda: np.full(next(lengths), 100, dtype=np.int16))
     audio.play_cue("on")
-    mixed = [audio._next() for _ in want]
+    mixed = [audio.next_frame() for _ in want]
     assert [len(m) for m in mixed] == want
     cue = cue_tone("on")
     heard = np.concatenate(mixed)[: len(cue)].astype(np.int32) - 100
