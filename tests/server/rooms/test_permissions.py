@@ -57,6 +57,7 @@ from app.server.rooms import (
     may_be_heard,
 )
 from app.server.rooms.core import action_of, handle
+from app.server.rooms.permissions import may_talk, outranks
 
 from .helpers import HOST, actor, add, new_room, refused
 
@@ -226,3 +227,22 @@ def test_only_unmuted_stage_members_of_a_live_room_may_be_heard() -> None:
     assert not may_be_heard(room, OUTSIDER)
     room.status = "ended"
     assert not any(may_be_heard(room, uid) for uid in room.members)
+
+
+def test_only_the_stage_may_hold_push_to_talk_muted_or_not() -> None:
+    room = scene()
+    talkers = {uid for uid in room.members if may_talk(room, uid)}
+    # The mod-muted SPEAKER (10) may hold the key; the mix still leaves them out.
+    assert talkers == {HOST, ACTOR_OF[Role.COHOST], ACTOR_OF[Role.SPEAKER], SPEAKER, COHOST}
+    assert not may_talk(room, OUTSIDER)
+
+
+@pytest.mark.parametrize("actor_role", list(Role))
+@pytest.mark.parametrize("target_role", list(Role))
+def test_outranks_is_the_strict_rank_order(actor_role: Role, target_role: Role) -> None:
+    room = scene()
+    me = add(room, 30, actor_role)
+    them = add(room, 31, target_role)
+    order = [Role.LISTENER, Role.SPEAKER, Role.COHOST, Role.HOST]
+    assert outranks(me, them) == (order.index(target_role) < order.index(actor_role))
+    assert not outranks(me, me)
