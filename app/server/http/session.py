@@ -146,9 +146,7 @@ class Dispatcher:
             self._faults.error(
                 f"{kind} {type(exc).__name__}", "request %s failed", kind, exc_info=True
             )
-            return encode(
-                Error(id=rid, code=ErrorCode.INTERNAL, message="internal server error")
-            )
+            return encode(Error(id=rid, code=ErrorCode.INTERNAL, message="internal server error"))
         return encode(Ok(id=rid, data=data))
 
     async def _handle(self, conn: Connection, req: ClientMessage) -> AnyReplyData | None:
