@@ -6,8 +6,8 @@ test's `script` gets each request after sign-in and returns the frames to
 send back, pushes and the reply in the order they should arrive.
 """
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import msgspec
 from aiohttp import WSMsgType, web
@@ -18,6 +18,7 @@ from app.protocol.replies import AnyReplyData, Authenticated, Ok, Welcome
 from app.protocol.requests import Hello, Register
 
 Script = Callable[[Envelope], list[msgspec.Struct]]
+Handler = Callable[[web.Request], Awaitable[web.WebSocketResponse]]
 
 
 def reply(envelope: Envelope, data: AnyReplyData | None = None) -> Ok:
@@ -36,8 +37,23 @@ def _greeting(envelope: Envelope) -> list[msgspec.Struct] | None:
 
 
 @asynccontextmanager
-async def scripted_server(script: Script) -> AsyncIterator[str]:
-    """Serve `script` on a free port; yields the WebSocket URL."""
+async def serving(handler: Handler) -> AsyncIterator[str]:
+    """A WebSocket `handler` at /ws on a free port of 127.0.0.1; yields the URL."""
+    app = web.Application()
+    app.router.add_get("/ws", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"ws://127.0.0.1:{port}/ws"
+    finally:
+        await runner.cleanup()
+
+
+def scripted_server(script: Script) -> AbstractAsyncContextManager[str]:
+    """Serve `script` (after the greeting and sign-in) on a free port; yields the URL."""
 
     async def ws(request: web.Request) -> web.WebSocketResponse:
         sock = web.WebSocketResponse()
@@ -50,14 +66,4 @@ async def scripted_server(script: Script) -> AsyncIterator[str]:
                 await sock.send_str(encode(message).decode())
         return sock
 
-    app = web.Application()
-    app.router.add_get("/ws", ws)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield f"ws://127.0.0.1:{port}/ws"
-    finally:
-        await runner.cleanup()
+    return serving(ws)

@@ -9,6 +9,7 @@ from aiohttp import web
 from app.client.connection import RequestFailed, ServerConnection
 from app.protocol.replies import Welcome
 from app.protocol.requests import Hello, ListRooms
+from tests.client.scripted_server import serving
 
 
 async def scripted(request: web.Request) -> web.WebSocketResponse:
@@ -31,15 +32,8 @@ async def scripted(request: web.Request) -> web.WebSocketResponse:
 
 @pytest.fixture
 async def url() -> AsyncIterator[str]:
-    app = web.Application()
-    app.router.add_get("/ws", scripted)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    yield f"ws://127.0.0.1:{port}/ws"
-    await runner.cleanup()
+    async with serving(scripted) as address:
+        yield address
 
 
 async def test_messages_from_a_newer_server_are_skipped_not_fatal(url: str) -> None:
