@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import platformdirs
 
-from app import __version__
+from app import __version__, json_log
 from app.client.audio_backend import NO_DEVICES, AudioBackend, PullAudio
 from app.client.control import ControlServer, control_address, send_command
 from app.client.control_commands import ControlCommands
@@ -63,6 +63,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--no-sound", action="store_true", help="open no sound devices (listen and talk silently)"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    parser.add_argument(
+        "--json-logging", action="store_true", help="log to stderr as JSON lines (tests)"
+    )
     parser.add_argument("--version", action="version", version=f"panggung {__version__}")
     parser.add_argument(
         "--self-test",
@@ -85,10 +88,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    json_log.configure(logging.INFO if args.verbose else logging.WARNING, args.json_logging)
     if args.self_test:
         from app.selftest import main as self_test
 
@@ -208,9 +208,10 @@ async def run_app(
     try:
         if not (settings.start_minimised and shell.tray is not None):
             shell.show()
-        # One structured line for scripts and end-to-end tests.
-        print(json.dumps({"event": "ready", "server": url, "control": str(control.path)}))
-        sys.stdout.flush()
+        # The structured line scripts and end-to-end tests wait on (stdout, JSON).
+        logging.getLogger(json_log.EVENTS).info(
+            "ready", extra={"event": "ready", "server": url, "control": str(control.path)}
+        )
         await session.resume_saved()
         await shell.quit_requested.wait()
     finally:

@@ -164,9 +164,11 @@ class AudioEngine:
         if self._processor is not None:
             self._processor.set_delay(self._delay_ms())
 
-    def add_listener(self, listener: Callable[[NDArray[np.int16]], None]) -> None:
-        """Also hand every captured frame to ``listener`` (on the event loop)."""
+    def add_listener(self, listener: Callable[[NDArray[np.int16]], None]) -> Callable[[], None]:
+        """Also hand every captured frame to ``listener`` (on the event loop),
+        until the returned function is called."""
         self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
 
     @property
     def input_device(self) -> DeviceInfo | None:

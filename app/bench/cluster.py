@@ -182,20 +182,20 @@ async def run(
         clients += [host, *cohosts]
         room = await host.create_room("Bench", invite_only=True)
         rid = room.room_id
-        code = (await host.conn.call_for(CreateInvite(id=0), InviteCreated)).code
+        code = (await host.conn.call_for(CreateInvite(), InviteCreated)).code
         for c in cohosts:
             await c.join(rid, code)
-            await c.request(RaiseHand(id=0))
-            await host.request(ApproveHand(id=0, user_id=c.user_id))
-            await host.request(MakeCohost(id=0, user_id=c.user_id))
+            await c.request(RaiseHand())
+            await host.request(ApproveHand(user_id=c.user_id))
+            await host.request(MakeCohost(user_id=c.user_id))
         banned = await client(nodes[1].url, "banned")
         clients.append(banned)
         await banned.join(rid, code)
-        await host.request(Ban(id=0, user_id=banned.user_id))
+        await host.request(Ban(user_id=banned.user_id))
         hand = await client(nodes[2].url, "hand")
         clients.append(hand)
         await hand.join(rid, code)
-        await hand.request(RaiseHand(id=0))
+        await hand.request(RaiseHand())
 
         joined = 0
         for size in listeners:
@@ -217,12 +217,12 @@ async def run(
             joined = size
             # Redis commands per room event: a run of topic changes.
             calls_before = redis_calls(redis_port)
-            seq_before = (await host.conn.call_for(Sync(id=0), RoomState)).room.seq
+            seq_before = (await host.conn.call_for(Sync(), RoomState)).room.seq
             for n in range(100):
-                await cohosts[1].request(SetTopic(id=0, topic=f"t{size}-{n}"))
+                await cohosts[1].request(SetTopic(topic=f"t{size}-{n}"))
                 await asyncio.sleep(0.05)  # under the server's 30 messages/s per connection
             await asyncio.sleep(1.5)
-            seq_after = (await host.conn.call_for(Sync(id=0), RoomState)).room.seq
+            seq_after = (await host.conn.call_for(Sync(), RoomState)).room.seq
             calls_after = redis_calls(redis_port)
             events = seq_after - seq_before
             total = sum(calls_after.values()) - sum(calls_before.values())
@@ -242,8 +242,8 @@ async def run(
             me = speaker.client.user_id
             # Back after its node's restart, a speaker is still on the stage.
             if (await speaker.client.join(rid, code)).role_of(me) != Role.SPEAKER:
-                await speaker.client.request(RaiseHand(id=0))
-                await host_of(cohosts, i).request(ApproveHand(id=0, user_id=me))
+                await speaker.client.request(RaiseHand())
+                await host_of(cohosts, i).request(ApproveHand(user_id=me))
                 await speaker.client.wait_until(lambda m: m.role_of(me) == Role.SPEAKER, 15)
             await ear.client.join(rid, code)
             await speaker.start_audio()
@@ -263,12 +263,12 @@ async def run(
             nodes[holder].kill()
             killed = time.monotonic()
             took, heard = await asyncio.gather(
-                accepted(cohosts[survivor], SetTopic(id=0, topic=f"after kill {run_no}")),
+                accepted(cohosts[survivor], SetTopic(topic=f"after kill {run_no}")),
                 heard_again(ear, tone, killed),
             )
             result.failovers.append(took - killed)
             result.heard_again.append(heard)
-            snap = (await cohosts[survivor].conn.call_for(Sync(id=0), RoomState)).room
+            snap = (await cohosts[survivor].conn.call_for(Sync(), RoomState)).room
             members = {m.user_id: m for m in snap.members}
             for c in cohosts:
                 if c is not cohosts[holder] and members.get(c.user_id) is None:
@@ -294,7 +294,7 @@ async def run(
             again = await client(nodes[survivor].url, "banned", register=False)
             clients.append(again)
             try:
-                await again.request(JoinRoom(id=0, room_id=rid, invite_code=code))
+                await again.request(JoinRoom(room_id=rid, invite_code=code))
                 result.lost.append(f"run {run_no}: the ban")
             except RequestFailed as exc:
                 if exc.code != "banned":

@@ -248,12 +248,12 @@ async def _stage(url: str, tokens: list[str]) -> tuple[Stage, str]:
     others = [await _resumed(url, t) for t in tokens[1:]]
     for client in others:
         await client.join(room.room_id)
-        await host.request(InviteToStage(id=0, user_id=client.user_id))
+        await host.request(InviteToStage(user_id=client.user_id))
         await client.wait_until(_invited(client.user_id))
-        await client.request(AcceptInvite(id=0))
+        await client.request(AcceptInvite())
     cohosts, speakers = others[:COHOSTS], others[COHOSTS:]
     for client in cohosts:
-        await host.request(MakeCohost(id=0, user_id=client.user_id))
+        await host.request(MakeCohost(user_id=client.user_id))
     return Stage(host, cohosts, speakers), room.room_id
 
 
@@ -277,13 +277,13 @@ async def _keep_working(stage: Stage, stop: asyncio.Event) -> None:
             await asyncio.sleep(pause)
 
     async def topic(client: RoomClient, i: int) -> None:
-        await client.request(SetTopic(id=0, topic=f"topic {i}"))
+        await client.request(SetTopic(topic=f"topic {i}"))
 
     async def page(client: RoomClient, i: int) -> None:
         await client.list_audience(prefix=f"l{i % 10}", limit=50)
 
     async def mute(client: RoomClient, i: int) -> None:
-        await client.request(SelfMute(id=0, muted=i % 2 == 1))
+        await client.request(SelfMute(muted=i % 2 == 1))
 
     # Moderators look through the audience often; what everyone is told
     # (topic, mutes) changes every couple of seconds, as in a lively room.

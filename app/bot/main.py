@@ -181,7 +181,7 @@ async def _act(client: RoomClient, args: argparse.Namespace) -> int:
         await client.login(args.user, args.password)
     _say(args, f"signed in as {client.username} (user {client.user_id})")
     if args.list:
-        rooms = await client.conn.call_for(ListRooms(id=0), RoomList)
+        rooms = await client.conn.call_for(ListRooms(), RoomList)
         for summary in rooms.rooms:
             _say(
                 args,
@@ -197,16 +197,16 @@ async def _act(client: RoomClient, args: argparse.Namespace) -> int:
         return 0
     client.event_hooks.append(lambda event: _say(args, _describe(event)))
     if args.start_recording:
-        await client.request(SetRecording(id=0, on=True))
+        await client.request(SetRecording(on=True))
         _say(args, "started recording the room")
     if args.raise_hand:
-        await client.request(RaiseHand(id=0))
+        await client.request(RaiseHand())
         _say(args, "raised a hand")
     if args.accept_invite:
         me = client.user_id
         wait = args.stay or 60.0
         await client.wait_until(lambda m: _invited(m, me), timeout=wait)
-        await client.request(AcceptInvite(id=0))
+        await client.request(AcceptInvite())
         _say(args, "accepted the invitation to the stage")
     elif args.stay > 0:
         await asyncio.sleep(args.stay)
@@ -218,7 +218,7 @@ async def _act(client: RoomClient, args: argparse.Namespace) -> int:
         finally:
             await audio.close()
     if args.stop_recording:
-        await client.request(SetRecording(id=0, on=False))
+        await client.request(SetRecording(on=False))
         _say(args, "stopped recording the room")
     await _download(client, args)
     if args.json:

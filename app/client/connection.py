@@ -12,7 +12,7 @@ from typing import TypeVar
 import aiohttp
 import msgspec
 
-from app.protocol import decode_server, encode
+from app.protocol import decode_server, encode_request
 from app.protocol.replies import (
     AnyReplyData,
     Audience,
@@ -90,7 +90,7 @@ class ServerConnection:
         future: asyncio.Future[AnyReplyData | None] = asyncio.get_running_loop().create_future()
         self._pending[rid] = future
         try:
-            await self._ws.send_str(encode(msgspec.structs.replace(request, id=rid)).decode())
+            await self._ws.send_str(encode_request(rid, request).decode())
             return await asyncio.wait_for(future, timeout)
         finally:
             self._pending.pop(rid, None)

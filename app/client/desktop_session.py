@@ -249,7 +249,7 @@ class DesktopSession:
         if client is None or self.phase is Phase.SIGNED_OUT:
             return []
         try:
-            listed = await client.conn.call_for(ListRooms(id=0), RoomList)
+            listed = await client.conn.call_for(ListRooms(), RoomList)
         except Exception as exc:
             log.info("listing rooms failed: %r", exc)
             return self.rooms
@@ -343,7 +343,7 @@ class DesktopSession:
     async def create_invite(self) -> str | None:
         """A new invite link to this room (moderators); None when refused."""
         try:
-            reply = await self._require_client().conn.call_for(CreateInvite(id=0), InviteCreated)
+            reply = await self._require_client().conn.call_for(CreateInvite(), InviteCreated)
         except Exception as exc:
             self._error(exc)
             return None
@@ -355,7 +355,7 @@ class DesktopSession:
             return
         self._ptt.stop()
         with contextlib.suppress(Exception):
-            await client.request(LeaveRoom(id=0))
+            await client.request(LeaveRoom())
         await self._left_room()
         self.state.move(Phase.DIRECTORY)
         self._spawn(self.refresh_rooms())
@@ -432,7 +432,7 @@ class DesktopSession:
         if self.link is not None:
             await (self.link.press() if pressed else self.link.release())
         else:
-            await client.request(PushToTalk(id=0, pressed=pressed))
+            await client.request(PushToTalk(pressed=pressed))
         return True
 
     # -- following the room --------------------------------------------------------

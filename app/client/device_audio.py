@@ -69,7 +69,7 @@ class DeviceAudio:
         self._lock = threading.Lock()
         self._cue = np.zeros(0, dtype=np.int16)
         self._monitor: SampleRing | None = None
-        self.engine.play(self._next)
+        self.engine.play(self.next_frame)
         self.engine.add_listener(self._heard)
 
     # -- the AudioBackend seam -------------------------------------------------------
@@ -191,7 +191,7 @@ class DeviceAudio:
         if monitor is not None:
             monitor.write(frame)
 
-    def _next(self) -> Frame:
+    def next_frame(self) -> Frame:
         """The speakers' next 20 ms (10 ms when the room's playout moves its
         phase; PortAudio's thread): room, own voice, cue."""
         room = self._room

@@ -262,10 +262,11 @@ class PttHotkey:
         elif not self._tried:
             self._tried = True  # one attempt: a platform that refused will refuse again
             self.hotkey = start_global_hotkey(
-                settings.ptt_key, self._pressed, self._release, self._loop, self._environ
+                settings.ptt_key, self.pressed, self._release, self._loop, self._environ
             )
 
-    def _pressed(self) -> None:
+    def pressed(self) -> None:
+        """The global key went down: a press, if the person may talk now."""
         if self._can_talk() and not self._window_has_keys():
             self._press()
 

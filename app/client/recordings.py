@@ -66,7 +66,7 @@ _BY_STATUS = {
 async def list_recordings(client: RoomClient) -> list[RecordingInfo]:
     """The recordings this user may download, newest first (errors as the
     connection raises them)."""
-    return (await client.conn.call_for(ListRecordings(id=0), RecordingList)).recordings
+    return (await client.conn.call_for(ListRecordings(), RecordingList)).recordings
 
 
 async def fetch_list(client: RoomClient) -> list[RecordingInfo]:

@@ -133,7 +133,7 @@ class RoomClient:
         self._pump = asyncio.get_running_loop().create_task(self._follow(self._conn))
 
     async def _hello(self, conn: ServerConnection) -> None:
-        welcome = await conn.call(Hello(id=0, protocol=PROTOCOL_VERSION, client=self.client_name))
+        welcome = await conn.call(Hello(protocol=PROTOCOL_VERSION, client=self.client_name))
         if isinstance(welcome, Welcome) and welcome.nodes:
             self.nodes = list(welcome.nodes)
 
@@ -143,20 +143,16 @@ class RoomClient:
 
     async def register(self, username: str, password: str) -> Authenticated:
         return self._signed_in(
-            await self.conn.call_for(
-                Register(id=0, username=username, password=password), Authenticated
-            )
+            await self.conn.call_for(Register(username=username, password=password), Authenticated)
         )
 
     async def login(self, username: str, password: str) -> Authenticated:
         return self._signed_in(
-            await self.conn.call_for(
-                Login(id=0, username=username, password=password), Authenticated
-            )
+            await self.conn.call_for(Login(username=username, password=password), Authenticated)
         )
 
     async def resume(self, token: str) -> Authenticated:
-        return self._signed_in(await self.conn.call_for(Resume(id=0, token=token), Authenticated))
+        return self._signed_in(await self.conn.call_for(Resume(token=token), Authenticated))
 
     def _signed_in(self, auth: Authenticated) -> Authenticated:
         self.user_id, self.username, self.token = auth.user_id, auth.username, auth.token
@@ -178,7 +174,6 @@ class RoomClient:
     ) -> RoomModel:
         state = await self.conn.call_for(
             CreateRoom(
-                id=0,
                 title=title,
                 topic=topic,
                 invite_only=invite_only,
@@ -201,7 +196,7 @@ class RoomClient:
         while True:
             try:
                 return await conn.call_for(
-                    JoinRoom(id=0, room_id=room_id, invite_code=invite_code), RoomState
+                    JoinRoom(room_id=room_id, invite_code=invite_code), RoomState
                 )
             except RequestFailed as exc:
                 if exc.code != "busy" or asyncio.get_running_loop().time() > deadline:
@@ -214,12 +209,12 @@ class RoomClient:
     ) -> AudiencePage:
         """A page of the room's listeners by name (moderators only)."""
         return await self.conn.call_for(
-            ListAudience(id=0, after=after, prefix=prefix, limit=limit), AudiencePage
+            ListAudience(after=after, prefix=prefix, limit=limit), AudiencePage
         )
 
     async def list_bans(self) -> BanList:
         """The users banned from this room, with their names (moderators only)."""
-        return await self.conn.call_for(ListBans(id=0), BanList)
+        return await self.conn.call_for(ListBans(), BanList)
 
     async def _enter(self, state: RoomState) -> RoomModel:
         async with self._changed:
@@ -253,7 +248,7 @@ class RoomClient:
         (the server keeps our place for its grace period)."""
         if leave and self.model is not None and self._conn is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.request(LeaveRoom(id=0)), LEAVE_TIMEOUT)
+                await asyncio.wait_for(self.request(LeaveRoom()), LEAVE_TIMEOUT)
         self._closing = True
         if self._conn is not None:
             await self._conn.close()
@@ -318,7 +313,7 @@ class RoomClient:
         deadline = asyncio.get_running_loop().time() + RESYNC_PATIENCE
         while True:
             try:
-                state = await self.conn.call_for(Sync(id=0), RoomState)
+                state = await self.conn.call_for(Sync(), RoomState)
                 break
             except RequestFailed as exc:
                 # Mid-takeover the room answers nothing for a moment: a refusal
@@ -349,7 +344,7 @@ class RoomClient:
             try:
                 conn = await ServerConnection.open(url)
                 await self._hello(conn)
-                await conn.call_for(Resume(id=0, token=self.token), Authenticated)
+                await conn.call_for(Resume(token=self.token), Authenticated)
                 state, lost_reason = await self._rejoin(conn)
             except RequestFailed as exc:
                 log.warning("reconnect refused: %s", exc)

@@ -10,16 +10,18 @@ use it without Qt, with `JsonSettingsStore` (the format before QSettings,
 still read once to migrate it).
 """
 
-import contextlib
 import json
 import logging
+import typing
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
-from app.client.ptt import PttMode, clamp_tail
+import msgspec
+
+from app.client.ptt import MAX_TAIL_MS, PttMode
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +38,20 @@ class ServerMode(StrEnum):
 THEMES = ("system", "light", "dark")
 
 
+def _one_of(values: typing.Iterable[str]) -> msgspec.Meta:
+    """A string that must be one of `values` (the type stays `str` for the code)."""
+    return msgspec.Meta(pattern="^(" + "|".join(values) + ")$")
+
+
 @dataclass
 class Settings:
+    """Each field's type says what a stored value must be (msgspec checks it on load)."""
+
     username: str = ""
-    ptt_mode: str = PttMode.HOLD.value
-    ptt_tail_ms: int = 200
+    ptt_mode: Annotated[str, _one_of(PttMode)] = PttMode.HOLD.value
+    ptt_tail_ms: Annotated[int, msgspec.Meta(ge=0, le=MAX_TAIL_MS)] = 200
     # A key name as Qt writes it (QKeySequence.toString): "Space", "F9", "A".
-    ptt_key: str = DEFAULT_PTT_KEY
+    ptt_key: Annotated[str, msgspec.Meta(pattern=r"\S")] = DEFAULT_PTT_KEY
     # Also a global hotkey (pynput, X11) while the window is in the background.
     # Off until asked for: with Space as the key, a system-wide hotkey would
     # open a speaker's microphone whenever they type in another program.
@@ -50,7 +59,7 @@ class Settings:
     # Sound devices by name; None: the system default.
     input_device: str | None = None
     output_device: str | None = None
-    output_volume: int = 100  # percent, 0..MAX_VOLUME
+    output_volume: Annotated[int, msgspec.Meta(ge=0, le=MAX_VOLUME)] = 100  # percent
     cues: bool = True  # short tones on push-to-talk press and release
     # Voice processing on the microphone (WebRTC's: app/audio/apm.py).
     echo_cancellation: bool = True
@@ -58,71 +67,47 @@ class Settings:
     auto_gain: bool = True
     start_minimised: bool = False  # to the tray, when there is one
     language: str = ""  # "en", "id"; empty: the system's language
-    theme: str = "system"  # "light", "dark" or "system" (the desktop's palette)
+    theme: Annotated[str, _one_of(THEMES)] = "system"  # "system": the desktop's palette
     # Hosting on this computer: also let others on the local network join.
     share_on_network: bool = False
-    server_mode: str = ServerMode.UNSET.value
+    server_mode: Annotated[str, _one_of(ServerMode)] = ServerMode.UNSET.value
     server_url: str = ""
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Settings":
-        """Known fields of the right type; anything else falls back to its default."""
+    def from_dict(cls, data: Mapping[str, object], *, text: bool = False) -> "Settings":
+        """Known fields whose value fits the field's type; any other falls back
+        to its default, with a warning naming it, and the rest are kept.
+
+        `text`: a store that gives every value back as text (INI): "true" and
+        "750" become a bool and an int where the field wants one."""
+        types = typing.get_type_hints(cls, include_extras=True)
         default = cls()
         values: dict[str, Any] = {}
         for f in fields(cls):
             if f.name not in data:
                 continue
-            value, want = data[f.name], getattr(default, f.name)
-            if f.name in ("input_device", "output_device"):
-                ok = value is None or isinstance(value, str)
-            elif isinstance(want, bool):
-                ok = isinstance(value, bool)
-            elif isinstance(want, int):
-                ok = isinstance(value, int) and not isinstance(value, bool)
-            else:
-                ok = isinstance(value, type(want))
-            if ok:
-                values[f.name] = value
-            else:
-                log.warning("ignoring setting %s=%r", f.name, value)
+            value = data[f.name]
+            if text and isinstance(value, str) and isinstance(getattr(default, f.name), int):
+                value = value.strip()  # a bool or a number, as text
+            try:
+                values[f.name] = msgspec.convert(value, types[f.name], strict=not text)
+            except msgspec.ValidationError as exc:
+                log.warning("ignoring setting %s=%r: %s", f.name, value, exc)
         settings = cls(**values)
-        settings.normalise()
+        if settings.server_mode == ServerMode.URL and not settings.server_url:
+            settings.server_mode = ServerMode.UNSET.value  # nowhere to connect: ask again
         return settings
-
-    def normalise(self) -> None:
-        if self.ptt_mode not in set(PttMode):
-            self.ptt_mode = PttMode.HOLD.value
-        self.ptt_tail_ms = clamp_tail(self.ptt_tail_ms)
-        self.output_volume = max(0, min(MAX_VOLUME, self.output_volume))
-        if not self.ptt_key.strip():
-            self.ptt_key = DEFAULT_PTT_KEY
-        if self.theme not in THEMES:
-            self.theme = "system"
-        if self.server_mode not in set(ServerMode):
-            self.server_mode = ServerMode.UNSET.value
-        if self.server_mode == ServerMode.URL and not self.server_url:
-            self.server_mode = ServerMode.UNSET.value
 
     @classmethod
     def from_text(cls, data: Mapping[str, object]) -> "Settings":
-        """As `from_dict`, for stores that give every value back as text (INI).
+        """As `from_dict`, for stores that give every value back as text (INI)."""
+        return cls.from_dict(data, text=True)
 
-        "true"/"false" and decimal numbers become bools and ints where the
-        field wants them; anything else is left as it is, so that `from_dict`
-        refuses it (with a warning) and the default stays."""
-        default = cls()
-        typed: dict[str, Any] = {}
-        for f in fields(cls):
-            if f.name not in data:
-                continue
-            value, want = data[f.name], getattr(default, f.name)
-            if isinstance(value, str) and isinstance(want, bool):
-                value = {"true": True, "false": False}.get(value.strip().lower(), value)
-            elif isinstance(value, str) and isinstance(want, int):
-                with contextlib.suppress(ValueError):
-                    value = int(value)
-            typed[f.name] = value
-        return cls.from_dict(typed)
+    def normalise(self) -> None:
+        """Hold values set in the app (the dialog) to the same rules as loaded ones."""
+        checked = Settings.from_dict(asdict(self))
+        for f in fields(self):
+            setattr(self, f.name, getattr(checked, f.name))
 
 
 class SettingsStore(Protocol):

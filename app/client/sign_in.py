@@ -58,7 +58,7 @@ class SignIn:
     async def sign_out(self, client: RoomClient) -> None:
         """End the session on the server (best effort) and forget its token."""
         with contextlib.suppress(Exception):
-            await client.request(Logout(id=0))
+            await client.request(Logout())
         self.tokens.delete(self._account(client.username))
 
     def _new_client(self) -> RoomClient:

@@ -95,13 +95,13 @@ class VoiceLink:
         self.talking = True
         if self.peer is not None:
             self.peer.set_sending(True)
-        await self._client.request(PushToTalk(id=0, pressed=True))
+        await self._client.request(PushToTalk(pressed=True))
 
     async def release(self) -> None:
         self.talking = False
         if self.peer is not None:
             self.peer.set_sending(False)
-        await self._client.request(PushToTalk(id=0, pressed=False))
+        await self._client.request(PushToTalk(pressed=False))
 
     def next_frame(self) -> NDArray[np.int16]:
         """20 ms of the room (48 kHz mono), silence while disconnected."""
@@ -130,7 +130,7 @@ class VoiceLink:
             await self.peer.close()
 
     async def _signal(self, offer: str) -> str:
-        answer = await self._client.conn.call_for(MediaOffer(id=0, sdp=offer), MediaAnswer)
+        answer = await self._client.conn.call_for(MediaOffer(sdp=offer), MediaAnswer)
         return answer.sdp
 
     def _state_changed(self, peer: ClientPeer) -> None:
@@ -163,5 +163,5 @@ class VoiceLink:
             self.rebuilds += 1
             if self.talking:
                 with contextlib.suppress(Exception):
-                    await self._client.request(PushToTalk(id=0, pressed=True))
+                    await self._client.request(PushToTalk(pressed=True))
             return

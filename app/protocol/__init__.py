@@ -8,9 +8,12 @@ defaults so that older peers keep decoding.
 from app.protocol.codec import (
     MAX_MESSAGE_BYTES,
     DecodeFailure,
+    Envelope,
+    decode_body,
     decode_client,
     decode_server,
     encode,
+    encode_request,
 )
 from app.protocol.errors import ErrorCode
 from app.protocol.version import PROTOCOL_VERSION
@@ -19,8 +22,11 @@ __all__ = [
     "MAX_MESSAGE_BYTES",
     "PROTOCOL_VERSION",
     "DecodeFailure",
+    "Envelope",
     "ErrorCode",
+    "decode_body",
     "decode_client",
     "decode_server",
     "encode",
+    "encode_request",
 ]

@@ -1,4 +1,9 @@
-"""Client-to-server requests. Each carries an `id` and gets exactly one reply.
+"""Client-to-server requests. Each gets exactly one reply, matched by its `id`.
+
+The `id` is the envelope's, not the request's: on the wire it sits beside the
+request's fields (`{"type": "mute", "id": 7, "user_id": 3}`), but in Python a
+request is only its body, and the codec pairs it with its id
+(`codec.Envelope`, `codec.encode_request`).
 
 Every number and string is bounded here, in the schema (`msgspec.Meta`), so
 that nothing out of range reaches the room core or the database: a value
@@ -45,8 +50,6 @@ MAX_CURSOR = 80
 class Request(msgspec.Struct, tag_field="type", kw_only=True):
     """Unknown fields are ignored, so a newer client's additions do not break
     an older server (the append-only rule); unknown types are refused."""
-
-    id: RequestId
 
 
 # Session -------------------------------------------------------------------

@@ -59,7 +59,7 @@ async def ensure_demo_room(store: Store, accounts: Accounts, hub: RoomHub) -> st
         # Restored after a restart: the server-side host is present again.
         await hub.join(None, host, room_id, None)
     else:
-        created = await hub.create(None, host, CreateRoom(id=0, title=DEMO_TITLE, topic=DEMO_TOPIC))
+        created = await hub.create(None, host, CreateRoom(title=DEMO_TITLE, topic=DEMO_TOPIC))
         room_id = created.room_id
     # Bot speakers take turns on stage, so a newcomer hears voices at once.
     await start_demo_voices(store, accounts, hub, host, room_id)

@@ -105,15 +105,13 @@ class DemoHost:
         }
         self._guests = {uid: self._guests.get(uid, now) for uid in guests}
         for uid, since in sorted(self._hands.items(), key=lambda item: item[1]):
-            if now - since >= self.approve_after and await self._ask(
-                ApproveHand(id=0, user_id=uid)
-            ):
+            if now - since >= self.approve_after and await self._ask(ApproveHand(user_id=uid)):
                 del self._hands[uid]
                 self._guests[uid] = now
                 if self.greeting is not None:
                     self.greeting.play()
         for uid, since in list(self._guests.items()):
-            if now - since >= self.turn and await self._ask(MoveToAudience(id=0, user_id=uid)):
+            if now - since >= self.turn and await self._ask(MoveToAudience(user_id=uid)):
                 del self._guests[uid]
         return True
 

@@ -123,8 +123,8 @@ async def _put_on_stage(hub: RoomHub, host: Actor, bot: Actor, room_id: str) -> 
         return  # restored after a restart: still on stage
     moderator = _ServerSide(host.user_id, room_id)
     if not me.invited:
-        await hub.command(moderator, host, InviteToStage(id=0, user_id=bot.user_id))
-    await hub.command(_ServerSide(bot.user_id, room_id), bot, AcceptInvite(id=0))
+        await hub.command(moderator, host, InviteToStage(user_id=bot.user_id))
+    await hub.command(_ServerSide(bot.user_id, room_id), bot, AcceptInvite())
 
 
 async def start_demo_voices(

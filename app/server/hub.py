@@ -37,7 +37,7 @@ from typing import Protocol, TypeVar, overload
 
 import msgspec
 
-from app.protocol import DecodeFailure, decode_client, encode
+from app.protocol import decode_body, encode
 from app.protocol.errors import ErrorCode
 from app.protocol.events import MemberLeft, Reacted, RoomEnded
 from app.protocol.links import build_link
@@ -535,7 +535,7 @@ class RoomHub:
             return
         room = self._room_of(client)
         self._acting(room.room_id)
-        command = SetRecording(id=0, on=on)
+        command = SetRecording(on=on)
         # One switch at a time per room, so that two moderators never open two files.
         async with self._recording_locks.setdefault(room.room_id, asyncio.Lock()):
             check(room, actor, command)
@@ -720,7 +720,7 @@ class RoomHub:
             return answer(await self._run_forwarded(room_id, ask))
         except (RoomError, Busy) as exc:
             return refusal(exc)
-        except (DecodeFailure, msgspec.DecodeError) as exc:
+        except msgspec.DecodeError as exc:
             return refusal(RoomError(ErrorCode.INVALID, f"unreadable forwarded request: {exc}"))
 
     async def _run_forwarded(self, room_id: str, ask: Forwarded) -> AnyReplyData | None:
@@ -731,7 +731,7 @@ class RoomHub:
                 member.room_id = None
                 return RoomState(room=await self.join(member, actor, room_id, ask.invite_code))
             case "command":
-                request = decode_client(ask.request)
+                request = decode_body(ask.request)
                 if isinstance(request, ListAudience | ListBans | Sync):
                     raise RoomError(ErrorCode.INVALID, "not a room command")
                 await self.command(member, actor, request)  # type: ignore[arg-type]
@@ -739,12 +739,12 @@ class RoomHub:
             case "sync":
                 return RoomState(room=await self.snapshot_of(member))
             case "audience":
-                request = decode_client(ask.request)
+                request = decode_body(ask.request)
                 if not isinstance(request, ListAudience):
                     raise RoomError(ErrorCode.INVALID, "not an audience request")
                 return await self.audience_page(member, actor, request)
             case "bans":
-                request = decode_client(ask.request)
+                request = decode_body(ask.request)
                 if not isinstance(request, ListBans):
                     raise RoomError(ErrorCode.INVALID, "not a ban list request")
                 return await self.ban_list(member, actor, request)

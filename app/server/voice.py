@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from app.protocol.errors import ErrorCode
 from app.server.rooms import Room, RoomError
-from app.server.rooms.permissions import may_be_heard
+from app.server.rooms.permissions import may_be_heard, may_talk
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +78,7 @@ class VoiceRooms:
         return plane
 
     def push_to_talk(self, room: Room, user_id: int, pressed: bool) -> None:
-        member = room.members.get(user_id)
-        if member is None or not member.on_stage:
+        if not may_talk(room, user_id):
             raise RoomError(ErrorCode.FORBIDDEN, "only the stage can talk")
         talking = self._talking.setdefault(room.room_id, set())
         if pressed:
@@ -87,6 +86,10 @@ class VoiceRooms:
         else:
             talking.discard(user_id)
         self.sync(room)
+
+    def talking(self, room_id: str) -> frozenset[int]:
+        """Who holds push-to-talk in the room, as the server last heard from them."""
+        return frozenset(self._talking.get(room_id, ()))
 
     def sync(self, room: Room) -> None:
         plane = self._planes.get(room.room_id)

@@ -83,22 +83,22 @@ class AdminPanel(QGroupBox):
         self.person.setAccessibleName(self.tr("Person to act on"))
         self.person_buttons: dict[str, QPushButton] = {}
         person_actions: list[tuple[str, str, PersonAction, str | None]] = [
-            (self.tr("Invite to stage"), "invite", lambda u: InviteToStage(id=0, user_id=u), None),
-            (self.tr("Move to audience"), "move", lambda u: MoveToAudience(id=0, user_id=u), None),
-            (self.tr("Mute"), "mute", lambda u: Mute(id=0, user_id=u), None),
-            (self.tr("Unmute"), "unmute", lambda u: Unmute(id=0, user_id=u), None),
-            (self.tr("Make co-host"), "cohost", lambda u: MakeCohost(id=0, user_id=u), None),
-            (self.tr("Remove co-host"), "uncohost", lambda u: UnmakeCohost(id=0, user_id=u), None),
+            (self.tr("Invite to stage"), "invite", lambda u: InviteToStage(user_id=u), None),
+            (self.tr("Move to audience"), "move", lambda u: MoveToAudience(user_id=u), None),
+            (self.tr("Mute"), "mute", lambda u: Mute(user_id=u), None),
+            (self.tr("Unmute"), "unmute", lambda u: Unmute(user_id=u), None),
+            (self.tr("Make co-host"), "cohost", lambda u: MakeCohost(user_id=u), None),
+            (self.tr("Remove co-host"), "uncohost", lambda u: UnmakeCohost(user_id=u), None),
             (
                 self.tr("Remove"),
                 "remove",
-                lambda u: Remove(id=0, user_id=u),
+                lambda u: Remove(user_id=u),
                 self.tr("Remove {name} from the room?"),
             ),
             (
                 self.tr("Ban"),
                 "ban",
-                lambda u: Ban(id=0, user_id=u),
+                lambda u: Ban(user_id=u),
                 self.tr("Ban {name}? They cannot come back to this room."),
             ),
         ]
@@ -169,21 +169,19 @@ class AdminPanel(QGroupBox):
             layout.addLayout(row)
 
         act = controller.act
-        self.approve.clicked.connect(lambda: self._on_queue(lambda u: ApproveHand(id=0, user_id=u)))
-        self.deny.clicked.connect(lambda: self._on_queue(lambda u: DenyHand(id=0, user_id=u)))
+        self.approve.clicked.connect(lambda: self._on_queue(lambda u: ApproveHand(user_id=u)))
+        self.deny.clicked.connect(lambda: self._on_queue(lambda u: DenyHand(user_id=u)))
         self.mute_all.clicked.connect(
-            lambda: self.confirm(self.tr("Mute everyone on the stage?")) and act(MuteAll(id=0))
+            lambda: self.confirm(self.tr("Mute everyone on the stage?")) and act(MuteAll())
         )
-        self.locked.clicked.connect(lambda on: act(SetLocked(id=0, locked=bool(on))))
-        self.hands.clicked.connect(lambda on: act(SetHandsEnabled(id=0, enabled=bool(on))))
-        self.set_topic.clicked.connect(lambda: act(SetTopic(id=0, topic=self.topic.text())))
-        self.set_pin.clicked.connect(
-            lambda: act(PinLink(id=0, url=self.pin.text().strip() or None))
-        )
+        self.locked.clicked.connect(lambda on: act(SetLocked(locked=bool(on))))
+        self.hands.clicked.connect(lambda on: act(SetHandsEnabled(enabled=bool(on))))
+        self.set_topic.clicked.connect(lambda: act(SetTopic(topic=self.topic.text())))
+        self.set_pin.clicked.connect(lambda: act(PinLink(url=self.pin.text().strip() or None)))
         self.record.clicked.connect(self._on_record)
         self.bans_button.clicked.connect(self.open_bans)
         self.end.clicked.connect(
-            lambda: self.confirm(self.tr("End the room for everyone?")) and act(EndRoom(id=0))
+            lambda: self.confirm(self.tr("End the room for everyone?")) and act(EndRoom())
         )
 
     def open_bans(self) -> BanListDialog:
@@ -278,11 +276,11 @@ class AdminPanel(QGroupBox):
         if model is None:
             return
         if model.recording:
-            self._controller.act(SetRecording(id=0, on=False))  # stopping needs no second thought
+            self._controller.act(SetRecording(on=False))  # stopping needs no second thought
         elif self.confirm(
             self.tr("Record this room? Everyone in it will see that it is being recorded.")
         ):
-            self._controller.act(SetRecording(id=0, on=True))
+            self._controller.act(SetRecording(on=True))
 
     def _ask(self, question: str) -> bool:
         return question_box(self, question).exec() == QMessageBox.StandardButton.Yes

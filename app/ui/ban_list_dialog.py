@@ -78,7 +78,7 @@ class BanListDialog(QDialog):
         if item is None:
             return False
         user_id = int(item.data(Qt.ItemDataRole.UserRole))
-        if not await self._controller.session.act(Unban(id=0, user_id=user_id)):
+        if not await self._controller.session.act(Unban(user_id=user_id)):
             return False
         await self.load()
         return True

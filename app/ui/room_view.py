@@ -5,6 +5,7 @@ room is locked, is being recorded, or the link is down."""
 
 import itertools
 import time
+from collections.abc import Callable
 from typing import get_args
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Qt, QTimer
@@ -185,6 +186,8 @@ class RoomView(QWidget):
         reactions.addSpacing(12)
         reactions.addWidget(self.reactions_shown, 1)
         self._recent: list[tuple[float, str, str]] = []  # (when, emoji, who)
+        # When reactions fade is measured on this (tests move it on).
+        self.clock: Callable[[], float] = time.monotonic
         self._fade = QTimer(self)
         self._fade.setInterval(250)
         self._fade.timeout.connect(self._show_reactions)
@@ -234,13 +237,11 @@ class RoomView(QWidget):
 
         session = controller.session
         act = controller.act
-        self.hand.clicked.connect(
-            lambda: act(LowerHand(id=0) if self._hand_up() else RaiseHand(id=0))
-        )
-        self.accept.clicked.connect(lambda: act(AcceptInvite(id=0)))
-        self.decline.clicked.connect(lambda: act(DeclineInvite(id=0)))
-        self.leave_stage.clicked.connect(lambda: act(LeaveStage(id=0)))
-        self.mute.clicked.connect(lambda on: act(SelfMute(id=0, muted=bool(on))))
+        self.hand.clicked.connect(lambda: act(LowerHand() if self._hand_up() else RaiseHand()))
+        self.accept.clicked.connect(lambda: act(AcceptInvite()))
+        self.decline.clicked.connect(lambda: act(DeclineInvite()))
+        self.leave_stage.clicked.connect(lambda: act(LeaveStage()))
+        self.mute.clicked.connect(lambda on: act(SelfMute(muted=bool(on))))
         self.latch.clicked.connect(
             lambda on: session.set_ptt_mode(PttMode.LATCH if on else PttMode.HOLD)
         )
@@ -303,16 +304,16 @@ class RoomView(QWidget):
 
     def send_reaction(self, reaction: str) -> None:
         if reaction in REACTIONS:
-            self._controller.act(React(id=0, reaction=reaction))  # type: ignore[arg-type]
+            self._controller.act(React(reaction=reaction))  # type: ignore[arg-type]
 
     def show_reaction(self, reaction: str, who: str) -> None:
         emoji = REACTIONS.get(reaction, ("", ""))[0] or reaction
-        self._recent = [*self._recent[-(REACTIONS_SHOWN - 1) :], (time.monotonic(), emoji, who)]
+        self._recent = [*self._recent[-(REACTIONS_SHOWN - 1) :], (self.clock(), emoji, who)]
         self._show_reactions()
         self._fade.start()
 
     def _show_reactions(self) -> None:
-        now = time.monotonic()
+        now = self.clock()
         self._recent = [r for r in self._recent if now - r[0] < REACTION_SHOW_S]
         if not self._recent:
             self._fade.stop()

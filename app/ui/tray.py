@@ -71,8 +71,8 @@ class Tray(QObject):
         self.show_hide.triggered.connect(self.toggle_window)
         self.mute_playback.toggled.connect(self._mute_playback)
         self.raise_hand.triggered.connect(self._raise_hand)
-        self.accept_invite.triggered.connect(lambda: controller.act(AcceptInvite(id=0)))
-        self.decline_invite.triggered.connect(lambda: controller.act(DeclineInvite(id=0)))
+        self.accept_invite.triggered.connect(lambda: controller.act(AcceptInvite()))
+        self.decline_invite.triggered.connect(lambda: controller.act(DeclineInvite()))
         # triggered, not toggled: refresh() sets the check without acting.
         self.talk.triggered.connect(lambda _on: session.ptt_toggle())
         self.latch.toggled.connect(
@@ -152,7 +152,7 @@ class Tray(QObject):
     def _raise_hand(self) -> None:
         me = self._controller.session.me()
         up = me is not None and me.hand_raised_at is not None
-        self._controller.act(LowerHand(id=0) if up else RaiseHand(id=0))
+        self._controller.act(LowerHand() if up else RaiseHand())
 
     def _notice(self, kind: str, text: str) -> None:
         source = TITLES.get(kind)

@@ -27,10 +27,10 @@ def espeak(path: Path, text: str) -> NDArray[np.int16]:
 class DeviceMember:
     """What the desktop does for audio: RoomClient + VoiceLink + AudioEngine."""
 
-    def __init__(self, client: RoomClient, engine: AudioEngine) -> None:
+    def __init__(self, client: RoomClient, engine: AudioEngine, events: list[DeviceEvent]) -> None:
         self.client = client
         self.engine = engine
-        self.events: list[DeviceEvent] = []
+        self.events = events  # what the engine reported (its on_event)
         self.link = VoiceLink(client, frames=engine.frames)
         engine.play(self.link.next_frame)
 
@@ -47,9 +47,9 @@ class DeviceMember:
         client = RoomClient(url, client_name="test", reconnect=True)
         await client.connect()
         await client.register(name, PASSWORD)
-        member = cls(client, AudioEngine(prefs, capture=capture, playback=playback))
-        member.engine._on_event = member.events.append
-        return member
+        events: list[DeviceEvent] = []
+        engine = AudioEngine(prefs, on_event=events.append, capture=capture, playback=playback)
+        return cls(client, engine, events)
 
     async def start_audio(self) -> None:
         await self.engine.start()

@@ -21,9 +21,9 @@ FORMATS = [pytest.param(48_000, 1, id="48k-mono"), pytest.param(44_100, 2, id="4
 
 async def captured(engine: AudioEngine, seconds: float) -> NDArray[np.int16]:
     got: list[NDArray[np.int16]] = []
-    engine.add_listener(got.append)
+    stop = engine.add_listener(got.append)
     await asyncio.sleep(seconds)
-    engine._listeners.remove(got.append)
+    stop()
     return np.concatenate(got) if got else np.zeros(0, dtype=np.int16)
 
 

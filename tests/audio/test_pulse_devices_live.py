@@ -28,9 +28,9 @@ def tone_frames(freq: float) -> Callable[[], NDArray[np.int16]]:
 
 async def captured(audio: DeviceAudio, seconds: float) -> NDArray[np.int16]:
     got: list[NDArray[np.int16]] = []
-    audio.engine.add_listener(got.append)
+    stop = audio.engine.add_listener(got.append)
     await asyncio.sleep(seconds)
-    audio.engine._listeners.remove(got.append)
+    stop()
     return np.concatenate(got) if got else np.zeros(0, dtype=np.int16)
 
 

@@ -73,7 +73,7 @@ async def test_events_a_drop_a_rejoin_and_a_kick_arrive_on_the_stream(
         me.changes.subscribe(seen.append)
         await me.join(room.room_id)
         assert seen[0] == RoomReset()  # entering installs the snapshot
-        await host.request(SetTopic(id=0, topic="news"))
+        await host.request(SetTopic(topic="news"))
         await until(lambda: any(isinstance(c, EventApplied) for c in seen), what="topic event")
         assert me.model is not None and me.model.snapshot.topic == "news"
 
@@ -86,7 +86,7 @@ async def test_events_a_drop_a_rejoin_and_a_kick_arrive_on_the_stream(
 
         # A kick is its own change, and the model's events still come.
         del seen[:]
-        await host.request(Remove(id=0, user_id=me.user_id))
+        await host.request(Remove(user_id=me.user_id))
         await until(lambda: any(isinstance(c, KickedOut) for c in seen), what="kicked")
         assert KickedOut("removed") in seen and me.kicked == "removed"
         assert not any(isinstance(c, LinkDown) for c in seen)

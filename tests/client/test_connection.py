@@ -9,6 +9,7 @@ from aiohttp import web
 from app.client.connection import RequestFailed, ServerConnection
 from app.protocol.replies import Welcome
 from app.protocol.requests import Hello, ListRooms
+from tests.client.scripted_server import serving
 
 
 async def scripted(request: web.Request) -> web.WebSocketResponse:
@@ -31,24 +32,17 @@ async def scripted(request: web.Request) -> web.WebSocketResponse:
 
 @pytest.fixture
 async def url() -> AsyncIterator[str]:
-    app = web.Application()
-    app.router.add_get("/ws", scripted)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    yield f"ws://127.0.0.1:{port}/ws"
-    await runner.cleanup()
+    async with serving(scripted) as address:
+        yield address
 
 
 async def test_messages_from_a_newer_server_are_skipped_not_fatal(url: str) -> None:
     conn = await ServerConnection.open(url)
     try:
-        welcome = await conn.call_for(Hello(id=0, protocol=1), Welcome)
+        welcome = await conn.call_for(Hello(protocol=1), Welcome)
         assert welcome.server == "s"
         with pytest.raises(RequestFailed) as refused:
-            await conn.call(ListRooms(id=0))
+            await conn.call(ListRooms())
         assert refused.value.code == "brand_new_code"  # unknown codes still reach the caller
         assert not conn.closed
     finally:

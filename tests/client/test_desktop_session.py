@@ -141,10 +141,10 @@ async def test_room_life_hands_stage_and_push_to_talk(
     listener = await guest(server.url, "citra")
     try:
         await listener.join(model.room_id)
-        await listener.request(RaiseHand(id=0))
+        await listener.request(RaiseHand())
         await until(lambda: [m.name for m in model.hand_queue()] == ["citra"], what="hand")
         assert "citra raised a hand in Town hall." in seen.texts("hand")
-        assert await host.act(ApproveHand(id=0, user_id=listener.user_id))
+        assert await host.act(ApproveHand(user_id=listener.user_id))
         await until(lambda: model.role_of(listener.user_id) is Role.SPEAKER, what="approved")
 
         # Push-to-talk: the server confirms, and the listener hears our level.
@@ -177,17 +177,17 @@ async def test_invitations_refusals_and_removal(
         me.ptt_press()
         assert not me.ptt.live and "Only the stage talks" in seen.texts("error")[0]
         # A moderator-only action is refused with a clear message.
-        assert not await me.act(Remove(id=0, user_id=owner.user_id))
+        assert not await me.act(Remove(user_id=owner.user_id))
         assert seen.texts("error")[-1] == "You are not allowed to do that."
 
-        await owner.request(InviteToStage(id=0, user_id=me.user_id))
+        await owner.request(InviteToStage(user_id=me.user_id))
         await until(lambda: bool(seen.texts("invited")), what="invitation notice")
         # Which room, and who acted.
         assert seen.texts("invited") == ["owner invited you to the stage in Open mic."]
-        assert await me.act(AcceptInvite(id=0))
+        assert await me.act(AcceptInvite())
         await until(lambda: me.on_stage, what="on stage")
 
-        await owner.request(Remove(id=0, user_id=me.user_id))
+        await owner.request(Remove(user_id=me.user_id))
         await until(lambda: me.phase is Phase.DIRECTORY, what="back in the directory")
         # A removal says so, and where: not "You left the room".
         assert seen.texts("kicked") == ["A moderator removed you from Open mic."]
@@ -210,7 +210,7 @@ async def test_join_by_link(
         assert "for the server elsewhere.example" in seen.texts("error")[0]
         assert not await me.join_link(f"panggung://{server.host}:{server.port}/room/{room.room_id}")
         assert "invite-only" in seen.texts("error")[-1]
-        invite = await owner.conn.call_for(CreateInvite(id=0), InviteCreated)
+        invite = await owner.conn.call_for(CreateInvite(), InviteCreated)
         assert await me.join_link(invite.link)
         assert me.phase is Phase.IN_ROOM
         await me.leave()

@@ -1,5 +1,6 @@
 """A resync offers audio again only when the room's media plane moved
-(`media_epoch`), not after every gap. Against a real single server."""
+(`media_epoch`), not after every gap: against a scripted server, which can
+leave gaps and move the plane on cue; and a real one gives rooms an epoch."""
 
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -9,9 +10,15 @@ import pytest
 
 from app.client.changes import ClientChange, MediaMoved
 from app.client.session import RoomClient
+from app.protocol.codec import Envelope
 from app.protocol.events import Reacted
-from app.protocol.replies import Event
+from app.protocol.model import RoomSnapshot
+from app.protocol.replies import Event, RoomState
+from app.protocol.requests import JoinRoom, React, Sync
 from app.server.app import RunningServer, ServerConfig, start_server
+
+from .scripted_server import reply, scripted_server
+from .test_room_model import snap
 
 PASSWORD = "correct horse battery"
 
@@ -31,32 +38,62 @@ async def signed_in(url: str, name: str) -> RoomClient:
     return client
 
 
-async def test_a_resync_offers_again_only_when_the_media_epoch_changed(
-    server: RunningServer,
-) -> None:
+async def test_a_single_server_gives_its_rooms_a_media_epoch(server: RunningServer) -> None:
     host, guest = await signed_in(server.url, "host"), await signed_in(server.url, "guest")
     try:
         room = await host.create_room("Epochs")
         model = await guest.join(room.room_id)
-        epoch = model.snapshot.media_epoch
-        assert epoch >= 1  # the single server's lease of the room
-        offers: list[int] = []
-        guest.rejoin_hooks.append(lambda: offers.append(1))
-        moved: list[ClientChange] = []
-        guest.changes.subscribe(lambda c: moved.append(c) if isinstance(c, MediaMoved) else None)
-
-        # A gap (an event far ahead): the snapshot comes from the same plane.
-        clap = Reacted(user_id=host.user_id, reaction="clap")
-        ahead = Event(room_id=room.room_id, seq=model.seq + 5, event=clap)
-        await guest._apply(ahead)
-        assert guest.model is model and model.snapshot.media_epoch == epoch
-        assert offers == [] and moved == []
-
-        # Had the room moved since our last snapshot, the resync says so: offer again.
-        model.snapshot = msgspec.structs.replace(model.snapshot, media_epoch=epoch + 7)
-        await guest._apply(Event(room_id=room.room_id, seq=model.seq + 5, event=ahead.event))
-        assert model.snapshot.media_epoch == epoch
-        assert offers == [1] and moved == [MediaMoved()]
+        assert model.snapshot.media_epoch >= 1  # the single server's lease of the room
     finally:
         await guest.close()
         await host.close()
+
+
+class GapsAndEpochs:
+    """Each reaction is answered, then followed by an event far ahead (a gap);
+    each resync answers a snapshot at that seq from the next media epoch given."""
+
+    def __init__(self, epochs: list[int]) -> None:
+        self.epochs = iter(epochs)
+        self.seq = 5
+
+    def __call__(self, envelope: Envelope) -> list[msgspec.Struct]:
+        request = envelope.request
+        if isinstance(request, JoinRoom):
+            return [reply(envelope, RoomState(room=self.snapshot(1)))]
+        if isinstance(request, React):
+            self.seq += 5
+            clap = Reacted(user_id=2, reaction="clap")
+            return [reply(envelope), Event(room_id="r1", seq=self.seq, event=clap)]
+        assert isinstance(request, Sync), request
+        return [reply(envelope, RoomState(room=self.snapshot(next(self.epochs))))]
+
+    def snapshot(self, epoch: int) -> RoomSnapshot:
+        return msgspec.structs.replace(snap(seq=self.seq), media_epoch=epoch)
+
+
+async def test_a_resync_offers_again_only_when_the_media_epoch_changed() -> None:
+    async with scripted_server(GapsAndEpochs([1, 8])) as url:
+        guest = await signed_in(url, "guest")
+        try:
+            model = await guest.join("r1")
+            offers: list[int] = []
+            guest.rejoin_hooks.append(lambda: offers.append(1))
+            moved: list[ClientChange] = []
+            guest.changes.subscribe(
+                lambda c: moved.append(c) if isinstance(c, MediaMoved) else None
+            )
+
+            # A gap: the snapshot comes from the same plane.
+            await guest.request(React(reaction="clap"))
+            await guest.wait_until(lambda m: m.seq == 10)
+            assert guest.model is model and model.snapshot.media_epoch == 1
+            assert offers == [] and moved == []
+
+            # The room moved since our last snapshot: the resync says so, offer again.
+            await guest.request(React(reaction="clap"))
+            await guest.wait_until(lambda m: m.seq == 15)
+            assert model.snapshot.media_epoch == 8
+            assert offers == [1] and moved == [MediaMoved()]
+        finally:
+            await guest.close()

@@ -63,7 +63,7 @@ def test_every_setting_round_trips_and_no_token_is_written(tmp_path: Path) -> No
     assert "token" not in path.read_text()
 
 
-def test_bad_values_fall_back_to_defaults(tmp_path: Path) -> None:
+def test_bad_values_fall_back_to_defaults(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = tmp_path / "settings.json"
     path.write_text(
         json.dumps(
@@ -73,17 +73,56 @@ def test_bad_values_fall_back_to_defaults(tmp_path: Path) -> None:
                 "cues": "yes",
                 "ptt_key": "",
                 "input_device": 3,
+                "theme": "neon",
                 "server_mode": "url",  # without a URL: ask again
                 "server_url": "",
                 "mystery": 1,
+                # Good values beside the bad ones are kept.
+                "username": "ayu",
+                "ptt_mode": "latch",
+                "output_device": "headphones",
+                "start_minimised": True,
             }
         )
     )
     loaded = JsonSettingsStore(path).load()
-    assert (loaded.ptt_tail_ms, loaded.output_volume, loaded.cues) == (2000, 0, True)
+    # Out of range: the default, not the nearest bound (a hand-edited file said something else).
+    assert (loaded.ptt_tail_ms, loaded.output_volume, loaded.cues) == (200, 100, True)
     assert (loaded.ptt_key, loaded.input_device, loaded.server_mode) == ("Space", None, "")
+    assert loaded.theme == "system"
+    assert (loaded.username, loaded.ptt_mode, loaded.output_device) == (
+        "ayu",
+        "latch",
+        "headphones",
+    )
+    assert loaded.start_minimised
+    warnings = {
+        r.getMessage().split("=")[0].removeprefix("ignoring setting "): r.getMessage()
+        for r in caplog.records
+        if r.levelname == "WARNING"
+    }
+    assert set(warnings) == {
+        "ptt_tail_ms",
+        "output_volume",
+        "cues",
+        "ptt_key",
+        "input_device",
+        "theme",
+    }
+    assert "<= 2000" in warnings["ptt_tail_ms"] and ">= 0" in warnings["output_volume"]
     path.write_text("[1, 2]")
     assert JsonSettingsStore(path).load() == Settings()
+
+
+def test_values_set_in_the_app_are_held_to_the_same_rules() -> None:
+    chosen = Settings(username="ayu", output_volume=400, theme="neon", ptt_mode="latch")
+    chosen.normalise()
+    assert (chosen.username, chosen.output_volume, chosen.theme, chosen.ptt_mode) == (
+        "ayu",
+        100,
+        "system",
+        "latch",
+    )
 
 
 def test_text_values_are_typed_and_bad_ones_fall_back(caplog: pytest.LogCaptureFixture) -> None:
@@ -271,21 +310,21 @@ def test_cue_player_plays_on_each_change_of_live(tmp_path: Path) -> None:
     assert played == ["on", "off"]
 
 
-def test_device_mix_has_room_cue_and_volume() -> None:
+async def test_device_mix_has_room_cue_and_volume() -> None:
     audio = DeviceAudio(volume=50)
     room = np.full(FRAME, 1000, dtype=np.int16)
-    assert not audio._next().any()  # nothing joined: silence
-    audio._room = lambda: room
-    assert (audio._next() == 500).all()
+    assert not audio.next_frame().any()  # nothing joined: silence
+    await audio.start(lambda: room)
+    assert (audio.next_frame() == 500).all()
     audio.playback_muted = True
-    assert not audio._next().any()
+    assert not audio.next_frame().any()
     audio.play_cue("on")
-    heard = np.concatenate([audio._next() for _ in range(7)])
+    heard = np.concatenate([audio.next_frame() for _ in range(7)])
     assert np.array_equal(heard[: len(cue_tone("on"))], (cue_tone("on") * 0.5).astype(np.int16))
     assert not heard[len(cue_tone("on")) :].any()
     audio.cues_enabled = False
     audio.play_cue("off")
-    assert not audio._next().any()
+    assert not audio.next_frame().any()
 
 
 async def test_no_global_hotkey_without_x11(caplog: pytest.LogCaptureFixture) -> None:
@@ -318,22 +357,22 @@ async def test_global_presses_count_only_for_a_speaker() -> None:
     )
     hotkey.apply(Settings())  # no display: falls back quietly
     assert hotkey.hotkey is None
-    hotkey._pressed()
+    hotkey.pressed()
     may[0] = True
-    hotkey._pressed()
+    hotkey.pressed()
     assert presses == ["press"]
     hotkey.stop()
 
 
-def test_device_mix_follows_a_half_frame_from_the_playout() -> None:
+async def test_device_mix_follows_a_half_frame_from_the_playout() -> None:
     # The playout's phase move: 10 ms of room once. The mix is 10 ms too, and
     # the cue in progress continues exactly where it was.
     audio = DeviceAudio()
     want = [FRAME, FRAME // 2, *[FRAME] * 8]
     lengths = iter(want)
-    audio._room = lambda: np.full(next(lengths), 100, dtype=np.int16)
+    await audio.start(lambda: np.full(next(lengths), 100, dtype=np.int16))
     audio.play_cue("on")
-    mixed = [audio._next() for _ in want]
+    mixed = [audio.next_frame() for _ in want]
     assert [len(m) for m in mixed] == want
     cue = cue_tone("on")
     heard = np.concatenate(mixed)[: len(cue)].astype(np.int32) - 100

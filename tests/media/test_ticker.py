@@ -80,8 +80,15 @@ async def test_shift_moves_the_phase_sooner_and_keeps_it() -> None:
 
 
 async def test_shift_is_bounded_below_a_period() -> None:
-    ticker = Ticker(lambda: None, period=0.02)
-    ticker.shift(1.0)
-    assert ticker._shift == 0.9 * 0.02
-    ticker.shift(-1.0)
-    assert ticker._shift == 0.0
+    ticks: asyncio.Queue[None] = asyncio.Queue()
+    ticker = Ticker(lambda: ticks.put_nowait(None), period=0.02)
+    ticker.shift(1.0)  # taken off the deadline after the first tick, at most 0.9 period
+    ticker.start()
+    for _ in range(2):
+        await asyncio.wait_for(ticks.get(), 5)
+    assert abs(ticker.shifted - 0.9 * 0.02) < 1e-12
+    ticker.shift(-1.0)  # never later
+    for _ in range(2):
+        await asyncio.wait_for(ticks.get(), 5)
+    await ticker.stop()
+    assert abs(ticker.shifted - 0.9 * 0.02) < 1e-12

@@ -83,7 +83,7 @@ def test_user_ids_outside_the_stored_range_are_refused(user_id: int) -> None:
 
 def test_the_largest_user_id_is_accepted() -> None:
     ban = decode_client(json.dumps({"type": "ban", "id": 3, "user_id": MAX_USER_ID}))
-    assert getattr(ban, "user_id", None) == MAX_USER_ID
+    assert getattr(ban.request, "user_id", None) == MAX_USER_ID
 
 
 def test_an_out_of_range_id_is_not_echoed() -> None:
@@ -116,10 +116,10 @@ def test_deeply_nested_json_is_an_error_not_a_crash(depth: int) -> None:
     ],
 )
 def test_separators_in_shown_text_become_spaces(sent: str, kept: str) -> None:
-    room = decode_client(json.dumps({"type": "create_room", "id": 1, "title": sent}))
+    room = decode_client(json.dumps({"type": "create_room", "id": 1, "title": sent})).request
     assert isinstance(room, CreateRoom)
     assert room.title.rstrip() == kept
-    topic = decode_client(json.dumps({"type": "set_topic", "id": 1, "topic": sent}))
+    topic = decode_client(json.dumps({"type": "set_topic", "id": 1, "topic": sent})).request
     assert isinstance(topic, SetTopic) and topic.topic.rstrip() == kept
 
 
@@ -136,3 +136,12 @@ def test_invisible_characters_that_change_other_text_are_refused(char: str) -> N
             decode_client(json.dumps(frame))
         assert (caught.value.code, caught.value.request_id) == (ErrorCode.INVALID, 4)
         assert f"U+{ord(char):04X}" in caught.value.message
+
+
+@pytest.mark.parametrize("cls", REQUESTS, ids=tag_of)
+@pytest.mark.parametrize("rid", [-1, MAX_REQUEST_ID + 1])
+def test_the_envelope_id_is_bounded_on_every_request(cls: type[msgspec.Struct], rid: int) -> None:
+    with pytest.raises(DecodeFailure) as caught:
+        decode_client(json.dumps(_request(cls, {"id": rid})))
+    assert (caught.value.code, caught.value.request_id) == (ErrorCode.INVALID, None)
+    assert decode_client(json.dumps(_request(cls, {"id": MAX_REQUEST_ID}))).id == MAX_REQUEST_ID

@@ -6,7 +6,16 @@ from typing import Any
 import msgspec
 import pytest
 
-from app.protocol import MAX_MESSAGE_BYTES, DecodeFailure, ErrorCode, decode_client, decode_server
+from app.protocol import (
+    MAX_MESSAGE_BYTES,
+    DecodeFailure,
+    Envelope,
+    ErrorCode,
+    decode_body,
+    decode_client,
+    decode_server,
+    encode_request,
+)
 from app.protocol import encode as encode_message
 from app.protocol.events import MemberUpdated
 from app.protocol.model import MemberView
@@ -51,19 +60,38 @@ def test_tags_are_unique_within_a_family(base: StructType) -> None:
 @pytest.mark.parametrize("cls", REQUESTS, ids=tag_of)
 def test_every_request_round_trips(cls: StructType) -> None:
     request = sample(cls)
-    wire = encode_message(request)
+    wire = encode_request(7, request)
+    assert list(json.loads(wire))[:2] == ["type", "id"]
     assert json.loads(wire)["type"] == tag_of(cls)
-    assert decode_client(wire) == request
-    assert decode_client(wire.decode()) == request  # text frames arrive as str too
+    assert decode_client(wire) == Envelope(7, request)
+    assert decode_client(wire.decode()) == Envelope(7, request)  # text frames arrive as str too
+
+
+def test_the_envelope_id_sits_beside_the_fields_as_it_always_did() -> None:
+    assert encode_request(7, Mute(user_id=3)) == b'{"type":"mute","id":7,"user_id":3}'
+
+
+@pytest.mark.parametrize("cls", REQUESTS, ids=tag_of)
+def test_a_request_without_its_envelope_decodes_alone(cls: StructType) -> None:
+    # Forwarded between nodes: the body only; an id there (an older node's) is ignored.
+    request = sample(cls)
+    assert decode_body(encode_message(request)) == request
+    assert decode_body(encode_request(3, request)) == request
+
+
+def test_a_frame_without_an_id_is_invalid() -> None:
+    exc = failure(encode_message(Mute(user_id=3)))
+    assert exc.code is ErrorCode.INVALID
+    assert "id" in exc.message
 
 
 @pytest.mark.parametrize("cls", REQUESTS, ids=tag_of)
 def test_every_request_decodes_with_only_its_required_fields(cls: StructType) -> None:
     # Optional fields have defaults, so an older client that omits them still works.
-    full = as_json(sample(cls))
-    required = {"type"} | {f.encode_name for f in msgspec.structs.fields(cls) if f.required}
+    full = json.loads(encode_request(1, sample(cls)))
+    required = {"type", "id"} | {f.encode_name for f in msgspec.structs.fields(cls) if f.required}
     decoded = decode_client(json.dumps({k: v for k, v in full.items() if k in required}))
-    assert type(decoded) is cls
+    assert type(decoded.request) is cls
 
 
 def test_malformed_json_is_bad_json() -> None:
@@ -82,6 +110,20 @@ def test_unknown_type_is_unknown_type_and_keeps_the_id() -> None:
     assert exc.request_id == 41
 
 
+def test_unknown_type_is_told_by_its_tag_not_by_the_error_text() -> None:
+    # A known request whose bad value reads like msgspec's tag error is invalid...
+    mimic = {"type": "react", "id": 2, "reaction": "Invalid value `$.type`"}
+    assert failure(json.dumps(mimic)).code is ErrorCode.INVALID
+    # ...and an unknown type is unknown whatever else is wrong with the frame.
+    exc = failure(json.dumps({"type": "fly", "id": 4, "user_id": "x"}))
+    assert exc.code is ErrorCode.UNKNOWN_TYPE
+    assert "'fly'" in exc.message
+
+
+def test_a_type_that_is_not_a_string_is_invalid() -> None:
+    assert failure(json.dumps({"type": 5, "id": 1})).code is ErrorCode.INVALID
+
+
 def test_missing_type_is_invalid() -> None:
     exc = failure(json.dumps({"id": 3, "room_id": "r"}))
     assert exc.code is ErrorCode.INVALID
@@ -97,7 +139,7 @@ def test_wrong_field_type_is_invalid_and_keeps_the_id() -> None:
 
 def test_unknown_fields_are_ignored_for_forward_compatibility() -> None:
     decoded = decode_client(json.dumps({"type": "mute", "id": 5, "user_id": 3, "role": "host"}))
-    assert decoded == Mute(id=5, user_id=3)
+    assert decoded == Envelope(5, Mute(user_id=3))
 
 
 def test_missing_required_field_is_invalid() -> None:
@@ -127,14 +169,14 @@ def test_a_json_value_that_is_not_an_object_is_invalid() -> None:
 def _padded_topic(size: int) -> bytes:
     """A valid set_topic request of exactly `size` bytes, padded with a field
     the server ignores (every known field is bounded well below the limit)."""
-    empty = encode_message(SetTopic(id=1, topic="")).rstrip(b"}") + b',"pad":""}'
+    empty = encode_request(1, SetTopic(topic="")).rstrip(b"}") + b',"pad":""}'
     wire = empty[:-2] + b"a" * (size - len(empty)) + b'"}'
     assert len(wire) == size
     return wire
 
 
 def test_message_at_the_limit_decodes() -> None:
-    assert isinstance(decode_client(_padded_topic(MAX_MESSAGE_BYTES)), SetTopic)
+    assert isinstance(decode_client(_padded_topic(MAX_MESSAGE_BYTES)).request, SetTopic)
 
 
 def test_oversized_message_is_too_large_and_keeps_the_id() -> None:
@@ -193,5 +235,5 @@ def test_error_code_is_a_plain_string_so_new_codes_still_decode() -> None:
 
 
 def test_decode_client_returns_the_concrete_request() -> None:
-    decoded: ClientMessage = decode_client(encode_message(JoinRoom(id=1, room_id="abc")))
-    assert decoded == JoinRoom(id=1, room_id="abc", invite_code=None)
+    decoded: ClientMessage = decode_client(encode_request(1, JoinRoom(room_id="abc"))).request
+    assert decoded == JoinRoom(room_id="abc", invite_code=None)

@@ -71,7 +71,7 @@ async def test_shared_server_links_carry_the_lan_address(
         try:
             await host.register("ayu", "a-long-password")
             await host.create_room("Kitchen table", invite_only=True)
-            invite = await host.conn.call_for(CreateInvite(id=0), InviteCreated)
+            invite = await host.conn.call_for(CreateInvite(), InviteCreated)
             link = parse_link(invite.link)
             assert link.server == f"192.0.2.77:{server.port}"
         finally:

@@ -65,7 +65,7 @@ async def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[
 
 async def open_room(hub: RoomHub) -> tuple[str, Probe]:
     host = Probe(1)
-    snap = await hub.create(host, Actor(1, "host"), CreateRoom(id=0, title="Big room"))
+    snap = await hub.create(host, Actor(1, "host"), CreateRoom(title="Big room"))
     return snap.room_id, host
 
 
@@ -111,7 +111,7 @@ async def test_counts_converge_and_go_out_only_when_they_changed(hub: RoomHub) -
     hub.flush_pulse(room_id, 1.0)
     for probe in probes[:10]:
         await hub.detach(probe)
-    await hub.command(probes[10], Actor(probes[10].user_id, "x"), RaiseHand(id=0))
+    await hub.command(probes[10], Actor(probes[10].user_id, "x"), RaiseHand())
     room = hub._rooms[room_id]
     assert hub.flush_pulse(room_id, 2.0) == 1
     last = decode_server(host.frames[-1])
@@ -134,7 +134,7 @@ async def test_a_reaction_storm_is_one_frame_per_member_per_window(hub: RoomHub)
     for i, probe in enumerate(reacting):
         reaction: Any = "clap" if i % 2 else "fire"
         await hub.command(
-            probe, Actor(probe.user_id, f"l{probe.user_id}"), React(id=0, reaction=reaction)
+            probe, Actor(probe.user_id, f"l{probe.user_id}"), React(reaction=reaction)
         )
     assert all(not p.frames for p in probes)  # nothing one by one
     assert hub.flush_pulse(room_id, 2.0) == 1
@@ -171,7 +171,7 @@ async def test_a_mass_departure_cuts_off_nobody_who_stays(hub: RoomHub) -> None:
     # going is numbered events for all (the worst case for the summary).
     leavers = await storm(hub, room_id, 2000, first=1000)
     for probe in leavers:
-        await hub.command(probe, Actor(probe.user_id, "x"), RaiseHand(id=0))
+        await hub.command(probe, Actor(probe.user_id, "x"), RaiseHand())
     for probe in leavers:
         await hub.detach(probe)  # all drop at once
     clock = cast(Clock, hub._clock)
@@ -241,7 +241,7 @@ async def test_audience_doings_skip_the_durable_comparison(
     room_id, _host = await open_room(hub)
     hands = await storm(hub, room_id, 300, first=5000)
     for probe in hands:
-        await hub.command(probe, Actor(probe.user_id, "h"), RaiseHand(id=0))
+        await hub.command(probe, Actor(probe.user_id, "h"), RaiseHand())
     await hub.flush()  # the hands are saved
     calls = 0
     real = to_durable
@@ -254,12 +254,12 @@ async def test_audience_doings_skip_the_durable_comparison(
     monkeypatch.setattr("app.server.hub.to_durable", counting)
     probes = await storm(hub, room_id, 500)
     for probe in probes[:100]:
-        await hub.command(probe, Actor(probe.user_id, "x"), React(id=0, reaction="clap"))
+        await hub.command(probe, Actor(probe.user_id, "x"), React(reaction="clap"))
     for probe in probes[:200]:
         await hub.detach(probe)
     assert calls == 0
     # A moderator's change is still saved.
-    await hub.command(hands[0], Actor(hands[0].user_id, "h"), LowerHand(id=0))
+    await hub.command(hands[0], Actor(hands[0].user_id, "h"), LowerHand())
     assert calls >= 1
 
 

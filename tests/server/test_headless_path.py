@@ -97,9 +97,9 @@ async def test_a_dropped_connection_still_gets_its_grace(tmp_path: Path) -> None
         await speaker.join(model.room_id)
         from app.protocol.requests import AcceptInvite, InviteToStage
 
-        await host.request(InviteToStage(id=0, user_id=speaker.user_id))
+        await host.request(InviteToStage(user_id=speaker.user_id))
         await speaker.wait_until(lambda m: m.members[speaker.user_id].invited)
-        await speaker.request(AcceptInvite(id=0))
+        await speaker.request(AcceptInvite())
         await host.wait_until(lambda m: m.role_of(speaker.user_id) is Role.SPEAKER)
         await speaker.close()  # no leave: as if the network went
         await host.wait_until(lambda m: not m.members[speaker.user_id].connected)

@@ -177,7 +177,7 @@ async def test_the_app_keeps_playing_the_demo_room(
             ear = RoomClient(url, client_name="soak", reconnect=False)
             await ear.connect()
             await ear.register("soak-ear", PASSWORD)
-            rooms = (await ear.conn.call_for(ListRooms(id=0), RoomList)).rooms
+            rooms = (await ear.conn.call_for(ListRooms(), RoomList)).rooms
             await ear.close()
             demo = next(r.room_id for r in rooms if r.title == DEMO_TITLE)
             joined = await command(config, env, "join", demo)

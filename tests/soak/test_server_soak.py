@@ -129,17 +129,17 @@ class Churn:
                         self.counts["drop+resume"] += 1
                     else:
                         del self.present[client.user_id]
-                        await client.request(LeaveRoom(id=0))
+                        await client.request(LeaveRoom())
                         self.counts["leave"] += 1
                 else:
                     await client.join(self.room_id)
                     self.present[client.user_id] = client
                     self.counts["join"] += 1
                     if rng.random() < 0.3:
-                        await client.request(RaiseHand(id=0))
+                        await client.request(RaiseHand())
                         self.counts["hand"] += 1
                     if rng.random() < 0.3:
-                        await client.request(React(id=0, reaction="clap"))
+                        await client.request(React(reaction="clap"))
                         self.counts["react"] += 1
             except RequestFailed as exc:
                 if exc.code not in RACES:
@@ -168,26 +168,26 @@ async def moderate(
         present = list(churn.present.items())
         if present:
             user_id, target = rng.choice(present)
-            await act("invite", host.request(InviteToStage(id=0, user_id=user_id)))
-            await act("accept", target.request(AcceptInvite(id=0)))
-            await act("mute", host.request(Mute(id=0, user_id=user_id)))
-            await act("unmute", host.request(Unmute(id=0, user_id=user_id)))
-            await act("to audience", host.request(MoveToAudience(id=0, user_id=user_id)))
+            await act("invite", host.request(InviteToStage(user_id=user_id)))
+            await act("accept", target.request(AcceptInvite()))
+            await act("mute", host.request(Mute(user_id=user_id)))
+            await act("unmute", host.request(Unmute(user_id=user_id)))
+            await act("to audience", host.request(MoveToAudience(user_id=user_id)))
             if rng.random() < 0.2:
                 churn.present.pop(user_id, None)
-                await act("remove", host.request(Remove(id=0, user_id=user_id)))
+                await act("remove", host.request(Remove(user_id=user_id)))
             elif rng.random() < 0.1:
                 churn.present.pop(user_id, None)
-                await act("ban", host.request(Ban(id=0, user_id=user_id)))
-                await act("unban", host.request(Unban(id=0, user_id=user_id)))
-        await act("uncohost", host.request(UnmakeCohost(id=0, user_id=cohost.user_id)))
-        await act("cohost", host.request(MakeCohost(id=0, user_id=cohost.user_id)))
+                await act("ban", host.request(Ban(user_id=user_id)))
+                await act("unban", host.request(Unban(user_id=user_id)))
+        await act("uncohost", host.request(UnmakeCohost(user_id=cohost.user_id)))
+        await act("cohost", host.request(MakeCohost(user_id=cohost.user_id)))
         topic += 1
-        await act("topic", host.request(SetTopic(id=0, topic=f"Soak, round {topic}")))
+        await act("topic", host.request(SetTopic(topic=f"Soak, round {topic}")))
         if rng.random() < 0.1:
-            await act("lock", host.request(SetLocked(id=0, locked=True)))
+            await act("lock", host.request(SetLocked(locked=True)))
             await asyncio.sleep(0.5)
-            await act("unlock", host.request(SetLocked(id=0, locked=False)))
+            await act("unlock", host.request(SetLocked(locked=False)))
         await asyncio.sleep(rng.uniform(0.5, 1.5))
     return counts
 
@@ -231,9 +231,9 @@ async def test_the_server_keeps_a_busy_room(tmp_path: Path) -> None:
         room = await host.client.create_room("Soak")
         for client in (speaker.client, cohost):
             await client.join(room.room_id)
-            await host.client.request(InviteToStage(id=0, user_id=client.user_id))
-            await client.request(AcceptInvite(id=0))
-        await host.client.request(MakeCohost(id=0, user_id=cohost.user_id))
+            await host.client.request(InviteToStage(user_id=client.user_id))
+            await client.request(AcceptInvite())
+        await host.client.request(MakeCohost(user_id=cohost.user_id))
         await speaker.start_audio()
         await speaker.link.press()
 

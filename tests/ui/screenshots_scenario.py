@@ -118,7 +118,7 @@ async def scenario(out: Path) -> int:
         await people["hasan"].create_room("Python Jakarta meetup", "Async Python and Qt")
         for name in ("citra", "dewi", "eko", "fajar"):
             await people[name].join(town.room_id)
-        await people["ayu"].request(PinLink(id=0, url="https://example.org/kopi-pagi/notes"))
+        await people["ayu"].request(PinLink(url="https://example.org/kopi-pagi/notes"))
 
         window.resize(*SIZE)
         shell.show()
@@ -139,23 +139,23 @@ async def scenario(out: Path) -> int:
         # A listener in someone else's room, with a hand up and reactions arriving.
         assert await session.join(town.room_id)
         ayu = people["ayu"]
-        await ayu.request(InviteToStage(id=0, user_id=people["citra"].user_id))
-        await people["citra"].request(AcceptInvite(id=0))
-        await people["dewi"].request(RaiseHand(id=0))
+        await ayu.request(InviteToStage(user_id=people["citra"].user_id))
+        await people["citra"].request(AcceptInvite())
+        await people["dewi"].request(RaiseHand())
         await until(lambda: len(window.room.stage.texts()) == 2, what="stage of two")
-        await people["eko"].request(React(id=0, reaction="clap"))
-        await people["fajar"].request(React(id=0, reaction="heart"))
+        await people["eko"].request(React(reaction="clap"))
+        await people["fajar"].request(React(reaction="heart"))
         await until(lambda: "fajar" in window.room.reactions_shown.text(), what="reactions")
         talk(session, ayu.user_id)
         await settle()
         save(window, out / "room-listener.png")
         # The same room as a co-host: the moderation panel under the stage.
         me = session.user_id
-        await ayu.request(InviteToStage(id=0, user_id=me))
+        await ayu.request(InviteToStage(user_id=me))
         await until(lambda: window.room.accept.isVisible(), what="invited")
         window.room.accept.click()
         await until(lambda: session.on_stage, what="on stage")
-        await ayu.request(MakeCohost(id=0, user_id=me))
+        await ayu.request(MakeCohost(user_id=me))
         await until(lambda: session.is_moderator, what="co-host")
         await until(lambda: window.room.admin.queue.count() == 1, what="hand queue")
         talk(session, ayu.user_id)
@@ -168,23 +168,23 @@ async def scenario(out: Path) -> int:
         model = session.model
         assert model is not None
         # Recorded from the start: the banner shows in the moderator's shot.
-        assert await session.act(SetRecording(id=0, on=True))
+        assert await session.act(SetRecording(on=True))
         await until(lambda: BANNER in window.room.banner.text(), what="recording banner")
         for name in ("ira", "joko", "kartika", "lukas", "maya"):
             await people[name].join(model.room_id)
         ira = people["ira"].user_id
-        await session.act(InviteToStage(id=0, user_id=ira))
+        await session.act(InviteToStage(user_id=ira))
         await people["ira"].wait_until(lambda m: ira in m.members and m.members[ira].invited)
-        await people["ira"].request(AcceptInvite(id=0))
-        await session.act(MakeCohost(id=0, user_id=ira))
+        await people["ira"].request(AcceptInvite())
+        await session.act(MakeCohost(user_id=ira))
         # ira really speaks (a demo line), so the recording holds a voice.
         voice = BotAudio(people["ira"], keep=False)
         await voice.start()
         speaking = asyncio.ensure_future(voice.speak(DEMO_VOICE))
-        await session.act(SetTopic(id=0, topic="What's new in the app: reactions and invites"))
-        await session.act(PinLink(id=0, url="https://example.org/panggung/changelog"))
+        await session.act(SetTopic(topic="What's new in the app: reactions and invites"))
+        await session.act(PinLink(url="https://example.org/panggung/changelog"))
         for name in ("kartika", "joko"):
-            await people[name].request(RaiseHand(id=0))
+            await people[name].request(RaiseHand())
         await until(
             lambda: (
                 window.room.admin.queue.count() == 2
@@ -193,7 +193,7 @@ async def scenario(out: Path) -> int:
             what="hand queue",
         )
         await window.room.copy_invite()
-        await people["maya"].request(React(id=0, reaction="fire"))
+        await people["maya"].request(React(reaction="fire"))
         await until(lambda: "maya" in window.room.reactions_shown.text(), what="reaction")
         talk(session, ira)
         await settle()
@@ -208,7 +208,7 @@ async def scenario(out: Path) -> int:
         apply_theme(app, "system")
         await speaking  # her whole line goes into the recording
         await voice.close()
-        assert await session.act(SetRecording(id=0, on=False))
+        assert await session.act(SetRecording(on=False))
         await until(lambda: not model.recording, what="recording stopped")
 
         await settings_shot(window, session, out)
@@ -259,9 +259,9 @@ def talk(session: DesktopSession, user_id: int) -> None:
 async def record_briefly(session: DesktopSession, title: str, seconds: float) -> None:
     """A room of `session`'s own, recorded for `seconds` (silence), then left."""
     assert await session.create_room(title, "")
-    assert await session.act(SetRecording(id=0, on=True))
+    assert await session.act(SetRecording(on=True))
     await asyncio.sleep(seconds)
-    assert await session.act(SetRecording(id=0, on=False))
+    assert await session.act(SetRecording(on=False))
     await session.leave()
 
 

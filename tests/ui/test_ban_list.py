@@ -38,7 +38,7 @@ def test_host_sees_the_ban_list_and_unbans(
         await guest.register("guest", PASSWORD)
         try:
             await guest.join(model.room_id)
-            assert await session.act(Ban(id=0, user_id=guest.user_id))
+            assert await session.act(Ban(user_id=guest.user_id))
             await guest.wait_until(lambda m: guest.kicked == "banned")
 
             assert admin.bans_button.isVisibleTo(window)

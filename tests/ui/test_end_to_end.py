@@ -13,6 +13,7 @@ import pytest
 from app.client.session import RoomClient
 from app.server.app import RunningServer, ServerConfig, start_server
 from tests.client.desktop_support import until
+from tests.support.app_log import wait_for_event
 
 ROOT = Path(__file__).resolve().parents[2]
 PANGGUNG = Path(sys.executable).with_name("panggung")
@@ -93,7 +94,7 @@ async def test_cli_drives_the_running_app(server: RunningServer, tmp_path: Path)
     )
     try:
         assert app.stdout is not None
-        ready = json.loads(await asyncio.wait_for(app.stdout.readline(), 60))
+        ready = await wait_for_event(app.stdout, "ready")
         assert ready["event"] == "ready" and ready["server"] == server.url
 
         async def phase() -> object:
@@ -110,16 +111,16 @@ async def test_cli_drives_the_running_app(server: RunningServer, tmp_path: Path)
         assert status_of(joined)["role"] == "host"
         await until(lambda: owner.kicked == "replaced", what="app took the place")
 
-        talking = server.hub.voice._talking  # the server's push-to-talk state
+        talking = server.hub.voice.talking  # the server's push-to-talk state
         pressed = await panggung(config, env, "ptt", "press")
         assert pressed["ok"] is True and status_of(pressed)["ptt_acked"] is True
-        assert talking[room.room_id] == {auth.user_id}
+        assert talking(room.room_id) == {auth.user_id}
         released = await panggung(config, env, "ptt", "release")
         assert status_of(released)["ptt_acked"] is False
-        assert talking[room.room_id] == set()
+        assert talking(room.room_id) == set()
         toggled = await panggung(config, env, "ptt", "toggle")
         assert status_of(toggled)["ptt_live"] is True and status_of(toggled)["ptt_acked"] is True
-        assert talking[room.room_id] == {auth.user_id}
+        assert talking(room.room_id) == {auth.user_id}
         toggled = await panggung(config, env, "ptt", "toggle")
         assert status_of(toggled)["ptt_acked"] is False
 
@@ -130,7 +131,7 @@ async def test_cli_drives_the_running_app(server: RunningServer, tmp_path: Path)
         except TimeoutError:
             pytest.fail("the app did not quit:\n" + log_path.read_text()[-5000:])
         # The app left the room on the way out.
-        assert auth.user_id not in server.hub.voice._talking.get(room.room_id, set())
+        assert auth.user_id not in server.hub.voice.talking(room.room_id)
     finally:
         if app.returncode is None:
             app.kill()

@@ -36,7 +36,7 @@ def test_file_open_links_join_the_room(
         room = await owner.create_room("Opened from a link", invite_only=True)
 
         async def invite() -> str:
-            return (await owner.conn.call_for(CreateInvite(id=0), InviteCreated)).link
+            return (await owner.conn.call_for(CreateInvite(), InviteCreated)).link
 
         shell = shells(server.url)
         session = shell.session

@@ -2,7 +2,6 @@
 answered once and remembered in the settings."""
 
 import asyncio
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from app.server.app import ServerConfig, start_server
 from app.ui.first_run import FirstRunDialog, ask_server
 from app.ui.settings_store import QtSettingsStore
 from tests.client.desktop_support import until
+from tests.support.app_log import wait_for_event
 from tests.ui.conftest import Run
 from tests.ui.test_end_to_end import PANGGUNG, app_env, panggung
 
@@ -124,7 +124,7 @@ async def test_the_app_uses_the_remembered_server(tmp_path: Path) -> None:
     )
     try:
         assert app.stdout is not None
-        ready = json.loads(await asyncio.wait_for(app.stdout.readline(), 60))
+        ready = await wait_for_event(app.stdout, "ready")
         assert ready["event"] == "ready" and ready["server"] == running.url
         await panggung(config, env, "quit")
         assert await asyncio.wait_for(app.wait(), 60) == 0

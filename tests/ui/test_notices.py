@@ -56,7 +56,7 @@ def test_notices_and_banners_move_nothing_and_go_when_stale(
             before = {name: where(w, window) for name, w in clicked.items()}
 
             window.message.seconds = 600  # only the hand being handled can clear it
-            await guest.request(RaiseHand(id=0))
+            await guest.request(RaiseHand())
             await until(lambda: "citra raised a hand" in window.message.text(), what="notice")
             await until(lambda: admin.queue.count() == 1, what="hand queued")
             assert window.message.showing()
@@ -71,8 +71,8 @@ def test_notices_and_banners_move_nothing_and_go_when_stale(
             window.show_message("Something else happened")
             window.controller.errorRaised.emit("And an error")
             # Persistent states appear in their fixed places too.
-            await session.act(SetLocked(id=0, locked=True))
-            await session.act(PinLink(id=0, url="https://example.org/agenda"))
+            await session.act(SetLocked(locked=True))
+            await session.act(PinLink(url="https://example.org/agenda"))
             await until(lambda: "locked" in room.banner.text(), what="locked banner")
             await until(lambda: room.pinned.isVisibleTo(window), what="pinned link")
             assert room.banner.isVisibleTo(window) and window.message.text() == "And an error"

@@ -90,7 +90,7 @@ def test_hostile_room_text_shows_literally_everywhere(
         await owner.register("owner", PASSWORD)
         try:
             await owner.create_room(TITLE, topic=TOPIC)
-            await owner.request(PinLink(id=0, url=PIN))
+            await owner.request(PinLink(url=PIN))
             shell = shells(server.url)
             window, session = shell.window, shell.session
             window.resize(900, 700)
@@ -125,7 +125,7 @@ def test_hostile_room_text_shows_literally_everywhere(
 
             # A long topic, set while in the room, neither wraps the window wider
             # nor shows as markup; the title is cut short, not the window widened.
-            await owner.request(SetTopic(id=0, topic="<h1>" + "x" * 270 + "</h1>"))
+            await owner.request(SetTopic(topic="<h1>" + "x" * 270 + "</h1>"))
             await until(lambda: room.topic.text().startswith("<h1>"), what="new topic")
             assert label_shows(room.topic).startswith("<h1>xxx")
             assert window.minimumSizeHint().width() <= 900

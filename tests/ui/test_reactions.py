@@ -3,6 +3,7 @@ shown when they arrive, the moderator's invite link (copied to the
 clipboard, and it really lets someone in), the pinned link, and the banner
 for a locked room and a lost connection."""
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -63,17 +64,17 @@ def test_reactions_invite_link_pin_and_lock_banner(
             await until(lambda: room.audience.texts() == ["wayan"], what="guest in")
 
             # A guest's reaction shows up briefly, then goes away.
-            await guest.request(React(id=0, reaction="fire"))
+            await guest.request(React(reaction="fire"))
             await until(lambda: "🔥 wayan" in room.reactions_shown.text(), what="guest reaction")
-            room._recent = [(t - room_view.REACTION_SHOW_S, e, w) for t, e, w in room._recent]
+            room.clock = lambda: time.monotonic() + room_view.REACTION_SHOW_S
             await until(lambda: room.reactions_shown.text() == "", what="reactions fade")
 
             # A pinned link is a real link; a locked room says so in a banner.
-            await session.act(PinLink(id=0, url="https://example.org/notes"))
+            await session.act(PinLink(url="https://example.org/notes"))
             await until(lambda: room.pinned.isVisibleTo(window), what="pinned link")
             assert 'href="https://example.org/notes"' in room.pinned.text()
             assert room.pinned.openExternalLinks()
-            await session.act(SetLocked(id=0, locked=True))
+            await session.act(SetLocked(locked=True))
             await until(lambda: room.banner.isVisibleTo(window), what="lock banner")
             assert "locked" in room.banner.text()
 

@@ -72,7 +72,7 @@ def test_a_listener_sees_the_banner_but_no_toggle(
         await owner.register("owner", PASSWORD)
         try:
             created = await owner.create_room("On air")
-            await owner.request(SetRecording(id=0, on=True))
+            await owner.request(SetRecording(on=True))
             listener = shells(server.url)
             window, session = listener.window, listener.session
             sign_in(listener, "lili", PASSWORD, register=True)
@@ -83,7 +83,7 @@ def test_a_listener_sees_the_banner_but_no_toggle(
             # Already recording when they came in: the snapshot says so.
             await until(lambda: BANNER in room.banner.text(), what="banner from the snapshot")
             assert not room.admin.record.isVisibleTo(window)
-            await owner.request(SetRecording(id=0, on=False))
+            await owner.request(SetRecording(on=False))
             await until(lambda: not room.banner.isVisibleTo(window), what="banner gone")
         finally:
             await owner.close()

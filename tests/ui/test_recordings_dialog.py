@@ -33,10 +33,10 @@ async def record_a_while(shell: DesktopShell, title: str) -> None:
     """`shell` creates a room, records it for RECORD_SECONDS, stops."""
     session = shell.session
     await create_room(shell, title, "")
-    assert await session.act(SetRecording(id=0, on=True))
+    assert await session.act(SetRecording(on=True))
     await until(lambda: session.model is not None and session.model.recording, what="recording")
     await asyncio.sleep(RECORD_SECONDS)
-    assert await session.act(SetRecording(id=0, on=False))
+    assert await session.act(SetRecording(on=False))
     await until(lambda: session.model is not None and not session.model.recording, what="stopped")
 
 
@@ -148,7 +148,7 @@ def test_a_running_recording_cannot_be_saved_yet(
         host = shells(server.url)
         await signed_in(host, "rina")
         await create_room(host, "Live now", "")
-        assert await host.session.act(SetRecording(id=0, on=True))
+        assert await host.session.act(SetRecording(on=True))
         dialog = await opened(host)
         assert dialog.table.rowCount() == 1
         assert cells(dialog.table, 0)[2] == "recording now"
@@ -157,7 +157,7 @@ def test_a_running_recording_cannot_be_saved_yet(
         assert "still running" in dialog.status.text()
         assert not (tmp_path / "early.ogg").exists()
         # Stopping it in the room brings the list up to date by itself.
-        assert await host.session.act(SetRecording(id=0, on=False))
+        assert await host.session.act(SetRecording(on=False))
         await until(lambda: cells(dialog.table, 0)[2] != "recording now", what="list refreshed")
         assert dialog.recordings[0].ended_at is not None
         assert await dialog.save_to(tmp_path / "later.ogg")

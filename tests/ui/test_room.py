@@ -24,7 +24,7 @@ LEFT = Qt.MouseButton.LeftButton
 
 def talking_on_server(server: RunningServer, room_id: str) -> set[int]:
     # Who the server treats as holding push-to-talk (its media shell's state).
-    return set(server.hub.voice._talking.get(room_id, set()))
+    return set(server.hub.voice.talking(room_id))
 
 
 async def create_room(shell: DesktopShell, title: str, topic: str) -> None:
@@ -68,7 +68,7 @@ def test_host_runs_a_room_with_a_guest(
             await guest.join(model.room_id)
             await until(lambda: room.audience.texts() == ["guest"], what="audience shows guest")
             assert room.audience.title() == "Audience (1)"
-            await guest.request(RaiseHand(id=0))
+            await guest.request(RaiseHand())
             await until(lambda: room.audience.texts() == ["guest · ✋ hand raised #1"], what="hand")
             assert room.admin.queue.item(0).text() == "1. guest"
             QTest.mouseClick(room.admin.approve, LEFT)
@@ -170,7 +170,7 @@ def test_listener_window_has_no_admin_panel(
             QTest.mouseClick(room.hand, LEFT)
             await owner.wait_until(lambda m: [x.name for x in m.hand_queue()] == ["lili"])
             await until(lambda: room.hand.accessibleName() == "Lower hand", what="hand up")
-            await owner.request(InviteToStage(id=0, user_id=session.user_id))
+            await owner.request(InviteToStage(user_id=session.user_id))
             await until(lambda: room.accept.isVisibleTo(window), what="invitation shown")
             assert "invited" in window.message.text()
             QTest.mouseClick(room.accept, LEFT)

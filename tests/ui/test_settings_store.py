@@ -64,7 +64,7 @@ def test_hand_edited_nonsense_falls_back_with_a_warning(
         line = {
             "ptt_tail_ms": "ptt_tail_ms=soon",
             "global_ptt": "global_ptt=maybe",
-            "output_volume": "output_volume=99999",  # a number, out of range: clamped
+            "output_volume": "output_volume=99999",  # a number, out of range: the default
             "ptt_key": "ptt_key=F8, F9",  # unquoted comma: a list, not a key
             "ptt_mode": "ptt_mode=shout",
         }.get(key, line)
@@ -73,10 +73,10 @@ def test_hand_edited_nonsense_falls_back_with_a_warning(
     with caplog.at_level(logging.WARNING):
         loaded = QtSettingsStore(tmp_path).load()
     assert (loaded.ptt_tail_ms, loaded.global_ptt, loaded.ptt_key) == (200, False, "Space")
-    assert (loaded.output_volume, loaded.ptt_mode) == (150, "hold")
+    assert (loaded.output_volume, loaded.ptt_mode) == (100, "hold")
     assert (loaded.username, loaded.input_device) == ("ayu", EVERY_FIELD.input_device)
     warned = " ".join(r.getMessage() for r in caplog.records)
-    for name in ("ptt_tail_ms", "global_ptt", "ptt_key"):
+    for name in ("ptt_tail_ms", "global_ptt", "ptt_key", "output_volume", "ptt_mode"):
         assert name in warned
 
 

@@ -229,7 +229,7 @@ def test_room_keeps_still_and_moderation_fits_the_default_window(
             model = session.model
             assert model is not None
             await guest.join(model.room_id)
-            await guest.request(RaiseHand(id=0))
+            await guest.request(RaiseHand())
             await until(lambda: room.admin.queue.count() == 1, what="hand in the queue")
             assert window.windowTitle() == f"{isolate('Town hall')} — Panggung"
             counts = {

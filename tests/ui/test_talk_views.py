@@ -42,8 +42,8 @@ def test_button_mute_and_tray_never_lie(
         await until(lambda: session.phase is Phase.DIRECTORY, what="signed in")
         assert await session.join(model.room_id)
         assert tray.state == "listening" and not tray.talk.isEnabled()
-        assert await session.act(RaiseHand(id=0))
-        await host.request(ApproveHand(id=0, user_id=session.user_id))
+        assert await session.act(RaiseHand())
+        await host.request(ApproveHand(user_id=session.user_id))
         await until(lambda: session.on_stage, what="on stage")
         room = window.room
         await until(lambda: session.link is not None and session.link.connected.is_set(), 30)
@@ -85,12 +85,12 @@ def test_button_mute_and_tray_never_lie(
         assert room.ptt.text().startswith("● LIVE") and tray.state == "talking"
 
         # A moderator mutes us while latched live: everything shows it at once.
-        await host.request(Mute(id=0, user_id=session.user_id))
+        await host.request(Mute(user_id=session.user_id))
         await until(lambda: not session.ptt.live, what="stopped by the mute")
         assert room.ptt.text() == "A moderator muted you" and not room.ptt.isEnabled()
         assert tray.state == "muted" and not tray.talk.isChecked() and not tray.talk.isEnabled()
         await until(lambda: talking_on_server(server, model.room_id) == set())
-        await host.request(Unmute(id=0, user_id=session.user_id))
+        await host.request(Unmute(user_id=session.user_id))
         await until(lambda: room.ptt.isEnabled(), what="unmuted")
         assert room.ptt.text().startswith("Click to talk") and tray.state == "on_stage"
 

@@ -63,7 +63,7 @@ async def scenario(app: QApplication, workdir: Path, shot: Path | None) -> int:
         shell.tray.notified.connect(lambda title, text: shown.append((title, text)))
         tray = shell.tray
         assert not tray.accept_invite.isEnabled() and not tray.decline_invite.isEnabled()
-        await owner.request(InviteToStage(id=0, user_id=session.user_id))
+        await owner.request(InviteToStage(user_id=session.user_id))
         await until(lambda: bool(shown), what="tray notification")
         assert shown[0][0] == "Invitation to the stage", shown
         assert session.phase is Phase.IN_ROOM
@@ -75,7 +75,7 @@ async def scenario(app: QApplication, workdir: Path, shot: Path | None) -> int:
         await until(lambda: not tray.accept_invite.isEnabled(), what="tray answered")
         assert not tray.decline_invite.isEnabled() and not session.on_stage
         # ... then, invited again, accepted: onto the stage.
-        await owner.request(InviteToStage(id=0, user_id=session.user_id))
+        await owner.request(InviteToStage(user_id=session.user_id))
         await until(lambda: tray.accept_invite.isEnabled(), what="tray can accept")
         tray.accept_invite.trigger()
         await until(lambda: session.on_stage, what="on the stage from the tray")

@@ -29,19 +29,19 @@ async def test_a_raised_hand_gets_the_stage_a_hello_and_then_the_next_turn(
     bots = await _bot_ids(server.store)
     # The bots' chatter muted (as any moderator may), so only the host's hello is heard.
     for bot in bots:
-        await server.hub.command(_ServerSide(host.user_id, room_id), host, Mute(id=0, user_id=bot))
+        await server.hub.command(_ServerSide(host.user_id, room_id), host, Mute(user_id=bot))
     server.adopt(start_demo_host(server.hub, host, room_id, bots, APPROVE_AFTER, TURN))
 
     shy = await Member.sign_in(server.url, "shy")
     newcomer = await Member.sign_in(server.url, "newcomer")
     try:
         await shy.client.join(room_id)
-        await shy.client.request(RaiseHand(id=0))
-        await shy.client.request(LowerHand(id=0))  # changed their mind at once
+        await shy.client.request(RaiseHand())
+        await shy.client.request(LowerHand())  # changed their mind at once
         await newcomer.client.join(room_id)
         await newcomer.start_audio()
         raised = time.monotonic()
-        await newcomer.client.request(RaiseHand(id=0))
+        await newcomer.client.request(RaiseHand())
         me = newcomer.user_id
         await newcomer.client.wait_until(lambda m: m.role_of(me) is Role.SPEAKER, timeout=10)
         mark = len(newcomer.heard)  # the hello follows the approval: keep all of it

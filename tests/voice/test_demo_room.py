@@ -108,7 +108,7 @@ async def test_muted_bots_fall_silent_like_anyone(server: RunningServer) -> None
         user = await server.store.find_user("panggung-demo")
         assert user is not None
         host = Actor(user.user_id, user.username)
-        await server.hub.command(_HostSeat(host.user_id, room_id), host, MuteAll(id=0))
+        await server.hub.command(_HostSeat(host.user_id, room_id), host, MuteAll())
         await listener.record(0.5)  # what was already in flight
         for _ in range(3):  # across turns: neither bot is heard
             assert rms_dbfs(await listener.record(1.5)) < -50

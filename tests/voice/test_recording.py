@@ -53,9 +53,9 @@ async def room(server: RunningServer) -> AsyncIterator[Room]:
         model = await host.create_room("Recorded")
         await speaker.client.join(model.room_id)
         await listener.join(model.room_id)
-        await host.request(InviteToStage(id=0, user_id=speaker.user_id))
+        await host.request(InviteToStage(user_id=speaker.user_id))
         await speaker.client.wait_until(lambda m: m.members[speaker.user_id].invited)
-        await speaker.client.request(AcceptInvite(id=0))
+        await speaker.client.request(AcceptInvite())
         await speaker.start_audio()
         await speaker.link.press()
         yield Room(model.room_id, host, speaker, listener)
@@ -66,7 +66,7 @@ async def room(server: RunningServer) -> AsyncIterator[Room]:
 
 
 async def _recordings(client: RoomClient) -> RecordingList:
-    return await client.conn.call_for(ListRecordings(id=0), RecordingList)
+    return await client.conn.call_for(ListRecordings(), RecordingList)
 
 
 @dataclass
@@ -98,11 +98,11 @@ async def test_host_records_stops_downloads_and_hears_the_speaker(
     server: RunningServer, room: Room, tmp_path: Path
 ) -> None:
     await asyncio.sleep(0.5)  # the speaker's audio is flowing
-    await room.host.request(SetRecording(id=0, on=True))
+    await room.host.request(SetRecording(on=True))
     for client in (room.host, room.listener, room.speaker.client):
         await client.wait_until(lambda m: m.recording)
     await asyncio.sleep(2.0)
-    await room.host.request(SetRecording(id=0, on=False))
+    await room.host.request(SetRecording(on=False))
     await room.listener.wait_until(lambda m: not m.recording)
 
     # Stopped means stopped: the mixer no longer hands the recorder anything.
@@ -127,15 +127,15 @@ async def test_a_listener_can_neither_record_nor_download(
     server: RunningServer, room: Room
 ) -> None:
     with pytest.raises(RequestFailed) as refused:
-        await room.listener.request(SetRecording(id=0, on=True))
+        await room.listener.request(SetRecording(on=True))
     assert refused.value.code == "forbidden"
     assert room.listener.model is not None and not room.listener.model.recording
 
-    await room.host.request(SetRecording(id=0, on=True))
+    await room.host.request(SetRecording(on=True))
     with pytest.raises(RequestFailed) as refused:
-        await room.speaker.client.request(SetRecording(id=0, on=False))
+        await room.speaker.client.request(SetRecording(on=False))
     assert refused.value.code == "forbidden"
-    await room.host.request(SetRecording(id=0, on=False))
+    await room.host.request(SetRecording(on=False))
     (info,) = (await _recordings(room.host)).recordings
 
     assert (await _recordings(room.listener)).recordings == []
@@ -158,7 +158,7 @@ async def test_a_full_disk_refuses_the_start_and_records_nothing(
     directory.mkdir(exist_ok=True)
     os.symlink("/dev/full", directory / f"1-{room.room_id}.ogg")
     with pytest.raises(RequestFailed) as refused:
-        await room.host.request(SetRecording(id=0, on=True))
+        await room.host.request(SetRecording(on=True))
     assert refused.value.code == "recording_unavailable"
     assert "No space left on device" in refused.value.message
     assert room.host.model is not None and not room.host.model.recording
@@ -172,14 +172,14 @@ async def test_a_disk_filling_up_stops_the_recording_with_a_reason(
         disk = mount("12m")
         server.hub.recordings.directory = disk
         with pytest.raises(RequestFailed) as refused:  # under 16 MiB free: not even started
-            await room.host.request(SetRecording(id=0, on=True))
+            await room.host.request(SetRecording(on=True))
         assert refused.value.code == "recording_unavailable" and "full" in refused.value.message
         server.hub.recordings.min_free_bytes = 1024 * 1024
         changes: list[RecordingChanged] = []
         room.listener.event_hooks.append(
             lambda e: changes.append(e) if isinstance(e, RecordingChanged) else None
         )
-        await room.host.request(SetRecording(id=0, on=True))
+        await room.host.request(SetRecording(on=True))
         await room.listener.wait_until(lambda m: m.recording)
         await asyncio.sleep(0.5)
         fill(disk)
@@ -200,5 +200,5 @@ async def test_a_disk_filling_up_stops_the_recording_with_a_reason(
         assert info.bytes == file.stat().st_size > 0
         free(disk)
         # A moderator may try again (into a fresh file this time).
-        await room.host.request(SetRecording(id=0, on=True))
+        await room.host.request(SetRecording(on=True))
         await room.listener.wait_until(lambda m: m.recording)

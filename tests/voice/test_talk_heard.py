@@ -51,8 +51,8 @@ async def stage(
         model = await ear.client.create_room("Heard")
         assert await session.sign_in("ayu", PASSWORD, register=True)
         assert await session.join(model.room_id)
-        assert await session.act(RaiseHand(id=0))
-        await ear.client.request(ApproveHand(id=0, user_id=session.user_id))
+        assert await session.act(RaiseHand())
+        await ear.client.request(ApproveHand(user_id=session.user_id))
         await until(lambda: session.on_stage, what="on stage")
         await until(lambda: session.link is not None and session.link.connected.is_set(), 30)
         await ear.start_audio()
@@ -88,25 +88,25 @@ async def test_what_is_shown_is_what_is_heard(stage: tuple[DesktopSession, Membe
     assert await quiet(ear)
 
     # Self-muted: holding the key neither opens the microphone nor shows live.
-    assert await session.act(SelfMute(id=0, muted=True))
+    assert await session.act(SelfMute(muted=True))
     await until(lambda: session.status()["talk"] == "self_muted", what="self muted")
     session.ptt_press()
     await session.ptt_settled()
     assert not session.ptt.live and session.status()["heard"] is False
     assert await quiet(ear)
     session.ptt_release()
-    assert await session.act(SelfMute(id=0, muted=False))
+    assert await session.act(SelfMute(muted=False))
     await until(lambda: session.status()["talk"] == "ready", what="unmuted")
 
     # Muting while talking closes the microphone at once.
     session.ptt_press()
     await until_heard(ear, TONE)
-    assert await session.act(SelfMute(id=0, muted=True))
+    assert await session.act(SelfMute(muted=True))
     await until(lambda: not session.ptt.live, what="muting stops push-to-talk")
     assert session.status()["talk"] == "self_muted"
     assert await quiet(ear)
     session.ptt_release()
-    assert await session.act(SelfMute(id=0, muted=False))
+    assert await session.act(SelfMute(muted=False))
     await until(lambda: session.status()["talk"] == "ready", what="unmuted")
 
     # Latch mode: the control socket's press/release is a pedal, release ends it.
@@ -122,13 +122,13 @@ async def test_what_is_shown_is_what_is_heard(stage: tuple[DesktopSession, Membe
     await until_heard(ear, TONE)
 
     # A moderator's mute while live: shown as muted, and silent.
-    await ear.client.request(Mute(id=0, user_id=session.user_id))
+    await ear.client.request(Mute(user_id=session.user_id))
     await until(lambda: session.status()["talk"] == "mod_muted", what="moderator muted")
     assert not session.ptt.live and session.status()["heard"] is False
     assert await quiet(ear)
     assert (await ptt("toggle"))["heard"] is False  # refused, with the reason
     assert await quiet(ear)
-    await ear.client.request(Unmute(id=0, user_id=session.user_id))
+    await ear.client.request(Unmute(user_id=session.user_id))
     await until(lambda: session.status()["talk"] == "ready", what="moderator unmuted")
     assert (await ptt("toggle"))["heard"] is True
     await until_heard(ear, TONE)

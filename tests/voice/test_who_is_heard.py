@@ -26,8 +26,8 @@ async def room(server: RunningServer) -> AsyncIterator[dict[str, Member]]:
         model = await host.client.create_room("Voices")
         for m in (guest, listener):
             await m.client.join(model.room_id)
-        await guest.client.request(RaiseHand(id=0))
-        await host.client.request(ApproveHand(id=0, user_id=guest.user_id))
+        await guest.client.request(RaiseHand())
+        await host.client.request(ApproveHand(user_id=guest.user_id))
         await guest.client.wait_until(lambda m: m.role_of(guest.user_id) == Role.SPEAKER)
         for m in members.values():
             await m.start_audio()
@@ -79,10 +79,10 @@ async def test_a_muted_speaker_is_not_heard_until_unmuted(room: dict[str, Member
     host, guest, listener = room["host"], room["guest"], room["listener"]
     await guest.link.press()
     await until_heard(listener, 660)
-    await host.client.request(Mute(id=0, user_id=guest.user_id))
+    await host.client.request(Mute(user_id=guest.user_id))
     await listener.record(0.3)  # what was already in flight
     assert silent(await listener.record(1.0))
-    await host.client.request(Unmute(id=0, user_id=guest.user_id))
+    await host.client.request(Unmute(user_id=guest.user_id))
     await until_heard(listener, 660)
 
 

@@ -105,18 +105,19 @@ class Dispatcher:
     async def on_frame(self, conn: Connection, raw: bytes) -> bytes:
         """Handle one frame and return the encoded reply."""
         try:
-            request = decode_client(raw)
+            envelope = decode_client(raw)
         except DecodeFailure as exc:
             return encode(Error(id=exc.request_id, code=exc.code, message=exc.message))
         except Exception:  # the codec's own bug: still an answer, never a closed connection
             self._faults.error("decode", "decoding a frame failed", exc_info=True)
             return encode(Error(id=None, code=ErrorCode.INVALID, message="unreadable message"))
+        rid, request = envelope.id, envelope.request
         if self._for_stage(conn, request):
-            return await self._answer(conn, request)
+            return await self._answer(conn, rid, request)
         mark = await self.lane.turn()
         started = time.perf_counter()
         try:
-            return await self._answer(conn, request)
+            return await self._answer(conn, rid, request)
         finally:
             self.lane.charge(mark, started)
 
@@ -125,15 +126,15 @@ class Dispatcher:
         room_id = req.room_id if isinstance(req, JoinRoom) else conn.room_id
         return conn.signed_in and self._hub.holds_stage_place(conn.user_id, room_id)
 
-    async def _answer(self, conn: Connection, request: ClientMessage) -> bytes:
+    async def _answer(self, conn: Connection, rid: int, request: ClientMessage) -> bytes:
         try:
             data = await self._handle(conn, request)
         except (Refused, RoomError, AccountError) as exc:
-            return encode(Error(id=request.id, code=exc.code, message=exc.message))
+            return encode(Error(id=rid, code=exc.code, message=exc.message))
         except Busy as exc:
             return encode(
                 Error(
-                    id=request.id,
+                    id=rid,
                     code=ErrorCode.BUSY,
                     message=f"the server is admitting joins; try again in {exc.retry_after:.1f} s",
                     retry_after=exc.retry_after,
@@ -145,10 +146,8 @@ class Dispatcher:
             self._faults.error(
                 f"{kind} {type(exc).__name__}", "request %s failed", kind, exc_info=True
             )
-            return encode(
-                Error(id=request.id, code=ErrorCode.INTERNAL, message="internal server error")
-            )
-        return encode(Ok(id=request.id, data=data))
+            return encode(Error(id=rid, code=ErrorCode.INTERNAL, message="internal server error"))
+        return encode(Ok(id=rid, data=data))
 
     async def _handle(self, conn: Connection, req: ClientMessage) -> AnyReplyData | None:
         if not self._limits.allow_message(conn.conn_id, conn.user_id):
@@ -221,7 +220,7 @@ class Dispatcher:
                 if token is not None:
                     await self._accounts.logout(token)
                 if conn.room_id is not None:
-                    await hub.command(conn, actor, LeaveRoom(id=req.id))
+                    await hub.command(conn, actor, LeaveRoom())
                 self.sign_out(conn)
                 if token is not None:
                     self.on_logout(token, conn)

@@ -18,10 +18,7 @@ but a newcomer's Join must be a member (NOT_IN_ROOM); then the permission
 gate (FORBIDDEN); then the command's own checks.
 """
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
-from typing import assert_never
 
 from app.protocol.errors import ErrorCode
 from app.protocol.events import (
@@ -32,74 +29,11 @@ from app.protocol.events import (
     Reacted,
     RecordingStopReason,
 )
-from app.protocol.requests import (
-    AcceptInvite,
-    ApproveHand,
-    Ban,
-    DeclineInvite,
-    DenyHand,
-    EndRoom,
-    InviteToStage,
-    LeaveRoom,
-    LeaveStage,
-    ListAudience,
-    ListBans,
-    LowerHand,
-    MakeCohost,
-    MoveToAudience,
-    Mute,
-    MuteAll,
-    PinLink,
-    RaiseHand,
-    React,
-    Remove,
-    SelfMute,
-    SetHandsEnabled,
-    SetLocked,
-    SetRecording,
-    SetTopic,
-    Unban,
-    UnmakeCohost,
-    Unmute,
-)
-from app.server.rooms import lifecycle, moderation, settings, stage
-from app.server.rooms.commands import AddInvite, Disconnect, Join, MemberCommand, RoomCommand
+from app.server.rooms import lifecycle, settings
+from app.server.rooms.commands import COMMANDS, Gated, Join, MemberCommand, RoomCommand
 from app.server.rooms.errors import RoomError
 from app.server.rooms.permissions import Action, require
 from app.server.rooms.state import Actor, Member, Room
-
-_ACTION_OF: Mapping[type, Action] = MappingProxyType(
-    {
-        AddInvite: Action.ADD_INVITE,
-        LeaveRoom: Action.LEAVE_ROOM,
-        EndRoom: Action.END_ROOM,
-        RaiseHand: Action.RAISE_HAND,
-        LowerHand: Action.LOWER_HAND,
-        AcceptInvite: Action.ACCEPT_INVITE,
-        DeclineInvite: Action.DECLINE_INVITE,
-        LeaveStage: Action.LEAVE_STAGE,
-        React: Action.REACT,
-        ApproveHand: Action.APPROVE_HAND,
-        DenyHand: Action.DENY_HAND,
-        InviteToStage: Action.INVITE_TO_STAGE,
-        MoveToAudience: Action.MOVE_TO_AUDIENCE,
-        Mute: Action.MUTE,
-        Unmute: Action.UNMUTE,
-        MuteAll: Action.MUTE_ALL,
-        Remove: Action.REMOVE,
-        Ban: Action.BAN,
-        Unban: Action.UNBAN,
-        MakeCohost: Action.MAKE_COHOST,
-        UnmakeCohost: Action.UNMAKE_COHOST,
-        SetLocked: Action.SET_LOCKED,
-        SetHandsEnabled: Action.SET_HANDS_ENABLED,
-        SetTopic: Action.SET_TOPIC,
-        PinLink: Action.PIN_LINK,
-        SetRecording: Action.SET_RECORDING,
-        ListAudience: Action.LIST_AUDIENCE,
-        ListBans: Action.LIST_BANS,
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,13 +49,9 @@ class Outcome:
         return bool(self.events or self.quiet)
 
 
-def action_of(command: MemberCommand | ListAudience | ListBans) -> Action | None:
-    """The permission a member command needs; None for Disconnect, which is not a request."""
-    if isinstance(command, Disconnect):
-        return None
-    if isinstance(command, SelfMute):
-        return Action.SELF_MUTE if command.muted else Action.SELF_UNMUTE
-    return _ACTION_OF[type(command)]
+def action_of(command: Gated) -> Action | None:
+    """The permission a command needs; None for Disconnect, which nobody can refuse."""
+    return COMMANDS[type(command)].action(command)
 
 
 def handle(room: Room, actor: Actor, command: RoomCommand, now: float) -> Outcome:
@@ -133,7 +63,7 @@ def handle(room: Room, actor: Actor, command: RoomCommand, now: float) -> Outcom
     return _settle(room, _run(room, me, command, now))
 
 
-def check(room: Room, actor: Actor, command: MemberCommand | ListAudience | ListBans) -> Member:
+def check(room: Room, actor: Actor, command: Gated) -> Member:
     """The gate alone (ended, membership, permission): for a shell that must do
     its own work (open a file) before the command runs, and only if allowed."""
     if not room.live:
@@ -197,62 +127,7 @@ def _settle(room: Room, events: list[AnyRoomEvent]) -> Outcome:
 
 def _run(room: Room, me: Member, command: MemberCommand, now: float) -> list[AnyRoomEvent]:
     """Carry out a command that passed the gate; targeted ones still check rank and state."""
-    match command:
-        case Disconnect():
-            return lifecycle.disconnect(me, now)
-        case LeaveRoom():
-            return lifecycle.leave(room, me, now)
-        case EndRoom():
-            return lifecycle.end_room(room, now, "ended_by_host")
-        case React(reaction=reaction):
-            return [Reacted(user_id=me.user_id, reaction=reaction)]
-        case RaiseHand():
-            return stage.raise_hand(room, me, now)
-        case LowerHand():
-            return stage.lower_hand(me)
-        case AcceptInvite():
-            return stage.accept_invite(room, me, now)
-        case DeclineInvite():
-            return stage.decline_invite(me)
-        case LeaveStage():
-            return stage.leave_stage(me, now)
-        case SelfMute(muted=muted):
-            return stage.self_mute(me, muted)
-        case ApproveHand(user_id=uid):
-            return stage.approve_hand(room, me, uid, now)
-        case DenyHand(user_id=uid):
-            return stage.deny_hand(room, me, uid)
-        case InviteToStage(user_id=uid):
-            return stage.invite_to_stage(room, me, uid)
-        case MoveToAudience(user_id=uid):
-            return stage.move_to_audience(room, me, uid, now)
-        case Mute(user_id=uid):
-            return moderation.mute(room, me, uid)
-        case Unmute(user_id=uid):
-            return moderation.unmute(room, me, uid)
-        case MuteAll():
-            return moderation.mute_all(room, me)
-        case Remove(user_id=uid):
-            return moderation.remove(room, me, uid)
-        case Ban(user_id=uid):
-            return moderation.ban(room, me, uid)
-        case Unban(user_id=uid):
-            return moderation.unban(room, uid)
-        case MakeCohost(user_id=uid):
-            return moderation.make_cohost(room, me, uid, now)
-        case UnmakeCohost(user_id=uid):
-            return moderation.unmake_cohost(room, me, uid, now)
-        case SetLocked(locked=locked):
-            return settings.set_locked(room, me, locked)
-        case SetHandsEnabled(enabled=enabled):
-            return settings.set_hands_enabled(room, me, enabled)
-        case SetTopic(topic=topic):
-            return settings.set_topic(room, me, topic)
-        case PinLink(url=url):
-            return settings.pin_link(room, me, url)
-        case SetRecording(on=on):
-            return settings.set_recording(room, me, on)
-        case AddInvite(code=code):
-            return settings.add_invite(room, code)
-        case _:
-            assert_never(command)
+    run = COMMANDS[type(command)].run
+    if run is None:  # a read: the type checker keeps these out of `handle`
+        raise TypeError(f"{type(command).__name__} is answered by the shell, not run")
+    return run(room, me, command, now)

@@ -15,7 +15,7 @@ from app.protocol.events import AnyRoomEvent
 from app.protocol.model import Role
 from app.server.rooms.errors import RoomError
 from app.server.rooms.lifecycle import depart
-from app.server.rooms.permissions import RANK, Action, require, require_target
+from app.server.rooms.permissions import Action, outranks, require, require_target
 from app.server.rooms.state import Member, Room
 from app.server.rooms.views import member_updated
 
@@ -41,7 +41,7 @@ def unmute(room: Room, me: Member, user_id: int) -> list[AnyRoomEvent]:
 
 
 def mute_all(room: Room, me: Member) -> list[AnyRoomEvent]:
-    below = [m for m in room.stage() if RANK[m.role] < RANK[me.role] and not m.mod_muted]
+    below = [m for m in room.stage() if outranks(me, m) and not m.mod_muted]
     for m in below:
         m.mod_muted = True
     return [member_updated(m, "muted", by=me.user_id) for m in below]

@@ -11,7 +11,9 @@ too: a moderator's mute holds until a moderator lifts it.
 
 `may_be_heard` is the same kind of decision for the mix: only a live room's
 stage members who are muted neither by a moderator nor by themselves may be
-heard; the media shell adds push-to-talk on top.
+heard; the media shell adds push-to-talk on top, which `may_talk` decides
+(only the stage holds the key). `outranks` is the rank rule on its own, for
+commands aimed at many members at once (mute-all).
 
 Two commands are not in the table. `Join` comes from someone who is not yet a
 member and so has no role; `admit` decides it (bans, lock, invites). A
@@ -114,6 +116,11 @@ RANK: Mapping[Role, int] = MappingProxyType(
 )
 
 
+def outranks(actor: Member, target: Member) -> bool:
+    """Whether `actor` ranks strictly above `target` (never true of oneself)."""
+    return RANK[target.role] < RANK[actor.role]
+
+
 def require(actor: Member, action: Action, target: Member | None = None) -> None:
     """Raise FORBIDDEN unless `actor` may take `action` (against `target`, if any)."""
     if action not in PERMISSIONS[actor.role]:
@@ -121,7 +128,7 @@ def require(actor: Member, action: Action, target: Member | None = None) -> None
         raise RoomError(ErrorCode.FORBIDDEN, f"a {actor.role.value} may not {what}")
     if action is Action.SELF_UNMUTE and actor.mod_muted:
         raise RoomError(ErrorCode.FORBIDDEN, "muted by a moderator")
-    if target is not None and RANK[target.role] >= RANK[actor.role]:
+    if target is not None and not outranks(actor, target):
         if target.user_id == actor.user_id:
             raise RoomError(ErrorCode.FORBIDDEN, "you cannot do that to yourself")
         raise RoomError(ErrorCode.FORBIDDEN, f"{target.name} does not rank below you")
@@ -146,6 +153,12 @@ def admit(room: Room, user_id: int, invite_code: str | None) -> None:
         raise RoomError(ErrorCode.ROOM_LOCKED, "this room is locked")
     if room.invite_only and (invite_code is None or invite_code not in room.invites):
         raise RoomError(ErrorCode.INVITE_REQUIRED, "this room needs an invite")
+
+
+def may_talk(room: Room, user_id: int) -> bool:
+    """Whether this user may hold push-to-talk: only the stage talks."""
+    member = room.members.get(user_id)
+    return member is not None and member.on_stage
 
 
 def may_be_heard(room: Room, user_id: int) -> bool:

@@ -103,23 +103,23 @@ async def test_kill_9_of_the_origin_mid_room(server_process: StartServer) -> Non
         ayu = await people.on(a, "ayu", reconnect=True)
         room = await ayu.create_room("Town hall", invite_only=True)
         rid = room.room_id
-        code = (await ayu.conn.call_for(CreateInvite(id=0), InviteCreated)).code
+        code = (await ayu.conn.call_for(CreateInvite(), InviteCreated)).code
         budi, dewi = await people.on(b, "budi"), await people.on(b, "dewi")
         citra, eko = await people.on(c, "citra"), await people.on(c, "eko")
         gita = await people.on(a, "gita", reconnect=True)
         for guest in (budi, dewi, citra, eko, gita):
             await guest.join(rid, code)
         # A co-host on b, a muted speaker on c, a raised hand on b, a ban.
-        await budi.request(RaiseHand(id=0))
+        await budi.request(RaiseHand())
         await until(ayu, lambda m: bool(m.hand_queue()))
-        await ayu.request(ApproveHand(id=0, user_id=budi.user_id))
-        await ayu.request(MakeCohost(id=0, user_id=budi.user_id))
-        await ayu.request(InviteToStage(id=0, user_id=citra.user_id))
+        await ayu.request(ApproveHand(user_id=budi.user_id))
+        await ayu.request(MakeCohost(user_id=budi.user_id))
+        await ayu.request(InviteToStage(user_id=citra.user_id))
         await until(citra, lambda m: m.members[citra.user_id].invited)
-        await citra.request(AcceptInvite(id=0))
-        await ayu.request(Mute(id=0, user_id=citra.user_id))
-        await dewi.request(RaiseHand(id=0))
-        await ayu.request(Ban(id=0, user_id=eko.user_id))
+        await citra.request(AcceptInvite())
+        await ayu.request(Mute(user_id=citra.user_id))
+        await dewi.request(RaiseHand())
+        await ayu.request(Ban(user_id=eko.user_id))
         before = await until(
             budi,
             lambda m: (
@@ -137,7 +137,7 @@ async def test_kill_9_of_the_origin_mid_room(server_process: StartServer) -> Non
         await a.process.wait()
 
         # The co-host on b gets the room to take a command again.
-        took = await accepted(budi, SetTopic(id=0, topic="after the crash"))
+        took = await accepted(budi, SetTopic(topic="after the crash"))
         failover = took - killed
         print(f"room took commands again {failover:.2f} s after kill -9 of its origin")
         assert failover < 10, failover
@@ -145,7 +145,7 @@ async def test_kill_9_of_the_origin_mid_room(server_process: StartServer) -> Non
         for member in (budi, citra, dewi):
             seen = await until(member, lambda m: m.snapshot.topic == "after the crash")
             assert seen.seq > seq_before
-        state = await citra.conn.call_for(Sync(id=0), RoomState)
+        state = await citra.conn.call_for(Sync(), RoomState)
         snap = state.room
         roles = {m.user_id: m for m in snap.members}
         assert snap.host_id == ayu.user_id
@@ -159,9 +159,9 @@ async def test_kill_9_of_the_origin_mid_room(server_process: StartServer) -> Non
                 m.user_id: m.role for m in snap.members
             }
         # The ban and the invite link are intact.
-        assert await refused(eko, JoinRoom(id=0, room_id=rid, invite_code=code)) == "banned"
+        assert await refused(eko, JoinRoom(room_id=rid, invite_code=code)) == "banned"
         hadi = await people.on(c, "hadi")
-        assert await refused(hadi, JoinRoom(id=0, room_id=rid)) == "invite_required"
+        assert await refused(hadi, JoinRoom(room_id=rid)) == "invite_required"
         assert (await hadi.join(rid, code)).role_of(hadi.user_id) == Role.LISTENER
         # The dead node's members come back through another node by themselves
         # (the node list from hello, backoff with jitter), in their places.
@@ -170,7 +170,7 @@ async def test_kill_9_of_the_origin_mid_room(server_process: StartServer) -> Non
         await until(gita, lambda m: gita.reconnects > 0)
         assert gita.url in (b.url, c.url) and gita.kicked is None
         await until(citra, lambda m: m.members[ayu.user_id].connected)
-        await ayu.request(SetTopic(id=0, topic="back"))
+        await ayu.request(SetTopic(topic="back"))
         await until(dewi, lambda m: m.snapshot.topic == "back")
     finally:
         await people.close()
@@ -189,16 +189,16 @@ async def test_a_node_paused_past_its_lease_never_acts_on_the_room_again(
         rid = (await ayu.create_room("Paused")).room_id
         budi = await people.on(b, "budi")
         await budi.join(rid)
-        await ayu.request(InviteToStage(id=0, user_id=budi.user_id))
+        await ayu.request(InviteToStage(user_id=budi.user_id))
         await until(budi, lambda m: m.members[budi.user_id].invited)
-        await budi.request(AcceptInvite(id=0))
-        await ayu.request(MakeCohost(id=0, user_id=budi.user_id))
+        await budi.request(AcceptInvite())
+        await ayu.request(MakeCohost(user_id=budi.user_id))
         await until(budi, lambda m: m.role_of(budi.user_id) == Role.COHOST)
         await asyncio.sleep(0.5)
 
         a.signal(signal.SIGSTOP)
         try:
-            await accepted(budi, SetTopic(id=0, topic="while a sleeps"))
+            await accepted(budi, SetTopic(topic="while a sleeps"))
         finally:
             a.signal(signal.SIGCONT)
         # The woken node's member: each accepted command is the new origin's.
@@ -209,7 +209,7 @@ async def test_a_node_paused_past_its_lease_never_acts_on_the_room_again(
             n += 1
             topic = f"from a {n}"
             try:
-                await ayu.request(SetTopic(id=0, topic=topic))
+                await ayu.request(SetTopic(topic=topic))
             except RequestFailed as exc:
                 assert exc.code == "unavailable", exc.code
                 await asyncio.sleep(0.2)
@@ -218,7 +218,7 @@ async def test_a_node_paused_past_its_lease_never_acts_on_the_room_again(
             # Accepted: then budi, whose room is b's, sees it.
             await until(budi, lambda m, t=topic: m.snapshot.topic == t)  # type: ignore[misc]
         assert len(topics) == 3, topics
-        state = await budi.conn.call_for(Sync(id=0), RoomState)
+        state = await budi.conn.call_for(Sync(), RoomState)
         assert state.room.topic == topics[-1]
         # a holds no room any more: it gave the room up when it woke.
         assert (await healthz(a))["rooms"] == 0

@@ -43,9 +43,9 @@ async def test_a_listener_on_a_surviving_node_hears_the_speaker_again(
         rid = (await host.create_room("Failover audio")).room_id  # a is its origin
         await speaker.client.join(rid)
         await ear.client.join(rid)
-        await speaker.client.request(RaiseHand(id=0))
+        await speaker.client.request(RaiseHand())
         await host.wait_until(lambda m: bool(m.hand_queue()), timeout=15)
-        await host.request(ApproveHand(id=0, user_id=speaker.user_id))
+        await host.request(ApproveHand(user_id=speaker.user_id))
         await speaker.client.wait_until(lambda m: m.role_of(speaker.user_id) == Role.SPEAKER, 15)
         await speaker.start_audio()
         await ear.start_audio()

@@ -131,7 +131,7 @@ async def test_one_room_moderated_across_three_nodes(start_node: StartNode) -> N
         async def listed_on(server: RunningServer) -> list[str]:
             probe = await member(server, f"probe{server.port}", clients)
             for _ in range(100):
-                rooms = await probe.client.conn.call_for(ListRooms(id=0), RoomList)
+                rooms = await probe.client.conn.call_for(ListRooms(), RoomList)
                 if rooms.rooms:
                     return [r.room_id for r in rooms.rooms]
                 await asyncio.sleep(0.1)
@@ -149,40 +149,40 @@ async def test_one_room_moderated_across_three_nodes(start_node: StartNode) -> N
         start = {m.user_id: len(m.events) for m in everyone}
 
         # Raise (on b), approve (host on a): budi speaks.
-        await budi.client.request(RaiseHand(id=0))
+        await budi.client.request(RaiseHand())
         await ayu.until(lambda m: [h.user_id for h in m.hand_queue()] == [budi.user_id])
-        await ayu.client.request(ApproveHand(id=0, user_id=budi.user_id))
+        await ayu.client.request(ApproveHand(user_id=budi.user_id))
         await citra.until(lambda m: m.role_of(budi.user_id) == Role.SPEAKER)
         # Invite (citra on c), accepted on c.
-        await ayu.client.request(InviteToStage(id=0, user_id=citra.user_id))
+        await ayu.client.request(InviteToStage(user_id=citra.user_id))
         await citra.until(lambda m: m.members[citra.user_id].invited)
-        await citra.client.request(AcceptInvite(id=0))
+        await citra.client.request(AcceptInvite())
         await budi.until(lambda m: m.role_of(citra.user_id) == Role.SPEAKER)
         # Mute (by the host) and a co-host (on c) who unmutes: rules are the origin's.
-        await ayu.client.request(Mute(id=0, user_id=budi.user_id))
+        await ayu.client.request(Mute(user_id=budi.user_id))
         await budi.until(lambda m: m.members[budi.user_id].mod_muted)
-        assert await refused(citra, Unmute(id=0, user_id=budi.user_id)) == "forbidden"
-        await ayu.client.request(MakeCohost(id=0, user_id=citra.user_id))
+        assert await refused(citra, Unmute(user_id=budi.user_id)) == "forbidden"
+        await ayu.client.request(MakeCohost(user_id=citra.user_id))
         await citra.until(lambda m: m.role_of(citra.user_id) == Role.COHOST)
-        await citra.client.request(Unmute(id=0, user_id=budi.user_id))
+        await citra.client.request(Unmute(user_id=budi.user_id))
         await ayu.until(lambda m: not m.members[budi.user_id].mod_muted)
-        assert await refused(dewi, Mute(id=0, user_id=citra.user_id)) == "forbidden"
+        assert await refused(dewi, Mute(user_id=citra.user_id)) == "forbidden"
         # An invite link made through c, by the co-host.
-        invite = await citra.client.conn.call_for(CreateInvite(id=0), InviteCreated)
+        invite = await citra.client.conn.call_for(CreateInvite(), InviteCreated)
         assert rid in invite.link
         # Remove a listener on c (a quiet departure: only eko is told), by the co-host.
-        await citra.client.request(Remove(id=0, user_id=eko.user_id))
+        await citra.client.request(Remove(user_id=eko.user_id))
         await eko.until(lambda m: eko.client.kicked == "removed")
         await eko.client.join(rid)
         # Ban a listener on b, by the host on a; the ban holds on every node.
-        await ayu.client.request(Ban(id=0, user_id=dewi.user_id))
+        await ayu.client.request(Ban(user_id=dewi.user_id))
         await dewi.until(lambda m: dewi.client.kicked == "banned")
-        assert await refused(dewi, JoinRoom(id=0, room_id=rid)) == "banned"
-        await ayu.client.request(SetTopic(id=0, topic="Bridges"))
-        await ayu.client.request(SetLocked(id=0, locked=True))
-        await ayu.client.request(SetLocked(id=0, locked=False))
+        assert await refused(dewi, JoinRoom(room_id=rid)) == "banned"
+        await ayu.client.request(SetTopic(topic="Bridges"))
+        await ayu.client.request(SetLocked(locked=True))
+        await ayu.client.request(SetLocked(locked=False))
         # Hand-over: the host leaves; the co-host on c runs the room.
-        await ayu.client.request(LeaveRoom(id=0))
+        await ayu.client.request(LeaveRoom())
         await budi.until(lambda m: m.snapshot.host_id == citra.user_id)
 
         stayed = [budi, citra, fajar]
@@ -253,7 +253,7 @@ async def test_redis_down_then_restarted_mid_room_nothing_crashes_and_the_cluste
         deadline = asyncio.get_running_loop().time() + 20
         while True:
             try:
-                await budi.client.request(RaiseHand(id=0))
+                await budi.client.request(RaiseHand())
                 break
             except RequestFailed as exc:
                 assert exc.code == "unavailable", exc.code
@@ -261,10 +261,10 @@ async def test_redis_down_then_restarted_mid_room_nothing_crashes_and_the_cluste
                 await asyncio.sleep(0.1)
         await ayu.until(lambda m: [h.user_id for h in m.hand_queue()] == [budi.user_id])
         # Events reach b's member again, and the directory lists the room again.
-        await ayu.client.request(ApproveHand(id=0, user_id=budi.user_id))
+        await ayu.client.request(ApproveHand(user_id=budi.user_id))
         await budi.until(lambda m: m.role_of(budi.user_id) == Role.SPEAKER)
         for _ in range(100):
-            listed = await budi.client.conn.call_for(ListRooms(id=0), RoomList)
+            listed = await budi.client.conn.call_for(ListRooms(), RoomList)
             if [r.room_id for r in listed.rooms] == [rid]:
                 break
             await asyncio.sleep(0.1)

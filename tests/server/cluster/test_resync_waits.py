@@ -40,7 +40,7 @@ async def test_a_resync_answered_unavailable_is_asked_again(
         deadline = asyncio.get_running_loop().time() + 20
         while True:
             try:
-                await ayu.client.request(SetTopic(id=0, topic="still here"))
+                await ayu.client.request(SetTopic(topic="still here"))
                 break
             except Exception:
                 assert asyncio.get_running_loop().time() < deadline

@@ -32,7 +32,7 @@ async def test_register_login_resume_logout(server: RunningServer) -> None:
     third = await fresh(server)
     resumed = await third.resume(auth.token)
     assert resumed.user_id == auth.user_id
-    await third.conn.call(Logout(id=0))
+    await third.conn.call(Logout())
     await third.close()
 
     fourth = await fresh(server)

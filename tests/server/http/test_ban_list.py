@@ -35,10 +35,10 @@ async def test_moderators_list_bans_by_name_and_unban(db_url: str) -> None:
         for guest in (budi, eko):
             await guest.join(rid)
         # A member (kicked out), a user who never came, and an id with no account.
-        await ayu.request(Ban(id=0, user_id=eko.user_id))
+        await ayu.request(Ban(user_id=eko.user_id))
         await eko.wait_until(lambda m: eko.kicked == "banned")
-        await ayu.request(Ban(id=0, user_id=zed.user_id))
-        await ayu.request(Ban(id=0, user_id=NO_ACCOUNT))
+        await ayu.request(Ban(user_id=zed.user_id))
+        await ayu.request(Ban(user_id=NO_ACCOUNT))
         listed = await ayu.list_bans()
         assert listed.bans == [
             BannedUser(user_id=NO_ACCOUNT, name=f"#{NO_ACCOUNT}"),
@@ -47,18 +47,18 @@ async def test_moderators_list_bans_by_name_and_unban(db_url: str) -> None:
         ]
         assert listed.total == 3
         # A listener may not read it: the server checks, whatever the client shows.
-        assert await refused(budi, ListBans(id=0)) == "forbidden"
+        assert await refused(budi, ListBans()) == "forbidden"
         # A co-host may, and lifts a ban: eko can come back.
-        await ayu.request(InviteToStage(id=0, user_id=budi.user_id))
+        await ayu.request(InviteToStage(user_id=budi.user_id))
         await budi.wait_until(lambda m: m.members[budi.user_id].invited)
-        await budi.request(AcceptInvite(id=0))
-        await ayu.request(MakeCohost(id=0, user_id=budi.user_id))
+        await budi.request(AcceptInvite())
+        await ayu.request(MakeCohost(user_id=budi.user_id))
         await budi.wait_until(lambda m: m.role_of(budi.user_id) is Role.COHOST)
         assert [b.name for b in (await budi.list_bans()).bans] == [f"#{NO_ACCOUNT}", "eko", "Zed"]
-        await budi.request(Unban(id=0, user_id=eko.user_id))
+        await budi.request(Unban(user_id=eko.user_id))
         assert [b.user_id for b in (await ayu.list_bans()).bans] == [NO_ACCOUNT, zed.user_id]
         await eko.join(rid)
-        assert await refused(zed, JoinRoom(id=0, room_id=rid)) == "banned"
+        assert await refused(zed, JoinRoom(room_id=rid)) == "banned"
     finally:
         for client in clients:
             await client.close()

@@ -208,7 +208,7 @@ async def test_bot_accepts_an_invitation_from_a_moderator(
         # A listener is only counted; the moderator finds them in the audience list.
         page = await host.list_audience(prefix="invit")
         [invitee] = [m.user_id for m in page.members]
-        await host.request(InviteToStage(id=0, user_id=invitee))
+        await host.request(InviteToStage(user_id=invitee))
         await host.wait_until(lambda m: m.role_of(invitee) == Role.SPEAKER, timeout=30)
     except BaseException:
         # Show what the bot saw before the test gives up on it.

@@ -25,7 +25,7 @@ async def test_a_dropped_listener_gets_their_raised_hand_back(sqlite_url: str) -
     try:
         room = await host.create_room("Continuity")
         await guest.join(room.room_id)
-        await guest.request(RaiseHand(id=0))
+        await guest.request(RaiseHand())
         await host.wait_until(lambda m: len(m.hand_queue()) == 1)
         # Cut the socket under the client: it reconnects on its own.
         await guest.conn.close()
@@ -65,8 +65,8 @@ async def test_clients_reconnect_and_resync_after_a_server_restart(db_url: str) 
     try:
         room = await host.create_room("Restartable")
         await speaker.join(room.room_id)
-        await speaker.request(RaiseHand(id=0))
-        await host.request(ApproveHand(id=0, user_id=speaker.user_id))
+        await speaker.request(RaiseHand())
+        await host.request(ApproveHand(user_id=speaker.user_id))
         await speaker.wait_until(lambda m: m.role_of(speaker.user_id) == Role.SPEAKER)
         await server.stop()
         server = await start_server(config_for(url, grace_period=30.0, port=port))

@@ -41,7 +41,7 @@ async def room(tmp_path: Path) -> AsyncIterator[tuple[RoomHub, Connection, str]]
     store = await open_store(f"sqlite:///{tmp_path / 'lane.db'}")
     hub = RoomHub(store, time.time, 30.0, "127.0.0.1:1", gate=JoinGate(rate=1e9, burst=10**9))
     host = connection(1)
-    snap = await hub.create(host, Actor(1, "u1"), CreateRoom(id=0, title="Stage first"))
+    snap = await hub.create(host, Actor(1, "u1"), CreateRoom(title="Stage first"))
     yield hub, host, snap.room_id
     await store.close()
 

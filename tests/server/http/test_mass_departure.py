@@ -77,9 +77,9 @@ async def test_a_mass_departure_disconnects_nobody_else(
         speaker = await resumed(server.url, tokens[1])
         watchers.append(speaker)
         await speaker.join(room.room_id)
-        await host.request(InviteToStage(id=0, user_id=speaker.user_id))
+        await host.request(InviteToStage(user_id=speaker.user_id))
         await speaker.wait_until(lambda m: m.members[speaker.user_id].invited)
-        await speaker.request(AcceptInvite(id=0))
+        await speaker.request(AcceptInvite())
         for token in tokens[2 : 2 + INNOCENT]:
             client = await resumed(server.url, token)
             await client.join(room.room_id)

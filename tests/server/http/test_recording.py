@@ -30,12 +30,12 @@ from .test_continuity import client_for
 
 
 async def _recordings(client: RoomClient) -> RecordingList:
-    return await client.conn.call_for(ListRecordings(id=0), RecordingList)
+    return await client.conn.call_for(ListRecordings(), RecordingList)
 
 
 async def _refused(client: RoomClient, on: bool) -> RequestFailed:
     with pytest.raises(RequestFailed) as info:
-        await client.request(SetRecording(id=0, on=on))
+        await client.request(SetRecording(on=on))
     return info.value
 
 
@@ -79,10 +79,10 @@ async def test_an_unwritable_directory_is_refused_and_changes_nothing(
 
 
 async def _cohost(host: RoomClient, guest: RoomClient) -> None:
-    await host.request(InviteToStage(id=0, user_id=guest.user_id))
+    await host.request(InviteToStage(user_id=guest.user_id))
     await guest.wait_until(lambda m: m.members[guest.user_id].invited)
-    await guest.request(AcceptInvite(id=0))
-    await host.request(MakeCohost(id=0, user_id=guest.user_id))
+    await guest.request(AcceptInvite())
+    await host.request(MakeCohost(user_id=guest.user_id))
     await guest.wait_until(lambda m: m.role_of(guest.user_id) == Role.COHOST)
 
 
@@ -100,12 +100,12 @@ async def test_a_cohost_records_and_the_end_of_the_room_finishes_it(
         await listener.join(room.room_id)
         listener.event_hooks.append(heard.append)
         await _cohost(host, cohost)
-        await cohost.request(SetRecording(id=0, on=True))
+        await cohost.request(SetRecording(on=True))
         await listener.wait_until(lambda m: m.recording)
         assert RecordingChanged(recording=True, by=cohost.user_id) in heard
-        rooms = await listener.conn.call_for(ListRooms(id=0), RoomList)
+        rooms = await listener.conn.call_for(ListRooms(), RoomList)
         assert [r.recording for r in rooms.rooms] == [True]
-        await host.request(EndRoom(id=0))
+        await host.request(EndRoom())
         await listener.wait_until(lambda m: not m.live)
         assert heard[-2:] == [
             RecordingChanged(recording=False, reason="room_ended"),
@@ -147,7 +147,7 @@ async def test_stopping_the_server_finishes_recordings(
 ) -> None:
     host = await make_client("host")
     await host.create_room("Until closing time")
-    await host.request(SetRecording(id=0, on=True))
+    await host.request(SetRecording(on=True))
     await server.hub.close()  # what stop() does before it releases the store
     (info,) = (await _recordings(host)).recordings
     assert info.ended_at is not None and info.bytes > 0

@@ -69,7 +69,7 @@ async def test_a_room_from_creation_to_hand_over_and_restart(db_url: str) -> Non
         assert role(room, ayu) == Role.HOST and room.snapshot.stage_capacity == 13
 
         # The directory lists it; everyone joins as a listener.
-        listed = await dewi.conn.call_for(ListRooms(id=0), RoomList)
+        listed = await dewi.conn.call_for(ListRooms(), RoomList)
         assert [r.room_id for r in listed.rooms] == [rid]
         for guest in (budi, citra, dewi, eko):
             assert role(await guest.join(rid), guest) == Role.LISTENER
@@ -78,70 +78,70 @@ async def test_a_room_from_creation_to_hand_over_and_restart(db_url: str) -> Non
         assert set(room.members) == {ayu.user_id}
 
         # Hands form a queue in the order they went up.
-        await budi.request(RaiseHand(id=0))
-        await citra.request(RaiseHand(id=0))
+        await budi.request(RaiseHand())
+        await citra.request(RaiseHand())
         queue = await ayu.wait_until(lambda m: len(m.hand_queue()) == 2)
         assert [m.user_id for m in queue.hand_queue()] == [budi.user_id, citra.user_id]
-        await ayu.request(ApproveHand(id=0, user_id=budi.user_id))
-        await ayu.request(DenyHand(id=0, user_id=citra.user_id))
+        await ayu.request(ApproveHand(user_id=budi.user_id))
+        await ayu.request(DenyHand(user_id=citra.user_id))
         seen = await citra.wait_until(lambda m: not m.hand_queue())
         assert role(seen, budi) == Role.SPEAKER and role(seen, citra) == Role.LISTENER
 
         # An invitation is accepted by the invitee, not forced on them.
-        await ayu.request(InviteToStage(id=0, user_id=citra.user_id))
+        await ayu.request(InviteToStage(user_id=citra.user_id))
         await citra.wait_until(lambda m: m.members[citra.user_id].invited)
-        await citra.request(AcceptInvite(id=0))
+        await citra.request(AcceptInvite())
         await ayu.wait_until(lambda m: role(m, citra) == Role.SPEAKER)
 
         # A moderator's mute holds until a moderator lifts it.
-        await ayu.request(Mute(id=0, user_id=budi.user_id))
+        await ayu.request(Mute(user_id=budi.user_id))
         await budi.wait_until(lambda m: m.members[budi.user_id].mod_muted)
-        assert await refused(budi, SelfMute(id=0, muted=False)) == "forbidden"
-        await ayu.request(Unmute(id=0, user_id=budi.user_id))
-        await budi.request(SelfMute(id=0, muted=False))
+        assert await refused(budi, SelfMute(muted=False)) == "forbidden"
+        await ayu.request(Unmute(user_id=budi.user_id))
+        await budi.request(SelfMute(muted=False))
 
         # Permissions are the server's: a listener cannot moderate.
-        assert await refused(dewi, Mute(id=0, user_id=citra.user_id)) == "forbidden"
-        assert await refused(dewi, ApproveHand(id=0, user_id=eko.user_id)) == "forbidden"
-        assert await refused(budi, MakeCohost(id=0, user_id=citra.user_id)) == "forbidden"
+        assert await refused(dewi, Mute(user_id=citra.user_id)) == "forbidden"
+        assert await refused(dewi, ApproveHand(user_id=eko.user_id)) == "forbidden"
+        assert await refused(budi, MakeCohost(user_id=citra.user_id)) == "forbidden"
 
         # A co-host moderates speakers but not the host.
-        await ayu.request(MakeCohost(id=0, user_id=budi.user_id))
+        await ayu.request(MakeCohost(user_id=budi.user_id))
         await budi.wait_until(lambda m: role(m, budi) == Role.COHOST)
-        await budi.request(Mute(id=0, user_id=citra.user_id))
-        assert await refused(budi, Mute(id=0, user_id=ayu.user_id)) == "forbidden"
+        await budi.request(Mute(user_id=citra.user_id))
+        assert await refused(budi, Mute(user_id=ayu.user_id)) == "forbidden"
 
         # Removal lets someone back in; a ban does not.
-        await ayu.request(Remove(id=0, user_id=eko.user_id))
+        await ayu.request(Remove(user_id=eko.user_id))
         await eko.wait_until(lambda m: eko.kicked == "removed")
         await eko.join(rid)
-        await ayu.request(Ban(id=0, user_id=eko.user_id))
+        await ayu.request(Ban(user_id=eko.user_id))
         await eko.wait_until(lambda m: eko.kicked == "banned")
-        assert await refused(eko, JoinRoom(id=0, room_id=rid)) == "banned"
+        assert await refused(eko, JoinRoom(room_id=rid)) == "banned"
 
         # Room settings, reactions and locking.
         reactions: list[Reactions] = []
         ayu.reaction_hooks.append(reactions.append)
-        await ayu.request(SetTopic(id=0, topic="Bridges only"))
-        await ayu.request(PinLink(id=0, url="https://example.org/agenda"))
-        await dewi.request(React(id=0, reaction="clap"))
+        await ayu.request(SetTopic(topic="Bridges only"))
+        await ayu.request(PinLink(url="https://example.org/agenda"))
+        await dewi.request(React(reaction="clap"))
         await ayu.wait_until(lambda m: bool(reactions))
         assert reactions[0].counts == {"clap": 1}
         assert reactions[0].senders == [
             ReactionSender(user_id=dewi.user_id, name="dewi", reaction="clap")
         ]
-        await ayu.request(SetLocked(id=0, locked=True))
+        await ayu.request(SetLocked(locked=True))
         fajar = await signed_in(server, "fajar")
         clients.append(fajar)
-        assert await refused(fajar, JoinRoom(id=0, room_id=rid)) == "room_locked"
-        await ayu.request(SetLocked(id=0, locked=False))
-        invite = await ayu.conn.call_for(CreateInvite(id=0), InviteCreated)
+        assert await refused(fajar, JoinRoom(room_id=rid)) == "room_locked"
+        await ayu.request(SetLocked(locked=False))
+        invite = await ayu.conn.call_for(CreateInvite(), InviteCreated)
         assert invite.link.startswith("panggung://") and rid in invite.link
         model = await fajar.join(rid)
         assert model.snapshot.topic == "Bridges only"
         assert model.snapshot.pinned_link == "https://example.org/agenda"
 
-        listed = await dewi.conn.call_for(ListRooms(id=0), RoomList)
+        listed = await dewi.conn.call_for(ListRooms(), RoomList)
         assert (listed.rooms[0].speakers, listed.rooms[0].listeners) == (3, 2)
 
         # The host's connection drops: after the grace period the co-host runs the room.
@@ -168,7 +168,7 @@ async def test_a_room_from_creation_to_hand_over_and_restart(db_url: str) -> Non
         assert back.members[citra.user_id].role == Role.SPEAKER
         assert back.members[citra.user_id].mod_muted
         assert not back.members[citra.user_id].connected  # in grace until citra is back
-        assert await refused(eko2, JoinRoom(id=0, room_id=rid)) == "banned"
+        assert await refused(eko2, JoinRoom(room_id=rid)) == "banned"
         await citra2.join(rid)
         await budi2.wait_until(lambda m: m.members[citra.user_id].connected)
     finally:

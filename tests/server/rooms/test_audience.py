@@ -68,7 +68,7 @@ def test_a_listeners_snapshot_does_not_grow_with_the_audience() -> None:
         for user_id in range(100, 100 + audience):
             run_outcome(room, user_id, Join(None), now=1.0)
         for user_id in (100, 101, 102):  # a few hands up, as in any room
-            run_outcome(room, user_id, RaiseHand(id=0), now=2.0)
+            run_outcome(room, user_id, RaiseHand(), now=2.0)
         viewer = 100 + audience - 1
         snap = snapshot(room, viewer)
         assert {m.user_id for m in snap.members} == {HOST, 100, 101, 102, viewer}
@@ -79,7 +79,7 @@ def test_a_listeners_snapshot_does_not_grow_with_the_audience() -> None:
 
 def test_raising_a_hand_shows_a_listener_and_lowering_it_hides_them_again() -> None:
     room, (a, b) = fill(2)
-    up = run_outcome(room, a, RaiseHand(id=0), now=2.0)
+    up = run_outcome(room, a, RaiseHand(), now=2.0)
     assert [type(e) for _, e in up.events] == [MemberUpdated] and room.seq == 1
     assert audience_count(room) == AudienceCount(listeners=2, hands=1)
     # Once shown, a drop and a return are everyone's business...
@@ -87,24 +87,24 @@ def test_raising_a_hand_shows_a_listener_and_lowering_it_hides_them_again() -> N
     assert audience_count(room).listeners == 1
     assert len(run_outcome(room, a, Join(None), now=4.0).events) == 1
     # ... and the event that hides them again still goes out, once.
-    down = run_outcome(room, a, LowerHand(id=0), now=5.0)
+    down = run_outcome(room, a, LowerHand(), now=5.0)
     assert len(down.events) == 1 and a not in room.shown
     assert not run_outcome(room, a, Disconnect(), now=6.0).events
     # The same for an invitation that ends off stage, and for denied hands.
-    invited = run_outcome(room, HOST, InviteToStage(id=0, user_id=b), now=7.0)
+    invited = run_outcome(room, HOST, InviteToStage(user_id=b), now=7.0)
     assert len(invited.events) == 1 and b in room.shown
-    assert len(run_outcome(room, b, DeclineInvite(id=0), now=8.0).events) == 1
+    assert len(run_outcome(room, b, DeclineInvite(), now=8.0).events) == 1
     assert b not in room.shown
-    run_outcome(room, b, RaiseHand(id=0), now=9.0)
-    assert len(run_outcome(room, HOST, DenyHand(id=0, user_id=b), now=10.0).events) == 1
+    run_outcome(room, b, RaiseHand(), now=9.0)
+    assert len(run_outcome(room, HOST, DenyHand(user_id=b), now=10.0).events) == 1
     assert b not in room.shown and not room.hands
 
 
 def test_turning_hands_off_numbers_every_lowered_hand() -> None:
     room, ids = fill(5)
     for user_id in ids[:3]:
-        run_outcome(room, user_id, RaiseHand(id=0), now=2.0)
-    outcome = run_outcome(room, HOST, SetHandsEnabled(id=0, enabled=False), now=3.0)
+        run_outcome(room, user_id, RaiseHand(), now=2.0)
+    outcome = run_outcome(room, HOST, SetHandsEnabled(enabled=False), now=3.0)
     assert len(outcome.events) == 4  # three hands down, then the setting
     assert not room.shown.keys() - {HOST} and audience_count(room).hands == 0
 
@@ -113,9 +113,9 @@ def test_unseen_listeners_leave_quietly_for_every_reason() -> None:
     room, ids = fill(4, grace=30.0)
     left, removed, banned, timed_out = ids
     outcomes = [
-        run_outcome(room, left, LeaveRoom(id=0), now=2.0),
-        run_outcome(room, HOST, Remove(id=0, user_id=removed), now=2.0),
-        run_outcome(room, HOST, Ban(id=0, user_id=banned), now=2.0),
+        run_outcome(room, left, LeaveRoom(), now=2.0),
+        run_outcome(room, HOST, Remove(user_id=removed), now=2.0),
+        run_outcome(room, HOST, Ban(user_id=banned), now=2.0),
     ]
     run_outcome(room, timed_out, Disconnect(), now=2.0)
     outcomes.append(tick(room, 40.0))
@@ -131,7 +131,7 @@ def test_unseen_listeners_leave_quietly_for_every_reason() -> None:
 
 def test_a_shown_listener_timing_out_is_numbered() -> None:
     room, (a, b) = fill(2, grace=30.0)
-    run_outcome(room, a, RaiseHand(id=0), now=2.0)
+    run_outcome(room, a, RaiseHand(), now=2.0)
     run_outcome(room, a, Disconnect(), now=3.0)
     run_outcome(room, b, Disconnect(), now=3.0)
     outcome = tick(room, 40.0)
@@ -141,9 +141,9 @@ def test_a_shown_listener_timing_out_is_numbered() -> None:
 
 def test_reactions_are_never_numbered() -> None:
     room, (a,) = fill(1)
-    outcome = run_outcome(room, a, React(id=0, reaction="clap"), now=2.0)
+    outcome = run_outcome(room, a, React(reaction="clap"), now=2.0)
     assert not outcome.events and outcome.quiet == [Reacted(user_id=a, reaction="clap")]
-    assert not run_outcome(room, HOST, React(id=0, reaction="fire"), now=2.0).events
+    assert not run_outcome(room, HOST, React(reaction="fire"), now=2.0).events
 
 
 def test_a_moderator_finds_invites_removes_and_bans_listeners_no_event_named() -> None:
@@ -155,13 +155,13 @@ def test_a_moderator_finds_invites_removes_and_bans_listeners_no_event_named() -
     assert page.next is None
     # Found by name, acted on by id: the invitation is everyone's news.
     [anto] = [m.user_id for m in page.members if m.name == "Anto"]
-    invited = run_outcome(room, HOST, InviteToStage(id=0, user_id=anto), now=2.0)
+    invited = run_outcome(room, HOST, InviteToStage(user_id=anto), now=2.0)
     assert len(invited.events) == 1
-    run_outcome(room, anto, AcceptInvite(id=0), now=3.0)
+    run_outcome(room, anto, AcceptInvite(), now=3.0)
     assert room.members[anto].role is Role.SPEAKER
     assert [m.name for m in audience_page(room, None, "", 10).members] == ["andi", "budi", "Zed"]
-    run_outcome(room, HOST, Remove(id=0, user_id=200), now=4.0)
-    run_outcome(room, HOST, Ban(id=0, user_id=203), now=4.0)
+    run_outcome(room, HOST, Remove(user_id=200), now=4.0)
+    run_outcome(room, HOST, Ban(user_id=203), now=4.0)
     assert [m.name for m in audience_page(room, None, "", 10).members] == ["andi"]
     assert 203 in room.bans
 
@@ -196,9 +196,9 @@ def test_paging_returns_everyone_exactly_once_while_people_come_and_go(seed: int
             if inside and rng.random() < 0.5:
                 gone = rng.choice(sorted(inside))
                 if rng.random() < 0.5:
-                    handle(room, Actor(gone, "x"), LeaveRoom(id=0), now)
+                    handle(room, Actor(gone, "x"), LeaveRoom(), now)
                 else:
-                    handle(room, Actor(HOST, "x"), Remove(id=0, user_id=gone), now)
+                    handle(room, Actor(HOST, "x"), Remove(user_id=gone), now)
                 inside.discard(gone)
                 stayed.discard(gone)
             else:

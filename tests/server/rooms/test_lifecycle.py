@@ -69,7 +69,7 @@ class TestJoin:
 
     def test_ended_room(self) -> None:
         room = new_room()
-        run(room, HOST, EndRoom(id=1))
+        run(room, HOST, EndRoom())
         refused(room, 2, Join(None), ErrorCode.ROOM_ENDED)
 
     def test_banned_user_is_refused_even_with_invite(self) -> None:
@@ -208,7 +208,7 @@ class TestTick:
     def test_ended_room_does_not_tick(self) -> None:
         room = new_room(grace=60.0)
         add(room, 2, Role.LISTENER, connected=False, disconnected_at=0.0)
-        run(room, HOST, EndRoom(id=1))
+        run(room, HOST, EndRoom())
         assert not tick(room, 1000.0)
 
 
@@ -216,7 +216,7 @@ class TestLeaveAndEnd:
     def test_member_leaves_quietly(self) -> None:
         room = new_room()
         add(room, 2, Role.SPEAKER)
-        assert run(room, 2, LeaveRoom(id=1)) == [MemberLeft(user_id=2, reason="left")]
+        assert run(room, 2, LeaveRoom()) == [MemberLeft(user_id=2, reason="left")]
         assert 2 not in room.members
         assert isinstance(run(room, 2, Join(None))[0], MemberJoined)  # may come back
 
@@ -224,7 +224,7 @@ class TestLeaveAndEnd:
         room = new_room()
         add(room, 2, Role.COHOST, role_since=3.0)
         add(room, 3, Role.COHOST, role_since=1.0)
-        events = run(room, HOST, LeaveRoom(id=1), now=20.0)
+        events = run(room, HOST, LeaveRoom(), now=20.0)
         assert events[0] == MemberLeft(user_id=HOST, reason="left")
         assert isinstance(events[1], MemberUpdated) and events[1].member.user_id == 3
         assert isinstance(events[2], RoomUpdated) and events[2].host_id == 3
@@ -233,41 +233,41 @@ class TestLeaveAndEnd:
     def test_host_leaving_without_cohost_ends_room(self) -> None:
         room = new_room()
         add(room, 2, Role.SPEAKER)
-        events = run(room, HOST, LeaveRoom(id=1), now=20.0)
+        events = run(room, HOST, LeaveRoom(), now=20.0)
         assert events == [MemberLeft(user_id=HOST, reason="left"), RoomEnded(reason="host_left")]
         assert (room.status, room.ended_at) == ("ended", 20.0)
 
     def test_host_ends_room(self) -> None:
         room = new_room()
-        assert run(room, HOST, EndRoom(id=1), now=7.0) == [RoomEnded(reason="ended_by_host")]
+        assert run(room, HOST, EndRoom(), now=7.0) == [RoomEnded(reason="ended_by_host")]
         assert (room.status, room.ended_at) == ("ended", 7.0)
 
     def test_cohost_cannot_end_room(self) -> None:
         room = new_room()
         add(room, 2, Role.COHOST)
-        refused(room, 2, EndRoom(id=1), ErrorCode.FORBIDDEN)
+        refused(room, 2, EndRoom(), ErrorCode.FORBIDDEN)
 
     def test_every_command_on_an_ended_room_is_refused(self) -> None:
         room = new_room()
         add(room, 2, Role.LISTENER)
-        run(room, HOST, EndRoom(id=1))
+        run(room, HOST, EndRoom())
         attempts: list[tuple[int, RoomCommand]] = [
-            (2, React(id=1, reaction="clap")),
+            (2, React(reaction="clap")),
             (2, Disconnect()),
-            (HOST, LeaveRoom(id=1)),
-            (HOST, EndRoom(id=1)),
+            (HOST, LeaveRoom()),
+            (HOST, EndRoom()),
         ]
         for uid, cmd in attempts:
             refused(room, uid, cmd, ErrorCode.ROOM_ENDED)
-        refused(room, 99, RaiseHand(id=1), ErrorCode.ROOM_ENDED)
+        refused(room, 99, RaiseHand(), ErrorCode.ROOM_ENDED)
 
     def test_non_member_commands_are_refused(self) -> None:
         room = new_room()
         commands: list[RoomCommand] = [
-            React(id=1, reaction="clap"),
+            React(reaction="clap"),
             Disconnect(),
-            LeaveRoom(id=1),
-            EndRoom(id=1),
+            LeaveRoom(),
+            EndRoom(),
         ]
         for cmd in commands:
             refused(room, 99, cmd, ErrorCode.NOT_IN_ROOM)
@@ -275,4 +275,4 @@ class TestLeaveAndEnd:
     def test_react_reaches_everyone(self) -> None:
         room = new_room()
         add(room, 2, Role.LISTENER)
-        assert run(room, 2, React(id=1, reaction="fire")) == [Reacted(user_id=2, reaction="fire")]
+        assert run(room, 2, React(reaction="fire")) == [Reacted(user_id=2, reaction="fire")]

@@ -9,6 +9,9 @@ changing nothing, and the durable part surviving a restore. Since the
 audience became a summary also: the room's indexes agree with its members,
 and a client following only the numbered events (the client's own RoomModel)
 knows exactly the members the server shows one by one.
+
+The commands are drawn from strategies derived from the core's registry
+(`strategies.py`), so a new command is fuzzed here without editing this file.
 """
 
 import copy
@@ -30,12 +33,9 @@ from app.protocol.requests import (
     InviteToStage,
     LeaveRoom,
     LeaveStage,
-    LowerHand,
     MakeCohost,
-    MoveToAudience,
     Mute,
     MuteAll,
-    PinLink,
     RaiseHand,
     React,
     Remove,
@@ -43,10 +43,8 @@ from app.protocol.requests import (
     SetHandsEnabled,
     SetLocked,
     SetRecording,
-    SetTopic,
     Unban,
     UnmakeCohost,
-    Unmute,
 )
 from app.server.rooms import (
     PERMISSIONS,
@@ -69,75 +67,31 @@ from app.server.rooms.core import action_of
 from app.server.rooms.views import audience_count, member_view
 
 from .helpers import actor
+from .strategies import any_command, own_commands, room_commands, targets, users
 
-# A small population so that the same people meet again and again; 9 never joins.
-users = st.integers(min_value=1, max_value=7)
-targets = st.integers(min_value=1, max_value=9)
 # Mostly quick succession, sometimes long enough for a grace period to run out.
 steps = st.one_of(
     st.floats(min_value=0.0, max_value=2.0, allow_nan=False),
     st.floats(min_value=0.0, max_value=40.0, allow_nan=False),
 )
 codes = st.sampled_from([None, "a", "b"])
-rid = st.just(0)
-
-# What a member does for themselves.
-own_commands: st.SearchStrategy[MemberCommand] = st.one_of(
-    st.builds(RaiseHand, id=rid),
-    st.builds(LowerHand, id=rid),
-    st.builds(AcceptInvite, id=rid),
-    st.builds(DeclineInvite, id=rid),
-    st.builds(LeaveStage, id=rid),
-    st.builds(SelfMute, id=rid, muted=st.booleans()),
-    st.builds(React, id=rid, reaction=st.sampled_from(["clap", "wave"])),
-)
-# Moderator actions aimed at someone.
-aimed_commands: st.SearchStrategy[MemberCommand] = st.one_of(
-    st.builds(ApproveHand, id=rid, user_id=targets),
-    st.builds(DenyHand, id=rid, user_id=targets),
-    st.builds(InviteToStage, id=rid, user_id=targets),
-    st.builds(MoveToAudience, id=rid, user_id=targets),
-    st.builds(Mute, id=rid, user_id=targets),
-    st.builds(Unmute, id=rid, user_id=targets),
-    st.builds(Remove, id=rid, user_id=targets),
-    st.builds(Ban, id=rid, user_id=targets),
-    st.builds(Unban, id=rid, user_id=targets),
-    st.builds(MakeCohost, id=rid, user_id=targets),
-    st.builds(UnmakeCohost, id=rid, user_id=targets),
-)
-# Room-wide moderator actions.
-room_commands: st.SearchStrategy[MemberCommand] = st.one_of(
-    st.builds(AddInvite, st.sampled_from(["a", "b", ""])),
-    st.builds(MuteAll, id=rid),
-    # Mostly unlocking and enabling, so that rooms are not stuck shut for whole runs.
-    st.builds(SetLocked, id=rid, locked=st.sampled_from([False, False, False, True])),
-    st.builds(SetHandsEnabled, id=rid, enabled=st.sampled_from([True, True, True, False])),
-    st.builds(SetTopic, id=rid, topic=st.sampled_from(["", "t", "x" * 281])),
-    st.builds(PinLink, id=rid, url=st.sampled_from([None, "https://a.example", "nope"])),
-    st.builds(SetRecording, id=rid, on=st.booleans()),
-)
-# Ways out, kept apart so that rooms do not end in the first few steps.
-exit_commands: st.SearchStrategy[MemberCommand] = st.one_of(
-    st.just(Disconnect()), st.builds(LeaveRoom, id=rid), st.builds(EndRoom, id=rid)
-)
-any_command = st.one_of(own_commands, aimed_commands, room_commands, exit_commands)
 
 # Everything a listener must never be able to do, as concrete commands.
 STAGE_ONLY: list[MemberCommand] = [
-    SelfMute(id=0, muted=True),
-    SelfMute(id=0, muted=False),
-    LeaveStage(id=0),
-    MuteAll(id=0),
-    Mute(id=0, user_id=1),
-    ApproveHand(id=0, user_id=1),
-    InviteToStage(id=0, user_id=1),
-    SetLocked(id=0, locked=True),
-    SetHandsEnabled(id=0, enabled=False),
+    SelfMute(muted=True),
+    SelfMute(muted=False),
+    LeaveStage(),
+    MuteAll(),
+    Mute(user_id=1),
+    ApproveHand(user_id=1),
+    InviteToStage(user_id=1),
+    SetLocked(locked=True),
+    SetHandsEnabled(enabled=False),
     AddInvite("x"),
-    SetRecording(id=0, on=True),
-    SetRecording(id=0, on=False),
-    EndRoom(id=0),
-    MakeCohost(id=0, user_id=1),
+    SetRecording(on=True),
+    SetRecording(on=False),
+    EndRoom(),
+    MakeCohost(user_id=1),
 ]
 
 
@@ -149,46 +103,46 @@ def plausible(room: Room) -> list[tuple[int, RoomCommand]]:
     for user_id in range(1, 8):
         if user_id in room.bans:
             # Trying to get back in after a ban; unbanned now and then.
-            out += [(user_id, Join("a")), (room.host_id, Unban(id=0, user_id=user_id))]
+            out += [(user_id, Join("a")), (room.host_id, Unban(user_id=user_id))]
         elif user_id not in room.members and not room.locked:
             out.append((user_id, Join("a")))
     if room.locked:
-        out.append((room.host_id, SetLocked(id=0, locked=False)))
+        out.append((room.host_id, SetLocked(locked=False)))
     if not room.hands_enabled:
-        out.append((room.host_id, SetHandsEnabled(id=0, enabled=True)))
+        out.append((room.host_id, SetHandsEnabled(enabled=True)))
     for m in members:
         if m.role is Role.LISTENER:
             if m.invited:
-                out += [(m.user_id, AcceptInvite(id=0)), (m.user_id, DeclineInvite(id=0))]
+                out += [(m.user_id, AcceptInvite()), (m.user_id, DeclineInvite())]
             elif room.hands_enabled and m.hand_raised_at is None:
-                out.append((m.user_id, RaiseHand(id=0)))
+                out.append((m.user_id, RaiseHand()))
             continue
-        out.append((m.user_id, SelfMute(id=0, muted=not m.self_muted)))
+        out.append((m.user_id, SelfMute(muted=not m.self_muted)))
         # Moderators go now and then; the host only when a co-host could take over.
         if m.role is Role.COHOST or (m.role is Role.HOST and has_cohost):
-            out += [(m.user_id, LeaveRoom(id=0))] + [(m.user_id, Disconnect())] * 2
+            out += [(m.user_id, LeaveRoom())] + [(m.user_id, Disconnect())] * 2
         if m.role is Role.SPEAKER:
-            out.append((m.user_id, LeaveStage(id=0)))
-            out.append((room.host_id, MakeCohost(id=0, user_id=m.user_id)))
+            out.append((m.user_id, LeaveStage()))
+            out.append((room.host_id, MakeCohost(user_id=m.user_id)))
         if m.role is Role.COHOST:
-            out.append((room.host_id, UnmakeCohost(id=0, user_id=m.user_id)))
+            out.append((room.host_id, UnmakeCohost(user_id=m.user_id)))
         if m.role is Role.SPEAKER or m.role is Role.COHOST:
             for mod in (room.host_id, m.user_id):
-                out.append((mod, Mute(id=0, user_id=m.user_id)))
+                out.append((mod, Mute(user_id=m.user_id)))
     # Removal and bans, aimed at the newest member only so that rooms do not empty.
     newest = members[-1]
     if newest.role is not Role.HOST:
-        out.append((room.host_id, Remove(id=0, user_id=newest.user_id)))
-        out.append((room.host_id, Ban(id=0, user_id=newest.user_id)))
+        out.append((room.host_id, Remove(user_id=newest.user_id)))
+        out.append((room.host_id, Ban(user_id=newest.user_id)))
     for t in members:
         if t.role is not Role.LISTENER:
             continue
         for mod in [m.user_id for m in members if m.role in (Role.HOST, Role.COHOST)]:
             if t.hand_raised_at is not None:
-                out += [(mod, ApproveHand(id=0, user_id=t.user_id))] * 2
-                out.append((mod, DenyHand(id=0, user_id=t.user_id)))
+                out += [(mod, ApproveHand(user_id=t.user_id))] * 2
+                out.append((mod, DenyHand(user_id=t.user_id)))
             elif not t.invited:
-                out.append((mod, InviteToStage(id=0, user_id=t.user_id)))
+                out.append((mod, InviteToStage(user_id=t.user_id)))
     return out
 
 
@@ -314,9 +268,9 @@ class RoomMachine(RuleBasedStateMachine):
         for user_id in self._members() or [1]:
             for command in (
                 Join(None),
-                LeaveRoom(id=0),
+                LeaveRoom(),
                 Disconnect(),
-                React(id=0, reaction="wave"),
+                React(reaction="wave"),
             ):
                 self._apply(user_id, command)
         self._open(capacity, invite_only, self.room.grace_period)

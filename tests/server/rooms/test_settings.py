@@ -24,7 +24,7 @@ def test_lock_carries_every_setting() -> None:
     room.topic = "t"
     room.pinned_link = "https://x.example"
     add(room, 2, Role.COHOST)
-    ev = room_update(run(room, 2, SetLocked(id=1, locked=True)))
+    ev = room_update(run(room, 2, SetLocked(locked=True)))
     assert ev == RoomUpdated(
         topic="t",
         locked=True,
@@ -34,7 +34,7 @@ def test_lock_carries_every_setting() -> None:
         by=2,
     )
     assert room.locked
-    assert run(room, 2, SetLocked(id=1, locked=True)) == []
+    assert run(room, 2, SetLocked(locked=True)) == []
 
 
 def test_disabling_hands_lowers_them_in_queue_order() -> None:
@@ -42,19 +42,19 @@ def test_disabling_hands_lowers_them_in_queue_order() -> None:
     add(room, 2, Role.LISTENER, hand_raised_at=5.0)
     add(room, 3, Role.LISTENER, hand_raised_at=2.0)
     add(room, 4, Role.LISTENER)
-    events = run(room, HOST, SetHandsEnabled(id=1, enabled=False))
+    events = run(room, HOST, SetHandsEnabled(enabled=False))
     cleared = [(e.member.user_id, e.cause, e.by) for e in events if isinstance(e, MemberUpdated)]
     assert cleared == [(3, "hands_disabled", HOST), (2, "hands_disabled", HOST)]
     assert isinstance(events[-1], RoomUpdated) and not events[-1].hands_enabled
     assert len(events) == 3
     assert all(m.hand_raised_at is None for m in room.members.values())
-    assert room_update(run(room, HOST, SetHandsEnabled(id=1, enabled=True))).hands_enabled
+    assert room_update(run(room, HOST, SetHandsEnabled(enabled=True))).hands_enabled
 
 
 def test_topic() -> None:
     room = new_room()
-    assert room_update(run(room, HOST, SetTopic(id=1, topic="x" * 280))).topic == "x" * 280
-    refused(room, HOST, SetTopic(id=1, topic="x" * 281), ErrorCode.INVALID)
+    assert room_update(run(room, HOST, SetTopic(topic="x" * 280))).topic == "x" * 280
+    refused(room, HOST, SetTopic(topic="x" * 281), ErrorCode.INVALID)
 
 
 @pytest.mark.parametrize(
@@ -68,8 +68,8 @@ def test_topic() -> None:
 )
 def test_pin_valid_link(url: str) -> None:
     room = new_room()
-    assert room_update(run(room, HOST, PinLink(id=1, url=url))).pinned_link == url
-    assert room_update(run(room, HOST, PinLink(id=1, url=None))).pinned_link is None
+    assert room_update(run(room, HOST, PinLink(url=url))).pinned_link == url
+    assert room_update(run(room, HOST, PinLink(url=None))).pinned_link is None
 
 
 @pytest.mark.parametrize(
@@ -88,16 +88,16 @@ def test_pin_valid_link(url: str) -> None:
 )
 def test_pin_invalid_link(url: str) -> None:
     room = new_room()
-    refused(room, HOST, PinLink(id=1, url=url), ErrorCode.INVALID)
+    refused(room, HOST, PinLink(url=url), ErrorCode.INVALID)
 
 
 def test_settings_need_a_moderator() -> None:
     room = new_room()
     add(room, 2, Role.SPEAKER)
     commands: list[RoomCommand] = [
-        SetLocked(id=1, locked=True),
-        SetTopic(id=1, topic="x"),
-        PinLink(id=1, url=None),
+        SetLocked(locked=True),
+        SetTopic(topic="x"),
+        PinLink(url=None),
     ]
     for cmd in commands:
         refused(room, 2, cmd, ErrorCode.FORBIDDEN)

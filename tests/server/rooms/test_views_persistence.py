@@ -16,7 +16,7 @@ def test_snapshot_lists_who_is_shown_and_the_viewer_in_join_order() -> None:
     run(room, 3, Join(None), now=1.0)
     run(room, 2, Join(None), now=2.0)
     run(room, 4, Join(None), now=3.0)
-    run(room, 4, RaiseHand(id=0), now=4.0)
+    run(room, 4, RaiseHand(), now=4.0)
     # Listener joins are counted, not numbered; the raised hand is shown.
     snap = snapshot(room, 3)
     assert [m.user_id for m in snap.members] == [HOST, 3, 4]
@@ -94,7 +94,7 @@ def test_the_durable_part_is_read_from_the_indexes_not_the_whole_audience() -> N
     room = new_room()
     for user_id in range(10, 40):
         run(room, user_id, Join(None), now=1.0)
-    run(room, 12, RaiseHand(id=0), now=2.0)
+    run(room, 12, RaiseHand(), now=2.0)
     add(room, 3, Role.SPEAKER)
     expected = to_durable(room)
     room.members = _Unwalkable(room.members)

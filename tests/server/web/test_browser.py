@@ -160,7 +160,7 @@ async def test_other_peoples_text_is_shown_as_text(
     assert await page.title() == f"{HOSTILE} · Panggung"
     # Written by the page's script, after joining, and as the topic changes.
     await sign_up(page, "victim")
-    await host.request(SetTopic(id=0, topic=f"new {HOSTILE}"))
+    await host.request(SetTopic(topic=f"new {HOSTILE}"))
     await expect(page.locator("#room-topic")).to_have_text(f"new {HOSTILE}")
     await expect(page.locator("#room-title")).to_have_text(HOSTILE)
     assert await page.locator("main img, main script").count() == 0

@@ -1,0 +1,131 @@
+"""The media shell (server/voice.py) on a fake media plane: fast, no WebRTC.
+
+`VoiceRooms` must push into the plane exactly what the room core's state and
+push-to-talk allow: on stage, not muted, holding the key. The live tests in
+tests/voice check the same with real audio; these check every transition.
+"""
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+
+from app.protocol.errors import ErrorCode
+from app.protocol.model import Role
+from app.protocol.requests import LeaveStage, Mute, SelfMute
+from app.server.rooms import Actor, Room, RoomError, create_room, handle
+from app.server.voice import MediaPlane, VoiceRooms
+from tests.server.rooms.helpers import add
+
+HOST, SPEAKER, LISTENER = 1, 2, 3
+
+
+class FakePlane:
+    """A MediaPlane that records what the shell told it."""
+
+    def __init__(self) -> None:
+        self.joined: set[str] = set()
+        self.on_stage: dict[str, bool] = {}
+        self.heard: dict[str, bool] = {}
+        self.started = self.stopped = False
+
+    async def join(self, pid: str, offer_sdp: str) -> str:
+        if offer_sdp == "bad":
+            raise ValueError("not an SDP")
+        self.joined.add(pid)
+        return f"answer for {pid}"
+
+    async def leave(self, pid: str) -> None:
+        self.joined.discard(pid)
+        self.on_stage.pop(pid, None)
+        self.heard.pop(pid, None)
+
+    def set_on_stage(self, pid: str, on_stage: bool) -> None:
+        self.on_stage[pid] = on_stage
+
+    def set_heard(self, pid: str, heard: bool) -> None:
+        self.heard[pid] = heard
+
+    def start(self) -> None:
+        self.started = True
+
+    async def stop(self) -> None:
+        self.stopped = True
+
+    def take_levels(self) -> dict[str, float]:
+        return {pid: 0.5 for pid, heard in self.heard.items() if heard}
+
+    def add_audience_tap(self, tap: Callable[[bytes], None]) -> None:
+        pass
+
+    def remove_audience_tap(self, tap: Callable[[bytes], None]) -> None:
+        pass
+
+
+def _room() -> Room:
+    room = create_room("r", Actor(HOST, "host"), "Title", "", False, 5, 0.0, 60.0)
+    add(room, SPEAKER, Role.SPEAKER)
+    add(room, LISTENER, Role.LISTENER)
+    return room
+
+
+async def _connected(room: Room) -> tuple[VoiceRooms, FakePlane]:
+    plane = FakePlane()
+    plane_for: Callable[[], MediaPlane] = lambda: plane  # noqa: E731 (a factory of one)
+    voice = VoiceRooms(plane_for)
+    for user_id in (HOST, SPEAKER, LISTENER):
+        assert await voice.offer(room, user_id, "sdp") == f"answer for {user_id}"
+    return voice, plane
+
+
+async def test_the_stage_is_heard_only_while_holding_push_to_talk() -> None:
+    room = _room()
+    voice, plane = await _connected(room)
+    assert plane.started and plane.joined == {"1", "2", "3"}
+    assert plane.on_stage == {"1": True, "2": True}  # the listener is never set on stage
+    assert plane.heard == {"1": False, "2": False}
+    voice.push_to_talk(room, SPEAKER, True)
+    assert plane.heard["2"] is True and voice.talking("r") == {SPEAKER}
+    voice.push_to_talk(room, SPEAKER, False)
+    assert plane.heard["2"] is False and voice.talking("r") == frozenset()
+
+
+async def test_a_listener_cannot_talk() -> None:
+    room = _room()
+    voice, plane = await _connected(room)
+    with pytest.raises(RoomError) as refused:
+        voice.push_to_talk(room, LISTENER, True)
+    assert refused.value.code == ErrorCode.FORBIDDEN
+    assert "3" not in plane.heard and voice.talking("r") == frozenset()
+
+
+async def test_muting_silences_a_held_key_and_leaving_the_stage_releases_it() -> None:
+    room = _room()
+    voice, plane = await _connected(room)
+    voice.push_to_talk(room, SPEAKER, True)
+    handle(room, Actor(SPEAKER, "s"), SelfMute(muted=True), 1.0)
+    voice.sync(room)
+    assert plane.heard["2"] is False and voice.talking("r") == {SPEAKER}  # still held
+    handle(room, Actor(SPEAKER, "s"), SelfMute(muted=False), 2.0)
+    voice.sync(room)
+    assert plane.heard["2"] is True
+    handle(room, Actor(HOST, "h"), Mute(user_id=SPEAKER), 3.0)
+    voice.sync(room)
+    assert plane.heard["2"] is False
+    handle(room, Actor(SPEAKER, "s"), LeaveStage(), 4.0)
+    voice.sync(room)
+    assert plane.on_stage["2"] is False and voice.talking("r") == frozenset()
+
+
+async def test_a_bad_offer_is_refused_and_a_dropped_member_leaves_the_plane() -> None:
+    room = _room()
+    voice, plane = await _connected(room)
+    with pytest.raises(RoomError) as refused:
+        await voice.offer(room, SPEAKER, "bad")
+    assert refused.value.code == ErrorCode.MEDIA_FAILED
+    voice.push_to_talk(room, HOST, True)
+    voice.drop("r", HOST)
+    await asyncio.sleep(0)  # the plane's leave runs as a task
+    assert "1" not in plane.joined and voice.talking("r") == frozenset()
+    await voice.close()
+    assert plane.stopped and voice.talking("r") == frozenset()
