@@ -28,6 +28,7 @@ import aiohttp
 import pytest
 
 from app.client.connection import RequestFailed
+from app.client.room_model import STAGE_ROLES
 from app.client.session import RoomClient
 from app.dsp.signals import ToneSource
 from app.protocol.model import Role
@@ -136,8 +137,7 @@ class Churn:
                     self.present[client.user_id] = client
                     self.counts["join"] += 1
                     if rng.random() < 0.3:
-                        await client.request(RaiseHand())
-                        self.counts["hand"] += 1
+                        await self.raise_hand(client)
                     if rng.random() < 0.3:
                         await client.request(React(reaction="clap"))
                         self.counts["react"] += 1
@@ -146,6 +146,24 @@ class Churn:
                     raise
                 self.counts[f"refused {exc.code}"] += 1
             await asyncio.sleep(rng.uniform(0.05, 0.4))
+
+    async def raise_hand(self, client: RoomClient) -> None:
+        try:
+            await client.request(RaiseHand())
+            self.counts["hand"] += 1
+        except RequestFailed as exc:
+            # The host may have brought them on stage between their join and
+            # the hand; the event came before this refusal, so their own view
+            # shows it. Any other refusal of a hand is a permission bug.
+            if exc.code != "forbidden" or not on_stage(client):
+                raise
+            self.counts["refused hand (on stage)"] += 1
+
+
+def on_stage(client: RoomClient) -> bool:
+    model = client.model
+    me = model.members.get(client.user_id) if model is not None else None
+    return me is not None and me.role in STAGE_ROLES
 
 
 async def moderate(
