@@ -33,7 +33,7 @@ def decode_playlist(path: Path) -> NDArray[np.float32]:
 
 async def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     async with asyncio.timeout(timeout):
-        while not condition():
+        while not condition():  # noqa: ASYNC110 - the writer thread has no event to wait on
             await asyncio.sleep(0.02)
 
 
