@@ -43,24 +43,26 @@ async def test_the_mix_becomes_a_sliding_playlist_of_one_second_segments(tmp_pat
     errors: list[str] = []
     writer = await HlsWriter.open(tmp_path / "r", errors.append, HlsSettings(window=3))
     room.add_mix_tap(writer.write)
-    for _ in range(8 * TICKS_PER_SECOND):  # 8 s of ticks, driven by hand
+    for _ in range(12 * TICKS_PER_SECOND):  # 12 s of ticks, driven by hand
         room.tick()
-    await wait_until(lambda: writer.frames == 8 * TICKS_PER_SECOND)
+    await wait_until(lambda: writer.frames == 12 * TICKS_PER_SECOND)
     room.remove_mix_tap(writer.write)
     room.tick()  # no longer written
     await writer.stop()
 
-    assert errors == [] and writer.frames == 8 * TICKS_PER_SECOND
+    assert errors == [] and writer.frames == 12 * TICKS_PER_SECOND
     playlist = (tmp_path / "r" / PLAYLIST).read_text()
     durations = [float(d) for d in re.findall(r"#EXTINF:([0-9.]+),", playlist)]
     segments = re.findall(rf"^({writer.run}-[0-9]{{6}}\.m4s)$", playlist, re.MULTILINE)
-    # The window slides: 3 segments listed, the ones behind it deleted from disk.
+    # The window slides: 3 segments listed; behind it, the 4 that a client who
+    # read an older playlist may still ask for (RFC 8216 6.2.2), then deleted.
     assert len(segments) == len(durations) == 3
     assert f'#EXT-X-MAP:URI="{writer.run}-init.mp4"' in playlist
     assert all(abs(d - 1.0) < 0.05 for d in durations[:-1])
     on_disk = sorted(p.name for p in (tmp_path / "r").glob("*.m4s"))
-    assert segments[0] != f"{writer.run}-000000.m4s" and len(on_disk) <= 3 + 1
-    assert set(segments) <= set(on_disk)
+    first = int(segments[0][-10:-4])
+    assert first == 9  # 12 s of ended segments (0..11), the last 3 listed
+    assert on_disk == [f"{writer.run}-{n:06d}.m4s" for n in range(first - 4, first + 3)]
     assert not list((tmp_path / "r").glob("*.part"))
 
     audio = decode_playlist(tmp_path / "r" / PLAYLIST)

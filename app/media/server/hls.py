@@ -89,6 +89,9 @@ class HlsWriter:
                 "hls_segment_type": "fmp4",
                 "hls_segment_filename": str(directory / f"{self.run}-%06d.m4s"),
                 "hls_fmp4_init_filename": f"{self.run}-init.mp4",
+                # RFC 8216 6.2.2: a segment that left the playlist stays available
+                # for its duration plus the playlist's (a slow client may still ask).
+                "hls_delete_threshold": str(settings.window + 1),
             },
             io_open=self._io_open,
         )

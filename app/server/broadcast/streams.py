@@ -136,31 +136,38 @@ class Broadcasts:
         stream = self._streams.get(room.room_id)
         if stream is None or not stream.writer.running:
             stream = await self._start(room)
-        stream.last_fetch = self._clock()
         path = stream.directory / PLAYLIST
         deadline = self._clock() + self.start_timeout
-        while not path.is_file():
+        while True:
+            stream.last_fetch = self._clock()  # a request waiting is a listener too
+            if path.is_file():
+                return path
             if not stream.writer.running or self._clock() >= deadline:
                 raise Unavailable("the broadcast is starting; try again", 1)
             await asyncio.sleep(0.05)
-        return path
 
     def file(self, room_id: str, name: str) -> Path | None:
         """A segment or init section of the room's running writer (name already
-        checked against the route's pattern), counting the request."""
+        checked against the route's pattern)."""
         stream = self._streams.get(room_id)
         if stream is None:
             return None
         stream.last_fetch = self._clock()
+        return stream.directory / name
+
+    def count(self, room_id: str, name: str) -> None:
+        """One more response with this file's body (not 304s, not 404s)."""
+        stream = self._streams.get(room_id)
+        if stream is None:
+            return
         served = stream.served
         served[name] = served.get(name, 0) + 1
         if len(served) > _SERVED_KEPT:  # oldest first: dicts keep insertion order
             for old in list(served)[: _SERVED_KEPT // 2]:
                 del served[old]
-        return stream.directory / name
 
     def served(self, room_id: str) -> dict[str, int]:
-        """Requests per file of the room's stream (the newest files), for tests and ops."""
+        """Responses per file of the room's stream (the newest files), for tests and ops."""
         stream = self._streams.get(room_id)
         return dict(stream.served) if stream is not None else {}
 

@@ -85,6 +85,8 @@ class HlsRoutes:
             headers["Access-Control-Allow-Origin"] = "*"
         if etag in _etags(request.headers.get("If-None-Match", "")):
             return web.Response(status=304, headers=headers)
+        if name != PLAYLIST:
+            self._broadcasts.count(room_id, name)
         return web.Response(body=body, content_type=content_type, headers=headers)
 
 
