@@ -20,6 +20,7 @@ from pathlib import Path
 HOST = "127.0.0.1"
 BINARY = "/usr/sbin/nginx"
 _PREFIX = "panggung-nginx-"
+_OWNER_FILE = "owner.pid"  # the pid of the test process that started it
 _READY_TIMEOUT = 10.0
 
 # The part a deployment copies (docs/cluster.md shows the same block).
@@ -60,10 +61,12 @@ class NginxServer:
         """nginx caching `upstream` (host:port); NginxUnavailable if it is not installed."""
         if not os.access(BINARY, os.X_OK):
             raise NginxUnavailable(f"{BINARY} was not found; run `make test`, which installs it")
+        _reap_orphans()
         root = Path(tempfile.mkdtemp(prefix=_PREFIX))
         server = cls(root, upstream)
         atexit.register(server.stop)
         try:
+            (root / _OWNER_FILE).write_text(str(os.getpid()))
             server.port = _free_port()
             server._launch()
         except BaseException:
@@ -150,6 +153,32 @@ http {{
             with contextlib.suppress(OSError):
                 text += (self.root / name).read_text(errors="replace")[-2000:]
         return text or "(no log)"
+
+
+def _reap_orphans() -> None:
+    """Stop and delete the nginx of a test process that died without cleaning up."""
+    for root in Path(tempfile.gettempdir()).glob(f"{_PREFIX}*"):
+        try:
+            owner = int((root / _OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue  # still being set up, or not ours
+        if _alive(owner):
+            continue
+        with contextlib.suppress(OSError, ValueError):
+            pid = int((root / "nginx.pid").read_text())
+            if "nginx" in Path(f"/proc/{pid}/comm").read_text():  # pids get reused
+                os.kill(pid, signal.SIGTERM)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _free_port() -> int:
