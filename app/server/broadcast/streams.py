@@ -8,9 +8,11 @@ still sees the playlist about once a second while anyone listens, so the
 idle rule holds behind a cache too. A room that ends (or moves to another
 node) has its writer stopped and its directory removed by the sweeper.
 
-Files live in `ROOT/PID/ROOM_ID/`: one directory per server process, so two
-servers sharing a data directory never remove each other's files, and a
-crashed process's leftovers are removed by the next start.
+Files live in `ROOT/PID/ROOM_ID/N/` (N counts the room's starts, so a
+failed writer's files can still be going while the next one writes): one
+directory per server process, so two servers sharing a data directory
+never remove each other's files, and a crashed process's leftovers are
+removed by the next start.
 
 Visibility follows the directory's rule: a public room's stream is for
 anyone; an invite-only room's only for its members, with a signed token
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import os
 import shutil
@@ -110,6 +113,7 @@ class Broadcasts:
         self._starting: dict[str, asyncio.Task[_Stream]] = {}
         self._failed: dict[str, float] = {}  # room -> when a failed writer may be retried
         self._removing: set[asyncio.Task[None]] = set()
+        self._starts = itertools.count(1)
 
     # -- who may listen ----------------------------------------------------
 
@@ -195,10 +199,14 @@ class Broadcasts:
         plane = self._voice.ensure_plane(room_id)
         if plane is None or self._factory is None:
             raise Unavailable("this server runs without audio (--no-media)", 3600)
-        directory = self.directory / room_id
+        # A directory per start: a failed writer's files may still be going
+        # while the next one writes.
+        directory = self.directory / room_id / str(next(self._starts))
         try:
             await asyncio.to_thread(self._prepare, directory)
-            writer = await self._factory(directory, lambda reason: self._writer_failed(room_id))
+            writer = await self._factory(
+                directory, lambda _reason: self._writer_failed(room_id, directory)
+            )
         except OSError as exc:
             log.warning("broadcast (HLS) of room %s not started: %s", room_id, exc)
             self._failed[room_id] = now + self.retry_after
@@ -216,15 +224,16 @@ class Broadcasts:
         free = shutil.disk_usage(self.directory).free
         if free < self.min_free_bytes:
             raise OSError(f"the disk holding {self.directory} is full ({free // 1024} KiB free)")
-        shutil.rmtree(directory, ignore_errors=True)  # a previous writer's leftovers
-        directory.mkdir()
+        directory.mkdir(parents=True)
 
-    def _writer_failed(self, room_id: str) -> None:
+    def _writer_failed(self, room_id: str, directory: Path) -> None:
         # Called on the loop by the writer; its reason is logged by the writer.
+        stream = self._streams.get(room_id)
+        if stream is None or stream.directory != directory:
+            return  # a late report from a writer already replaced
         self._failed[room_id] = self._clock() + self.retry_after
-        stream = self._streams.pop(room_id, None)
-        if stream is not None:
-            self._spawn(self._stop(stream))
+        del self._streams[room_id]
+        self._spawn(self._stop(stream))
 
     async def _stop(self, stream: _Stream) -> None:
         stream.plane.remove_mix_tap(stream.tap)
@@ -232,7 +241,7 @@ class Broadcasts:
             await stream.writer.stop()
         except Exception:
             log.exception("stopping the broadcast of room %s failed", stream.room_id)
-        await asyncio.to_thread(shutil.rmtree, stream.directory, True)
+        await asyncio.to_thread(_remove, stream.directory)
 
     def _spawn(self, work: Awaitable[None]) -> None:
         async def run() -> None:
@@ -284,6 +293,13 @@ class Broadcasts:
             with contextlib.suppress(Exception):
                 await removal
         await asyncio.to_thread(shutil.rmtree, self.directory, True)
+
+
+def _remove(directory: Path) -> None:
+    """A writer's files, and its room's directory once no other writer is in it."""
+    shutil.rmtree(directory, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        directory.parent.rmdir()
 
 
 def _remove_dead(root: Path) -> None:
