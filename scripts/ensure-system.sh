@@ -25,13 +25,14 @@ RUN_DEBS=(
 # PulseAudio daemon with virtual devices, and make and measure speech; the
 # fan-out benchmark's smoke test runs Janus beside Panggung; the package test
 # validates the .desktop and AppStream files; the cluster tests start their
-# own Redis; the web listener's tests drive
+# own Redis; the broadcast tier's test runs nginx as its cache; the web listener's tests drive
 # Debian's Chromium (Playwright, never a downloaded browser), run its page's
 # modules under node, and make network namespaces (iproute2).
 TEST_DEBS=(
     "${RUN_DEBS[@]}"
     postgresql
     redis-server
+    nginx
     pulseaudio pulseaudio-utils
     xvfb trayer
     espeak-ng sox

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,9 +14,12 @@ from aiohttp import WSCloseCode, web
 from app.protocol import PROTOCOL_VERSION
 from app.server.accounts import Accounts, HashGate
 from app.server.admission import JoinGate
+from app.server.broadcast.streams import Broadcasts, WriterFactory
+from app.server.broadcast.tokens import StreamTokens
 from app.server.cluster import ClusterConfig, ClusterNode
 from app.server.http import aiohttp_hooks
 from app.server.http.downloads import Downloads
+from app.server.http.hls import HlsRoutes
 from app.server.http.listener import (
     Listener,
     accept_backlog,
@@ -69,6 +73,11 @@ class ServerConfig:
     # Where recordings go; None: `recordings/` next to a SQLite file, else in
     # the user data directory (see recording.default_directory).
     recordings_dir: Path | None = None
+    # Where the broadcast tier's HLS files go while rooms are listened to that
+    # way; None: `hls/` beside the recordings' default directory.
+    hls_dir: Path | None = None
+    # A room's HLS writer stops this long after its last HTTP request.
+    hls_idle_timeout: float = 30.0
     # How long one database operation may take (PostgreSQL) before it fails.
     db_timeout: float = DEFAULT_TIMEOUT_S
     # Open connections at most; None: the descriptor limit less a reserve.
@@ -120,6 +129,7 @@ class RunningServer:
         listener: Listener,
         limits: RateLimits,
         loop_errors: LoopErrors,
+        broadcasts: Broadcasts,
     ) -> None:
         self._runner = runner
         self.store = store
@@ -132,6 +142,7 @@ class RunningServer:
         self.listener = listener
         self.limits = limits
         self._loop_errors = loop_errors
+        self.broadcasts = broadcasts
         self._stopped = False
 
     @property
@@ -157,6 +168,10 @@ class RunningServer:
         for conn in list(self._routes.connections):
             with contextlib.suppress(Exception):
                 await conn.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
+        try:
+            await self.broadcasts.close()
+        except Exception:
+            log.exception("stopping the broadcasts failed")
         await self.hub.close()
         try:
             await self.hub.cluster.close()
@@ -207,6 +222,16 @@ async def start_server(config: ServerConfig) -> RunningServer:
     app = web.Application(middlewares=[origins.middleware()])
     routes.install(app)
     Downloads(accounts, recordings).install(app)
+    broadcasts = Broadcasts(
+        hub.local_room,
+        voice,
+        config.hls_dir or default_directory(config.db_url).parent / "hls",
+        _hls_factory() if config.media else None,
+        StreamTokens(secrets.token_bytes(32)),
+        idle_timeout=config.hls_idle_timeout,
+    )
+    await broadcasts.remove_leftovers()
+    HlsRoutes(broadcasts).install(app)
     WebPages(public_preview(lambda: hub.list_rooms(0)), PROTOCOL_VERSION).install(app)
     # keepalive_timeout runs from accept (and after each response) until a
     # whole request arrived: the header and idle timeout in one.
@@ -244,6 +269,7 @@ async def start_server(config: ServerConfig) -> RunningServer:
         loop.create_task(hub.run_ticker(config.tick_interval)),
         loop.create_task(hub.run_storage_check(config.storage_check_interval)),
         loop.create_task(hub.run_directory()),
+        loop.create_task(broadcasts.run_sweeper()),
     ]
     if isinstance(hub.cluster, ClusterNode):
         background.append(loop.create_task(hub.run_takeover(hub.cluster.config.lease_ttl)))
@@ -268,6 +294,7 @@ async def start_server(config: ServerConfig) -> RunningServer:
         listener,
         limits,
         loop_errors,
+        broadcasts,
     )
 
 
@@ -295,3 +322,10 @@ def _recorder_factory() -> RecorderFactory:
     from app.media.server.recorder import OggOpusRecorder
 
     return OggOpusRecorder.open
+
+
+def _hls_factory() -> WriterFactory:
+    # Imported here, like the recorder: PyAV's muxer lives in app.media.
+    from app.media.server.hls import HlsWriter
+
+    return HlsWriter.open

@@ -392,6 +392,10 @@ class RoomHub:
         room = self._rooms.get(room_id)
         return room is not None and may_be_heard(room, user_id)
 
+    def local_room(self, room_id: str) -> Room | None:
+        """The room if this node is its origin (the broadcast tier serves it from here)."""
+        return self._rooms.get(room_id)
+
     def holds_stage_place(self, user_id: int, room_id: str | None) -> bool:
         """On the stage of that room (host, co-host, speaker): their requests go first."""
         room = self._rooms.get(room_id) if room_id is not None else None

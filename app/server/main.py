@@ -61,6 +61,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "database; with PostgreSQL, recordings/ in the user data directory)",
     )
     parser.add_argument(
+        "--hls-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="directory for the broadcast tier's live HLS files, written while someone "
+        "listens at /hls/ROOM/index.m3u8 (default: hls/ beside the recordings)",
+    )
+    parser.add_argument(
         "--no-media", action="store_true", help="signaling only, no audio (and no recording)"
     )
     parser.add_argument(
@@ -135,6 +143,7 @@ async def serve(args: argparse.Namespace) -> None:
         media_addresses=tuple(args.media_address) if args.media_address else None,
         ice_servers=tuple(args.ice_server),
         recordings_dir=args.recordings,
+        hls_dir=args.hls_dir,
         max_connections=args.max_connections,
         request_timeout=args.request_timeout,
         db_timeout=args.db_timeout,

@@ -11,6 +11,9 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
+import numpy as np
+from numpy.typing import NDArray
+
 from app.protocol.errors import ErrorCode
 from app.server.rooms import Room, RoomError
 from app.server.rooms.permissions import may_be_heard, may_talk
@@ -30,6 +33,8 @@ class MediaPlane(Protocol):
     def take_levels(self) -> dict[str, float]: ...
     def add_audience_tap(self, tap: Callable[[bytes], None]) -> None: ...
     def remove_audience_tap(self, tap: Callable[[bytes], None]) -> None: ...
+    def add_mix_tap(self, tap: Callable[[NDArray[np.int16]], None]) -> None: ...
+    def remove_mix_tap(self, tap: Callable[[NDArray[np.int16]], None]) -> None: ...
 
 
 MediaFactory = Callable[[], MediaPlane]

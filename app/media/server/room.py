@@ -86,6 +86,8 @@ class RoomMedia:
         self._local_sources: dict[str, FrameSource] = {}
         # Who else gets the audience packets (a recorder): same bytes, no second encode.
         self._audience_taps: list[Callable[[bytes], None]] = []
+        # Who gets the audience mix itself, every tick (the HLS writer encodes it to AAC).
+        self._mix_taps: list[Callable[[NDArray[np.int16]], None]] = []
         # Peak level (0..1) per heard speaker since the last take_levels().
         self._levels: dict[str, float] = {}
         self._new_playout = playout
@@ -206,6 +208,14 @@ class RoomMedia:
         # Equality, not identity: `obj.method` is a new bound method object each time.
         self._audience_taps = [t for t in self._audience_taps if t != tap]
 
+    def add_mix_tap(self, tap: Callable[[NDArray[np.int16]], None]) -> None:
+        """Also hand each tick's audience mix (PCM) to ``tap``, which must not block
+        nor change it."""
+        self._mix_taps = [*self._mix_taps, tap]
+
+    def remove_mix_tap(self, tap: Callable[[NDArray[np.int16]], None]) -> None:
+        self._mix_taps = [t for t in self._mix_taps if t != tap]
+
     # -- the clock ---------------------------------------------------------
 
     def tick(self) -> None:
@@ -229,6 +239,8 @@ class RoomMedia:
                     self._levels[key] = level
         self._align(stage, now)
         mix = mix_minus(inputs, FRAME_SAMPLES)
+        for mix_tap in self._mix_taps:
+            mix_tap(mix.audience)
         payload = self._audience_encoder.encode(mix.audience)
         if payload:
             self.audience.send(payload)

@@ -1,0 +1,47 @@
+"""Signed stream tokens: how a member of an invite-only room fetches its HLS.
+
+A token names the room, the member and an expiry, signed with HMAC-SHA256
+by the node that serves the stream. It travels in the URL's path
+(`/hls/ROOM/t/TOKEN/index.m3u8`), not its query, so that the playlist's
+relative segment URLs carry it too and any HLS player works unchanged. The
+signature is not the whole check: the server also requires the member to
+be in the room still and not banned (`app/server/broadcast/streams.py`), so
+leaving or being removed ends access at once; the expiry only bounds how
+long a leaked URL is worth anything.
+"""
+
+import base64
+import hashlib
+import hmac
+import re
+
+# user id . expiry (unix seconds) . signature (base64url, no padding)
+_TOKEN = re.compile(r"([1-9][0-9]{0,9})\.([1-9][0-9]{0,11})\.([A-Za-z0-9_-]{43})")
+TOKEN_PATTERN = r"[0-9]{1,10}\.[0-9]{1,12}\.[A-Za-z0-9_-]{43}"
+
+
+class StreamTokens:
+    def __init__(self, secret: bytes, lifetime: float = 3600.0) -> None:
+        if len(secret) < 16:
+            raise ValueError("a stream token secret needs at least 16 bytes")
+        self._secret = secret
+        self.lifetime = lifetime
+
+    def issue(self, room_id: str, user_id: int, now: float) -> str:
+        expires = int(now + self.lifetime)
+        return f"{user_id}.{expires}.{self._sign(room_id, user_id, expires)}"
+
+    def verify(self, room_id: str, token: str, now: float) -> int | None:
+        """The member the token was issued to, or None (forged, another room's, expired)."""
+        found = _TOKEN.fullmatch(token)
+        if found is None:
+            return None
+        user_id, expires = int(found.group(1)), int(found.group(2))
+        if not hmac.compare_digest(found.group(3), self._sign(room_id, user_id, expires)):
+            return None
+        return user_id if now < expires else None
+
+    def _sign(self, room_id: str, user_id: int, expires: int) -> str:
+        message = f"hls\0{room_id}\0{user_id}\0{expires}".encode()
+        digest = hmac.new(self._secret, message, hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
