@@ -8,7 +8,9 @@ tests/voice check the same with real audio; these check every transition.
 import asyncio
 from collections.abc import Callable
 
+import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from app.protocol.errors import ErrorCode
 from app.protocol.model import Role
@@ -59,6 +61,12 @@ class FakePlane:
         pass
 
     def remove_audience_tap(self, tap: Callable[[bytes], None]) -> None:
+        pass
+
+    def add_mix_tap(self, tap: Callable[[NDArray[np.int16]], None]) -> None:
+        pass
+
+    def remove_mix_tap(self, tap: Callable[[NDArray[np.int16]], None]) -> None:
         pass
 
 

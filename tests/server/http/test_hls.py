@@ -96,7 +96,7 @@ async def test_a_public_room_streams_with_headers_fit_for_a_cdn(
         # The room ends: the stream goes, and so do its files.
         directory = server.broadcasts.directory / room.room_id
         assert any(directory.glob("*/*.m4s"))
-        await host.request(EndRoom(id=0))
+        await host.request(EndRoom())
         await server.broadcasts.sweep()
         assert not directory.exists()
         status, _, _ = await get(http, f"{base}/index.m3u8")
@@ -110,7 +110,7 @@ async def test_an_invite_only_room_streams_only_to_its_members_with_a_token(
     guest = await make_client("guest")
     outsider = await make_client("outsider")
     room = await host.create_room("Members only", invite_only=True)
-    invite = await host.conn.call_for(CreateInvite(id=0), InviteCreated)
+    invite = await host.conn.call_for(CreateInvite(), InviteCreated)
     await guest.join(room.room_id, invite.code)
     speak(server, room.room_id)
     base = f"{server.http_url}/hls/{room.room_id}"
@@ -137,7 +137,7 @@ async def test_an_invite_only_room_streams_only_to_its_members_with_a_token(
             assert (await get(http, f"{base}/t/{token}/index.m3u8"))[0] == 404, token
 
         # Banned: the same token stops working at once.
-        await host.request(Ban(id=0, user_id=guest.user_id))
+        await host.request(Ban(user_id=guest.user_id))
         await host.wait_until(lambda m: guest.user_id not in m.members)
         assert (await get(http, f"{base}/t/{guest_token}/index.m3u8"))[0] == 404
         host_token = broadcasts.token_for(room.room_id, host.user_id)
