@@ -142,6 +142,10 @@ class RunningServer:
     def http_url(self) -> str:
         return f"http://{LOCAL_NAMES.get(self.host, self.host)}:{self.port}"
 
+    def reset_timings(self) -> None:
+        """Start the request timings in /healthz afresh (a benchmark's phase)."""
+        self._routes.reset_timings()
+
     def adopt(self, task: "asyncio.Task[None]") -> None:
         """A background task of the server's (the demo's host): cancelled on stop."""
         self._background.append(task)
@@ -244,6 +248,7 @@ async def start_server(config: ServerConfig) -> RunningServer:
         loop.create_task(hub.run_ticker(config.tick_interval)),
         loop.create_task(hub.run_storage_check(config.storage_check_interval)),
         loop.create_task(hub.run_directory()),
+        loop.create_task(routes.lag.run()),
     ]
     if isinstance(hub.cluster, ClusterNode):
         background.append(loop.create_task(hub.run_takeover(hub.cluster.config.lease_ttl)))

@@ -161,6 +161,8 @@ async def serve(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    if hasattr(signal, "SIGUSR1"):  # a benchmark starts a phase's timings afresh
+        loop.add_signal_handler(signal.SIGUSR1, server.reset_timings)
     await stop.wait()
     logging.getLogger(__name__).info("shutting down")
     collector.cancel()
