@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from app.server.admission import JoinGate
 from app.server.cluster import ClusterConfig, ClusterNode
 from app.server.http import aiohttp_hooks
 from app.server.http.downloads import Downloads
+from app.server.http.lane import AudienceLane
 from app.server.http.listener import (
     Listener,
     accept_backlog,
@@ -86,6 +88,9 @@ class ServerConfig:
     join_rate: float = 300.0
     join_burst: int = 50
     join_max_wait: float = 1.0
+    # The stage's requests ahead of the audience's (app/server/http/lane.py);
+    # off, every request is handled as it comes (for measuring the lane).
+    audience_lane: bool = True
     # A node of a cluster (docs/cluster.md): redis://HOST:PORT/N; None: the
     # single process, which needs no Redis. `cluster_settings` overrides
     # ClusterConfig's timings (tests use short leases).
@@ -202,7 +207,12 @@ async def start_server(config: ServerConfig) -> RunningServer:
     restored = 0 if config.cluster_url else await hub.restore()
     limits = RateLimits(config.rate_limits)
     routes = Routes(
-        Dispatcher(accounts, hub, limits),
+        Dispatcher(
+            accounts,
+            hub,
+            limits,
+            AudienceLane() if config.audience_lane else AudienceLane(slice_seconds=math.inf),
+        ),
         hub,
         config.max_frame_bytes,
         config.heartbeat,
