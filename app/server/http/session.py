@@ -135,6 +135,8 @@ class Dispatcher:
         except (Refused, RoomError, AccountError) as exc:
             return encode(Error(id=request.id, code=exc.code, message=exc.message))
         except Busy as exc:
+            # Timed apart: a quick refusal is not an admitted join.
+            conn.request_key = f"{conn.request_key}:busy"
             return encode(
                 Error(
                     id=request.id,

@@ -10,7 +10,8 @@ frame spent in the kernel's buffer and aiohttp's queue before its handler
 ran: that is the loop's lag, sampled separately (`LoopLag`).
 
 Requests are counted by lane (`stage` for members on the room's stage, whose
-requests go first; `audience` for everyone else) and message type. HdrHistogram
+requests go first; `audience` for everyone else) and message type, with
+`:busy` added for a join told to come back later. HdrHistogram
 keeps every figure to 1 % at a fixed small size whatever the count.
 """
 

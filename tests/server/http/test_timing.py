@@ -8,15 +8,18 @@ import time
 from typing import cast
 
 import aiohttp
+import pytest
 from aiohttp import WSMsgType, web
 
+from app.client.connection import RequestFailed
+from app.client.session import RoomClient
 from app.protocol.replies import RoomState
-from app.protocol.requests import SetTopic, Sync
-from app.server.app import RunningServer
+from app.protocol.requests import JoinRoom, SetTopic, Sync
+from app.server.app import RunningServer, start_server
 from app.server.http.connection import Connection
 from app.server.http.timing import LoopLag, RequestTimes
 
-from .conftest import ClientFactory
+from .conftest import PASSWORD, ClientFactory, config_for
 
 
 async def timings(server: RunningServer) -> dict[str, object]:
@@ -99,3 +102,30 @@ async def test_the_loop_lag_sees_a_stopped_loop() -> None:
     assert report["max_ms"] >= 0.08 * 1000 * 0.99
     lag.reset()
     assert lag.report()["n"] == 0
+
+
+async def test_a_join_told_to_come_back_is_timed_apart(sqlite_url: str) -> None:
+    # One join a minute, none waits: the second guest is told `busy`.
+    config = config_for(sqlite_url, join_rate=1 / 60, join_burst=1, join_max_wait=0.0)
+    server = await start_server(config)
+    clients = []
+    try:
+        for name in ("ayu", "budi", "citra"):
+            client = RoomClient(server.url, client_name="test", reconnect=False)
+            await client.connect()
+            await client.register(name, PASSWORD)
+            clients.append(client)
+        host, first, second = clients
+        room = await host.create_room("Busy")
+        server.reset_timings()
+        await first.join(room.room_id)
+        with pytest.raises(RequestFailed) as refused:  # asked once, not retried
+            await second.conn.call_for(JoinRoom(id=0, room_id=room.room_id), RoomState)
+        assert refused.value.code == "busy"
+        requests = cast(dict[str, dict[str, float]], (await timings(server))["requests"])
+        assert requests["audience:join_room"]["n"] == 1
+        assert requests["audience:join_room:busy"]["n"] == 1
+    finally:
+        for client in clients:
+            await client.close()
+        await server.stop()
