@@ -526,7 +526,12 @@ METHOD = (
     "the listeners each react once; frames counted for 3 s. Summary frames are "
     "`audience` and `reactions` (the budget of ≤ 2/s); all frames adds the stage's own "
     "events. RSS per listener = (server RSS with the room full and idle - RSS before "
-    "any listener connected) / listeners joined. Computed figures say so."
+    "any listener connected) / listeners joined. *Timed inside the server*: each storm "
+    "starts the server's own timings afresh (SIGUSR1) and reads them after (/healthz): "
+    "an admitted `join_room` from its handler taking the frame to its reply written "
+    "(the gate's wait included, `busy` answers apart), the stage's requests the same "
+    "way, and the loop's lag (how late a 0.1 s timer ran: what a frame waits before its "
+    "handler runs, which the server's request figures leave out). Computed figures say so."
 )
 
 
