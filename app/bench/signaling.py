@@ -108,6 +108,10 @@ class SizeResult:
     server_stage: dict[str, float] = field(default_factory=dict)
     first_lag: dict[str, float] = field(default_factory=dict)
     return_lag: dict[str, float] = field(default_factory=dict)
+    # CPU used during each storm, in cores: the server, the load processes,
+    # this process (the stage's clients), and the whole machine.
+    first_cores: dict[str, float] = field(default_factory=dict)
+    return_cores: dict[str, float] = field(default_factory=dict)
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -176,8 +180,16 @@ class Server:
     def rss(self) -> int:
         return int(self.ps.memory_info().rss)
 
-    def reset_timings(self) -> None:
+    async def reset_timings(self) -> None:
+        """Start the server's timings afresh; returns once it has (a signal is
+        handled when the server's loop gets to it)."""
+        sent = time.monotonic()
         self.proc.send_signal(signal.SIGUSR1)
+        for _ in range(500):  # polled: the server is another process
+            if (await self.timings())["seconds"] <= time.monotonic() - sent:
+                return
+            await asyncio.sleep(0.02)
+        raise RuntimeError("the server did not reset its timings")
 
     async def timings(self) -> dict[str, Any]:
         """The server's own request timings since the last reset (/healthz)."""
@@ -200,6 +212,13 @@ class LoadProcess:
 
     def __init__(self, proc: asyncio.subprocess.Process) -> None:
         self.proc = proc
+        self.ps = psutil.Process(proc.pid)
+
+    def cpu(self) -> float:
+        with contextlib.suppress(psutil.Error):
+            times = self.ps.cpu_times()
+            return float(times.user + times.system)
+        return 0.0
 
     @classmethod
     async def start(cls, url: str, room_id: str, tokens: Path, sources: list[str]) -> "LoadProcess":
@@ -322,6 +341,28 @@ async def _keep_working(stage: Stage, stop: asyncio.Event) -> None:
     )
 
 
+class CpuMeter:
+    """CPU time used by the server, the load processes, this process and the
+    machine between `start` and `cores` (as cores: CPU seconds per second)."""
+
+    def __init__(self, server: Server, procs: list[LoadProcess]) -> None:
+        self._server = server
+        self._procs = procs
+        self._at = self._read()
+
+    def _read(self) -> tuple[float, float, float, float, float]:
+        machine = psutil.cpu_times()
+        busy = machine.user + machine.nice + machine.system + machine.irq + machine.softirq
+        load = sum(p.cpu() for p in self._procs)
+        return time.monotonic(), self._server.cpu(), load, time.process_time(), busy
+
+    def cores(self) -> dict[str, float]:
+        now = self._read()
+        wall = max(now[0] - self._at[0], 1e-9)
+        names = ("server", "load", "bench", "machine")
+        return {name: (now[i + 1] - self._at[i + 1]) / wall for i, name in enumerate(names)}
+
+
 def _count_frames(client: RoomClient) -> tuple[int, int]:
     """What reached this client's socket: read off its connection's counters."""
     conn = client.conn
@@ -367,10 +408,12 @@ async def measure(
                 await proc.ask("stats")  # zero the counters
             moderator = stage.cohosts[0]
             mod0 = _count_frames(moderator)
-            server.reset_timings()
+            await server.reset_timings()
+            meter = CpuMeter(server, procs)
             cpu0, wall0 = server.cpu(), time.monotonic()
             joins = await asyncio.gather(*(proc.ask("join") for proc in procs))
             storm_wall, storm_cpu = time.monotonic() - wall0, server.cpu() - cpu0
+            first_cores = meter.cores()
             first_timings = await server.timings()
             await asyncio.sleep(SETTLE)
             mod1 = _count_frames(moderator)
@@ -412,12 +455,14 @@ async def measure(
             await moderator.wait_until(lambda m: m.audience.listeners == 0, timeout=300)
             back = [await proc.ask("reconnect") for proc in procs]
             signed_in_again = sum(b["ready"] for b in back)
+            await server.reset_timings()
             stop = asyncio.Event()
             working = asyncio.get_running_loop().create_task(_keep_working(stage, stop))
-            server.reset_timings()
+            meter = CpuMeter(server, procs)
             wall2 = time.monotonic()
             returns = await asyncio.gather(*(proc.ask("join") for proc in procs))
             return_wall = time.monotonic() - wall2
+            return_cores = meter.cores()
             stop.set()
             await working
             return_timings = await server.timings()
@@ -486,6 +531,8 @@ async def measure(
         server_stage=return_timings["lanes"].get("stage", {}),
         first_lag=first_timings["loop_lag"],
         return_lag=return_timings["loop_lag"],
+        first_cores=first_cores,
+        return_cores=return_cores,
     )
 
 
@@ -596,6 +643,18 @@ def markdown(results: list[SizeResult]) -> str:
             f"| {_timed(r.server_return)} | {r.join_p50_ms:.0f} / {r.join_p99_ms:.0f} "
             f"| {_timed(r.server_stage)} | {r.stage_p99_ms:.0f} | {_lag(r.return_lag)} |"
         )
+    rows += [
+        "",
+        "CPU used during each storm, in cores of the machine's 2 (CPU seconds per second of "
+        "the storm; measured): the server, the load processes, the benchmark's process (the "
+        "stage's clients), and the whole machine (everyone's work included):",
+        "",
+        "| listeners | join storm: server / load / bench / machine "
+        "| return storm: server / load / bench / machine |",
+        "|---:|---:|---:|",
+    ]
+    for r in results:
+        rows.append(f"| {r.listeners} | {_cores(r.first_cores)} | {_cores(r.return_cores)} |")
     small, large = results[0], results[-1]
     if small is not large and small.cpu_per_join_us > 0:
         ratio = large.cpu_per_join_us / small.cpu_per_join_us
@@ -633,3 +692,9 @@ def _lag(summary: dict[str, float]) -> str:
     if not summary:
         return "-"
     return f"{summary['p99_ms']:.0f} / {summary['max_ms']:.0f}"
+
+
+def _cores(cores: dict[str, float]) -> str:
+    if not cores:
+        return "-"
+    return " / ".join(f"{cores[k]:.2f}" for k in ("server", "load", "bench", "machine"))
