@@ -52,6 +52,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     sig.add_argument(
         "--join-rate", type=float, default=None, help="the server's --join-rate (default its own)"
     )
+    sig.add_argument(
+        "--no-lane",
+        action="store_true",
+        help="run the server with --no-audience-lane (to measure what the lane does)",
+    )
     fan = sub.add_parser(
         "fanout", help="media server CPU per delivered packet: Panggung beside Janus Streaming"
     )
@@ -100,10 +105,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def run_signaling(listeners: list[int], join_rate: float | None, write: Path | None) -> None:
+def run_signaling(
+    listeners: list[int], join_rate: float | None, write: Path | None, no_lane: bool = False
+) -> None:
     results = asyncio.run(
         signaling.run(
-            listeners, join_rate, progress=lambda r: print(json.dumps(asdict(r)), flush=True)
+            listeners,
+            join_rate,
+            progress=lambda r: print(json.dumps(asdict(r)), flush=True),
+            options=["--no-audience-lane"] if no_lane else [],
         )
     )
     text = (
@@ -230,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.bench in ("signaling", "all"):
         listeners = args.listeners if args.bench == "signaling" else [1000, 5000, 15000]
         join_rate = args.join_rate if args.bench == "signaling" else None
-        run_signaling(listeners, join_rate, args.write)
+        no_lane = args.bench == "signaling" and args.no_lane
+        run_signaling(listeners, join_rate, args.write, no_lane)
     if args.bench in ("latency", "all"):
         if args.bench == "latency":
             run_latency(args.clicks, args.interval, args.write)

@@ -25,15 +25,17 @@ import json
 import math
 import os
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import psutil
 
 from app.bench.accounts import provision
@@ -98,6 +100,18 @@ class SizeResult:
     paged: int
     pages: int
     join_rate: float
+    # Timed inside the server (its /healthz timings, reset for each storm):
+    # the first storm's and the return storm's joins, the stage's requests
+    # during the return, and the loop's lag in each storm.
+    server_first: dict[str, float] = field(default_factory=dict)
+    server_return: dict[str, float] = field(default_factory=dict)
+    server_stage: dict[str, float] = field(default_factory=dict)
+    first_lag: dict[str, float] = field(default_factory=dict)
+    return_lag: dict[str, float] = field(default_factory=dict)
+    # CPU used during each storm, in cores: the server, the load processes,
+    # this process (the stage's clients), and the whole machine.
+    first_cores: dict[str, float] = field(default_factory=dict)
+    return_cores: dict[str, float] = field(default_factory=dict)
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -127,7 +141,13 @@ def db_url_in(db_dir: Path) -> str:
 class Server:
     """A real `panggung-server` process on 127.0.0.1 with its database in `db_dir`."""
 
-    def __init__(self, db_dir: Path, join_rate: float | None = None, media: bool = True) -> None:
+    def __init__(
+        self,
+        db_dir: Path,
+        join_rate: float | None = None,
+        media: bool = True,
+        options: Sequence[str] = (),
+    ) -> None:
         command = [
             sys.executable,
             "-m",
@@ -143,6 +163,7 @@ class Server:
             command.append("--no-media")
         if join_rate is not None:
             command += ["--join-rate", str(join_rate)]
+        command += options
         self.proc = subprocess.Popen(
             command, stdout=subprocess.PIPE, text=True, preexec_fn=_unlimited
         )
@@ -159,6 +180,25 @@ class Server:
     def rss(self) -> int:
         return int(self.ps.memory_info().rss)
 
+    async def reset_timings(self) -> None:
+        """Start the server's timings afresh; returns once it has (a signal is
+        handled when the server's loop gets to it)."""
+        sent = time.monotonic()
+        self.proc.send_signal(signal.SIGUSR1)
+        for _ in range(500):  # polled: the server is another process
+            if (await self.timings())["seconds"] <= time.monotonic() - sent:
+                return
+            await asyncio.sleep(0.02)
+        raise RuntimeError("the server did not reset its timings")
+
+    async def timings(self) -> dict[str, Any]:
+        """The server's own request timings since the last reset (/healthz)."""
+        url = self.url.replace("ws://", "http://", 1).removesuffix("/ws") + "/healthz"
+        async with aiohttp.ClientSession() as http, http.get(url) as reply:
+            health: dict[str, Any] = await reply.json()
+        timings: dict[str, Any] = health["timings"]
+        return timings
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -172,6 +212,13 @@ class LoadProcess:
 
     def __init__(self, proc: asyncio.subprocess.Process) -> None:
         self.proc = proc
+        self.ps = psutil.Process(proc.pid)
+
+    def cpu(self) -> float:
+        with contextlib.suppress(psutil.Error):
+            times = self.ps.cpu_times()
+            return float(times.user + times.system)
+        return 0.0
 
     @classmethod
     async def start(cls, url: str, room_id: str, tokens: Path, sources: list[str]) -> "LoadProcess":
@@ -294,13 +341,37 @@ async def _keep_working(stage: Stage, stop: asyncio.Event) -> None:
     )
 
 
+class CpuMeter:
+    """CPU time used by the server, the load processes, this process and the
+    machine between `start` and `cores` (as cores: CPU seconds per second)."""
+
+    def __init__(self, server: Server, procs: list[LoadProcess]) -> None:
+        self._server = server
+        self._procs = procs
+        self._at = self._read()
+
+    def _read(self) -> tuple[float, float, float, float, float]:
+        machine = psutil.cpu_times()
+        busy = machine.user + machine.nice + machine.system + machine.irq + machine.softirq
+        load = sum(p.cpu() for p in self._procs)
+        return time.monotonic(), self._server.cpu(), load, time.process_time(), busy
+
+    def cores(self) -> dict[str, float]:
+        now = self._read()
+        wall = max(now[0] - self._at[0], 1e-9)
+        names = ("server", "load", "bench", "machine")
+        return {name: (now[i + 1] - self._at[i + 1]) / wall for i, name in enumerate(names)}
+
+
 def _count_frames(client: RoomClient) -> tuple[int, int]:
     """What reached this client's socket: read off its connection's counters."""
     conn = client.conn
     return conn.frames_received, conn.bytes_received
 
 
-async def measure(listeners: int, join_rate: float | None) -> SizeResult:
+async def measure(
+    listeners: int, join_rate: float | None, options: Sequence[str] = ()
+) -> SizeResult:
     with tempfile.TemporaryDirectory() as tmp:
         db_url = db_url_in(Path(tmp))
         stage_names = ["host"] + [f"cohost{i}" for i in range(COHOSTS)]
@@ -308,7 +379,7 @@ async def measure(listeners: int, join_rate: float | None) -> SizeResult:
         names = stage_names + [f"l{i:05d}" for i in range(listeners)]
         accounts = await provision(db_url, names, PASSWORD)
         tokens = [token for _, token in accounts]
-        server = Server(Path(tmp), join_rate, media=False)
+        server = Server(Path(tmp), join_rate, media=False, options=options)
         procs: list[LoadProcess] = []
         stage: Stage | None = None
         try:
@@ -337,9 +408,13 @@ async def measure(listeners: int, join_rate: float | None) -> SizeResult:
                 await proc.ask("stats")  # zero the counters
             moderator = stage.cohosts[0]
             mod0 = _count_frames(moderator)
+            await server.reset_timings()
+            meter = CpuMeter(server, procs)
             cpu0, wall0 = server.cpu(), time.monotonic()
             joins = await asyncio.gather(*(proc.ask("join") for proc in procs))
             storm_wall, storm_cpu = time.monotonic() - wall0, server.cpu() - cpu0
+            first_cores = meter.cores()
+            first_timings = await server.timings()
             await asyncio.sleep(SETTLE)
             mod1 = _count_frames(moderator)
             join_stats = [await proc.ask("stats") for proc in procs]
@@ -380,13 +455,17 @@ async def measure(listeners: int, join_rate: float | None) -> SizeResult:
             await moderator.wait_until(lambda m: m.audience.listeners == 0, timeout=300)
             back = [await proc.ask("reconnect") for proc in procs]
             signed_in_again = sum(b["ready"] for b in back)
+            await server.reset_timings()
             stop = asyncio.Event()
             working = asyncio.get_running_loop().create_task(_keep_working(stage, stop))
+            meter = CpuMeter(server, procs)
             wall2 = time.monotonic()
             returns = await asyncio.gather(*(proc.ask("join") for proc in procs))
             return_wall = time.monotonic() - wall2
+            return_cores = meter.cores()
             stop.set()
             await working
+            return_timings = await server.timings()
             returned = sum(j["joined"] for j in returns)
             latency = [x for j in returns for x in j["latency"]]
             total = [x for j in returns for x in j["total"]]
@@ -447,6 +526,13 @@ async def measure(listeners: int, join_rate: float | None) -> SizeResult:
         paged=paged,
         pages=len(page_times),
         join_rate=join_rate or 300.0,
+        server_first=first_timings["requests"].get("audience:join_room", {}),
+        server_return=return_timings["requests"].get("audience:join_room", {}),
+        server_stage=return_timings["lanes"].get("stage", {}),
+        first_lag=first_timings["loop_lag"],
+        return_lag=return_timings["loop_lag"],
+        first_cores=first_cores,
+        return_cores=return_cores,
     )
 
 
@@ -454,10 +540,12 @@ async def run(
     sizes: list[int],
     join_rate: float | None = None,
     progress: Callable[[SizeResult], None] | None = None,
+    options: Sequence[str] = (),
 ) -> list[SizeResult]:
+    """`options`: more of the server's command-line options, the same for every size."""
     results = []
     for n in sizes:
-        results.append(await measure(n, join_rate))
+        results.append(await measure(n, join_rate, options))
         if progress is not None:
             progress(results[-1])
     return results
@@ -485,7 +573,12 @@ METHOD = (
     "the listeners each react once; frames counted for 3 s. Summary frames are "
     "`audience` and `reactions` (the budget of ≤ 2/s); all frames adds the stage's own "
     "events. RSS per listener = (server RSS with the room full and idle - RSS before "
-    "any listener connected) / listeners joined. Computed figures say so."
+    "any listener connected) / listeners joined. *Timed inside the server*: each storm "
+    "starts the server's own timings afresh (SIGUSR1) and reads them after (/healthz): "
+    "an admitted `join_room` from its handler taking the frame to its reply written "
+    "(the gate's wait included, `busy` answers apart), the stage's requests the same "
+    "way, and the loop's lag (how late a 0.1 s timer ran: what a frame waits before its "
+    "handler runs, which the server's request figures leave out). Computed figures say so."
 )
 
 
@@ -531,6 +624,37 @@ def markdown(results: list[SizeResult]) -> str:
             f"{r.stage_p99_ms:.0f} "
             f"| {r.pages} ({r.paged} listeners), {r.page_p50_ms:.0f} / {r.page_p99_ms:.0f} |"
         )
+    rows += [
+        "",
+        "Timed inside the server (from the handler taking the frame to the reply written; "
+        "loop lag = how late a 0.1 s timer ran), beside the same requests timed by their "
+        "senders:",
+        "",
+        "| listeners | first storm joins, server: n, p50 / p99 (ms) | (load: p50 / p99) "
+        "| loop lag p99 / max (ms) | return storm joins, server: n, p50 / p99 (ms) "
+        "| (load: p50 / p99) | stage, server: n, p50 / p99 (ms) | (stage clients: p99) "
+        "| loop lag p99 / max (ms) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        rows.append(
+            f"| {r.listeners} | {_timed(r.server_first)} "
+            f"| {r.first_p50_ms:.0f} / {r.first_p99_ms:.0f} | {_lag(r.first_lag)} "
+            f"| {_timed(r.server_return)} | {r.join_p50_ms:.0f} / {r.join_p99_ms:.0f} "
+            f"| {_timed(r.server_stage)} | {r.stage_p99_ms:.0f} | {_lag(r.return_lag)} |"
+        )
+    rows += [
+        "",
+        "CPU used during each storm, in cores of the machine's 2 (CPU seconds per second of "
+        "the storm; measured): the server, the load processes, the benchmark's process (the "
+        "stage's clients), and the whole machine (everyone's work included):",
+        "",
+        "| listeners | join storm: server / load / bench / machine "
+        "| return storm: server / load / bench / machine |",
+        "|---:|---:|---:|",
+    ]
+    for r in results:
+        rows.append(f"| {r.listeners} | {_cores(r.first_cores)} | {_cores(r.return_cores)} |")
     small, large = results[0], results[-1]
     if small is not large and small.cpu_per_join_us > 0:
         ratio = large.cpu_per_join_us / small.cpu_per_join_us
@@ -556,3 +680,21 @@ def markdown(results: list[SizeResult]) -> str:
         f"{worst:.2f} (target ≤ 2)."
     )
     return "\n".join(rows)
+
+
+def _timed(summary: dict[str, float]) -> str:
+    if not summary:
+        return "-"
+    return f"{summary['n']:.0f}, {summary['p50_ms']:.1f} / {summary['p99_ms']:.1f}"
+
+
+def _lag(summary: dict[str, float]) -> str:
+    if not summary:
+        return "-"
+    return f"{summary['p99_ms']:.0f} / {summary['max_ms']:.0f}"
+
+
+def _cores(cores: dict[str, float]) -> str:
+    if not cores:
+        return "-"
+    return " / ".join(f"{cores[k]:.2f}" for k in ("server", "load", "bench", "machine"))

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+import math
 import secrets
 import time
 from collections.abc import Mapping
@@ -20,6 +21,7 @@ from app.server.cluster import ClusterConfig, ClusterNode
 from app.server.http import aiohttp_hooks
 from app.server.http.downloads import Downloads
 from app.server.http.hls import HlsRoutes
+from app.server.http.lane import AudienceLane
 from app.server.http.listener import (
     Listener,
     accept_backlog,
@@ -95,6 +97,9 @@ class ServerConfig:
     join_rate: float = 300.0
     join_burst: int = 50
     join_max_wait: float = 1.0
+    # The stage's requests ahead of the audience's (app/server/http/lane.py);
+    # off, every request is handled as it comes (for measuring the lane).
+    audience_lane: bool = True
     # A node of a cluster (docs/cluster.md): redis://HOST:PORT/N; None: the
     # single process, which needs no Redis. `cluster_settings` overrides
     # ClusterConfig's timings (tests use short leases).
@@ -152,6 +157,10 @@ class RunningServer:
     @property
     def http_url(self) -> str:
         return f"http://{LOCAL_NAMES.get(self.host, self.host)}:{self.port}"
+
+    def reset_timings(self) -> None:
+        """Start the request timings in /healthz afresh (a benchmark's phase)."""
+        self._routes.reset_timings()
 
     def adopt(self, task: "asyncio.Task[None]") -> None:
         """A background task of the server's (the demo's host): cancelled on stop."""
@@ -213,7 +222,12 @@ async def start_server(config: ServerConfig) -> RunningServer:
     restored = 0 if config.cluster_url else await hub.restore()
     limits = RateLimits(config.rate_limits)
     routes = Routes(
-        Dispatcher(accounts, hub, limits),
+        Dispatcher(
+            accounts,
+            hub,
+            limits,
+            AudienceLane() if config.audience_lane else AudienceLane(slice_seconds=math.inf),
+        ),
         hub,
         config.max_frame_bytes,
         config.heartbeat,
@@ -270,6 +284,7 @@ async def start_server(config: ServerConfig) -> RunningServer:
         loop.create_task(hub.run_storage_check(config.storage_check_interval)),
         loop.create_task(hub.run_directory()),
         loop.create_task(broadcasts.run_sweeper()),
+        loop.create_task(routes.lag.run()),
     ]
     if isinstance(hub.cluster, ClusterNode):
         background.append(loop.create_task(hub.run_takeover(hub.cluster.config.lease_ttl)))

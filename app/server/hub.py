@@ -67,6 +67,7 @@ from app.server.cluster import (
     SoloCluster,
     Unavailable,
 )
+from app.server.fanout import Fanout
 from app.server.forwarding import (
     Forwarded,
     MemberState,
@@ -152,8 +153,11 @@ class RoomHub:
         pulse_interval: float = INTERVAL,
         cluster: Cluster | None = None,
         pulse_budget: int = BUDGET,
+        fanout: Fanout | None = None,
     ) -> None:
         self._store = store
+        # A room's events and summaries: the stage at once, a big audience in steps.
+        self.fanout = fanout or Fanout()
         self.cluster: Cluster = cluster or SoloCluster()
         # Solo: every room is ours and nothing leaves the process, so the
         # cluster's per-event work is skipped altogether.
@@ -1104,14 +1108,14 @@ class RoomHub:
         for seq, event in outcome.events:
             # Encoded once, the same bytes for every member.
             frame = encode(Event(room_id=room.room_id, seq=seq, event=event))
-            for client in list(attached.values()):
-                client.deliver(frame)
+            self.fanout.send(room.room_id, (frame,), _stage_of(room, attached), attached.values())
             if lease is not None:
                 # Once for the whole cluster, in this order (the lease's queue).
                 _settle(lease.publish(seq, frame))
             if isinstance(event, MemberLeft):
                 self._kick(room.room_id, [event.user_id], event.reason)
             elif isinstance(event, RoomEnded):
+                self.fanout.finish(room.room_id)  # the end reaches everyone before the kick
                 self._kick(room.room_id, list(attached), "ended")
         for event in outcome.quiet:
             if isinstance(event, MemberLeft):
@@ -1167,10 +1171,9 @@ class RoomHub:
             return 0
         pulse = self._pulse(room_id)
         frames = pulse.frames(audience_count(room), now)
-        for client in list(self._attached.get(room_id, {}).values()):
-            for frame in frames:
-                client.deliver(frame)
         if frames:
+            attached = self._attached.get(room_id, {})
+            self.fanout.send(room_id, frames, _stage_of(room, attached), attached.values())
             for frame in frames:
                 self._notify(room_id, 0, frame)
             self._list(room)  # the directory's counts, at the pulse's pace
@@ -1329,6 +1332,7 @@ class RoomHub:
                     continue  # its end is being saved right now
                 del self._rooms[room_id]
                 del self._attached[room_id]
+                self.fanout.forget(room_id)
                 self._away.pop(room_id, None)
                 lease = self._leases.pop(room_id, None)
                 if lease is not None:
@@ -1338,6 +1342,15 @@ class RoomHub:
                 self._recording_locks.pop(room_id, None)
                 self._pulses.pop(room_id, None)
                 self._retry.pop(room_id, None)
+
+
+def _stage_of(room: Room, attached: Mapping[int, Attachment]) -> list[tuple[int, Attachment]]:
+    """The stage's connections here: they get a room's frames before the audience."""
+    return [
+        (uid, client)
+        for uid, member in room.shown.items()
+        if member.on_stage and (client := attached.get(uid)) is not None
+    ]
 
 
 # Members brought back per loop iteration by a takeover.

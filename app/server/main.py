@@ -72,6 +72,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--no-media", action="store_true", help="signaling only, no audio (and no recording)"
     )
     parser.add_argument(
+        "--no-audience-lane",
+        action="store_true",
+        help="handle every request as it comes, the stage's not ahead of the audience's "
+        "(for measuring the lane)",
+    )
+    parser.add_argument(
         "--max-connections",
         type=int,
         default=None,
@@ -149,6 +155,7 @@ async def serve(args: argparse.Namespace) -> None:
         db_timeout=args.db_timeout,
         allowed_origins=tuple(args.allow_origin),
         join_rate=args.join_rate,
+        audience_lane=not args.no_audience_lane,
         cluster_url=args.cluster,
         node_name=args.node_name,
         cluster_settings={"prefix": args.cluster_prefix},
@@ -170,6 +177,8 @@ async def serve(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    if hasattr(signal, "SIGUSR1"):  # a benchmark starts a phase's timings afresh
+        loop.add_signal_handler(signal.SIGUSR1, server.reset_timings)
     await stop.wait()
     logging.getLogger(__name__).info("shutting down")
     collector.cancel()

@@ -19,6 +19,10 @@ async def test_a_small_audience_joins_reacts_and_is_paged(tmp_path: Path) -> Non
         assert r.join_frames_per_listener_s <= 2.5
         assert r.reaction_frames_per_listener_s > 0  # the burst arrived
         assert not math.isnan(r.join_p99_ms)
+        # Timed inside the server too: every admitted join, and the stage's requests.
+        assert r.server_first["n"] == r.server_return["n"] == r.listeners
+        assert r.server_stage["n"] == r.stage_requests
+        assert r.first_lag["n"] > 0 and r.return_cores["server"] > 0
     text = signaling.markdown(results)
     target = tmp_path / "benchmarks.md"
     target.write_text("# Benchmarks\n\nkept\n")

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from app.server.http.aiohttp_hooks import direct_text
+from app.server.http.timing import RequestTimes
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class Connection:
         max_lag: float = MAX_LAG,
         clock: Callable[[], float] = time.monotonic,
         remote: str = "",
+        times: RequestTimes | None = None,
     ) -> None:
         self.conn_id = next(_ids)
         self.ws = ws
@@ -52,8 +54,15 @@ class Connection:
         self.token: str | None = None
         self.greeted = False
         self.room_id: str | None = None
-        # (frame, when queued); None ends the writer.
-        self._queue: collections.deque[tuple[bytes | None, float]] = collections.deque()
+        # Replies are timed from their frame's handling to their writing.
+        self.times = times
+        # What the request being handled is, for its reply's timing: `lane:type`.
+        self.request_key = ""
+        # (frame, when queued, (request key, when read) for a timed reply);
+        # None ends the writer.
+        self._queue: collections.deque[tuple[bytes | None, float, tuple[str, float] | None]] = (
+            collections.deque()
+        )
         self._queued_bytes = 0
         self._ready = asyncio.Event()
         self._max_bytes = max_queue_bytes
@@ -83,6 +92,14 @@ class Connection:
         return self._overflowed
 
     def deliver(self, frame: bytes) -> None:
+        self._put(frame, None)
+
+    def reply(self, frame: bytes, read_at: float) -> None:
+        """The answer to the request whose frame was taken at `read_at`
+        (time.monotonic): timed when it is written."""
+        self._put(frame, (self.request_key, read_at) if self.times is not None else None)
+
+    def _put(self, frame: bytes, timed: tuple[str, float] | None) -> None:
         if self._overflowed or self._closing:
             return
         now = self._clock()
@@ -103,12 +120,19 @@ class Connection:
         if not self._queue and not self._holding and self._direct is not None:
             try:
                 if self._direct(frame):
+                    if timed is not None:
+                        self._written(timed)
                     return
             except ConnectionError:
                 return  # the client went away; its reader sees it too
-        self._queue.append((frame, now))
+        self._queue.append((frame, now, timed))
         self._queued_bytes += len(frame)
         self._ready.set()
+
+    def _written(self, timed: tuple[str, float]) -> None:
+        if self.times is not None:
+            key, read_at = timed
+            self.times.record(key, time.monotonic() - read_at)
 
     def close_soon(self) -> None:
         if not self._closing:
@@ -116,7 +140,7 @@ class Connection:
 
     def _end(self) -> None:
         self._closing = True
-        self._queue.append((None, self._clock()))
+        self._queue.append((None, self._clock(), None))
         self._ready.set()
 
     async def run_writer(self) -> None:
@@ -125,7 +149,7 @@ class Connection:
                 self._ready.clear()
                 await self._ready.wait()
                 continue
-            frame, _queued_at = self._queue.popleft()
+            frame, _queued_at, timed = self._queue.popleft()
             if frame is None:
                 break
             self._queued_bytes -= len(frame)
@@ -139,5 +163,7 @@ class Connection:
                 return  # the client went away mid-frame; the reader sees it too
             finally:
                 self._holding = False
+            if timed is not None:
+                self._written(timed)
         code = WSCloseCode.TRY_AGAIN_LATER if self._overflowed else WSCloseCode.GOING_AWAY
         await self.ws.close(code=code)

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import time
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -11,6 +12,7 @@ from app.server.http import keepalive
 from app.server.http.aiohttp_hooks import StrictWebSocketResponse
 from app.server.http.connection import Connection
 from app.server.http.session import Dispatcher
+from app.server.http.timing import LoopLag, RequestTimes
 from app.server.hub import RoomHub
 from app.server.logs import RateLimitedLog
 
@@ -24,8 +26,13 @@ class Routes:
         hub: RoomHub,
         max_frame_bytes: int,
         heartbeat: float,
+        times: RequestTimes | None = None,
+        lag: LoopLag | None = None,
     ) -> None:
         self._dispatcher = dispatcher
+        # The server's own latency figures, reported by /healthz.
+        self.times = times or RequestTimes()
+        self.lag = lag or LoopLag()
         self._hub = hub
         self._max_frame = max_frame_bytes
         self._heartbeat = heartbeat
@@ -53,9 +60,19 @@ class Routes:
                 "connections": len(self.connections),
                 "storage": storage,
                 "cluster": cluster,
+                "timings": self.timings(),
             },
             status=200 if healthy else 503,
         )
+
+    def timings(self) -> dict[str, object]:
+        """Requests timed inside the server (app/server/http/timing.py) and the
+        loop's lag, since start or the last `reset_timings`."""
+        return {**self.times.report(), "loop_lag": self.lag.report()}
+
+    def reset_timings(self) -> None:
+        self.times.reset()
+        self.lag.reset()
 
     async def websocket(self, request: web.Request) -> web.WebSocketResponse:
         # Origin and Host were checked by app.server.web.origin's middleware.
@@ -73,15 +90,16 @@ class Routes:
             return ws
         if request.transport is not None:
             keepalive.enable(request.transport.get_extra_info("socket"))
-        conn = Connection(ws, remote=request.remote or "")
+        conn = Connection(ws, remote=request.remote or "", times=self.times)
         conn.write_directly()
         self.connections.add(conn)
         writer = asyncio.get_running_loop().create_task(conn.run_writer())
         try:
             async for msg in ws:
                 if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                    read_at = time.monotonic()
                     raw = msg.data if isinstance(msg.data, bytes) else msg.data.encode()
-                    conn.deliver(await self._dispatcher.on_frame(conn, raw))
+                    conn.reply(await self._dispatcher.on_frame(conn, raw), read_at)
                 elif msg.type == WSMsgType.ERROR:
                     log.info("connection %d: %s", conn.conn_id, ws.exception())
         except Exception:  # a bug must not take the other connections down

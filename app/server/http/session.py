@@ -5,7 +5,6 @@ stable code. Nothing here decides room rules; those are the core's.
 """
 
 import logging
-import time
 from collections import Counter
 from collections.abc import Callable
 
@@ -107,15 +106,20 @@ class Dispatcher:
         try:
             envelope = decode_client(raw)
         except DecodeFailure as exc:
+            conn.request_key = "audience:undecodable"
             return encode(Error(id=exc.request_id, code=exc.code, message=exc.message))
         except Exception:  # the codec's own bug: still an answer, never a closed connection
+            conn.request_key = "audience:undecodable"
             self._faults.error("decode", "decoding a frame failed", exc_info=True)
             return encode(Error(id=None, code=ErrorCode.INVALID, message="unreadable message"))
         rid, request = envelope.id, envelope.request
+        kind = type(request).__struct_config__.tag
         if self._for_stage(conn, request):
+            conn.request_key = f"stage:{kind}"
             return await self._answer(conn, rid, request)
+        conn.request_key = f"audience:{kind}"
         mark = await self.lane.turn()
-        started = time.perf_counter()
+        started = self.lane.now()
         try:
             return await self._answer(conn, rid, request)
         finally:
@@ -132,6 +136,8 @@ class Dispatcher:
         except (Refused, RoomError, AccountError) as exc:
             return encode(Error(id=rid, code=exc.code, message=exc.message))
         except Busy as exc:
+            # Timed apart: a quick refusal is not an admitted join.
+            conn.request_key = f"{conn.request_key}:busy"
             return encode(
                 Error(
                     id=rid,

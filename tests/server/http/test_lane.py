@@ -56,8 +56,8 @@ async def test_the_hosts_request_is_answered_before_queued_audience_joins(
 ) -> None:
     hub, host, room_id = room
     accounts = cast(Accounts, None)  # nobody signs in here
-    # A slice of 0: every audience request queues, as in a storm.
-    lanes = AudienceLane(slice_seconds=0.0) if lane else None
+    # A budget of 0: every audience request queues, as in a storm.
+    lanes = AudienceLane(slice_seconds=0.0, share=0.0) if lane else None
     dispatcher = Dispatcher(accounts, hub, RateLimits(RateLimitConfig()), lanes)
     if not lane:
         dispatcher.lane = AudienceLane(slice_seconds=1e9)  # never queues: the old way
@@ -82,7 +82,7 @@ async def test_the_hosts_request_is_answered_before_queued_audience_joins(
 
 
 async def test_the_lane_lets_everyone_through_in_order_in_batches() -> None:
-    lane = AudienceLane(slice_seconds=0.0)
+    lane = AudienceLane(slice_seconds=0.0, share=0.0)
     order: list[int] = []
 
     async def audience(i: int) -> None:
@@ -101,39 +101,69 @@ async def test_the_lane_lets_everyone_through_in_order_in_batches() -> None:
     assert iterations <= 1000 + 10  # at least one a loop iteration, whatever the slice
 
 
-def _hog(seconds: float) -> None:
-    """Keep the loop busy (as a big fan-out would), not the audience."""
-    until = time.perf_counter() + seconds
-    while time.perf_counter() < until:
-        pass
+class Clock:
+    """The lane's clock, moved by the test: audience work and other work take
+    exactly what the test says, however busy the machine."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
-async def test_batches_are_sized_by_the_audiences_own_time() -> None:
-    # 1 ms of audience time per iteration, each request costing ~0.2 ms of
-    # CPU: about 5 go through per iteration, however long the iteration.
-    lane = AudienceLane(slice_seconds=0.001)
+async def audience_and_other_work(
+    lane: AudienceLane, clock: Clock, cost: float, other: float, count: int
+) -> tuple[list[int], list[int]]:
+    """`count` audience requests of `cost` seconds each, queued at once, while
+    every loop iteration also holds `other` seconds of other work (a fan-out
+    step, reads): the order they ran in and how many ran per iteration."""
     ran: list[int] = []
 
     async def audience(i: int) -> None:
         mark = await lane.turn()
-        started = time.perf_counter()
-        while time.perf_counter() - started < 0.0002:
-            pass
+        started = lane.now()
+        clock.now += cost
         ran.append(i)
         lane.charge(mark, started)
 
-    tasks = [asyncio.create_task(audience(i)) for i in range(200)]
+    tasks = [asyncio.create_task(audience(i)) for i in range(count)]
     per_iteration: list[int] = []
     while not all(t.done() for t in tasks):
         before = len(ran)
         await asyncio.sleep(0)
-        _hog(0.03)  # a long iteration for reasons not the audience's
+        clock.now += other
         per_iteration.append(len(ran) - before)
+    return ran, [n for n in per_iteration if n]
+
+
+async def test_batches_are_sized_by_the_audiences_own_time() -> None:
+    # A budget of 1 ms of audience time an iteration, nothing by share: each
+    # request costing 0.2 ms, 5 go through per iteration, however long the
+    # iteration (the lane before this one halved its batch when iterations
+    # were long, whatever made them so).
+    clock = Clock()
+    lane = AudienceLane(slice_seconds=0.001, share=0.0, clock=clock)
+    ran, batches = await audience_and_other_work(lane, clock, 0.0002, 0.03, 200)
     assert ran == list(range(200))
-    assert 1e-4 < lane.estimate < 2e-3
-    busy = [n for n in per_iteration if n]
-    # Long iterations do not shrink the batches (the earlier lane's fault).
-    assert max(busy) <= 10 and sorted(busy)[len(busy) // 2] >= 2
+    assert lane.estimate == pytest.approx(0.0002)
+    # (10 while the first estimate, 0.1 ms, holds)
+    assert max(batches) <= 10 and sorted(batches)[len(batches) // 2] == 5
+
+
+async def test_a_long_iteration_earns_the_audience_a_share_of_wall_time() -> None:
+    # 30 ms of other work an iteration: with half the wall time its share,
+    # the audience gets about as much (30 ms, 150 requests) after each one,
+    # not a fixed batch, so its throughput no longer follows the iteration rate.
+    clock = Clock()
+    lane = AudienceLane(slice_seconds=0.001, share=0.5, cap=0.05, clock=clock)
+    ran, batches = await audience_and_other_work(lane, clock, 0.0002, 0.03, 3000)
+    assert ran == list(range(3000))
+    steady = sorted(batches[3:-3])
+    assert 120 <= steady[len(steady) // 2] <= 160  # 150: half of each iteration's time
+    assert max(batches) <= 0.05 / 0.0002 + 1  # never past the cap
+    # The stage's share is kept: other work held about half of all the time.
+    assert 0.4 <= 0.03 * len(batches) / clock.now <= 0.6
 
 
 async def test_a_request_that_waited_is_not_charged_its_wait() -> None:
