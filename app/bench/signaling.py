@@ -174,7 +174,11 @@ class LoadProcess:
         self.proc = proc
 
     @classmethod
-    async def start(cls, url: str, room_id: str, tokens: Path, sources: list[str]) -> "LoadProcess":
+    async def start(
+        cls, url: str, room_id: str, tokens: Path, sources: list[str], invite: str | None = None
+    ) -> "LoadProcess":
+        # An invite code for invite-only rooms (the cluster benchmark's).
+        extra = ["--invite", invite] if invite is not None else []
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -188,6 +192,7 @@ class LoadProcess:
             str(tokens),
             "--sources",
             ",".join(sources),
+            *extra,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             limit=2**26,
