@@ -163,6 +163,7 @@ class RoomHub:
         self._away: dict[str, dict[int, str]] = {}
         # Rooms held by another node that have members connected here.
         self._elsewhere: set[str] = set()
+        self._taking: set[str] = set()  # rooms this node is taking over now
         # Joins through this node waiting for the origin's answer: the events
         # that arrive meanwhile, handed on once the snapshot is known.
         self._joining: dict[str, list[list[tuple[int, bytes]]]] = {}
@@ -800,10 +801,57 @@ class RoomHub:
                             exc_info=True,
                         )
 
+    async def run_lease_watch(self, look: float = 0.25) -> None:
+        """Take a room held elsewhere over the moment its origin's lease runs
+        out, rather than at the next orphan scan: for each room with members
+        here, read how long the lease has left and look again just after that
+        (a renewed lease only means another look a lease later: about one
+        PTTL per room and lease, whatever the audience). The lease running
+        out stays the only death detector. `look`: how soon a room newly held
+        elsewhere is first looked at."""
+        if not self._clustered:
+            return
+        loop = asyncio.get_running_loop()
+        due: dict[str, float] = {}
+        while True:
+            now = loop.time()
+            due = {r: due.get(r, now) for r in self._elsewhere}
+            for room_id in [r for r, at in due.items() if at <= now]:
+                try:
+                    left = await self.cluster.lease_left(room_id)
+                except Unavailable:
+                    left = look  # degraded: nothing can be taken over now anyway
+                except Exception:
+                    self._faults.error("lease watch", "reading a lease failed", exc_info=True)
+                    left = look
+                if left is None and room_id in self._elsewhere:
+                    try:
+                        await self.take_over(room_id)
+                    except Exception:
+                        self._faults.error(
+                            f"takeover {room_id}", "taking room %s over failed", room_id,
+                            exc_info=True,
+                        )  # fmt: skip
+                    left = look
+                # Just past the expiry: Redis counts the key gone only after it.
+                due[room_id] = loop.time() + min(left if left is not None else look, 60.0) + 0.005
+            wake = min(due.values(), default=now + look)
+            await asyncio.sleep(max(0.0, min(wake - loop.time(), look)))
+
     async def take_over(self, room_id: str) -> bool:
         """Become the origin of a room whose origin is gone: the durable room
         from the store, the volatile part from the last origin's mirror, and on
-        from its last seq. False if another node was quicker."""
+        from its last seq. False if another node was quicker, or this node is
+        already at it (the lease watch and the orphan scan may both ask)."""
+        if room_id in self._taking:
+            return False
+        self._taking.add(room_id)
+        try:
+            return await self._take_over(room_id)
+        finally:
+            self._taking.discard(room_id)
+
+    async def _take_over(self, room_id: str) -> bool:
         stored = {d.room_id: d for d in await self._store.load_live_rooms()}.get(room_id)
         floor = stored.epoch if stored is not None else 0
         if room_id in self._rooms or not await self._take_lease(room_id, floor=floor):

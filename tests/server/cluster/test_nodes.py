@@ -33,6 +33,7 @@ from app.protocol.requests import (
     Unmute,
 )
 from app.server.app import RunningServer, ServerConfig, start_server
+from app.server.hub import RoomHub
 from tests.server.cluster.conftest import FAST, closed_within
 from tests.support.redis import RedisServer
 
@@ -205,6 +206,38 @@ async def test_one_room_moderated_across_three_nodes(start_node: StartNode) -> N
             health = await healthz(server)
             assert health["cluster"]["ok"] is True and health["cluster"]["status"] == "ok"
             assert health["status"] == "ok"
+    finally:
+        for client in clients:
+            await client.close()
+
+
+async def test_a_room_whose_lease_is_gone_is_taken_over_by_the_lease_watch(
+    start_node: StartNode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A node with members in a room held elsewhere takes it over as soon as
+    the lease is gone, without the orphan scan (switched off here: alone, it
+    looks only every lease_ttl x U(0.25, 0.75))."""
+
+    async def no_scan(self: RoomHub, interval: float) -> None:
+        return None
+
+    monkeypatch.setattr(RoomHub, "run_takeover", no_scan)
+    a, b = [await start_node(name) for name in ("a", "b")]
+    clients: list[RoomClient] = []
+    try:
+        ayu = await member(a, "ayu", clients)
+        budi = await member(b, "budi", clients)
+        rid = (await ayu.client.create_room("Watched")).room_id
+        await budi.client.join(rid)
+        assert b.hub.room_count == 0
+        await a.stop()  # gives its lease up: the key is gone, as when it runs out
+        gone = asyncio.get_running_loop().time()
+        while b.hub.room_count == 0:
+            assert asyncio.get_running_loop().time() - gone < 5, "not taken over"
+            await asyncio.sleep(0.02)
+        await budi.client.request(RaiseHand(id=0))  # the room takes commands again, on b
+        # Its client resynced (the takeover's gap) and follows the new origin.
+        await budi.until(lambda m: m.members[budi.user_id].hand_raised_at is not None)
     finally:
         for client in clients:
             await client.close()
