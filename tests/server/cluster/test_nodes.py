@@ -30,6 +30,7 @@ from app.protocol.requests import (
     Remove,
     SetLocked,
     SetTopic,
+    Unban,
     Unmute,
 )
 from app.server.app import RunningServer, ServerConfig, start_server
@@ -206,6 +207,61 @@ async def test_one_room_moderated_across_three_nodes(start_node: StartNode) -> N
             health = await healthz(server)
             assert health["cluster"]["ok"] is True and health["cluster"]["status"] == "ok"
             assert health["status"] == "ok"
+    finally:
+        for client in clients:
+            await client.close()
+
+
+async def test_a_moderator_on_another_node_lists_the_bans_and_unbans(
+    start_node: StartNode,
+) -> None:
+    """list_bans from a node that is not the origin is forwarded there (the
+    names come from the origin's store), the gate is the origin's, and an
+    unban through that node lifts the ban everywhere."""
+    a, b = [await start_node(name) for name in ("a", "b")]
+    clients: list[RoomClient] = []
+    try:
+        ayu = await member(a, "ayu", clients)  # the host, on the origin
+        citra = await member(b, "citra", clients)  # the co-host, on b
+        dewi = await member(b, "dewi", clients)
+        eko = await member(a, "eko", clients)
+        fajar = await member(b, "fajar", clients)
+        rid = (await ayu.client.create_room("Bans")).room_id
+        assert b.hub.room_count == 0
+        for guest in (citra, dewi, eko, fajar):
+            await guest.client.join(rid)
+        await ayu.client.request(InviteToStage(id=0, user_id=citra.user_id))
+        await citra.until(lambda m: m.members[citra.user_id].invited)
+        await citra.client.request(AcceptInvite(id=0))
+        await ayu.client.request(MakeCohost(id=0, user_id=citra.user_id))
+        await citra.until(lambda m: m.role_of(citra.user_id) == Role.COHOST)
+        await ayu.client.request(Ban(id=0, user_id=eko.user_id))
+        await citra.client.request(Ban(id=0, user_id=dewi.user_id))
+        await dewi.until(lambda m: dewi.client.kicked == "banned")
+
+        listed = await citra.client.list_bans()
+        assert [(u.name, u.user_id) for u in listed.bans] == [
+            ("dewi", dewi.user_id),
+            ("eko", eko.user_id),
+        ] and listed.total == 2
+        # A listener on b is refused by the origin's gate, as on the origin itself.
+        with pytest.raises(RequestFailed) as failure:
+            await fajar.client.list_bans()
+        assert failure.value.code == "forbidden"
+
+        await citra.client.request(Unban(id=0, user_id=dewi.user_id))
+        after = await citra.client.list_bans()
+        assert [u.user_id for u in after.bans] == [eko.user_id] and after.total == 1
+        assert [u.user_id for u in (await ayu.client.list_bans()).bans] == [eko.user_id]
+        # Lifted everywhere: dewi is back in through b, eko still refused through b.
+        assert (await dewi.client.join(rid)).role_of(dewi.user_id) == Role.LISTENER
+        again = RoomClient(b.url, client_name="test", reconnect=False)
+        clients.append(again)
+        await again.connect()
+        await again.login("eko", PASSWORD)
+        with pytest.raises(RequestFailed) as failure:
+            await again.request(JoinRoom(id=0, room_id=rid))
+        assert failure.value.code == "banned"
     finally:
         for client in clients:
             await client.close()
