@@ -178,7 +178,7 @@ class LoadProcess:
         cls, url: str, room_id: str, tokens: Path, sources: list[str], invite: str | None = None
     ) -> "LoadProcess":
         # An invite code for invite-only rooms (the cluster benchmark's).
-        extra = ["--invite", invite] if invite is not None else []
+        extra = [f"--invite={invite}"] if invite is not None else []  # it may start with "-"
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
