@@ -894,7 +894,13 @@ class RoomHub:
         }
         # Who is still connected (here, or on a live node) is back at once;
         # the dead node's members are in their grace period until they reconnect.
-        for n, uid in enumerate([*local, *away], 1):
+        # Those shown to everyone first: their return is the first numbered
+        # event, the gap that makes every client resync (and offer its audio
+        # again), so it goes out before thousands of quiet listeners' returns.
+        returning = [*local, *away]
+        shown = [uid for uid in returning if uid in room.shown]
+        returning = shown + [uid for uid in returning if uid not in room.shown]
+        for n, uid in enumerate(returning, 1):
             member = room.members.get(uid)
             if member is not None:
                 self._publish(room, handle(room, Actor(uid, member.name), Join(None), now))
