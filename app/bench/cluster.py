@@ -57,6 +57,9 @@ from app.server.cluster.keys import Keys
 PASSWORD = "correct horse battery"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 EVENTS = 100  # topic changes per Redis count
+# Joins admitted a second by each node (the server's default): the origin
+# handles every one of them, so it takes up to three times this.
+JOIN_RATE = 300
 SETTLE = 3.0  # s after a storm before counting: the origin's pulse and mirror writes
 
 
@@ -122,7 +125,7 @@ class Node:
         command = [
             sys.executable, "-m", "app.server.main",
             "--port", str(self.port), "--db", self.db, "--cluster", self.redis,
-            "--node-name", self.name, "--join-rate", "2000", "--log-level", "WARNING",
+            "--node-name", self.name, "--join-rate", str(JOIN_RATE), "--log-level", "WARNING",
         ]  # fmt: skip
         # Each node's warnings (suspended leases, takeovers) for after the run.
         log = Path(tempfile.gettempdir()) / f"panggung-bench-cluster-{self.name}.log"
@@ -474,7 +477,9 @@ def markdown(result: ClusterResult) -> str:
         "`RoomClient`s. Load average (`os.getloadavg`, 1/5/15 min): "
         f"{_load(result.load_before)} before, {_load(result.load_after)} after.",
         "",
-        "Join storms (measured; each node's CPU is its process's user+system time over "
+        f"Join storms (every new listener sends `join_room` at once; each node admits "
+        f"{JOIN_RATE} a second, the server's default, and the others wait or are told "
+        "`busy`. Measured; each node's CPU is its process's user+system time over "
         "the storm, divided by the joins through it: a node's own joins, and the origin "
         "also handles every joined listener's forwarded join):",
         "",
