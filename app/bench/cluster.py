@@ -23,6 +23,7 @@ import contextlib
 import functools
 import math
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -437,6 +438,7 @@ async def run(
             await audience.quit()
         for node in nodes:
             node.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
     return result
 
 
