@@ -129,7 +129,9 @@ class Node:
             "--node-name", self.name, "--join-rate", str(JOIN_RATE), "--log-level", "WARNING",
         ]  # fmt: skip
         # Each node's warnings (suspended leases, takeovers) for after the run.
-        log = Path(tempfile.gettempdir()) / f"panggung-bench-cluster-{self.name}.log"
+        # Named for this run's process: the smoke test in other runs of the
+        # suite starts nodes of the same names at the same time.
+        log = Path(tempfile.gettempdir()) / f"panggung-bench-cluster-{os.getpid()}-{self.name}.log"
         with log.open("a") as stderr:
             self.process = subprocess.Popen(
                 command, stdout=subprocess.PIPE, stderr=stderr, text=True
