@@ -342,8 +342,12 @@ async def run(
             await ear.start_audio()
             speakers[i], ears[i] = speaker, ear
 
-        for i in range(3):
-            await voices_on(i)
+        try:
+            for i in range(kills and 3):
+                await voices_on(i)
+        except Exception as exc:
+            result.errors.append(f"setting the voices up: {type(exc).__name__}: {exc}")
+            kills = 0
 
         watch = LeaseWatch(redis_port, Keys.for_database("panggung", 0).room(rid).lease)
 
