@@ -716,6 +716,13 @@ class RoomHub:
 
     async def _serve(self, room_id: str, sender: str, body: bytes) -> bytes:
         """A request forwarded by another node for one of its members."""
+        if room_id not in self._rooms:
+            # We hold the lease but not the room yet (a takeover between its
+            # acquire and its restore): forwarding it on would come straight
+            # back here, without end. The sender asks again in a moment.
+            return refusal(
+                RoomError(ErrorCode.UNAVAILABLE, "the room is being taken over; try again")
+            )
         try:
             ask = decode_request(body)
             return answer(await self._run_forwarded(room_id, ask))

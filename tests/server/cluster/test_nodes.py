@@ -34,7 +34,9 @@ from app.protocol.requests import (
     Unmute,
 )
 from app.server.app import RunningServer, ServerConfig, start_server
+from app.server.forwarding import Forwarded, encode_request, unpack
 from app.server.hub import RoomHub
+from app.server.rooms import RoomError
 from tests.server.cluster.conftest import FAST, closed_within
 from tests.support.redis import RedisServer
 
@@ -294,6 +296,31 @@ async def test_a_room_whose_lease_is_gone_is_taken_over_by_the_lease_watch(
         await budi.client.request(RaiseHand(id=0))  # the room takes commands again, on b
         # Its client resynced (the takeover's gap) and follows the new origin.
         await budi.until(lambda m: m.members[budi.user_id].hand_raised_at is not None)
+    finally:
+        for client in clients:
+            await client.close()
+
+
+async def test_a_request_forwarded_to_a_node_without_the_room_is_refused_not_forwarded_on(
+    start_node: StartNode,
+) -> None:
+    """Forwarded requests reach a node only while it holds the room's lease;
+    one that holds it but not the room yet (mid-takeover, the room still
+    "held elsewhere" here) must not forward the request on: that came
+    straight back to itself until the recursion limit (seen in the
+    benchmark). It answers `unavailable`, which the sender retries."""
+    a, b = [await start_node(name) for name in ("a", "b")]
+    clients: list[RoomClient] = []
+    try:
+        ayu = await member(a, "ayu", clients)
+        budi = await member(b, "budi", clients)
+        rid = (await ayu.client.create_room("Mid-takeover")).room_id
+        await budi.client.join(rid)
+        ask = Forwarded("sync", budi.user_id, "budi", b.hub.cluster.node_id)
+        reply = await b.hub._serve(rid, b.hub.cluster.node_id, encode_request(ask))
+        with pytest.raises(RoomError) as refused_here:
+            unpack(reply)
+        assert refused_here.value.code == "unavailable"
     finally:
         for client in clients:
             await client.close()
