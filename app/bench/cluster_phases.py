@@ -17,8 +17,11 @@ import asyncio
 import contextlib
 import statistics
 import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-import redis.asyncio as aioredis
+from app.server.cluster.config import ClusterConfig
+from app.server.cluster.link import RedisDown, RedisLink
 
 # (phase, from mark, to mark): the chain from the kill to the tone heard again.
 PHASES = (
@@ -39,25 +42,37 @@ class LeaseWatch:
     """Polls a room's lease key from the kill on until another node holds it."""
 
     def __init__(self, redis_port: int, lease_key: str) -> None:
-        self._redis = aioredis.Redis(port=redis_port)
+        # The cluster's own Redis link (redis stays inside app/server/cluster);
+        # a link on its own registers nothing, it only runs commands.
+        config = ClusterConfig(f"redis://127.0.0.1:{redis_port}/0", "ws://bench.invalid/ws")
+        self._link = RedisLink(config)
         self._key = lease_key
         self.marks: dict[str, float] = {}
         self._task: asyncio.Task[None] | None = None
 
+    async def _call(self, command: Callable[[Any], Awaitable[Any]]) -> Any:
+        if not self._link.up:
+            await self._link.connect()
+        return await self._link.call(command)
+
     async def token(self) -> bytes | None:
-        value = await self._redis.get(self._key)
+        value = await self._call(lambda client: client.get(self._key))
         return value if isinstance(value, bytes) else None
 
     async def start(self, killed: float, old: bytes | None) -> None:
         self.marks = {"kill": killed}
-        left = await self._redis.pttl(self._key)
+        left = await self._call(lambda client: client.pttl(self._key))
         if isinstance(left, int) and left >= 0:
             self.marks["lease due"] = time.monotonic() + left / 1000
         self._task = asyncio.get_running_loop().create_task(self._watch(old))
 
     async def _watch(self, old: bytes | None) -> None:
         while True:
-            token = await self.token()
+            try:
+                token = await self.token()
+            except RedisDown:
+                await asyncio.sleep(POLL)
+                continue
             now = time.monotonic()
             if token is None:
                 self.marks.setdefault("lease gone", now)
@@ -75,7 +90,7 @@ class LeaseWatch:
 
     async def close(self) -> None:
         await self.stop()
-        await self._redis.aclose()
+        await self._link.close()
 
 
 def combine(
