@@ -10,11 +10,13 @@ import time
 import numpy as np
 from numpy.typing import NDArray
 
+from app.client.changes import ClientChange, MediaMoved
 from app.client.session import RoomClient
-from app.client.voice import VoiceLink
+from app.client.voice import FrameSource, VoiceLink
 from app.dsp import FRAME_SAMPLES, FRAME_SECONDS
 from app.dsp.analysis import rms_dbfs, tone_power_ratio
 from app.dsp.signals import ToneSource
+from app.media.client.peer import ClientPeer
 
 FRAME = FRAME_SAMPLES
 # One tone per node's speaker, apart enough to tell in a mix of all three.
@@ -35,11 +37,41 @@ def silent(audio: NDArray[np.int16]) -> bool:
     return rms_dbfs(audio) < -50
 
 
+class TimedLink(VoiceLink):
+    """A VoiceLink that notes when each step of re-establishing its audio
+    happened (monotonic clock): the room moved (a new media epoch seen), the
+    offer sent, the answer back, the peer connected (ICE and DTLS done)."""
+
+    def __init__(self, client: RoomClient, source: FrameSource) -> None:
+        super().__init__(client, source)
+        self.marks: dict[str, float] = {}
+        self._unwatch = client.changes.subscribe(self._seen)
+
+    def _seen(self, change: ClientChange) -> None:
+        if isinstance(change, MediaMoved):
+            self.marks.setdefault("moved", time.monotonic())
+
+    async def _signal(self, offer: str) -> str:
+        self.marks.setdefault("offered", time.monotonic())
+        answer = await super()._signal(offer)
+        self.marks.setdefault("answered", time.monotonic())
+        return answer
+
+    def _state_changed(self, peer: ClientPeer) -> None:
+        if peer is self.peer and peer.pc.connectionState == "connected":
+            self.marks.setdefault("connected", time.monotonic())
+        super()._state_changed(peer)
+
+    async def close(self) -> None:
+        self._unwatch()
+        await super().close()
+
+
 class Voice:
     """A signed-in member with an audio link and an ear pulling the room's
     audio every 20 ms, as a sound card would."""
 
-    def __init__(self, client: RoomClient, link: VoiceLink, tone: float | None) -> None:
+    def __init__(self, client: RoomClient, link: TimedLink, tone: float | None) -> None:
         self.client = client
         self.link = link
         self.tone = tone
@@ -53,7 +85,7 @@ class Voice:
         await client.connect()
         await client.resume(token)
         source = ToneSource(tone).next_frame if tone is not None else _silence
-        return cls(client, VoiceLink(client, source), tone)
+        return cls(client, TimedLink(client, source), tone)
 
     async def start_audio(self) -> None:
         await self.link.start()

@@ -207,14 +207,16 @@ def run_voice(repeats: int, write: Path | None) -> None:
         report.write_section(write, "voice", text)
 
 
-def run_cluster(db: str, listeners: list[int], kills: int, write: Path | None) -> None:
+def run_cluster(
+    db: str, listeners: list[int], kills: int, write: Path | None, argv: list[str]
+) -> None:
     process, port, _ = cluster.start_redis()
     try:
         result = asyncio.run(cluster.run(db, port, listeners, kills))
     finally:
         process.terminate()
         process.wait()
-    text = report.header("Cluster: three nodes, one room") + "\n" + cluster.markdown(result)
+    text = report.header("Cluster: three nodes, one room", argv) + "\n" + cluster.markdown(result)
     print(text)
     if write is not None:
         report.write_section(write, "cluster", text)
@@ -236,7 +238,10 @@ def run_app(seconds: float, warmup: float, write: Path | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.bench == "cluster":
-        run_cluster(args.db, args.listeners, args.kills, args.write)
+        # The arguments as given: called from scripts/bench_cluster.py they are
+        # not this process's (which lack `cluster --db`).
+        given = sys.argv[1:] if argv is None else argv
+        run_cluster(args.db, args.listeners, args.kills, args.write, given)
     if args.bench in ("signaling", "all"):
         listeners = args.listeners if args.bench == "signaling" else [1000, 5000, 15000]
         join_rate = args.join_rate if args.bench == "signaling" else None

@@ -24,8 +24,14 @@ def machine() -> str:
     )
 
 
-def header(title: str) -> str:
-    command = "panggung-bench " + " ".join(sys.argv[1:])
+def header(title: str, argv: list[str] | None = None) -> str:
+    """`argv`: the arguments the benchmark was given (default this process's);
+    a database URL in them is shown as its scheme only (it may hold a password)."""
+    shown = [
+        re.sub(r"^(postgres(?:ql)?(?:\+\w+)?)://.*$", r"\1://…", arg)
+        for arg in (sys.argv[1:] if argv is None else argv)
+    ]
+    command = "panggung-bench " + " ".join(shown)
     today = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"## {title}\n\n- Command: `{command}`\n- Date: {today}\n- Machine: {machine()}\n"
 

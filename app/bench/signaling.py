@@ -221,7 +221,11 @@ class LoadProcess:
         return 0.0
 
     @classmethod
-    async def start(cls, url: str, room_id: str, tokens: Path, sources: list[str]) -> "LoadProcess":
+    async def start(
+        cls, url: str, room_id: str, tokens: Path, sources: list[str], invite: str | None = None
+    ) -> "LoadProcess":
+        # An invite code for invite-only rooms (the cluster benchmark's).
+        extra = [f"--invite={invite}"] if invite is not None else []  # it may start with "-"
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -235,6 +239,7 @@ class LoadProcess:
             str(tokens),
             "--sources",
             ",".join(sources),
+            *extra,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             limit=2**26,

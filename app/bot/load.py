@@ -102,12 +102,21 @@ class Joined:
     latency: float  # the admitted attempt: sent to answered
     total: float  # from the first attempt, waits for `busy` included
     busy: int
+    unavailable: int  # answers `unavailable` (a cluster's room between origins), sent again
 
 
 class LoadBots:
-    def __init__(self, url: str, room_id: str, sources: list[str], seed: int = 0) -> None:
+    def __init__(
+        self,
+        url: str,
+        room_id: str,
+        sources: list[str],
+        seed: int = 0,
+        invite_code: str | None = None,
+    ) -> None:
         self.url = url
         self.room_id = room_id
+        self.invite_code = invite_code
         self.sources = sources
         self.rng = random.Random(seed)
         self.counts = Counts()
@@ -141,21 +150,28 @@ class LoadBots:
         return len(self.listeners)
 
     async def join(self) -> list[Joined]:
+        request: dict[str, Any] = {"type": "join_room", "room_id": self.room_id}
+        if self.invite_code is not None:
+            request["invite_code"] = self.invite_code
+
         async def one(listener: Listener) -> Joined | None:
             first = time.monotonic()
-            busy = 0
+            busy = unavailable = 0
             while True:
                 sent = time.monotonic()
                 try:
-                    reply = await listener.call({"type": "join_room", "room_id": self.room_id})
+                    reply = await listener.call(request)
                 except (ConnectionError, TimeoutError):
                     return None
                 if reply.type == "ok":
                     done = time.monotonic()
-                    return Joined(done - sent, done - first, busy)
-                if reply.code != "busy":
+                    return Joined(done - sent, done - first, busy, unavailable)
+                if reply.code == "busy":
+                    busy += 1
+                elif reply.code == "unavailable":
+                    unavailable += 1
+                else:
                     return None
-                busy += 1
                 await asyncio.sleep((reply.retry_after or 1.0) * self.rng.uniform(1.0, 1.1))
 
         joined = await asyncio.gather(*(one(listener) for listener in self.listeners))
@@ -211,6 +227,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="127.0.0.1",
         help="comma-separated source addresses on 127.0.0.0/8 to spread connections over",
     )
+    parser.add_argument(
+        "--invite", metavar="CODE", default=None, help="an invite code (invite-only rooms)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args(argv)
 
@@ -229,7 +248,7 @@ def _say(data: dict[str, Any]) -> None:
 async def run(args: argparse.Namespace) -> int:
     raise_descriptor_limit()
     tokens = [line.strip() for line in args.tokens.read_text().splitlines() if line.strip()]
-    bots = LoadBots(args.server, args.join, args.sources.split(","), args.seed)
+    bots = LoadBots(args.server, args.join, args.sources.split(","), args.seed, args.invite)
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
@@ -245,6 +264,7 @@ async def run(args: argparse.Namespace) -> int:
                         "latency": [j.latency for j in joined],
                         "total": [j.total for j in joined],
                         "busy": sum(j.busy for j in joined),
+                        "unavailable": sum(j.unavailable for j in joined),
                     }
                 )
             elif command == "react":

@@ -288,6 +288,7 @@ async def start_server(config: ServerConfig) -> RunningServer:
     ]
     if isinstance(hub.cluster, ClusterNode):
         background.append(loop.create_task(hub.run_takeover(hub.cluster.config.lease_ttl)))
+        background.append(loop.create_task(hub.run_lease_watch()))
     if config.media:
         background.append(loop.create_task(hub.run_speaking()))
     log.info(

@@ -167,6 +167,7 @@ class RoomHub:
         self._away: dict[str, dict[int, str]] = {}
         # Rooms held by another node that have members connected here.
         self._elsewhere: set[str] = set()
+        self._taking: set[str] = set()  # rooms this node is taking over now
         # Joins through this node waiting for the origin's answer: the events
         # that arrive meanwhile, handed on once the snapshot is known.
         self._joining: dict[str, list[list[tuple[int, bytes]]]] = {}
@@ -723,6 +724,13 @@ class RoomHub:
 
     async def _serve(self, room_id: str, sender: str, body: bytes) -> bytes:
         """A request forwarded by another node for one of its members."""
+        if room_id not in self._rooms:
+            # We hold the lease but not the room yet (a takeover between its
+            # acquire and its restore): forwarding it on would come straight
+            # back here, without end. The sender asks again in a moment.
+            return refusal(
+                RoomError(ErrorCode.UNAVAILABLE, "the room is being taken over; try again")
+            )
         try:
             ask = decode_request(body)
             return answer(await self._run_forwarded(room_id, ask))
@@ -808,10 +816,57 @@ class RoomHub:
                             exc_info=True,
                         )
 
+    async def run_lease_watch(self, look: float = 0.25) -> None:
+        """Take a room held elsewhere over the moment its origin's lease runs
+        out, rather than at the next orphan scan: for each room with members
+        here, read how long the lease has left and look again just after that
+        (a renewed lease only means another look a lease later: about one
+        PTTL per room and lease, whatever the audience). The lease running
+        out stays the only death detector. `look`: how soon a room newly held
+        elsewhere is first looked at."""
+        if not self._clustered:
+            return
+        loop = asyncio.get_running_loop()
+        due: dict[str, float] = {}
+        while True:
+            now = loop.time()
+            due = {r: due.get(r, now) for r in self._elsewhere}
+            for room_id in [r for r, at in due.items() if at <= now]:
+                try:
+                    left = await self.cluster.lease_left(room_id)
+                except Unavailable:
+                    left = look  # degraded: nothing can be taken over now anyway
+                except Exception:
+                    self._faults.error("lease watch", "reading a lease failed", exc_info=True)
+                    left = look
+                if left is None and room_id in self._elsewhere:
+                    try:
+                        await self.take_over(room_id)
+                    except Exception:
+                        self._faults.error(
+                            f"takeover {room_id}", "taking room %s over failed", room_id,
+                            exc_info=True,
+                        )  # fmt: skip
+                    left = look
+                # Just past the expiry: Redis counts the key gone only after it.
+                due[room_id] = loop.time() + min(left if left is not None else look, 60.0) + 0.005
+            wake = min(due.values(), default=now + look)
+            await asyncio.sleep(max(0.0, min(wake - loop.time(), look)))
+
     async def take_over(self, room_id: str) -> bool:
         """Become the origin of a room whose origin is gone: the durable room
         from the store, the volatile part from the last origin's mirror, and on
-        from its last seq. False if another node was quicker."""
+        from its last seq. False if another node was quicker, or this node is
+        already at it (the lease watch and the orphan scan may both ask)."""
+        if room_id in self._taking:
+            return False
+        self._taking.add(room_id)
+        try:
+            return await self._take_over(room_id)
+        finally:
+            self._taking.discard(room_id)
+
+    async def _take_over(self, room_id: str) -> bool:
         stored = {d.room_id: d for d in await self._store.load_live_rooms()}.get(room_id)
         floor = stored.epoch if stored is not None else 0
         if room_id in self._rooms or not await self._take_lease(room_id, floor=floor):
@@ -854,7 +909,13 @@ class RoomHub:
         }
         # Who is still connected (here, or on a live node) is back at once;
         # the dead node's members are in their grace period until they reconnect.
-        for n, uid in enumerate([*local, *away], 1):
+        # Those shown to everyone first: their return is the first numbered
+        # event, the gap that makes every client resync (and offer its audio
+        # again), so it goes out before thousands of quiet listeners' returns.
+        returning = [*local, *away]
+        shown = [uid for uid in returning if uid in room.shown]
+        returning = shown + [uid for uid in returning if uid not in room.shown]
+        for n, uid in enumerate(returning, 1):
             member = room.members.get(uid)
             if member is not None:
                 self._publish(room, handle(room, Actor(uid, member.name), Join(None), now))

@@ -24,10 +24,24 @@ async def test_three_nodes_a_small_audience_and_one_kill(
     spub = result.spublish_per_event
     assert all(3.0 <= r < 5.0 for r in spub.values()) and abs(spub[9] - spub[18]) < 1, spub
     assert all(r >= 3.0 for r in result.commands_per_event.values()), result
+    # Less the background loops' idle rate: still the request, the event and
+    # the reply; the idle windows really counted something (renewals at least).
+    net = result.net_spublish_per_event
+    assert all(2.5 < r < 5.0 for r in net.values()), net
+    assert all(w.idle_per_second > 1 for w in result.windows.values())
+    assert [s.joined for s in result.storms] == [9, 9]
+    assert len(result.rejoins) == 1 and result.rejoins[0][1] == result.rejoins[0][0] > 0
+    # The failover's marks: the lease ran out, another node took it, both links
+    # saw the new epoch and connected again, in that order.
+    marks = result.marks[0]
+    assert 0 < marks["lease due"] <= marks["new origin"] < marks["ear moved"], marks
+    assert marks["ear answered"] < marks["ear connected"] <= marks["heard"], marks
+    assert "speaker connected" in marks, marks
     assert len(result.join_cpu_ms) == 6 and all(v >= 0 for v in result.join_cpu_ms.values())
     assert len(result.failovers) == 1 and 0 < result.failovers[0] < 15
     # Heard again: the tone stopped with the origin and came back (cluster_voices).
     assert len(result.heard_again) == 1 and 0 < result.heard_again[0] < 15
-    assert result.lost == []
+    assert result.lost == [] and result.errors == []
     text = cluster.markdown(result)
     assert "| 18 |" in text and "kill -9" in text and "hears a speaker" in text
+    assert "the lease runs out" in text and "| spublish |" in text

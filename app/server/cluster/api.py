@@ -234,6 +234,11 @@ class Cluster(Protocol):
 
     async def holder(self, room_id: str) -> Holder | None: ...
 
+    async def lease_left(self, room_id: str) -> float | None:
+        """Seconds until the room's lease runs out unless its origin renews it
+        (Redis's clock); None once nobody holds it. Raises Unavailable."""
+        ...
+
     def serve(self, handler: RequestHandler) -> None:
         """Handle the requests other nodes forward to the rooms this node holds."""
         ...

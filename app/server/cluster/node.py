@@ -10,6 +10,7 @@ being away makes the node degraded, never stops it.
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -149,6 +150,15 @@ class ClusterNode:
             return await self._forwarder.holder(room_id)
         except RedisDown as exc:
             raise Unavailable(str(exc)) from exc
+
+    async def lease_left(self, room_id: str) -> float | None:
+        key = self.keys.room(room_id).lease
+        try:
+            left = await self.link.call(lambda client: client.pttl(key))
+        except RedisDown as exc:
+            raise Unavailable(str(exc)) from exc
+        # -2: no such key; -1 (no expiry) never happens to a lease.
+        return None if int(left) == -2 else math.inf if int(left) < 0 else int(left) / 1000
 
     def serve(self, handler: RequestHandler) -> None:
         self._server.handler = handler

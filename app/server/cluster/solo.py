@@ -7,6 +7,7 @@ directory is this node's rooms.
 """
 
 import asyncio
+import math
 import time
 from collections.abc import Iterable, Mapping
 
@@ -145,6 +146,9 @@ class SoloCluster:
     async def holder(self, room_id: str) -> Holder | None:
         lease = self._leases.get(room_id)
         return Holder(NODE_ID, lease.epoch) if lease else None
+
+    async def lease_left(self, room_id: str) -> float | None:
+        return math.inf if room_id in self._leases else None  # held for this process's life
 
     def serve(self, handler: RequestHandler) -> None:
         self._handler = handler

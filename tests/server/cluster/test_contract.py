@@ -46,6 +46,8 @@ async def test_a_room_is_held_listed_served_and_closed(cluster: Cluster) -> None
     assert cluster.lease("r") is lease
     assert await cluster.acquire("r") is lease  # asking again is harmless
     assert await cluster.holder("r") == Holder(cluster.node_id, lease.epoch)
+    left = await cluster.lease_left("r")  # Redis: at most a lease; one process: forever
+    assert left is not None and left > 0 and await cluster.lease_left("x") is None
     assert await lease.publish(1, b"event") is Outcome.DONE
     members = {1: MemberEntry(cluster.node_id, b"host"), 2: MemberEntry(None, b"away")}
     assert await lease.mirror(members) is Outcome.DONE
@@ -64,6 +66,7 @@ async def test_a_room_is_held_listed_served_and_closed(cluster: Cluster) -> None
     await lease.close()
     assert state_of(lease) is LeaseState.RELEASED and not lease.active
     assert cluster.lease("r") is None and await cluster.holder("r") is None
+    assert await cluster.lease_left("r") is None
     assert await cluster.directory() == []
     with pytest.raises(Unavailable, match="no node holds the room"):
         await cluster.forward("r", b"hello", timeout=0.2)

@@ -30,9 +30,13 @@ from app.protocol.requests import (
     Remove,
     SetLocked,
     SetTopic,
+    Unban,
     Unmute,
 )
 from app.server.app import RunningServer, ServerConfig, start_server
+from app.server.forwarding import Forwarded, encode_request, unpack
+from app.server.hub import RoomHub
+from app.server.rooms import RoomError
 from tests.server.cluster.conftest import FAST, closed_within
 from tests.support.redis import RedisServer
 
@@ -205,6 +209,118 @@ async def test_one_room_moderated_across_three_nodes(start_node: StartNode) -> N
             health = await healthz(server)
             assert health["cluster"]["ok"] is True and health["cluster"]["status"] == "ok"
             assert health["status"] == "ok"
+    finally:
+        for client in clients:
+            await client.close()
+
+
+async def test_a_moderator_on_another_node_lists_the_bans_and_unbans(
+    start_node: StartNode,
+) -> None:
+    """list_bans from a node that is not the origin is forwarded there (the
+    names come from the origin's store), the gate is the origin's, and an
+    unban through that node lifts the ban everywhere."""
+    a, b = [await start_node(name) for name in ("a", "b")]
+    clients: list[RoomClient] = []
+    try:
+        ayu = await member(a, "ayu", clients)  # the host, on the origin
+        citra = await member(b, "citra", clients)  # the co-host, on b
+        dewi = await member(b, "dewi", clients)
+        eko = await member(a, "eko", clients)
+        fajar = await member(b, "fajar", clients)
+        rid = (await ayu.client.create_room("Bans")).room_id
+        assert b.hub.room_count == 0
+        for guest in (citra, dewi, eko, fajar):
+            await guest.client.join(rid)
+        await ayu.client.request(InviteToStage(user_id=citra.user_id))
+        await citra.until(lambda m: m.members[citra.user_id].invited)
+        await citra.client.request(AcceptInvite())
+        await ayu.client.request(MakeCohost(user_id=citra.user_id))
+        await citra.until(lambda m: m.role_of(citra.user_id) == Role.COHOST)
+        await ayu.client.request(Ban(user_id=eko.user_id))
+        await citra.client.request(Ban(user_id=dewi.user_id))
+        await dewi.until(lambda m: dewi.client.kicked == "banned")
+
+        listed = await citra.client.list_bans()
+        assert [(u.name, u.user_id) for u in listed.bans] == [
+            ("dewi", dewi.user_id),
+            ("eko", eko.user_id),
+        ] and listed.total == 2
+        # A listener on b is refused by the origin's gate, as on the origin itself.
+        with pytest.raises(RequestFailed) as failure:
+            await fajar.client.list_bans()
+        assert failure.value.code == "forbidden"
+
+        await citra.client.request(Unban(user_id=dewi.user_id))
+        after = await citra.client.list_bans()
+        assert [u.user_id for u in after.bans] == [eko.user_id] and after.total == 1
+        assert [u.user_id for u in (await ayu.client.list_bans()).bans] == [eko.user_id]
+        # Lifted everywhere: dewi is back in through b, eko still refused through b.
+        assert (await dewi.client.join(rid)).role_of(dewi.user_id) == Role.LISTENER
+        again = RoomClient(b.url, client_name="test", reconnect=False)
+        clients.append(again)
+        await again.connect()
+        await again.login("eko", PASSWORD)
+        with pytest.raises(RequestFailed) as failure:
+            await again.request(JoinRoom(room_id=rid))
+        assert failure.value.code == "banned"
+    finally:
+        for client in clients:
+            await client.close()
+
+
+async def test_a_room_whose_lease_is_gone_is_taken_over_by_the_lease_watch(
+    start_node: StartNode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A node with members in a room held elsewhere takes it over as soon as
+    the lease is gone, without the orphan scan (switched off here: alone, it
+    looks only every lease_ttl x U(0.25, 0.75))."""
+
+    async def no_scan(self: RoomHub, interval: float) -> None:
+        return None
+
+    monkeypatch.setattr(RoomHub, "run_takeover", no_scan)
+    a, b = [await start_node(name) for name in ("a", "b")]
+    clients: list[RoomClient] = []
+    try:
+        ayu = await member(a, "ayu", clients)
+        budi = await member(b, "budi", clients)
+        rid = (await ayu.client.create_room("Watched")).room_id
+        await budi.client.join(rid)
+        assert b.hub.room_count == 0
+        await a.stop()  # gives its lease up: the key is gone, as when it runs out
+        gone = asyncio.get_running_loop().time()
+        while b.hub.room_count == 0:
+            assert asyncio.get_running_loop().time() - gone < 5, "not taken over"
+            await asyncio.sleep(0.02)
+        await budi.client.request(RaiseHand())  # the room takes commands again, on b
+        # Its client resynced (the takeover's gap) and follows the new origin.
+        await budi.until(lambda m: m.members[budi.user_id].hand_raised_at is not None)
+    finally:
+        for client in clients:
+            await client.close()
+
+
+async def test_a_request_forwarded_to_a_node_without_the_room_is_refused_not_forwarded_on(
+    start_node: StartNode,
+) -> None:
+    """Forwarded requests reach a node only while it holds the room's lease;
+    one that holds it but not the room yet (mid-takeover, the room still
+    "held elsewhere" here) must not forward the request on: that came
+    straight back to itself until the recursion limit (seen in the
+    benchmark). It answers `unavailable`, which the sender retries."""
+    a, b = [await start_node(name) for name in ("a", "b")]
+    clients: list[RoomClient] = []
+    try:
+        ayu = await member(a, "ayu", clients)
+        budi = await member(b, "budi", clients)
+        rid = (await ayu.client.create_room("Mid-takeover")).room_id
+        await budi.client.join(rid)
+        ask = Forwarded("sync", budi.user_id, "budi", b.hub.cluster.node_id)
+        reply = await b.hub._serve(rid, b.hub.cluster.node_id, encode_request(ask))
+        with pytest.raises(RoomError) as refused_here:
+            unpack(reply)
+        assert refused_here.value.code == "unavailable"
     finally:
         for client in clients:
             await client.close()

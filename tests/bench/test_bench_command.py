@@ -1,0 +1,36 @@
+"""The command a benchmark's report names is the one that ran it."""
+
+import importlib.util
+from pathlib import Path
+
+from app.bench import report
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench_cluster.py"
+
+
+def _script_arguments() -> object:
+    spec = importlib.util.spec_from_file_location("bench_cluster", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.arguments
+
+
+def test_the_header_names_the_arguments_given_with_the_database_hidden() -> None:
+    argv = ["--write", "docs/benchmarks.md", "cluster", "--db", "postgresql://u:pw@h:5/db"]
+    head = report.header("Cluster", argv)
+    command = "`panggung-bench --write docs/benchmarks.md cluster --db postgresql://…`"
+    assert f"- Command: {command}" in head and "pw" not in head
+
+
+def test_the_script_puts_write_before_the_subcommand() -> None:
+    arguments = _script_arguments()
+    assert callable(arguments)
+    url = "postgresql://x@127.0.0.1:1/d"
+    assert arguments(["--listeners", "10", "--write", "out.md", "--kills", "2"], url) == [
+        "--write", "out.md", "cluster", "--db", url, "--listeners", "10", "--kills", "2",
+    ]  # fmt: skip
+    assert arguments(["--write", "--kills", "2"], url) == [
+        "--write", "cluster", "--db", url, "--kills", "2",
+    ]  # fmt: skip
+    assert arguments(["--kills", "2"], url) == ["cluster", "--db", url, "--kills", "2"]
