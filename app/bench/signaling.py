@@ -185,10 +185,10 @@ class Server:
         handled when the server's loop gets to it)."""
         sent = time.monotonic()
         self.proc.send_signal(signal.SIGUSR1)
-        for _ in range(500):  # polled: the server is another process
+        for _ in range(200):  # polled: the server is another process
             if (await self.timings())["seconds"] <= time.monotonic() - sent:
                 return
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.05)
         raise RuntimeError("the server did not reset its timings")
 
     async def timings(self) -> dict[str, Any]:

@@ -22,7 +22,8 @@ async def test_a_small_audience_joins_reacts_and_is_paged(tmp_path: Path) -> Non
         # Timed inside the server too: every admitted join, and the stage's requests.
         assert r.server_first["n"] == r.server_return["n"] == r.listeners
         assert r.server_stage["n"] == r.stage_requests
-        assert r.first_lag["n"] > 0 and r.return_cores["server"] > 0
+        # The lag timer fires every 0.1 s: a 40-listener storm can be over sooner.
+        assert r.first_lag["n"] + r.return_lag["n"] > 0 and r.return_cores["server"] > 0
     text = signaling.markdown(results)
     target = tmp_path / "benchmarks.md"
     target.write_text("# Benchmarks\n\nkept\n")
