@@ -13,14 +13,19 @@ import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
-HOST = "127.0.0.1"
+from tests.support.engine_process import (
+    HOST,
+    free_port,
+    make_root,
+    orphaned_roots,
+    signal_if_named,
+)
+
 BINARY = "/usr/sbin/nginx"
 _PREFIX = "panggung-nginx-"
-_OWNER_FILE = "owner.pid"  # the pid of the test process that started it
 _READY_TIMEOUT = 10.0
 
 # The part a deployment copies (docs/cluster.md shows the same block).
@@ -62,12 +67,10 @@ class NginxServer:
         if not os.access(BINARY, os.X_OK):
             raise NginxUnavailable(f"{BINARY} was not found; run `make test`, which installs it")
         _reap_orphans()
-        root = Path(tempfile.mkdtemp(prefix=_PREFIX))
-        server = cls(root, upstream)
+        server = cls(make_root(_PREFIX), upstream)
         atexit.register(server.stop)
         try:
-            (root / _OWNER_FILE).write_text(str(os.getpid()))
-            server.port = _free_port()
+            server.port = free_port()
             server._launch()
         except BaseException:
             server.stop()
@@ -157,32 +160,6 @@ http {{
 
 def _reap_orphans() -> None:
     """Stop and delete the nginx of a test process that died without cleaning up."""
-    for root in Path(tempfile.gettempdir()).glob(f"{_PREFIX}*"):
-        try:
-            owner = int((root / _OWNER_FILE).read_text())
-        except (OSError, ValueError):
-            continue  # still being set up, or not ours
-        if _alive(owner):
-            continue
-        with contextlib.suppress(OSError, ValueError):
-            pid = int((root / "nginx.pid").read_text())
-            if "nginx" in Path(f"/proc/{pid}/comm").read_text():  # pids get reused
-                os.kill(pid, signal.SIGTERM)
+    for root in orphaned_roots(_PREFIX):
+        signal_if_named(root / "nginx.pid", "nginx", signal.SIGTERM)
         shutil.rmtree(root, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port

@@ -14,9 +14,7 @@ import pwd
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -24,12 +22,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from tests.support.engine_process import HOST, free_port, make_root, orphaned_roots
+
 SUPERUSER = "postgres"
-HOST = "127.0.0.1"
 _NEEDED = ("initdb", "pg_ctl", "postgres")
 _START_ATTEMPTS = 3  # a free port can be taken between picking and binding it
 _PREFIX = "panggung-pg-"
-_OWNER_FILE = "owner.pid"  # the pid of the test process that started the cluster
 
 
 class PostgresUnavailable(RuntimeError):
@@ -71,12 +69,11 @@ class PostgresServer:
             )
         run_as = _server_user()
         _reap_orphans(bin_dir, run_as)
-        root = Path(tempfile.mkdtemp(prefix=_PREFIX))
+        root = make_root(_PREFIX)
         server = cls(root, bin_dir, run_as)
         # Registered before anything can fail, so a crash still cleans up.
         atexit.register(server.stop)
         try:
-            (root / _OWNER_FILE).write_text(str(os.getpid()))
             server._sockets.mkdir()
             if run_as is not None:
                 for path in (root, server._sockets):
@@ -173,7 +170,7 @@ class PostgresServer:
 
     def _start_on_free_port(self) -> None:
         for attempt in range(_START_ATTEMPTS):
-            self.port = _free_port()
+            self.port = free_port()
             options = (
                 f"-p {self.port} -k {self._sockets} -c listen_addresses={HOST} "
                 "-c fsync=off -c full_page_writes=off -c synchronous_commit=off"
@@ -224,24 +221,8 @@ class PostgresServer:
 
 def _reap_orphans(bin_dir: Path, run_as: str | None) -> None:
     """Stop and delete clusters whose test process died without cleaning up (SIGKILL, SIGTERM)."""
-    for root in Path(tempfile.gettempdir()).glob(f"{_PREFIX}*"):
-        try:
-            owner = int((root / _OWNER_FILE).read_text())
-        except (OSError, ValueError):
-            continue  # still being set up, or not ours
-        if _alive(owner):
-            continue
+    for root in orphaned_roots(_PREFIX):
         PostgresServer(root, bin_dir, run_as).stop()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by someone else
-    return True
 
 
 def _server_user() -> str | None:
@@ -256,10 +237,3 @@ def _server_user() -> str | None:
             "server as; run `make test`, which installs PostgreSQL and creates it"
         ) from None
     return SUPERUSER
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port

@@ -9,18 +9,22 @@ a Redis that hangs instead of refusing connections.
 
 import atexit
 import contextlib
-import os
 import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
-HOST = "127.0.0.1"
+from tests.support.engine_process import (
+    HOST,
+    free_port,
+    make_root,
+    orphaned_roots,
+    signal_if_named,
+)
+
 _PREFIX = "panggung-redis-"
-_OWNER_FILE = "owner.pid"  # the pid of the test process that started the server
 _PID_FILE = "redis.pid"
 _START_ATTEMPTS = 3  # a free port can be taken between picking and binding it
 _READY_TIMEOUT = 10.0
@@ -47,14 +51,12 @@ class RedisServer:
                 "redis-server was not found on PATH; run `make test`, which installs it"
             )
         _reap_orphans()
-        root = Path(tempfile.mkdtemp(prefix=_PREFIX))
-        server = cls(root, binary)
+        server = cls(make_root(_PREFIX), binary)
         # Registered before anything can fail, so a crash still cleans up.
         atexit.register(server.stop)
         try:
-            (root / _OWNER_FILE).write_text(str(os.getpid()))
             for attempt in range(_START_ATTEMPTS):
-                server.port = _free_port()
+                server.port = free_port()
                 try:
                     server._launch()
                     break
@@ -172,33 +174,6 @@ def _answers_ping(port: int) -> bool:
 
 def _reap_orphans() -> None:
     """Kill and delete servers whose test process died without cleaning up."""
-    for root in Path(tempfile.gettempdir()).glob(f"{_PREFIX}*"):
-        try:
-            owner = int((root / _OWNER_FILE).read_text())
-        except (OSError, ValueError):
-            continue  # still being set up, or not ours
-        if _alive(owner):
-            continue
-        with contextlib.suppress(OSError, ValueError):
-            pid = int((root / _PID_FILE).read_text())
-            # Only if that pid is still a redis-server: pids get reused.
-            if "redis" in Path(f"/proc/{pid}/comm").read_text():
-                os.kill(pid, signal.SIGKILL)
+    for root in orphaned_roots(_PREFIX):
+        signal_if_named(root / _PID_FILE, "redis", signal.SIGKILL)
         shutil.rmtree(root, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
