@@ -1,10 +1,5 @@
 """The RoomClient's one change stream (app/client/changes.py)."""
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from app.client.changes import (
     AudienceCounted,
     ChangeStream,
@@ -15,12 +10,10 @@ from app.client.changes import (
     LinkUp,
     RoomReset,
 )
-from app.client.session import RoomClient
 from app.protocol.requests import Remove, SetTopic
-from app.server.app import RunningServer, ServerConfig, start_server
+from app.server.app import RunningServer
 from tests.client.desktop_support import until
-
-PASSWORD = "correct horse battery"
+from tests.client.real_server import signed_in
 
 
 def test_subscribers_hear_every_change_in_order_until_they_unsubscribe() -> None:
@@ -44,22 +37,6 @@ def test_subscribers_hear_every_change_in_order_until_they_unsubscribe() -> None
     assert first == [LinkDown(reconnecting=True), LinkUp(rejoined=True)]
     assert second[-1] == RoomReset()
     assert stream.subscribers == 2
-
-
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[RunningServer]:
-    running = await start_server(
-        ServerConfig(db_url=f"sqlite:///{tmp_path / 'db.sqlite'}", host="127.0.0.1", port=0)
-    )
-    yield running
-    await running.stop()
-
-
-async def signed_in(url: str, name: str, reconnect: bool = False) -> RoomClient:
-    client = RoomClient(url, client_name="test", reconnect=reconnect)
-    await client.connect()
-    await client.register(name, PASSWORD)
-    return client
 
 
 async def test_events_a_drop_a_rejoin_and_a_kick_arrive_on_the_stream(

@@ -10,7 +10,6 @@ from app.client.app_state import Phase
 from app.client.audio_backend import PullAudio
 from app.client.desktop_session import Change, DesktopSession, Notice
 from app.client.secrets import TokenStore
-from app.client.session import RoomClient
 from app.client.settings import JsonSettingsStore
 from app.protocol.model import Role
 from app.protocol.replies import InviteCreated
@@ -22,20 +21,10 @@ from app.protocol.requests import (
     RaiseHand,
     Remove,
 )
-from app.server.app import RunningServer, ServerConfig, start_server
+from app.server.app import RunningServer
 from tests.client import memory_keyring
 from tests.client.desktop_support import ToneAudio, until
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[RunningServer]:
-    running = await start_server(
-        ServerConfig(db_url=f"sqlite:///{tmp_path / 'db.sqlite'}", host="127.0.0.1", port=0)
-    )
-    yield running
-    await running.stop()
+from tests.client.real_server import PASSWORD, signed_in
 
 
 @pytest.fixture
@@ -80,13 +69,6 @@ def new_session(
     )
     made.append(session)
     return session
-
-
-async def guest(url: str, name: str) -> RoomClient:
-    client = RoomClient(url, client_name="test", reconnect=False)
-    await client.connect()
-    await client.register(name, PASSWORD)
-    return client
 
 
 async def test_wrong_password_and_unreachable_server_are_explained(
@@ -138,7 +120,7 @@ async def test_room_life_hands_stage_and_push_to_talk(
     model = host.model
     assert model is not None
 
-    listener = await guest(server.url, "citra")
+    listener = await signed_in(server.url, "citra")
     try:
         await listener.join(model.room_id)
         await listener.request(RaiseHand())
@@ -164,7 +146,7 @@ async def test_room_life_hands_stage_and_push_to_talk(
 async def test_invitations_refusals_and_removal(
     server: RunningServer, sessions: list[DesktopSession], tmp_path: Path
 ) -> None:
-    owner = await guest(server.url, "owner")
+    owner = await signed_in(server.url, "owner")
     try:
         room = await owner.create_room("Open mic")
         me = new_session(sessions, server.url, tmp_path)
@@ -200,7 +182,7 @@ async def test_invitations_refusals_and_removal(
 async def test_join_by_link(
     server: RunningServer, sessions: list[DesktopSession], tmp_path: Path
 ) -> None:
-    owner = await guest(server.url, "linker")
+    owner = await signed_in(server.url, "linker")
     try:
         room = await owner.create_room("Secret", invite_only=True)
         me = new_session(sessions, server.url, tmp_path)

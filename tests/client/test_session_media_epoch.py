@@ -2,40 +2,19 @@
 (`media_epoch`), not after every gap: against a scripted server, which can
 leave gaps and move the plane on cue; and a real one gives rooms an epoch."""
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import msgspec
-import pytest
 
 from app.client.changes import ClientChange, MediaMoved
-from app.client.session import RoomClient
 from app.protocol.codec import Envelope
 from app.protocol.events import Reacted
 from app.protocol.model import RoomSnapshot
 from app.protocol.replies import Event, RoomState
 from app.protocol.requests import JoinRoom, React, Sync
-from app.server.app import RunningServer, ServerConfig, start_server
+from app.server.app import RunningServer
+from tests.client.real_server import signed_in
 
 from .scripted_server import reply, scripted_server
 from .test_room_model import snap
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[RunningServer]:
-    config = ServerConfig(db_url=f"sqlite:///{tmp_path / 'm.db'}", host="127.0.0.1", port=0)
-    running = await start_server(config)
-    yield running
-    await running.stop()
-
-
-async def signed_in(url: str, name: str) -> RoomClient:
-    client = RoomClient(url, client_name="test", reconnect=False)
-    await client.connect()
-    await client.register(name, PASSWORD)
-    return client
 
 
 async def test_a_single_server_gives_its_rooms_a_media_epoch(server: RunningServer) -> None:
