@@ -209,11 +209,12 @@ class DesktopSession:
 
     async def resume_saved(self) -> bool:
         """Sign in with the token in the keyring, if there is one and it still works."""
-        if not self._sign_in.has_saved(self.settings.username):
+        token = self._sign_in.saved_token(self.settings.username)
+        if token is None:
             return False
         self.state.move(Phase.SIGNING_IN)
         try:
-            client = await self._sign_in.with_saved_token(self.settings.username)
+            client = await self._sign_in.with_token(self.settings.username, token)
         except Exception as exc:
             return self._sign_in_failed(exc)
         return self._signed_in(client)

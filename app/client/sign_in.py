@@ -35,14 +35,12 @@ class SignIn:
         self._remember(client)
         return client
 
-    def has_saved(self, username: str) -> bool:
-        return bool(username) and self.tokens.get(self._account(username)) is not None
+    def saved_token(self, username: str) -> str | None:
+        """The keyring's token for `username` on this server, if there is one."""
+        return self.tokens.get(self._account(username)) if username else None
 
-    async def with_saved_token(self, username: str) -> RoomClient:
-        """Resume with the keyring's token (call has_saved first)."""
-        token = self.tokens.get(self._account(username))
-        if token is None:
-            raise RequestFailed("invalid_token", "no saved session")
+    async def with_token(self, username: str, token: str) -> RoomClient:
+        """Resume with a saved token; one the server calls invalid is forgotten."""
         client = self._new_client()
         try:
             await client.connect()
