@@ -38,6 +38,8 @@ class ErrorCode(StrEnum):
     INVALID_STATE = "invalid_state"
     # Media.
     MEDIA_FAILED = "media_failed"
+    # This node's live (WebRTC) audience is full: listen with `listen_broadcast`.
+    BROADCAST_ONLY = "broadcast_only"
     # Recording cannot start here: no media plane, or the recordings
     # directory cannot be written.
     RECORDING_UNAVAILABLE = "recording_unavailable"

@@ -86,6 +86,17 @@ class BanList(ReplyData, tag="ban_list"):
     total: int
 
 
+class BroadcastStream(ReplyData, tag="broadcast_stream"):
+    """Reply to `listen_broadcast`: the room's HLS playlist on the server that
+    answered, as a path for its HTTP address (an invite-only room's carries a
+    signed token that ends with the member's place in the room)."""
+
+    playlist: str
+    # Roughly how far behind the live room a player is (segment length x the
+    # segments a player buffers), for the "a few seconds behind" label.
+    behind_seconds: float
+
+
 # A ban list reply stays far below the transport's frame limit.
 MAX_BANS_LISTED = 500
 
@@ -99,6 +110,7 @@ AnyReplyData = (
     | RecordingList
     | AudiencePage
     | BanList
+    | BroadcastStream
 )
 
 

@@ -266,6 +266,12 @@ class PushToTalk(Request, tag="push_to_talk"):
     pressed: bool
 
 
+class ListenBroadcast(Request, tag="listen_broadcast"):
+    """Where this member can listen to the room's broadcast (HLS, a few seconds
+    behind): asked after `media_offer` was refused `broadcast_only`, or by a
+    client that prefers it. The reply is a `broadcast_stream`."""
+
+
 SessionRequest = Hello | Register | Login | Resume | Logout
 DirectoryRequest = ListRooms | CreateRoom | JoinRoom | ListRecordings
 RoomRequest = (
@@ -300,5 +306,5 @@ RoomRequest = (
     | ListAudience
     | ListBans
 )
-MediaRequest = MediaOffer | PushToTalk
+MediaRequest = MediaOffer | PushToTalk | ListenBroadcast
 ClientMessage = SessionRequest | DirectoryRequest | RoomRequest | MediaRequest

@@ -78,6 +78,9 @@ class ServerConfig:
     # Where the broadcast tier's HLS files go while rooms are listened to that
     # way; None: `hls/` beside the recordings' default directory.
     hls_dir: Path | None = None
+    # Live (WebRTC) links this node gives listeners, over all its rooms; past
+    # it new listeners are sent to the broadcast (HLS). None: no limit.
+    webrtc_capacity: int | None = None
     # A room's HLS writer stops this long after its last HTTP request.
     hls_idle_timeout: float = 30.0
     # How long one database operation may take (PostgreSQL) before it fails.
@@ -200,7 +203,7 @@ async def start_server(config: ServerConfig) -> RunningServer:
     store = await open_store(config.db_url, config.db_timeout)
     gate = HashGate(config.rate_limits.hash_concurrency, config.rate_limits.hash_queue)
     accounts = Accounts(store, time.time, gate=gate)
-    voice = VoiceRooms(_media_factory(config) if config.media else None)
+    voice = VoiceRooms(_media_factory(config) if config.media else None, config.webrtc_capacity)
     recordings = Recordings(
         store,
         voice,
@@ -220,6 +223,14 @@ async def start_server(config: ServerConfig) -> RunningServer:
     # A node restores only the rooms nobody else holds: it needs the cluster,
     # and the cluster needs the URL it is reached at, known once listening.
     restored = 0 if config.cluster_url else await hub.restore()
+    broadcasts = Broadcasts(
+        hub.local_room,
+        voice,
+        config.hls_dir or default_directory(config.db_url).parent / "hls",
+        _hls_factory() if config.media else None,
+        StreamTokens(secrets.token_bytes(32)),
+        idle_timeout=config.hls_idle_timeout,
+    )
     limits = RateLimits(config.rate_limits)
     routes = Routes(
         Dispatcher(
@@ -227,6 +238,7 @@ async def start_server(config: ServerConfig) -> RunningServer:
             hub,
             limits,
             AudienceLane() if config.audience_lane else AudienceLane(slice_seconds=math.inf),
+            broadcasts,
         ),
         hub,
         config.max_frame_bytes,
@@ -236,14 +248,6 @@ async def start_server(config: ServerConfig) -> RunningServer:
     app = web.Application(middlewares=[origins.middleware()])
     routes.install(app)
     Downloads(accounts, recordings).install(app)
-    broadcasts = Broadcasts(
-        hub.local_room,
-        voice,
-        config.hls_dir or default_directory(config.db_url).parent / "hls",
-        _hls_factory() if config.media else None,
-        StreamTokens(secrets.token_bytes(32)),
-        idle_timeout=config.hls_idle_timeout,
-    )
     await broadcasts.remove_leftovers()
     HlsRoutes(broadcasts).install(app)
     WebPages(public_preview(lambda: hub.list_rooms(0)), PROTOCOL_VERSION).install(app)

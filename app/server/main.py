@@ -69,6 +69,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "listens at /hls/ROOM/index.m3u8 (default: hls/ beside the recordings)",
     )
     parser.add_argument(
+        "--webrtc-capacity",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="live (WebRTC) audio links this server gives, over all rooms; past it new "
+        "listeners are sent to the room's broadcast (HLS, a few seconds behind), while "
+        "the stage and listeners invited to it always get a live link (default: no limit)",
+    )
+    parser.add_argument(
         "--no-media", action="store_true", help="signaling only, no audio (and no recording)"
     )
     parser.add_argument(
@@ -150,6 +159,7 @@ async def serve(args: argparse.Namespace) -> None:
         ice_servers=tuple(args.ice_server),
         recordings_dir=args.recordings,
         hls_dir=args.hls_dir,
+        webrtc_capacity=args.webrtc_capacity,
         max_connections=args.max_connections,
         request_timeout=args.request_timeout,
         db_timeout=args.db_timeout,
@@ -195,6 +205,17 @@ def media_problem() -> str | None:
     except UnsupportedLibrary as exc:
         return str(exc)
     return None
+
+
+def _count(text: str) -> int:
+    """A whole number >= 0 for argparse, refused with a message that says so."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is below 0")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:

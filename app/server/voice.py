@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from app.protocol.errors import ErrorCode
 from app.server.rooms import Room, RoomError
-from app.server.rooms.permissions import may_be_heard, may_talk
+from app.server.rooms.permissions import may_be_heard, may_listen_live, may_talk
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +41,10 @@ MediaFactory = Callable[[], MediaPlane]
 
 
 class VoiceRooms:
-    def __init__(self, factory: MediaFactory | None) -> None:
+    def __init__(self, factory: MediaFactory | None, capacity: int | None = None) -> None:
         self._factory = factory
+        # Live links this node gives listeners; beyond it they get the broadcast.
+        self.capacity = capacity
         self._planes: dict[str, MediaPlane] = {}
         # Per room: user id -> (on_stage, heard) as last pushed into the plane.
         self._applied: dict[str, dict[int, tuple[bool, bool]]] = {}
@@ -58,6 +60,12 @@ class VoiceRooms:
         plane = self.ensure_plane(room.room_id)
         if plane is None:
             raise RoomError(ErrorCode.MEDIA_FAILED, "this server has no media plane")
+        live = self.live_links(besides=(room.room_id, user_id))
+        if not may_listen_live(room, user_id, live, self.capacity):
+            raise RoomError(
+                ErrorCode.BROADCAST_ONLY,
+                "the live audio is full; listen to the broadcast, a few seconds behind",
+            )
         applied = self._applied[room.room_id]
         if applied.pop(user_id, None) is not None:
             await plane.leave(str(user_id))  # a reconnecting client replaces its connection
@@ -91,6 +99,14 @@ class VoiceRooms:
         else:
             talking.discard(user_id)
         self.sync(room)
+
+    def live_links(self, besides: tuple[str, int] | None = None) -> int:
+        """Peer connections open on this node, over all rooms (not counting
+        `besides`, a (room, user) about to replace its own)."""
+        count = sum(len(applied) for applied in self._applied.values())
+        if besides is not None and besides[1] in self._applied.get(besides[0], {}):
+            count -= 1
+        return count
 
     def talking(self, room_id: str) -> frozenset[int]:
         """Who holds push-to-talk in the room, as the server last heard from them."""

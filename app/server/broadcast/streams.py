@@ -36,8 +36,11 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from app.protocol.errors import ErrorCode
+from app.protocol.replies import BroadcastStream
 from app.server.broadcast.tokens import StreamTokens
 from app.server.rooms import Room
+from app.server.rooms.errors import RoomError
 from app.server.voice import MediaPlane, VoiceRooms
 
 log = logging.getLogger(__name__)
@@ -45,6 +48,10 @@ log = logging.getLogger(__name__)
 PLAYLIST = "index.m3u8"
 # Below this much free space no writer starts (a room's window is ~70 KB).
 MIN_FREE_BYTES = 4 * 1024 * 1024
+# How far a player is behind the live room: a segment is listed once whole
+# (1 s) and a player buffers about 1.5 s before it plays; the HLS listening
+# test measured 2.2-2.3 s. For the clients' "a few seconds behind" label.
+BEHIND_SECONDS = 2.5
 _SERVED_KEPT = 64  # per-file request counts kept per writer (the newest files)
 
 
@@ -131,6 +138,17 @@ class Broadcasts:
 
     def token_for(self, room_id: str, user_id: int) -> str:
         return self.tokens.issue(room_id, user_id, self._wall_clock())
+
+    def stream_for(self, room: Room, user_id: int) -> BroadcastStream:
+        """Where a member of `room` listens to its broadcast (`listen_broadcast`)."""
+        if self._factory is None:
+            raise RoomError(ErrorCode.MEDIA_FAILED, "this server has no media plane")
+        if room.invite_only:
+            token = self.token_for(room.room_id, user_id)
+            playlist = f"/hls/{room.room_id}/t/{token}/{PLAYLIST}"
+        else:
+            playlist = f"/hls/{room.room_id}/{PLAYLIST}"
+        return BroadcastStream(playlist=playlist, behind_seconds=BEHIND_SECONDS)
 
     # -- streams -----------------------------------------------------------
 

@@ -14,6 +14,7 @@ from app.protocol.codec import MAX_MESSAGE_BYTES
 from app.protocol.replies import (
     AnyReplyData,
     Authenticated,
+    BroadcastStream,
     Error,
     InviteCreated,
     MediaAnswer,
@@ -32,6 +33,7 @@ from app.protocol.requests import (
     LeaveRoom,
     ListAudience,
     ListBans,
+    ListenBroadcast,
     ListRecordings,
     ListRooms,
     Login,
@@ -46,6 +48,7 @@ from app.protocol.requests import (
 )
 from app.server.accounts import AccountError, Accounts, SignedIn
 from app.server.admission import Busy
+from app.server.broadcast.streams import Broadcasts
 from app.server.http.connection import Connection
 from app.server.http.lane import AudienceLane
 from app.server.http.ratelimit import RateLimits
@@ -74,10 +77,12 @@ class Dispatcher:
         hub: RoomHub,
         limits: RateLimits,
         lane: AudienceLane | None = None,
+        broadcasts: Broadcasts | None = None,
     ) -> None:
         self._accounts = accounts
         self._hub = hub
         self._limits = limits
+        self._broadcasts = broadcasts
         # The audience's requests take turns; the stage's go first.
         self.lane = lane or AudienceLane()
         # Told when a logout revoked a token, to end its other connections.
@@ -247,11 +252,23 @@ class Dispatcher:
             case PushToTalk():
                 await hub.push_to_talk(conn, req.pressed)
                 return None
+            case ListenBroadcast():
+                return self._broadcast_stream(conn)
             case Hello() | Register() | Login() | Resume():
                 raise AssertionError("handled before sign-in")
             case _:
                 await hub.command(conn, actor, req)
                 return None
+
+    def _broadcast_stream(self, conn: Connection) -> BroadcastStream:
+        if conn.room_id is None:
+            raise Refused(ErrorCode.NOT_IN_ROOM, "join a room first")
+        if self._broadcasts is None:
+            raise Refused(ErrorCode.MEDIA_FAILED, "this server has no broadcast tier")
+        room = self._hub.local_room(conn.room_id)
+        if room is None:  # held by another node, which writes its HLS
+            raise Refused(ErrorCode.UNAVAILABLE, "the broadcast is served by the room's origin")
+        return self._broadcasts.stream_for(room, conn.user_id)
 
 
 def version_refusal(theirs: int) -> str:

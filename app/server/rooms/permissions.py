@@ -171,3 +171,19 @@ def may_be_heard(room: Room, user_id: int) -> bool:
         and not member.mod_muted
         and not member.self_muted
     )
+
+
+def may_listen_live(room: Room, user_id: int, live_listeners: int, capacity: int | None) -> bool:
+    """Whether this member gets a live (WebRTC) link rather than the broadcast.
+
+    The stage, and a listener invited to it (who must hear the live room
+    before going up), always do; other listeners while the node's live
+    audience (`live_listeners`, this member's own link not counted) is under
+    `capacity` (None: no limit).
+    """
+    member = room.members.get(user_id)
+    if member is None:
+        return False
+    if member.on_stage or member.invited or capacity is None:
+        return True
+    return live_listeners < capacity
