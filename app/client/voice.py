@@ -88,7 +88,14 @@ class VoiceLink:
         peer = ClientPeer(self._settings, track, sending=self.talking)
         peer.pc.on("connectionstatechange", lambda: self._state_changed(peer))
         self.peer = peer
-        await peer.connect(self._signal)
+        try:
+            await peer.connect(self._signal)
+        except BaseException:
+            # Refused (e.g. `broadcast_only`) or failed: its sockets go now, not
+            # with the next attempt.
+            self.peer = None
+            await peer.close()
+            raise
 
     async def press(self) -> None:
         """Start talking: the server hears us once it has confirmed."""
