@@ -82,7 +82,7 @@ from app.server.forwarding import (
 )
 from app.server.logs import RateLimitedLog
 from app.server.pulse import BUDGET, INTERVAL, RoomPulse
-from app.server.recording import Recordings
+from app.server.recording_shell import Recordings
 from app.server.rooms import (
     Actor,
     Member,
@@ -106,7 +106,7 @@ from app.server.rooms.core import subject_of
 from app.server.rooms.durable import DurableRoom
 from app.server.rooms.permissions import may_be_heard
 from app.server.store.api import StaleSave, Store, StoreError
-from app.server.voice import VoiceRooms
+from app.server.voice_rooms import VoiceRooms
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 
 from app.server.broadcast.tokens import StreamTokens
 from app.server.rooms import Room
-from app.server.voice import MediaPlane, VoiceRooms
+from app.server.voice_rooms import MediaPlane, VoiceRooms
 
 log = logging.getLogger(__name__)
 

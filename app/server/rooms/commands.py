@@ -54,7 +54,7 @@ from app.protocol.requests import (
     UnmakeCohost,
     Unmute,
 )
-from app.server.rooms import lifecycle, moderation, settings, stage
+from app.server.rooms import lifecycle, moderation, room_settings, stage
 from app.server.rooms.permissions import Action
 from app.server.rooms.state import Member, Room
 
@@ -163,7 +163,9 @@ def _table(*commands: Command[Any]) -> Mapping[type, Command[Any]]:
 _A = Action
 COMMANDS: Mapping[type, Command[Any]] = _table(
     _entry(Disconnect, (), lambda room, me, c, now: lifecycle.disconnect(me, now)),
-    _entry(AddInvite, (_A.ADD_INVITE,), lambda room, me, c, now: settings.add_invite(room, c.code)),
+    _entry(
+        AddInvite, (_A.ADD_INVITE,), lambda room, me, c, now: room_settings.add_invite(room, c.code)
+    ),
     _entry(LeaveRoom, (_A.LEAVE_ROOM,), lambda room, me, c, now: lifecycle.leave(room, me, now)),
     _entry(
         EndRoom,
@@ -227,21 +229,25 @@ COMMANDS: Mapping[type, Command[Any]] = _table(
     _entry(
         SetLocked,
         (_A.SET_LOCKED,),
-        lambda room, me, c, now: settings.set_locked(room, me, c.locked),
+        lambda room, me, c, now: room_settings.set_locked(room, me, c.locked),
     ),
     _entry(
         SetHandsEnabled,
         (_A.SET_HANDS_ENABLED,),
-        lambda room, me, c, now: settings.set_hands_enabled(room, me, c.enabled),
+        lambda room, me, c, now: room_settings.set_hands_enabled(room, me, c.enabled),
     ),
     _entry(
-        SetTopic, (_A.SET_TOPIC,), lambda room, me, c, now: settings.set_topic(room, me, c.topic)
+        SetTopic,
+        (_A.SET_TOPIC,),
+        lambda room, me, c, now: room_settings.set_topic(room, me, c.topic),
     ),
-    _entry(PinLink, (_A.PIN_LINK,), lambda room, me, c, now: settings.pin_link(room, me, c.url)),
+    _entry(
+        PinLink, (_A.PIN_LINK,), lambda room, me, c, now: room_settings.pin_link(room, me, c.url)
+    ),
     _entry(
         SetRecording,
         (_A.SET_RECORDING,),
-        lambda room, me, c, now: settings.set_recording(room, me, c.on),
+        lambda room, me, c, now: room_settings.set_recording(room, me, c.on),
     ),
     _entry(ListAudience, (_A.LIST_AUDIENCE,), None),
     _entry(ListBans, (_A.LIST_BANS,), None),

@@ -1,4 +1,4 @@
-"""The media shell (server/voice.py) on a fake media plane: fast, no WebRTC.
+"""The media shell (server/voice_rooms.py) on a fake media plane: fast, no WebRTC.
 
 `VoiceRooms` must push into the plane exactly what the room core's state and
 push-to-talk allow: on stage, not muted, holding the key. The live tests in
@@ -16,7 +16,7 @@ from app.protocol.errors import ErrorCode
 from app.protocol.model import Role
 from app.protocol.requests import LeaveStage, Mute, SelfMute
 from app.server.rooms import Actor, Room, RoomError, create_room, handle
-from app.server.voice import MediaPlane, VoiceRooms
+from app.server.voice_rooms import MediaPlane, VoiceRooms
 from tests.server.rooms.helpers import add
 
 HOST, SPEAKER, LISTENER = 1, 2, 3
