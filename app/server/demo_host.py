@@ -25,6 +25,7 @@ from app.resources import resources_dir
 from app.server.demo_voices import FRAME, HeardSource, RoomMediaLike, _ServerSide
 from app.server.hub import RoomHub
 from app.server.rooms import Actor, RoomError
+from app.server.rooms.state import participant_id
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +147,7 @@ def start_demo_host(
     plane = hub.voice.ensure_plane(room_id)
     if greeting is not None and isinstance(plane, RoomMediaLike):
         heard = partial(hub.may_be_heard, room_id, host.user_id)
-        plane.add_local_source(str(host.user_id), HeardSource(greeting, heard))
+        plane.add_local_source(participant_id(host.user_id), HeardSource(greeting, heard))
     demo = DemoHost(
         hub, host, room_id, approve_after, turn, greeting=greeting, bots=frozenset(bots)
     )

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from app.protocol.errors import ErrorCode
 from app.server.rooms import Room, RoomError
 from app.server.rooms.permissions import may_be_heard, may_talk
+from app.server.rooms.state import ParticipantId, participant_id, user_id_of
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +25,14 @@ log = logging.getLogger(__name__)
 class MediaPlane(Protocol):
     """One room's audio: what app.media.server.room.RoomMedia provides."""
 
-    async def join(self, pid: str, offer_sdp: str) -> str: ...
-    async def leave(self, pid: str) -> None: ...
-    def set_on_stage(self, pid: str, on_stage: bool) -> None: ...
-    def set_heard(self, pid: str, heard: bool) -> None: ...
+    async def join(self, pid: ParticipantId, offer_sdp: str) -> str: ...
+    async def leave(self, pid: ParticipantId) -> None: ...
+    def set_on_stage(self, pid: ParticipantId, on_stage: bool) -> None: ...
+    def set_heard(self, pid: ParticipantId, heard: bool) -> None: ...
     def start(self) -> None: ...
     async def stop(self) -> None: ...
+    # Keyed by the ParticipantIds the plane was given (a str-keyed dict serves:
+    # dict keys are invariant, and the plane stores what it got).
     def take_levels(self) -> dict[str, float]: ...
     def add_audience_tap(self, tap: Callable[[bytes], None]) -> None: ...
     def remove_audience_tap(self, tap: Callable[[bytes], None]) -> None: ...
@@ -60,9 +63,10 @@ class VoiceRooms:
             raise RoomError(ErrorCode.MEDIA_FAILED, "this server has no media plane")
         applied = self._applied[room.room_id]
         if applied.pop(user_id, None) is not None:
-            await plane.leave(str(user_id))  # a reconnecting client replaces its connection
+            # A reconnecting client replaces its connection.
+            await plane.leave(participant_id(user_id))
         try:
-            answer = await plane.join(str(user_id), sdp)
+            answer = await plane.join(participant_id(user_id), sdp)
         except Exception as exc:  # aiortc raises assorted types for a bad SDP
             log.info("media offer from %d refused: %s", user_id, exc)
             raise RoomError(ErrorCode.MEDIA_FAILED, f"cannot use this offer: {exc}") from None
@@ -115,16 +119,19 @@ class VoiceRooms:
                 talking.discard(user_id)
             heard = on_stage and user_id in talking and may_be_heard(room, user_id)
             if on_stage != was_on_stage:
-                plane.set_on_stage(str(user_id), on_stage)
+                plane.set_on_stage(participant_id(user_id), on_stage)
             if on_stage and (heard != was_heard or on_stage != was_on_stage):
-                plane.set_heard(str(user_id), heard)
+                plane.set_heard(participant_id(user_id), heard)
             applied[user_id] = (on_stage, heard)
 
     def take_levels(self) -> dict[str, list[tuple[int, float]]]:
         """Per room, who was heard since the last call and how loud (loudest first)."""
         out: dict[str, list[tuple[int, float]]] = {}
         for room_id, plane in self._planes.items():
-            levels = [(int(pid), round(level, 2)) for pid, level in plane.take_levels().items()]
+            levels = [
+                (user_id_of(ParticipantId(pid)), round(level, 2))
+                for pid, level in plane.take_levels().items()
+            ]
             out[room_id] = sorted(levels, key=lambda item: -item[1])
         return out
 
@@ -134,7 +141,7 @@ class VoiceRooms:
         if applied is None or applied.pop(user_id, None) is None:
             return
         self._talking[room_id].discard(user_id)
-        self._spawn(self._planes[room_id].leave(str(user_id)))
+        self._spawn(self._planes[room_id].leave(participant_id(user_id)))
 
     async def close_room(self, room_id: str) -> None:
         plane = self._planes.pop(room_id, None)

@@ -12,10 +12,26 @@ every member an event is about, and every change to a member is an event.
 """
 
 from dataclasses import dataclass, field
+from typing import NewType
 
 from sortedcontainers import SortedList
 
 from app.protocol.model import Role, RoomStatus
+
+# A member as the media plane knows them (its peers, sources and levels are
+# keyed by it): the user id as text. Typed, so that a raw str or int handed to
+# the plane is a type error; `participant_id` is the one way to make one.
+ParticipantId = NewType("ParticipantId", str)
+
+
+def participant_id(user_id: int) -> ParticipantId:
+    return ParticipantId(str(user_id))
+
+
+def user_id_of(pid: ParticipantId) -> int:
+    """The user behind a participant id (the inverse of `participant_id`)."""
+    return int(pid)
+
 
 # The stage: everyone who may be heard. Its size is bounded by stage_capacity.
 STAGE_ROLES = frozenset({Role.HOST, Role.COHOST, Role.SPEAKER})
