@@ -10,6 +10,7 @@ never the whole audience), which costs nothing next to the mixer's 20 ms clock.
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -74,6 +75,11 @@ class DemoHost:
     _guests: dict[int, float] = field(default_factory=dict)
 
     async def run(self) -> None:
+        if self.greeting is not None:
+            # A server-side voice talks like anyone: it holds push-to-talk.
+            with contextlib.suppress(RoomError):
+                seat = _ServerSide(self.host.user_id, self.room_id)
+                await self.hub.push_to_talk(seat, True)
         while True:
             try:
                 if not await self.step():

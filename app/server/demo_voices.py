@@ -151,6 +151,10 @@ async def start_demo_voices(
     if plane is not None:
         for username, samples in conversation(clips).items():
             uid = bots[username].user_id
+            try:  # a server-side voice talks like anyone: it holds push-to-talk
+                await hub.push_to_talk(_ServerSide(uid, room_id), True)
+            except RoomError as exc:  # not on stage: the bot stays quiet
+                log.warning("demo: %s cannot talk: %s", username, exc)
             heard = HeardSource(LoopSource(samples), partial(hub.may_be_heard, room_id, uid))
             plane.add_local_source(participant_id(uid), heard)
     return [bot.user_id for bot in bots.values()]

@@ -1,8 +1,9 @@
 """The media shell: keeps each room's media plane in line with the room core.
 
-After every change the core makes, `sync` recomputes who is on stage and who
-is heard — on stage, not muted, holding push-to-talk — from the core's state,
-never from what a client claims, and pushes the difference into the plane.
+After every change the core makes, `sync` reads who is on stage and who is
+heard from the core (`may_be_heard`: push-to-talk is core state like the
+mutes), never from what a client claims, and pushes the difference into the
+plane. It decides nothing itself.
 """
 
 import asyncio
@@ -16,7 +17,7 @@ from numpy.typing import NDArray
 
 from app.protocol.errors import ErrorCode
 from app.server.rooms import Room, RoomError
-from app.server.rooms.permissions import may_be_heard, may_talk
+from app.server.rooms.permissions import may_be_heard
 from app.server.rooms.state import ParticipantId, participant_id, user_id_of
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,6 @@ class VoiceRooms:
         self._planes: dict[str, MediaPlane] = {}
         # Per room: user id -> (on_stage, heard) as last pushed into the plane.
         self._applied: dict[str, dict[int, tuple[bool, bool]]] = {}
-        self._talking: dict[str, set[int]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     @property
@@ -82,23 +82,8 @@ class VoiceRooms:
         if plane is None:
             plane = self._planes[room_id] = self._factory()
             self._applied[room_id] = {}
-            self._talking[room_id] = set()
             plane.start()
         return plane
-
-    def push_to_talk(self, room: Room, user_id: int, pressed: bool) -> None:
-        if not may_talk(room, user_id):
-            raise RoomError(ErrorCode.FORBIDDEN, "only the stage can talk")
-        talking = self._talking.setdefault(room.room_id, set())
-        if pressed:
-            talking.add(user_id)
-        else:
-            talking.discard(user_id)
-        self.sync(room)
-
-    def talking(self, room_id: str) -> frozenset[int]:
-        """Who holds push-to-talk in the room, as the server last heard from them."""
-        return frozenset(self._talking.get(room_id, ()))
 
     def sync(self, room: Room) -> None:
         plane = self._planes.get(room.room_id)
@@ -107,7 +92,6 @@ class VoiceRooms:
         if not room.live:
             self._spawn(self.close_room(room.room_id))
             return
-        talking = self._talking[room.room_id]
         applied = self._applied[room.room_id]
         for user_id, (was_on_stage, was_heard) in list(applied.items()):
             member = room.members.get(user_id)
@@ -115,9 +99,7 @@ class VoiceRooms:
                 self.drop(room.room_id, user_id)
                 continue
             on_stage = member.on_stage
-            if not on_stage:
-                talking.discard(user_id)
-            heard = on_stage and user_id in talking and may_be_heard(room, user_id)
+            heard = may_be_heard(room, user_id)
             if on_stage != was_on_stage:
                 plane.set_on_stage(participant_id(user_id), on_stage)
             if on_stage and (heard != was_heard or on_stage != was_on_stage):
@@ -140,13 +122,11 @@ class VoiceRooms:
         applied = self._applied.get(room_id)
         if applied is None or applied.pop(user_id, None) is None:
             return
-        self._talking[room_id].discard(user_id)
         self._spawn(self._planes[room_id].leave(participant_id(user_id)))
 
     async def close_room(self, room_id: str) -> None:
         plane = self._planes.pop(room_id, None)
         self._applied.pop(room_id, None)
-        self._talking.pop(room_id, None)
         if plane is not None:
             await plane.stop()
 

@@ -6,7 +6,8 @@ strategies from, so a command added here is gated and fuzzed without another
 list to keep in step. The `MemberCommand` union below is the same set for the
 type checker; a test holds the two together.
 
-Most entries are the protocol's room requests. Three are made by the shell
+Most entries are the protocol's room requests (and push-to-talk, a media
+request that the core decides like any other: who is heard). Three are made by the shell
 rather than read off the wire: joining is a directory request that names the
 room, a dropped connection is a fact the shell observes, and invite codes are
 random, so the shell draws them and the core only checks who may add one.
@@ -41,6 +42,7 @@ from app.protocol.requests import (
     Mute,
     MuteAll,
     PinLink,
+    PushToTalk,
     RaiseHand,
     React,
     Remove,
@@ -90,6 +92,7 @@ MemberCommand = (
     | DeclineInvite
     | LeaveStage
     | SelfMute
+    | PushToTalk
     | React
     | ApproveHand
     | DenyHand
@@ -191,6 +194,11 @@ COMMANDS: Mapping[type, Command[Any]] = _table(
         (_A.SELF_MUTE, _A.SELF_UNMUTE),
         lambda room, me, c, now: stage.self_mute(me, c.muted),
         pick=_self_mute_action,
+    ),
+    _entry(
+        PushToTalk,
+        (_A.PUSH_TO_TALK,),
+        lambda room, me, c, now: stage.push_to_talk(me, c.pressed),
     ),
     _entry(
         ApproveHand,

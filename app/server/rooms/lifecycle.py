@@ -87,6 +87,7 @@ def disconnect(me: Member, now: float) -> list[AnyRoomEvent]:
     if not me.connected:
         return []
     me.connected = False
+    me.ptt_held = False  # a dropped connection lets go of the key
     me.disconnected_at = now
     return [member_updated(me, "disconnected")]
 

@@ -58,6 +58,9 @@ class Member:
     invited: bool = False
     mod_muted: bool = False
     self_muted: bool = False
+    # Holding push-to-talk, as the server last heard from them. Not durable and
+    # never shown: it only decides, with the rest, whether the mix carries them.
+    ptt_held: bool = False
     connected: bool = True
     # Set while the connection is down; the grace period runs from here.
     disconnected_at: float | None = None
@@ -74,6 +77,8 @@ class Member:
     def set_role(self, role: Role, now: float) -> None:
         self.role = role
         self.role_since = now
+        if role not in STAGE_ROLES:
+            self.ptt_held = False  # only the stage holds the key
         if role is not Role.LISTENER:
             # Raised hands and stage invitations are a listener's way up; they
             # mean nothing once on stage, so no stage member ever holds one.
@@ -150,6 +155,10 @@ class Room:
 
     def stage(self) -> list[Member]:
         return [m for m in self.shown.values() if m.on_stage]
+
+    def holding_ptt(self) -> frozenset[int]:
+        """Who holds push-to-talk (only the stage can)."""
+        return frozenset(m.user_id for m in self.stage() if m.ptt_held)
 
     def stage_full(self) -> bool:
         return len(self.stage()) >= self.stage_capacity
