@@ -25,13 +25,13 @@ from typing import TYPE_CHECKING
 import platformdirs
 
 from app import __version__, json_log
+from app.client.app_settings import Settings
 from app.client.audio_backend import NO_DEVICES, AudioBackend, PullAudio
 from app.client.control import ControlServer, control_address, send_command
 from app.client.control_commands import ControlCommands
 from app.client.desktop_session import DesktopSession
 from app.client.ptt import PttSource
 from app.client.secrets import TokenStore
-from app.client.settings import Settings
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
@@ -129,9 +129,9 @@ async def run_app(
     data_dir: Path,
     links: "LinkOpener | None" = None,
 ) -> int:
+    from app.client.app_settings import ServerMode
     from app.client.hotkey import PttHotkey
     from app.client.server_choice import EMBEDDED, ServerChoice, resolve_server
-    from app.client.settings import ServerMode
     from app.selftest import startup_problems
     from app.ui.design import apply_theme
     from app.ui.first_run import ask_server

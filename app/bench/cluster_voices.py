@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from app.client.changes import ClientChange, MediaMoved
 from app.client.session import RoomClient
-from app.client.voice import FrameSource, VoiceLink
+from app.client.voice_link import FrameSource, VoiceLink
 from app.dsp import FRAME_SAMPLES, FRAME_SECONDS
 from app.dsp.analysis import rms_dbfs, tone_power_ratio
 from app.dsp.signals import ToneSource

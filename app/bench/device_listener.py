@@ -28,7 +28,7 @@ import numpy as np
 from app.audio.engine import AudioEngine
 from app.audio.processing import ProcessingSettings
 from app.client.session import RoomClient
-from app.client.voice import VoiceLink
+from app.client.voice_link import VoiceLink
 from app.dsp import FRAME_SAMPLES
 
 PASSWORD = "bench-password-1"

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from app.bench.signaling import Server
 from app.client.session import RoomClient
-from app.client.voice import VoiceLink
+from app.client.voice_link import VoiceLink
 from app.dsp import FRAME_SAMPLES, FRAME_SECONDS
 from app.dsp.click_timing import FrameTimes, click_times, match_clicks, percentile
 from app.media.loopback_latency import ClickSource

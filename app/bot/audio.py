@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.client.session import RoomClient
-from app.client.voice import VoiceLink
+from app.client.voice_link import VoiceLink
 from app.dsp import FRAME_SECONDS
 from app.media.wavfile import FileSource, read_audio, write_wav
 

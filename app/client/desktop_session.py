@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.client import recordings
+from app.client.app_settings import Settings, SettingsStore
 from app.client.app_state import AppState, Phase
 from app.client.audio_backend import AudioBackend
 from app.client.changes import (
@@ -41,10 +42,9 @@ from app.client.room_model import MODERATOR_ROLES, STAGE_ROLES, RoomModel
 from app.client.room_notices import RoomNotices
 from app.client.secrets import TokenStore
 from app.client.session import RoomClient
-from app.client.settings import Settings, SettingsStore
 from app.client.sign_in import SignIn
 from app.client.talk import Talk, may_talk, talk_state
-from app.client.voice import VoiceLink
+from app.client.voice_link import VoiceLink
 from app.protocol.events import AnyRoomEvent, MemberUpdated
 from app.protocol.links import parse_link
 from app.protocol.model import MemberView, RecordingInfo, RoomSummary

@@ -28,8 +28,8 @@ from app.client.cues import cue_tone
 from app.client.pulse_devices import PulseDevice, is_pulse_choice, list_pulse_devices, route
 
 if TYPE_CHECKING:
+    from app.client.app_settings import Settings
     from app.client.desktop_session import DesktopSession
-    from app.client.settings import Settings
     from app.media.client.channel import FrameChannel
 
 log = logging.getLogger(__name__)

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from typing import Any
 
 from app.client import pynput_hooks
+from app.client.app_settings import Settings
 from app.client.pynput_hooks import listener_ready, wake_x11_listener
-from app.client.settings import Settings
 from app.hookcheck import UnsupportedLibrary
 
 log = logging.getLogger(__name__)

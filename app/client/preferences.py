@@ -10,10 +10,10 @@ server choice takes effect at the next start.
 from dataclasses import fields
 from typing import Protocol
 
+from app.client.app_settings import Settings
 from app.client.desktop_session import DesktopSession
 from app.client.device_audio import DeviceAudio, processing_of
 from app.client.ptt import PttMode
-from app.client.settings import Settings
 
 SERVER_NOTE = "The new server choice takes effect the next time Panggung starts."
 

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from app.client.settings import ServerMode, Settings
+from app.client.app_settings import ServerMode, Settings
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,12 +34,12 @@ from app.server.http.routes import Routes
 from app.server.http.session import Dispatcher
 from app.server.hub import RoomHub
 from app.server.logs import LoopErrors
-from app.server.recording import RecorderFactory, Recordings, default_directory
+from app.server.recording_shell import RecorderFactory, Recordings, default_directory
 from app.server.store import open_store
 from app.server.store.api import Store
 from app.server.store.engine import DEFAULT_TIMEOUT_S
 from app.server.tasks import stop_tasks
-from app.server.voice import MediaFactory, VoiceRooms
+from app.server.voice_rooms import MediaFactory, VoiceRooms
 from app.server.web.origin import OriginPolicy
 from app.server.web.pages import WebPages, public_preview
 

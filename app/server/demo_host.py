@@ -10,6 +10,7 @@ never the whole audience), which costs nothing next to the mixer's 20 ms clock.
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from app.resources import resources_dir
 from app.server.demo_voices import FRAME, HeardSource, RoomMediaLike, _ServerSide
 from app.server.hub import RoomHub
 from app.server.rooms import Actor, RoomError
+from app.server.rooms.state import participant_id
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,11 @@ class DemoHost:
     _guests: dict[int, float] = field(default_factory=dict)
 
     async def run(self) -> None:
+        if self.greeting is not None:
+            # A server-side voice talks like anyone: it holds push-to-talk.
+            with contextlib.suppress(RoomError):
+                seat = _ServerSide(self.host.user_id, self.room_id)
+                await self.hub.push_to_talk(seat, True)
         while True:
             try:
                 if not await self.step():
@@ -146,7 +153,7 @@ def start_demo_host(
     plane = hub.voice.ensure_plane(room_id)
     if greeting is not None and isinstance(plane, RoomMediaLike):
         heard = partial(hub.may_be_heard, room_id, host.user_id)
-        plane.add_local_source(str(host.user_id), HeardSource(greeting, heard))
+        plane.add_local_source(participant_id(host.user_id), HeardSource(greeting, heard))
     demo = DemoHost(
         hub, host, room_id, approve_after, turn, greeting=greeting, bots=frozenset(bots)
     )

@@ -28,6 +28,7 @@ from app.resources import resources_dir
 from app.server.accounts import AccountError, Accounts
 from app.server.hub import RoomHub
 from app.server.rooms import Actor, RoomError
+from app.server.rooms.state import ParticipantId, participant_id
 from app.server.store.api import Store
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,9 @@ BOTS = {"ayu": "ayu-bot", "budi": "budi-bot"}
 class RoomMediaLike(Protocol):
     """What the bots need of a media plane beyond VoiceRooms' MediaPlane."""
 
-    def add_local_source(self, key: str, source: Callable[[], NDArray[np.int16]]) -> None: ...
+    def add_local_source(
+        self, key: ParticipantId, source: Callable[[], NDArray[np.int16]]
+    ) -> None: ...
 
 
 @dataclass
@@ -148,8 +151,12 @@ async def start_demo_voices(
     if plane is not None:
         for username, samples in conversation(clips).items():
             uid = bots[username].user_id
+            try:  # a server-side voice talks like anyone: it holds push-to-talk
+                await hub.push_to_talk(_ServerSide(uid, room_id), True)
+            except RoomError as exc:  # not on stage: the bot stays quiet
+                log.warning("demo: %s cannot talk: %s", username, exc)
             heard = HeardSource(LoopSource(samples), partial(hub.may_be_heard, room_id, uid))
-            plane.add_local_source(str(uid), heard)
+            plane.add_local_source(participant_id(uid), heard)
     return [bot.user_id for bot in bots.values()]
 
 

@@ -56,7 +56,14 @@ from app.protocol.replies import (
     Speaking,
     StorageStatus,
 )
-from app.protocol.requests import CreateRoom, ListAudience, ListBans, SetRecording, Sync
+from app.protocol.requests import (
+    CreateRoom,
+    ListAudience,
+    ListBans,
+    PushToTalk,
+    SetRecording,
+    Sync,
+)
 from app.server.admission import Busy, JoinGate
 from app.server.cluster import (
     Cluster,
@@ -82,7 +89,7 @@ from app.server.forwarding import (
 )
 from app.server.logs import RateLimitedLog
 from app.server.pulse import BUDGET, INTERVAL, RoomPulse
-from app.server.recording import Recordings
+from app.server.recording_shell import Recordings
 from app.server.rooms import (
     Actor,
     Member,
@@ -106,7 +113,7 @@ from app.server.rooms.core import subject_of
 from app.server.rooms.durable import DurableRoom
 from app.server.rooms.permissions import may_be_heard
 from app.server.store.api import StaleSave, Store, StoreError
-from app.server.voice import VoiceRooms
+from app.server.voice_rooms import VoiceRooms
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -393,9 +400,15 @@ class RoomHub:
         return None
 
     def may_be_heard(self, room_id: str, user_id: int) -> bool:
-        """The core's rule (live, on stage, not muted), for server-side voices."""
+        """The core's rule (live, on stage, holding push-to-talk, not muted), for
+        server-side voices."""
         room = self._rooms.get(room_id)
         return room is not None and may_be_heard(room, user_id)
+
+    def talking(self, room_id: str) -> frozenset[int]:
+        """Who holds push-to-talk in a room of this node, as the core last heard."""
+        room = self._rooms.get(room_id)
+        return room.holding_ptt() if room is not None else frozenset()
 
     def local_room(self, room_id: str) -> Room | None:
         """The room if this node is its origin (the broadcast tier serves it from here)."""
@@ -582,7 +595,12 @@ class RoomHub:
         if (room_id := self._held_elsewhere(client)) is not None:
             await self._forward(room_id, self._ask("ptt", client, b"", flag=pressed))
             return
-        self.voice.push_to_talk(self._room_of(client), client.user_id, pressed)
+        room = self._room_of(client)
+        me = room.members.get(client.user_id)
+        actor = Actor(client.user_id, me.name if me is not None else "")
+        # The core's gate and state (no event: who is heard shows in the levels).
+        handle(room, actor, PushToTalk(pressed=pressed), self._clock())
+        self.voice.sync(room)
 
     async def detach(self, client: Attachment) -> None:
         """The connection is gone: the member keeps their place for the grace period."""

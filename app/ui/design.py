@@ -8,7 +8,7 @@ someone starts talking (the ring is drawn inside the cell's own margin).
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
-from app.client.settings import THEMES
+from app.client.app_settings import THEMES
 
 # -- sizes -----------------------------------------------------------------------------
 STAGE_AVATAR = 64  # the stage's round avatars

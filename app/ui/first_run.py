@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.client.app_settings import ServerMode
 from app.client.server_choice import EMBEDDED, ServerChoice, server_url_problem
-from app.client.settings import ServerMode
 from app.ui.dialog_buttons import dialog_buttons
 
 

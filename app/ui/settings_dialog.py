@@ -35,10 +35,10 @@ from PySide6.QtWidgets import (
 
 from app.audio.prefs import DeviceInfo, Direction
 from app.audio.processing import ProcessingSettings
+from app.client.app_settings import MAX_VOLUME, ServerMode, Settings
 from app.client.device_audio import DeviceAudio, processing_of
 from app.client.ptt import MAX_TAIL_MS, PttMode
 from app.client.pulse_devices import PREFIX, PulseDevice
-from app.client.settings import MAX_VOLUME, ServerMode, Settings
 from app.ui.dialog_buttons import dialog_buttons
 from app.ui.i18n import LANGUAGES
 from app.ui.keys import name_of_key

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-from app.client.settings import JsonSettingsStore, Settings
+from app.client.app_settings import JsonSettingsStore, Settings
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,11 @@ from typing import Any
 
 from PySide6.QtWidgets import QApplication
 
+from app.client.app_settings import Settings
 from app.client.cues import CuePlayer
 from app.client.desktop_session import DesktopSession
 from app.client.device_audio import DeviceAudio, MicFollower
 from app.client.preferences import HotkeyControl, apply_settings
-from app.client.settings import Settings
 from app.ui.controller import SessionController
 from app.ui.design import apply_theme
 from app.ui.main_window import MainWindow

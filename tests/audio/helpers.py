@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from app.audio.engine import AudioEngine, DeviceEvent
 from app.audio.prefs import DevicePreferences
 from app.client.session import RoomClient
-from app.client.voice import VoiceLink
+from app.client.voice_link import VoiceLink
 from app.media.wavfile import read_audio
 
 PASSWORD = "correct horse battery"

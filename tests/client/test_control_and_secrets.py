@@ -11,6 +11,7 @@ import keyring
 import pytest
 from keyring.backends import fail
 
+from app.client.app_settings import JsonSettingsStore, Settings
 from app.client.audio_backend import PullAudio
 from app.client.control import (
     ControlServer,
@@ -23,7 +24,6 @@ from app.client.control import (
 from app.client.control_commands import ControlCommands
 from app.client.desktop_session import DesktopSession
 from app.client.secrets import TokenStore
-from app.client.settings import JsonSettingsStore, Settings
 from tests.client import memory_keyring
 
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from app.client.app_settings import JsonSettingsStore
 from app.client.app_state import Phase
 from app.client.audio_backend import PullAudio
 from app.client.desktop_session import Change, DesktopSession, Notice
 from app.client.secrets import TokenStore
-from app.client.settings import JsonSettingsStore
 from app.protocol.model import Role
 from app.protocol.replies import InviteCreated
 from app.protocol.requests import (

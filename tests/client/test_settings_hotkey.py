@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from app.client.app_settings import Settings
 from app.client.hotkey import PttHotkey, unavailable_reason
-from app.client.settings import Settings
 from app.hookcheck import UnsupportedLibrary
 from tests.client.desktop_support import until
 from tests.support.xserver import XUnavailable, xvfb

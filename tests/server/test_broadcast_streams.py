@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from app.server.broadcast.streams import Broadcasts, HlsWriter, Unavailable
 from app.server.broadcast.tokens import StreamTokens
 from app.server.rooms import Room
-from app.server.voice import MediaPlane, VoiceRooms
+from app.server.voice_rooms import MediaPlane, VoiceRooms
 
 
 class Plane:

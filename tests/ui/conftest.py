@@ -18,10 +18,10 @@ import pytest
 import pytestqt.plugin
 from PySide6.QtWidgets import QApplication
 
+from app.client.app_settings import JsonSettingsStore
 from app.client.audio_backend import PullAudio
 from app.client.desktop_session import DesktopSession
 from app.client.secrets import TokenStore
-from app.client.settings import JsonSettingsStore
 from app.server.app import RunningServer, ServerConfig, start_server
 from app.ui.application import AppEventLoop
 from app.ui.shell import DesktopShell

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from app.audio.prefs import DevicePreferences
 from app.bot.audio import BotAudio
+from app.client.app_settings import Settings
 from app.client.audio_backend import PullAudio
 from app.client.changes import SpeakingLevels
 from app.client.desktop_session import Change, DesktopSession
@@ -35,7 +36,6 @@ from app.client.device_audio import DeviceAudio
 from app.client.recordings import suggested_file_name
 from app.client.secrets import TokenStore
 from app.client.session import RoomClient
-from app.client.settings import Settings
 from app.media.wavfile import read_audio, write_wav
 from app.protocol.model import Role
 from app.protocol.requests import (

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
+from app.client.app_settings import JsonSettingsStore, Settings
 from app.client.control import socket_path
-from app.client.settings import JsonSettingsStore, Settings
 from app.desktop_main import parse_args, run_app
 from app.server.app import ServerConfig, start_server
 from app.ui.application import run_qt

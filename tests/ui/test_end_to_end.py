@@ -111,7 +111,7 @@ async def test_cli_drives_the_running_app(server: RunningServer, tmp_path: Path)
         assert status_of(joined)["role"] == "host"
         await until(lambda: owner.kicked == "replaced", what="app took the place")
 
-        talking = server.hub.voice.talking  # the server's push-to-talk state
+        talking = server.hub.talking  # the server's push-to-talk state (the core's)
         pressed = await panggung(config, env, "ptt", "press")
         assert pressed["ok"] is True and status_of(pressed)["ptt_acked"] is True
         assert talking(room.room_id) == {auth.user_id}
@@ -131,7 +131,7 @@ async def test_cli_drives_the_running_app(server: RunningServer, tmp_path: Path)
         except TimeoutError:
             pytest.fail("the app did not quit:\n" + log_path.read_text()[-5000:])
         # The app left the room on the way out.
-        assert auth.user_id not in server.hub.voice.talking(room.room_id)
+        assert auth.user_id not in server.hub.talking(room.room_id)
     finally:
         if app.returncode is None:
             app.kill()

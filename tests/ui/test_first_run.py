@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
+from app.client.app_settings import JsonSettingsStore, ServerMode, Settings
 from app.client.server_choice import EMBEDDED, ServerChoice, resolve_server
-from app.client.settings import JsonSettingsStore, ServerMode, Settings
 from app.server.app import ServerConfig, start_server
 from app.ui.first_run import FirstRunDialog, ask_server
 from app.ui.settings_store import QtSettingsStore

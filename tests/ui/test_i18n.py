@@ -13,8 +13,8 @@ import pytest
 from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import QApplication
 
+from app.client.app_settings import Settings
 from app.client.app_state import Phase
-from app.client.settings import Settings
 from app.server.app import RunningServer
 from app.ui import i18n
 from app.ui.first_run import FirstRunDialog

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
+from app.client.app_settings import Settings
 from app.client.app_state import Phase
 from app.client.session import RoomClient
-from app.client.settings import Settings
 from app.server.app import RunningServer
 from app.ui import i18n
 from app.ui.ban_list_dialog import BanListDialog

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from app.client.settings import JsonSettingsStore, Settings
+from app.client.app_settings import JsonSettingsStore, Settings
 from app.ui.i18n import install_translator
 from app.ui.settings_dialog import SettingsDialog
 

@@ -23,8 +23,8 @@ LEFT = Qt.MouseButton.LeftButton
 
 
 def talking_on_server(server: RunningServer, room_id: str) -> set[int]:
-    # Who the server treats as holding push-to-talk (its media shell's state).
-    return set(server.hub.voice.talking(room_id))
+    # Who the server treats as holding push-to-talk (the room core's state).
+    return set(server.hub.talking(room_id))
 
 
 async def create_room(shell: DesktopShell, title: str, topic: str) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from app.client.app_settings import JsonSettingsStore, Settings
 from app.client.app_state import Phase
-from app.client.settings import JsonSettingsStore, Settings
 from app.server.app import RunningServer
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.shell import DesktopShell

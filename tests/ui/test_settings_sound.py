@@ -12,11 +12,11 @@ import pytest
 
 from app.audio.prefs import DevicePreferences
 from app.audio.virtual import PulseUnavailable, VirtualPulse
+from app.client.app_settings import JsonSettingsStore
 from app.client.desktop_session import DesktopSession
 from app.client.device_audio import DeviceAudio
 from app.client.secrets import TokenStore
 from app.client.session import RoomClient
-from app.client.settings import JsonSettingsStore
 from app.dsp.analysis import peak_frequency, rms_dbfs
 from app.dsp.signals import to_int16, tone
 from app.media.wavfile import write_wav

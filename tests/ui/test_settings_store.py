@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.client.settings import JsonSettingsStore, Settings, SettingsStore
+from app.client.app_settings import JsonSettingsStore, Settings, SettingsStore
 from app.ui.settings_store import QtSettingsStore
 
 EVERY_FIELD = Settings(

@@ -13,10 +13,10 @@ from PySide6.QtCore import QModelIndex, QPoint, QRect
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionViewItem, QWidget
 
+from app.client.app_settings import Settings
 from app.client.app_state import Phase
 from app.client.changes import SpeakingLevels
 from app.client.session import RoomClient
-from app.client.settings import Settings
 from app.protocol.model import MemberView, Role
 from app.protocol.requests import RaiseHand
 from app.server.app import RunningServer

@@ -13,12 +13,12 @@ from pathlib import Path
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from app.client.app_settings import Settings
 from app.client.app_state import Phase
 from app.client.audio_backend import PullAudio
 from app.client.desktop_session import DesktopSession
 from app.client.secrets import TokenStore
 from app.client.session import RoomClient
-from app.client.settings import Settings
 from app.protocol.requests import InviteToStage
 from app.server.app import ServerConfig, start_server
 from app.ui.application import run_qt

@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.client.session import RoomClient
-from app.client.voice import VoiceLink
+from app.client.voice_link import VoiceLink
 from app.dsp.analysis import rms_dbfs, tone_power_ratio
 
 PASSWORD = "correct horse battery"

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from app.client.app_settings import Settings
 from app.client.audio_backend import FRAME, Frame, PullAudio
 from app.client.control_commands import ControlCommands
 from app.client.desktop_session import DesktopSession
 from app.client.ptt import PttMode
 from app.client.secrets import TokenStore
-from app.client.settings import Settings
 from app.dsp.signals import ToneSource
 from app.protocol.model import Role
 from app.protocol.requests import ApproveHand, Mute, RaiseHand, SelfMute, Unmute

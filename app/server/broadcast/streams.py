@@ -41,7 +41,7 @@ from app.protocol.replies import BroadcastStream
 from app.server.broadcast.tokens import StreamTokens
 from app.server.rooms import Room
 from app.server.rooms.errors import RoomError
-from app.server.voice import MediaPlane, VoiceRooms
+from app.server.voice_rooms import MediaPlane, VoiceRooms
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from app.protocol.requests import MAX_USER_ID
 from app.server.accounts import AccountError, Accounts
-from app.server.recording import Recordings
+from app.server.recording_shell import Recordings
 from app.server.store.api import StoreError
 
 _BEARER = re.compile(r"Bearer\s+(\S+)\s*", re.IGNORECASE)

@@ -6,7 +6,8 @@ strategies from, so a command added here is gated and fuzzed without another
 list to keep in step. The `MemberCommand` union below is the same set for the
 type checker; a test holds the two together.
 
-Most entries are the protocol's room requests. Three are made by the shell
+Most entries are the protocol's room requests (and push-to-talk, a media
+request that the core decides like any other: who is heard). Three are made by the shell
 rather than read off the wire: joining is a directory request that names the
 room, a dropped connection is a fact the shell observes, and invite codes are
 random, so the shell draws them and the core only checks who may add one.
@@ -41,6 +42,7 @@ from app.protocol.requests import (
     Mute,
     MuteAll,
     PinLink,
+    PushToTalk,
     RaiseHand,
     React,
     Remove,
@@ -54,7 +56,7 @@ from app.protocol.requests import (
     UnmakeCohost,
     Unmute,
 )
-from app.server.rooms import lifecycle, moderation, settings, stage
+from app.server.rooms import lifecycle, moderation, room_settings, stage
 from app.server.rooms.permissions import Action
 from app.server.rooms.state import Member, Room
 
@@ -90,6 +92,7 @@ MemberCommand = (
     | DeclineInvite
     | LeaveStage
     | SelfMute
+    | PushToTalk
     | React
     | ApproveHand
     | DenyHand
@@ -163,7 +166,9 @@ def _table(*commands: Command[Any]) -> Mapping[type, Command[Any]]:
 _A = Action
 COMMANDS: Mapping[type, Command[Any]] = _table(
     _entry(Disconnect, (), lambda room, me, c, now: lifecycle.disconnect(me, now)),
-    _entry(AddInvite, (_A.ADD_INVITE,), lambda room, me, c, now: settings.add_invite(room, c.code)),
+    _entry(
+        AddInvite, (_A.ADD_INVITE,), lambda room, me, c, now: room_settings.add_invite(room, c.code)
+    ),
     _entry(LeaveRoom, (_A.LEAVE_ROOM,), lambda room, me, c, now: lifecycle.leave(room, me, now)),
     _entry(
         EndRoom,
@@ -189,6 +194,11 @@ COMMANDS: Mapping[type, Command[Any]] = _table(
         (_A.SELF_MUTE, _A.SELF_UNMUTE),
         lambda room, me, c, now: stage.self_mute(me, c.muted),
         pick=_self_mute_action,
+    ),
+    _entry(
+        PushToTalk,
+        (_A.PUSH_TO_TALK,),
+        lambda room, me, c, now: stage.push_to_talk(me, c.pressed),
     ),
     _entry(
         ApproveHand,
@@ -227,21 +237,25 @@ COMMANDS: Mapping[type, Command[Any]] = _table(
     _entry(
         SetLocked,
         (_A.SET_LOCKED,),
-        lambda room, me, c, now: settings.set_locked(room, me, c.locked),
+        lambda room, me, c, now: room_settings.set_locked(room, me, c.locked),
     ),
     _entry(
         SetHandsEnabled,
         (_A.SET_HANDS_ENABLED,),
-        lambda room, me, c, now: settings.set_hands_enabled(room, me, c.enabled),
+        lambda room, me, c, now: room_settings.set_hands_enabled(room, me, c.enabled),
     ),
     _entry(
-        SetTopic, (_A.SET_TOPIC,), lambda room, me, c, now: settings.set_topic(room, me, c.topic)
+        SetTopic,
+        (_A.SET_TOPIC,),
+        lambda room, me, c, now: room_settings.set_topic(room, me, c.topic),
     ),
-    _entry(PinLink, (_A.PIN_LINK,), lambda room, me, c, now: settings.pin_link(room, me, c.url)),
+    _entry(
+        PinLink, (_A.PIN_LINK,), lambda room, me, c, now: room_settings.pin_link(room, me, c.url)
+    ),
     _entry(
         SetRecording,
         (_A.SET_RECORDING,),
-        lambda room, me, c, now: settings.set_recording(room, me, c.on),
+        lambda room, me, c, now: room_settings.set_recording(room, me, c.on),
     ),
     _entry(ListAudience, (_A.LIST_AUDIENCE,), None),
     _entry(ListBans, (_A.LIST_BANS,), None),

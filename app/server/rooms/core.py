@@ -29,7 +29,7 @@ from app.protocol.events import (
     Reacted,
     RecordingStopReason,
 )
-from app.server.rooms import lifecycle, settings
+from app.server.rooms import lifecycle, room_settings
 from app.server.rooms.commands import COMMANDS, Gated, Join, MemberCommand, RoomCommand
 from app.server.rooms.errors import RoomError
 from app.server.rooms.permissions import Action, require
@@ -91,7 +91,7 @@ def recording_lost(room: Room, reason: RecordingStopReason, detail: str | None =
     """
     if not room.live:
         return Outcome()
-    return _settle(room, settings.stop_recording(room, reason, detail))
+    return _settle(room, room_settings.stop_recording(room, reason, detail))
 
 
 def subject_of(event: AnyRoomEvent) -> int | None:

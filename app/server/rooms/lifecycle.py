@@ -24,7 +24,7 @@ from app.protocol.model import Role
 from app.protocol.requests import MAX_STAGE_CAPACITY, MAX_TITLE, MAX_TOPIC
 from app.server.rooms.errors import RoomError
 from app.server.rooms.permissions import admit
-from app.server.rooms.settings import stop_recording
+from app.server.rooms.room_settings import stop_recording
 from app.server.rooms.state import Actor, Member, Room
 from app.server.rooms.views import member_updated, member_view, room_updated
 
@@ -87,6 +87,7 @@ def disconnect(me: Member, now: float) -> list[AnyRoomEvent]:
     if not me.connected:
         return []
     me.connected = False
+    me.ptt_held = False  # a dropped connection lets go of the key
     me.disconnected_at = now
     return [member_updated(me, "disconnected")]
 

@@ -9,10 +9,10 @@ is therefore always FORBIDDEN (nobody ranks below themselves).
 Self-unmuting is its own action so that "muted by a moderator" is decided here
 too: a moderator's mute holds until a moderator lifts it.
 
-`may_be_heard` is the same kind of decision for the mix: only a live room's
-stage members who are muted neither by a moderator nor by themselves may be
-heard; the media shell adds push-to-talk on top, which `may_talk` decides
-(only the stage holds the key). `outranks` is the rank rule on its own, for
+`may_be_heard` is the only decision about the mix: a live room's stage members
+who hold push-to-talk (core state, set through the gate like any command) and
+are muted neither by a moderator nor by themselves are heard; the media shell
+only carries the answer out. `outranks` is the rank rule on its own, for
 commands aimed at many members at once (mute-all).
 
 Two commands are not in the table. `Join` comes from someone who is not yet a
@@ -43,6 +43,7 @@ class Action(StrEnum):
     # Being on stage.
     SELF_MUTE = "self_mute"
     SELF_UNMUTE = "self_unmute"
+    PUSH_TO_TALK = "push_to_talk"
     LEAVE_STAGE = "leave_stage"
     # Moderation.
     APPROVE_HAND = "approve_hand"
@@ -74,7 +75,8 @@ class Action(StrEnum):
 _A = Action
 _EVERYONE = frozenset({_A.LEAVE_ROOM, _A.REACT})
 _AUDIENCE = frozenset({_A.RAISE_HAND, _A.LOWER_HAND, _A.ACCEPT_INVITE, _A.DECLINE_INVITE})
-_ON_STAGE = frozenset({_A.SELF_MUTE, _A.SELF_UNMUTE})
+# Only the stage holds push-to-talk, muted or not (the mix still leaves the muted out).
+_ON_STAGE = frozenset({_A.SELF_MUTE, _A.SELF_UNMUTE, _A.PUSH_TO_TALK})
 _MODERATION = frozenset(
     {
         _A.APPROVE_HAND,
@@ -155,19 +157,14 @@ def admit(room: Room, user_id: int, invite_code: str | None) -> None:
         raise RoomError(ErrorCode.INVITE_REQUIRED, "this room needs an invite")
 
 
-def may_talk(room: Room, user_id: int) -> bool:
-    """Whether this user may hold push-to-talk: only the stage talks."""
-    member = room.members.get(user_id)
-    return member is not None and member.on_stage
-
-
 def may_be_heard(room: Room, user_id: int) -> bool:
-    """Whether the mix may carry this user's voice (push-to-talk is the shell's to add)."""
+    """Whether the mix carries this user's voice now."""
     member = room.members.get(user_id)
     return (
         room.live
         and member is not None
         and member.on_stage
+        and member.ptt_held
         and not member.mod_muted
         and not member.self_muted
     )

@@ -1,4 +1,5 @@
-"""The stage: hands, invitations to speak, stepping up and down, self-muting.
+"""The stage: hands, invitations to speak, stepping up and down, self-muting,
+push-to-talk.
 
 A listener gets on stage by raising a hand that a moderator approves, or by
 accepting a moderator's invitation; either way only while the stage has room
@@ -105,3 +106,9 @@ def self_mute(me: Member, muted: bool) -> list[AnyRoomEvent]:
         return []
     me.self_muted = muted
     return [member_updated(me, "self_muted" if muted else "self_unmuted")]
+
+
+def push_to_talk(me: Member, pressed: bool) -> list[AnyRoomEvent]:
+    # Nobody is told: who is heard shows in the speaking levels, not as events.
+    me.ptt_held = pressed
+    return []

@@ -12,10 +12,26 @@ every member an event is about, and every change to a member is an event.
 """
 
 from dataclasses import dataclass, field
+from typing import NewType
 
 from sortedcontainers import SortedList
 
 from app.protocol.model import Role, RoomStatus
+
+# A member as the media plane knows them (its peers, sources and levels are
+# keyed by it): the user id as text. Typed, so that a raw str or int handed to
+# the plane is a type error; `participant_id` is the one way to make one.
+ParticipantId = NewType("ParticipantId", str)
+
+
+def participant_id(user_id: int) -> ParticipantId:
+    return ParticipantId(str(user_id))
+
+
+def user_id_of(pid: ParticipantId) -> int:
+    """The user behind a participant id (the inverse of `participant_id`)."""
+    return int(pid)
+
 
 # The stage: everyone who may be heard. Its size is bounded by stage_capacity.
 STAGE_ROLES = frozenset({Role.HOST, Role.COHOST, Role.SPEAKER})
@@ -42,6 +58,9 @@ class Member:
     invited: bool = False
     mod_muted: bool = False
     self_muted: bool = False
+    # Holding push-to-talk, as the server last heard from them. Not durable and
+    # never shown: it only decides, with the rest, whether the mix carries them.
+    ptt_held: bool = False
     connected: bool = True
     # Set while the connection is down; the grace period runs from here.
     disconnected_at: float | None = None
@@ -58,6 +77,8 @@ class Member:
     def set_role(self, role: Role, now: float) -> None:
         self.role = role
         self.role_since = now
+        if role not in STAGE_ROLES:
+            self.ptt_held = False  # only the stage holds the key
         if role is not Role.LISTENER:
             # Raised hands and stage invitations are a listener's way up; they
             # mean nothing once on stage, so no stage member ever holds one.
@@ -134,6 +155,10 @@ class Room:
 
     def stage(self) -> list[Member]:
         return [m for m in self.shown.values() if m.on_stage]
+
+    def holding_ptt(self) -> frozenset[int]:
+        """Who holds push-to-talk (only the stage can)."""
+        return frozenset(m.user_id for m in self.stage() if m.ptt_held)
 
     def stage_full(self) -> bool:
         return len(self.stage()) >= self.stage_capacity

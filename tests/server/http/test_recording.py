@@ -22,7 +22,7 @@ from app.protocol.requests import (
 )
 from app.server.app import RunningServer, start_server
 from app.server.main import parse_args
-from app.server.recording import default_directory
+from app.server.recording_shell import default_directory
 from app.server.store import open_store
 
 from .conftest import ClientFactory, config_for

@@ -25,6 +25,7 @@ targets = st.integers(min_value=1, max_value=9)
 FIELD_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "user_id": targets,
     "muted": st.booleans(),
+    "pressed": st.booleans(),
     "on": st.booleans(),
     "reaction": st.sampled_from(["clap", "wave"]),
     # Mostly unlocking and enabling, so that rooms are not stuck shut for whole runs.

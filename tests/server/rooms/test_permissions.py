@@ -31,6 +31,7 @@ from app.protocol.requests import (
     Mute,
     MuteAll,
     PinLink,
+    PushToTalk,
     RaiseHand,
     React,
     Remove,
@@ -47,6 +48,7 @@ from app.server.rooms import (
     PERMISSIONS,
     Action,
     AddInvite,
+    Disconnect,
     Join,
     Member,
     Room,
@@ -57,7 +59,7 @@ from app.server.rooms import (
     may_be_heard,
 )
 from app.server.rooms.core import action_of, handle
-from app.server.rooms.permissions import may_talk, outranks
+from app.server.rooms.permissions import outranks
 
 from .helpers import HOST, actor, add, new_room, refused
 
@@ -106,6 +108,7 @@ SCENARIOS: dict[Action, tuple[RoomCommand | ListAudience | ListBans, Setup]] = {
     Action.DECLINE_INVITE: (DeclineInvite(), _invited),
     Action.SELF_MUTE: (SelfMute(muted=True), _nothing),
     Action.SELF_UNMUTE: (SelfMute(muted=False), _self_muted),
+    Action.PUSH_TO_TALK: (PushToTalk(pressed=True), _nothing),
     Action.LEAVE_STAGE: (LeaveStage(), _nothing),
     Action.APPROVE_HAND: (ApproveHand(user_id=HAND), _nothing),
     Action.DENY_HAND: (DenyHand(user_id=HAND), _nothing),
@@ -168,8 +171,9 @@ def test_allowed_exactly_where_the_table_says(role: Role, action: Action) -> Non
     if action in PERMISSIONS[role]:
         events = handle(room, actor(me.user_id), command, 10.0)
         # Every scenario changes something the room can see, except the two
-        # that touch only secrets (bans and invite codes).
-        if action in (Action.UNBAN, Action.ADD_INVITE):
+        # that touch only secrets (bans and invite codes) and push-to-talk
+        # (the mix's business: it shows in the speaking levels).
+        if action in (Action.UNBAN, Action.ADD_INVITE, Action.PUSH_TO_TALK):
             assert not events and room != before
         else:
             assert events
@@ -221,6 +225,9 @@ def test_aiming_at_yourself_is_forbidden(role: Role, action: Action) -> None:
 def test_only_unmuted_stage_members_of_a_live_room_may_be_heard() -> None:
     room = scene()
     add(room, 20, Role.SPEAKER, self_muted=True)
+    assert not any(may_be_heard(room, uid) for uid in room.members)  # nobody holds the key
+    for member in room.members.values():
+        member.ptt_held = member.on_stage  # everyone who may hold it
     heard = {uid for uid in room.members if may_be_heard(room, uid)}
     # SPEAKER (10) is mod-muted; listeners, strangers and the self-muted are not heard.
     assert heard == {HOST, ACTOR_OF[Role.COHOST], ACTOR_OF[Role.SPEAKER], COHOST}
@@ -231,10 +238,30 @@ def test_only_unmuted_stage_members_of_a_live_room_may_be_heard() -> None:
 
 def test_only_the_stage_may_hold_push_to_talk_muted_or_not() -> None:
     room = scene()
-    talkers = {uid for uid in room.members if may_talk(room, uid)}
+    talkers = set()
+    for uid in room.members:
+        try:
+            handle(room, actor(uid), PushToTalk(pressed=True), 10.0)
+        except RoomError as err:
+            assert err.code == ErrorCode.FORBIDDEN
+        else:
+            talkers.add(uid)
     # The mod-muted SPEAKER (10) may hold the key; the mix still leaves them out.
     assert talkers == {HOST, ACTOR_OF[Role.COHOST], ACTOR_OF[Role.SPEAKER], SPEAKER, COHOST}
-    assert not may_talk(room, OUTSIDER)
+    assert room.holding_ptt() == talkers
+    assert SPEAKER not in {uid for uid in room.members if may_be_heard(room, uid)}
+    with pytest.raises(RoomError) as info:
+        handle(room, actor(OUTSIDER), PushToTalk(pressed=True), 10.0)
+    assert info.value.code == ErrorCode.NOT_IN_ROOM
+
+
+def test_leaving_the_stage_or_the_connection_lets_go_of_push_to_talk() -> None:
+    room = scene()
+    for uid in (ACTOR_OF[Role.SPEAKER], ACTOR_OF[Role.COHOST]):
+        handle(room, actor(uid), PushToTalk(pressed=True), 10.0)
+    handle(room, actor(ACTOR_OF[Role.SPEAKER]), LeaveStage(), 11.0)
+    handle(room, actor(ACTOR_OF[Role.COHOST]), Disconnect(), 12.0)
+    assert room.holding_ptt() == frozenset()
 
 
 @pytest.mark.parametrize("actor_role", list(Role))

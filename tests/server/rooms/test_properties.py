@@ -36,6 +36,7 @@ from app.protocol.requests import (
     MakeCohost,
     Mute,
     MuteAll,
+    PushToTalk,
     RaiseHand,
     React,
     Remove,
@@ -78,6 +79,7 @@ codes = st.sampled_from([None, "a", "b"])
 
 # Everything a listener must never be able to do, as concrete commands.
 STAGE_ONLY: list[MemberCommand] = [
+    PushToTalk(pressed=True),
     SelfMute(muted=True),
     SelfMute(muted=False),
     LeaveStage(),
@@ -304,6 +306,8 @@ class RoomMachine(RuleBasedStateMachine):
             if m.role is not Role.LISTENER:
                 assert m.hand_raised_at is None and not m.invited
             assert m.connected == (m.disconnected_at is None)
+            # Push-to-talk: held only on stage.
+            assert not m.ptt_held or m.on_stage
 
     @invariant()
     def listeners_cannot_act_like_speakers(self) -> None:

@@ -18,7 +18,7 @@ from playwright.async_api import Browser, async_playwright
 from app.audio.virtual import PulseUnavailable, VirtualPulse
 from app.bench.netns import NamespaceUnavailable, private_network
 from app.client.session import RoomClient
-from app.client.voice import VoiceLink
+from app.client.voice_link import VoiceLink
 from app.server.app import RunningServer, ServerConfig, start_server
 from tests.support import pulse as pulse_support
 from tests.support.browser import BrowserUnavailable, launch

@@ -14,7 +14,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from app.audio.virtual import VirtualPulse
 from app.client.session import RoomClient
-from app.client.voice import VoiceLink
+from app.client.voice_link import VoiceLink
 from app.dsp.analysis import peak_frequency, rms_dbfs, tone_power_ratio
 from app.protocol.events import AnyRoomEvent, Reacted
 from app.protocol.requests import SetTopic

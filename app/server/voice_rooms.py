@@ -1,8 +1,9 @@
 """The media shell: keeps each room's media plane in line with the room core.
 
-After every change the core makes, `sync` recomputes who is on stage and who
-is heard — on stage, not muted, holding push-to-talk — from the core's state,
-never from what a client claims, and pushes the difference into the plane.
+After every change the core makes, `sync` reads who is on stage and who is
+heard from the core (`may_be_heard`: push-to-talk is core state like the
+mutes), never from what a client claims, and pushes the difference into the
+plane. It decides nothing itself.
 """
 
 import asyncio
@@ -16,7 +17,8 @@ from numpy.typing import NDArray
 
 from app.protocol.errors import ErrorCode
 from app.server.rooms import Room, RoomError
-from app.server.rooms.permissions import may_be_heard, may_listen_live, may_talk
+from app.server.rooms.permissions import may_be_heard, may_listen_live
+from app.server.rooms.state import ParticipantId, participant_id, user_id_of
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +26,14 @@ log = logging.getLogger(__name__)
 class MediaPlane(Protocol):
     """One room's audio: what app.media.server.room.RoomMedia provides."""
 
-    async def join(self, pid: str, offer_sdp: str) -> str: ...
-    async def leave(self, pid: str) -> None: ...
-    def set_on_stage(self, pid: str, on_stage: bool) -> None: ...
-    def set_heard(self, pid: str, heard: bool) -> None: ...
+    async def join(self, pid: ParticipantId, offer_sdp: str) -> str: ...
+    async def leave(self, pid: ParticipantId) -> None: ...
+    def set_on_stage(self, pid: ParticipantId, on_stage: bool) -> None: ...
+    def set_heard(self, pid: ParticipantId, heard: bool) -> None: ...
     def start(self) -> None: ...
     async def stop(self) -> None: ...
+    # Keyed by the ParticipantIds the plane was given (a str-keyed dict serves:
+    # dict keys are invariant, and the plane stores what it got).
     def take_levels(self) -> dict[str, float]: ...
     def add_audience_tap(self, tap: Callable[[bytes], None]) -> None: ...
     def remove_audience_tap(self, tap: Callable[[bytes], None]) -> None: ...
@@ -48,7 +52,6 @@ class VoiceRooms:
         self._planes: dict[str, MediaPlane] = {}
         # Per room: user id -> (on_stage, heard) as last pushed into the plane.
         self._applied: dict[str, dict[int, tuple[bool, bool]]] = {}
-        self._talking: dict[str, set[int]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     @property
@@ -68,9 +71,10 @@ class VoiceRooms:
             )
         applied = self._applied[room.room_id]
         if applied.pop(user_id, None) is not None:
-            await plane.leave(str(user_id))  # a reconnecting client replaces its connection
+            # A reconnecting client replaces its connection.
+            await plane.leave(participant_id(user_id))
         try:
-            answer = await plane.join(str(user_id), sdp)
+            answer = await plane.join(participant_id(user_id), sdp)
         except Exception as exc:  # aiortc raises assorted types for a bad SDP
             log.info("media offer from %d refused: %s", user_id, exc)
             raise RoomError(ErrorCode.MEDIA_FAILED, f"cannot use this offer: {exc}") from None
@@ -86,19 +90,8 @@ class VoiceRooms:
         if plane is None:
             plane = self._planes[room_id] = self._factory()
             self._applied[room_id] = {}
-            self._talking[room_id] = set()
             plane.start()
         return plane
-
-    def push_to_talk(self, room: Room, user_id: int, pressed: bool) -> None:
-        if not may_talk(room, user_id):
-            raise RoomError(ErrorCode.FORBIDDEN, "only the stage can talk")
-        talking = self._talking.setdefault(room.room_id, set())
-        if pressed:
-            talking.add(user_id)
-        else:
-            talking.discard(user_id)
-        self.sync(room)
 
     def live_links(self, besides: tuple[str, int] | None = None) -> int:
         """Peer connections open on this node, over all rooms (not counting
@@ -108,10 +101,6 @@ class VoiceRooms:
             count -= 1
         return count
 
-    def talking(self, room_id: str) -> frozenset[int]:
-        """Who holds push-to-talk in the room, as the server last heard from them."""
-        return frozenset(self._talking.get(room_id, ()))
-
     def sync(self, room: Room) -> None:
         plane = self._planes.get(room.room_id)
         if plane is None:
@@ -119,7 +108,6 @@ class VoiceRooms:
         if not room.live:
             self._spawn(self.close_room(room.room_id))
             return
-        talking = self._talking[room.room_id]
         applied = self._applied[room.room_id]
         for user_id, (was_on_stage, was_heard) in list(applied.items()):
             member = room.members.get(user_id)
@@ -127,20 +115,21 @@ class VoiceRooms:
                 self.drop(room.room_id, user_id)
                 continue
             on_stage = member.on_stage
-            if not on_stage:
-                talking.discard(user_id)
-            heard = on_stage and user_id in talking and may_be_heard(room, user_id)
+            heard = may_be_heard(room, user_id)
             if on_stage != was_on_stage:
-                plane.set_on_stage(str(user_id), on_stage)
+                plane.set_on_stage(participant_id(user_id), on_stage)
             if on_stage and (heard != was_heard or on_stage != was_on_stage):
-                plane.set_heard(str(user_id), heard)
+                plane.set_heard(participant_id(user_id), heard)
             applied[user_id] = (on_stage, heard)
 
     def take_levels(self) -> dict[str, list[tuple[int, float]]]:
         """Per room, who was heard since the last call and how loud (loudest first)."""
         out: dict[str, list[tuple[int, float]]] = {}
         for room_id, plane in self._planes.items():
-            levels = [(int(pid), round(level, 2)) for pid, level in plane.take_levels().items()]
+            levels = [
+                (user_id_of(ParticipantId(pid)), round(level, 2))
+                for pid, level in plane.take_levels().items()
+            ]
             out[room_id] = sorted(levels, key=lambda item: -item[1])
         return out
 
@@ -149,13 +138,11 @@ class VoiceRooms:
         applied = self._applied.get(room_id)
         if applied is None or applied.pop(user_id, None) is None:
             return
-        self._talking[room_id].discard(user_id)
-        self._spawn(self._planes[room_id].leave(str(user_id)))
+        self._spawn(self._planes[room_id].leave(participant_id(user_id)))
 
     async def close_room(self, room_id: str) -> None:
         plane = self._planes.pop(room_id, None)
         self._applied.pop(room_id, None)
-        self._talking.pop(room_id, None)
         if plane is not None:
             await plane.stop()
 

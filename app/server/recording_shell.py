@@ -26,7 +26,7 @@ from app.protocol.model import RecordingInfo
 from app.server.rooms import Room, RoomError
 from app.server.store.api import RecordingRecord, Store, StoreError
 from app.server.store.urls import parse_db_url
-from app.server.voice import MediaPlane, VoiceRooms
+from app.server.voice_rooms import MediaPlane, VoiceRooms
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

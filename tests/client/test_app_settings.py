@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from app.client.app_settings import JsonSettingsStore, ServerMode, Settings, SettingsStore
 from app.client.audio_backend import FRAME, PullAudio
 from app.client.cues import CuePlayer, cue_tone
 from app.client.desktop_session import DesktopSession
@@ -19,7 +20,6 @@ from app.client.preferences import SERVER_NOTE, apply_settings
 from app.client.ptt import PttMode
 from app.client.secrets import TokenStore
 from app.client.server_choice import EMBEDDED, ServerChoice, resolve_server
-from app.client.settings import JsonSettingsStore, ServerMode, Settings, SettingsStore
 from app.dsp.analysis import peak_frequency
 from tests.client import memory_keyring
 from tests.client.test_ptt import FakeClock

@@ -1,7 +1,8 @@
-"""The media shell (server/voice.py) on a fake media plane: fast, no WebRTC.
+"""The media shell (server/voice_rooms.py) on a fake media plane: fast, no WebRTC.
 
-`VoiceRooms` must push into the plane exactly what the room core's state and
-push-to-talk allow: on stage, not muted, holding the key. The live tests in
+`VoiceRooms` must push into the plane exactly what the room core's state
+allows (`may_be_heard`: on stage, not muted, holding push-to-talk, which the
+core keeps too). The live tests in
 tests/voice check the same with real audio; these check every transition.
 """
 
@@ -14,9 +15,9 @@ from numpy.typing import NDArray
 
 from app.protocol.errors import ErrorCode
 from app.protocol.model import Role
-from app.protocol.requests import LeaveStage, Mute, SelfMute
-from app.server.rooms import Actor, Room, RoomError, create_room, handle
-from app.server.voice import MediaPlane, VoiceRooms
+from app.protocol.requests import LeaveStage, Mute, PushToTalk, SelfMute
+from app.server.rooms import Actor, Disconnect, Room, RoomError, create_room, handle
+from app.server.voice_rooms import MediaPlane, VoiceRooms
 from tests.server.rooms.helpers import add
 
 HOST, SPEAKER, LISTENER = 1, 2, 3
@@ -77,6 +78,12 @@ def _room() -> Room:
     return room
 
 
+def _ptt(voice: VoiceRooms, room: Room, user_id: int, pressed: bool) -> None:
+    # What the hub does with a push_to_talk request: the core's gate and state, then sync.
+    handle(room, Actor(user_id, "u"), PushToTalk(pressed=pressed), 0.5)
+    voice.sync(room)
+
+
 async def _connected(room: Room) -> tuple[VoiceRooms, FakePlane]:
     plane = FakePlane()
     plane_for: Callable[[], MediaPlane] = lambda: plane  # noqa: E731 (a factory of one)
@@ -92,28 +99,28 @@ async def test_the_stage_is_heard_only_while_holding_push_to_talk() -> None:
     assert plane.started and plane.joined == {"1", "2", "3"}
     assert plane.on_stage == {"1": True, "2": True}  # the listener is never set on stage
     assert plane.heard == {"1": False, "2": False}
-    voice.push_to_talk(room, SPEAKER, True)
-    assert plane.heard["2"] is True and voice.talking("r") == {SPEAKER}
-    voice.push_to_talk(room, SPEAKER, False)
-    assert plane.heard["2"] is False and voice.talking("r") == frozenset()
+    _ptt(voice, room, SPEAKER, True)
+    assert plane.heard["2"] is True and room.holding_ptt() == {SPEAKER}
+    _ptt(voice, room, SPEAKER, False)
+    assert plane.heard["2"] is False and room.holding_ptt() == frozenset()
 
 
 async def test_a_listener_cannot_talk() -> None:
     room = _room()
     voice, plane = await _connected(room)
     with pytest.raises(RoomError) as refused:
-        voice.push_to_talk(room, LISTENER, True)
+        _ptt(voice, room, LISTENER, True)
     assert refused.value.code == ErrorCode.FORBIDDEN
-    assert "3" not in plane.heard and voice.talking("r") == frozenset()
+    assert "3" not in plane.heard and room.holding_ptt() == frozenset()
 
 
 async def test_muting_silences_a_held_key_and_leaving_the_stage_releases_it() -> None:
     room = _room()
     voice, plane = await _connected(room)
-    voice.push_to_talk(room, SPEAKER, True)
+    _ptt(voice, room, SPEAKER, True)
     handle(room, Actor(SPEAKER, "s"), SelfMute(muted=True), 1.0)
     voice.sync(room)
-    assert plane.heard["2"] is False and voice.talking("r") == {SPEAKER}  # still held
+    assert plane.heard["2"] is False and room.holding_ptt() == {SPEAKER}  # still held
     handle(room, Actor(SPEAKER, "s"), SelfMute(muted=False), 2.0)
     voice.sync(room)
     assert plane.heard["2"] is True
@@ -122,7 +129,7 @@ async def test_muting_silences_a_held_key_and_leaving_the_stage_releases_it() ->
     assert plane.heard["2"] is False
     handle(room, Actor(SPEAKER, "s"), LeaveStage(), 4.0)
     voice.sync(room)
-    assert plane.on_stage["2"] is False and voice.talking("r") == frozenset()
+    assert plane.on_stage["2"] is False and room.holding_ptt() == frozenset()
 
 
 async def test_a_bad_offer_is_refused_and_a_dropped_member_leaves_the_plane() -> None:
@@ -131,9 +138,10 @@ async def test_a_bad_offer_is_refused_and_a_dropped_member_leaves_the_plane() ->
     with pytest.raises(RoomError) as refused:
         await voice.offer(room, SPEAKER, "bad")
     assert refused.value.code == ErrorCode.MEDIA_FAILED
-    voice.push_to_talk(room, HOST, True)
-    voice.drop("r", HOST)
+    _ptt(voice, room, HOST, True)
+    voice.drop("r", HOST)  # the hub drops the media, then tells the core
+    handle(room, Actor(HOST, "h"), Disconnect(), 5.0)
     await asyncio.sleep(0)  # the plane's leave runs as a task
-    assert "1" not in plane.joined and voice.talking("r") == frozenset()
+    assert "1" not in plane.joined and room.holding_ptt() == frozenset()
     await voice.close()
-    assert plane.stopped and voice.talking("r") == frozenset()
+    assert plane.stopped and room.holding_ptt() == frozenset()
