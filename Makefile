@@ -36,6 +36,7 @@ help:
 setup:
 	@scripts/ensure-system.sh test
 	@scripts/ensure-venv.sh
+	@scripts/ensure-web.sh
 
 # The lock: every install path (make run, make test, make package, CI) syncs
 # .venv from uv.lock. `make lock` re-resolves only what pyproject.toml's edit
@@ -55,6 +56,7 @@ upgrade:
 setup-run:
 	@scripts/ensure-system.sh run
 	@scripts/ensure-venv.sh
+	@scripts/ensure-web.sh --optional
 
 # The desktop app hosting on this computer (the demo room's bots talking);
 # without a display, the room server alone, printing how to join its demo room.

@@ -66,6 +66,11 @@ for deb in "${wanted[@]}"; do
     fi
     installed "$deb" || missing+=("$deb")
 done
+# The web page's hls.js comes from the npm registry (scripts/ensure-web.sh).
+# NodeSource's nodejs carries npm itself; Debian's splits it out.
+if [[ "${1:-test}" == test ]] && ! command -v npm >/dev/null 2>&1; then
+    missing+=(npm)
+fi
 
 # The interpreter the virtualenv uses (or will use): it must be able to make a
 # venv, and pyaudio's build needs its headers.
