@@ -29,11 +29,14 @@ STATIC = Path(__file__).with_name("static")
 # What /web/ serves: a fixed list, so no client path ever reaches the disk.
 FILES = {
     "app.js": "text/javascript",
+    "broadcast.js": "text/javascript",
     "connection.js": "text/javascript",
     "i18n.js": "text/javascript",
     "listen.js": "text/javascript",
     "room-model.js": "text/javascript",
     "view.js": "text/javascript",
+    # hls.js, installed by scripts/ensure-web.sh (absent from a bare checkout).
+    "hls.mjs": "text/javascript",
     "style.css": "text/css",
     "icon.svg": "image/svg+xml",
 }
@@ -47,7 +50,8 @@ CSP = "; ".join(
         "img-src 'self'",
         # 'self' covers ws:// and wss:// to this same host (CSP level 3).
         "connect-src 'self'",
-        "media-src 'self'",
+        # blob: is the Media Source hls.js plays the broadcast through.
+        "media-src 'self' blob:",
         "base-uri 'none'",
         "form-action 'none'",
         "frame-ancestors 'none'",

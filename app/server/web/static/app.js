@@ -5,8 +5,9 @@
 
 import { Connection, RequestError, backoff } from "./connection.js";
 import { chooseLanguage, language, setLanguage, t, translate } from "./i18n.js";
+import { BroadcastPlayer } from "./broadcast.js";
 import { Listener } from "./listen.js";
-import { RoomModel } from "./room-model.js";
+import { RoomModel, STAGE_ROLES } from "./room-model.js";
 import * as view from "./view.js";
 
 const { $ } = view;
@@ -24,6 +25,7 @@ const state = {
   model: null,
   talking: new Set(),
   listener: null,
+  broadcast: null, // the HLS player, while the server has no live link for us
   wantAudio: false,
   mediaAttempts: 0,
   reconnects: 0,
@@ -162,7 +164,14 @@ async function join() {
 }
 
 function render() {
-  if (state.model) view.renderRoom(state.model, state.talking);
+  if (!state.model) return;
+  view.renderRoom(state.model, state.talking);
+  // Invited to the stage (or on it): the live room, not the delayed broadcast.
+  const self = state.model.self;
+  if (state.broadcast?.active && self && (self.invited || STAGE_ROLES.includes(self.role))) {
+    state.broadcast.stop();
+    startAudio();
+  }
 }
 
 async function resync() {
@@ -269,10 +278,30 @@ function startAudio() {
   $("mute").hidden = false;
   if (!state.listener) state.listener = new Listener($("audio"), offer, onMediaState);
   state.listener.start().catch((err) => {
+    if (err instanceof RequestError && err.code === "broadcast_only") {
+      startBroadcast();
+      return;
+    }
     $("media-status").textContent = errorText(err);
     if (err instanceof RequestError && err.code === "media_failed") return;
     retryAudio();
   });
+}
+
+// The live audience is full: the same room through HLS, a few seconds behind.
+async function startBroadcast() {
+  state.listener?.stop();
+  $("media-status").textContent = t("media_connecting");
+  try {
+    const stream = await state.conn.request("listen_broadcast");
+    if (!state.wantAudio) return;
+    state.broadcast ??= new BroadcastPlayer($("audio"), onMediaState);
+    await state.broadcast.start(stream.playlist);
+  } catch (err) {
+    $("media-status").textContent = errorText(err);
+    if (!(err instanceof RequestError)) return; // this browser cannot play HLS
+    retryAudio();
+  }
 }
 
 async function offer(sdp) {
@@ -298,6 +327,7 @@ function retryAudio() {
 
 function stopAudio() {
   state.listener?.stop();
+  state.broadcast?.stop();
   $("listen").hidden = false;
   $("mute").hidden = true;
   $("media-status").textContent = "";
@@ -341,7 +371,7 @@ function wire() {
   $("register").addEventListener("click", () => signIn("register"));
   $("sign-out").addEventListener("click", signOut);
   $("listen").addEventListener("click", () => {
-    if (state.listener?.pc) $("audio").play().catch(() => {});
+    if (state.listener?.pc || state.broadcast?.active) $("audio").play().catch(() => {});
     else startAudio();
     $("listen").hidden = true;
   });
@@ -367,7 +397,10 @@ function main() {
   $("room-host").hidden = !$("host-name").textContent;
   $("room-topic").hidden = !$("room-topic").textContent;
   // For the tests and the interop report: what the peer connection negotiated.
-  window.panggung = { mediaStats: () => state.listener?.stats() ?? null };
+  window.panggung = {
+    mediaStats: () => state.listener?.stats() ?? null,
+    broadcastStats: () => state.broadcast?.stats() ?? null,
+  };
   connect().catch(() => {
     view.status(t("err_closed"));
     scheduleReconnect();
