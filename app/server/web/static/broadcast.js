@@ -1,10 +1,11 @@
 // The room's broadcast (HLS, a few seconds behind), for a listener the server
 // has no live link for (`media_offer` refused `broadcast_only`). hls.js plays
 // it through Media Source Extensions wherever the browser has them, as its
-// authors advise even where native HLS exists (one player, tested here); a
-// browser with native HLS only (Safari on iPhone) plays the playlist itself.
-// hls.js is served by the server (vendored at build time, scripts/ensure-web.sh)
-// and loaded only when a broadcast is needed.
+// authors advise even where native HLS exists: Chromium 156 answers "maybe"
+// for HLS, yet its own player stayed paused or silent on this stream in our
+// tests (docs/media.md). Browsers with native HLS only (Safari on iPhone)
+// play the playlist themselves. hls.js is served by the server (vendored at
+// build time, scripts/ensure-web.sh) and loaded only when a broadcast is needed.
 
 // Segments are ~1 s: start two behind the live edge (hls.js's default is three).
 const HLS_CONFIG = { enableWorker: false, liveSyncDurationCount: 2, maxBufferLength: 10 };
@@ -17,6 +18,7 @@ export class BroadcastPlayer {
     this.hls = null;
     this.mode = null; // "hls.js" or "native", once started
     this._playing = () => this.onstate("broadcast");
+    this._failed = () => this.onstate("failed");
   }
 
   async start(playlist) {
@@ -34,6 +36,7 @@ export class BroadcastPlayer {
       hls.attachMedia(this.audio);
     } else if (this.audio.canPlayType("application/vnd.apple.mpegurl")) {
       this.mode = "native";
+      this.audio.addEventListener("error", this._failed);
       this.audio.src = playlist;
     } else {
       this.audio.removeEventListener("playing", this._playing);
@@ -48,6 +51,7 @@ export class BroadcastPlayer {
 
   stop() {
     this.audio.removeEventListener("playing", this._playing);
+    this.audio.removeEventListener("error", this._failed);
     if (this.hls) {
       this.hls.destroy();
       this.hls = null;
