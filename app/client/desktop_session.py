@@ -38,6 +38,7 @@ from app.client.notices import Notice as Notice
 from app.client.notices import notice
 from app.client.ptt import PttMachine, PttMode, PttSource, Scheduler
 from app.client.ptt_sync import PttSync
+from app.client.room_audio import RoomAudio, Tier
 from app.client.room_model import MODERATOR_ROLES, STAGE_ROLES, RoomModel
 from app.client.room_notices import RoomNotices
 from app.client.secrets import TokenStore
@@ -50,6 +51,7 @@ from app.protocol.links import parse_link
 from app.protocol.model import MemberView, RecordingInfo, RoomSummary
 from app.protocol.replies import AudiencePage, BanList, InviteCreated, RoomList
 from app.protocol.requests import (
+    AcceptInvite,
     CreateInvite,
     LeaveRoom,
     ListRooms,
@@ -100,6 +102,7 @@ class DesktopSession:
         self.listeners: list[Listener] = []
         self.client: RoomClient | None = None
         self.link: VoiceLink | None = None
+        self.room_audio: RoomAudio | None = None
         self.rooms: list[RoomSummary] = []
         self.speaking: dict[int, float] = {}
         self._ptt = PttSync(
@@ -160,6 +163,11 @@ class DesktopSession:
         return me is not None and me.role in STAGE_ROLES
 
     @property
+    def broadcast(self) -> bool:
+        """Listening to the room's broadcast (HLS, a few seconds behind)."""
+        return self.room_audio is not None and self.room_audio.tier is Tier.BROADCAST
+
+    @property
     def is_moderator(self) -> bool:
         me = self.me()
         return me is not None and me.role in MODERATOR_ROLES
@@ -193,6 +201,7 @@ class DesktopSession:
             "heard": self.talk() is Talk.LIVE,
             "ptt_acked": self.ptt_acked,
             "sending": bool(self.link and self.link.peer and self.link.peer.sending),
+            "audio_tier": self.room_audio.tier.value if self.room_audio else None,
             "playback_muted": self.audio.playback_muted,
             "keyring": self.tokens.persistent,
         }
@@ -296,12 +305,12 @@ class DesktopSession:
         self._emit(Change.ROOM)
         if self.media:
             link = self.link = VoiceLink(client, self.audio.capture, frames=self.audio.frames)
-            self._voice_task = self._spawn(self._start_voice(link))
+            self.room_audio = RoomAudio(client, link, self.audio, lambda: self._emit(Change.ROOM))
+            self._voice_task = self._spawn(self._start_voice(self.room_audio))
 
-    async def _start_voice(self, link: VoiceLink) -> None:
+    async def _start_voice(self, room_audio: RoomAudio) -> None:
         try:
-            await link.start()
-            await self.audio.start(link.next_device_frame)
+            await room_audio.start()
         except Exception as exc:
             log.warning("audio link failed: %r", exc)
             self._notice("error", "audio_failed", room=self._room_title(), detail=explain(exc))
@@ -310,6 +319,8 @@ class DesktopSession:
 
     async def act(self, request: Request) -> bool:
         """Send a room request; a refusal becomes an error notice."""
+        if isinstance(request, AcceptInvite) and self.room_audio is not None:
+            await self.room_audio.live()  # from the broadcast: hear the live room first
         try:
             await self._require_client().request(request)
         except Exception as exc:
@@ -368,12 +379,15 @@ class DesktopSession:
             self.client.model = None
         self.speaking = {}
         link, self.link = self.link, None
+        room_audio, self.room_audio = self.room_audio, None
         if self._voice_task is not None:
             self._voice_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._voice_task
             self._voice_task = None
         await self.audio.stop()
+        if room_audio is not None:
+            await room_audio.close()
         if link is not None:
             await link.close()
         self._emit(Change.ROOM)
@@ -497,6 +511,9 @@ class DesktopSession:
             self._leave_to_directory()
             return
         self._ptt.stop_unless_allowed()
+        me = self.me()
+        if self.room_audio is not None and me is not None and (me.invited or self.on_stage):
+            self.room_audio.want_live()
         self._emit(Change.ROOM)
 
     def _leave_to_directory(self) -> None:

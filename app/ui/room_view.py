@@ -111,6 +111,8 @@ class RoomView(QWidget):
             "invite_only": badge_chip(self.tr("Invite only"), "invite_only"),
             "locked": badge_chip(self.tr("Locked"), "locked"),
             "recording": badge_chip(self.tr("● Recording"), "recording"),
+            # Past the server's live capacity: the room through HLS, delayed.
+            "broadcast": badge_chip(self.tr("Broadcast — a few seconds behind"), "broadcast"),
         }
         self.counts = PlainLabel(elide=True)
         self.counts.setAccessibleName(self.tr("Room counts"))
@@ -377,6 +379,7 @@ class RoomView(QWidget):
         self.badges["invite_only"].setVisible(snap.invite_only)
         self.badges["locked"].setVisible(snap.locked)
         self.badges["recording"].setVisible(model.recording)
+        self.badges["broadcast"].setVisible(session.broadcast)
         self.banner.setText("  ".join(banners))
         self.banner.setVisible(bool(banners))
 

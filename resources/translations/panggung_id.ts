@@ -938,6 +938,10 @@
         <translation>● Merekam</translation>
     </message>
     <message>
+        <source>Broadcast — a few seconds behind</source>
+        <translation>Siaran — beberapa detik di belakang</translation>
+    </message>
+    <message>
         <source>Room counts</source>
         <translation>Jumlah di ruang</translation>
     </message>
