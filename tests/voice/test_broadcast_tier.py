@@ -4,8 +4,6 @@ link, as the stage does."""
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,25 +16,11 @@ from app.dsp.signals import ToneSource
 from app.media.client.hls import HlsPlayer
 from app.protocol.replies import BroadcastStream, MediaAnswer
 from app.protocol.requests import InviteToStage, ListenBroadcast, MediaOffer
-from app.server.app import RunningServer, ServerConfig, start_server
 
+from .conftest import ServerFactory
 from .helpers import Member, hears
 
 CAPACITY = 2  # the host and one listener
-
-
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[RunningServer]:
-    config = ServerConfig(
-        db_url=f"sqlite:///{tmp_path / 'tiers.db'}",
-        host="127.0.0.1",
-        port=0,
-        hls_dir=tmp_path / "hls",
-        webrtc_capacity=CAPACITY,
-    )
-    running = await start_server(config)
-    yield running
-    await running.stop()
 
 
 async def pull(player: HlsPlayer, seconds: float) -> NDArray[np.int16]:
@@ -50,8 +34,9 @@ async def pull(player: HlsPlayer, seconds: float) -> NDArray[np.int16]:
 
 
 async def test_past_capacity_the_broadcast_carries_the_room_until_the_stage(
-    server: RunningServer,
+    make_server: ServerFactory,
 ) -> None:
+    server = await make_server(webrtc_capacity=CAPACITY)
     host = await Member.sign_in(server.url, "host", ToneSource(440).next_frame)
     early = await Member.sign_in(server.url, "early")
     late = await Member.sign_in(server.url, "late")

@@ -3,28 +3,23 @@ broadcast, shows it, goes live when invited to the stage (before accepting),
 and is then heard by the room and hears it live, not delayed."""
 
 import asyncio
-import contextlib
-import time
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 
 import numpy as np
-import pytest
 from numpy.typing import NDArray
 
 from app.client.app_settings import Settings
-from app.client.audio_backend import Frame
+from app.client.audio_backend import Frame, PullAudio
 from app.client.desktop_session import DesktopSession
 from app.client.room_audio import Tier
 from app.client.secrets import TokenStore
-from app.dsp import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RATE
 from app.dsp.analysis import peak_frequency
-from app.media.client.channel import FrameChannel
+from app.dsp.signals import ToneSource
 from app.protocol.requests import AcceptInvite, InviteToStage
-from app.server.app import RunningServer, ServerConfig, start_server
 from tests.client import memory_keyring
 from tests.client.desktop_support import until
 
+from .conftest import ServerFactory
 from .helpers import PASSWORD, Member, hears
 
 # The live room's tone changes; a broadcast listener would still hear the old
@@ -33,77 +28,38 @@ BEFORE, AFTER = 440.0, 880.0
 WINDOW = (0.5, 1.5)  # seconds after the change that the live ear is judged on
 
 
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[RunningServer]:
-    config = ServerConfig(
-        db_url=f"sqlite:///{tmp_path / 'desk.db'}",
-        host="127.0.0.1",
-        port=0,
-        hls_dir=tmp_path / "hls",
-        webrtc_capacity=1,  # the host's own link: every listener gets the broadcast
-    )
-    running = await start_server(config)
-    yield running
-    await running.stop()
-
-
-class Ears:
+class Ears(PullAudio):
     """Sound devices that keep what they play and capture a 660 Hz tone."""
 
     def __init__(self) -> None:
-        self.playback_muted = False
+        super().__init__()
         self.played: list[NDArray[np.int16]] = []
-        self._task: asyncio.Task[None] | None = None
-        self._n = 0
-
-    @property
-    def frames(self) -> FrameChannel | None:
-        return None
+        self._mic = ToneSource(660)
 
     def capture(self) -> Frame:
-        t = (np.arange(FRAME_SAMPLES) + self._n) / SAMPLE_RATE
-        self._n += FRAME_SAMPLES
-        return (np.sin(2 * np.pi * 660 * t) * 8000).astype(np.int16)
+        return self._mic.next_frame()
 
     async def start(self, playback: Callable[[], Frame]) -> None:
-        await self.stop()
-        self._task = asyncio.get_running_loop().create_task(self._pull(playback))
+        def keep() -> Frame:
+            frame = playback()
+            self.played.append(frame)
+            return frame
 
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await super().start(keep)
 
     async def record(self, seconds: float) -> NDArray[np.int16]:
         mark = len(self.played)
         await asyncio.sleep(seconds)
         return np.concatenate(self.played[mark:])
 
-    async def _pull(self, playback: Callable[[], Frame]) -> None:
-        start, n = time.monotonic(), 0
-        while True:
-            n += 1
-            await asyncio.sleep(max(0.0, start + n * FRAME_SECONDS - time.monotonic()))
-            self.played.append(playback())
-
-
-class Tone:
-    def __init__(self, freq: float) -> None:
-        self.freq, self._n = freq, 0
-
-    def next_frame(self) -> NDArray[np.int16]:
-        t = (np.arange(FRAME_SAMPLES) + self._n) / SAMPLE_RATE
-        self._n += FRAME_SAMPLES
-        return (np.sin(2 * np.pi * self.freq * t) * 8000).astype(np.int16)
-
 
 async def test_a_broadcast_listener_goes_live_for_the_stage(
-    server: RunningServer, tmp_path: Path
+    make_server: ServerFactory,
 ) -> None:
+    # One live link, the host's own: every listener gets the broadcast.
+    server = await make_server(webrtc_capacity=1)
     memory_keyring.install()
-    tone = Tone(BEFORE)
+    tone = ToneSource(BEFORE)
     host = await Member.sign_in(server.url, "host", tone.next_frame)
     ears = Ears()
     session = DesktopSession(server.url, TokenStore(), ears, Settings())
