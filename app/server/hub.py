@@ -111,7 +111,7 @@ from app.server.rooms import (
 from app.server.rooms.commands import AddInvite, Disconnect, Join, RoomCommand
 from app.server.rooms.core import subject_of
 from app.server.rooms.durable import DurableRoom
-from app.server.rooms.permissions import may_be_heard
+from app.server.rooms.permissions import may_be_heard, may_see_listing, may_see_room
 from app.server.store.api import StaleSave, Store, StoreError
 from app.server.voice_rooms import VoiceRooms
 
@@ -378,19 +378,16 @@ class RoomHub:
         return len(self._rooms)
 
     def list_rooms(self, user_id: int) -> list[RoomSummary]:
-        # Invite-only rooms stay out of the directory unless you are in them.
-        here = [
-            summary(room)
-            for room in self._rooms.values()
-            if room.status == "live" and (not room.invite_only or user_id in room.members)
-        ]
+        here = [summary(room) for room in self._rooms.values() if may_see_room(room, user_id)]
         # The cluster's other rooms, as their origins last listed them (read
         # once a second by run_directory, not per request).
         return here + [
             listed
             for listed in self._listings
             if listed.room_id not in self._rooms
-            and (not listed.invite_only or user_id in self._attached.get(listed.room_id, {}))
+            and may_see_listing(
+                listed.invite_only, user_id in self._attached.get(listed.room_id, {})
+            )
         ]
 
     def live_room_hosted_by(self, user_id: int) -> str | None:

@@ -15,6 +15,9 @@ are muted neither by a moderator nor by themselves are heard; the media shell
 only carries the answer out. `outranks` is the rank rule on its own, for
 commands aimed at many members at once (mute-all).
 
+`may_see_room` and `may_see_listing` decide who sees a room in the directory
+(the hub asks them for its own rooms and for other nodes' listings).
+
 Two commands are not in the table. `Join` comes from someone who is not yet a
 member and so has no role; `admit` decides it (bans, lock, invites). A
 `Disconnect` is the shell reporting a dropped connection, which nobody can
@@ -155,6 +158,17 @@ def admit(room: Room, user_id: int, invite_code: str | None) -> None:
         raise RoomError(ErrorCode.ROOM_LOCKED, "this room is locked")
     if room.invite_only and (invite_code is None or invite_code not in room.invites):
         raise RoomError(ErrorCode.INVITE_REQUIRED, "this room needs an invite")
+
+
+def may_see_listing(invite_only: bool, inside: bool) -> bool:
+    """Whether a room shows in someone's directory: an invite-only room only to
+    those already inside it. For a room as another node listed it, as well."""
+    return not invite_only or inside
+
+
+def may_see_room(room: Room, user_id: int) -> bool:
+    """Whether this room (held here) shows in the user's directory: live ones only."""
+    return room.live and may_see_listing(room.invite_only, user_id in room.members)
 
 
 def may_be_heard(room: Room, user_id: int) -> bool:
