@@ -113,6 +113,7 @@ from app.server.rooms.core import subject_of
 from app.server.rooms.durable import DurableRoom
 from app.server.rooms.permissions import may_be_heard, may_see_listing, may_see_room
 from app.server.store.api import StaleSave, Store, StoreError
+from app.server.told_actions import ToldActions
 from app.server.voice_rooms import VoiceRooms
 
 log = logging.getLogger(__name__)
@@ -208,6 +209,7 @@ class RoomHub:
         self._faults = RateLimitedLog(log)
         self.gate = gate or JoinGate()
         self._pulses: dict[str, RoomPulse] = {}
+        self.told = ToldActions()
         self._pulse_interval = pulse_interval
         self._pulse_budget = pulse_budget
 
@@ -428,6 +430,7 @@ class RoomHub:
         room's media epoch: a takeover changes it, so clients offer again."""
         lease = self._leases.get(room.room_id)
         view = snapshot(room, viewer)
+        self.told.told(room.room_id, viewer, view.allowed)
         return msgspec.structs.replace(view, media_epoch=lease.epoch) if lease else view
 
     async def audience_page(
@@ -710,6 +713,7 @@ class RoomHub:
         self._away.pop(room_id, None)
         self._saved.pop(room_id, None)
         self._pulses.pop(room_id, None)
+        self.told.forget(room_id)
         self._retry.pop(room_id, None)
         self._unsaved.pop(room_id, None)
         self._spawn(self.voice.close_room(room_id), f"closing room {room_id}'s media")
@@ -1208,6 +1212,13 @@ class RoomHub:
             self.voice.sync(room)
         if outcome and room.live:
             self._schedule_pulse(room.room_id)
+        for user_id, frame in self.told.changed(room, outcome):
+            # Only the member concerned, wherever their connection is.
+            client = attached.get(user_id)
+            if client is not None:
+                client.deliver(frame)
+            else:
+                self._notify(room.room_id, user_id, frame)
         if lease is not None and outcome:
             subjects = (subject_of(e) for e in [*(e for _, e in outcome.events), *outcome.quiet])
             self._mirror(room, [uid for uid in subjects if uid is not None])
@@ -1417,6 +1428,7 @@ class RoomHub:
                 self._save_locks.pop(room_id, None)
                 self._recording_locks.pop(room_id, None)
                 self._pulses.pop(room_id, None)
+                self.told.forget(room_id)
                 self._retry.pop(room_id, None)
 
 

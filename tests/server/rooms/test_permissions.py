@@ -57,6 +57,7 @@ from app.server.rooms import (
     audience_page,
     check,
     may_be_heard,
+    snapshot,
 )
 from app.server.rooms.core import action_of, handle
 from app.server.rooms.permissions import may_see_listing, may_see_room, outranks
@@ -287,3 +288,28 @@ def test_the_directory_shows_invite_only_rooms_only_to_those_inside() -> None:
     assert may_see_listing(invite_only=True, inside=True)
     public.status = "ended"
     assert not may_see_room(public, HOST)
+
+
+@pytest.mark.parametrize("muted", [False, True])
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("role", list(Role))
+def test_the_pushed_actions_are_exactly_what_the_gate_lets_through(
+    role: Role, action: Action, muted: bool
+) -> None:
+    room = scene()
+    me = room.members[ACTOR_OF[role]]
+    command, setup = SCENARIOS[action]
+    setup(me)
+    me.mod_muted = muted
+    room.reindex(me.user_id)
+    pushed = set(snapshot(room, me.user_id).allowed)  # what the member is told
+    try:
+        if isinstance(command, ListAudience | ListBans):
+            check(room, actor(me.user_id), command)
+        else:
+            handle(room, actor(me.user_id), command, 10.0)
+    except RoomError as err:
+        assert err.code == ErrorCode.FORBIDDEN
+        assert action not in pushed
+    else:
+        assert action in pushed
