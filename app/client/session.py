@@ -15,6 +15,7 @@ import random
 from collections.abc import Callable
 
 from app.client.changes import (
+    ActionsAllowed,
     AudienceCounted,
     ChangeStream,
     EventApplied,
@@ -31,6 +32,7 @@ from app.client.room_model import RoomModel
 from app.protocol import PROTOCOL_VERSION
 from app.protocol.events import AnyRoomEvent
 from app.protocol.replies import (
+    Allowed,
     AnyReplyData,
     Audience,
     AudiencePage,
@@ -274,6 +276,11 @@ class RoomClient:
                     if self.model is not None and pushed.room_id == self.model.room_id:
                         self.model.apply_audience(pushed)
                         self.changes.publish(AudienceCounted())
+                elif isinstance(pushed, Allowed):
+                    # Like the counts: before the join's reply its snapshot is newer.
+                    if self.model is not None and pushed.room_id == self.model.room_id:
+                        self.model.allowed = frozenset(pushed.actions)
+                        self.changes.publish(ActionsAllowed())
                 elif isinstance(pushed, Reactions):
                     if self.model is not None and pushed.room_id == self.model.room_id:
                         for reaction_hook in self.reaction_hooks:
