@@ -162,6 +162,7 @@ class RoomHub:
         cluster: Cluster | None = None,
         pulse_budget: int = BUDGET,
         fanout: Fanout | None = None,
+        timed_pulses: bool = True,
     ) -> None:
         self._store = store
         # A room's events and summaries: the stage at once, a big audience in steps.
@@ -212,6 +213,8 @@ class RoomHub:
         self.told = ToldActions()
         self._pulse_interval = pulse_interval
         self._pulse_budget = pulse_budget
+        # False: nothing sends the summaries but flush_pulse (tests drive them).
+        self._timed_pulses = timed_pulses
 
     def use_cluster(self, cluster: Cluster) -> None:
         """Join a cluster (before any room exists here: start-up)."""
@@ -374,6 +377,11 @@ class RoomHub:
         }
 
     # -- queries ---------------------------------------------------------------
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The time the hub runs its rooms on (epoch seconds)."""
+        return self._clock
 
     @property
     def room_count(self) -> int:
@@ -1223,6 +1231,10 @@ class RoomHub:
             subjects = (subject_of(e) for e in [*(e for _, e in outcome.events), *outcome.quiet])
             self._mirror(room, [uid for uid in subjects if uid is not None])
 
+    def pulse_of(self, room_id: str) -> RoomPulse:
+        """The room's summary pacing (its window and when the next one is due)."""
+        return self._pulse(room_id)
+
     def _pulse(self, room_id: str) -> RoomPulse:
         pulse = self._pulses.get(room_id)
         if pulse is None:
@@ -1233,6 +1245,8 @@ class RoomHub:
 
     def _schedule_pulse(self, room_id: str) -> None:
         """Send the room's summary as soon as the once-a-second rule allows."""
+        if not self._timed_pulses:
+            return
         pulse = self._pulse(room_id)
         if pulse.scheduled:
             return  # what changed since goes out with it
