@@ -24,6 +24,7 @@ from app.server.admission import JoinGate
 from app.server.http.connection import Connection
 from app.server.hub import RoomHub
 from app.server.rooms import Actor, audience_count, to_durable
+from app.server.store.api import Store
 from app.server.store.sql import open_store
 
 # The cut-off this queue had before #20: 1024 frames.
@@ -51,18 +52,17 @@ class Clock:
         return self.now
 
 
+def quiet_hub(store: Store, **options: Any) -> RoomHub:
+    """A hub whose joins are never held back and whose once-a-second summaries
+    only the test sends (with flush_pulse)."""
+    gate = JoinGate(rate=1e9, burst=10**9, max_wait=1.0)
+    return RoomHub(store, Clock(), 30.0, "127.0.0.1:1", gate=gate, timed_pulses=False, **options)
+
+
 @pytest.fixture
 async def hub(tmp_path: Path) -> AsyncIterator[RoomHub]:
     store = await open_store(f"sqlite:///{tmp_path / 'hub.db'}")
-    # The test sends the once-a-second summaries itself, with flush_pulse.
-    hub = RoomHub(
-        store,
-        Clock(),
-        30.0,
-        "127.0.0.1:1",
-        gate=JoinGate(rate=1e9, burst=10**9, max_wait=1.0),
-        timed_pulses=False,
-    )
+    hub = quiet_hub(store)
     yield hub
     await store.close()
 
@@ -282,15 +282,7 @@ async def test_a_storm_costs_the_same_summary_frames_per_join_at_any_size(
     try:
         per_join = []
         for size in (200, 2000):
-            hub = RoomHub(
-                store,
-                Clock(),
-                30.0,
-                "127.0.0.1:1",
-                gate=JoinGate(rate=1e9, burst=10**9, max_wait=1.0),
-                pulse_budget=budget,
-                timed_pulses=False,
-            )
+            hub = quiet_hub(store, pulse_budget=budget)
             room_id, host = await open_room(hub)
             probes = [host]
             for i in range(size):

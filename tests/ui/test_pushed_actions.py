@@ -51,20 +51,24 @@ def mismatches(room: RoomView, pushed: frozenset[Action]) -> list[str]:
     return wrong
 
 
+async def owner_of_a_room(url: str) -> tuple[RoomClient, str]:
+    owner = RoomClient(url, client_name="test", reconnect=False)
+    await owner.connect()
+    await owner.register("owner", PASSWORD)
+    return owner, (await owner.create_room("Pushed", topic="")).room_id
+
+
 def test_controls_are_enabled_exactly_when_their_action_is_pushed(
     run: Run[Any], server: RunningServer, shells: Callable[..., DesktopShell]
 ) -> None:
     async def scenario() -> None:
-        owner = RoomClient(server.url, client_name="test", reconnect=False)
-        await owner.connect()
-        await owner.register("owner", PASSWORD)
+        owner, room_id = await owner_of_a_room(server.url)
+        member = shells(server.url)
         try:
-            created = await owner.create_room("Pushed", topic="")
-            member = shells(server.url)
-            window, session = member.window, member.session
             sign_in(member, "pia", PASSWORD, register=True)
+            window, session = member.window, member.session
             await until(lambda: session.phase is Phase.DIRECTORY, what="signed in")
-            assert await session.join(created.room_id)
+            assert await session.join(room_id)
             await until(lambda: window.pages.currentWidget() is window.room, what="joined")
             room = window.room
             model = session.model
