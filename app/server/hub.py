@@ -111,14 +111,18 @@ from app.server.rooms import (
 from app.server.rooms.commands import AddInvite, Disconnect, Join, RoomCommand
 from app.server.rooms.core import subject_of
 from app.server.rooms.durable import DurableRoom
-from app.server.rooms.permissions import may_be_heard, may_see_listing, may_see_room
+from app.server.rooms.permissions import (
+    is_moderator,
+    may_be_heard,
+    may_see_listing,
+    may_see_room,
+)
 from app.server.store.api import StaleSave, Store, StoreError
 from app.server.told_actions import ToldActions
 from app.server.voice_rooms import VoiceRooms
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-MODERATORS = frozenset({Role.HOST, Role.COHOST})
 # A room whose save failed is tried again after this, doubling up to the cap.
 RETRY_FIRST = 0.5
 RETRY_MAX = 8.0
@@ -1414,7 +1418,7 @@ class RoomHub:
             for user_id, client in attached.items()
             if told.get(user_id) is not client
             and (member := room.members.get(user_id)) is not None
-            and member.role in MODERATORS
+            and is_moderator(member)
         ]
         if not fresh:
             return

@@ -88,6 +88,12 @@ def outranks(actor: Member, target: Member) -> bool:
     return RANK[target.role] < RANK[actor.role]
 
 
+def is_moderator(member: Member) -> bool:
+    """Whether the member runs the room (the moderation row is theirs): who is
+    told when the room's changes cannot be saved."""
+    return PERMISSIONS[member.role] >= _MODERATION
+
+
 def allowed(member: Member) -> frozenset[Action]:
     """Every action this member may take now: their role's row, less unmuting
     while a moderator's mute holds. The gate lets exactly these through, and
