@@ -188,7 +188,7 @@ class RoomHub:
         # The cluster's live nodes' URLs, for clients to reconnect elsewhere.
         self.node_urls: list[str] = []
         self._background: set[asyncio.Task[None]] = set()
-        self.cluster.serve(self._serve)
+        self.cluster.serve(self.answer_forwarded)
         self.voice = voice or VoiceRooms(None)
         # Without a recorder factory every start is refused with a clear error.
         self.recordings = recordings or Recordings(store, self.voice, Path(), None, clock)
@@ -224,7 +224,7 @@ class RoomHub:
         """Join a cluster (before any room exists here: start-up)."""
         self.cluster = cluster
         self._clustered = not isinstance(cluster, SoloCluster)
-        cluster.serve(self._serve)
+        cluster.serve(self.answer_forwarded)
 
     def cluster_report(self) -> dict[str, object]:
         """For /healthz: this node and whether it reaches Redis."""
@@ -753,7 +753,7 @@ class RoomHub:
             except (RoomError, Busy) as exc:
                 log.info("room %s: %d could not follow it: %s", room_id, user_id, exc)
 
-    async def _serve(self, room_id: str, sender: str, body: bytes) -> bytes:
+    async def answer_forwarded(self, room_id: str, sender: str, body: bytes) -> bytes:
         """A request forwarded by another node for one of its members."""
         if room_id not in self._rooms:
             # We hold the lease but not the room yet (a takeover between its
