@@ -2,9 +2,9 @@
 
 Everything a view of the client needs to follow arrives here, in order, on
 the event loop: room events as the model applies them, a model replaced by a
-snapshot, the audience counts, speaking levels, reaction bursts, a kick, and
-the link going down and coming back. Subscribers are called synchronously
-(they must not block); `subscribe` returns the handle that unsubscribes, so
+snapshot, the audience counts, what the server lets us do, speaking levels,
+reaction bursts, a kick, and the link going down and coming back. Subscribers
+are called synchronously (they must not block); `subscribe` returns the handle that unsubscribes, so
 nothing has to find itself again in a list of hooks.
 """
 
@@ -33,6 +33,11 @@ class RoomReset:
 @dataclass(frozen=True)
 class AudienceCounted:
     """The audience counts changed (`client.model.audience`)."""
+
+
+@dataclass(frozen=True)
+class ActionsAllowed:
+    """What the server lets us do changed (`client.model.allowed`)."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ ClientChange = (
     EventApplied
     | RoomReset
     | AudienceCounted
+    | ActionsAllowed
     | SpeakingLevels
     | ReactionBurst
     | KickedOut

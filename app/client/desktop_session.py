@@ -22,6 +22,7 @@ from app.client.app_settings import Settings, SettingsStore
 from app.client.app_state import AppState, Phase
 from app.client.audio_backend import AudioBackend
 from app.client.changes import (
+    ActionsAllowed,
     AudienceCounted,
     ClientChange,
     EventApplied,
@@ -39,7 +40,7 @@ from app.client.notices import notice
 from app.client.ptt import PttMachine, PttMode, PttSource, Scheduler
 from app.client.ptt_sync import PttSync
 from app.client.room_audio import RoomAudio, Tier
-from app.client.room_model import MODERATOR_ROLES, STAGE_ROLES, RoomModel
+from app.client.room_model import RoomModel
 from app.client.room_notices import RoomNotices
 from app.client.secrets import TokenStore
 from app.client.session import RoomClient
@@ -48,7 +49,7 @@ from app.client.talk import Talk, may_talk, talk_state
 from app.client.voice_link import VoiceLink
 from app.protocol.events import AnyRoomEvent, MemberUpdated
 from app.protocol.links import parse_link
-from app.protocol.model import MemberView, RecordingInfo, RoomSummary
+from app.protocol.model import STAGE_ROLES, Action, MemberView, RecordingInfo, RoomSummary
 from app.protocol.replies import AudiencePage, BanList, InviteCreated, RoomList
 from app.protocol.requests import (
     AcceptInvite,
@@ -167,10 +168,10 @@ class DesktopSession:
         """Listening to the room's broadcast (HLS, a few seconds behind)."""
         return self.room_audio is not None and self.room_audio.tier is Tier.BROADCAST
 
-    @property
-    def is_moderator(self) -> bool:
-        me = self.me()
-        return me is not None and me.role in MODERATOR_ROLES
+    def may(self, action: Action) -> bool:
+        """Whether the server lets us take `action` in our room now (what it pushed)."""
+        model = self.model
+        return self.phase is Phase.IN_ROOM and model is not None and model.may(action)
 
     @property
     def can_talk(self) -> bool:
@@ -469,7 +470,7 @@ class DesktopSession:
             case EventApplied(event=event):
                 self._on_event(event)
                 self._room_changed()
-            case RoomReset() | AudienceCounted() | KickedOut():
+            case RoomReset() | AudienceCounted() | ActionsAllowed() | KickedOut():
                 self._room_changed()
             case ReactionBurst(burst=burst):
                 self._notices.reactions(burst)

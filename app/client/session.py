@@ -15,6 +15,7 @@ import random
 from collections.abc import Callable
 
 from app.client.changes import (
+    ActionsAllowed,
     AudienceCounted,
     ChangeStream,
     EventApplied,
@@ -31,6 +32,7 @@ from app.client.room_model import RoomModel
 from app.protocol import PROTOCOL_VERSION
 from app.protocol.events import AnyRoomEvent
 from app.protocol.replies import (
+    Allowed,
     AnyReplyData,
     Audience,
     AudiencePage,
@@ -223,7 +225,7 @@ class RoomClient:
             early, self._early = self._early, []
             for pushed in early:
                 if pushed.room_id == model.room_id and not model.apply(pushed.seq, pushed.event):
-                    await self._resync(model)
+                    await self.resync(model)
                     break
             self._changed.notify_all()
         self.changes.publish(RoomReset())
@@ -274,6 +276,11 @@ class RoomClient:
                     if self.model is not None and pushed.room_id == self.model.room_id:
                         self.model.apply_audience(pushed)
                         self.changes.publish(AudienceCounted())
+                elif isinstance(pushed, Allowed):
+                    # Like the counts: before the join's reply its snapshot is newer.
+                    if self.model is not None and pushed.room_id == self.model.room_id:
+                        self.model.allowed = frozenset(pushed.actions)
+                        self.changes.publish(ActionsAllowed())
                 elif isinstance(pushed, Reactions):
                     if self.model is not None and pushed.room_id == self.model.room_id:
                         for reaction_hook in self.reaction_hooks:
@@ -300,15 +307,16 @@ class RoomClient:
             return
         if not model.apply(pushed.seq, pushed.event):
             log.info("missed events before seq %d; resyncing", pushed.seq)
-            await self._resync(model)
+            await self.resync(model)
             return
         for hook in self.event_hooks:
             hook(pushed.event)
         self.changes.publish(EventApplied(pushed.event))
 
-    async def _resync(self, model: RoomModel) -> None:
-        """A fresh snapshot; a new media epoch means another node took the
-        room over, whose media plane has none of our old connection."""
+    async def resync(self, model: RoomModel) -> None:
+        """A fresh snapshot (what a gap in the events asks for); a new media
+        epoch means another node took the room over, whose media plane has none
+        of our old connection."""
         before = model.snapshot.media_epoch
         deadline = asyncio.get_running_loop().time() + RESYNC_PATIENCE
         while True:

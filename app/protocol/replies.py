@@ -6,6 +6,7 @@ import msgspec
 
 from app.protocol.events import AnyRoomEvent
 from app.protocol.model import (
+    Action,
     BannedUser,
     MemberView,
     Reaction,
@@ -194,4 +195,15 @@ class Reactions(ServerMessage, tag="reactions"):
     senders: list[ReactionSender]
 
 
-AnyServerMessage = Ok | Error | Event | Kicked | Speaking | StorageStatus | Audience | Reactions
+class Allowed(ServerMessage, tag="allowed"):
+    """What this member may do in the room now, sent to them alone whenever it
+    changes (a role change, a moderator's mute or its lifting): it replaces
+    the snapshot's `allowed`. Not numbered: each one replaces the last."""
+
+    room_id: str
+    actions: list[Action]
+
+
+AnyServerMessage = (
+    Ok | Error | Event | Kicked | Speaking | StorageStatus | Audience | Reactions | Allowed
+)

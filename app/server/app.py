@@ -19,6 +19,7 @@ from app.server.broadcast.streams import Broadcasts, WriterFactory
 from app.server.broadcast.tokens import StreamTokens
 from app.server.cluster import ClusterConfig, ClusterNode
 from app.server.http import aiohttp_hooks
+from app.server.http.connection import Connection
 from app.server.http.downloads import Downloads
 from app.server.http.hls import HlsRoutes
 from app.server.http.lane import AudienceLane
@@ -160,6 +161,11 @@ class RunningServer:
     @property
     def http_url(self) -> str:
         return f"http://{LOCAL_NAMES.get(self.host, self.host)}:{self.port}"
+
+    @property
+    def connections(self) -> "frozenset[Connection]":
+        """The WebSocket connections open now."""
+        return frozenset(self._routes.connections)
 
     def reset_timings(self) -> None:
         """Start the request timings in /healthz afresh (a benchmark's phase)."""

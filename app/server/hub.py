@@ -111,13 +111,18 @@ from app.server.rooms import (
 from app.server.rooms.commands import AddInvite, Disconnect, Join, RoomCommand
 from app.server.rooms.core import subject_of
 from app.server.rooms.durable import DurableRoom
-from app.server.rooms.permissions import may_be_heard
+from app.server.rooms.permissions import (
+    is_moderator,
+    may_be_heard,
+    may_see_listing,
+    may_see_room,
+)
 from app.server.store.api import StaleSave, Store, StoreError
+from app.server.told_actions import ToldActions
 from app.server.voice_rooms import VoiceRooms
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-MODERATORS = frozenset({Role.HOST, Role.COHOST})
 # A room whose save failed is tried again after this, doubling up to the cap.
 RETRY_FIRST = 0.5
 RETRY_MAX = 8.0
@@ -161,6 +166,7 @@ class RoomHub:
         cluster: Cluster | None = None,
         pulse_budget: int = BUDGET,
         fanout: Fanout | None = None,
+        timed_pulses: bool = True,
     ) -> None:
         self._store = store
         # A room's events and summaries: the stage at once, a big audience in steps.
@@ -182,7 +188,7 @@ class RoomHub:
         # The cluster's live nodes' URLs, for clients to reconnect elsewhere.
         self.node_urls: list[str] = []
         self._background: set[asyncio.Task[None]] = set()
-        self.cluster.serve(self._serve)
+        self.cluster.serve(self.answer_forwarded)
         self.voice = voice or VoiceRooms(None)
         # Without a recorder factory every start is refused with a clear error.
         self.recordings = recordings or Recordings(store, self.voice, Path(), None, clock)
@@ -208,14 +214,17 @@ class RoomHub:
         self._faults = RateLimitedLog(log)
         self.gate = gate or JoinGate()
         self._pulses: dict[str, RoomPulse] = {}
+        self.told = ToldActions()
         self._pulse_interval = pulse_interval
         self._pulse_budget = pulse_budget
+        # False: nothing sends the summaries but flush_pulse (tests drive them).
+        self._timed_pulses = timed_pulses
 
     def use_cluster(self, cluster: Cluster) -> None:
         """Join a cluster (before any room exists here: start-up)."""
         self.cluster = cluster
         self._clustered = not isinstance(cluster, SoloCluster)
-        cluster.serve(self._serve)
+        cluster.serve(self.answer_forwarded)
 
     def cluster_report(self) -> dict[str, object]:
         """For /healthz: this node and whether it reaches Redis."""
@@ -374,23 +383,25 @@ class RoomHub:
     # -- queries ---------------------------------------------------------------
 
     @property
+    def clock(self) -> Callable[[], float]:
+        """The time the hub runs its rooms on (epoch seconds)."""
+        return self._clock
+
+    @property
     def room_count(self) -> int:
         return len(self._rooms)
 
     def list_rooms(self, user_id: int) -> list[RoomSummary]:
-        # Invite-only rooms stay out of the directory unless you are in them.
-        here = [
-            summary(room)
-            for room in self._rooms.values()
-            if room.status == "live" and (not room.invite_only or user_id in room.members)
-        ]
+        here = [summary(room) for room in self._rooms.values() if may_see_room(room, user_id)]
         # The cluster's other rooms, as their origins last listed them (read
         # once a second by run_directory, not per request).
         return here + [
             listed
             for listed in self._listings
             if listed.room_id not in self._rooms
-            and (not listed.invite_only or user_id in self._attached.get(listed.room_id, {}))
+            and may_see_listing(
+                listed.invite_only, user_id in self._attached.get(listed.room_id, {})
+            )
         ]
 
     def live_room_hosted_by(self, user_id: int) -> str | None:
@@ -431,6 +442,7 @@ class RoomHub:
         room's media epoch: a takeover changes it, so clients offer again."""
         lease = self._leases.get(room.room_id)
         view = snapshot(room, viewer)
+        self.told.told(room.room_id, viewer, view.allowed)
         return msgspec.structs.replace(view, media_epoch=lease.epoch) if lease else view
 
     async def audience_page(
@@ -713,6 +725,7 @@ class RoomHub:
         self._away.pop(room_id, None)
         self._saved.pop(room_id, None)
         self._pulses.pop(room_id, None)
+        self.told.forget(room_id)
         self._retry.pop(room_id, None)
         self._unsaved.pop(room_id, None)
         self._spawn(self.voice.close_room(room_id), f"closing room {room_id}'s media")
@@ -740,7 +753,7 @@ class RoomHub:
             except (RoomError, Busy) as exc:
                 log.info("room %s: %d could not follow it: %s", room_id, user_id, exc)
 
-    async def _serve(self, room_id: str, sender: str, body: bytes) -> bytes:
+    async def answer_forwarded(self, room_id: str, sender: str, body: bytes) -> bytes:
         """A request forwarded by another node for one of its members."""
         if room_id not in self._rooms:
             # We hold the lease but not the room yet (a takeover between its
@@ -1211,9 +1224,20 @@ class RoomHub:
             self.voice.sync(room)
         if outcome and room.live:
             self._schedule_pulse(room.room_id)
+        for user_id, frame in self.told.changed(room, outcome):
+            # Only the member concerned, wherever their connection is.
+            client = attached.get(user_id)
+            if client is not None:
+                client.deliver(frame)
+            else:
+                self._notify(room.room_id, user_id, frame)
         if lease is not None and outcome:
             subjects = (subject_of(e) for e in [*(e for _, e in outcome.events), *outcome.quiet])
             self._mirror(room, [uid for uid in subjects if uid is not None])
+
+    def pulse_of(self, room_id: str) -> RoomPulse:
+        """The room's summary pacing (its window and when the next one is due)."""
+        return self._pulse(room_id)
 
     def _pulse(self, room_id: str) -> RoomPulse:
         pulse = self._pulses.get(room_id)
@@ -1225,6 +1249,8 @@ class RoomHub:
 
     def _schedule_pulse(self, room_id: str) -> None:
         """Send the room's summary as soon as the once-a-second rule allows."""
+        if not self._timed_pulses:
+            return
         pulse = self._pulse(room_id)
         if pulse.scheduled:
             return  # what changed since goes out with it
@@ -1392,7 +1418,7 @@ class RoomHub:
             for user_id, client in attached.items()
             if told.get(user_id) is not client
             and (member := room.members.get(user_id)) is not None
-            and member.role in MODERATORS
+            and is_moderator(member)
         ]
         if not fresh:
             return
@@ -1420,6 +1446,7 @@ class RoomHub:
                 self._save_locks.pop(room_id, None)
                 self._recording_locks.pop(room_id, None)
                 self._pulses.pop(room_id, None)
+                self.told.forget(room_id)
                 self._retry.pop(room_id, None)
 
 

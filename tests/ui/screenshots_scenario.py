@@ -37,7 +37,7 @@ from app.client.recordings import suggested_file_name
 from app.client.secrets import TokenStore
 from app.client.session import RoomClient
 from app.media.wavfile import read_audio, write_wav
-from app.protocol.model import Role
+from app.protocol.model import Action, Role
 from app.protocol.requests import (
     AcceptInvite,
     InviteToStage,
@@ -156,7 +156,7 @@ async def scenario(out: Path) -> int:
         window.room.accept.click()
         await until(lambda: session.on_stage, what="on stage")
         await ayu.request(MakeCohost(user_id=me))
-        await until(lambda: session.is_moderator, what="co-host")
+        await until(lambda: session.may(Action.APPROVE_HAND), what="co-host")
         await until(lambda: window.room.admin.queue.count() == 1, what="hand queue")
         talk(session, ayu.user_id)
         await settle()

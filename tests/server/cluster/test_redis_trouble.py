@@ -16,7 +16,7 @@ from tests.support.redis import RedisServer
 
 
 def all_running(*nodes: ClusterNode) -> bool:
-    return all(not task.done() for node in nodes for task in node._tasks.values())
+    return all(node.running for node in nodes)
 
 
 async def test_redis_restarted_mid_room_the_cluster_heals(

@@ -31,7 +31,7 @@ async def test_a_resync_answered_unavailable_is_asked_again(
         # b cannot reach the origin: past its forward timeout its sync is
         # answered `unavailable`.
         own_redis.kill()
-        resync = asyncio.create_task(budi.client._resync(model))
+        resync = asyncio.create_task(budi.client.resync(model))
         await asyncio.sleep(FAST["forward_timeout"] + 1.5)
         assert not resync.done(), resync
         own_redis.restart()
