@@ -112,6 +112,10 @@ class SizeResult:
     # this process (the stage's clients), and the whole machine.
     first_cores: dict[str, float] = field(default_factory=dict)
     return_cores: dict[str, float] = field(default_factory=dict)
+    # The event loop the server ran on (its /healthz), and the one asked for
+    # the server and the load processes ("" for their default).
+    loop: str = ""
+    loop_asked: str = ""
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -193,11 +197,14 @@ class Server:
 
     async def timings(self) -> dict[str, Any]:
         """The server's own request timings since the last reset (/healthz)."""
+        timings: dict[str, Any] = (await self.health())["timings"]
+        return timings
+
+    async def health(self) -> dict[str, Any]:
         url = self.url.replace("ws://", "http://", 1).removesuffix("/ws") + "/healthz"
         async with aiohttp.ClientSession() as http, http.get(url) as reply:
             health: dict[str, Any] = await reply.json()
-        timings: dict[str, Any] = health["timings"]
-        return timings
+        return health
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -222,10 +229,18 @@ class LoadProcess:
 
     @classmethod
     async def start(
-        cls, url: str, room_id: str, tokens: Path, sources: list[str], invite: str | None = None
+        cls,
+        url: str,
+        room_id: str,
+        tokens: Path,
+        sources: list[str],
+        invite: str | None = None,
+        loop: str | None = None,
     ) -> "LoadProcess":
         # An invite code for invite-only rooms (the cluster benchmark's).
         extra = [f"--invite={invite}"] if invite is not None else []  # it may start with "-"
+        if loop is not None:
+            extra.append(f"--loop={loop}")
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -375,7 +390,7 @@ def _count_frames(client: RoomClient) -> tuple[int, int]:
 
 
 async def measure(
-    listeners: int, join_rate: float | None, options: Sequence[str] = ()
+    listeners: int, join_rate: float | None, options: Sequence[str] = (), loop: str | None = None
 ) -> SizeResult:
     with tempfile.TemporaryDirectory() as tmp:
         db_url = db_url_in(Path(tmp))
@@ -384,10 +399,12 @@ async def measure(
         names = stage_names + [f"l{i:05d}" for i in range(listeners)]
         accounts = await provision(db_url, names, PASSWORD)
         tokens = [token for _, token in accounts]
-        server = Server(Path(tmp), join_rate, media=False, options=options)
+        loop_options = ["--loop", loop] if loop is not None else []
+        server = Server(Path(tmp), join_rate, media=False, options=[*options, *loop_options])
         procs: list[LoadProcess] = []
         stage: Stage | None = None
         try:
+            loop_name = str((await server.health()).get("loop", ""))
             stage, room_id = await _stage(server.url, tokens[: len(stage_names)])
             rss_before = server.rss()
             listener_tokens = tokens[len(stage_names) :]
@@ -397,7 +414,7 @@ async def measure(
                 path = Path(tmp) / f"tokens{p}"
                 path.write_text("\n".join(part) + "\n")
                 sources = [f"127.0.{p + 1}.{host}" for host in range(1, 9)]
-                procs.append(await LoadProcess.start(server.url, room_id, path, sources))
+                procs.append(await LoadProcess.start(server.url, room_id, path, sources, loop=loop))
             # On a crowded machine a few connections may fail; count who is in.
             signed_in = sum([(await proc.read())["ready"] for proc in procs])
 
@@ -538,6 +555,8 @@ async def measure(
         return_lag=return_timings["loop_lag"],
         first_cores=first_cores,
         return_cores=return_cores,
+        loop=loop_name,
+        loop_asked=loop or "",
     )
 
 
@@ -546,13 +565,16 @@ async def run(
     join_rate: float | None = None,
     progress: Callable[[SizeResult], None] | None = None,
     options: Sequence[str] = (),
+    loops: Sequence[str | None] = (None,),
 ) -> list[SizeResult]:
-    """`options`: more of the server's command-line options, the same for every size."""
+    """`options`: more of the server's command-line options, the same for every size;
+    `loops`: each size is measured on each of these event loops in turn (an A/B in one run)."""
     results = []
     for n in sizes:
-        results.append(await measure(n, join_rate, options))
-        if progress is not None:
-            progress(results[-1])
+        for loop in loops:
+            results.append(await measure(n, join_rate, options, loop))
+            if progress is not None:
+                progress(results[-1])
     return results
 
 
@@ -588,6 +610,12 @@ METHOD = (
 
 
 def markdown(results: list[SizeResult]) -> str:
+    # Several event loops in one run (an A/B): each row names its loop.
+    multi = len({r.loop for r in results}) > 1
+
+    def size(r: SizeResult) -> str:
+        return f"{r.listeners} {r.loop}" if multi else str(r.listeners)
+
     rows = [
         METHOD,
         "",
@@ -600,7 +628,7 @@ def markdown(results: list[SizeResult]) -> str:
     ]
     for r in results:
         rows.append(
-            f"| {r.listeners} ({r.signed_in} signed in) | {r.joined}, {r.storm_wall_s:.1f} "
+            f"| {size(r)} ({r.signed_in} signed in) | {r.joined}, {r.storm_wall_s:.1f} "
             f"| {r.cpu_per_join_us:.0f} "
             f"| {r.idle_cpu_per_s_ms:.0f}, {r.net_cpu_per_join_us:.0f} "
             f"| {r.first_p50_ms:.0f} / {r.first_p99_ms:.0f} "
@@ -619,7 +647,7 @@ def markdown(results: list[SizeResult]) -> str:
     ]
     for r in results:
         rows.append(
-            f"| {r.listeners} | {r.join_frames_per_listener_s:.2f} "
+            f"| {size(r)} | {r.join_frames_per_listener_s:.2f} "
             f"({r.join_all_frames_per_listener_s:.2f}), {r.join_bytes_per_listener_s:.0f} "
             f"| {r.reaction_frames_per_listener_s:.2f} "
             f"({r.reaction_all_frames_per_listener_s:.2f}), "
@@ -643,7 +671,7 @@ def markdown(results: list[SizeResult]) -> str:
     ]
     for r in results:
         rows.append(
-            f"| {r.listeners} | {_timed(r.server_first)} "
+            f"| {size(r)} | {_timed(r.server_first)} "
             f"| {r.first_p50_ms:.0f} / {r.first_p99_ms:.0f} | {_lag(r.first_lag)} "
             f"| {_timed(r.server_return)} | {r.join_p50_ms:.0f} / {r.join_p99_ms:.0f} "
             f"| {_timed(r.server_stage)} | {r.stage_p99_ms:.0f} | {_lag(r.return_lag)} |"
@@ -659,8 +687,12 @@ def markdown(results: list[SizeResult]) -> str:
         "|---:|---:|---:|",
     ]
     for r in results:
-        rows.append(f"| {r.listeners} | {_cores(r.first_cores)} | {_cores(r.return_cores)} |")
-    small, large = results[0], results[-1]
+        rows.append(f"| {size(r)} | {_cores(r.first_cores)} | {_cores(r.return_cores)} |")
+    if multi:
+        rows.append("")
+        rows += _loop_ratios(results)
+    same_loop = [r for r in results if r.loop == results[0].loop]
+    small, large = same_loop[0], same_loop[-1]
     if small is not large and small.cpu_per_join_us > 0:
         ratio = large.cpu_per_join_us / small.cpu_per_join_us
         rows += [
@@ -685,6 +717,27 @@ def markdown(results: list[SizeResult]) -> str:
         f"{worst:.2f} (target ≤ 2)."
     )
     return "\n".join(rows)
+
+
+def _loop_ratios(results: list[SizeResult]) -> list[str]:
+    """Each size's figures on every other loop against the first loop's (computed, same run)."""
+    lines = []
+    for n in sorted({r.listeners for r in results}):
+        at = [r for r in results if r.listeners == n]
+        base = at[0]
+        for other in at[1:]:
+            lines.append(
+                f"At {n}: {other.loop} against {base.loop} (computed, same run): server CPU per "
+                f"join {_ratio(other.cpu_per_join_us, base.cpu_per_join_us)}, return storm "
+                f"wall {_ratio(other.return_wall_s, base.return_wall_s)}, return joins p99 "
+                f"(load) {_ratio(other.join_p99_ms, base.join_p99_ms)}, stage p99 (clients) "
+                f"{_ratio(other.stage_p99_ms, base.stage_p99_ms)}."
+            )
+    return lines
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}x" if b > 0 and not math.isnan(a) and not math.isnan(b) else "-"
 
 
 def _timed(summary: dict[str, float]) -> str:

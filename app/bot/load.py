@@ -34,6 +34,7 @@ from typing import Any
 import aiohttp
 import msgspec
 
+from app import loops
 from app.protocol import PROTOCOL_VERSION
 
 REACTIONS = ("clap", "heart", "fire", "laugh")
@@ -231,6 +232,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--invite", metavar="CODE", default=None, help="an invite code (invite-only rooms)"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--loop",
+        choices=loops.CHOICES,
+        default=None,
+        help=f"event loop: uvloop where installed (auto; also ${loops.ENV}), or asyncio's own",
+    )
     return parser.parse_args(argv)
 
 
@@ -286,4 +293,5 @@ async def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return asyncio.run(run(parse_args(argv)))
+    args = parse_args(argv)
+    return loops.run(run(args), args.loop)

@@ -6,6 +6,7 @@ import time
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from app import loops
 from app.protocol import ErrorCode, encode
 from app.protocol.replies import Error
 from app.server.http import keepalive
@@ -58,6 +59,7 @@ class Routes:
                 "status": "ok" if healthy and cluster["ok"] else "degraded",
                 "rooms": self._hub.room_count,
                 "connections": len(self.connections),
+                "loop": loops.running_name(),
                 "storage": storage,
                 "cluster": cluster,
                 "timings": self.timings(),
