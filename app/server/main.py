@@ -74,8 +74,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--no-audience-lane",
         action="store_true",
-        help="handle every request as it comes, the stage's not ahead of the audience's "
-        "(for measuring the lane)",
+        help="read and handle every request as it comes, the stage's not ahead of the "
+        "audience's (for measuring the lane and the read gate)",
     )
     parser.add_argument(
         "--max-connections",
