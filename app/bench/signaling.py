@@ -39,6 +39,7 @@ import aiohttp
 import psutil
 
 from app.bench.accounts import provision
+from app.bot.load import LoopLag
 from app.client.room_model import RoomModel
 from app.client.session import RoomClient
 from app.protocol.requests import AcceptInvite, InviteToStage, MakeCohost, SelfMute, SetTopic
@@ -116,6 +117,12 @@ class SizeResult:
     # the server and the load processes ("" for their default).
     loop: str = ""
     loop_asked: str = ""
+    # The loop lag of the processes that timed the latencies (the load processes,
+    # pooled, in each storm; this process, the stage's clients, in the return):
+    # the part of their figures that is their own, not the server's.
+    load_first_lag: dict[str, float] = field(default_factory=dict)
+    load_return_lag: dict[str, float] = field(default_factory=dict)
+    bench_return_lag: dict[str, float] = field(default_factory=dict)
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -480,6 +487,8 @@ async def measure(
             await server.reset_timings()
             stop = asyncio.Event()
             working = asyncio.get_running_loop().create_task(_keep_working(stage, stop))
+            own_lag = LoopLag()
+            sampler = asyncio.get_running_loop().create_task(own_lag.run())
             meter = CpuMeter(server, procs)
             wall2 = time.monotonic()
             returns = await asyncio.gather(*(proc.ask("join") for proc in procs))
@@ -487,6 +496,7 @@ async def measure(
             return_cores = meter.cores()
             stop.set()
             await working
+            sampler.cancel()
             return_timings = await server.timings()
             returned = sum(j["joined"] for j in returns)
             latency = [x for j in returns for x in j["latency"]]
@@ -557,6 +567,9 @@ async def measure(
         return_cores=return_cores,
         loop=loop_name,
         loop_asked=loop or "",
+        load_first_lag=_lag_of([x for j in joins for x in j.get("lag", [])]),
+        load_return_lag=_lag_of([x for j in returns for x in j.get("lag", [])]),
+        bench_return_lag=_lag_of(own_lag.samples),
     )
 
 
@@ -605,7 +618,11 @@ METHOD = (
     "an admitted `join_room` from its handler taking the frame to its reply written "
     "(the gate's wait included, `busy` answers apart), the stage's requests the same "
     "way, and the loop's lag (how late a 0.1 s timer ran: what a frame waits before its "
-    "handler runs, which the server's request figures leave out). Computed figures say so."
+    "handler runs, which the server's request figures leave out). The server and the load "
+    "processes run on uvloop unless `--loop` says otherwise; each load process and the "
+    "benchmark's own process sample their loop's lag the same way, so that the part of a "
+    "latency that is the measuring process's own shows beside the server's. Computed "
+    "figures say so."
 )
 
 
@@ -678,6 +695,24 @@ def markdown(results: list[SizeResult]) -> str:
         )
     rows += [
         "",
+        "The loop lag of the processes that timed those figures (how late their own 0.1 s "
+        "timer ran, p50 / p99 / max in ms; measured): the part of a latency that is the "
+        "measuring process's, not the server's. The load processes pooled, in each storm; "
+        "the benchmark's process (the stage's clients) in the return storm; the server's "
+        "own beside them:",
+        "",
+        "| listeners | first storm: load / server | return storm: load / server "
+        "| return storm: stage's clients |",
+        "|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        rows.append(
+            f"| {size(r)} | {_lags(r.load_first_lag)} / {_lags(r.first_lag)} "
+            f"| {_lags(r.load_return_lag)} / {_lags(r.return_lag)} "
+            f"| {_lags(r.bench_return_lag)} |"
+        )
+    rows += [
+        "",
         "CPU used during each storm, in cores of the machine's 2 (CPU seconds per second of "
         "the storm; measured): the server, the load processes, the benchmark's process (the "
         "stage's clients), and the whole machine (everyone's work included):",
@@ -740,6 +775,17 @@ def _ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}x" if b > 0 and not math.isnan(a) and not math.isnan(b) else "-"
 
 
+def _lag_of(samples: list[float]) -> dict[str, float]:
+    if not samples:
+        return {}
+    return {
+        "n": len(samples),
+        "p50_ms": _pct(samples, 50) * 1e3,
+        "p99_ms": _pct(samples, 99) * 1e3,
+        "max_ms": max(samples) * 1e3,
+    }
+
+
 def _timed(summary: dict[str, float]) -> str:
     if not summary:
         return "-"
@@ -750,6 +796,12 @@ def _lag(summary: dict[str, float]) -> str:
     if not summary:
         return "-"
     return f"{summary['p99_ms']:.0f} / {summary['max_ms']:.0f}"
+
+
+def _lags(summary: dict[str, float]) -> str:
+    if not summary:
+        return "-"
+    return f"{summary['p50_ms']:.0f} / {summary['p99_ms']:.0f} / {summary['max_ms']:.0f}"
 
 
 def _cores(cores: dict[str, float]) -> str:
