@@ -701,14 +701,14 @@ def markdown(results: list[SizeResult]) -> str:
         "the benchmark's process (the stage's clients) in the return storm; the server's "
         "own beside them:",
         "",
-        "| listeners | first storm: load / server | return storm: load / server "
-        "| return storm: stage's clients |",
-        "|---:|---:|---:|---:|",
+        "| listeners | first storm: load | first storm: server | return storm: load "
+        "| return storm: server | return storm: stage's clients |",
+        "|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         rows.append(
-            f"| {size(r)} | {_lags(r.load_first_lag)} / {_lags(r.first_lag)} "
-            f"| {_lags(r.load_return_lag)} / {_lags(r.return_lag)} "
+            f"| {size(r)} | {_lags(r.load_first_lag)} | {_lags(r.first_lag)} "
+            f"| {_lags(r.load_return_lag)} | {_lags(r.return_lag)} "
             f"| {_lags(r.bench_return_lag)} |"
         )
     rows += [
