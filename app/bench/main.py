@@ -57,6 +57,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="run the server with --no-audience-lane (to measure what the lane does)",
     )
+    sig.add_argument(
+        "--loop",
+        nargs="+",
+        choices=("asyncio", "uvloop"),
+        default=None,
+        help="the event loop of the server and the load processes (default theirs: uvloop "
+        "where installed); two of them measure each size on both in turn (an A/B in one run)",
+    )
     fan = sub.add_parser(
         "fanout", help="media server CPU per delivered packet: Panggung beside Janus Streaming"
     )
@@ -106,7 +114,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def run_signaling(
-    listeners: list[int], join_rate: float | None, write: Path | None, no_lane: bool = False
+    listeners: list[int],
+    join_rate: float | None,
+    write: Path | None,
+    no_lane: bool = False,
+    loops: list[str] | None = None,
 ) -> None:
     results = asyncio.run(
         signaling.run(
@@ -114,6 +126,7 @@ def run_signaling(
             join_rate,
             progress=lambda r: print(json.dumps(asdict(r)), flush=True),
             options=["--no-audience-lane"] if no_lane else [],
+            loops=list(loops) if loops else [None],
         )
     )
     text = (
@@ -246,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
         listeners = args.listeners if args.bench == "signaling" else [1000, 5000, 15000]
         join_rate = args.join_rate if args.bench == "signaling" else None
         no_lane = args.bench == "signaling" and args.no_lane
-        run_signaling(listeners, join_rate, args.write, no_lane)
+        loops = args.loop if args.bench == "signaling" else None
+        run_signaling(listeners, join_rate, args.write, no_lane, loops)
     if args.bench in ("latency", "all"):
         if args.bench == "latency":
             run_latency(args.clicks, args.interval, args.write)

@@ -31,6 +31,8 @@ from app.server.http.listener import (
     raise_open_file_limit,
 )
 from app.server.http.ratelimit import RateLimitConfig, RateLimits
+from app.server.http.readgate import PER_TURN as READS_PER_TURN
+from app.server.http.readgate import ReadGate
 from app.server.http.routes import Routes
 from app.server.http.session import Dispatcher
 from app.server.hub import RoomHub
@@ -102,8 +104,10 @@ class ServerConfig:
     join_burst: int = 50
     join_max_wait: float = 1.0
     # The stage's requests ahead of the audience's (app/server/http/lane.py);
-    # off, every request is handled as it comes (for measuring the lane).
+    # off, every request is read and handled as it comes (for measuring the
+    # lane and the read gate, app/server/http/readgate.py).
     audience_lane: bool = True
+    audience_reads_per_turn: int = READS_PER_TURN
     # A node of a cluster (docs/cluster.md): redis://HOST:PORT/N; None: the
     # single process, which needs no Redis. `cluster_settings` overrides
     # ClusterConfig's timings (tests use short leases).
@@ -265,7 +269,12 @@ async def start_server(config: ServerConfig) -> RunningServer:
     await runner.setup()
     cap = config.max_connections or default_connection_cap(open_files)
     assert runner.server is not None  # set up above
-    listener = Listener(runner.server, cap, lingering_budget(open_files, cap))
+    listener = Listener(
+        runner.server,
+        cap,
+        lingering_budget(open_files, cap),
+        ReadGate(config.audience_reads_per_turn) if config.audience_lane else None,
+    )
     loop = asyncio.get_running_loop()
     loop_errors = LoopErrors(loop)
     loop_errors.install()

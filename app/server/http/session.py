@@ -130,6 +130,10 @@ class Dispatcher:
         finally:
             self.lane.charge(mark, started)
 
+    def goes_first(self, conn: Connection) -> bool:
+        """On the stage of the room it is in: its frames are read ahead of the audience's."""
+        return conn.signed_in and self._hub.holds_stage_place(conn.user_id, conn.room_id)
+
     def _for_stage(self, conn: Connection, req: ClientMessage) -> bool:
         """From someone who holds a place on the stage of the room at hand."""
         room_id = req.room_id if isinstance(req, JoinRoom) else conn.room_id

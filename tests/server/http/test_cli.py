@@ -90,7 +90,41 @@ def test_first_line_is_the_websocket_url_and_health_answers(running: ServerProce
             data: dict[str, object] = await reply.json()
             return data
 
-    assert asyncio.run(health())["status"] == "ok"
+    report = asyncio.run(health())
+    assert report["status"] == "ok"
+    # uvloop is installed here (Linux), so the default picks it.
+    assert report["loop"] == "uvloop"
+
+
+def test_the_stock_asyncio_loop_on_request(db_file: str) -> None:
+    server = ServerProcess(db_file, "--loop", "asyncio", "--no-media")
+    try:
+        port = int(server.url.split(":")[2].split("/")[0])
+
+        async def loop_name() -> object:
+            async with (
+                aiohttp.ClientSession() as http,
+                http.get(f"http://127.0.0.1:{port}/healthz") as reply,
+            ):
+                return (await reply.json())["loop"]
+
+        assert asyncio.run(loop_name()) == "asyncio"
+        # The bot's own sign-in and room work on that server, as on uvloop.
+        bot(server.url, "--user", "ayu", "--register", "--list")
+    finally:
+        assert server.stop()[0] == 0
+
+
+def test_an_unknown_loop_is_refused_clearly(db_file: str) -> None:
+    result = subprocess.run(
+        [str(BIN / "panggung-server"), "--port", "0", "--db", db_file, "--no-media"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PANGGUNG_LOOP": "tokio"},
+    )
+    assert result.returncode == 2
+    assert "unknown event loop 'tokio'" in result.stderr
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
