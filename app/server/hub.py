@@ -229,6 +229,8 @@ class RoomHub:
                 continue
             if not await self._take_lease(room.room_id, floor=durable.epoch):
                 continue
+            if self._clustered:  # other nodes may follow the room: never back
+                room.seq = epoch_seq(self._leases[room.room_id].epoch, room.seq)
             self._rooms[room.room_id] = room
             self._attached[room.room_id] = {}
             self._saved[room.room_id] = durable
@@ -894,9 +896,9 @@ class RoomHub:
             dead = volatile.state.decode() if volatile.state else None
             alive.discard(dead or "")
             where = {uid: e.node for uid, e in volatile.members.items() if e.node is not None}
-        # One seq skipped (a jump when Redis lost the seq too): every member's
-        # next event shows a gap, so every client asks for a fresh snapshot.
-        room.seq = volatile.seq + 1 if volatile is not None else int(now * 1000)
+        # At least one seq skipped: every member's next event shows a gap, so
+        # every client asks for a fresh snapshot.
+        room.seq = epoch_seq(lease.epoch, volatile.seq if volatile is not None else 0)
         self._rooms[room_id] = room
         local = self._attached.setdefault(room_id, {})
         if room_id in self._elsewhere:
@@ -1416,6 +1418,18 @@ def _stage_of(room: Room, attached: Mapping[int, Attachment]) -> list[tuple[int,
 
 # Members brought back per loop iteration by a takeover.
 TAKEOVER_BATCH = 200
+# An origin delivers an event to its own members before Redis has recorded
+# its seq, so the recorded seq can be behind what some members saw (writes
+# that failed while the lease still had time). Each epoch therefore numbers
+# from a base of its own, above anything an older epoch delivered (unless
+# one origin numbered more than this many events).
+SEQ_PER_EPOCH = 10**9
+
+
+def epoch_seq(epoch: int, recorded: int) -> int:
+    """The last seq of a room taken at `epoch`, before its first new event:
+    past the recorded seq (a gap) and at least the epoch's base."""
+    return max(recorded + 1, epoch * SEQ_PER_EPOCH)
 
 
 def _restore_volatile(room: Room, mirrored: Mapping[int, MemberEntry], now: float) -> None:
