@@ -68,6 +68,9 @@ BACKOFF_CAP = 30.0
 # How long a join keeps asking a busy server before it gives up.
 ADMISSION_PATIENCE = 600.0
 LEAVE_TIMEOUT = 3.0  # a clean close waits this long for the leave to be confirmed
+# A close waits this long for the server's close frame: a server still busy
+# with our last request (a resync mid-takeover) reads ours only after it.
+CLOSE_TIMEOUT = 1.0
 # A resync waits this long for a room that is between origins (unavailable).
 RESYNC_PATIENCE = 30.0
 
@@ -128,7 +131,7 @@ class RoomClient:
     # -- connection and sign-in ------------------------------------------------
 
     async def connect(self) -> None:
-        self._conn = await ServerConnection.open(self.url)
+        self._conn = await ServerConnection.open(self.url, timeout=CLOSE_TIMEOUT)
         await self._hello(self._conn)
         self._pump = asyncio.get_running_loop().create_task(self._follow(self._conn))
 
@@ -254,7 +257,8 @@ class RoomClient:
             await self._conn.close()
         if self._pump is not None:
             self._pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            # A resync cut short by the close ends on the lost connection.
+            with contextlib.suppress(asyncio.CancelledError, ConnectionLost):
                 await self._pump
 
     # -- following the room --------------------------------------------------------
@@ -342,7 +346,7 @@ class RoomClient:
             candidates = self._candidates()
             url = candidates[(attempt - 1) % len(candidates)]
             try:
-                conn = await ServerConnection.open(url)
+                conn = await ServerConnection.open(url, timeout=CLOSE_TIMEOUT)
                 await self._hello(conn)
                 await conn.call_for(Resume(token=self.token), Authenticated)
                 state, lost_reason = await self._rejoin(conn)
