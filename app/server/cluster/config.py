@@ -19,6 +19,10 @@ class ClusterConfig:
     # The origin stops acting this long before its lease would run out in
     # Redis, for clock drift between this process and Redis.
     lease_margin: float = 0.1
+    # Leases are renewed from a thread, whatever the event loop's backlog;
+    # an event loop that has not run for this long stops the renewals (a
+    # wedged process must not keep its rooms).
+    loop_stall_limit: float = 10.0
     heartbeat_interval: float = 1.0
     heartbeat_ttl: float = 3.0
     # One Redis command, and one forwarded request's attempt.
@@ -35,6 +39,8 @@ class ClusterConfig:
             raise ValueError("renew_interval must be shorter than lease_ttl - lease_margin")
         if not 0 <= self.lease_margin < self.lease_ttl:
             raise ValueError("lease_margin must be shorter than lease_ttl")
+        if self.loop_stall_limit < self.lease_ttl:
+            raise ValueError("loop_stall_limit must be at least lease_ttl")
         if urlparse(self.redis_url).scheme not in ("redis", "rediss", "unix"):
             raise ValueError(f"not a Redis URL: {self.redis_url!r}")
 
