@@ -14,6 +14,8 @@ import logging
 import random
 from collections.abc import Callable
 
+import msgspec
+
 from app.client.changes import (
     AudienceCounted,
     ChangeStream,
@@ -302,6 +304,8 @@ class RoomClient:
         if model is None or pushed.room_id != model.room_id:
             self._early = [*self._early[-999:], pushed]
             return
+        if pushed.media_epoch > model.snapshot.media_epoch:
+            self._media_moved(model, pushed.media_epoch)  # before the resync: sooner heard
         if not model.apply(pushed.seq, pushed.event):
             log.info("missed events before seq %d; resyncing", pushed.seq)
             await self._resync(model)
@@ -328,10 +332,15 @@ class RoomClient:
         model.reset(state.room)
         self.changes.publish(RoomReset())
         if state.room.media_epoch != before:
-            log.info("the room's media moved (epoch %d); offering again", state.room.media_epoch)
-            for hook in self.rejoin_hooks:
-                hook()
-            self.changes.publish(MediaMoved())
+            self._media_moved(model, state.room.media_epoch)
+
+    def _media_moved(self, model: RoomModel, epoch: int) -> None:
+        """Another node's media plane serves the room now: offer again."""
+        log.info("the room's media moved (epoch %d); offering again", epoch)
+        model.snapshot = msgspec.structs.replace(model.snapshot, media_epoch=epoch)
+        for hook in self.rejoin_hooks:
+            hook()
+        self.changes.publish(MediaMoved())
 
     async def _reconnect(self) -> None:
         """Back off and retry until the session and room are back or we give up."""

@@ -920,7 +920,10 @@ class RoomHub:
         for n, uid in enumerate(returning, 1):
             member = room.members.get(uid)
             if member is not None:
-                self._publish(room, handle(room, Actor(uid, member.name), Join(None), now))
+                # Mirrored all at once below, in chunks: one script per
+                # return queued thousands of writes ahead of the first reply.
+                outcome = handle(room, Actor(uid, member.name), Join(None), now)
+                self._publish(room, outcome, mirror=False)
             if n % TAKEOVER_BATCH == 0:
                 # Thousands of returns in one go kept the loop from renewing
                 # the lease just taken: it ran out before the takeover ended.
@@ -1165,12 +1168,15 @@ class RoomHub:
         if room is not None:
             self._mirror(room, [user_id])
 
-    def _publish(self, room: Room, outcome: Outcome) -> None:
+    def _publish(self, room: Room, outcome: Outcome, mirror: bool = True) -> None:
         attached = self._attached[room.room_id]
         lease = self._leases.get(room.room_id) if self._clustered else None
+        # In a cluster every event says whose media plane serves the room, so
+        # that after a takeover clients offer their audio again at once.
+        epoch = lease.epoch if lease is not None else 0
         for seq, event in outcome.events:
             # Encoded once, the same bytes for every member.
-            frame = encode(Event(room_id=room.room_id, seq=seq, event=event))
+            frame = encode(Event(room_id=room.room_id, seq=seq, event=event, media_epoch=epoch))
             self.fanout.send(room.room_id, (frame,), _stage_of(room, attached), attached.values())
             if lease is not None:
                 # Once for the whole cluster, in this order (the lease's queue).
@@ -1195,7 +1201,7 @@ class RoomHub:
             self.voice.sync(room)
         if outcome and room.live:
             self._schedule_pulse(room.room_id)
-        if lease is not None and outcome:
+        if lease is not None and outcome and mirror:
             subjects = (subject_of(e) for e in [*(e for _, e in outcome.events), *outcome.quiet])
             self._mirror(room, [uid for uid in subjects if uid is not None])
 
