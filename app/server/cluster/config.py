@@ -28,8 +28,11 @@ class ClusterConfig:
     loop_stall_limit: float = 10.0
     heartbeat_interval: float = 1.0
     heartbeat_ttl: float = 3.0
-    # One Redis command, and one forwarded request's attempt.
-    command_timeout: float = 1.0
+    # One Redis command from the event loop (a loop stalled this long by
+    # overload would take its own lag for Redis hanging: the lease renewals,
+    # on their thread, find a hung Redis within the lease anyway), and one
+    # forwarded request's attempt.
+    command_timeout: float = 3.0
     attempt_timeout: float = 1.0
     # A forwarded request waits this long in all for an origin to answer.
     forward_timeout: float = 5.0

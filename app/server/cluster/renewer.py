@@ -103,8 +103,9 @@ class Renewer:
         client: Redis = Redis.from_url(
             self._config.redis_url,
             retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
-            socket_timeout=self._config.command_timeout,
-            socket_connect_timeout=self._config.command_timeout,
+            # An answer later than the lease is of no use: give up and retry.
+            socket_timeout=min(self._config.command_timeout, self._config.lease_ttl),
+            socket_connect_timeout=min(self._config.command_timeout, self._config.lease_ttl),
         )
         failing = False
         try:
