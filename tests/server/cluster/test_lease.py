@@ -384,3 +384,25 @@ async def test_an_origin_whose_loop_stays_wedged_gives_the_room_up(
     unblocked = await a.expect("unblocked", timeout=10)
     assert not unblocked["active"]
     await a.expect("state", room="r", state="lost", timeout=5)
+
+
+async def test_a_connection_pool_busy_past_its_wait_is_not_redis_being_away(
+    make_node: MakeNode,
+) -> None:
+    """Every pooled connection busy for longer than a command may wait for
+    one: that command fails, but the node is not degraded (it once marked
+    the link down, and every other write unsent, for the node's own backlog)."""
+    from app.server.cluster.link import POOL_SIZE, RedisDown
+
+    a = await make_node("a", forward_timeout=0.2)
+    hogs = [  # each holds a pooled connection for 0.5 s
+        asyncio.create_task(a.link.call(lambda c: c.blpop(["nothing:ever"], timeout=0.5)))
+        for _ in range(POOL_SIZE)
+    ]
+    await asyncio.sleep(0.05)
+    with pytest.raises(RedisDown, match="busy"):
+        await a.link.call(lambda client: client.ping())
+    # (The pub/sub connection is the pool's too: a hog or two may have waited too long.)
+    await asyncio.gather(*hogs, return_exceptions=True)
+    assert a.health().ok and a.link.up
+    assert await a.link.call(lambda client: client.ping())
