@@ -102,6 +102,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     clu.add_argument("--db", required=True, help="postgresql://... (an empty database)")
     clu.add_argument("--listeners", type=int, nargs="+", default=[300, 900])
     clu.add_argument("--kills", type=int, default=10)
+    clu.add_argument(
+        "--budget",
+        type=float,
+        default=None,
+        help="seconds of wall time: no kill run starts after it (the rest are reported as not run)",
+    )
     app_ = sub.add_parser(
         "app", help="CPU and RSS of the real desktop app listening, window open and in the tray"
     )
@@ -221,11 +227,16 @@ def run_voice(repeats: int, write: Path | None) -> None:
 
 
 def run_cluster(
-    db: str, listeners: list[int], kills: int, write: Path | None, argv: list[str]
+    db: str,
+    listeners: list[int],
+    kills: int,
+    write: Path | None,
+    argv: list[str],
+    budget: float | None = None,
 ) -> None:
     process, port, _ = cluster.start_redis()
     try:
-        result = asyncio.run(cluster.run(db, port, listeners, kills))
+        result = asyncio.run(cluster.run(db, port, listeners, kills, budget=budget))
     finally:
         process.terminate()
         process.wait()
@@ -254,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         # The arguments as given: called from scripts/bench_cluster.py they are
         # not this process's (which lack `cluster --db`).
         given = sys.argv[1:] if argv is None else argv
-        run_cluster(args.db, args.listeners, args.kills, args.write, given)
+        run_cluster(args.db, args.listeners, args.kills, args.write, given, args.budget)
     if args.bench in ("signaling", "all"):
         listeners = args.listeners if args.bench == "signaling" else [1000, 5000, 15000]
         join_rate = args.join_rate if args.bench == "signaling" else None

@@ -39,6 +39,8 @@ from app import loops
 from app.protocol import PROTOCOL_VERSION
 
 REACTIONS = ("clap", "heart", "fire", "laugh")
+# How long a sign-in keeps coming back to a node that answers `busy`.
+SIGN_IN_PATIENCE = 120.0
 
 
 class _Head(msgspec.Struct, forbid_unknown_fields=False):
@@ -161,6 +163,11 @@ class LoadBots:
                     listener = Listener(ws, self.counts)
                     await listener.call({"type": "hello", "protocol": PROTOCOL_VERSION})
                     reply = await listener.call({"type": "resume", "token": token})
+                    # A node signing thousands in says `busy`: come back when told.
+                    deadline = time.monotonic() + SIGN_IN_PATIENCE
+                    while reply.code == "busy" and time.monotonic() < deadline:
+                        await asyncio.sleep((reply.retry_after or 1.0) * self.rng.uniform(1.0, 1.5))
+                        reply = await listener.call({"type": "resume", "token": token})
                 except (aiohttp.ClientError, OSError, ConnectionError, TimeoutError):
                     return None
                 return listener if reply.type == "ok" else None

@@ -14,6 +14,8 @@ import logging
 import random
 from collections.abc import Callable
 
+import msgspec
+
 from app.client.changes import (
     ActionsAllowed,
     AudienceCounted,
@@ -70,6 +72,9 @@ BACKOFF_CAP = 30.0
 # How long a join keeps asking a busy server before it gives up.
 ADMISSION_PATIENCE = 600.0
 LEAVE_TIMEOUT = 3.0  # a clean close waits this long for the leave to be confirmed
+# A close waits this long for the server's close frame: a server still busy
+# with our last request (a resync mid-takeover) reads ours only after it.
+CLOSE_TIMEOUT = 1.0
 # A resync waits this long for a room that is between origins (unavailable).
 RESYNC_PATIENCE = 30.0
 
@@ -130,7 +135,7 @@ class RoomClient:
     # -- connection and sign-in ------------------------------------------------
 
     async def connect(self) -> None:
-        self._conn = await ServerConnection.open(self.url)
+        self._conn = await ServerConnection.open(self.url, timeout=CLOSE_TIMEOUT)
         await self._hello(self._conn)
         self._pump = asyncio.get_running_loop().create_task(self._follow(self._conn))
 
@@ -256,7 +261,8 @@ class RoomClient:
             await self._conn.close()
         if self._pump is not None:
             self._pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            # A resync cut short by the close ends on the lost connection.
+            with contextlib.suppress(asyncio.CancelledError, ConnectionLost):
                 await self._pump
 
     # -- following the room --------------------------------------------------------
@@ -305,6 +311,8 @@ class RoomClient:
         if model is None or pushed.room_id != model.room_id:
             self._early = [*self._early[-999:], pushed]
             return
+        if pushed.media_epoch > model.snapshot.media_epoch:
+            self._media_moved(model, pushed.media_epoch)  # before the resync: sooner heard
         if not model.apply(pushed.seq, pushed.event):
             log.info("missed events before seq %d; resyncing", pushed.seq)
             await self.resync(model)
@@ -332,10 +340,15 @@ class RoomClient:
         model.reset(state.room)
         self.changes.publish(RoomReset())
         if state.room.media_epoch != before:
-            log.info("the room's media moved (epoch %d); offering again", state.room.media_epoch)
-            for hook in self.rejoin_hooks:
-                hook()
-            self.changes.publish(MediaMoved())
+            self._media_moved(model, state.room.media_epoch)
+
+    def _media_moved(self, model: RoomModel, epoch: int) -> None:
+        """Another node's media plane serves the room now: offer again."""
+        log.info("the room's media moved (epoch %d); offering again", epoch)
+        model.snapshot = msgspec.structs.replace(model.snapshot, media_epoch=epoch)
+        for hook in self.rejoin_hooks:
+            hook()
+        self.changes.publish(MediaMoved())
 
     async def _reconnect(self) -> None:
         """Back off and retry until the session and room are back or we give up."""
@@ -350,7 +363,7 @@ class RoomClient:
             candidates = self._candidates()
             url = candidates[(attempt - 1) % len(candidates)]
             try:
-                conn = await ServerConnection.open(url)
+                conn = await ServerConnection.open(url, timeout=CLOSE_TIMEOUT)
                 await self._hello(conn)
                 await conn.call_for(Resume(token=self.token), Authenticated)
                 state, lost_reason = await self._rejoin(conn)

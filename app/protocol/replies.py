@@ -136,12 +136,16 @@ class Error(ServerMessage, tag="error"):
     retry_after: float | None = None
 
 
-class Event(ServerMessage, tag="event"):
-    """A room event; `seq` rises by one per event in that room."""
+class Event(ServerMessage, tag="event", omit_defaults=True):
+    """A room event; `seq` rises by one per event in that room. (`media_epoch`
+    is left out when 0: a single server's events stay as they were.)"""
 
     room_id: str
     seq: int
     event: AnyRoomEvent
+    # In a cluster: the room's media epoch (as in its snapshot). A new one
+    # means the room moved to another node: offer the audio again at once.
+    media_epoch: int = 0
 
 
 KickReason = Literal["left", "removed", "banned", "timed_out", "replaced", "ended"]

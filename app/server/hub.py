@@ -31,6 +31,7 @@ import asyncio
 import logging
 import random
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Protocol, TypeVar, overload
@@ -245,6 +246,8 @@ class RoomHub:
                 continue
             if not await self._take_lease(room.room_id, floor=durable.epoch):
                 continue
+            if self._clustered:  # other nodes may follow the room: never back
+                room.seq = epoch_seq(self._leases[room.room_id].epoch, room.seq)
             self._rooms[room.room_id] = room
             self._attached[room.room_id] = {}
             self._saved[room.room_id] = durable
@@ -898,6 +901,7 @@ class RoomHub:
             self._taking.discard(room_id)
 
     async def _take_over(self, room_id: str) -> bool:
+        started = time.monotonic()
         stored = {d.room_id: d for d in await self._store.load_live_rooms()}.get(room_id)
         floor = stored.epoch if stored is not None else 0
         if room_id in self._rooms or not await self._take_lease(room_id, floor=floor):
@@ -917,6 +921,7 @@ class RoomHub:
             volatile, alive = None, set()
         now = self._clock()
         room = restore(durable, now, self._grace)
+        read = time.monotonic() - started  # the store and Redis, before the first event
         where: dict[int, str] = {}
         if volatile is not None:
             _restore_volatile(room, volatile.members, now)
@@ -925,9 +930,9 @@ class RoomHub:
             dead = volatile.state.decode() if volatile.state else None
             alive.discard(dead or "")
             where = {uid: e.node for uid, e in volatile.members.items() if e.node is not None}
-        # One seq skipped (a jump when Redis lost the seq too): every member's
-        # next event shows a gap, so every client asks for a fresh snapshot.
-        room.seq = volatile.seq + 1 if volatile is not None else int(now * 1000)
+        # At least one seq skipped: every member's next event shows a gap, so
+        # every client asks for a fresh snapshot.
+        room.seq = epoch_seq(lease.epoch, volatile.seq if volatile is not None else 0)
         self._rooms[room_id] = room
         local = self._attached.setdefault(room_id, {})
         if room_id in self._elsewhere:
@@ -949,7 +954,10 @@ class RoomHub:
         for n, uid in enumerate(returning, 1):
             member = room.members.get(uid)
             if member is not None:
-                self._publish(room, handle(room, Actor(uid, member.name), Join(None), now))
+                # Mirrored all at once below, in chunks: one script per
+                # return queued thousands of writes ahead of the first reply.
+                outcome = handle(room, Actor(uid, member.name), Join(None), now)
+                self._publish(room, outcome, mirror=False)
             if n % TAKEOVER_BATCH == 0:
                 # Thousands of returns in one go kept the loop from renewing
                 # the lease just taken: it ran out before the takeover ended.
@@ -961,12 +969,15 @@ class RoomHub:
         self.voice.sync(room)
         self._save_soon(room_id)
         log.warning(
-            "took room %s over at epoch %d (seq %d; %d members here, %d elsewhere)",
+            "took room %s over at epoch %d (seq %d; %d members here, %d elsewhere) "
+            "in %.3f s, %.3f s of it reading the store and Redis",
             room_id,
             lease.epoch,
             room.seq,
             len(local),
             len(away),
+            time.monotonic() - started,
+            read,
         )
         return True
 
@@ -1194,12 +1205,15 @@ class RoomHub:
         if room is not None:
             self._mirror(room, [user_id])
 
-    def _publish(self, room: Room, outcome: Outcome) -> None:
+    def _publish(self, room: Room, outcome: Outcome, mirror: bool = True) -> None:
         attached = self._attached[room.room_id]
         lease = self._leases.get(room.room_id) if self._clustered else None
+        # In a cluster every event says whose media plane serves the room, so
+        # that after a takeover clients offer their audio again at once.
+        epoch = lease.epoch if lease is not None else 0
         for seq, event in outcome.events:
             # Encoded once, the same bytes for every member.
-            frame = encode(Event(room_id=room.room_id, seq=seq, event=event))
+            frame = encode(Event(room_id=room.room_id, seq=seq, event=event, media_epoch=epoch))
             self.fanout.send(room.room_id, (frame,), _stage_of(room, attached), attached.values())
             if lease is not None:
                 # Once for the whole cluster, in this order (the lease's queue).
@@ -1231,7 +1245,7 @@ class RoomHub:
                 client.deliver(frame)
             else:
                 self._notify(room.room_id, user_id, frame)
-        if lease is not None and outcome:
+        if lease is not None and outcome and mirror:
             subjects = (subject_of(e) for e in [*(e for _, e in outcome.events), *outcome.quiet])
             self._mirror(room, [uid for uid in subjects if uid is not None])
 
@@ -1461,6 +1475,18 @@ def _stage_of(room: Room, attached: Mapping[int, Attachment]) -> list[tuple[int,
 
 # Members brought back per loop iteration by a takeover.
 TAKEOVER_BATCH = 200
+# An origin delivers an event to its own members before Redis has recorded
+# its seq, so the recorded seq can be behind what some members saw (writes
+# that failed while the lease still had time). Each epoch therefore numbers
+# from a base of its own, above anything an older epoch delivered (unless
+# one origin numbered more than this many events).
+SEQ_PER_EPOCH = 10**9
+
+
+def epoch_seq(epoch: int, recorded: int) -> int:
+    """The last seq of a room taken at `epoch`, before its first new event:
+    past the recorded seq (a gap) and at least the epoch's base."""
+    return max(recorded + 1, epoch * SEQ_PER_EPOCH)
 
 
 def _restore_volatile(room: Room, mirrored: Mapping[int, MemberEntry], now: float) -> None:
