@@ -53,7 +53,7 @@ def test_ptt_key_through_the_qwindow_and_no_app_wide_filter(
         assert session.ptt.held and session.ptt.live
         QTest.keyRelease(handle, Qt.Key.Key_Space)
         assert not session.ptt.held
-        await session.ptt_settled()
+        await until(lambda: not session.ptt.live, what="the key's release heard")
 
         # Listening a while: qasync's timers and the media sockets fire many
         # events; none of them reaches the window's filter.
