@@ -16,7 +16,7 @@ from PySide6.QtGui import QFileOpenEvent
 from PySide6.QtWidgets import QApplication
 
 from app.protocol.links import SCHEME, parse_link
-from app.ui.qasync_hooks import set_running_loop
+from app.ui.qasync_hooks import on_notifier_ready, set_running_loop
 
 LinkHandler = Callable[[str], None]
 
@@ -29,7 +29,12 @@ class AppEventLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync is untype
     ``run_forever`` has cleared the running loop; a task stepped then (a timer
     that fell due) finds no loop in its next ``await asyncio.sleep`` and dies
     with "no running event loop".
+
+    And a ready socket's callback runs at once rather than through a Qt timer
+    per callback (qasync_hooks.on_notifier_ready).
     """
+
+    _QEventLoop__on_notifier_ready = on_notifier_ready
 
     def run_forever(self) -> Any:
         try:
@@ -94,6 +99,12 @@ def room_link(url: QUrl) -> str | None:
     return None
 
 
+def sends_file_open(platform: str = sys.platform) -> bool:
+    """Whether this OS gives the app room links as QFileOpenEvents (macOS;
+    elsewhere they come as arguments, through `panggung join`)."""
+    return platform == "darwin"
+
+
 def run_qt(
     main: Callable[[QApplication], Coroutine[Any, Any, int]], links: LinkOpener | None = None
 ) -> int:
@@ -103,6 +114,10 @@ def run_qt(
     app.setDesktopFileName("panggung")
     # The room keeps playing with every window closed (tray, shortcuts).
     app.setQuitOnLastWindowClosed(False)
+    # Only macOS hands links over as FileOpen events, and an application-wide
+    # filter runs Python for every event of the app (qasync's timers and
+    # sockets: hundreds a second), so elsewhere it is not installed.
+    links = links if links is not None and sends_file_open() else None
     if links is not None:
         # Before the loop runs: the link that launched the app comes first.
         app.installEventFilter(links)
