@@ -21,6 +21,7 @@ from app.protocol.replies import (
     Kicked,
     Ok,
     Reactions,
+    ScheduleNotice,
     Speaking,
     StorageStatus,
 )
@@ -28,7 +29,7 @@ from app.protocol.requests import Request
 
 log = logging.getLogger(__name__)
 R = TypeVar("R", bound=AnyReplyData)
-Pushed = Event | Kicked | Speaking | StorageStatus | Audience | Reactions
+Pushed = Event | Kicked | Speaking | StorageStatus | Audience | Reactions | ScheduleNotice
 
 
 class RequestFailed(Exception):

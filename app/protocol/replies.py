@@ -13,6 +13,7 @@ from app.protocol.model import (
     RecordingInfo,
     RoomSnapshot,
     RoomSummary,
+    ScheduledRoom,
 )
 
 
@@ -86,6 +87,18 @@ class BanList(ReplyData, tag="ban_list"):
     total: int
 
 
+class Scheduled(ReplyData, tag="scheduled"):
+    """Reply to `schedule_room`, `edit_scheduled`, `cancel_scheduled` and `set_reminder`."""
+
+    room: ScheduledRoom
+
+
+class UpcomingList(ReplyData, tag="upcoming"):
+    """Reply to `list_upcoming`: soonest first."""
+
+    rooms: list[ScheduledRoom]
+
+
 # A ban list reply stays far below the transport's frame limit.
 MAX_BANS_LISTED = 500
 
@@ -99,6 +112,8 @@ AnyReplyData = (
     | RecordingList
     | AudiencePage
     | BanList
+    | Scheduled
+    | UpcomingList
 )
 
 
@@ -182,4 +197,19 @@ class Reactions(ServerMessage, tag="reactions"):
     senders: list[ReactionSender]
 
 
-AnyServerMessage = Ok | Error | Event | Kicked | Speaking | StorageStatus | Audience | Reactions
+ScheduleNoticeKind = Literal["starting", "live", "changed", "cancelled", "missed"]
+
+
+class ScheduleNotice(ServerMessage, tag="schedule_notice"):
+    """To someone who asked to be reminded of a scheduled room: it is due,
+    its host went live, it changed, was cancelled, or was missed. Each is
+    delivered once per person (a connection signing in gets those it missed
+    while away, for a day)."""
+
+    kind: ScheduleNoticeKind
+    room: ScheduledRoom
+
+
+AnyServerMessage = (
+    Ok | Error | Event | Kicked | Speaking | StorageStatus | Audience | Reactions | ScheduleNotice
+)
