@@ -19,7 +19,8 @@ from app.server.store.schema import metadata
 from app.server.store.sql import open_store
 from app.server.store.urls import parse_db_url
 from tests.server.store.factories import room
-from tests.support.postgres import HOST, PostgresServer
+from tests.support.engine_process import HOST
+from tests.support.postgres import PostgresServer
 
 
 def _head() -> str | None:
