@@ -35,6 +35,7 @@ from app.server.http.session import Dispatcher
 from app.server.hub import RoomHub
 from app.server.logs import LoopErrors
 from app.server.recording import RecorderFactory, Recordings, default_directory
+from app.server.schedules import Schedules
 from app.server.store import open_store
 from app.server.store.api import Store
 from app.server.store.engine import DEFAULT_TIMEOUT_S
@@ -121,6 +122,9 @@ class ServerConfig:
 
 
 class RunningServer:
+    # Scheduled rooms (set by start_server): their timer runs in the background.
+    schedules: Schedules | None = None
+
     def __init__(
         self,
         runner: web.AppRunner,
@@ -221,12 +225,14 @@ async def start_server(config: ServerConfig) -> RunningServer:
     # and the cluster needs the URL it is reached at, known once listening.
     restored = 0 if config.cluster_url else await hub.restore()
     limits = RateLimits(config.rate_limits)
+    schedules = Schedules(store, hub, time.time)
     routes = Routes(
         Dispatcher(
             accounts,
             hub,
             limits,
             AudienceLane() if config.audience_lane else AudienceLane(slice_seconds=math.inf),
+            schedules,
         ),
         hub,
         config.max_frame_bytes,
@@ -285,6 +291,7 @@ async def start_server(config: ServerConfig) -> RunningServer:
         loop.create_task(hub.run_directory()),
         loop.create_task(broadcasts.run_sweeper()),
         loop.create_task(routes.lag.run()),
+        loop.create_task(schedules.run()),
     ]
     if isinstance(hub.cluster, ClusterNode):
         background.append(loop.create_task(hub.run_takeover(hub.cluster.config.lease_ttl)))
@@ -298,7 +305,7 @@ async def start_server(config: ServerConfig) -> RunningServer:
         cap,
         restored,
     )
-    return RunningServer(
+    running = RunningServer(
         runner,
         store,
         hub,
@@ -312,6 +319,8 @@ async def start_server(config: ServerConfig) -> RunningServer:
         loop_errors,
         broadcasts,
     )
+    running.schedules = schedules
+    return running
 
 
 def invite_address(public: str | None, host: str, port: int) -> str:

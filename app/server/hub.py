@@ -31,7 +31,7 @@ import asyncio
 import logging
 import random
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol, TypeVar, overload
 
@@ -104,6 +104,7 @@ from app.server.rooms import (
 from app.server.rooms.commands import AddInvite, Disconnect, Join, RoomCommand
 from app.server.rooms.core import subject_of
 from app.server.rooms.durable import DurableRoom
+from app.server.rooms.lifecycle import place
 from app.server.rooms.permissions import may_be_heard
 from app.server.store.api import StaleSave, Store, StoreError
 from app.server.voice import VoiceRooms
@@ -449,9 +450,14 @@ class RoomHub:
     # -- commands -------------------------------------------------------------
 
     async def create(
-        self, client: Attachment | None, actor: Actor, req: CreateRoom
+        self,
+        client: Attachment | None,
+        actor: Actor,
+        req: CreateRoom,
+        placed: Sequence[tuple[Actor, Role]] = (),
     ) -> RoomSnapshot:
-        """Create a room hosted by `actor`; `client` None is a server-side host (the demo)."""
+        """Create a room hosted by `actor`; `client` None is a server-side host (the demo).
+        `placed`: a scheduled room's invited co-hosts and speakers, in place on its stage."""
         if client is not None:
             self._require_no_room(client)
         room_id = new_room_id()
@@ -467,6 +473,8 @@ class RoomHub:
             self._clock(),
             self._grace,
         )
+        for person, role in placed:
+            place(room, person, role, room.created_at)
         self._rooms[room_id] = room
         self._attached[room_id] = {}
         if client is not None:
