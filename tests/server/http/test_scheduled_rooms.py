@@ -6,6 +6,7 @@ each hostile request's error code.
 """
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 
@@ -47,9 +48,18 @@ async def clients() -> AsyncIterator[list[RoomClient]]:
 
 
 async def _notices(client: RoomClient, count: int, timeout: float = 20.0) -> list[str]:
-    deadline = time.monotonic() + timeout
-    while len(client.schedule_notices) < count and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
+    """The kinds of the notices received once there are `count` (or after `timeout`)."""
+    enough = asyncio.Event()
+
+    def check(_change: object) -> None:
+        if len(client.schedule_notices) >= count:
+            enough.set()
+
+    stop = client.changes.subscribe(check)
+    check(None)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(enough.wait(), timeout)
+    stop()
     return [n.kind for n in client.schedule_notices]
 
 
