@@ -13,7 +13,7 @@ DURATION = timedelta(hours=1)
 
 def calendar_file(room: ScheduledRoom, server: str, now: datetime | None = None) -> bytes:
     """The room as a one-event calendar; `server` (host:port) makes its UID unique."""
-    start = datetime.fromtimestamp(room.starts_at, UTC)
+    start = datetime.fromtimestamp(int(room.starts_at), UTC)  # iCalendar counts whole seconds
     event = icalendar.Event()
     event.add("uid", f"{room.schedule_id}@{server}")
     event.add("dtstamp", now or datetime.now(UTC))

@@ -223,4 +223,8 @@ class Schedules:
 
 
 def new_schedule_id() -> str:
-    return secrets.token_urlsafe(9)
+    """Random and URL-safe, never starting with '-' (a command line would read an option)."""
+    while True:
+        schedule_id = secrets.token_urlsafe(9)
+        if not schedule_id.startswith("-"):
+            return schedule_id
