@@ -9,7 +9,8 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from tests.server.http.test_cli import BIN, PASSWORD, ServerProcess, bot, last_json
+from tests.server.http.conftest import PASSWORD
+from tests.server.http.test_cli import BIN, ServerProcess, bot, last_json
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -66,8 +67,9 @@ def test_schedule_remind_start_and_the_calendar_file(tmp_path: Path) -> None:
             text=True,
             env={**os.environ, "PANGGUNG_PASSWORD": PASSWORD},
         )
-        upcoming = last_json(bot(url, "--user", "cara", "--upcoming", "--json").stdout)
-        assert [r["schedule_id"] for r in upcoming["upcoming"]] == [schedule_id]  # type: ignore[index, union-attr]
+        upcoming = last_json(bot(url, "--user", "cara", "--upcoming", "--json").stdout)["upcoming"]
+        assert isinstance(upcoming, list)
+        assert [r["schedule_id"] for r in upcoming] == [schedule_id]
         # Start now, long before the start time: the fan is told it is live.
         time.sleep(2.0)  # whether the fan signed in by now or later, the notice reaches it
         started = bot(url, "--user", "hana", "--start", schedule_id, "--stay", "1", "--json")
