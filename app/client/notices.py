@@ -112,8 +112,6 @@ TEXTS: dict[str, str] = {
     "schedule_changed": QT_TRANSLATE_NOOP("Notices", "{room} by {host} changed: now at {when}."),
     "schedule_cancelled": QT_TRANSLATE_NOOP("Notices", "{host} cancelled {room} ({when})."),
     "schedule_missed": QT_TRANSLATE_NOOP("Notices", "{room} by {host} did not start."),
-    "scheduled": QT_TRANSLATE_NOOP("Notices", "{room} is scheduled for {when}."),
-    "calendar_saved": QT_TRANSLATE_NOOP("Notices", "Saved the calendar file {path}."),
     # ...and when nobody is named (an older server, a moderator who left).
     "someone": QT_TRANSLATE_NOOP("Notices", "A moderator"),
     # No longer in the room, by the server's reason.
