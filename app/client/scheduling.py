@@ -5,9 +5,12 @@ their own time zone (`zoneinfo`), which `local_time` and `from_local`
 convert, daylight saving included.
 """
 
+import contextlib
+import os
 from collections.abc import Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.client.session import RoomClient
 from app.protocol.model import ScheduledRoom
@@ -22,10 +25,19 @@ from app.protocol.requests import (
 
 
 def local_zone() -> ZoneInfo | None:
-    """The user's time zone as the OS names it (None: use the OS offset)."""
-    tz = datetime.now().astimezone().tzinfo
-    key = getattr(tz, "key", None)
-    return ZoneInfo(key) if isinstance(key, str) else None
+    """The user's time zone as the OS names it ($TZ, else /etc/localtime's
+    target), so that daylight saving follows the tz database; None when it
+    has no name (then the OS's own local time rules are used)."""
+    names = [os.environ.get("TZ", "").lstrip(":")]
+    with contextlib.suppress(OSError):
+        target = str(Path("/etc/localtime").resolve())
+        if "zoneinfo/" in target:
+            names.append(target.split("zoneinfo/", 1)[1])
+    for name in names:
+        if name:
+            with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
+                return ZoneInfo(name)
+    return None
 
 
 def local_time(epoch: float, zone: ZoneInfo | None = None) -> datetime:

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from app.client import scheduling
 from app.client.calendar_file import calendar_file
+from app.client.scheduling import local_zone
 from app.client.session import RoomClient
 from app.protocol.model import ScheduledRoom
 from app.protocol.replies import ScheduleNotice
@@ -29,7 +30,7 @@ def when_text(epoch: float, zone: ZoneInfo | None = None) -> str:
 class UpcomingRooms:
     def __init__(self, changed: Callable[[], None], zone: ZoneInfo | None = None) -> None:
         self.rooms: list[ScheduledRoom] = []
-        self.zone = zone
+        self.zone = zone if zone is not None else local_zone()
         self._changed = changed
 
     def find(self, schedule_id: str) -> ScheduledRoom | None:
