@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.protocol.events import AnyRoomEvent
-from app.protocol.replies import Reactions
+from app.protocol.replies import Reactions, ScheduleNotice
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,14 @@ class LinkUp:
 
 
 @dataclass(frozen=True)
+class ScheduleNoticed:
+    """A scheduled room we asked to be reminded of is due, live, changed,
+    cancelled or missed (it need not be the room we are in)."""
+
+    notice: ScheduleNotice
+
+
+@dataclass(frozen=True)
 class MediaMoved:
     """Another node took the room over (a resync showed a new media epoch): its
     media plane has none of our old connection, so audio must be offered again."""
@@ -91,6 +99,7 @@ ClientChange = (
     | LinkDown
     | LinkUp
     | MediaMoved
+    | ScheduleNoticed
 )
 Subscriber = Callable[[ClientChange], None]
 Unsubscribe = Callable[[], None]

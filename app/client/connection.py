@@ -22,6 +22,7 @@ from app.protocol.replies import (
     Kicked,
     Ok,
     Reactions,
+    ScheduleNotice,
     Speaking,
     StorageStatus,
 )
@@ -29,7 +30,7 @@ from app.protocol.requests import Request
 
 log = logging.getLogger(__name__)
 R = TypeVar("R", bound=AnyReplyData)
-Pushed = Event | Kicked | Speaking | StorageStatus | Audience | Reactions | Allowed
+Pushed = Event | Kicked | Speaking | StorageStatus | Audience | Reactions | Allowed | ScheduleNotice
 
 
 class RequestFailed(Exception):

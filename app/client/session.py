@@ -27,6 +27,7 @@ from app.client.changes import (
     MediaMoved,
     ReactionBurst,
     RoomReset,
+    ScheduleNoticed,
     SpeakingLevels,
 )
 from app.client.connection import ConnectionLost, RequestFailed, ServerConnection
@@ -44,6 +45,7 @@ from app.protocol.replies import (
     Kicked,
     Reactions,
     RoomState,
+    ScheduleNotice,
     Speaking,
     Welcome,
 )
@@ -58,6 +60,7 @@ from app.protocol.requests import (
     Register,
     Request,
     Resume,
+    StartScheduled,
     Sync,
 )
 
@@ -123,6 +126,8 @@ class RoomClient:
         # shows the room's media plane moved (a takeover in a cluster).
         self.rejoin_hooks: list[Callable[[], None]] = []
         self.speaking: dict[int, float] = {}
+        # Scheduled rooms' notices, as they came (each arrives once).
+        self.schedule_notices: list[ScheduleNotice] = []
         self._invite_code: str | None = None
         self._conn: ServerConnection | None = None
         self._pump: asyncio.Task[None] | None = None
@@ -188,6 +193,11 @@ class RoomClient:
             ),
             RoomState,
         )
+        return await self._enter(state)
+
+    async def start_scheduled(self, schedule_id: str) -> RoomModel:
+        """Start a scheduled room now and enter it as its host."""
+        state = await self.conn.call_for(StartScheduled(schedule_id=schedule_id), RoomState)
         return await self._enter(state)
 
     async def join(self, room_id: str, invite_code: str | None = None) -> RoomModel:
@@ -298,6 +308,9 @@ class RoomClient:
                         self.changes.publish(KickedOut(pushed.reason))
                 elif isinstance(pushed, Event):
                     await self._apply(pushed)
+                elif isinstance(pushed, ScheduleNotice):
+                    self.schedule_notices.append(pushed)
+                    self.changes.publish(ScheduleNoticed(pushed))
                 self._changed.notify_all()
         if self._closing:
             return

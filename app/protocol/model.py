@@ -170,3 +170,31 @@ class RecordingInfo(msgspec.Struct, frozen=True, kw_only=True):
     ended_at: float | None = None
     duration: float = 0.0
     bytes: int = 0
+
+
+# A scheduled room's life: waiting for its start, started (a live room now),
+# called off by its host, or never started within the grace time.
+ScheduleStatus = Literal["scheduled", "live", "cancelled", "missed"]
+
+
+class ScheduledRoom(msgspec.Struct, frozen=True, kw_only=True):
+    """A room planned for later, as the one who asked sees it (the Upcoming
+    section, replies and `schedule_notice`). Times are epoch seconds (UTC);
+    clients show them in the user's own time zone."""
+
+    schedule_id: str
+    title: str
+    topic: str
+    starts_at: float
+    invite_only: bool
+    host_id: int
+    host_name: str
+    # Usernames invited ahead: they are in place on the stage when it starts.
+    cohosts: list[str]
+    speakers: list[str]
+    status: ScheduleStatus
+    # The live room once the host started it; None before.
+    room_id: str | None = None
+    # How many asked to be reminded, and whether the viewer is one of them.
+    reminders: int = 0
+    reminded: bool = False

@@ -14,6 +14,7 @@ from app.protocol.model import (
     RecordingInfo,
     RoomSnapshot,
     RoomSummary,
+    ScheduledRoom,
 )
 
 
@@ -98,6 +99,18 @@ class BroadcastStream(ReplyData, tag="broadcast_stream"):
     behind_seconds: float
 
 
+class Scheduled(ReplyData, tag="scheduled"):
+    """Reply to `schedule_room`, `edit_scheduled`, `cancel_scheduled` and `set_reminder`."""
+
+    room: ScheduledRoom
+
+
+class UpcomingList(ReplyData, tag="upcoming"):
+    """Reply to `list_upcoming`: soonest first."""
+
+    rooms: list[ScheduledRoom]
+
+
 # A ban list reply stays far below the transport's frame limit.
 MAX_BANS_LISTED = 500
 
@@ -112,6 +125,8 @@ AnyReplyData = (
     | AudiencePage
     | BanList
     | BroadcastStream
+    | Scheduled
+    | UpcomingList
 )
 
 
@@ -208,6 +223,28 @@ class Allowed(ServerMessage, tag="allowed"):
     actions: list[Action]
 
 
+ScheduleNoticeKind = Literal["starting", "live", "changed", "cancelled", "missed"]
+
+
+class ScheduleNotice(ServerMessage, tag="schedule_notice"):
+    """To someone who asked to be reminded of a scheduled room: it is due,
+    its host went live, it changed, was cancelled, or was missed. Each is
+    delivered once per person (a connection signing in gets those it missed
+    while away, for a day)."""
+
+    kind: ScheduleNoticeKind
+    room: ScheduledRoom
+
+
 AnyServerMessage = (
-    Ok | Error | Event | Kicked | Speaking | StorageStatus | Audience | Reactions | Allowed
+    Ok
+    | Error
+    | Event
+    | Kicked
+    | Speaking
+    | StorageStatus
+    | Audience
+    | Reactions
+    | Allowed
+    | ScheduleNotice
 )

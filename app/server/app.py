@@ -38,6 +38,7 @@ from app.server.http.session import Dispatcher
 from app.server.hub import RoomHub
 from app.server.logs import LoopErrors
 from app.server.recording_shell import RecorderFactory, Recordings, default_directory
+from app.server.schedules import Schedules
 from app.server.store import open_store
 from app.server.store.api import Store
 from app.server.store.engine import DEFAULT_TIMEOUT_S
@@ -129,6 +130,9 @@ class ServerConfig:
 
 
 class RunningServer:
+    # Scheduled rooms (set by start_server): their timer runs in the background.
+    schedules: Schedules | None = None
+
     def __init__(
         self,
         runner: web.AppRunner,
@@ -242,13 +246,15 @@ async def start_server(config: ServerConfig) -> RunningServer:
         idle_timeout=config.hls_idle_timeout,
     )
     limits = RateLimits(config.rate_limits)
+    schedules = Schedules(store, hub, time.time)
     routes = Routes(
         Dispatcher(
             accounts,
             hub,
             limits,
             AudienceLane() if config.audience_lane else AudienceLane(slice_seconds=math.inf),
-            broadcasts,
+            broadcasts=broadcasts,
+            schedules=schedules,
         ),
         hub,
         config.max_frame_bytes,
@@ -304,6 +310,7 @@ async def start_server(config: ServerConfig) -> RunningServer:
         loop.create_task(hub.run_directory()),
         loop.create_task(broadcasts.run_sweeper()),
         loop.create_task(routes.lag.run()),
+        loop.create_task(schedules.run()),
     ]
     if isinstance(hub.cluster, ClusterNode):
         background.append(loop.create_task(hub.run_takeover(hub.cluster.config.lease_ttl)))
@@ -317,7 +324,7 @@ async def start_server(config: ServerConfig) -> RunningServer:
         cap,
         restored,
     )
-    return RunningServer(
+    running = RunningServer(
         runner,
         store,
         hub,
@@ -331,6 +338,8 @@ async def start_server(config: ServerConfig) -> RunningServer:
         loop_errors,
         broadcasts,
     )
+    running.schedules = schedules
+    return running
 
 
 def invite_address(public: str | None, host: str, port: int) -> str:

@@ -32,7 +32,7 @@ import logging
 import random
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol, TypeVar, overload
 
@@ -112,6 +112,7 @@ from app.server.rooms import (
 from app.server.rooms.commands import AddInvite, Disconnect, Join, RoomCommand
 from app.server.rooms.core import subject_of
 from app.server.rooms.durable import DurableRoom
+from app.server.rooms.lifecycle import place
 from app.server.rooms.permissions import (
     is_moderator,
     may_be_heard,
@@ -477,9 +478,14 @@ class RoomHub:
     # -- commands -------------------------------------------------------------
 
     async def create(
-        self, client: Attachment | None, actor: Actor, req: CreateRoom
+        self,
+        client: Attachment | None,
+        actor: Actor,
+        req: CreateRoom,
+        placed: Sequence[tuple[Actor, Role]] = (),
     ) -> RoomSnapshot:
-        """Create a room hosted by `actor`; `client` None is a server-side host (the demo)."""
+        """Create a room hosted by `actor`; `client` None is a server-side host (the demo).
+        `placed`: a scheduled room's invited co-hosts and speakers, in place on its stage."""
         if client is not None:
             self._require_no_room(client)
         room_id = new_room_id()
@@ -495,6 +501,8 @@ class RoomHub:
             self._clock(),
             self._grace,
         )
+        for person, role in placed:
+            place(room, person, role, room.created_at)
         self._rooms[room_id] = room
         self._attached[room_id] = {}
         if client is not None:

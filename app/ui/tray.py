@@ -27,6 +27,8 @@ TITLES = {
     "ended": str(QT_TRANSLATE_NOOP("Tray", "The room has ended")),
     # Removed, banned, replaced or timed out: the text says which, and where.
     "kicked": str(QT_TRANSLATE_NOOP("Tray", "You are no longer in the room")),
+    # A scheduled room we asked to be reminded of: due, live, changed, cancelled.
+    "reminder": str(QT_TRANSLATE_NOOP("Tray", "Scheduled room")),
 }
 
 

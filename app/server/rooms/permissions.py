@@ -29,12 +29,14 @@ refuse.
 """
 
 from collections.abc import Mapping
+from enum import StrEnum
 from types import MappingProxyType
 
 from app.protocol.errors import ErrorCode
 from app.protocol.model import Action as Action  # the protocol's (members are sent theirs)
 from app.protocol.model import Role
 from app.server.rooms.errors import RoomError
+from app.server.rooms.scheduled_state import ScheduledRoomState
 from app.server.rooms.state import Member, Room
 
 _A = Action
@@ -174,3 +176,45 @@ def may_listen_live(room: Room, user_id: int, live_listeners: int, capacity: int
     if member.on_stage or member.invited or capacity is None:
         return True
     return live_listeners < capacity
+
+
+# Scheduled rooms ---------------------------------------------------------------
+
+
+class ScheduleAction(StrEnum):
+    SEE = "see"  # in the Upcoming section, and by id
+    REMIND = "remind"  # ask for (or drop) a reminder
+    EDIT = "edit"  # change the plan or reschedule
+    CANCEL = "cancel"
+    START = "start"  # Start now: the plan becomes a live room
+
+
+_S = ScheduleAction
+SCHEDULE_PERMISSIONS: Mapping[Role, frozenset[ScheduleAction]] = MappingProxyType(
+    {
+        # Only the host changes the plan: the invited are told of it, not asked.
+        Role.HOST: frozenset(ScheduleAction),
+        Role.COHOST: frozenset({_S.SEE, _S.REMIND}),
+        Role.SPEAKER: frozenset({_S.SEE, _S.REMIND}),
+        # Anyone else: an open room's audience-to-be.
+        Role.LISTENER: frozenset({_S.SEE, _S.REMIND}),
+    }
+)
+
+
+def may_see_scheduled(plan: ScheduledRoomState, user_id: int) -> bool:
+    """An open plan is everyone's to see; an invite-only one, its host's and the invited's."""
+    return not plan.plan.invite_only or plan.role_of(user_id) is not None
+
+
+def require_scheduled(plan: ScheduledRoomState, user_id: int, action: ScheduleAction) -> None:
+    """Raise unless this user may take `action` on the scheduled room.
+
+    A plan the user may not see is answered as if it did not exist, so that
+    guessing ids tells nobody which invite-only rooms are planned.
+    """
+    if not may_see_scheduled(plan, user_id):
+        raise RoomError(ErrorCode.SCHEDULE_NOT_FOUND, "no scheduled room has that id")
+    role = plan.role_of(user_id) or Role.LISTENER
+    if action not in SCHEDULE_PERMISSIONS[role]:
+        raise RoomError(ErrorCode.FORBIDDEN, f"only the host may {action.value} a scheduled room")
