@@ -190,6 +190,8 @@ class ScheduleAction(StrEnum):
 
 
 _S = ScheduleAction
+# Who a host may place on a scheduled room's stage ahead of its start.
+INVITABLE_AHEAD = frozenset({Role.COHOST, Role.SPEAKER})
 SCHEDULE_PERMISSIONS: Mapping[Role, frozenset[ScheduleAction]] = MappingProxyType(
     {
         # Only the host changes the plan: the invited are told of it, not asked.

@@ -18,7 +18,7 @@ from app.protocol.errors import ErrorCode
 from app.protocol.model import Role, ScheduledRoom
 from app.protocol.requests import MAX_INVITED_AHEAD, MAX_TITLE, MAX_TOPIC
 from app.server.rooms.errors import RoomError
-from app.server.rooms.permissions import ScheduleAction, require_scheduled
+from app.server.rooms.permissions import INVITABLE_AHEAD, ScheduleAction, require_scheduled
 from app.server.rooms.scheduled_state import Invitee, Plan, ScheduledRoomState
 from app.server.rooms.state import Actor
 
@@ -33,7 +33,6 @@ MAX_AHEAD = 366 * 86400.0
 MISSED_AFTER = 30 * 60.0
 # Upcoming plans one host may hold at once (a directory is not a calendar).
 MAX_UPCOMING_PER_HOST = 20
-INVITED_ROLES = frozenset({Role.COHOST, Role.SPEAKER})
 
 
 class Due(StrEnum):
@@ -58,7 +57,7 @@ def check_plan(plan: Plan, host_id: int, now: float) -> Plan:
         raise RoomError(ErrorCode.INVALID, f"at most {MAX_INVITED_AHEAD} people invited ahead")
     seen: set[int] = set()
     for invitee in plan.invitees:
-        if invitee.role not in INVITED_ROLES:
+        if invitee.role not in INVITABLE_AHEAD:
             raise RoomError(ErrorCode.INVALID, "invited ahead as a co-host or a speaker only")
         if invitee.user_id == host_id:
             raise RoomError(ErrorCode.INVALID, "the host is on the stage already")
