@@ -5,6 +5,12 @@ socket reads and writes) in C; in a join storm that work, not the handlers,
 was most of the server's time. It is not built for Windows, where the stock
 loop runs. `--loop` (or $PANGGUNG_LOOP) picks one explicitly, so that a
 benchmark can compare the two in one run.
+
+`panggung-server` runs on asyncio's loop unless asked for uvloop: on uvloop
+its refusals at the descriptor limit (app/server/http/listener.py) do not
+reach the clients, and accept() failing is not logged the way the server's
+tests expect (tests/server/hostile/test_exhaustion.py fails on it). The load
+bots, which need none of that, take uvloop where installed.
 """
 
 import asyncio
@@ -27,9 +33,10 @@ def uvloop_installed() -> bool:
     return importlib.util.find_spec("uvloop") is not None
 
 
-def resolve(choice: str | None = None) -> str:
-    """`asyncio` or `uvloop`: the explicit choice, else $PANGGUNG_LOOP, else the best installed."""
-    wanted = (choice or os.environ.get(ENV) or "auto").strip().lower()
+def resolve(choice: str | None = None, default: str = "auto") -> str:
+    """`asyncio` or `uvloop`: the explicit choice, else $PANGGUNG_LOOP, else `default`
+    (`auto`: the best installed)."""
+    wanted = (choice or os.environ.get(ENV) or default).strip().lower()
     if wanted not in CHOICES:
         raise LoopUnavailable(f"unknown event loop {wanted!r}: choose one of {', '.join(CHOICES)}")
     if wanted == "auto":
@@ -47,10 +54,10 @@ def factory(name: str) -> Callable[[], asyncio.AbstractEventLoop]:
     return asyncio.new_event_loop
 
 
-def run(main: Coroutine[Any, Any, T], choice: str | None = None) -> T:
+def run(main: Coroutine[Any, Any, T], choice: str | None = None, default: str = "auto") -> T:
     """asyncio.run on the chosen loop."""
     try:
-        make = factory(resolve(choice))
+        make = factory(resolve(choice, default))
     except LoopUnavailable:
         main.close()  # never awaited: no "coroutine was never awaited" warning
         raise

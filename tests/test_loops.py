@@ -38,3 +38,13 @@ def test_run_runs_on_the_loop_chosen(name: str) -> None:
         return loops.running_name()
 
     assert loops.run(which(), name) == name
+
+
+def test_the_servers_default_is_asyncio_unless_uvloop_is_asked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(loops.ENV, raising=False)
+    assert loops.resolve(default="asyncio") == "asyncio"
+    assert loops.resolve("auto", default="asyncio") == "uvloop"
+    monkeypatch.setenv(loops.ENV, "uvloop")
+    assert loops.resolve(default="asyncio") == "uvloop"

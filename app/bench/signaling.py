@@ -38,6 +38,7 @@ from typing import Any
 import aiohttp
 import psutil
 
+from app import loops
 from app.bench.accounts import provision
 from app.bot.load import LoopLag
 from app.client.room_model import RoomModel
@@ -406,6 +407,8 @@ async def measure(
         names = stage_names + [f"l{i:05d}" for i in range(listeners)]
         accounts = await provision(db_url, names, PASSWORD)
         tokens = [token for _, token in accounts]
+        # uvloop unless told otherwise (the server's own default is asyncio's loop).
+        loop = loop or ("uvloop" if loops.uvloop_installed() else None)
         loop_options = ["--loop", loop] if loop is not None else []
         server = Server(Path(tmp), join_rate, media=False, options=[*options, *loop_options])
         procs: list[LoadProcess] = []
@@ -619,7 +622,8 @@ METHOD = (
     "(the gate's wait included, `busy` answers apart), the stage's requests the same "
     "way, and the loop's lag (how late a 0.1 s timer ran: what a frame waits before its "
     "handler runs, which the server's request figures leave out). The server and the load "
-    "processes run on uvloop unless `--loop` says otherwise; each load process and the "
+    "processes run on uvloop (`--loop uvloop`) unless the benchmark's `--loop` says "
+    "otherwise; each load process and the "
     "benchmark's own process sample their loop's lag the same way, so that the part of a "
     "latency that is the measuring process's own shows beside the server's. Computed "
     "figures say so."
