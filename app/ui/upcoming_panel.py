@@ -63,7 +63,7 @@ class UpcomingPanel(QWidget):
         self.schedule.setAccessibleName(self.tr("Schedule a room"))
         self.remind = QPushButton(self.tr("&Remind me"))
         self.remind.setAccessibleName(self.tr("Remind me"))
-        self.calendar = QPushButton(self.tr("Add to &calendar…"))
+        self.calendar = QPushButton(self.tr("Add to cal&endar…"))
         self.calendar.setAccessibleName(self.tr("Save a calendar file"))
         self.start = QPushButton(self.tr("Start &now"))
         self.start.setAccessibleName(self.tr("Start now"))

@@ -1636,8 +1636,8 @@
         <translation>Ingatkan saya</translation>
     </message>
     <message>
-        <source>Add to &amp;calendar…</source>
-        <translation>Tambahkan ke &amp;kalender…</translation>
+        <source>Add to cal&amp;endar…</source>
+        <translation>Tambahkan ke ka&amp;lender…</translation>
     </message>
     <message>
         <source>Save a calendar file</source>
