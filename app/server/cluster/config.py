@@ -14,11 +14,12 @@ class ClusterConfig:
     prefix: str = "panggung"
     # A room's lease: how long it lasts unrenewed, how often it is renewed.
     # A dead origin's rooms are taken over about lease_ttl after it died.
-    # Renewals run on a thread of their own (renewer.py), so a lease this
-    # short survives an overloaded event loop; 0.9 s without a renewal that
-    # got through (Redis unreachable or starved) suspends the origin.
-    lease_ttl: float = 1.0
-    renew_interval: float = 0.25
+    # Renewals run on a thread of their own (renewer.py), so a lease survives
+    # an overloaded event loop, but not a process starved of CPU: at 1 s the
+    # 00:50 cluster run (load 19-26) moved a live room three times before any
+    # kill. 2 s costs failover about 1 s (p50 1.7 s heard again at 1 s).
+    lease_ttl: float = 2.0
+    renew_interval: float = 0.5
     # The origin stops acting this long before its lease would run out in
     # Redis, for clock drift between this process and Redis.
     lease_margin: float = 0.1
