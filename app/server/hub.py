@@ -88,6 +88,7 @@ from app.server.forwarding import (
     refusal,
     unpack,
 )
+from app.server.joins_in_flight import JoinsInFlight
 from app.server.logs import RateLimitedLog
 from app.server.pulse import BUDGET, INTERVAL, RoomPulse
 from app.server.recording_shell import Recordings
@@ -185,7 +186,7 @@ class RoomHub:
         self._taking: set[str] = set()  # rooms this node is taking over now
         # Joins through this node waiting for the origin's answer: the events
         # that arrive meanwhile, handed on once the snapshot is known.
-        self._joining: dict[str, list[list[tuple[int, bytes]]]] = {}
+        self._joining = JoinsInFlight()
         self._listings: list[RoomSummary] = []
         # The cluster's live nodes' URLs, for clients to reconnect elsewhere.
         self.node_urls: list[str] = []
@@ -1047,16 +1048,15 @@ class RoomHub:
         self._elsewhere.add(room_id)
         # Listening before asking: the events the join causes come after it.
         await self.cluster.subscribe(room_id, self)
-        arrived: list[tuple[int, bytes]] = []
-        self._joining.setdefault(room_id, []).append(arrived)
+        arrived = self._joining.start(room_id)
         try:
             ask = self._ask("join", client, b"", actor.name, invite_code=invite_code)
             state = await self._forward(room_id, ask, RoomState)
         except BaseException:
-            self._stop_collecting(room_id, arrived)
+            self._joining.stop(room_id, arrived)
             self._leave_if_empty(room_id)
             raise
-        self._stop_collecting(room_id, arrived)
+        self._joining.stop(room_id, arrived)
         if room_id in self._rooms:
             # This node took the room over meanwhile: the join is a local one now.
             return await self.join(client, actor, room_id, invite_code)
@@ -1084,21 +1084,10 @@ class RoomHub:
         finally:
             self._leave_if_empty(room_id)
 
-    def _stop_collecting(self, room_id: str, arrived: list[tuple[int, bytes]]) -> None:
-        """This join's events no longer need keeping. By identity: two joins'
-        lists are equal while they hold the same events, and removing the
-        other one's would leave it deaf to what arrives next."""
-        waiting = self._joining.get(room_id, [])
-        for i, other in enumerate(waiting):
-            if other is arrived:
-                del waiting[i]
-                return
-
     def _leave_if_empty(self, room_id: str) -> None:
-        if self._attached.get(room_id) or self._joining.get(room_id) or room_id in self._rooms:
+        if self._attached.get(room_id) or self._joining.waiting(room_id) or room_id in self._rooms:
             return
         self._attached.pop(room_id, None)
-        self._joining.pop(room_id, None)
         if room_id in self._elsewhere:
             self._elsewhere.discard(room_id)
             self._spawn(self.cluster.unsubscribe(room_id), f"leaving room {room_id}")
@@ -1108,8 +1097,7 @@ class RoomHub:
     def on_event(self, room_id: str, seq: int, frame: bytes) -> None:
         for client in list(self._attached.get(room_id, {}).values()):
             client.deliver(frame)
-        for arrived in self._joining.get(room_id, ()):
-            arrived.append((seq, frame))
+        self._joining.keep(room_id, seq, frame)
 
     def on_notice(self, room_id: str, target: int, frame: bytes, kick: bool) -> None:
         attached = self._attached.get(room_id, {})
