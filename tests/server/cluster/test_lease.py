@@ -209,14 +209,13 @@ async def test_redis_refuses_a_stale_origin_that_believes_it_still_holds_the_roo
     watcher = await make_node("watcher")
     seen = Recorder()
     await watcher.subscribe("r", seen)
-    lease = await a.acquire("r")
-    assert lease is not None
     states: list[LeaseState] = []
-    lease._on_state = lambda _lease, state: states.append(state)  # type: ignore[attr-defined]
+    lease = await a.acquire("r", on_state=lambda _lease, state: states.append(state))
+    assert lease is not None
     # a stops renewing and its clock stops: it will believe it is the origin.
-    a.keeper.now = lambda: 0.0  # type: ignore[method-assign]
-    lease._deadline = 1.0  # type: ignore[attr-defined]
-    a._tasks["leases"].cancel()
+    a.keeper.renewer.stop()
+    frozen = a.keeper.now()
+    a.keeper.now = lambda: frozen  # type: ignore[method-assign]
     taken = None
     while taken is None:
         taken = await b.acquire("r")
