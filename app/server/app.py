@@ -35,6 +35,7 @@ from app.server.http.readgate import PER_TURN as READS_PER_TURN
 from app.server.http.readgate import ReadGate
 from app.server.http.routes import Routes
 from app.server.http.session import Dispatcher
+from app.server.http.timing import RequestTimes
 from app.server.hub import RoomHub
 from app.server.logs import LoopErrors
 from app.server.recording_shell import RecorderFactory, Recordings, default_directory
@@ -174,6 +175,11 @@ class RunningServer:
     def connections(self) -> "frozenset[Connection]":
         """The WebSocket connections open now."""
         return frozenset(self._routes.connections)
+
+    @property
+    def timings(self) -> RequestTimes:
+        """The server's own request timings, by lane and type (/healthz)."""
+        return self._routes.times
 
     def reset_timings(self) -> None:
         """Start the request timings in /healthz afresh (a benchmark's phase)."""

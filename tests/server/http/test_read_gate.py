@@ -222,7 +222,7 @@ async def answered_before_the_stage(sqlite_url: str, audience_lane: bool, listen
         await call(host, 3, {"type": "create_room", "title": "Gated"})
         sockets = [await http.ws_connect(server.url) for _ in range(listeners)]
         order: list[str] = []
-        times = server._routes.times
+        times = server.timings
         record = times.record
 
         def logged(key: str, seconds: float) -> None:
