@@ -16,7 +16,7 @@ from PySide6.QtGui import QFileOpenEvent
 from PySide6.QtWidgets import QApplication
 
 from app.protocol.links import SCHEME, parse_link
-from app.ui.qasync_hooks import on_notifier_ready, set_running_loop
+from app.ui.qasync_hooks import set_running_loop
 
 LinkHandler = Callable[[str], None]
 
@@ -29,12 +29,7 @@ class AppEventLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync is untype
     ``run_forever`` has cleared the running loop; a task stepped then (a timer
     that fell due) finds no loop in its next ``await asyncio.sleep`` and dies
     with "no running event loop".
-
-    And a ready socket's callback runs at once rather than through a Qt timer
-    per callback (qasync_hooks.on_notifier_ready).
     """
-
-    _QEventLoop__on_notifier_ready = on_notifier_ready
 
     def run_forever(self) -> Any:
         try:
