@@ -254,6 +254,7 @@ class AudioEngine:
             out[f"{direction}_errors"] = stream.errors
             out[f"{direction}_probes"] = stream.probes
             if isinstance(stream, Playback):
+                out["output_callbacks"] = stream.callbacks
                 ring = stream.ring.stats()
                 out["playback_underruns"] = ring.underruns
                 out["playback_overruns"] = ring.overruns

@@ -6,7 +6,6 @@ import asyncio
 from pathlib import Path
 
 from app.audio.engine import AudioEngine, EngineSettings
-from app.audio.playback import Playback
 from app.audio.virtual import VirtualPulse
 from app.dsp.analysis import peak_frequency, rms_dbfs
 from app.dsp.signals import ToneSource
@@ -16,11 +15,9 @@ from tests.support.pulse import Parec
 async def until_called_back(engine: AudioEngine, n: int = 5, timeout: float = 10.0) -> None:
     """PortAudio calls back once per period (its callback mode's contract):
     the period sets the wake-ups a second; here, that the stream runs."""
-    stream = engine._streams["output"]
-    assert isinstance(stream, Playback)
-    start = stream.callbacks
+    start = engine.stats()["output_callbacks"]
     for _ in range(int(timeout / 0.05)):
-        if stream.callbacks - start >= n:
+        if engine.stats().get("output_callbacks", 0) - start >= n:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the speakers are not called back")
