@@ -10,6 +10,7 @@ import os
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 import asyncio
+import logging
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -55,10 +56,41 @@ def qloop(
     asyncio.set_event_loop(None)
 
 
+class _ReentryWatch(logging.Handler):
+    """Notes a task stepped inside another task's step, from what the loop
+    logs. Something that processes Qt events at once (QTest's QWindow key
+    and mouse functions do) runs qasync's timers, and so other tasks' steps,
+    in the middle of the running task; asyncio refuses them and their
+    wake-ups are lost for good, so those tasks, and whatever later waits for
+    them (a teardown's close), hang. (A logging handler, not the loop's
+    exception handler: the server under test installs its own.)"""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.reentered: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        exception = record.exc_info[1] if record.exc_info else None
+        if isinstance(exception, RuntimeError) and "Cannot enter into task" in str(exception):
+            self.reentered.append(str(exception))
+
+
 @pytest.fixture
-def run(qloop: asyncio.AbstractEventLoop) -> Run[Any]:
+def reentry() -> Iterator[_ReentryWatch]:
+    watch = _ReentryWatch()
+    logger = logging.getLogger("qasync")  # the loop's default exception handler logs there
+    logger.addHandler(watch)
+    yield watch
+    logger.removeHandler(watch)
+
+
+@pytest.fixture
+def run(qloop: asyncio.AbstractEventLoop, reentry: _ReentryWatch) -> Run[Any]:
     def run_it(work: Coroutine[Any, Any, T], timeout: float = 90.0) -> T:
-        return qloop.run_until_complete(asyncio.wait_for(work, timeout))
+        result = qloop.run_until_complete(asyncio.wait_for(work, timeout))
+        # Fail here, plainly, rather than hang in the teardown.
+        assert not reentry.reentered, f"a task stepped inside another: {reentry.reentered[0]}"
+        return result
 
     return run_it
 

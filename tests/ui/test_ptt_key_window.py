@@ -20,6 +20,26 @@ from tests.ui.conftest import Run
 from tests.ui.test_sign_in import PASSWORD, sign_in
 
 
+async def outside_any_task(action: Callable[[], None]) -> None:
+    """Run `action` from a plain loop callback, where the app gets its real
+    key events. QTest's QWindow functions process Qt's events at once, and
+    so qasync's timers: called inside this task's step they would step other
+    tasks re-entrantly, which asyncio refuses (losing their wake-ups)."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+
+    def call() -> None:
+        try:
+            action()
+        except Exception as exc:
+            done.set_exception(exc)
+        else:
+            done.set_result(None)
+
+    loop.call_soon(call)
+    await done
+
+
 def test_ptt_key_through_the_qwindow_and_no_app_wide_filter(
     run: Run[Any],
     server: RunningServer,
@@ -49,9 +69,9 @@ def test_ptt_key_through_the_qwindow_and_no_app_wide_filter(
         # The way a real key press comes in: to the QWindow, before any widget.
         handle = window.windowHandle()
         assert handle is not None
-        QTest.keyPress(handle, Qt.Key.Key_Space)
+        await outside_any_task(lambda: QTest.keyPress(handle, Qt.Key.Key_Space))
         assert session.ptt.held and session.ptt.live
-        QTest.keyRelease(handle, Qt.Key.Key_Space)
+        await outside_any_task(lambda: QTest.keyRelease(handle, Qt.Key.Key_Space))
         assert not session.ptt.held
         await until(lambda: not session.ptt.live, what="the key's release heard")
 
