@@ -35,6 +35,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+# How long quitting waits for a device change under way (opening a device
+# on a busy machine takes a second or two).
+_CLOSE_WAIT_S = 5.0
+
+
 class DeviceAudio:
     def __init__(
         self,
@@ -60,6 +65,7 @@ class DeviceAudio:
         # The "pulse:" choice each direction's streams are routed to (None: none).
         self._routed: dict[Direction, str | None] = {}
         self._capture_lock = asyncio.Lock()
+        self._closed = False
         self.playback_muted = False
         self.volume = volume / 100
         self.cues_enabled = cues
@@ -108,6 +114,8 @@ class DeviceAudio:
     async def want_capture(self, why: str, on: bool) -> None:
         """Keep the microphone open while any reason ("stage", "settings") wants it."""
         async with self._capture_lock:  # the last wish wins, in order
+            if self._closed:
+                return  # quitting: a dialog closing late wants nothing opened
             if on:
                 self._capture_wanted.add(why)
             else:
@@ -118,10 +126,22 @@ class DeviceAudio:
 
     async def close(self) -> None:
         self._room = None
+        self._closed = True
+        locked = False
+        try:
+            # After a device change under way (the settings dialog closing as
+            # the app quits), not beside it: the devices would close under it.
+            async with asyncio.timeout(_CLOSE_WAIT_S):
+                locked = await self._capture_lock.acquire()
+        except TimeoutError:
+            log.warning("closing the sound devices while a change still runs")
         try:
             await self.engine.stop()
         except Exception as exc:
             log.warning("closing the sound devices: %r", exc)
+        finally:
+            if locked:
+                self._capture_lock.release()
 
     @property
     def meter(self) -> LevelMeter:

@@ -37,6 +37,7 @@ class SessionController(QObject):
         self.session = session
         self._tasks: set[asyncio.Task[Any]] = set()
         self._busy = 0
+        self._stopped = False
         session.listeners.append(self._changed)
         # While the window is hidden (in the tray) the speaking levels, four a
         # second while people talk, repaint nothing: only the tray is shown,
@@ -70,6 +71,7 @@ class SessionController(QObject):
 
     def stop(self) -> None:
         """Detach from the session: no more timers or signals from it."""
+        self._stopped = True
         self._refresh.stop()
         if self._changed in self.session.listeners:
             self.session.listeners.remove(self._changed)
@@ -83,6 +85,8 @@ class SessionController(QObject):
             self._set_busy(-1)
         if not task.cancelled() and task.exception() is not None:
             log.error("task failed", exc_info=task.exception())
+            if self._stopped:
+                return  # the window that would show it is going away
             self.errorRaised.emit(
                 self.tr("Something went wrong: {error}").format(error=task.exception())
             )
