@@ -113,9 +113,7 @@ async def replay_candidates(
     seen = replay_viewers.alias("seen")
     query = (
         select(recordings, seen.c.user_id.label("viewer_id"), seen.c.moderator.label("viewer_mod"))
-        .outerjoin(
-            seen, and_(seen.c.recording_id == recordings.c.id, seen.c.user_id == user_id)
-        )
+        .outerjoin(seen, and_(seen.c.recording_id == recordings.c.id, seen.c.user_id == user_id))
         .where(
             recordings.c.ended_at.is_not(None),
             or_(
