@@ -304,6 +304,20 @@ async def test_a_private_replay_is_refused_to_the_audience_and_to_bad_tokens(
     assert [r.recording_id for r in await _replays(private.host)] == [info.recording_id]
     private.file.with_suffix(".away").rename(private.file)
 
+    # A file the server cannot remove (here a folder in its place): a clear
+    # error, and the replay is kept whole for another try.
+    private.file.rename(private.file.with_suffix(".away"))
+    private.file.mkdir()
+    with pytest.raises(RequestFailed) as refused:
+        await private.host.request(SetReplay(recording_id=info.recording_id, replay="deleted"))
+    assert refused.value.code == "unavailable" and "could not delete" in refused.value.message
+    assert await server.store.find_recording(info.recording_id) is not None
+    private.file.rmdir()
+    private.file.with_suffix(".away").rename(private.file)
+    await private.host.request(SetReplay(recording_id=info.recording_id, replay="deleted"))
+    assert not private.file.exists()
+    assert await server.store.find_recording(info.recording_id) is None
+
 
 async def test_deleting_removes_the_file_and_the_row(server: RunningServer) -> None:
     async for ended in _record_and_end(server, "deleted"):
