@@ -1,7 +1,12 @@
 """Replay metadata: visibility, who was in the room, candidates per user, real deletion."""
 
-from app.server.store.api import ReplayViewerRecord
-from app.server.store.sql import SqlStore
+from pathlib import Path
+
+import pytest
+
+from app.server.store.api import ReplayViewerRecord, StoreError
+from app.server.store.sql import SqlStore, open_store
+from tests.server.store.test_disk_full import _fill_the_disk, _free_the_disk
 
 
 async def _finished(store: SqlStore, owner: int, host: int, room: str, at: float) -> int:
@@ -43,3 +48,24 @@ async def test_replays_default_private_and_list_by_who_may_play(store: SqlStore)
     assert await store.replay_viewer(closed, 4) == ReplayViewerRecord(False, False)
     later = await _finished(store, owner=1, host=1, room="later", at=400.0)
     assert later > closed
+
+
+async def test_a_full_disk_fails_the_viewers_whole_and_keeps_the_replay(tmp_path: Path) -> None:
+    store = await open_store(f"sqlite:///{tmp_path / 'panggung.db'}")
+    try:
+        replay = await _finished(store, owner=1, host=1, room="r", at=100.0)
+        await store.save_replay_viewers(replay, True, {1: True, 2: False})
+        await _fill_the_disk(store)
+        # An audience of thousands needs new pages: refused as one.
+        crowd = {user_id: False for user_id in range(3, 20_000)}
+        with pytest.raises(StoreError, match="database or disk is full"):
+            await store.save_replay_viewers(replay, False, crowd)
+        found = await store.find_recording(replay)
+        assert found is not None and found.invite_only  # not half-changed
+        assert await store.replay_viewer(replay, 2) == ReplayViewerRecord(True, False)
+        assert await store.replay_viewer(replay, 3) == ReplayViewerRecord(False, False)
+        await _free_the_disk(store)
+        await store.save_replay_viewers(replay, False, crowd)
+        assert await store.replay_viewer(replay, 3) == ReplayViewerRecord(True, False)
+    finally:
+        await store.close()
