@@ -45,6 +45,9 @@ class ReplayPlayerWindow(QDialog):
         self.slider.setRange(0, max(1, round(info.duration * TICKS_PER_SECOND)))
         self.slider.setPageStep(10 * TICKS_PER_SECOND)
         self.time = QLabel()
+        self.problem = QLabel()
+        self.problem.setTextFormat(Qt.TextFormat.PlainText)
+        self.problem.setWordWrap(True)
         self.play = QPushButton()
         self.play.setAccessibleName(self.tr("Play or pause"))
         row = QHBoxLayout()
@@ -54,6 +57,7 @@ class ReplayPlayerWindow(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addLayout(row)
+        layout.addWidget(self.problem)
         self.play.clicked.connect(self.toggle)
         # Seek once the user lets go (or steps with the keys), not while dragging.
         self.slider.sliderReleased.connect(lambda: self.seek(self.slider.value()))
@@ -91,6 +95,10 @@ class ReplayPlayerWindow(QDialog):
         if not self.slider.isSliderDown():
             self.slider.setValue(round(position * TICKS_PER_SECOND))
         self.time.setText(f"{clock(position)} / {clock(self.info.duration)}")
+        error = player.error if player is not None else None
+        # FFmpeg's words (e.g. "Server returned 410 Gone"): shown, not translated.
+        self.problem.setText(self.tr("Cannot play the replay: {error}").format(error=error))
+        self.problem.setVisible(error is not None)
         paused = player is None or player.paused
         self.play.setText(self.tr("&Play") if paused else self.tr("&Pause"))
         self.play.setEnabled(player is not None)

@@ -961,6 +961,10 @@
         <translation>Putar atau jeda</translation>
     </message>
     <message>
+        <source>Cannot play the replay: {error}</source>
+        <translation>Tayangan ulang tidak bisa diputar: {error}</translation>
+    </message>
+    <message>
         <source>&amp;Play</source>
         <translation>&amp;Putar</translation>
     </message>

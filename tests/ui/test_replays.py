@@ -107,6 +107,14 @@ def test_a_public_replay_plays_and_seeks_in_the_window(
         assert player.position == stood
         QTest.mouseClick(window.play, LEFT)
         await until(lambda: player.position > stood + 0.1, what="playing again")
+        assert not window.problem.isVisibleTo(window)
+        # The file gone from the server mid-replay: the next seek says so in the window.
+        (kept,) = server_files(tmp_path / "recordings")
+        kept.rename(kept.with_suffix(".away"))
+        window.seek(1 * TICKS_PER_SECOND)
+        await until(lambda: window.problem.isVisibleTo(window), what="the problem shown")
+        assert window.problem.text().startswith("Cannot play the replay:")
+        kept.with_suffix(".away").rename(kept)
         window.close()
         await until(lambda: listener.session.replays.player is None, what="stopped")
 
