@@ -15,7 +15,9 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from app.client.audio_backend import PullAudio
 from app.client.connection import RequestFailed
+from app.client.replay_shelf import ReplayShelf
 from app.client.session import RoomClient
 from app.dsp import SAMPLE_RATE
 from app.dsp.analysis import peak_frequency, tone_power_ratio
@@ -233,6 +235,28 @@ async def test_the_player_seeks_where_asked(public: Ended) -> None:
         assert abs(peak_frequency(await _play(player, 0.4)) - SECOND) < 5.0
     finally:
         await asyncio.to_thread(player.close)
+
+
+async def test_the_apps_shelf_renews_the_link_before_it_expires(public: Ended) -> None:
+    replays = public.server.replays
+    assert isinstance(replays, Replays) and public.info is not None
+    replays.tokens.lifetime = 3.0
+    shelf = ReplayShelf(PullAudio(), lambda: None, renew_before=2.0, min_renew_delay=0.2)
+    player = await shelf.play(public.listener, public.recording_id)
+    first = player.url
+    try:
+        deadline = time.monotonic() + 20
+        while player.url == first or (await _get(first, "HEAD")).status != 404:
+            assert time.monotonic() < deadline, "the first link never expired or was never renewed"
+            await asyncio.sleep(0.2)
+        # The first link is dead; a seek now opens the renewed one.
+        player.seek(2.0)
+        await asyncio.sleep(0.5)
+        assert player.error is None
+        assert (await _get(player.url, "HEAD")).status == 200
+    finally:
+        await shelf.stop()
+    assert shelf.player is None
 
 
 async def _play(player: ReplayPlayer, seconds: float) -> NDArray[np.float32]:
