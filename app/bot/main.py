@@ -9,7 +9,7 @@ from pathlib import Path
 
 import msgspec
 
-from app.bot import scheduling
+from app.bot import replays, scheduling
 from app.bot.audio import BotAudio
 from app.bot.recording_lines import describe
 from app.client.connection import ConnectionLost, RequestFailed
@@ -20,7 +20,7 @@ from app.protocol.events import AnyRoomEvent
 from app.protocol.links import parse_link
 from app.protocol.model import RecordingInfo
 from app.protocol.replies import RoomList
-from app.protocol.requests import AcceptInvite, ListRooms, RaiseHand, SetRecording
+from app.protocol.requests import AcceptInvite, EndRoom, ListRooms, RaiseHand, SetRecording
 
 PASSWORD_ENV = "PANGGUNG_PASSWORD"
 # Their values are ids and codes the server draws, which may start with '-'
@@ -124,6 +124,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--json", action="store_true", help="print the room's state as JSON on the last line"
     )
     scheduling.add_arguments(parser, room)
+    replays.add_arguments(parser)
     # argparse lists its options only in a private attribute, stable since 2.7.
     options = {flag for action in parser._actions for flag in action.option_strings}
     args = parser.parse_args(_dash_values_attached(sys.argv[1:] if argv is None else argv, options))
@@ -131,6 +132,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if not args.password:
         parser.error(f"give --password or set ${PASSWORD_ENV}")
     scheduling.check_arguments(parser, args)
+    replays.check_arguments(parser, args)
     in_room = args.create or args.join or args.link or args.start
     if (args.raise_hand or args.accept_invite) and not in_room:
         parser.error("--raise-hand and --accept-invite need --join, --link or --create")
@@ -206,9 +208,10 @@ async def _act(client: RoomClient, args: argparse.Namespace) -> int:
     model = await _enter(client, args)
     if model is None:
         await _download(client, args)
+        replayed = await replays.act(client, args, lambda text: _say(args, text))
         notices = await scheduling.wait_notices(client, args, lambda text: _say(args, text))
         if args.json:
-            result = _result(client, None, listed) | planned
+            result = _result(client, None, listed) | planned | replayed
             print(json.dumps(result | {"notices": notices}))
         return 0
     client.event_hooks.append(lambda event: _say(args, _describe(event)))
@@ -236,12 +239,16 @@ async def _act(client: RoomClient, args: argparse.Namespace) -> int:
     if args.stop_recording:
         await client.request(SetRecording(on=False))
         _say(args, "stopped recording the room")
+    if args.end_room:
+        await client.request(EndRoom(replay=args.end_room))
+        _say(args, f"ended the room (its recording: {args.end_room})")
     await _download(client, args)
+    replayed = await replays.act(client, args, lambda text: _say(args, text))
     notices = await scheduling.wait_notices(client, args, lambda text: _say(args, text))
     if args.json:
         final = client.model or model
         await client.wait_until(lambda m: m.seq >= final.seq, timeout=5.0)
-        result = _result(client, final, listed) | planned | {"notices": notices}
+        result = _result(client, final, listed) | planned | replayed | {"notices": notices}
         if audio is not None:
             result["audio"] = audio.stats()
         print(json.dumps(result), flush=True)

@@ -40,6 +40,7 @@ from app.client.notices import Notice as Notice
 from app.client.notices import notice
 from app.client.ptt import PttMachine, PttMode, PttSource, Scheduler
 from app.client.ptt_sync import PttSync
+from app.client.replay_shelf import ReplayShelf
 from app.client.room_audio import RoomAudio, Tier
 from app.client.room_model import RoomModel
 from app.client.room_notices import RoomNotices
@@ -51,7 +52,14 @@ from app.client.upcoming import UpcomingRooms
 from app.client.voice_link import VoiceLink
 from app.protocol.events import AnyRoomEvent, MemberUpdated
 from app.protocol.links import parse_link
-from app.protocol.model import STAGE_ROLES, Action, MemberView, RecordingInfo, RoomSummary
+from app.protocol.model import (
+    STAGE_ROLES,
+    Action,
+    MemberView,
+    RecordingInfo,
+    ReplayChoice,
+    RoomSummary,
+)
 from app.protocol.replies import AudiencePage, BanList, InviteCreated, RoomList
 from app.protocol.requests import (
     AcceptInvite,
@@ -127,6 +135,8 @@ class DesktopSession:
         self._notices = RoomNotices(self._notice, lambda said: self._emit(Change.REACTION, said))
         # Scheduled rooms (the directory's Upcoming section, reminders).
         self.upcoming = UpcomingRooms(lambda: self._emit(Change.ROOMS))
+        # Replays (the directory's Replays section) and the one playing.
+        self.replays = ReplayShelf(audio, lambda: self._emit(Change.ROOMS))
 
     # -- views -------------------------------------------------------------------
 
@@ -274,6 +284,10 @@ class DesktopSession:
             await self.upcoming.refresh(client)
         except Exception as exc:  # an older server, a dropped link: the live rooms stand
             log.info("listing upcoming rooms failed: %r", exc)
+        try:
+            await self.replays.refresh(client)
+        except Exception as exc:  # likewise
+            log.info("listing replays failed: %r", exc)
         return self.rooms
 
     async def scheduling(self, work: Callable[[RoomClient], Awaitable[object]]) -> bool:
@@ -330,6 +344,9 @@ class DesktopSession:
 
     def _entered(self, client: RoomClient) -> None:
         self.speaking = {}
+        replay = self.replays.drop()  # the room takes the device over
+        if replay is not None:
+            self._spawn(asyncio.to_thread(replay.close))
         self.state.move(Phase.IN_ROOM)
         self._emit(Change.ROOM)
         if self.media:
@@ -434,6 +451,26 @@ class DesktopSession:
         """Save recording `recording_id` to `to` (bytes written). Raises only
         RecordingError; a failed download leaves nothing at `to`."""
         return await recordings.download(self._signed_in_client(), recording_id, to, progress)
+
+    async def play_replay(self, recording_id: int) -> bool:
+        """Play a replay on the device (not while in a room); a refusal becomes a notice."""
+        if self.phase is Phase.IN_ROOM:
+            return False
+        try:
+            await self.replays.play(self._signed_in_client(), recording_id)
+        except Exception as exc:
+            self._error(exc)
+            return False
+        return True
+
+    async def choose_replay(self, recording_id: int, choice: ReplayChoice) -> bool:
+        """The host: public, private, or deleted; a refusal becomes a notice."""
+        try:
+            await self.replays.choose(self._signed_in_client(), recording_id, choice)
+        except Exception as exc:
+            self._error(exc)
+            return False
+        return True
 
     def _signed_in_client(self) -> RoomClient:
         client = self.client
@@ -614,6 +651,8 @@ class DesktopSession:
         if self.phase is Phase.IN_ROOM:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.leave(), 5)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.replays.stop(), 5)
         await self._drop_client()
         for task in list(self._tasks):
             task.cancel()

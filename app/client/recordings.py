@@ -113,13 +113,13 @@ async def download(
                     response.status,
                     f"HTTP {response.status} {reason}".strip(),
                 )
-            return await _save(response, to, progress)
+            return await save_body(response, to, progress)
     except (aiohttp.ClientError, TimeoutError) as exc:
         why = f"{type(exc).__name__}: {exc}".rstrip(": ")
         raise RecordingError(Problem.NETWORK, f"recording {recording_id}: {why}") from exc
 
 
-async def _save(
+async def save_body(
     response: aiohttp.ClientResponse, to: Path, progress: Callable[[int], None] | None
 ) -> int:
     # A side file in the same folder, renamed at the end: a cut download never

@@ -48,6 +48,9 @@ class ErrorCode(StrEnum):
     # Recording cannot start here: no media plane, or the recordings
     # directory cannot be written.
     RECORDING_UNAVAILABLE = "recording_unavailable"
+    # No replay with that id that you may play (or manage): alike on
+    # purpose, so that nobody learns which exist.
+    REPLAY_NOT_FOUND = "replay_not_found"
     # The server's own fault; the request may be retried.
     INTERNAL = "internal"
     UNAVAILABLE = "unavailable"

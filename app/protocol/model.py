@@ -172,6 +172,28 @@ class RecordingInfo(msgspec.Struct, frozen=True, kw_only=True):
     bytes: int = 0
 
 
+# Who may play a finished recording: the room's audience ("public") or its
+# moderators ("private"); "deleted" is the host's third choice, which leaves
+# nothing to play.
+ReplayVisibility = Literal["public", "private"]
+ReplayChoice = Literal["public", "private", "deleted"]
+
+
+class ReplayInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """One replay the caller may play (`open_replay`)."""
+
+    recording_id: int
+    room_id: str
+    room_title: str
+    started_at: float
+    ended_at: float
+    duration: float
+    visibility: ReplayVisibility
+    invite_only: bool
+    # The caller hosted the room: they may change who sees it, or delete it.
+    manage: bool = False
+
+
 # A scheduled room's life: waiting for its start, started (a live room now),
 # called off by its host, or never started within the grace time.
 ScheduleStatus = Literal["scheduled", "live", "cancelled", "missed"]

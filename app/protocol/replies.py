@@ -12,6 +12,7 @@ from app.protocol.model import (
     Reaction,
     ReactionSender,
     RecordingInfo,
+    ReplayInfo,
     RoomSnapshot,
     RoomSummary,
     ScheduledRoom,
@@ -111,6 +112,22 @@ class UpcomingList(ReplyData, tag="upcoming"):
     rooms: list[ScheduledRoom]
 
 
+class ReplayList(ReplyData, tag="replay_list"):
+    """Reply to `list_replays`, newest first."""
+
+    replays: list[ReplayInfo]
+
+
+class ReplayStream(ReplyData, tag="replay_stream"):
+    """Reply to `open_replay`: the replay's Ogg Opus file as a path on the
+    server's HTTP address, carrying a signed token that expires at
+    `expires_at` (ask again for a new one). GET and HEAD, with Range."""
+
+    url: str
+    expires_at: float
+    replay: ReplayInfo
+
+
 # A ban list reply stays far below the transport's frame limit.
 MAX_BANS_LISTED = 500
 
@@ -127,6 +144,8 @@ AnyReplyData = (
     | BroadcastStream
     | Scheduled
     | UpcomingList
+    | ReplayList
+    | ReplayStream
 )
 
 

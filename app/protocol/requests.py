@@ -14,7 +14,7 @@ from typing import Annotated
 
 import msgspec
 
-from app.protocol.model import Reaction
+from app.protocol.model import Reaction, ReplayChoice
 from app.protocol.text import display_text
 
 # Field limits. Those whose breach has its own error code (usernames,
@@ -120,7 +120,10 @@ class CreateInvite(Request, tag="create_invite"):
 
 
 class EndRoom(Request, tag="end_room"):
-    pass
+    """End the room (the host). `replay`: what becomes of its recording, if
+    one ran; none given keeps it `private` (moderators only)."""
+
+    replay: ReplayChoice | None = None
 
 
 # Audience and stage ---------------------------------------------------------
@@ -255,6 +258,28 @@ class ListRecordings(Request, tag="list_recordings"):
     rooms they hosted."""
 
 
+# Replays ----------------------------------------------------------------------
+
+RecordingId = Annotated[int, msgspec.Meta(ge=1, le=MAX_USER_ID)]
+
+
+class ListReplays(Request, tag="list_replays"):
+    """The finished recordings this user may play, newest first."""
+
+
+class OpenReplay(Request, tag="open_replay"):
+    """A short-lived link to play one replay over HTTP (with seeking)."""
+
+    recording_id: RecordingId
+
+
+class SetReplay(Request, tag="set_replay"):
+    """The room's host: make a replay public or private, or delete it."""
+
+    recording_id: RecordingId
+    replay: ReplayChoice
+
+
 # Scheduled rooms ---------------------------------------------------------------
 
 ScheduleId = Annotated[str, msgspec.Meta(max_length=MAX_SCHEDULE_ID)]
@@ -341,6 +366,7 @@ class ListenBroadcast(Request, tag="listen_broadcast"):
 
 SessionRequest = Hello | Register | Login | Resume | Logout
 DirectoryRequest = ListRooms | CreateRoom | JoinRoom | ListRecordings
+ReplayRequest = ListReplays | OpenReplay | SetReplay
 ScheduleRequest = (
     ScheduleRoom | EditScheduled | CancelScheduled | StartScheduled | ListUpcoming | SetReminder
 )
@@ -377,4 +403,6 @@ RoomRequest = (
     | ListBans
 )
 MediaRequest = MediaOffer | PushToTalk | ListenBroadcast
-ClientMessage = SessionRequest | DirectoryRequest | RoomRequest | MediaRequest | ScheduleRequest
+ClientMessage = (
+    SessionRequest | DirectoryRequest | RoomRequest | MediaRequest | ScheduleRequest | ReplayRequest
+)

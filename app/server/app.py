@@ -33,12 +33,15 @@ from app.server.http.listener import (
 from app.server.http.ratelimit import RateLimitConfig, RateLimits
 from app.server.http.readgate import PER_TURN as READS_PER_TURN
 from app.server.http.readgate import ReadGate
+from app.server.http.replays import ReplayRoutes
 from app.server.http.routes import Routes
 from app.server.http.session import Dispatcher
 from app.server.http.timing import RequestTimes
 from app.server.hub import RoomHub
 from app.server.logs import LoopErrors
 from app.server.recording_shell import RecorderFactory, Recordings, default_directory
+from app.server.replays import TOKEN_LIFETIME as REPLAY_TOKEN_LIFETIME
+from app.server.replays import Replays
 from app.server.schedules import Schedules
 from app.server.store import open_store
 from app.server.store.api import Store
@@ -133,6 +136,8 @@ class ServerConfig:
 class RunningServer:
     # Scheduled rooms (set by start_server): their timer runs in the background.
     schedules: Schedules | None = None
+    # Replays of finished recordings (set by start_server).
+    replays: Replays | None = None
 
     def __init__(
         self,
@@ -253,6 +258,13 @@ async def start_server(config: ServerConfig) -> RunningServer:
     )
     limits = RateLimits(config.rate_limits)
     schedules = Schedules(store, hub, time.time)
+    # The broadcast tier's signer, with a secret and scope of its own.
+    replays = Replays(
+        store,
+        recordings,
+        StreamTokens(secrets.token_bytes(32), REPLAY_TOKEN_LIFETIME, scope="replay"),
+        time.time,
+    )
     routes = Routes(
         Dispatcher(
             accounts,
@@ -261,6 +273,7 @@ async def start_server(config: ServerConfig) -> RunningServer:
             AudienceLane() if config.audience_lane else AudienceLane(slice_seconds=math.inf),
             broadcasts=broadcasts,
             schedules=schedules,
+            replays=replays,
         ),
         hub,
         config.max_frame_bytes,
@@ -272,6 +285,7 @@ async def start_server(config: ServerConfig) -> RunningServer:
     Downloads(accounts, recordings).install(app)
     await broadcasts.remove_leftovers()
     HlsRoutes(broadcasts).install(app)
+    ReplayRoutes(replays).install(app)
     WebPages(public_preview(lambda: hub.list_rooms(0)), PROTOCOL_VERSION).install(app)
     # keepalive_timeout runs from accept (and after each response) until a
     # whole request arrived: the header and idle timeout in one.
@@ -345,6 +359,7 @@ async def start_server(config: ServerConfig) -> RunningServer:
         broadcasts,
     )
     running.schedules = schedules
+    running.replays = replays
     return running
 
 

@@ -59,6 +59,7 @@ from app.protocol.replies import (
 )
 from app.protocol.requests import (
     CreateRoom,
+    EndRoom,
     ListAudience,
     ListBans,
     PushToTalk,
@@ -119,6 +120,7 @@ from app.server.rooms.permissions import (
     may_be_heard,
     may_see_listing,
     may_see_room,
+    replay_viewers,
 )
 from app.server.store.api import StaleSave, Store, StoreError
 from app.server.told_actions import ToldActions
@@ -561,6 +563,20 @@ class RoomHub:
         self._publish(room, outcome)
         self._save_after(room, outcome)
         self._forget_ended()
+
+    async def end_room(self, client: Attachment, actor: Actor, command: EndRoom) -> int | None:
+        """End the room; the id of the recording that ran until now (its file
+        and row final by the return, so its replay can be decided), if any.
+        A room held by another node ends there; its recording stays private."""
+        if self._held_elsewhere(client) is not None:
+            await self.command(client, actor, command)
+            return None
+        room_id = self._room_of(client).room_id
+        recording_id = self.recordings.active_id(room_id)
+        await self.command(client, actor, command)
+        if recording_id is not None:
+            await self.recordings.stop(room_id)
+        return recording_id
 
     async def create_invite(self, client: Attachment, actor: Actor) -> tuple[str, str]:
         if (room_id := self._held_elsewhere(client)) is not None:
@@ -1227,8 +1243,9 @@ class RoomHub:
                 name = member.name if member is not None else ""
                 self._pulse(room.room_id).react(event.user_id, name, event.reaction)
         if not room.recording and self.recordings.active(room.room_id):
-            # Stopped by a moderator, a failure or the room's end: finish the file.
-            self.recordings.stop_soon(room.room_id)
+            # Stopped by a moderator, a failure or the room's end: finish the
+            # file, remembering who was in the room for its replay.
+            self.recordings.stop_soon(room.room_id, replay_viewers(room), room.invite_only)
         if outcome.events:
             # Stage moves, mutes and departures change who the mix may carry.
             self.voice.sync(room)

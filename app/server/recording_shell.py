@@ -61,6 +61,9 @@ class _Active:
     record: RecordingRecord
     recorder: Recorder
     plane: MediaPlane
+    # Who was in the room as it stopped (user id -> moderator), for its replay.
+    viewers: dict[int, bool] | None = None
+    invite_only: bool = False
 
 
 class Recordings:
@@ -85,6 +88,11 @@ class Recordings:
 
     def active(self, room_id: str) -> bool:
         return room_id in self._active
+
+    def active_id(self, room_id: str) -> int | None:
+        """The id of the recording running in this room, if one is."""
+        active = self._active.get(room_id)
+        return None if active is None else active.record.recording_id
 
     def path_of(self, record: RecordingRecord) -> Path:
         return self.directory / record.file_name
@@ -143,11 +151,15 @@ class Recordings:
         plane.add_audience_tap(recorder.write)
         log.info("recording room %s to %s", room_id, self.path_of(record))
 
-    def stop_soon(self, room_id: str) -> "asyncio.Task[None] | None":
-        """Stop tapping now; finish the file and its row in the background."""
+    def stop_soon(
+        self, room_id: str, viewers: dict[int, bool] | None = None, invite_only: bool = False
+    ) -> "asyncio.Task[None] | None":
+        """Stop tapping now; finish the file and its row in the background.
+        `viewers`: who was in the room now (user id -> moderator), kept for its replay."""
         active = self._active.pop(room_id, None)
         if active is None:
             return self._stopping.get(room_id)
+        active.viewers, active.invite_only = viewers, invite_only
         active.plane.remove_audience_tap(active.recorder.write)
         task = asyncio.get_running_loop().create_task(self._finish(active))
         self._stopping[room_id] = task
@@ -189,6 +201,10 @@ class Recordings:
             await self._store.finish_recording(
                 record.recording_id, self._clock(), result.duration, result.bytes
             )
+            if active.viewers is not None:
+                await self._store.save_replay_viewers(
+                    record.recording_id, active.invite_only, active.viewers
+                )
         except StoreError as exc:
             log.error("could not save the end of recording %d: %s", record.recording_id, exc)
         log.info(

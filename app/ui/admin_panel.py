@@ -47,6 +47,7 @@ from app.protocol.requests import (
 )
 from app.ui.ban_list_dialog import BanListDialog
 from app.ui.controller import SessionController
+from app.ui.end_room_dialog import EndRoomDialog
 from app.ui.plain_text import isolate
 
 Confirm = Callable[[str], bool]
@@ -209,9 +210,22 @@ class AdminPanel(QGroupBox):
         self.set_pin.clicked.connect(lambda: act(PinLink(url=self.pin.text().strip() or None)))
         self.record.clicked.connect(self._on_record)
         self.bans_button.clicked.connect(self.open_bans)
-        self.end.clicked.connect(
-            lambda: self.confirm(self.tr("End the room for everyone?")) and act(EndRoom())
+        self.end.clicked.connect(self._on_end)
+        # Replaced by the tests (no modal loops there).
+        self.make_end_dialog: Callable[[bool], EndRoomDialog] = lambda invite_only: EndRoomDialog(
+            invite_only, self
         )
+
+    def _on_end(self) -> None:
+        """A recorded room asks what becomes of its recording; any other, a plain yes or no."""
+        model = self._controller.session.model
+        if model is None or not model.recording:
+            if self.confirm(self.tr("End the room for everyone?")):
+                self._controller.act(EndRoom())
+            return
+        dialog = self.make_end_dialog(model.snapshot.invite_only)
+        dialog.accepted.connect(lambda: self._controller.act(EndRoom(replay=dialog.choice())))
+        dialog.open()
 
     def open_bans(self) -> BanListDialog:
         """The ban list (one dialog at a time), read fresh from the server."""

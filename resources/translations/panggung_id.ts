@@ -404,6 +404,37 @@
     </message>
 </context>
 <context>
+    <name>EndRoomDialog</name>
+    <message>
+        <source>End room</source>
+        <translation>Akhiri ruang</translation>
+    </message>
+    <message>
+        <source>This room is being recorded. End it for everyone, and keep its recording as:</source>
+        <translation>Ruang ini sedang direkam. Akhiri untuk semua orang, dan simpan rekamannya sebagai:</translation>
+    </message>
+    <message>
+        <source>A replay for those in the room and its moderators</source>
+        <translation>Tayangan ulang untuk yang ada di ruang dan moderatornya</translation>
+    </message>
+    <message>
+        <source>A public replay: anyone signed in may play it</source>
+        <translation>Tayangan ulang umum: siapa pun yang masuk akun boleh memutarnya</translation>
+    </message>
+    <message>
+        <source>A replay for moderators only</source>
+        <translation>Tayangan ulang khusus moderator</translation>
+    </message>
+    <message>
+        <source>Nothing: delete the recording</source>
+        <translation>Tidak ada: hapus rekamannya</translation>
+    </message>
+    <message>
+        <source>&amp;End room</source>
+        <translation>Ak&amp;hiri ruang</translation>
+    </message>
+</context>
+<context>
     <name>FirstRunDialog</name>
     <message>
         <source>Welcome to Panggung</source>
@@ -913,6 +944,104 @@
     <message>
         <source>recording now</source>
         <translation>sedang merekam</translation>
+    </message>
+</context>
+<context>
+    <name>ReplayPlayerWindow</name>
+    <message>
+        <source>Replay: {title}</source>
+        <translation>Tayangan ulang: {title}</translation>
+    </message>
+    <message>
+        <source>Position in the replay</source>
+        <translation>Posisi dalam tayangan ulang</translation>
+    </message>
+    <message>
+        <source>Play or pause</source>
+        <translation>Putar atau jeda</translation>
+    </message>
+    <message>
+        <source>Cannot play the replay: {error}</source>
+        <translation>Tayangan ulang tidak bisa diputar: {error}</translation>
+    </message>
+    <message>
+        <source>&amp;Play</source>
+        <translation>&amp;Putar</translation>
+    </message>
+    <message>
+        <source>&amp;Pause</source>
+        <translation>&amp;Jeda</translation>
+    </message>
+</context>
+<context>
+    <name>ReplaysPanel</name>
+    <message>
+        <source>Title</source>
+        <translation>Judul</translation>
+    </message>
+    <message>
+        <source>Recorded</source>
+        <translation>Direkam</translation>
+    </message>
+    <message>
+        <source>Length</source>
+        <translation>Durasi</translation>
+    </message>
+    <message>
+        <source>Who may play it</source>
+        <translation>Siapa boleh memutar</translation>
+    </message>
+    <message>
+        <source>The room&apos;s audience</source>
+        <translation>Pendengar ruang</translation>
+    </message>
+    <message>
+        <source>Moderators only</source>
+        <translation>Khusus moderator</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Replays&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Tayangan ulang&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Replays</source>
+        <translation>Tayangan ulang</translation>
+    </message>
+    <message>
+        <source>No replays yet. A host can keep a recorded room&apos;s.</source>
+        <translation>Belum ada tayangan ulang. Tuan rumah bisa menyimpan rekaman ruangnya.</translation>
+    </message>
+    <message>
+        <source>Pla&amp;y replay</source>
+        <translation>Put&amp;ar ulang</translation>
+    </message>
+    <message>
+        <source>Play the selected replay</source>
+        <translation>Putar tayangan ulang yang dipilih</translation>
+    </message>
+    <message>
+        <source>Make p&amp;ublic</source>
+        <translation>Jadikan &amp;umum</translation>
+    </message>
+    <message>
+        <source>Change who may play the replay</source>
+        <translation>Ubah siapa yang boleh memutar tayangan ulang</translation>
+    </message>
+    <message>
+        <source>Dele&amp;te replay</source>
+        <translation>&amp;Hapus tayangan ulang</translation>
+    </message>
+    <message>
+        <source>Delete the selected replay</source>
+        <translation>Hapus tayangan ulang yang dipilih</translation>
+    </message>
+    <message>
+        <source>Make pri&amp;vate</source>
+        <translation>Jadikan khusus &amp;moderator</translation>
+    </message>
+    <message>
+        <source>Delete the replay of “{title}” for good?</source>
+        <translation>Hapus tayangan ulang “{title}” untuk selamanya?</translation>
     </message>
 </context>
 <context>

@@ -32,6 +32,7 @@ SHAPES: tuple[StructType, ...] = (
     model.RoomSnapshot,
     model.RoomSummary,
     model.RecordingInfo,
+    model.ReplayInfo,
     model.AudienceCount,
     model.ReactionSender,
     model.BannedUser,

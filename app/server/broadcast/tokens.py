@@ -8,6 +8,10 @@ signature is not the whole check: the server also requires the member to
 be in the room still and not banned (`app/server/broadcast/streams.py`), so
 leaving or being removed ends access at once; the expiry only bounds how
 long a leaked URL is worth anything.
+
+Replays (`app/server/replays.py`) use the same signer with their own scope
+and secret: `room_id` is then the recording's id, and a token of one scope
+never verifies in the other.
 """
 
 import base64
@@ -21,11 +25,12 @@ TOKEN_PATTERN = r"[0-9]{1,10}\.[0-9]{1,12}\.[A-Za-z0-9_-]{43}"
 
 
 class StreamTokens:
-    def __init__(self, secret: bytes, lifetime: float = 3600.0) -> None:
+    def __init__(self, secret: bytes, lifetime: float = 3600.0, scope: str = "hls") -> None:
         if len(secret) < 16:
             raise ValueError("a stream token secret needs at least 16 bytes")
         self._secret = secret
         self.lifetime = lifetime
+        self._scope = scope
 
     def issue(self, room_id: str, user_id: int, now: float) -> str:
         expires = int(now + self.lifetime)
@@ -42,6 +47,6 @@ class StreamTokens:
         return user_id if now < expires else None
 
     def _sign(self, room_id: str, user_id: int, expires: int) -> str:
-        message = f"hls\0{room_id}\0{user_id}\0{expires}".encode()
+        message = f"{self._scope}\0{room_id}\0{user_id}\0{expires}".encode()
         digest = hmac.new(self._secret, message, hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()

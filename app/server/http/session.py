@@ -20,6 +20,8 @@ from app.protocol.replies import (
     MediaAnswer,
     Ok,
     RecordingList,
+    ReplayList,
+    ReplayStream,
     RoomList,
     RoomState,
     Scheduled,
@@ -32,6 +34,7 @@ from app.protocol.requests import (
     CreateInvite,
     CreateRoom,
     EditScheduled,
+    EndRoom,
     Hello,
     JoinRoom,
     LeaveRoom,
@@ -39,11 +42,13 @@ from app.protocol.requests import (
     ListBans,
     ListenBroadcast,
     ListRecordings,
+    ListReplays,
     ListRooms,
     ListUpcoming,
     Login,
     Logout,
     MediaOffer,
+    OpenReplay,
     PushToTalk,
     React,
     Register,
@@ -51,6 +56,7 @@ from app.protocol.requests import (
     ScheduleRoom,
     SetRecording,
     SetReminder,
+    SetReplay,
     StartScheduled,
     Sync,
 )
@@ -62,6 +68,7 @@ from app.server.http.lane import AudienceLane
 from app.server.http.ratelimit import RateLimits
 from app.server.hub import RoomHub
 from app.server.logs import RateLimitedLog
+from app.server.replays import Replays
 from app.server.rooms import Actor, RoomError
 from app.server.schedules import Schedules
 
@@ -88,10 +95,12 @@ class Dispatcher:
         lane: AudienceLane | None = None,
         broadcasts: Broadcasts | None = None,
         schedules: Schedules | None = None,
+        replays: Replays | None = None,
     ) -> None:
         self._accounts = accounts
         self._hub = hub
         self._schedules = schedules
+        self._replays = replays
         self._limits = limits
         self._broadcasts = broadcasts
         # The audience's requests take turns; the stage's go first.
@@ -273,6 +282,20 @@ class Dispatcher:
                 return None
             case ListenBroadcast():
                 return self._broadcast_stream(conn)
+            case EndRoom():
+                recording_id = await hub.end_room(conn, actor, req)
+                if recording_id is not None and req.replay not in (None, "private"):
+                    # The host's choice for the recording that ran until the end.
+                    await self._replay_shell().choose(conn.user_id, recording_id, req.replay)
+                return None
+            case ListReplays():
+                return ReplayList(replays=await self._replay_shell().list_for(conn.user_id))
+            case OpenReplay():
+                url, expires, info = await self._replay_shell().open(conn.user_id, req.recording_id)
+                return ReplayStream(url=url, expires_at=expires, replay=info)
+            case SetReplay():
+                await self._replay_shell().choose(conn.user_id, req.recording_id, req.replay)
+                return None
             case (
                 ScheduleRoom()
                 | EditScheduled()
@@ -287,6 +310,11 @@ class Dispatcher:
             case _:
                 await hub.command(conn, actor, req)
                 return None
+
+    def _replay_shell(self) -> Replays:
+        if self._replays is None:
+            raise Refused(ErrorCode.UNAVAILABLE, "this server keeps no replays")
+        return self._replays
 
     def _broadcast_stream(self, conn: Connection) -> BroadcastStream:
         if conn.room_id is None:

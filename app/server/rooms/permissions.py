@@ -19,6 +19,9 @@ are muted neither by a moderator nor by themselves are heard; the media shell
 only carries the answer out. `outranks` is the rank rule on its own, for
 commands aimed at many members at once (mute-all).
 
+`may_play_replay` and `may_manage_replay` decide who may play a finished
+recording and who may change or delete it.
+
 `may_see_room` and `may_see_listing` decide who sees a room in the directory
 (the hub asks them for its own rooms and for other nodes' listings).
 
@@ -36,6 +39,7 @@ from app.protocol.errors import ErrorCode
 from app.protocol.model import Action as Action  # the protocol's (members are sent theirs)
 from app.protocol.model import Role
 from app.server.rooms.errors import RoomError
+from app.server.rooms.replay_access import ReplayFacts, ReplayViewer
 from app.server.rooms.scheduled_state import ScheduledRoomState
 from app.server.rooms.state import Member, Room
 
@@ -220,3 +224,44 @@ def require_scheduled(plan: ScheduledRoomState, user_id: int, action: ScheduleAc
     role = plan.role_of(user_id) or Role.LISTENER
     if action not in SCHEDULE_PERMISSIONS[role]:
         raise RoomError(ErrorCode.FORBIDDEN, f"only the host may {action.value} a scheduled room")
+
+
+# Replays -------------------------------------------------------------------------
+
+
+def _moderated(replay: ReplayFacts, viewer: ReplayViewer) -> bool:
+    return viewer.was_moderator or viewer.user_id in (replay.host_id, replay.owner_id)
+
+
+def may_play_replay(replay: ReplayFacts, viewer: ReplayViewer) -> bool:
+    """Whether `viewer` may play (and see listed) a finished recording.
+
+    Private: the room's moderators (its host, whoever started the recording,
+    the co-hosts as it stopped). Public: also the room's audience, which for
+    an open room is everyone signed in (anyone could have walked in) and for
+    an invite-only room only those who were in it as the recording stopped
+    (nobody else was ever let in).
+    """
+    if not replay.finished:
+        return False
+    if _moderated(replay, viewer):
+        return True
+    if replay.visibility != "public":
+        return False
+    return not replay.invite_only or viewer.was_member
+
+
+def may_manage_replay(replay: ReplayFacts, user_id: int) -> bool:
+    """Only the room's host changes who may play it, or deletes it."""
+    return user_id == replay.host_id
+
+
+def replay_viewers(room: Room) -> dict[int, bool]:
+    """Whom to remember as the room's recording stops (user id -> moderator):
+    its moderators always, and everyone in it when the room is invite-only
+    (that is its audience; an open room's is everyone)."""
+    return {
+        user_id: is_moderator(member)
+        for user_id, member in room.members.items()
+        if room.invite_only or is_moderator(member)
+    }

@@ -48,6 +48,17 @@ class RecordingRecord:
     ended_at: float | None
     duration: float
     bytes: int
+    # Replays: "public" or "private" (the default until the host chooses).
+    visibility: str = "private"
+    invite_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayViewerRecord:
+    """Whether a user was in the room when its recording stopped, and moderated it."""
+
+    member: bool = False
+    moderator: bool = False
 
 
 class Store(Protocol):
@@ -101,7 +112,27 @@ class Store(Protocol):
     ) -> None: ...
 
     async def delete_recording(self, recording_id: int) -> None:
-        """Forget a recording whose file could not even be opened."""
+        """Forget a recording (its row and its viewers), e.g. one whose file
+        could not even be opened, or a replay its host deleted."""
+        ...
+
+    async def save_replay_viewers(
+        self, recording_id: int, invite_only: bool, viewers: dict[int, bool]
+    ) -> None:
+        """Who was in the room as its recording stopped (user id -> moderator),
+        replacing any stored before."""
+        ...
+
+    async def set_replay_visibility(self, recording_id: int, visibility: str) -> None: ...
+
+    async def replay_viewer(self, recording_id: int, user_id: int) -> ReplayViewerRecord: ...
+
+    async def replay_candidates(
+        self, user_id: int
+    ) -> list[tuple[RecordingRecord, ReplayViewerRecord]]:
+        """Finished recordings `user_id` might play (the permission module
+        decides): public ones of open rooms, those of rooms they were in,
+        and those they started or hosted; newest first."""
         ...
 
     async def find_recording(self, recording_id: int) -> RecordingRecord | None: ...

@@ -140,7 +140,26 @@ recordings = sa.Table(
     sa.Column("ended_at", sa.Double, nullable=True),
     sa.Column("duration", sa.Double, nullable=False),
     sa.Column("bytes", sa.BigInteger, nullable=False),
+    # Replays (issue 16): who may play it once finished; the host's choice
+    # when the room ends, private (moderators only) until then.
+    sa.Column("visibility", sa.Text, nullable=False, server_default="private"),
+    sa.Column("invite_only", sa.Boolean, nullable=False, server_default=sa.false()),
     sqlite_autoincrement=True,
+)
+
+# Who was in the room when its recording stopped, and who of them moderated
+# it: a private replay's moderators, an invite-only room's public audience.
+replay_viewers = sa.Table(
+    "replay_viewers",
+    metadata,
+    sa.Column(
+        "recording_id",
+        sa.Integer,
+        sa.ForeignKey("recordings.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("user_id", sa.Integer, primary_key=True, index=True),
+    sa.Column("moderator", sa.Boolean, nullable=False),
 )
 
 # Scheduled rooms (issue 16). `version` rises with every change, and every

@@ -22,6 +22,7 @@ from app.server.store import schedules as schedule_queries
 from app.server.store.api import (
     NoticeRecord,
     RecordingRecord,
+    ReplayViewerRecord,
     SessionRecord,
     StaleSave,
     StoreError,
@@ -258,6 +259,26 @@ class SqlStore:
     async def list_recordings(self, user_id: int) -> list[RecordingRecord]:
         async with self._read("list recordings") as conn:
             return await recording_queries.of_user(conn, user_id)
+
+    async def save_replay_viewers(
+        self, recording_id: int, invite_only: bool, viewers: dict[int, bool]
+    ) -> None:
+        async with self._write("save a replay's viewers") as conn:
+            await recording_queries.save_viewers(conn, recording_id, invite_only, viewers)
+
+    async def set_replay_visibility(self, recording_id: int, visibility: str) -> None:
+        async with self._write("change a replay") as conn:
+            await recording_queries.set_visibility(conn, recording_id, visibility)
+
+    async def replay_viewer(self, recording_id: int, user_id: int) -> ReplayViewerRecord:
+        async with self._read("check a replay") as conn:
+            return await recording_queries.viewer(conn, recording_id, user_id)
+
+    async def replay_candidates(
+        self, user_id: int
+    ) -> list[tuple[RecordingRecord, ReplayViewerRecord]]:
+        async with self._read("list replays") as conn:
+            return await recording_queries.replay_candidates(conn, user_id)
 
     async def unfinished_recordings(self) -> list[RecordingRecord]:
         async with self._read("list unfinished recordings") as conn:

@@ -34,6 +34,8 @@ FIELD_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "topic": st.sampled_from(["", "t", "x" * 281]),
     "url": st.sampled_from([None, "https://a.example", "nope"]),
     "code": st.sampled_from(["a", "b", ""]),
+    # end_room's choice for its recording: the core ends the room alike.
+    "replay": st.sampled_from([None, "public", "private", "deleted"]),
 }
 
 # Ways out, kept apart so that rooms do not end in the first few steps.
