@@ -19,9 +19,12 @@ are the sans-I/O halves: bytes in, bytes out, time passed in.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import struct
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pylibsrtp
@@ -213,3 +216,172 @@ def parse_nack(rtcp: bytes) -> list[int] | None:
         seqs.append(pid)
         seqs.extend((pid + bit + 1) & 0xFFFF for bit in range(16) if mask >> bit & 1)
     return seqs
+
+
+# -- the sockets ---------------------------------------------------------------
+
+Address = tuple[str, int]
+FEEDBACK_INTERVAL = 0.05  # the edge's one timer: NACK retries and stall checks
+
+
+class OriginRelay(asyncio.DatagramProtocol):
+    """The origin's one relay socket: each room's packets to its edges, and
+    their NACKs answered. An edge is known by its address and the SSRC it
+    sends feedback with (plain in an SRTCP header: the rest is encrypted)."""
+
+    def __init__(self) -> None:
+        self._rooms: dict[str, dict[Address, RelayOut]] = {}
+        self._feedback: dict[tuple[Address, int], RelayOut] = {}
+        self._transport: asyncio.DatagramTransport | None = None
+        self.sent = 0
+        self.unknown = 0  # datagrams from no subscribed edge
+
+    async def open(self, host: str, port: int = 0) -> Address:
+        loop = asyncio.get_running_loop()
+        await loop.create_datagram_endpoint(lambda: self, local_addr=(host, port))
+        assert self._transport is not None
+        address: Address = self._transport.get_extra_info("sockname")[:2]
+        return address
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport  # type: ignore[assignment]
+
+    def subscribe(self, room_id: str, edge: Address, keys: RelayKeys, edge_ssrc: int) -> None:
+        out = RelayOut(keys)
+        self._rooms.setdefault(room_id, {})[edge] = out
+        self._feedback[(edge, edge_ssrc)] = out
+
+    def unsubscribe(self, room_id: str, edge: Address) -> None:
+        out = self._rooms.get(room_id, {}).pop(edge, None)
+        if out is not None:
+            self._feedback = {k: v for k, v in self._feedback.items() if v is not out}
+
+    def edges(self, room_id: str) -> list[Address]:
+        return list(self._rooms.get(room_id, {}))
+
+    def send(self, room_id: str, rtp: bytes) -> int:
+        """One packet of the room's mix to each of its edges; how many got it."""
+        edges = self._rooms.get(room_id)
+        if not edges or self._transport is None:
+            return 0
+        for edge, out in edges.items():
+            self._transport.sendto(out.protect(rtp), edge)
+        self.sent += len(edges)
+        return len(edges)
+
+    def datagram_received(self, data: bytes, addr: Address) -> None:
+        if len(data) < 8 or self._transport is None:
+            self.unknown += 1
+            return
+        out = self._feedback.get((addr[:2], _SSRC.unpack_from(data, 4)[0]))
+        if out is None:
+            self.unknown += 1
+            return
+        for datagram in out.asked(data):
+            self._transport.sendto(datagram, addr)
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+
+
+@dataclass(slots=True)
+class _Subscription:
+    room_id: str
+    origin: Address
+    relay: RelayIn
+    on_packet: Callable[[bytes], None]
+    on_stall: Callable[[bool], None]
+    stalled: bool = True  # until the first packet
+
+
+class EdgeRelay(asyncio.DatagramProtocol):
+    """An edge's one relay socket: the rooms it relays, each from its origin."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._subs: dict[str, _Subscription] = {}
+        self._by_source: dict[tuple[Address, int], _Subscription] = {}
+        self._transport: asyncio.DatagramTransport | None = None
+        self._timer: asyncio.Task[None] | None = None
+        self.unknown = 0
+
+    async def open(self, host: str, port: int = 0) -> Address:
+        loop = asyncio.get_running_loop()
+        await loop.create_datagram_endpoint(lambda: self, local_addr=(host, port))
+        assert self._transport is not None
+        self._timer = loop.create_task(self._run())
+        address: Address = self._transport.get_extra_info("sockname")[:2]
+        return address
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport  # type: ignore[assignment]
+
+    def subscribe(
+        self,
+        room_id: str,
+        origin: Address,
+        keys: RelayKeys,
+        on_packet: Callable[[bytes], None],
+        on_stall: Callable[[bool], None],
+    ) -> int:
+        """Relay `room_id` from `origin`; returns the SSRC our NACKs carry."""
+        self.unsubscribe(room_id)
+        sub = _Subscription(room_id, origin, RelayIn(keys), on_packet, on_stall)
+        self._subs[room_id] = sub
+        return sub.relay.own_ssrc
+
+    def unsubscribe(self, room_id: str) -> None:
+        sub = self._subs.pop(room_id, None)
+        if sub is not None:
+            self._by_source = {k: v for k, v in self._by_source.items() if v is not sub}
+
+    def stats(self, room_id: str) -> RelayIn | None:
+        sub = self._subs.get(room_id)
+        return sub.relay if sub is not None else None
+
+    def datagram_received(self, data: bytes, addr: Address) -> None:
+        if len(data) < 12:
+            self.unknown += 1
+            return
+        source = (addr[:2], _SSRC.unpack_from(data, 8)[0])
+        sub = self._by_source.get(source)
+        candidates = [sub] if sub is not None else self._unbound(addr[:2])
+        now = self._clock()
+        for candidate in candidates:
+            rtp = candidate.relay.receive(data, now)
+            if rtp is None:
+                continue
+            self._by_source[source] = candidate
+            if candidate.stalled:
+                candidate.stalled = False
+                candidate.on_stall(False)
+            candidate.on_packet(rtp)
+            nack = candidate.relay.feedback(now)  # a gap is asked for at once
+            if nack is not None and self._transport is not None:
+                self._transport.sendto(nack, candidate.origin)
+            return
+        self.unknown += 1
+
+    def _unbound(self, origin: Address) -> list[_Subscription]:
+        return [
+            s for s in self._subs.values() if s.origin == origin and s.relay.source_ssrc is None
+        ]
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(FEEDBACK_INTERVAL)
+            now = self._clock()
+            for sub in list(self._subs.values()):
+                nack = sub.relay.feedback(now)
+                if nack is not None and self._transport is not None:
+                    self._transport.sendto(nack, sub.origin)
+                if not sub.stalled and sub.relay.stalled(now):
+                    sub.stalled = True
+                    sub.on_stall(True)
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._transport is not None:
+            self._transport.close()
