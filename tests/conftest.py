@@ -1,12 +1,24 @@
 """Fixtures shared by the whole test tree: databases (and Redis) to run the server against."""
 
-from collections.abc import Iterator
+import asyncio
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.postgres import PostgresServer, PostgresUnavailable
 from tests.support.redis import RedisServer, RedisUnavailable
+
+if os.environ.get("PANGGUNG_LOOP") == "uvloop":
+    # The in-process tests on uvloop, as the server runs by default (server
+    # subprocesses read the same variable); unset, asyncio's own loop.
+    import uvloop
+
+    def pytest_asyncio_loop_factories(
+        config: pytest.Config, item: pytest.Item
+    ) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
+        return {"uvloop": uvloop.new_event_loop}
 
 
 @pytest.fixture(scope="session")

@@ -153,3 +153,44 @@ def test_the_audio_frame_is_defined_once() -> None:
             if node.value == 960 or (node.value == 0.02 and rel not in NOT_THE_FRAME):
                 found.append(f"{rel}:{node.lineno}: {node.value!r}")
     assert not found, "use app.dsp.FRAME_SAMPLES / FRAME_SECONDS / FRAME_MS:\n" + "\n".join(found)
+
+
+def _role_sets(tree: ast.AST) -> list[int]:
+    """Lines of set literals (or frozenset/set calls on one) naming two or more roles."""
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Set):
+            roles = [
+                e
+                for e in node.elts
+                if isinstance(e, ast.Attribute)
+                and isinstance(e.value, ast.Name)
+                and e.value.id == "Role"
+            ]
+            if len(roles) >= 2:
+                lines.append(node.lineno)
+    return lines
+
+
+def test_roles_are_grouped_only_in_the_protocol_and_the_permission_module() -> None:
+    """Who may do what is decided in app/server/rooms/permissions.py and pushed to
+    each member (`allowed`); the stage is the protocol's STAGE_ROLES. A set of
+    roles anywhere else is a copy of the rules that drifts from the gate."""
+    allowed_here = {"app/protocol/model.py", "app/server/rooms/permissions.py"}
+    found = []
+    for path in sources():
+        rel = path.relative_to(APP.parent).as_posix()
+        if rel in allowed_here:
+            continue
+        found += [f"{rel}:{line}" for line in _role_sets(ast.parse(path.read_text(), rel))]
+    assert not found, "ask the permission module, or read the pushed actions:\n" + "\n".join(found)
+
+
+def test_the_media_shell_decides_nothing_about_being_heard() -> None:
+    """Push-to-talk is core state and `may_be_heard` the only decision: the media
+    shell neither keeps who holds the key nor reads it or the mutes itself."""
+    tree = ast.parse((APP / "server" / "voice_rooms.py").read_text())
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    names |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    assert "may_be_heard" in names
+    assert not {n for n in names if "talk" in n or n in ("ptt_held", "mod_muted", "self_muted")}

@@ -74,7 +74,7 @@ def test_the_redis_of_a_killed_test_process_is_reaped() -> None:
         owner.kill()  # no atexit: the server and its dir stay behind
         owner.wait(timeout=10)
         assert root.is_dir() and engine_process.alive(engine)
-        redis._reap_orphans()
+        redis.reap_orphans()
         assert not root.exists()
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and Path(f"/proc/{engine}").exists():

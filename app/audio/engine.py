@@ -34,7 +34,7 @@ from app.audio.meter import LevelMeter
 from app.audio.playback import Playback, Pull
 from app.audio.prefs import DeviceInfo, DevicePreferences, Direction, choose_device, find_device
 from app.audio.processing import ProcessingSettings
-from app.audio.stream import DeviceStream
+from app.audio.stream import DeviceStream, default_period
 from app.dsp import FRAME_SAMPLES, SAMPLE_RATE
 from app.media.client.channel import FrameChannel
 
@@ -56,6 +56,12 @@ class EngineSettings:
     rate: int = SAMPLE_RATE  # asked of the devices; others are converted
     channels: int = 1
     frames_per_buffer: int | None = None  # None: 10 ms (half a frame) at the device's rate
+    # The speakers' period while no microphone is open (s; None: as above). A
+    # listener has no conversation to keep tight: longer periods wake PortAudio,
+    # the ALSA plugin and PulseAudio's client a fraction as often, for that much
+    # more device latency (two periods buffered). With a microphone open the
+    # speakers go back to the short period (the echo canceller, the talk).
+    listening_period: float | None = 0.04
     check_interval: float = 1.0  # s between device health checks
     stall: float = 3.0  # s without a callback = the device is gone (covers slow starts)
 
@@ -203,12 +209,15 @@ class AudioEngine:
             self._want["input"] = on
             if self._system is None:
                 return
-            if on and self._streams["input"] is None:
-                await self._open("input", reason="is not connected")
-            elif not on:
+            if on:
+                await self._repace_output()  # short periods before the echo delay is taken
+                if self._streams["input"] is None:
+                    await self._open("input", reason="is not connected")
+            else:
                 await self._close("input")
                 self.frames.clear()
                 self.meter.reset()
+                await self._repace_output()
 
     async def devices(self) -> list[DeviceInfo]:
         return await self._call(self._sys().devices)
@@ -245,6 +254,7 @@ class AudioEngine:
             out[f"{direction}_errors"] = stream.errors
             out[f"{direction}_probes"] = stream.probes
             if isinstance(stream, Playback):
+                out["output_callbacks"] = stream.callbacks
                 ring = stream.ring.stats()
                 out["playback_underruns"] = ring.underruns
                 out["playback_overruns"] = ring.overruns
@@ -298,8 +308,26 @@ class AudioEngine:
             stream = Playback(
                 system, device, lambda: self._pull, s.rate, s.channels, self._echo_reference
             )
-        stream.open(s.frames_per_buffer)
+        stream.open(self._period(direction, stream.rate))
         return stream
+
+    def _period(self, direction: Direction, rate: int) -> int | None:
+        """Frames per device period for a stream opened now (None: the default)."""
+        listening = self.settings.listening_period
+        if direction == "output" and not self._want["input"] and listening is not None:
+            return max(1, round(rate * listening))
+        return self.settings.frames_per_buffer
+
+    async def _repace_output(self) -> None:
+        """Reopen the speakers when the microphone's coming or going changes
+        their period (a short gap in the sound, once per change)."""
+        out = self._streams["output"]
+        if out is None:
+            return
+        if out.frames_per_buffer == (self._period("output", out.rate) or default_period(out.rate)):
+            return
+        await self._close("output")
+        await self._open("output", reason="cannot be opened")
 
     def _open_best(self, direction: Direction) -> tuple[DeviceStream | None, list[str]]:
         """Open the preferred device, else the default, else any (worker thread)."""

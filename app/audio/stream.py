@@ -29,6 +29,11 @@ PERIOD_SECONDS = 0.01
 FOLLOWS_SERVER_DEFAULT = frozenset({"default", "pulse", "pipewire"})
 
 
+def default_period(rate: int) -> int:
+    """Frames in the default period at ``rate``."""
+    return round(rate * PERIOD_SECONDS)
+
+
 def pin_thread_state() -> None:
     """Keep this foreign (PortAudio) thread's Python thread state alive.
 
@@ -66,7 +71,7 @@ class DeviceStream(ABC):
         self._pinned: int | None = None  # the callback thread whose state is pinned
 
     def open(self, frames_per_buffer: int | None = None) -> None:
-        frames = frames_per_buffer or round(self.rate * PERIOD_SECONDS)
+        frames = frames_per_buffer or default_period(self.rate)
         self.frames_per_buffer = frames
         self.last_callback = time.monotonic()
         self.default_latency = self.system.default_latency(self.device, self.direction)

@@ -247,8 +247,16 @@ async def _storm(
 
 
 async def run(
-    db_url: str, redis_port: int, listeners: list[int], kills: int, base_port: int = 19765
+    db_url: str,
+    redis_port: int,
+    listeners: list[int],
+    kills: int,
+    base_port: int = 19765,
+    budget: float | None = None,
 ) -> ClusterResult:
+    """`budget`: seconds from the start after which no kill run starts (a
+    benchmark slot on a shared machine); the runs not started are reported."""
+    ends = time.monotonic() + budget if budget is not None else math.inf
     redis_url = f"redis://127.0.0.1:{redis_port}/0"
     nodes = [Node(f"n{i}", base_port + i, db_url, redis_url) for i in range(3)]
     result = ClusterResult(listeners, load_before=os.getloadavg())
@@ -426,6 +434,11 @@ async def run(
         # A run that fails is reported with what was measured before it (the
         # state of the nodes after a failure is not one to measure on).
         for run_no in range(kills):
+            if time.monotonic() > ends:
+                result.errors.append(
+                    f"the time budget ({budget:.0f} s) ran out after {run_no} of {kills} kill runs"
+                )
+                break
             try:
                 await one_kill(run_no)
             except Exception as exc:

@@ -6,7 +6,8 @@ Each kill -9 run notes, on the benchmark's monotonic clock:
 - `lease gone`, `new origin`: when the lease key was first seen gone, and
   first seen holding another node's token (Redis polled every 10 ms);
 - for the listener and the speaker (their `TimedLink`): `moved` (the
-  client saw the new origin's media epoch in a resync), `offered`,
+  client saw the new origin's media epoch, on its first event or in a
+  resync), `offered`,
   `answered` (the re-offer, forwarded to the new origin), `connected`
   (ICE and DTLS done);
 - `heard`: the end of the first 0.25 s window with the tone again.
@@ -27,10 +28,10 @@ from app.server.cluster.link import RedisDown, RedisLink
 PHASES = (
     ("the lease runs out (its TTL left at the kill)", "kill", "lease due"),
     ("takeover detected and the lease taken", "lease due", "new origin"),
-    ("takeover, the listener's resync shows the new epoch", "new origin", "ear moved"),
+    ("takeover, the listener sees the new media epoch", "new origin", "ear moved"),
     ("the listener's re-offer answered", "ear moved", "ear answered"),
     ("the listener's ICE and DTLS", "ear answered", "ear connected"),
-    ("the speaker's resync after the listener's", "ear moved", "speaker moved"),
+    ("the speaker sees it, after the listener", "ear moved", "speaker moved"),
     ("the speaker's re-offer answered", "speaker moved", "speaker answered"),
     ("the speaker's ICE and DTLS", "speaker answered", "speaker connected"),
     ("first audio: the last connection to the tone heard", "connected", "heard"),

@@ -57,6 +57,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="run the server with --no-audience-lane (to measure what the lane does)",
     )
+    sig.add_argument(
+        "--loop",
+        nargs="+",
+        choices=("asyncio", "uvloop"),
+        default=None,
+        help="the event loop of the server and the load processes (default theirs: uvloop "
+        "where installed); two of them measure each size on both in turn (an A/B in one run)",
+    )
     fan = sub.add_parser(
         "fanout", help="media server CPU per delivered packet: Panggung beside Janus Streaming"
     )
@@ -94,6 +102,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     clu.add_argument("--db", required=True, help="postgresql://... (an empty database)")
     clu.add_argument("--listeners", type=int, nargs="+", default=[300, 900])
     clu.add_argument("--kills", type=int, default=10)
+    clu.add_argument(
+        "--budget",
+        type=float,
+        default=None,
+        help="seconds of wall time: no kill run starts after it (the rest are reported as not run)",
+    )
     app_ = sub.add_parser(
         "app", help="CPU and RSS of the real desktop app listening, window open and in the tray"
     )
@@ -106,7 +120,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def run_signaling(
-    listeners: list[int], join_rate: float | None, write: Path | None, no_lane: bool = False
+    listeners: list[int],
+    join_rate: float | None,
+    write: Path | None,
+    no_lane: bool = False,
+    loops: list[str] | None = None,
 ) -> None:
     results = asyncio.run(
         signaling.run(
@@ -114,6 +132,7 @@ def run_signaling(
             join_rate,
             progress=lambda r: print(json.dumps(asdict(r)), flush=True),
             options=["--no-audience-lane"] if no_lane else [],
+            loops=list(loops) if loops else [None],
         )
     )
     text = (
@@ -208,11 +227,16 @@ def run_voice(repeats: int, write: Path | None) -> None:
 
 
 def run_cluster(
-    db: str, listeners: list[int], kills: int, write: Path | None, argv: list[str]
+    db: str,
+    listeners: list[int],
+    kills: int,
+    write: Path | None,
+    argv: list[str],
+    budget: float | None = None,
 ) -> None:
     process, port, _ = cluster.start_redis()
     try:
-        result = asyncio.run(cluster.run(db, port, listeners, kills))
+        result = asyncio.run(cluster.run(db, port, listeners, kills, budget=budget))
     finally:
         process.terminate()
         process.wait()
@@ -241,12 +265,13 @@ def main(argv: list[str] | None = None) -> int:
         # The arguments as given: called from scripts/bench_cluster.py they are
         # not this process's (which lack `cluster --db`).
         given = sys.argv[1:] if argv is None else argv
-        run_cluster(args.db, args.listeners, args.kills, args.write, given)
+        run_cluster(args.db, args.listeners, args.kills, args.write, given, args.budget)
     if args.bench in ("signaling", "all"):
         listeners = args.listeners if args.bench == "signaling" else [1000, 5000, 15000]
         join_rate = args.join_rate if args.bench == "signaling" else None
         no_lane = args.bench == "signaling" and args.no_lane
-        run_signaling(listeners, join_rate, args.write, no_lane)
+        loops = args.loop if args.bench == "signaling" else None
+        run_signaling(listeners, join_rate, args.write, no_lane, loops)
     if args.bench in ("latency", "all"):
         if args.bench == "latency":
             run_latency(args.clicks, args.interval, args.write)

@@ -38,7 +38,9 @@ from typing import Any
 import aiohttp
 import psutil
 
+from app import loops
 from app.bench.accounts import provision
+from app.bot.load import LoopLag
 from app.client.room_model import RoomModel
 from app.client.session import RoomClient
 from app.protocol.requests import AcceptInvite, InviteToStage, MakeCohost, SelfMute, SetTopic
@@ -112,6 +114,16 @@ class SizeResult:
     # this process (the stage's clients), and the whole machine.
     first_cores: dict[str, float] = field(default_factory=dict)
     return_cores: dict[str, float] = field(default_factory=dict)
+    # The event loop the server ran on (its /healthz), and the one asked for
+    # the server and the load processes ("" for their default).
+    loop: str = ""
+    loop_asked: str = ""
+    # The loop lag of the processes that timed the latencies (the load processes,
+    # pooled, in each storm; this process, the stage's clients, in the return):
+    # the part of their figures that is their own, not the server's.
+    load_first_lag: dict[str, float] = field(default_factory=dict)
+    load_return_lag: dict[str, float] = field(default_factory=dict)
+    bench_return_lag: dict[str, float] = field(default_factory=dict)
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -193,11 +205,14 @@ class Server:
 
     async def timings(self) -> dict[str, Any]:
         """The server's own request timings since the last reset (/healthz)."""
+        timings: dict[str, Any] = (await self.health())["timings"]
+        return timings
+
+    async def health(self) -> dict[str, Any]:
         url = self.url.replace("ws://", "http://", 1).removesuffix("/ws") + "/healthz"
         async with aiohttp.ClientSession() as http, http.get(url) as reply:
             health: dict[str, Any] = await reply.json()
-        timings: dict[str, Any] = health["timings"]
-        return timings
+        return health
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -222,10 +237,18 @@ class LoadProcess:
 
     @classmethod
     async def start(
-        cls, url: str, room_id: str, tokens: Path, sources: list[str], invite: str | None = None
+        cls,
+        url: str,
+        room_id: str,
+        tokens: Path,
+        sources: list[str],
+        invite: str | None = None,
+        loop: str | None = None,
     ) -> "LoadProcess":
         # An invite code for invite-only rooms (the cluster benchmark's).
         extra = [f"--invite={invite}"] if invite is not None else []  # it may start with "-"
+        if loop is not None:
+            extra.append(f"--loop={loop}")
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -375,7 +398,7 @@ def _count_frames(client: RoomClient) -> tuple[int, int]:
 
 
 async def measure(
-    listeners: int, join_rate: float | None, options: Sequence[str] = ()
+    listeners: int, join_rate: float | None, options: Sequence[str] = (), loop: str | None = None
 ) -> SizeResult:
     with tempfile.TemporaryDirectory() as tmp:
         db_url = db_url_in(Path(tmp))
@@ -384,10 +407,14 @@ async def measure(
         names = stage_names + [f"l{i:05d}" for i in range(listeners)]
         accounts = await provision(db_url, names, PASSWORD)
         tokens = [token for _, token in accounts]
-        server = Server(Path(tmp), join_rate, media=False, options=options)
+        # uvloop unless told otherwise (the server's own default is asyncio's loop).
+        loop = loop or ("uvloop" if loops.uvloop_installed() else None)
+        loop_options = ["--loop", loop] if loop is not None else []
+        server = Server(Path(tmp), join_rate, media=False, options=[*options, *loop_options])
         procs: list[LoadProcess] = []
         stage: Stage | None = None
         try:
+            loop_name = str((await server.health()).get("loop", ""))
             stage, room_id = await _stage(server.url, tokens[: len(stage_names)])
             rss_before = server.rss()
             listener_tokens = tokens[len(stage_names) :]
@@ -397,7 +424,7 @@ async def measure(
                 path = Path(tmp) / f"tokens{p}"
                 path.write_text("\n".join(part) + "\n")
                 sources = [f"127.0.{p + 1}.{host}" for host in range(1, 9)]
-                procs.append(await LoadProcess.start(server.url, room_id, path, sources))
+                procs.append(await LoadProcess.start(server.url, room_id, path, sources, loop=loop))
             # On a crowded machine a few connections may fail; count who is in.
             signed_in = sum([(await proc.read())["ready"] for proc in procs])
 
@@ -463,6 +490,8 @@ async def measure(
             await server.reset_timings()
             stop = asyncio.Event()
             working = asyncio.get_running_loop().create_task(_keep_working(stage, stop))
+            own_lag = LoopLag()
+            sampler = asyncio.get_running_loop().create_task(own_lag.run())
             meter = CpuMeter(server, procs)
             wall2 = time.monotonic()
             returns = await asyncio.gather(*(proc.ask("join") for proc in procs))
@@ -470,6 +499,7 @@ async def measure(
             return_cores = meter.cores()
             stop.set()
             await working
+            sampler.cancel()
             return_timings = await server.timings()
             returned = sum(j["joined"] for j in returns)
             latency = [x for j in returns for x in j["latency"]]
@@ -538,6 +568,11 @@ async def measure(
         return_lag=return_timings["loop_lag"],
         first_cores=first_cores,
         return_cores=return_cores,
+        loop=loop_name,
+        loop_asked=loop or "",
+        load_first_lag=_lag_of([x for j in joins for x in j.get("lag", [])]),
+        load_return_lag=_lag_of([x for j in returns for x in j.get("lag", [])]),
+        bench_return_lag=_lag_of(own_lag.samples),
     )
 
 
@@ -546,13 +581,16 @@ async def run(
     join_rate: float | None = None,
     progress: Callable[[SizeResult], None] | None = None,
     options: Sequence[str] = (),
+    loops: Sequence[str | None] = (None,),
 ) -> list[SizeResult]:
-    """`options`: more of the server's command-line options, the same for every size."""
+    """`options`: more of the server's command-line options, the same for every size;
+    `loops`: each size is measured on each of these event loops in turn (an A/B in one run)."""
     results = []
     for n in sizes:
-        results.append(await measure(n, join_rate, options))
-        if progress is not None:
-            progress(results[-1])
+        for loop in loops:
+            results.append(await measure(n, join_rate, options, loop))
+            if progress is not None:
+                progress(results[-1])
     return results
 
 
@@ -583,11 +621,22 @@ METHOD = (
     "an admitted `join_room` from its handler taking the frame to its reply written "
     "(the gate's wait included, `busy` answers apart), the stage's requests the same "
     "way, and the loop's lag (how late a 0.1 s timer ran: what a frame waits before its "
-    "handler runs, which the server's request figures leave out). Computed figures say so."
+    "handler runs, which the server's request figures leave out). The server and the load "
+    "processes run on uvloop (`--loop uvloop`) unless the benchmark's `--loop` says "
+    "otherwise; each load process and the "
+    "benchmark's own process sample their loop's lag the same way, so that the part of a "
+    "latency that is the measuring process's own shows beside the server's. Computed "
+    "figures say so."
 )
 
 
 def markdown(results: list[SizeResult]) -> str:
+    # Several event loops in one run (an A/B): each row names its loop.
+    multi = len({r.loop for r in results}) > 1
+
+    def size(r: SizeResult) -> str:
+        return f"{r.listeners} {r.loop}" if multi else str(r.listeners)
+
     rows = [
         METHOD,
         "",
@@ -600,7 +649,7 @@ def markdown(results: list[SizeResult]) -> str:
     ]
     for r in results:
         rows.append(
-            f"| {r.listeners} ({r.signed_in} signed in) | {r.joined}, {r.storm_wall_s:.1f} "
+            f"| {size(r)} ({r.signed_in} signed in) | {r.joined}, {r.storm_wall_s:.1f} "
             f"| {r.cpu_per_join_us:.0f} "
             f"| {r.idle_cpu_per_s_ms:.0f}, {r.net_cpu_per_join_us:.0f} "
             f"| {r.first_p50_ms:.0f} / {r.first_p99_ms:.0f} "
@@ -619,7 +668,7 @@ def markdown(results: list[SizeResult]) -> str:
     ]
     for r in results:
         rows.append(
-            f"| {r.listeners} | {r.join_frames_per_listener_s:.2f} "
+            f"| {size(r)} | {r.join_frames_per_listener_s:.2f} "
             f"({r.join_all_frames_per_listener_s:.2f}), {r.join_bytes_per_listener_s:.0f} "
             f"| {r.reaction_frames_per_listener_s:.2f} "
             f"({r.reaction_all_frames_per_listener_s:.2f}), "
@@ -643,10 +692,28 @@ def markdown(results: list[SizeResult]) -> str:
     ]
     for r in results:
         rows.append(
-            f"| {r.listeners} | {_timed(r.server_first)} "
+            f"| {size(r)} | {_timed(r.server_first)} "
             f"| {r.first_p50_ms:.0f} / {r.first_p99_ms:.0f} | {_lag(r.first_lag)} "
             f"| {_timed(r.server_return)} | {r.join_p50_ms:.0f} / {r.join_p99_ms:.0f} "
             f"| {_timed(r.server_stage)} | {r.stage_p99_ms:.0f} | {_lag(r.return_lag)} |"
+        )
+    rows += [
+        "",
+        "The loop lag of the processes that timed those figures (how late their own 0.1 s "
+        "timer ran, p50 / p99 / max in ms; measured): the part of a latency that is the "
+        "measuring process's, not the server's. The load processes pooled, in each storm; "
+        "the benchmark's process (the stage's clients) in the return storm; the server's "
+        "own beside them:",
+        "",
+        "| listeners | first storm: load | first storm: server | return storm: load "
+        "| return storm: server | return storm: stage's clients |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        rows.append(
+            f"| {size(r)} | {_lags(r.load_first_lag)} | {_lags(r.first_lag)} "
+            f"| {_lags(r.load_return_lag)} | {_lags(r.return_lag)} "
+            f"| {_lags(r.bench_return_lag)} |"
         )
     rows += [
         "",
@@ -659,8 +726,12 @@ def markdown(results: list[SizeResult]) -> str:
         "|---:|---:|---:|",
     ]
     for r in results:
-        rows.append(f"| {r.listeners} | {_cores(r.first_cores)} | {_cores(r.return_cores)} |")
-    small, large = results[0], results[-1]
+        rows.append(f"| {size(r)} | {_cores(r.first_cores)} | {_cores(r.return_cores)} |")
+    if multi:
+        rows.append("")
+        rows += _loop_ratios(results)
+    same_loop = [r for r in results if r.loop == results[0].loop]
+    small, large = same_loop[0], same_loop[-1]
     if small is not large and small.cpu_per_join_us > 0:
         ratio = large.cpu_per_join_us / small.cpu_per_join_us
         rows += [
@@ -687,6 +758,38 @@ def markdown(results: list[SizeResult]) -> str:
     return "\n".join(rows)
 
 
+def _loop_ratios(results: list[SizeResult]) -> list[str]:
+    """Each size's figures on every other loop against the first loop's (computed, same run)."""
+    lines = []
+    for n in sorted({r.listeners for r in results}):
+        at = [r for r in results if r.listeners == n]
+        base = at[0]
+        for other in at[1:]:
+            lines.append(
+                f"At {n}: {other.loop} against {base.loop} (computed, same run): server CPU per "
+                f"join {_ratio(other.cpu_per_join_us, base.cpu_per_join_us)}, return storm "
+                f"wall {_ratio(other.return_wall_s, base.return_wall_s)}, return joins p99 "
+                f"(load) {_ratio(other.join_p99_ms, base.join_p99_ms)}, stage p99 (clients) "
+                f"{_ratio(other.stage_p99_ms, base.stage_p99_ms)}."
+            )
+    return lines
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}x" if b > 0 and not math.isnan(a) and not math.isnan(b) else "-"
+
+
+def _lag_of(samples: list[float]) -> dict[str, float]:
+    if not samples:
+        return {}
+    return {
+        "n": len(samples),
+        "p50_ms": _pct(samples, 50) * 1e3,
+        "p99_ms": _pct(samples, 99) * 1e3,
+        "max_ms": max(samples) * 1e3,
+    }
+
+
 def _timed(summary: dict[str, float]) -> str:
     if not summary:
         return "-"
@@ -697,6 +800,12 @@ def _lag(summary: dict[str, float]) -> str:
     if not summary:
         return "-"
     return f"{summary['p99_ms']:.0f} / {summary['max_ms']:.0f}"
+
+
+def _lags(summary: dict[str, float]) -> str:
+    if not summary:
+        return "-"
+    return f"{summary['p50_ms']:.0f} / {summary['p99_ms']:.0f} / {summary['max_ms']:.0f}"
 
 
 def _cores(cores: dict[str, float]) -> str:

@@ -10,7 +10,8 @@ one process's descriptors (20,000 here, a hard limit).
 Driven over stdin/stdout, one command or one JSON answer per line:
 
     ready   (printed once every listener is signed in)
-    join            every listener joins the room at once -> join latencies
+    join            every listener joins the room at once -> join latencies, and
+                    this process's own loop lag meanwhile (how late a 0.1 s timer ran)
     react FRACTION  that share of the listeners each send one reaction
     stats           frames and bytes received since the last `stats`
     drop            close every connection abruptly (a mass departure)
@@ -34,9 +35,12 @@ from typing import Any
 import aiohttp
 import msgspec
 
+from app import loops
 from app.protocol import PROTOCOL_VERSION
 
 REACTIONS = ("clap", "heart", "fire", "laugh")
+# How long a sign-in keeps coming back to a node that answers `busy`.
+SIGN_IN_PATIENCE = 120.0
 
 
 class _Head(msgspec.Struct, forbid_unknown_fields=False):
@@ -105,6 +109,22 @@ class Joined:
     unavailable: int  # answers `unavailable` (a cluster's room between origins), sent again
 
 
+class LoopLag:
+    """How late this process's loop runs a timer: the lag its own latencies include
+    (it shares the cores with the server it measures)."""
+
+    def __init__(self, interval: float = 0.1) -> None:
+        self.interval = interval
+        self.samples: list[float] = []
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            due = loop.time() + self.interval
+            await asyncio.sleep(self.interval)
+            self.samples.append(max(0.0, loop.time() - due))
+
+
 class LoadBots:
     def __init__(
         self,
@@ -123,6 +143,8 @@ class LoadBots:
         self.listeners: list[Listener] = []
         self.sessions: list[aiohttp.ClientSession] = []
         self.tokens: list[str] = []
+        # This process's loop lag during the last `join` (seconds, every 0.1 s).
+        self.join_lag: list[float] = []
 
     async def connect(self, tokens: list[str], concurrency: int = 64) -> int:
         self.tokens = tokens
@@ -141,6 +163,11 @@ class LoadBots:
                     listener = Listener(ws, self.counts)
                     await listener.call({"type": "hello", "protocol": PROTOCOL_VERSION})
                     reply = await listener.call({"type": "resume", "token": token})
+                    # A node signing thousands in says `busy`: come back when told.
+                    deadline = time.monotonic() + SIGN_IN_PATIENCE
+                    while reply.code == "busy" and time.monotonic() < deadline:
+                        await asyncio.sleep((reply.retry_after or 1.0) * self.rng.uniform(1.0, 1.5))
+                        reply = await listener.call({"type": "resume", "token": token})
                 except (aiohttp.ClientError, OSError, ConnectionError, TimeoutError):
                     return None
                 return listener if reply.type == "ok" else None
@@ -174,7 +201,13 @@ class LoadBots:
                     return None
                 await asyncio.sleep((reply.retry_after or 1.0) * self.rng.uniform(1.0, 1.1))
 
-        joined = await asyncio.gather(*(one(listener) for listener in self.listeners))
+        lag = LoopLag()
+        sampler = asyncio.get_running_loop().create_task(lag.run())
+        try:
+            joined = await asyncio.gather(*(one(listener) for listener in self.listeners))
+        finally:
+            sampler.cancel()
+        self.join_lag = lag.samples
         return [j for j in joined if j is not None]
 
     async def react(self, fraction: float) -> int:
@@ -231,6 +264,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--invite", metavar="CODE", default=None, help="an invite code (invite-only rooms)"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--loop",
+        choices=loops.CHOICES,
+        default=None,
+        help=f"event loop: uvloop where installed (auto; also ${loops.ENV}), or asyncio's own",
+    )
     return parser.parse_args(argv)
 
 
@@ -265,6 +304,7 @@ async def run(args: argparse.Namespace) -> int:
                         "total": [j.total for j in joined],
                         "busy": sum(j.busy for j in joined),
                         "unavailable": sum(j.unavailable for j in joined),
+                        "lag": bots.join_lag,
                     }
                 )
             elif command == "react":
@@ -286,4 +326,5 @@ async def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return asyncio.run(run(parse_args(argv)))
+    args = parse_args(argv)
+    return loops.run(run(args), args.loop)

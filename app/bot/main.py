@@ -9,6 +9,7 @@ from pathlib import Path
 
 import msgspec
 
+from app.bot import scheduling
 from app.bot.audio import BotAudio
 from app.bot.recording_lines import describe
 from app.client.connection import ConnectionLost, RequestFailed
@@ -24,7 +25,15 @@ from app.protocol.requests import AcceptInvite, ListRooms, RaiseHand, SetRecordi
 PASSWORD_ENV = "PANGGUNG_PASSWORD"
 # Their values are ids and codes the server draws, which may start with '-'
 # (older servers' room ids did): argparse would take "--join -xY" for two options.
-_DASH_VALUES = ("--join", "--invite")
+_DASH_VALUES = (
+    "--join",
+    "--invite",
+    "--start",
+    "--remind",
+    "--no-remind",
+    "--reschedule",
+    "--cancel",
+)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -54,8 +63,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     room.add_argument("--join", metavar="ROOM_ID", help="join a room by id")
     room.add_argument("--link", help="join through an invite link (panggung://... or http://...)")
-    parser.add_argument("--topic", default="", help="topic of the room created with --create")
-    parser.add_argument("--invite-only", action="store_true", help="with --create")
+    parser.add_argument(
+        "--topic", default="", help="topic of the room created with --create or --schedule"
+    )
+    parser.add_argument("--invite-only", action="store_true", help="with --create or --schedule")
     parser.add_argument("--capacity", type=int, default=13, help="stage size with --create")
     parser.add_argument("--invite", metavar="CODE", help="invite code for --join")
     parser.add_argument("--raise-hand", action="store_true", help="raise a hand after joining")
@@ -112,13 +123,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--json", action="store_true", help="print the room's state as JSON on the last line"
     )
+    scheduling.add_arguments(parser, room)
     # argparse lists its options only in a private attribute, stable since 2.7.
     options = {flag for action in parser._actions for flag in action.option_strings}
     args = parser.parse_args(_dash_values_attached(sys.argv[1:] if argv is None else argv, options))
     args.password = args.password or os.environ.get(PASSWORD_ENV)
     if not args.password:
         parser.error(f"give --password or set ${PASSWORD_ENV}")
-    in_room = args.create or args.join or args.link
+    scheduling.check_arguments(parser, args)
+    in_room = args.create or args.join or args.link or args.start
     if (args.raise_hand or args.accept_invite) and not in_room:
         parser.error("--raise-hand and --accept-invite need --join, --link or --create")
     if (args.speak or args.record or args.listen) and not in_room:
@@ -166,7 +179,7 @@ async def run(args: argparse.Namespace) -> int:
         # A joiner leaves, so the room sees it go at once (no grace period); a
         # creator only disconnects, so its room outlives it for the grace
         # period and other bots can still join it.
-        await client.close(leave=not args.create)
+        await client.close(leave=not (args.create or args.start))
 
 
 async def _act(client: RoomClient, args: argparse.Namespace) -> int:
@@ -189,11 +202,14 @@ async def _act(client: RoomClient, args: argparse.Namespace) -> int:
                 f"{summary.speakers} on stage, {summary.listeners} listening",
             )
     listed = await _list_recordings(client, args) if args.recordings else None
+    planned = await scheduling.act(client, args, lambda text: _say(args, text))
     model = await _enter(client, args)
     if model is None:
         await _download(client, args)
+        notices = await scheduling.wait_notices(client, args, lambda text: _say(args, text))
         if args.json:
-            print(json.dumps(_result(client, None, listed)))
+            result = _result(client, None, listed) | planned
+            print(json.dumps(result | {"notices": notices}))
         return 0
     client.event_hooks.append(lambda event: _say(args, _describe(event)))
     if args.start_recording:
@@ -208,7 +224,7 @@ async def _act(client: RoomClient, args: argparse.Namespace) -> int:
         await client.wait_until(lambda m: _invited(m, me), timeout=wait)
         await client.request(AcceptInvite())
         _say(args, "accepted the invitation to the stage")
-    elif args.stay > 0:
+    elif args.stay > 0 and not args.wait_notices:
         await asyncio.sleep(args.stay)
     audio = None
     if args.speak or args.record or args.listen:
@@ -221,10 +237,11 @@ async def _act(client: RoomClient, args: argparse.Namespace) -> int:
         await client.request(SetRecording(on=False))
         _say(args, "stopped recording the room")
     await _download(client, args)
+    notices = await scheduling.wait_notices(client, args, lambda text: _say(args, text))
     if args.json:
         final = client.model or model
         await client.wait_until(lambda m: m.seq >= final.seq, timeout=5.0)
-        result = _result(client, final, listed)
+        result = _result(client, final, listed) | planned | {"notices": notices}
         if audio is not None:
             result["audio"] = audio.stats()
         print(json.dumps(result), flush=True)
@@ -277,6 +294,8 @@ async def _enter(client: RoomClient, args: argparse.Namespace) -> RoomModel | No
         model = await client.create_room(
             args.create, args.topic, invite_only=args.invite_only, stage_capacity=args.capacity
         )
+    elif args.start:
+        model = await client.start_scheduled(args.start)
     elif args.join:
         model = await client.join(args.join, args.invite)
     elif args.link:
@@ -321,6 +340,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except RecordingError as exc:
         print(f"panggung-bot: download failed: {exc}", file=sys.stderr)
+        return 1
+    except LookupError as exc:  # --reschedule of a room not upcoming
+        print(f"panggung-bot: {exc}", file=sys.stderr)
         return 1
     except ValueError as exc:  # a malformed invite link
         print(f"panggung-bot: {exc}", file=sys.stderr)

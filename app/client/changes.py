@@ -2,9 +2,9 @@
 
 Everything a view of the client needs to follow arrives here, in order, on
 the event loop: room events as the model applies them, a model replaced by a
-snapshot, the audience counts, speaking levels, reaction bursts, a kick, and
-the link going down and coming back. Subscribers are called synchronously
-(they must not block); `subscribe` returns the handle that unsubscribes, so
+snapshot, the audience counts, what the server lets us do, speaking levels,
+reaction bursts, a kick, and the link going down and coming back. Subscribers
+are called synchronously (they must not block); `subscribe` returns the handle that unsubscribes, so
 nothing has to find itself again in a list of hooks.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.protocol.events import AnyRoomEvent
-from app.protocol.replies import Reactions
+from app.protocol.replies import Reactions, ScheduleNotice
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,11 @@ class RoomReset:
 @dataclass(frozen=True)
 class AudienceCounted:
     """The audience counts changed (`client.model.audience`)."""
+
+
+@dataclass(frozen=True)
+class ActionsAllowed:
+    """What the server lets us do changed (`client.model.allowed`)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,14 @@ class LinkUp:
 
 
 @dataclass(frozen=True)
+class ScheduleNoticed:
+    """A scheduled room we asked to be reminded of is due, live, changed,
+    cancelled or missed (it need not be the room we are in)."""
+
+    notice: ScheduleNotice
+
+
+@dataclass(frozen=True)
 class MediaMoved:
     """Another node took the room over (a resync showed a new media epoch): its
     media plane has none of our old connection, so audio must be offered again."""
@@ -79,12 +92,14 @@ ClientChange = (
     EventApplied
     | RoomReset
     | AudienceCounted
+    | ActionsAllowed
     | SpeakingLevels
     | ReactionBurst
     | KickedOut
     | LinkDown
     | LinkUp
     | MediaMoved
+    | ScheduleNoticed
 )
 Subscriber = Callable[[ClientChange], None]
 Unsubscribe = Callable[[], None]

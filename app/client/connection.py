@@ -14,6 +14,7 @@ import msgspec
 
 from app.protocol import decode_server, encode_request
 from app.protocol.replies import (
+    Allowed,
     AnyReplyData,
     Audience,
     Error,
@@ -21,6 +22,7 @@ from app.protocol.replies import (
     Kicked,
     Ok,
     Reactions,
+    ScheduleNotice,
     Speaking,
     StorageStatus,
 )
@@ -28,7 +30,7 @@ from app.protocol.requests import Request
 
 log = logging.getLogger(__name__)
 R = TypeVar("R", bound=AnyReplyData)
-Pushed = Event | Kicked | Speaking | StorageStatus | Audience | Reactions
+Pushed = Event | Kicked | Speaking | StorageStatus | Audience | Reactions | Allowed | ScheduleNotice
 
 
 class RequestFailed(Exception):

@@ -11,7 +11,7 @@ and the wording of room notices (room_notices.py) are their own classes.
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from app.client.app_settings import Settings, SettingsStore
 from app.client.app_state import AppState, Phase
 from app.client.audio_backend import AudioBackend
 from app.client.changes import (
+    ActionsAllowed,
     AudienceCounted,
     ClientChange,
     EventApplied,
@@ -30,6 +31,7 @@ from app.client.changes import (
     LinkUp,
     ReactionBurst,
     RoomReset,
+    ScheduleNoticed,
     SpeakingLevels,
     Unsubscribe,
 )
@@ -39,16 +41,17 @@ from app.client.notices import notice
 from app.client.ptt import PttMachine, PttMode, PttSource, Scheduler
 from app.client.ptt_sync import PttSync
 from app.client.room_audio import RoomAudio, Tier
-from app.client.room_model import MODERATOR_ROLES, STAGE_ROLES, RoomModel
+from app.client.room_model import RoomModel
 from app.client.room_notices import RoomNotices
 from app.client.secrets import TokenStore
 from app.client.session import RoomClient
 from app.client.sign_in import SignIn
 from app.client.talk import Talk, may_talk, talk_state
+from app.client.upcoming import UpcomingRooms
 from app.client.voice_link import VoiceLink
 from app.protocol.events import AnyRoomEvent, MemberUpdated
 from app.protocol.links import parse_link
-from app.protocol.model import MemberView, RecordingInfo, RoomSummary
+from app.protocol.model import STAGE_ROLES, Action, MemberView, RecordingInfo, RoomSummary
 from app.protocol.replies import AudiencePage, BanList, InviteCreated, RoomList
 from app.protocol.requests import (
     AcceptInvite,
@@ -122,6 +125,8 @@ class DesktopSession:
         self._voice_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._notices = RoomNotices(self._notice, lambda said: self._emit(Change.REACTION, said))
+        # Scheduled rooms (the directory's Upcoming section, reminders).
+        self.upcoming = UpcomingRooms(lambda: self._emit(Change.ROOMS))
 
     # -- views -------------------------------------------------------------------
 
@@ -167,10 +172,10 @@ class DesktopSession:
         """Listening to the room's broadcast (HLS, a few seconds behind)."""
         return self.room_audio is not None and self.room_audio.tier is Tier.BROADCAST
 
-    @property
-    def is_moderator(self) -> bool:
-        me = self.me()
-        return me is not None and me.role in MODERATOR_ROLES
+    def may(self, action: Action) -> bool:
+        """Whether the server lets us take `action` in our room now (what it pushed)."""
+        model = self.model
+        return self.phase is Phase.IN_ROOM and model is not None and model.may(action)
 
     @property
     def can_talk(self) -> bool:
@@ -265,7 +270,31 @@ class DesktopSession:
             return self.rooms
         self.rooms = listed.rooms
         self._emit(Change.ROOMS)
+        try:
+            await self.upcoming.refresh(client)
+        except Exception as exc:  # an older server, a dropped link: the live rooms stand
+            log.info("listing upcoming rooms failed: %r", exc)
         return self.rooms
+
+    async def scheduling(self, work: Callable[[RoomClient], Awaitable[object]]) -> bool:
+        """A scheduled-room action (`self.upcoming`'s); a refusal becomes a notice."""
+        try:
+            await work(self._require_client())
+        except Exception as exc:
+            self._error(exc)
+            return False
+        return True
+
+    async def start_scheduled(self, schedule_id: str) -> bool:
+        """Start now: host the scheduled room, with the invited in place."""
+        client = self._require_client()
+        try:
+            await client.start_scheduled(schedule_id)
+        except Exception as exc:
+            self._error(exc)
+            return False
+        self._entered(client)
+        return True
 
     async def create_room(self, title: str, topic: str = "", invite_only: bool = False) -> bool:
         client = self._require_client()
@@ -469,10 +498,14 @@ class DesktopSession:
             case EventApplied(event=event):
                 self._on_event(event)
                 self._room_changed()
-            case RoomReset() | AudienceCounted() | KickedOut():
+            case RoomReset() | AudienceCounted() | ActionsAllowed() | KickedOut():
                 self._room_changed()
             case ReactionBurst(burst=burst):
                 self._notices.reactions(burst)
+            case ScheduleNoticed(notice=said):
+                code, params = self.upcoming.said(said)
+                self._notice("reminder", code, **params)
+                self._spawn(self.refresh_rooms())
             case SpeakingLevels(levels=levels):
                 if self.phase is Phase.IN_ROOM and levels != self.speaking:
                     self.speaking = dict(levels)

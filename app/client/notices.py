@@ -60,6 +60,16 @@ TEXTS: dict[str, str] = {
         "This app and the server speak different versions of the protocol: update Panggung "
         "(or ask the server's operator to). The server said: {detail}",
     ),
+    "schedule_not_found": QT_TRANSLATE_NOOP(
+        "Notices", "That scheduled room does not exist, or is not shown to you."
+    ),
+    "bad_start_time": QT_TRANSLATE_NOOP("Notices", "Pick a start time from now to a year ahead."),
+    "no_such_user": QT_TRANSLATE_NOOP(
+        "Notices", "Nobody by one of those names has an account on this server."
+    ),
+    "invalid_state": QT_TRANSLATE_NOOP(
+        "Notices", "That cannot be done now: look again, things changed."
+    ),
     "server_said": QT_TRANSLATE_NOOP("Notices", "The server refused: {detail}"),
     # Failures on this side.
     "connection_lost": QT_TRANSLATE_NOOP("Notices", "The connection to {server} was lost."),
@@ -92,6 +102,16 @@ TEXTS: dict[str, str] = {
     "became_host": QT_TRANSLATE_NOOP("Notices", "You are now the host of {room}."),
     "hand_raised": QT_TRANSLATE_NOOP("Notices", "{who} raised a hand in {room}."),
     "ended": QT_TRANSLATE_NOOP("Notices", "{room} has ended."),
+    # Scheduled rooms we asked to be reminded of ({when}: local time).
+    "schedule_starting": QT_TRANSLATE_NOOP(
+        "Notices", "{room} by {host} is due to start now ({when})."
+    ),
+    "schedule_live": QT_TRANSLATE_NOOP(
+        "Notices", "{host} is live: {room}. Join it from the directory."
+    ),
+    "schedule_changed": QT_TRANSLATE_NOOP("Notices", "{room} by {host} changed: now at {when}."),
+    "schedule_cancelled": QT_TRANSLATE_NOOP("Notices", "{host} cancelled {room} ({when})."),
+    "schedule_missed": QT_TRANSLATE_NOOP("Notices", "{room} by {host} did not start."),
     # ...and when nobody is named (an older server, a moderator who left).
     "someone": QT_TRANSLATE_NOOP("Notices", "A moderator"),
     # No longer in the room, by the server's reason.

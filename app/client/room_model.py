@@ -7,6 +7,7 @@ Since protocol 2 the audience is a summary: `members` holds whoever the
 server shows one by one (the stage, raised hands, open invitations) and this
 client's own member; a listener with none of these is dropped (now only
 counted), and `audience` holds the counts of the latest `audience` message.
+`allowed` is what the server lets this client do (pushed by the server).
 """
 
 import msgspec
@@ -21,11 +22,8 @@ from app.protocol.events import (
     RoomEnded,
     RoomUpdated,
 )
-from app.protocol.model import AudienceCount, MemberView, Role, RoomSnapshot
+from app.protocol.model import STAGE_ROLES, Action, AudienceCount, MemberView, Role, RoomSnapshot
 from app.protocol.replies import Audience
-
-STAGE_ROLES = frozenset({Role.HOST, Role.COHOST, Role.SPEAKER})
-MODERATOR_ROLES = frozenset({Role.HOST, Role.COHOST})
 
 
 def is_shown(member: MemberView) -> bool:
@@ -43,6 +41,9 @@ class RoomModel:
         self.seq = snap.seq
         self.members: dict[int, MemberView] = {m.user_id: m for m in snap.members}
         self.audience: AudienceCount = snap.audience
+        # What the server lets this client do (its `allowed` messages replace it):
+        # controls follow it rather than a copy of the permission table.
+        self.allowed: frozenset[Action] = frozenset(snap.allowed)
         self.ended_reason: str | None = None if snap.status == "live" else "ended"
         # Why the server stopped the last recording (a full disk...); None otherwise.
         self.recording_failure: str | None = None
@@ -115,6 +116,10 @@ class RoomModel:
         raised = [m for m in self.members.values() if m.hand_raised_at is not None]
         return sorted(raised, key=lambda m: (m.hand_raised_at or 0.0, m.user_id))
 
+    def may(self, action: Action) -> bool:
+        """Whether the server lets this client take `action` now."""
+        return self.live and action in self.allowed
+
     def role_of(self, user_id: int) -> Role | None:
         member = self.members.get(user_id)
         return member.role if member else None
@@ -124,7 +129,7 @@ class RoomModel:
         snap = msgspec.structs.replace(
             self.snapshot, seq=self.seq, members=sorted(self.members.values(), key=_by_id)
         )
-        snap = msgspec.structs.replace(snap, audience=self.audience)
+        snap = msgspec.structs.replace(snap, audience=self.audience, allowed=sorted(self.allowed))
         data: dict[str, object] = msgspec.to_builtins(snap)
         data["ended_reason"] = self.ended_reason
         return data

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.client.notices import Notice
-from app.client.room_model import MODERATOR_ROLES, RoomModel
+from app.client.room_model import RoomModel
 from app.protocol.events import AnyRoomEvent, MemberUpdated, RoomEnded
+from app.protocol.model import Action
 from app.protocol.replies import Reactions
 
 # My own member updates worth a notice (their codes are notices.TEXTS keys).
@@ -40,7 +41,7 @@ class RoomNotices:
                 if cause in MY_CAUSES:
                     kind = {"invited": "invited", "hand_approved": "approved"}.get(cause, "info")
                     self.say(kind, cause, room=room, who=_name_of(model, event.by))
-            elif cause == "hand_raised" and _is_moderator(model, me):
+            elif cause == "hand_raised" and model is not None and model.may(Action.APPROVE_HAND):
                 self.say("hand", "hand_raised", room=room, who=member.name)
 
     def reactions(self, burst: Reactions) -> None:
@@ -68,7 +69,3 @@ class RoomNotices:
 def _name_of(model: RoomModel | None, user_id: int | None) -> str:
     member = model.members.get(user_id) if model is not None and user_id else None
     return member.name if member is not None else ""
-
-
-def _is_moderator(model: RoomModel | None, me: int) -> bool:
-    return model is not None and model.role_of(me) in MODERATOR_ROLES

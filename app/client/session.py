@@ -14,7 +14,10 @@ import logging
 import random
 from collections.abc import Callable
 
+import msgspec
+
 from app.client.changes import (
+    ActionsAllowed,
     AudienceCounted,
     ChangeStream,
     EventApplied,
@@ -24,6 +27,7 @@ from app.client.changes import (
     MediaMoved,
     ReactionBurst,
     RoomReset,
+    ScheduleNoticed,
     SpeakingLevels,
 )
 from app.client.connection import ConnectionLost, RequestFailed, ServerConnection
@@ -31,6 +35,7 @@ from app.client.room_model import RoomModel
 from app.protocol import PROTOCOL_VERSION
 from app.protocol.events import AnyRoomEvent
 from app.protocol.replies import (
+    Allowed,
     AnyReplyData,
     Audience,
     AudiencePage,
@@ -40,6 +45,7 @@ from app.protocol.replies import (
     Kicked,
     Reactions,
     RoomState,
+    ScheduleNotice,
     Speaking,
     Welcome,
 )
@@ -54,6 +60,7 @@ from app.protocol.requests import (
     Register,
     Request,
     Resume,
+    StartScheduled,
     Sync,
 )
 
@@ -68,6 +75,9 @@ BACKOFF_CAP = 30.0
 # How long a join keeps asking a busy server before it gives up.
 ADMISSION_PATIENCE = 600.0
 LEAVE_TIMEOUT = 3.0  # a clean close waits this long for the leave to be confirmed
+# A close waits this long for the server's close frame: a server still busy
+# with our last request (a resync mid-takeover) reads ours only after it.
+CLOSE_TIMEOUT = 1.0
 # A resync waits this long for a room that is between origins (unavailable).
 RESYNC_PATIENCE = 30.0
 
@@ -116,6 +126,8 @@ class RoomClient:
         # shows the room's media plane moved (a takeover in a cluster).
         self.rejoin_hooks: list[Callable[[], None]] = []
         self.speaking: dict[int, float] = {}
+        # Scheduled rooms' notices, as they came (each arrives once).
+        self.schedule_notices: list[ScheduleNotice] = []
         self._invite_code: str | None = None
         self._conn: ServerConnection | None = None
         self._pump: asyncio.Task[None] | None = None
@@ -128,7 +140,7 @@ class RoomClient:
     # -- connection and sign-in ------------------------------------------------
 
     async def connect(self) -> None:
-        self._conn = await ServerConnection.open(self.url)
+        self._conn = await ServerConnection.open(self.url, timeout=CLOSE_TIMEOUT)
         await self._hello(self._conn)
         self._pump = asyncio.get_running_loop().create_task(self._follow(self._conn))
 
@@ -183,6 +195,11 @@ class RoomClient:
         )
         return await self._enter(state)
 
+    async def start_scheduled(self, schedule_id: str) -> RoomModel:
+        """Start a scheduled room now and enter it as its host."""
+        state = await self.conn.call_for(StartScheduled(schedule_id=schedule_id), RoomState)
+        return await self._enter(state)
+
     async def join(self, room_id: str, invite_code: str | None = None) -> RoomModel:
         state = await self._join(self.conn, room_id, invite_code)
         self._invite_code = invite_code
@@ -223,7 +240,7 @@ class RoomClient:
             early, self._early = self._early, []
             for pushed in early:
                 if pushed.room_id == model.room_id and not model.apply(pushed.seq, pushed.event):
-                    await self._resync(model)
+                    await self.resync(model)
                     break
             self._changed.notify_all()
         self.changes.publish(RoomReset())
@@ -254,7 +271,8 @@ class RoomClient:
             await self._conn.close()
         if self._pump is not None:
             self._pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            # A resync cut short by the close ends on the lost connection.
+            with contextlib.suppress(asyncio.CancelledError, ConnectionLost):
                 await self._pump
 
     # -- following the room --------------------------------------------------------
@@ -274,6 +292,11 @@ class RoomClient:
                     if self.model is not None and pushed.room_id == self.model.room_id:
                         self.model.apply_audience(pushed)
                         self.changes.publish(AudienceCounted())
+                elif isinstance(pushed, Allowed):
+                    # Like the counts: before the join's reply its snapshot is newer.
+                    if self.model is not None and pushed.room_id == self.model.room_id:
+                        self.model.allowed = frozenset(pushed.actions)
+                        self.changes.publish(ActionsAllowed())
                 elif isinstance(pushed, Reactions):
                     if self.model is not None and pushed.room_id == self.model.room_id:
                         for reaction_hook in self.reaction_hooks:
@@ -285,6 +308,9 @@ class RoomClient:
                         self.changes.publish(KickedOut(pushed.reason))
                 elif isinstance(pushed, Event):
                     await self._apply(pushed)
+                elif isinstance(pushed, ScheduleNotice):
+                    self.schedule_notices.append(pushed)
+                    self.changes.publish(ScheduleNoticed(pushed))
                 self._changed.notify_all()
         if self._closing:
             return
@@ -298,17 +324,20 @@ class RoomClient:
         if model is None or pushed.room_id != model.room_id:
             self._early = [*self._early[-999:], pushed]
             return
+        if pushed.media_epoch > model.snapshot.media_epoch:
+            self._media_moved(model, pushed.media_epoch)  # before the resync: sooner heard
         if not model.apply(pushed.seq, pushed.event):
             log.info("missed events before seq %d; resyncing", pushed.seq)
-            await self._resync(model)
+            await self.resync(model)
             return
         for hook in self.event_hooks:
             hook(pushed.event)
         self.changes.publish(EventApplied(pushed.event))
 
-    async def _resync(self, model: RoomModel) -> None:
-        """A fresh snapshot; a new media epoch means another node took the
-        room over, whose media plane has none of our old connection."""
+    async def resync(self, model: RoomModel) -> None:
+        """A fresh snapshot (what a gap in the events asks for); a new media
+        epoch means another node took the room over, whose media plane has none
+        of our old connection."""
         before = model.snapshot.media_epoch
         deadline = asyncio.get_running_loop().time() + RESYNC_PATIENCE
         while True:
@@ -324,10 +353,15 @@ class RoomClient:
         model.reset(state.room)
         self.changes.publish(RoomReset())
         if state.room.media_epoch != before:
-            log.info("the room's media moved (epoch %d); offering again", state.room.media_epoch)
-            for hook in self.rejoin_hooks:
-                hook()
-            self.changes.publish(MediaMoved())
+            self._media_moved(model, state.room.media_epoch)
+
+    def _media_moved(self, model: RoomModel, epoch: int) -> None:
+        """Another node's media plane serves the room now: offer again."""
+        log.info("the room's media moved (epoch %d); offering again", epoch)
+        model.snapshot = msgspec.structs.replace(model.snapshot, media_epoch=epoch)
+        for hook in self.rejoin_hooks:
+            hook()
+        self.changes.publish(MediaMoved())
 
     async def _reconnect(self) -> None:
         """Back off and retry until the session and room are back or we give up."""
@@ -342,7 +376,7 @@ class RoomClient:
             candidates = self._candidates()
             url = candidates[(attempt - 1) % len(candidates)]
             try:
-                conn = await ServerConnection.open(url)
+                conn = await ServerConnection.open(url, timeout=CLOSE_TIMEOUT)
                 await self._hello(conn)
                 await conn.call_for(Resume(token=self.token), Authenticated)
                 state, lost_reason = await self._rejoin(conn)

@@ -9,8 +9,7 @@ hears nothing. Qt-free and pure, so that every combination is a table row.
 
 from enum import StrEnum
 
-from app.client.room_model import STAGE_ROLES
-from app.protocol.model import MemberView
+from app.protocol.model import STAGE_ROLES, MemberView
 
 
 class Talk(StrEnum):

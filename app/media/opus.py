@@ -88,6 +88,10 @@ class OpusDecoder:
     def __init__(self) -> None:
         self._state = libopus_decoder.create_state(SAMPLE_RATE, 1)  # downmixes stereo itself
         self._decode = libopus_decoder.libopus_decode
+        # One output buffer and its pointer for every call: ``ndarray.ctypes``
+        # imports a numpy module and builds objects on each access.
+        self._out = np.empty(FRAME_SAMPLES * 6, dtype=np.int16)
+        self._pointer = self._out.ctypes.data_as(ctypes.POINTER(ctypes.c_int16))
         self.fec_recovered = 0
         self.concealed = 0
 
@@ -116,9 +120,9 @@ class OpusDecoder:
         return pcm if len(pcm) == FRAME_SAMPLES else np.zeros(FRAME_SAMPLES, dtype=np.int16)
 
     def _run(self, payload: bytes, max_samples: int, *, fec: bool) -> NDArray[np.int16]:
-        out = np.empty(max_samples, dtype=np.int16)
-        pointer = out.ctypes.data_as(ctypes.POINTER(ctypes.c_int16))
-        n = int(self._decode(self._state, payload, len(payload), pointer, max_samples, int(fec)))
+        n = int(
+            self._decode(self._state, payload, len(payload), self._pointer, max_samples, int(fec))
+        )
         if n < 0:  # OPUS_INVALID_PACKET and friends
             return np.zeros(0, dtype=np.int16)
-        return out[:n]
+        return self._out[:n].copy()  # fresh: the caller keeps it

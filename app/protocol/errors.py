@@ -36,6 +36,11 @@ class ErrorCode(StrEnum):
     HANDS_DISABLED = "hands_disabled"
     NOT_INVITED = "not_invited"
     INVALID_STATE = "invalid_state"
+    # Scheduled rooms: none that you may see has this id; a start time in
+    # the past or too far ahead; a username invited ahead that nobody has.
+    SCHEDULE_NOT_FOUND = "schedule_not_found"
+    BAD_START_TIME = "bad_start_time"
+    NO_SUCH_USER = "no_such_user"
     # Media.
     MEDIA_FAILED = "media_failed"
     # This node's live (WebRTC) audience is full: listen with `listen_broadcast`.

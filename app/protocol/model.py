@@ -13,6 +13,56 @@ class Role(StrEnum):
     LISTENER = "listener"
 
 
+# The stage: everyone who may be heard (its size is bounded by stage_capacity).
+STAGE_ROLES = frozenset({Role.HOST, Role.COHOST, Role.SPEAKER})
+
+
+class Action(StrEnum):
+    """What a member may do in a room: the permission table's columns (the
+    server's `app/server/rooms/permissions.py`). Each member is sent the ones
+    they may take (`RoomSnapshot.allowed`, the `allowed` message), so that a
+    client shows what the server allows instead of re-deriving the rules."""
+
+    # Anyone in the room.
+    LEAVE_ROOM = "leave_room"
+    REACT = "react"
+    # The audience's way up.
+    RAISE_HAND = "raise_hand"
+    LOWER_HAND = "lower_hand"
+    ACCEPT_INVITE = "accept_invite"
+    DECLINE_INVITE = "decline_invite"
+    # Being on stage.
+    SELF_MUTE = "self_mute"
+    SELF_UNMUTE = "self_unmute"
+    PUSH_TO_TALK = "push_to_talk"
+    LEAVE_STAGE = "leave_stage"
+    # Moderation.
+    APPROVE_HAND = "approve_hand"
+    DENY_HAND = "deny_hand"
+    INVITE_TO_STAGE = "invite_to_stage"
+    MOVE_TO_AUDIENCE = "move_to_audience"
+    MUTE = "mute"
+    UNMUTE = "unmute"
+    MUTE_ALL = "mute_all"
+    REMOVE = "remove"
+    BAN = "ban"
+    UNBAN = "unban"
+    SET_LOCKED = "set_locked"
+    SET_HANDS_ENABLED = "set_hands_enabled"
+    SET_TOPIC = "set_topic"
+    PIN_LINK = "pin_link"
+    ADD_INVITE = "add_invite"
+    SET_RECORDING = "set_recording"
+    # Reading the audience one by one (pages and search); listeners only get counts.
+    LIST_AUDIENCE = "list_audience"
+    # Reading the room's ban list (names included), to lift a ban.
+    LIST_BANS = "list_bans"
+    # The host's alone.
+    END_ROOM = "end_room"
+    MAKE_COHOST = "make_cohost"
+    UNMAKE_COHOST = "unmake_cohost"
+
+
 # Reactions are a fixed palette so that a client cannot push arbitrary text
 # to every listener through them.
 Reaction = Literal["clap", "laugh", "heart", "fire", "hundred", "raised_hands", "thinking", "wave"]
@@ -75,6 +125,9 @@ class RoomSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     # another node of a cluster (a takeover), whose plane knows none of the
     # old peer connections, so a client that sees it change offers again.
     media_epoch: int = 0
+    # What the member it was made for may do now; the `allowed` message
+    # replaces it when that changes. Empty from a server older than this field.
+    allowed: list[Action] = msgspec.field(default_factory=list)
 
 
 class BannedUser(msgspec.Struct, frozen=True, kw_only=True):
@@ -117,3 +170,31 @@ class RecordingInfo(msgspec.Struct, frozen=True, kw_only=True):
     ended_at: float | None = None
     duration: float = 0.0
     bytes: int = 0
+
+
+# A scheduled room's life: waiting for its start, started (a live room now),
+# called off by its host, or never started within the grace time.
+ScheduleStatus = Literal["scheduled", "live", "cancelled", "missed"]
+
+
+class ScheduledRoom(msgspec.Struct, frozen=True, kw_only=True):
+    """A room planned for later, as the one who asked sees it (the Upcoming
+    section, replies and `schedule_notice`). Times are epoch seconds (UTC);
+    clients show them in the user's own time zone."""
+
+    schedule_id: str
+    title: str
+    topic: str
+    starts_at: float
+    invite_only: bool
+    host_id: int
+    host_name: str
+    # Usernames invited ahead: they are in place on the stage when it starts.
+    cohosts: list[str]
+    speakers: list[str]
+    status: ScheduleStatus
+    # The live room once the host started it; None before.
+    room_id: str | None = None
+    # How many asked to be reminded, and whether the viewer is one of them.
+    reminders: int = 0
+    reminded: bool = False

@@ -6,6 +6,7 @@ import msgspec
 
 from app.protocol.events import AnyRoomEvent
 from app.protocol.model import (
+    Action,
     BannedUser,
     MemberView,
     Reaction,
@@ -13,6 +14,7 @@ from app.protocol.model import (
     RecordingInfo,
     RoomSnapshot,
     RoomSummary,
+    ScheduledRoom,
 )
 
 
@@ -97,6 +99,18 @@ class BroadcastStream(ReplyData, tag="broadcast_stream"):
     behind_seconds: float
 
 
+class Scheduled(ReplyData, tag="scheduled"):
+    """Reply to `schedule_room`, `edit_scheduled`, `cancel_scheduled` and `set_reminder`."""
+
+    room: ScheduledRoom
+
+
+class UpcomingList(ReplyData, tag="upcoming"):
+    """Reply to `list_upcoming`: soonest first."""
+
+    rooms: list[ScheduledRoom]
+
+
 # A ban list reply stays far below the transport's frame limit.
 MAX_BANS_LISTED = 500
 
@@ -111,6 +125,8 @@ AnyReplyData = (
     | AudiencePage
     | BanList
     | BroadcastStream
+    | Scheduled
+    | UpcomingList
 )
 
 
@@ -135,12 +151,16 @@ class Error(ServerMessage, tag="error"):
     retry_after: float | None = None
 
 
-class Event(ServerMessage, tag="event"):
-    """A room event; `seq` rises by one per event in that room."""
+class Event(ServerMessage, tag="event", omit_defaults=True):
+    """A room event; `seq` rises by one per event in that room. (`media_epoch`
+    is left out when 0: a single server's events stay as they were.)"""
 
     room_id: str
     seq: int
     event: AnyRoomEvent
+    # In a cluster: the room's media epoch (as in its snapshot). A new one
+    # means the room moved to another node: offer the audio again at once.
+    media_epoch: int = 0
 
 
 KickReason = Literal["left", "removed", "banned", "timed_out", "replaced", "ended"]
@@ -194,4 +214,37 @@ class Reactions(ServerMessage, tag="reactions"):
     senders: list[ReactionSender]
 
 
-AnyServerMessage = Ok | Error | Event | Kicked | Speaking | StorageStatus | Audience | Reactions
+class Allowed(ServerMessage, tag="allowed"):
+    """What this member may do in the room now, sent to them alone whenever it
+    changes (a role change, a moderator's mute or its lifting): it replaces
+    the snapshot's `allowed`. Not numbered: each one replaces the last."""
+
+    room_id: str
+    actions: list[Action]
+
+
+ScheduleNoticeKind = Literal["starting", "live", "changed", "cancelled", "missed"]
+
+
+class ScheduleNotice(ServerMessage, tag="schedule_notice"):
+    """To someone who asked to be reminded of a scheduled room: it is due,
+    its host went live, it changed, was cancelled, or was missed. Each is
+    delivered once per person (a connection signing in gets those it missed
+    while away, for a day)."""
+
+    kind: ScheduleNoticeKind
+    room: ScheduledRoom
+
+
+AnyServerMessage = (
+    Ok
+    | Error
+    | Event
+    | Kicked
+    | Speaking
+    | StorageStatus
+    | Audience
+    | Reactions
+    | Allowed
+    | ScheduleNotice
+)

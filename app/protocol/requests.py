@@ -37,6 +37,12 @@ MAX_ROOM_ID = 64
 MAX_INVITE_CODE = 64
 MAX_CLIENT_NAME = 200
 MAX_SDP = 32 * 1024
+# Scheduled rooms: how many people may be invited ahead (the default stage
+# holds 13, the host included), and the bounds of a start time (epoch
+# seconds; the server checks it against its own clock too).
+MAX_INVITED_AHEAD = 12
+MAX_SCHEDULE_ID = 64
+MAX_EPOCH = 10**11
 
 UserId = Annotated[int, msgspec.Meta(ge=1, le=MAX_USER_ID)]
 RequestId = Annotated[int, msgspec.Meta(ge=0, le=MAX_REQUEST_ID)]
@@ -249,6 +255,67 @@ class ListRecordings(Request, tag="list_recordings"):
     rooms they hosted."""
 
 
+# Scheduled rooms ---------------------------------------------------------------
+
+ScheduleId = Annotated[str, msgspec.Meta(max_length=MAX_SCHEDULE_ID)]
+StartTime = Annotated[float, msgspec.Meta(ge=0, le=MAX_EPOCH)]
+Invitees = Annotated[
+    list[Annotated[str, msgspec.Meta(max_length=MAX_NAME_FIELD)]],
+    msgspec.Meta(max_length=MAX_INVITED_AHEAD),
+]
+
+
+class ScheduleRoom(Request, tag="schedule_room"):
+    """Plan a room for later; the caller is its host. `cohosts` and `speakers`
+    are usernames, in place on the stage once the host starts it."""
+
+    title: Annotated[str, msgspec.Meta(max_length=MAX_TITLE)]
+    starts_at: StartTime
+    topic: Annotated[str, msgspec.Meta(max_length=MAX_TOPIC)] = ""
+    invite_only: bool = False
+    cohosts: Invitees = []
+    speakers: Invitees = []
+
+    def __post_init__(self) -> None:
+        self.title = display_text(self.title, "a title")
+        self.topic = display_text(self.topic, "a topic")
+
+
+class EditScheduled(Request, tag="edit_scheduled"):
+    """Replace a scheduled room's plan (the host only): every field as it shall be."""
+
+    schedule_id: ScheduleId
+    title: Annotated[str, msgspec.Meta(max_length=MAX_TITLE)]
+    starts_at: StartTime
+    topic: Annotated[str, msgspec.Meta(max_length=MAX_TOPIC)] = ""
+    invite_only: bool = False
+    cohosts: Invitees = []
+    speakers: Invitees = []
+
+    def __post_init__(self) -> None:
+        self.title = display_text(self.title, "a title")
+        self.topic = display_text(self.topic, "a topic")
+
+
+class CancelScheduled(Request, tag="cancel_scheduled"):
+    schedule_id: ScheduleId
+
+
+class StartScheduled(Request, tag="start_scheduled"):
+    """Start now: the scheduled room becomes a live room hosted by the caller."""
+
+    schedule_id: ScheduleId
+
+
+class ListUpcoming(Request, tag="list_upcoming"):
+    """The scheduled rooms the caller may see that have not started yet."""
+
+
+class SetReminder(Request, tag="set_reminder"):
+    schedule_id: ScheduleId
+    on: bool
+
+
 # Media ---------------------------------------------------------------------
 
 
@@ -274,6 +341,9 @@ class ListenBroadcast(Request, tag="listen_broadcast"):
 
 SessionRequest = Hello | Register | Login | Resume | Logout
 DirectoryRequest = ListRooms | CreateRoom | JoinRoom | ListRecordings
+ScheduleRequest = (
+    ScheduleRoom | EditScheduled | CancelScheduled | StartScheduled | ListUpcoming | SetReminder
+)
 RoomRequest = (
     LeaveRoom
     | Sync
@@ -307,4 +377,4 @@ RoomRequest = (
     | ListBans
 )
 MediaRequest = MediaOffer | PushToTalk | ListenBroadcast
-ClientMessage = SessionRequest | DirectoryRequest | RoomRequest | MediaRequest
+ClientMessage = SessionRequest | DirectoryRequest | RoomRequest | MediaRequest | ScheduleRequest

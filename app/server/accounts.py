@@ -6,15 +6,19 @@ defaults), hashed off the event loop because each hash costs a few hundred ms
 of CPU. The hashing gate bounds how many run at once (one by default: the
 rest of the machine stays for the rooms) and how many may wait; past that a
 sign-in is refused with `rate_limited` at once rather than queued without end.
+The store gate does the same for sign-ins' queries: a storm of thousands
+(a node's listeners coming back) takes a few of the database pool's
+connections, never all of them (the rooms' saves and takeovers need the
+rest), and what cannot get one soon is told `busy`, to come back.
 """
 
 import asyncio
 import hashlib
 import re
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -70,6 +74,42 @@ class HashGate:
             self.pending -= 1
 
 
+class StoreGate:
+    """At most `concurrency` sign-in queries in the store at once, and `queue`
+    more waiting, each at most `wait` seconds; past either, `busy`."""
+
+    def __init__(self, concurrency: int = 4, queue: int = 512, wait: float = 2.0) -> None:
+        self._slots = asyncio.Semaphore(max(1, concurrency))
+        self._limit = max(1, concurrency) + max(0, queue)
+        self._wait = wait
+        self.pending = 0
+        self.refused = 0  # sign-ins told `busy`, for tests and metrics
+
+    async def run(self, query: Coroutine[Any, Any, T]) -> T:
+        if self.pending >= self._limit:
+            query.close()
+            raise self._busy()
+        self.pending += 1
+        try:
+            try:
+                await asyncio.wait_for(self._slots.acquire(), self._wait)
+            except TimeoutError:
+                query.close()
+                raise self._busy() from None
+            try:
+                return await query
+            finally:
+                self._slots.release()
+        finally:
+            self.pending -= 1
+
+    def _busy(self) -> AccountError:
+        self.refused += 1
+        return AccountError(
+            ErrorCode.BUSY, "the server is signing many people in; try again in a second"
+        )
+
+
 class Accounts:
     def __init__(
         self,
@@ -78,12 +118,14 @@ class Accounts:
         hasher: PasswordHasher | None = None,
         token_ttl: float = TOKEN_TTL,
         gate: HashGate | None = None,
+        store_gate: StoreGate | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
         self._hasher = hasher or PasswordHasher()
         self._token_ttl = token_ttl
         self._gate = gate or HashGate()
+        self._store_gate = store_gate or StoreGate()
         # Verified against when a username is unknown, so that a miss costs
         # as long as a wrong password and does not reveal which names exist.
         self._dummy_hash = self._hasher.hash(secrets.token_hex(16))
@@ -101,7 +143,9 @@ class Accounts:
             )
         hashed = await self._gate.run(self._hasher.hash, password)
         try:
-            user_id = await self._store.create_user(username, hashed, self._clock())
+            user_id = await self._store_gate.run(
+                self._store.create_user(username, hashed, self._clock())
+            )
         except UsernameTaken:
             raise AccountError(ErrorCode.USERNAME_TAKEN, "that username is taken") from None
         except StoreError as exc:
@@ -134,7 +178,11 @@ class Accounts:
         return SignedIn(record.user_id, record.username, token, record.expires_at)
 
     async def logout(self, token: str) -> None:
-        await self._call(self._store.revoke_session(token_hash(token), self._clock()))
+        # Not gated: a storm of sign-ins must not make a logout fail.
+        try:
+            await self._store.revoke_session(token_hash(token), self._clock())
+        except StoreError as exc:
+            raise AccountError(ErrorCode.UNAVAILABLE, f"storage failed: {exc}") from None
 
     async def _new_session(self, user_id: int, username: str) -> SignedIn:
         token = secrets.token_urlsafe(32)
@@ -143,9 +191,8 @@ class Accounts:
         await self._call(self._store.create_session(user_id, token_hash(token), now, expires_at))
         return SignedIn(user_id, username, token, expires_at)
 
-    @staticmethod
-    async def _call(awaitable: Awaitable[T]) -> T:
+    async def _call(self, query: Coroutine[Any, Any, T]) -> T:
         try:
-            return await awaitable
+            return await self._store_gate.run(query)
         except StoreError as exc:
             raise AccountError(ErrorCode.UNAVAILABLE, f"storage failed: {exc}") from None

@@ -19,6 +19,7 @@ from app.server.broadcast.streams import Broadcasts, WriterFactory
 from app.server.broadcast.tokens import StreamTokens
 from app.server.cluster import ClusterConfig, ClusterNode
 from app.server.http import aiohttp_hooks
+from app.server.http.connection import Connection
 from app.server.http.downloads import Downloads
 from app.server.http.hls import HlsRoutes
 from app.server.http.lane import AudienceLane
@@ -30,11 +31,15 @@ from app.server.http.listener import (
     raise_open_file_limit,
 )
 from app.server.http.ratelimit import RateLimitConfig, RateLimits
+from app.server.http.readgate import PER_TURN as READS_PER_TURN
+from app.server.http.readgate import ReadGate
 from app.server.http.routes import Routes
 from app.server.http.session import Dispatcher
+from app.server.http.timing import RequestTimes
 from app.server.hub import RoomHub
 from app.server.logs import LoopErrors
 from app.server.recording_shell import RecorderFactory, Recordings, default_directory
+from app.server.schedules import Schedules
 from app.server.store import open_store
 from app.server.store.api import Store
 from app.server.store.engine import DEFAULT_TIMEOUT_S
@@ -101,8 +106,10 @@ class ServerConfig:
     join_burst: int = 50
     join_max_wait: float = 1.0
     # The stage's requests ahead of the audience's (app/server/http/lane.py);
-    # off, every request is handled as it comes (for measuring the lane).
+    # off, every request is read and handled as it comes (for measuring the
+    # lane and the read gate, app/server/http/readgate.py).
     audience_lane: bool = True
+    audience_reads_per_turn: int = READS_PER_TURN
     # A node of a cluster (docs/cluster.md): redis://HOST:PORT/N; None: the
     # single process, which needs no Redis. `cluster_settings` overrides
     # ClusterConfig's timings (tests use short leases).
@@ -124,6 +131,9 @@ class ServerConfig:
 
 
 class RunningServer:
+    # Scheduled rooms (set by start_server): their timer runs in the background.
+    schedules: Schedules | None = None
+
     def __init__(
         self,
         runner: web.AppRunner,
@@ -160,6 +170,16 @@ class RunningServer:
     @property
     def http_url(self) -> str:
         return f"http://{LOCAL_NAMES.get(self.host, self.host)}:{self.port}"
+
+    @property
+    def connections(self) -> "frozenset[Connection]":
+        """The WebSocket connections open now."""
+        return frozenset(self._routes.connections)
+
+    @property
+    def timings(self) -> RequestTimes:
+        """The server's own request timings, by lane and type (/healthz)."""
+        return self._routes.times
 
     def reset_timings(self) -> None:
         """Start the request timings in /healthz afresh (a benchmark's phase)."""
@@ -232,13 +252,15 @@ async def start_server(config: ServerConfig) -> RunningServer:
         idle_timeout=config.hls_idle_timeout,
     )
     limits = RateLimits(config.rate_limits)
+    schedules = Schedules(store, hub, time.time)
     routes = Routes(
         Dispatcher(
             accounts,
             hub,
             limits,
             AudienceLane() if config.audience_lane else AudienceLane(slice_seconds=math.inf),
-            broadcasts,
+            broadcasts=broadcasts,
+            schedules=schedules,
         ),
         hub,
         config.max_frame_bytes,
@@ -259,7 +281,12 @@ async def start_server(config: ServerConfig) -> RunningServer:
     await runner.setup()
     cap = config.max_connections or default_connection_cap(open_files)
     assert runner.server is not None  # set up above
-    listener = Listener(runner.server, cap, lingering_budget(open_files, cap))
+    listener = Listener(
+        runner.server,
+        cap,
+        lingering_budget(open_files, cap),
+        ReadGate(config.audience_reads_per_turn) if config.audience_lane else None,
+    )
     loop = asyncio.get_running_loop()
     loop_errors = LoopErrors(loop)
     loop_errors.install()
@@ -289,6 +316,7 @@ async def start_server(config: ServerConfig) -> RunningServer:
         loop.create_task(hub.run_directory()),
         loop.create_task(broadcasts.run_sweeper()),
         loop.create_task(routes.lag.run()),
+        loop.create_task(schedules.run()),
     ]
     if isinstance(hub.cluster, ClusterNode):
         background.append(loop.create_task(hub.run_takeover(hub.cluster.config.lease_ttl)))
@@ -302,7 +330,7 @@ async def start_server(config: ServerConfig) -> RunningServer:
         cap,
         restored,
     )
-    return RunningServer(
+    running = RunningServer(
         runner,
         store,
         hub,
@@ -316,6 +344,8 @@ async def start_server(config: ServerConfig) -> RunningServer:
         loop_errors,
         broadcasts,
     )
+    running.schedules = schedules
+    return running
 
 
 def invite_address(public: str | None, host: str, port: int) -> str:

@@ -31,7 +31,8 @@ import asyncio
 import logging
 import random
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol, TypeVar, overload
 
@@ -87,6 +88,7 @@ from app.server.forwarding import (
     refusal,
     unpack,
 )
+from app.server.joins_in_flight import JoinsInFlight
 from app.server.logs import RateLimitedLog
 from app.server.pulse import BUDGET, INTERVAL, RoomPulse
 from app.server.recording_shell import Recordings
@@ -111,13 +113,19 @@ from app.server.rooms import (
 from app.server.rooms.commands import AddInvite, Disconnect, Join, RoomCommand
 from app.server.rooms.core import subject_of
 from app.server.rooms.durable import DurableRoom
-from app.server.rooms.permissions import may_be_heard
+from app.server.rooms.lifecycle import place
+from app.server.rooms.permissions import (
+    is_moderator,
+    may_be_heard,
+    may_see_listing,
+    may_see_room,
+)
 from app.server.store.api import StaleSave, Store, StoreError
+from app.server.told_actions import ToldActions
 from app.server.voice_rooms import VoiceRooms
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-MODERATORS = frozenset({Role.HOST, Role.COHOST})
 # A room whose save failed is tried again after this, doubling up to the cap.
 RETRY_FIRST = 0.5
 RETRY_MAX = 8.0
@@ -161,6 +169,7 @@ class RoomHub:
         cluster: Cluster | None = None,
         pulse_budget: int = BUDGET,
         fanout: Fanout | None = None,
+        timed_pulses: bool = True,
     ) -> None:
         self._store = store
         # A room's events and summaries: the stage at once, a big audience in steps.
@@ -177,12 +186,12 @@ class RoomHub:
         self._taking: set[str] = set()  # rooms this node is taking over now
         # Joins through this node waiting for the origin's answer: the events
         # that arrive meanwhile, handed on once the snapshot is known.
-        self._joining: dict[str, list[list[tuple[int, bytes]]]] = {}
+        self._joining = JoinsInFlight()
         self._listings: list[RoomSummary] = []
         # The cluster's live nodes' URLs, for clients to reconnect elsewhere.
         self.node_urls: list[str] = []
         self._background: set[asyncio.Task[None]] = set()
-        self.cluster.serve(self._serve)
+        self.cluster.serve(self.answer_forwarded)
         self.voice = voice or VoiceRooms(None)
         # Without a recorder factory every start is refused with a clear error.
         self.recordings = recordings or Recordings(store, self.voice, Path(), None, clock)
@@ -208,14 +217,17 @@ class RoomHub:
         self._faults = RateLimitedLog(log)
         self.gate = gate or JoinGate()
         self._pulses: dict[str, RoomPulse] = {}
+        self.told = ToldActions()
         self._pulse_interval = pulse_interval
         self._pulse_budget = pulse_budget
+        # False: nothing sends the summaries but flush_pulse (tests drive them).
+        self._timed_pulses = timed_pulses
 
     def use_cluster(self, cluster: Cluster) -> None:
         """Join a cluster (before any room exists here: start-up)."""
         self.cluster = cluster
         self._clustered = not isinstance(cluster, SoloCluster)
-        cluster.serve(self._serve)
+        cluster.serve(self.answer_forwarded)
 
     def cluster_report(self) -> dict[str, object]:
         """For /healthz: this node and whether it reaches Redis."""
@@ -236,6 +248,8 @@ class RoomHub:
                 continue
             if not await self._take_lease(room.room_id, floor=durable.epoch):
                 continue
+            if self._clustered:  # other nodes may follow the room: never back
+                room.seq = epoch_seq(self._leases[room.room_id].epoch, room.seq)
             self._rooms[room.room_id] = room
             self._attached[room.room_id] = {}
             self._saved[room.room_id] = durable
@@ -374,23 +388,25 @@ class RoomHub:
     # -- queries ---------------------------------------------------------------
 
     @property
+    def clock(self) -> Callable[[], float]:
+        """The time the hub runs its rooms on (epoch seconds)."""
+        return self._clock
+
+    @property
     def room_count(self) -> int:
         return len(self._rooms)
 
     def list_rooms(self, user_id: int) -> list[RoomSummary]:
-        # Invite-only rooms stay out of the directory unless you are in them.
-        here = [
-            summary(room)
-            for room in self._rooms.values()
-            if room.status == "live" and (not room.invite_only or user_id in room.members)
-        ]
+        here = [summary(room) for room in self._rooms.values() if may_see_room(room, user_id)]
         # The cluster's other rooms, as their origins last listed them (read
         # once a second by run_directory, not per request).
         return here + [
             listed
             for listed in self._listings
             if listed.room_id not in self._rooms
-            and (not listed.invite_only or user_id in self._attached.get(listed.room_id, {}))
+            and may_see_listing(
+                listed.invite_only, user_id in self._attached.get(listed.room_id, {})
+            )
         ]
 
     def live_room_hosted_by(self, user_id: int) -> str | None:
@@ -431,6 +447,7 @@ class RoomHub:
         room's media epoch: a takeover changes it, so clients offer again."""
         lease = self._leases.get(room.room_id)
         view = snapshot(room, viewer)
+        self.told.told(room.room_id, viewer, view.allowed)
         return msgspec.structs.replace(view, media_epoch=lease.epoch) if lease else view
 
     async def audience_page(
@@ -462,9 +479,14 @@ class RoomHub:
     # -- commands -------------------------------------------------------------
 
     async def create(
-        self, client: Attachment | None, actor: Actor, req: CreateRoom
+        self,
+        client: Attachment | None,
+        actor: Actor,
+        req: CreateRoom,
+        placed: Sequence[tuple[Actor, Role]] = (),
     ) -> RoomSnapshot:
-        """Create a room hosted by `actor`; `client` None is a server-side host (the demo)."""
+        """Create a room hosted by `actor`; `client` None is a server-side host (the demo).
+        `placed`: a scheduled room's invited co-hosts and speakers, in place on its stage."""
         if client is not None:
             self._require_no_room(client)
         room_id = new_room_id()
@@ -480,6 +502,8 @@ class RoomHub:
             self._clock(),
             self._grace,
         )
+        for person, role in placed:
+            place(room, person, role, room.created_at)
         self._rooms[room_id] = room
         self._attached[room_id] = {}
         if client is not None:
@@ -713,6 +737,7 @@ class RoomHub:
         self._away.pop(room_id, None)
         self._saved.pop(room_id, None)
         self._pulses.pop(room_id, None)
+        self.told.forget(room_id)
         self._retry.pop(room_id, None)
         self._unsaved.pop(room_id, None)
         self._spawn(self.voice.close_room(room_id), f"closing room {room_id}'s media")
@@ -740,7 +765,7 @@ class RoomHub:
             except (RoomError, Busy) as exc:
                 log.info("room %s: %d could not follow it: %s", room_id, user_id, exc)
 
-    async def _serve(self, room_id: str, sender: str, body: bytes) -> bytes:
+    async def answer_forwarded(self, room_id: str, sender: str, body: bytes) -> bytes:
         """A request forwarded by another node for one of its members."""
         if room_id not in self._rooms:
             # We hold the lease but not the room yet (a takeover between its
@@ -885,6 +910,7 @@ class RoomHub:
             self._taking.discard(room_id)
 
     async def _take_over(self, room_id: str) -> bool:
+        started = time.monotonic()
         stored = {d.room_id: d for d in await self._store.load_live_rooms()}.get(room_id)
         floor = stored.epoch if stored is not None else 0
         if room_id in self._rooms or not await self._take_lease(room_id, floor=floor):
@@ -904,6 +930,7 @@ class RoomHub:
             volatile, alive = None, set()
         now = self._clock()
         room = restore(durable, now, self._grace)
+        read = time.monotonic() - started  # the store and Redis, before the first event
         where: dict[int, str] = {}
         if volatile is not None:
             _restore_volatile(room, volatile.members, now)
@@ -912,9 +939,9 @@ class RoomHub:
             dead = volatile.state.decode() if volatile.state else None
             alive.discard(dead or "")
             where = {uid: e.node for uid, e in volatile.members.items() if e.node is not None}
-        # One seq skipped (a jump when Redis lost the seq too): every member's
-        # next event shows a gap, so every client asks for a fresh snapshot.
-        room.seq = volatile.seq + 1 if volatile is not None else int(now * 1000)
+        # At least one seq skipped: every member's next event shows a gap, so
+        # every client asks for a fresh snapshot.
+        room.seq = epoch_seq(lease.epoch, volatile.seq if volatile is not None else 0)
         self._rooms[room_id] = room
         local = self._attached.setdefault(room_id, {})
         if room_id in self._elsewhere:
@@ -936,7 +963,10 @@ class RoomHub:
         for n, uid in enumerate(returning, 1):
             member = room.members.get(uid)
             if member is not None:
-                self._publish(room, handle(room, Actor(uid, member.name), Join(None), now))
+                # Mirrored all at once below, in chunks: one script per
+                # return queued thousands of writes ahead of the first reply.
+                outcome = handle(room, Actor(uid, member.name), Join(None), now)
+                self._publish(room, outcome, mirror=False)
             if n % TAKEOVER_BATCH == 0:
                 # Thousands of returns in one go kept the loop from renewing
                 # the lease just taken: it ran out before the takeover ended.
@@ -948,12 +978,15 @@ class RoomHub:
         self.voice.sync(room)
         self._save_soon(room_id)
         log.warning(
-            "took room %s over at epoch %d (seq %d; %d members here, %d elsewhere)",
+            "took room %s over at epoch %d (seq %d; %d members here, %d elsewhere) "
+            "in %.3f s, %.3f s of it reading the store and Redis",
             room_id,
             lease.epoch,
             room.seq,
             len(local),
             len(away),
+            time.monotonic() - started,
+            read,
         )
         return True
 
@@ -1015,16 +1048,15 @@ class RoomHub:
         self._elsewhere.add(room_id)
         # Listening before asking: the events the join causes come after it.
         await self.cluster.subscribe(room_id, self)
-        arrived: list[tuple[int, bytes]] = []
-        self._joining.setdefault(room_id, []).append(arrived)
+        arrived = self._joining.start(room_id)
         try:
             ask = self._ask("join", client, b"", actor.name, invite_code=invite_code)
             state = await self._forward(room_id, ask, RoomState)
         except BaseException:
-            self._stop_collecting(room_id, arrived)
+            self._joining.stop(room_id, arrived)
             self._leave_if_empty(room_id)
             raise
-        self._stop_collecting(room_id, arrived)
+        self._joining.stop(room_id, arrived)
         if room_id in self._rooms:
             # This node took the room over meanwhile: the join is a local one now.
             return await self.join(client, actor, room_id, invite_code)
@@ -1052,21 +1084,10 @@ class RoomHub:
         finally:
             self._leave_if_empty(room_id)
 
-    def _stop_collecting(self, room_id: str, arrived: list[tuple[int, bytes]]) -> None:
-        """This join's events no longer need keeping. By identity: two joins'
-        lists are equal while they hold the same events, and removing the
-        other one's would leave it deaf to what arrives next."""
-        waiting = self._joining.get(room_id, [])
-        for i, other in enumerate(waiting):
-            if other is arrived:
-                del waiting[i]
-                return
-
     def _leave_if_empty(self, room_id: str) -> None:
-        if self._attached.get(room_id) or self._joining.get(room_id) or room_id in self._rooms:
+        if self._attached.get(room_id) or self._joining.waiting(room_id) or room_id in self._rooms:
             return
         self._attached.pop(room_id, None)
-        self._joining.pop(room_id, None)
         if room_id in self._elsewhere:
             self._elsewhere.discard(room_id)
             self._spawn(self.cluster.unsubscribe(room_id), f"leaving room {room_id}")
@@ -1076,8 +1097,7 @@ class RoomHub:
     def on_event(self, room_id: str, seq: int, frame: bytes) -> None:
         for client in list(self._attached.get(room_id, {}).values()):
             client.deliver(frame)
-        for arrived in self._joining.get(room_id, ()):
-            arrived.append((seq, frame))
+        self._joining.keep(room_id, seq, frame)
 
     def on_notice(self, room_id: str, target: int, frame: bytes, kick: bool) -> None:
         attached = self._attached.get(room_id, {})
@@ -1181,12 +1201,15 @@ class RoomHub:
         if room is not None:
             self._mirror(room, [user_id])
 
-    def _publish(self, room: Room, outcome: Outcome) -> None:
+    def _publish(self, room: Room, outcome: Outcome, mirror: bool = True) -> None:
         attached = self._attached[room.room_id]
         lease = self._leases.get(room.room_id) if self._clustered else None
+        # In a cluster every event says whose media plane serves the room, so
+        # that after a takeover clients offer their audio again at once.
+        epoch = lease.epoch if lease is not None else 0
         for seq, event in outcome.events:
             # Encoded once, the same bytes for every member.
-            frame = encode(Event(room_id=room.room_id, seq=seq, event=event))
+            frame = encode(Event(room_id=room.room_id, seq=seq, event=event, media_epoch=epoch))
             self.fanout.send(room.room_id, (frame,), _stage_of(room, attached), attached.values())
             if lease is not None:
                 # Once for the whole cluster, in this order (the lease's queue).
@@ -1211,9 +1234,20 @@ class RoomHub:
             self.voice.sync(room)
         if outcome and room.live:
             self._schedule_pulse(room.room_id)
-        if lease is not None and outcome:
+        for user_id, frame in self.told.changed(room, outcome):
+            # Only the member concerned, wherever their connection is.
+            client = attached.get(user_id)
+            if client is not None:
+                client.deliver(frame)
+            else:
+                self._notify(room.room_id, user_id, frame)
+        if lease is not None and outcome and mirror:
             subjects = (subject_of(e) for e in [*(e for _, e in outcome.events), *outcome.quiet])
             self._mirror(room, [uid for uid in subjects if uid is not None])
+
+    def pulse_of(self, room_id: str) -> RoomPulse:
+        """The room's summary pacing (its window and when the next one is due)."""
+        return self._pulse(room_id)
 
     def _pulse(self, room_id: str) -> RoomPulse:
         pulse = self._pulses.get(room_id)
@@ -1225,6 +1259,8 @@ class RoomHub:
 
     def _schedule_pulse(self, room_id: str) -> None:
         """Send the room's summary as soon as the once-a-second rule allows."""
+        if not self._timed_pulses:
+            return
         pulse = self._pulse(room_id)
         if pulse.scheduled:
             return  # what changed since goes out with it
@@ -1392,7 +1428,7 @@ class RoomHub:
             for user_id, client in attached.items()
             if told.get(user_id) is not client
             and (member := room.members.get(user_id)) is not None
-            and member.role in MODERATORS
+            and is_moderator(member)
         ]
         if not fresh:
             return
@@ -1420,6 +1456,7 @@ class RoomHub:
                 self._save_locks.pop(room_id, None)
                 self._recording_locks.pop(room_id, None)
                 self._pulses.pop(room_id, None)
+                self.told.forget(room_id)
                 self._retry.pop(room_id, None)
 
 
@@ -1434,6 +1471,18 @@ def _stage_of(room: Room, attached: Mapping[int, Attachment]) -> list[tuple[int,
 
 # Members brought back per loop iteration by a takeover.
 TAKEOVER_BATCH = 200
+# An origin delivers an event to its own members before Redis has recorded
+# its seq, so the recorded seq can be behind what some members saw (writes
+# that failed while the lease still had time). Each epoch therefore numbers
+# from a base of its own, above anything an older epoch delivered (unless
+# one origin numbered more than this many events).
+SEQ_PER_EPOCH = 10**9
+
+
+def epoch_seq(epoch: int, recorded: int) -> int:
+    """The last seq of a room taken at `epoch`, before its first new event:
+    past the recorded seq (a gap) and at least the epoch's base."""
+    return max(recorded + 1, epoch * SEQ_PER_EPOCH)
 
 
 def _restore_volatile(room: Room, mirrored: Mapping[int, MemberEntry], now: float) -> None:

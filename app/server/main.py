@@ -7,7 +7,7 @@ import signal
 import sys
 from pathlib import Path
 
-from app import __version__
+from app import __version__, loops
 from app.server.app import ServerConfig, start_server
 from app.server.collector import CollectorPolicy
 from app.server.demo import join_hint, open_demo
@@ -83,8 +83,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--no-audience-lane",
         action="store_true",
-        help="handle every request as it comes, the stage's not ahead of the audience's "
-        "(for measuring the lane)",
+        help="read and handle every request as it comes, the stage's not ahead of the "
+        "audience's (for measuring the lane and the read gate)",
     )
     parser.add_argument(
         "--max-connections",
@@ -140,6 +140,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="NAME",
         help="the cluster's key namespace in Redis, to run several clusters on one Redis "
         "(default panggung)",
+    )
+    parser.add_argument(
+        "--loop",
+        choices=loops.CHOICES,
+        default=None,
+        help=f"event loop (also ${loops.ENV}): asyncio's own (the default), uvloop (faster "
+        "per frame; not on Windows; its refusals at the descriptor limit do not reach "
+        "clients yet), or auto (uvloop where installed)",
     )
     parser.add_argument("--demo", action="store_true", help="keep a live demo room open")
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING, ERROR")
@@ -237,7 +245,10 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        asyncio.run(serve(args))
+        loops.run(serve(args), args.loop, default="asyncio")
+    except loops.LoopUnavailable as exc:
+        print(f"panggung-server: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"panggung-server: {exc}", file=sys.stderr)
         return 1

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.protocol.model import Role
+from app.protocol.model import Action, Role
 from app.protocol.requests import (
     ApproveHand,
     Ban,
@@ -124,6 +124,35 @@ class AdminPanel(QGroupBox):
         self.record.setToolTip(self.tr("Record what the audience hears, on the server"))
         self.bans_button = _button(self.tr("&Bans…"), self.tr("Ban list"))
         self.bans_button.setToolTip(self.tr("Who is banned from this room, to unban them"))
+        # Each control and the action it asks for: enabled exactly when the
+        # server says we may take it (the host's alone are hidden otherwise).
+        self.control_actions: dict[QWidget, Action] = {
+            self.approve: Action.APPROVE_HAND,
+            self.deny: Action.DENY_HAND,
+            self.person_buttons["invite"]: Action.INVITE_TO_STAGE,
+            self.person_buttons["move"]: Action.MOVE_TO_AUDIENCE,
+            self.person_buttons["mute"]: Action.MUTE,
+            self.person_buttons["unmute"]: Action.UNMUTE,
+            self.person_buttons["cohost"]: Action.MAKE_COHOST,
+            self.person_buttons["uncohost"]: Action.UNMAKE_COHOST,
+            self.person_buttons["remove"]: Action.REMOVE,
+            self.person_buttons["ban"]: Action.BAN,
+            self.mute_all: Action.MUTE_ALL,
+            self.locked: Action.SET_LOCKED,
+            self.hands: Action.SET_HANDS_ENABLED,
+            self.topic: Action.SET_TOPIC,
+            self.set_topic: Action.SET_TOPIC,
+            self.pin: Action.PIN_LINK,
+            self.set_pin: Action.PIN_LINK,
+            self.bans_button: Action.LIST_BANS,
+            self.record: Action.SET_RECORDING,
+            self.end: Action.END_ROOM,
+        }
+        self._hidden_unless_allowed = (
+            self.end,
+            self.person_buttons["cohost"],
+            self.person_buttons["uncohost"],
+        )
         self.ban_dialog: BanListDialog | None = None
 
         # Compact rows, read left to right and top to bottom, so that the
@@ -200,6 +229,19 @@ class AdminPanel(QGroupBox):
             self.ban_dialog = None
         dialog.deleteLater()
 
+    def show_allowed(self) -> None:
+        """Enable each control exactly when the server lets us take its action."""
+        session = self._controller.session
+        for control, action in self.control_actions.items():
+            control.setEnabled(session.may(action))
+        for control in self._hidden_unless_allowed:
+            control.setVisible(session.may(self.control_actions[control]))
+
+    def any_allowed(self) -> bool:
+        """Whether the server lets us take any of this panel's actions (a moderator)."""
+        session = self._controller.session
+        return any(session.may(action) for action in set(self.control_actions.values()))
+
     def first_control(self) -> QWidget:
         return self.queue
 
@@ -208,11 +250,7 @@ class AdminPanel(QGroupBox):
         model = session.model
         if model is None:
             return
-        me = session.me()
-        is_host = me is not None and me.role is Role.HOST
-        self.end.setVisible(is_host)
-        self.person_buttons["cohost"].setVisible(is_host)
-        self.person_buttons["uncohost"].setVisible(is_host)
+        self.show_allowed()
         chosen = self.queue.currentItem()
         chosen_id = chosen.data(Qt.ItemDataRole.UserRole) if chosen else None
         self.queue.clear()

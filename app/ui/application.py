@@ -94,6 +94,12 @@ def room_link(url: QUrl) -> str | None:
     return None
 
 
+def sends_file_open(platform: str = sys.platform) -> bool:
+    """Whether this OS gives the app room links as QFileOpenEvents (macOS;
+    elsewhere they come as arguments, through `panggung join`)."""
+    return platform == "darwin"
+
+
 def run_qt(
     main: Callable[[QApplication], Coroutine[Any, Any, int]], links: LinkOpener | None = None
 ) -> int:
@@ -103,6 +109,10 @@ def run_qt(
     app.setDesktopFileName("panggung")
     # The room keeps playing with every window closed (tray, shortcuts).
     app.setQuitOnLastWindowClosed(False)
+    # Only macOS hands links over as FileOpen events, and an application-wide
+    # filter runs Python for every event of the app (qasync's timers and
+    # sockets: hundreds a second), so elsewhere it is not installed.
+    links = links if links is not None and sends_file_open() else None
     if links is not None:
         # Before the loop runs: the link that launched the app comes first.
         app.installEventFilter(links)

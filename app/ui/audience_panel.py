@@ -23,8 +23,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from app.client.room_model import STAGE_ROLES
-from app.protocol.model import MemberView
+from app.protocol.model import STAGE_ROLES, MemberView
 from app.protocol.replies import AudiencePage
 from app.ui import design
 from app.ui.people_model import member_data

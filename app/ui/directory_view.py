@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from app.ui.controller import SessionController
 from app.ui.create_room_dialog import CreateRoomDialog
 from app.ui.plain_text import tooltip
+from app.ui.upcoming_panel import UpcomingPanel
 
 COLUMNS = [
     str(QT_TRANSLATE_NOOP("DirectoryView", "Title")),
@@ -72,6 +73,7 @@ class DirectoryView(QWidget):
         self.join_link = QPushButton(self.tr("Join &link"))
         self.join_link.setAccessibleName(self.tr("Join link"))
         self.empty = QLabel(self.tr("No live rooms yet. Create one!"))
+        self.upcoming = UpcomingPanel(controller)
 
         top = QHBoxLayout()
         top.addWidget(self.who, 1)
@@ -90,6 +92,7 @@ class DirectoryView(QWidget):
         layout.addWidget(self.empty)
         layout.addLayout(actions)
         layout.addLayout(links)
+        layout.addWidget(self.upcoming, 1)
 
         session = controller.session
         self.sign_out.clicked.connect(lambda: controller.run(session.sign_out()))

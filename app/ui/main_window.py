@@ -9,7 +9,7 @@ back; the session and its audio keep running either way.
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShowEvent, QWindow
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -72,9 +72,13 @@ class MainWindow(QMainWindow):
         controller.errorRaised.connect(lambda text: self.show_message(text, ERROR_S))
         controller.noticeRaised.connect(self._notice)
         controller.roomChanged.connect(self.message.check)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
+        # The push-to-talk key is caught where the window's key events enter
+        # (its QWindow, see showEvent) and on the window itself (events sent
+        # to it, WindowDeactivate), never with an application-wide filter:
+        # that would run this Python method for every event of the app,
+        # hundreds a second of them qasync's timers and sockets.
+        self.installEventFilter(self)
+        self._key_window: QWindow | None = None
         self._phase(controller.session.phase.value)
 
     def show_message(self, text: str, seconds: float | None = None) -> None:
@@ -137,6 +141,15 @@ class MainWindow(QMainWindow):
             self.setWindowTitle("Panggung")
 
     # -- the push-to-talk key ------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        handle = self.windowHandle()  # made when first shown, and remade now and then
+        if handle is not None and handle is not self._key_window:
+            if self._key_window is not None:
+                self._key_window.removeEventFilter(self)
+            handle.installEventFilter(self)
+            self._key_window = handle
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from app.client.app_state import Phase
 from app.client.ptt import PttMode, PttSource
 from app.protocol.links import web_link
-from app.protocol.model import Reaction
+from app.protocol.model import Action, Reaction
 from app.protocol.requests import (
     AcceptInvite,
     DeclineInvite,
@@ -295,12 +295,18 @@ class RoomView(QWidget):
         me = self._controller.session.me()
         return me is not None and me.hand_raised_at is not None
 
+    def _show_talk(self) -> None:
+        session = self._controller.session
+        self.ptt.show_state(session.talk())  # off while muted: a press would not be heard
+        if not session.may(Action.PUSH_TO_TALK):
+            self.ptt.setEnabled(False)
+
     def _ptt_changed(self, live: bool) -> None:
         session = self._controller.session
         self.ptt.latched_mode = session.ptt.mode is PttMode.LATCH
         self.ptt.set_key(session.settings.ptt_key)
         self.latch.setChecked(self.ptt.latched_mode)
-        self.ptt.show_state(session.talk())
+        self._show_talk()
 
     # -- reactions and invites ---------------------------------------------------
 
@@ -367,7 +373,7 @@ class RoomView(QWidget):
         if model.recording:
             # First after the link's state: everyone must be able to tell they are recorded.
             banners.append(self.tr("● This room is being recorded."))
-        elif model.recording_failure is not None and session.is_moderator:
+        elif model.recording_failure is not None and session.may(Action.SET_RECORDING):
             # The moderators must learn that the recording they count on stopped.
             banners.append(
                 self.tr("⚠ Recording stopped: {reason}").format(reason=model.recording_failure)
@@ -383,39 +389,51 @@ class RoomView(QWidget):
         self.banner.setText("  ".join(banners))
         self.banner.setVisible(bool(banners))
 
+        # Controls follow what the server lets us do (pushed), not a copy of its rules.
         me = session.me()
         on_stage = session.on_stage
-        listener = me is not None and not on_stage
         invited = me is not None and me.invited
-        in_room = session.phase is Phase.IN_ROOM
+        listener = me is not None and not on_stage
         self.hand.setVisible(listener and snap.hands_enabled and not invited)
+        self.hand.setEnabled(session.may(Action.RAISE_HAND))
         hand_up = self._hand_up()
         self.hand.setText(self.tr("Lower &hand") if hand_up else self.tr("Raise &hand"))
         self.hand.setAccessibleName(self.tr("Lower hand") if hand_up else self.tr("Raise hand"))
         self.accept.setVisible(invited)
+        self.accept.setEnabled(session.may(Action.ACCEPT_INVITE))
         self.decline.setVisible(invited)
+        self.decline.setEnabled(session.may(Action.DECLINE_INVITE))
         self.leave_stage.setVisible(on_stage)
+        self.leave_stage.setEnabled(session.may(Action.LEAVE_STAGE))  # not the host's
         self.mute.setVisible(on_stage)
+        self.mute.setEnabled(session.may(Action.SELF_MUTE))
         muted = me is not None and me.self_muted
         self.mute.setChecked(muted)
         self.mute.setText(self.tr("Un&mute microphone") if muted else self.tr("&Mute microphone"))
         self.mute.setAccessibleName(
             self.tr("Unmute microphone") if muted else self.tr("Mute microphone")
         )
+        may_talk = session.may(Action.PUSH_TO_TALK)
         self.latch.setVisible(on_stage)
+        self.latch.setEnabled(may_talk)
         self.ptt.setVisible(on_stage)
         self.ptt.set_key(session.settings.ptt_key)
-        self.ptt.show_state(session.talk())
+        self._show_talk()
         for button in self.reaction_buttons.values():
-            button.setEnabled(in_room)
-        self.invite.setVisible(session.is_moderator)
-        self.web.setVisible(session.is_moderator)
-        self.invite.setEnabled(in_room)
-        if not session.is_moderator:
+            button.setEnabled(session.may(Action.REACT))
+        may_invite = session.may(Action.ADD_INVITE)
+        self.invite.setVisible(may_invite)
+        self.web.setVisible(may_invite)
+        self.invite.setEnabled(may_invite)
+        self.web.setEnabled(may_invite)
+        if not may_invite:
             self.invite_link.hide()
-        self.admin_area.setVisible(session.is_moderator)
-        if session.is_moderator:
+        moderating = self.admin.any_allowed()
+        self.admin_area.setVisible(moderating)
+        if moderating:
             self.admin.refresh()
+        else:
+            self.admin.show_allowed()
         self.refresh_people()
 
     def show_levels(self) -> None:
@@ -428,9 +446,9 @@ class RoomView(QWidget):
         if model is None:
             return
         me = session.user_id
-        queue = model.hand_queue() if session.is_moderator else None
+        queue = model.hand_queue() if session.may(Action.APPROVE_HAND) else None
         self.stage.show_members(model.stage(), me, session.speaking)
-        self.audience.set_moderator(session.is_moderator)
+        self.audience.set_moderator(session.may(Action.LIST_AUDIENCE))
         counts = model.audience
         self.counts.setText(
             self.tr("{stage} on stage · {listeners} listening · ✋ {hands}").format(

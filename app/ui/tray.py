@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 from app.client.app_state import Phase
 from app.client.ptt import PttMode
 from app.client.talk import Talk
+from app.protocol.model import Action
 from app.protocol.requests import AcceptInvite, DeclineInvite, LowerHand, RaiseHand
 from app.ui.controller import SessionController
 from app.ui.icons import tray_icon
@@ -26,6 +27,8 @@ TITLES = {
     "ended": str(QT_TRANSLATE_NOOP("Tray", "The room has ended")),
     # Removed, banned, replaced or timed out: the text says which, and where.
     "kicked": str(QT_TRANSLATE_NOOP("Tray", "You are no longer in the room")),
+    # A scheduled room we asked to be reminded of: due, live, changed, cancelled.
+    "reminder": str(QT_TRANSLATE_NOOP("Tray", "Scheduled room")),
 }
 
 
@@ -122,7 +125,7 @@ class Tray(QObject):
         self.talk.setEnabled(talk in (Talk.READY, Talk.LIVE))
         self.talk.setChecked(talk is Talk.LIVE)
         in_room = session.phase is Phase.IN_ROOM
-        self.raise_hand.setEnabled(in_room and not session.on_stage)
+        self.raise_hand.setEnabled(session.may(Action.RAISE_HAND))
         hand_up = me is not None and me.hand_raised_at is not None
         self.raise_hand.setText(self.tr("Lower hand") if hand_up else self.tr("Raise hand"))
         invited = in_room and me is not None and me.invited

@@ -570,6 +570,22 @@
         <translation>Aplikasi ini dan server memakai versi protokol yang berbeda: perbarui Panggung (atau minta pengelola server melakukannya). Kata server: {detail}</translation>
     </message>
     <message>
+        <source>That scheduled room does not exist, or is not shown to you.</source>
+        <translation>Ruang terjadwal itu tidak ada, atau tidak ditampilkan untuk Anda.</translation>
+    </message>
+    <message>
+        <source>Pick a start time from now to a year ahead.</source>
+        <translation>Pilih waktu mulai dari sekarang hingga setahun ke depan.</translation>
+    </message>
+    <message>
+        <source>Nobody by one of those names has an account on this server.</source>
+        <translation>Salah satu nama itu tidak punya akun di server ini.</translation>
+    </message>
+    <message>
+        <source>That cannot be done now: look again, things changed.</source>
+        <translation>Itu tidak bisa dilakukan sekarang: lihat lagi, ada yang berubah.</translation>
+    </message>
+    <message>
         <source>The server refused: {detail}</source>
         <translation>Server menolak: {detail}</translation>
     </message>
@@ -652,6 +668,26 @@
     <message>
         <source>{room} has ended.</source>
         <translation>{room} sudah berakhir.</translation>
+    </message>
+    <message>
+        <source>{room} by {host} is due to start now ({when}).</source>
+        <translation>{room} oleh {host} dijadwalkan mulai sekarang ({when}).</translation>
+    </message>
+    <message>
+        <source>{host} is live: {room}. Join it from the directory.</source>
+        <translation>{host} sudah siaran: {room}. Bergabunglah dari direktori.</translation>
+    </message>
+    <message>
+        <source>{room} by {host} changed: now at {when}.</source>
+        <translation>{room} oleh {host} berubah: sekarang pada {when}.</translation>
+    </message>
+    <message>
+        <source>{host} cancelled {room} ({when}).</source>
+        <translation>{host} membatalkan {room} ({when}).</translation>
+    </message>
+    <message>
+        <source>{room} by {host} did not start.</source>
+        <translation>{room} oleh {host} tidak jadi dimulai.</translation>
     </message>
     <message>
         <source>A moderator</source>
@@ -1107,6 +1143,89 @@
     </message>
 </context>
 <context>
+    <name>ScheduleDialog</name>
+    <message>
+        <source>Schedule a room</source>
+        <translation>Jadwalkan ruang</translation>
+    </message>
+    <message>
+        <source>Room title</source>
+        <translation>Judul ruang</translation>
+    </message>
+    <message>
+        <source>Room topic</source>
+        <translation>Topik ruang</translation>
+    </message>
+    <message>
+        <source>Start time</source>
+        <translation>Waktu mulai</translation>
+    </message>
+    <message>
+        <source>Times are in your time zone ({zone}).</source>
+        <translation>Waktu dalam zona waktu Anda ({zone}).</translation>
+    </message>
+    <message>
+        <source>&amp;Invite only (shown only to those invited ahead)</source>
+        <translation>&amp;Hanya undangan (hanya tampil bagi yang diundang lebih dulu)</translation>
+    </message>
+    <message>
+        <source>Invite only</source>
+        <translation>Hanya undangan</translation>
+    </message>
+    <message>
+        <source>Co-hosts invited ahead</source>
+        <translation>Wakil tuan rumah yang diundang lebih dulu</translation>
+    </message>
+    <message>
+        <source>usernames, separated by commas</source>
+        <translation>nama pengguna, dipisahkan koma</translation>
+    </message>
+    <message>
+        <source>Speakers invited ahead</source>
+        <translation>Pembicara yang diundang lebih dulu</translation>
+    </message>
+    <message>
+        <source>&amp;Schedule</source>
+        <translation>&amp;Jadwalkan</translation>
+    </message>
+    <message>
+        <source>Schedule room</source>
+        <translation>Jadwalkan ruang</translation>
+    </message>
+    <message>
+        <source>&amp;Title</source>
+        <translation>&amp;Judul</translation>
+    </message>
+    <message>
+        <source>T&amp;opic</source>
+        <translation>T&amp;opik</translation>
+    </message>
+    <message>
+        <source>&amp;Starts</source>
+        <translation>&amp;Mulai</translation>
+    </message>
+    <message>
+        <source>&amp;Co-hosts</source>
+        <translation>&amp;Wakil tuan rumah</translation>
+    </message>
+    <message>
+        <source>S&amp;peakers</source>
+        <translation>&amp;Pembicara</translation>
+    </message>
+    <message>
+        <source>Give the room a title.</source>
+        <translation>Beri ruang ini judul.</translation>
+    </message>
+    <message>
+        <source>Pick a start time that has not passed.</source>
+        <translation>Pilih waktu mulai yang belum lewat.</translation>
+    </message>
+    <message>
+        <source>Invite at most {count} people ahead.</source>
+        <translation>Undang paling banyak {count} orang lebih dulu.</translation>
+    </message>
+</context>
+<context>
     <name>SessionController</name>
     <message>
         <source>Something went wrong: {error}</source>
@@ -1406,6 +1525,10 @@
         <translation>Anda tidak lagi berada di ruang</translation>
     </message>
     <message>
+        <source>Scheduled room</source>
+        <translation>Ruang terjadwal</translation>
+    </message>
+    <message>
         <source>Show/hide window</source>
         <translation>Tampilkan/sembunyikan jendela</translation>
     </message>
@@ -1464,6 +1587,93 @@
     <message>
         <source>Muted</source>
         <translation>Dibisukan</translation>
+    </message>
+</context>
+<context>
+    <name>UpcomingPanel</name>
+    <message>
+        <source>Starts</source>
+        <translation>Mulai</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>Judul</translation>
+    </message>
+    <message>
+        <source>Host</source>
+        <translation>Tuan rumah</translation>
+    </message>
+    <message>
+        <source>Reminders</source>
+        <translation>Pengingat</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Upcoming&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Akan datang&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Upcoming rooms</source>
+        <translation>Ruang yang akan datang</translation>
+    </message>
+    <message>
+        <source>Nothing scheduled. Plan a room for later!</source>
+        <translation>Belum ada jadwal. Rencanakan ruang untuk nanti!</translation>
+    </message>
+    <message>
+        <source>&amp;Schedule…</source>
+        <translation>&amp;Jadwalkan…</translation>
+    </message>
+    <message>
+        <source>Schedule a room</source>
+        <translation>Jadwalkan ruang</translation>
+    </message>
+    <message>
+        <source>&amp;Remind me</source>
+        <translation>&amp;Ingatkan saya</translation>
+    </message>
+    <message>
+        <source>Remind me</source>
+        <translation>Ingatkan saya</translation>
+    </message>
+    <message>
+        <source>Add to cal&amp;endar…</source>
+        <translation>Tambahkan ke ka&amp;lender…</translation>
+    </message>
+    <message>
+        <source>Save a calendar file</source>
+        <translation>Simpan berkas kalender</translation>
+    </message>
+    <message>
+        <source>Start &amp;now</source>
+        <translation>Mulai &amp;sekarang</translation>
+    </message>
+    <message>
+        <source>Start now</source>
+        <translation>Mulai sekarang</translation>
+    </message>
+    <message>
+        <source>Cancel room</source>
+        <translation>Batalkan ruang</translation>
+    </message>
+    <message>
+        <source>Cancel scheduled room</source>
+        <translation>Batalkan ruang terjadwal</translation>
+    </message>
+    <message>
+        <source>Don&apos;t &amp;remind me</source>
+        <translation>&amp;Jangan ingatkan saya</translation>
+    </message>
+    <message>
+        <source>Could not save {path}: {error}</source>
+        <translation>Tidak dapat menyimpan {path}: {error}</translation>
+    </message>
+    <message>
+        <source>Saved the calendar file {path}.</source>
+        <translation>Berkas kalender {path} tersimpan.</translation>
+    </message>
+    <message>
+        <source>Calendar files (*.ics)</source>
+        <translation>Berkas kalender (*.ics)</translation>
     </message>
 </context>
 </TS>

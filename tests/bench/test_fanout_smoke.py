@@ -22,7 +22,7 @@ async def test_loss_and_late_come_from_rtp_sequence_and_timestamps() -> None:
         arrivals = [(65533, 0), (65534, 20), (0, 60), (1, 80 + LATE_AFTER_MS + 5)]
         for seq, at in arrivals:
             ts = (seq - 65533) % 65536 * 960 + 2**32 - 960  # timestamps wrap too
-            await listener._count(_rtp(seq, ts), at)
+            await listener.count(_rtp(seq, ts), at)
         assert (listener.packets, listener.expected, listener.late) == (4, 5, 1)
         listener.reset()
         assert (listener.packets, listener.expected, listener.late) == (0, 0, 0)

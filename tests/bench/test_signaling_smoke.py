@@ -1,6 +1,7 @@
 """A small run of the signaling benchmark, so that its code keeps working:
 real server, real load processes, every figure filled in."""
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -29,6 +30,17 @@ async def test_a_small_audience_joins_reacts_and_is_paged(tmp_path: Path) -> Non
         assert set(r.first_cores) == set(r.return_cores) == {"server", "load", "bench", "machine"}
         assert min(r.first_cores.values()) >= 0 and min(r.return_cores.values()) >= 0
     assert sum(r.first_cores["server"] + r.return_cores["server"] for r in results) > 0
+    # On uvloop by default (installed here), the load processes too; their own
+    # loop lag and the stage's clients' are sampled beside the server's.
+    assert {r.loop for r in results} == {"uvloop"}
+    assert sum(r.load_first_lag.get("n", 0) + r.load_return_lag.get("n", 0) for r in results) > 0
+    assert sum(r.bench_return_lag.get("n", 0) for r in results) > 0
+    # An A/B of two loops in one run: each row names its loop, and the ratios are computed.
+    other = dataclasses.replace(results[0], loop="asyncio", cpu_per_join_us=1.0)
+    base = dataclasses.replace(results[0], cpu_per_join_us=2.0)
+    ab = signaling.markdown([other, base])
+    assert "| 40 asyncio (" in ab and "| 40 uvloop (" in ab
+    assert "At 40: uvloop against asyncio (computed, same run): server CPU per join 2.00x" in ab
     text = signaling.markdown(results)
     target = tmp_path / "benchmarks.md"
     target.write_text("# Benchmarks\n\nkept\n")

@@ -11,7 +11,7 @@ from app.client.app_state import Phase
 from app.client.audio_backend import PullAudio
 from app.client.desktop_session import Change, DesktopSession, Notice
 from app.client.secrets import TokenStore
-from app.protocol.model import Role
+from app.protocol.model import Action, Role
 from app.protocol.replies import InviteCreated
 from app.protocol.requests import (
     AcceptInvite,
@@ -116,7 +116,7 @@ async def test_room_life_hands_stage_and_push_to_talk(
     seen = Recorder(host)
     assert await host.sign_in("host1", PASSWORD, register=True)
     assert await host.create_room("Town hall", "roads", invite_only=False)
-    assert host.phase is Phase.IN_ROOM and host.is_moderator and host.on_stage
+    assert host.phase is Phase.IN_ROOM and host.may(Action.APPROVE_HAND) and host.on_stage
     model = host.model
     assert model is not None
 

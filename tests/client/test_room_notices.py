@@ -8,6 +8,7 @@ from app.client.room_notices import RoomNotices
 from app.protocol.events import MemberUpdated, RoomEnded
 from app.protocol.model import ReactionSender, Role
 from app.protocol.replies import Reactions
+from app.server.rooms import PERMISSIONS
 
 from .test_room_model import member, snap
 
@@ -31,8 +32,10 @@ def test_my_updates_name_the_room_and_who_acted_and_hands_reach_moderators_only(
     heard.notices.event(model, 2, invited)
     assert heard.said == [("invited", "invited", {"room": "t", "who": "u1"})]
     hand = MemberUpdated(member=member(3, hand_raised_at=1.0), cause="hand_raised")
+    model.allowed = PERMISSIONS[Role.LISTENER]  # what the server pushes a listener
     heard.notices.event(model, 2, hand)  # I am a listener: not my business
     assert len(heard.said) == 1
+    model.allowed = PERMISSIONS[Role.HOST]  # the host's own view of the room
     heard.notices.event(model, 1, hand)  # the host hears of it
     assert heard.said[-1] == ("hand", "hand_raised", {"room": "t", "who": "u3"})
     heard.notices.event(model, 2, RoomEnded(reason="ended_by_host"))

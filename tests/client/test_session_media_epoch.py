@@ -76,3 +76,45 @@ async def test_a_resync_offers_again_only_when_the_media_epoch_changed() -> None
             assert offers == [1] and moved == [MediaMoved()]
         finally:
             await guest.close()
+
+
+class MovedByAnEvent:
+    """A reaction is followed by an event far ahead (a gap) from media epoch 8;
+    the resync's snapshot is from epoch 8 too. Everything seen is logged."""
+
+    def __init__(self, log: list[str]) -> None:
+        self.log = log
+        self.seq = 5
+
+    def __call__(self, envelope: Envelope) -> list[msgspec.Struct]:
+        request = envelope.request
+        if isinstance(request, JoinRoom):
+            return [reply(envelope, RoomState(room=self.snapshot(1)))]
+        if isinstance(request, React):
+            self.seq += 5
+            clap = Reacted(user_id=2, reaction="clap")
+            return [reply(envelope), Event(room_id="r1", seq=self.seq, event=clap, media_epoch=8)]
+        assert isinstance(request, Sync), request
+        self.log.append("sync")
+        return [reply(envelope, RoomState(room=self.snapshot(8)))]
+
+    def snapshot(self, epoch: int) -> RoomSnapshot:
+        return msgspec.structs.replace(snap(seq=self.seq), media_epoch=epoch)
+
+
+async def test_an_event_from_a_new_media_epoch_offers_again_before_the_resync() -> None:
+    """The first event of a new origin says so: the audio is offered again at
+    once, not after the snapshot (a round trip to a busy new origin), and
+    only once."""
+    seen: list[str] = []
+    async with scripted_server(MovedByAnEvent(seen)) as url:
+        guest = await signed_in(url, "guest")
+        try:
+            model = await guest.join("r1")
+            guest.rejoin_hooks.append(lambda: seen.append("offer"))
+            await guest.request(React(reaction="clap"))
+            await guest.wait_until(lambda m: m.seq == 10)
+            assert seen == ["offer", "sync"]
+            assert model.snapshot.media_epoch == 8
+        finally:
+            await guest.close()

@@ -64,7 +64,7 @@ async def test_listener_hears_both_speakers_each_speaker_hears_the_other(
 
         # Both receive hops took rtp_tap's fast path after the first packet
         # (the tones above prove that what it delivered plays correctly).
-        for tap in (audience.client.tap, room._participants["a"].peer.tap):
+        for tap in (audience.client.tap, room.receive_tap("a")):
             assert tap is not None
             assert tap.fast > 40 * tap.slow, tap
             assert tap.rejected == 0
@@ -129,8 +129,7 @@ async def test_mixer_ticks_just_after_a_speakers_packets(room: RoomMedia) -> Non
     a = await join(room, "a", 440.0)
     try:
         room.set_on_stage("a", True)
-        slot = room._participants["a"].stage
-        assert slot is not None
+        assert room.input_stats("a") is not None  # on stage
         await asyncio.sleep(3.0)
         spare: list[float] = []
         # Three readings of the rolling one-second minimum, half a second apart
@@ -139,11 +138,12 @@ async def test_mixer_ticks_just_after_a_speakers_packets(room: RoomMedia) -> Non
         async with asyncio.timeout(3 * TIMEOUT):
             while len(spare) < 3:
                 await asyncio.sleep(0.5)
-                excess = slot.input.buffer.excess_ms
+                excess = room.input_excess_ms("a")
                 if excess is not None:
                     spare.append(excess)
         assert max(spare) < 5.0 + 0.5, (spare, room.aligner.shifts)
-        stats = slot.input.stats()
+        stats = room.input_stats("a")
+        assert stats is not None
         # Sooner, but not too soon: a tick ahead of its packets would run dry on
         # most ticks; a starved machine's stalls cost a few in a thousand.
         assert stats.underruns <= max(2, stats.played // 50), stats

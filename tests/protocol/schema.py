@@ -35,6 +35,7 @@ SHAPES: tuple[StructType, ...] = (
     model.AudienceCount,
     model.ReactionSender,
     model.BannedUser,
+    model.ScheduledRoom,
 )
 
 

@@ -199,6 +199,9 @@ def test_constants_table_matches_the_code() -> None:
         "MAX_SDP": requests.MAX_SDP,
         "MAX_PAGE": requests.MAX_PAGE,
         "MAX_CURSOR": requests.MAX_CURSOR,
+        "MAX_INVITED_AHEAD": requests.MAX_INVITED_AHEAD,
+        "MAX_SCHEDULE_ID": requests.MAX_SCHEDULE_ID,
+        "MAX_EPOCH": requests.MAX_EPOCH,
     }
     rows = re.findall(r"^\| `([A-Z_]+)` \| (\d+) \|", "\n".join(part(CONSTANTS_PART).body), re.M)
     assert {name: int(value) for name, value in rows} == expected

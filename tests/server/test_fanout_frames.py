@@ -24,6 +24,7 @@ from app.server.admission import JoinGate
 from app.server.http.connection import Connection
 from app.server.hub import RoomHub
 from app.server.rooms import Actor, audience_count, to_durable
+from app.server.store.api import Store
 from app.server.store.sql import open_store
 
 # The cut-off this queue had before #20: 1024 frames.
@@ -51,14 +52,17 @@ class Clock:
         return self.now
 
 
+def quiet_hub(store: Store, **options: Any) -> RoomHub:
+    """A hub whose joins are never held back and whose once-a-second summaries
+    only the test sends (with flush_pulse)."""
+    gate = JoinGate(rate=1e9, burst=10**9, max_wait=1.0)
+    return RoomHub(store, Clock(), 30.0, "127.0.0.1:1", gate=gate, timed_pulses=False, **options)
+
+
 @pytest.fixture
-async def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[RoomHub]:
+async def hub(tmp_path: Path) -> AsyncIterator[RoomHub]:
     store = await open_store(f"sqlite:///{tmp_path / 'hub.db'}")
-    hub = RoomHub(
-        store, Clock(), 30.0, "127.0.0.1:1", gate=JoinGate(rate=1e9, burst=10**9, max_wait=1.0)
-    )
-    # The test sends the once-a-second summaries itself, with flush_pulse.
-    monkeypatch.setattr(hub, "_schedule_pulse", lambda room_id: None)
+    hub = quiet_hub(store)
     yield hub
     await store.close()
 
@@ -112,7 +116,8 @@ async def test_counts_converge_and_go_out_only_when_they_changed(hub: RoomHub) -
     for probe in probes[:10]:
         await hub.detach(probe)
     await hub.command(probes[10], Actor(probes[10].user_id, "x"), RaiseHand())
-    room = hub._rooms[room_id]
+    room = hub.local_room(room_id)
+    assert room is not None
     assert hub.flush_pulse(room_id, 2.0) == 1
     last = decode_server(host.frames[-1])
     assert last == Audience(room_id=room_id, listeners=20, hands=1)
@@ -176,7 +181,7 @@ async def test_a_mass_departure_cuts_off_nobody_who_stays(hub: RoomHub) -> None:
         await hub.command(probe, Actor(probe.user_id, "x"), RaiseHand())
     for probe in leavers:
         await hub.detach(probe)  # all drop at once
-    clock = cast(Clock, hub._clock)
+    clock = cast(Clock, hub.clock)
     clock.now += 31.0
     await hub.tick()  # and their grace periods run out together
     watchers = [host, *stayers]
@@ -184,9 +189,9 @@ async def test_a_mass_departure_cuts_off_nobody_who_stays(hub: RoomHub) -> None:
         assert not conn.fell_behind, conn.conn_id
         assert conn.room_id == room_id
     # The burst was far beyond what the old frame limit allowed.
-    queued = len(host._queue)
+    queued = len(host.queued_frames)
     assert queued > 3 * OLD_FRAME_LIMIT, queued
-    events = [decode_server(f) for f, *_ in host._queue if f is not None]
+    events = [decode_server(f) for f in host.queued_frames]
     assert [e.seq for e in events if isinstance(e, Event)] == list(range(1, 6001))
 
 
@@ -277,15 +282,7 @@ async def test_a_storm_costs_the_same_summary_frames_per_join_at_any_size(
     try:
         per_join = []
         for size in (200, 2000):
-            hub = RoomHub(
-                store,
-                Clock(),
-                30.0,
-                "127.0.0.1:1",
-                gate=JoinGate(rate=1e9, burst=10**9, max_wait=1.0),
-                pulse_budget=budget,
-            )
-            hub._schedule_pulse = lambda room_id: None  # type: ignore[method-assign]
+            hub = quiet_hub(store, pulse_budget=budget)
             room_id, host = await open_room(hub)
             probes = [host]
             for i in range(size):
@@ -293,9 +290,9 @@ async def test_a_storm_costs_the_same_summary_frames_per_join_at_any_size(
                 probe = Probe(100 + i)
                 await hub.join(probe, Actor(probe.user_id, f"l{probe.user_id}"), room_id, None)
                 probes.append(probe)
-                if hub._pulse(room_id).due_in(now, len(probes)) == 0:
+                if hub.pulse_of(room_id).due_in(now, len(probes)) == 0:
                     hub.flush_pulse(room_id, now)
-            end = size / rate + hub._pulse(room_id).window(len(probes))
+            end = size / rate + hub.pulse_of(room_id).window(len(probes))
             assert hub.flush_pulse(room_id, end) == 1
             await hub.fanout.drained()
             # Everyone ends with the true count, within one window of the storm's end.

@@ -28,10 +28,9 @@ import aiohttp
 import pytest
 
 from app.client.connection import RequestFailed
-from app.client.room_model import STAGE_ROLES
 from app.client.session import RoomClient
 from app.dsp.signals import ToneSource
-from app.protocol.model import Role
+from app.protocol.model import STAGE_ROLES, Role
 from app.protocol.requests import (
     AcceptInvite,
     Ban,

@@ -50,7 +50,7 @@ class RedisServer:
             raise RedisUnavailable(
                 "redis-server was not found on PATH; run `make test`, which installs it"
             )
-        _reap_orphans()
+        reap_orphans()
         server = cls(make_root(_PREFIX), binary)
         # Registered before anything can fail, so a crash still cleans up.
         atexit.register(server.stop)
@@ -172,7 +172,7 @@ def _answers_ping(port: int) -> bool:
         return False
 
 
-def _reap_orphans() -> None:
+def reap_orphans() -> None:
     """Kill and delete servers whose test process died without cleaning up."""
     for root in orphaned_roots(_PREFIX):
         signal_if_named(root / _PID_FILE, "redis", signal.SIGKILL)

@@ -17,9 +17,12 @@ PNGs; exits 0 when all were written.
 
 import asyncio
 import copy
+import os
 import subprocess
 import sys
 import tempfile
+import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QRect
@@ -34,10 +37,11 @@ from app.client.changes import SpeakingLevels
 from app.client.desktop_session import Change, DesktopSession
 from app.client.device_audio import DeviceAudio
 from app.client.recordings import suggested_file_name
+from app.client.scheduling import from_local, schedule_room, set_reminder
 from app.client.secrets import TokenStore
 from app.client.session import RoomClient
 from app.media.wavfile import read_audio, write_wav
-from app.protocol.model import Role
+from app.protocol.model import Action, Role
 from app.protocol.requests import (
     AcceptInvite,
     InviteToStage,
@@ -52,6 +56,7 @@ from app.server.app import ServerConfig, start_server
 from app.ui.application import run_qt
 from app.ui.design import apply_theme
 from app.ui.i18n import install_translator
+from app.ui.schedule_dialog import ScheduleDialog
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.shell import DesktopShell
 from tests.client import memory_keyring
@@ -85,6 +90,9 @@ async def person(url: str, name: str) -> RoomClient:
 
 async def scenario(out: Path) -> int:
     memory_keyring.install()
+    # Start times are shown in the user's zone: a Jakarta user's here.
+    os.environ.setdefault("TZ", "Asia/Jakarta")
+    time.tzset()
     work = Path(tempfile.mkdtemp(prefix="panggung-shots-"))
     server = await start_server(
         ServerConfig(db_url=f"sqlite:///{work / 'db.sqlite'}", host="127.0.0.1", port=0, media=True)
@@ -126,12 +134,46 @@ async def scenario(out: Path) -> int:
         window.sign_in.username.setText("tika")
         save(window, out / "sign-in.png")
 
+        # Scheduled rooms for the directory's Upcoming section (in this
+        # computer's time zone: the script runs with TZ=Asia/Jakarta).
+        tomorrow = datetime.now() + timedelta(days=1)
+        evening = tomorrow.replace(hour=19, minute=30, second=0, microsecond=0)
+        soon = await schedule_room(
+            people["ayu"],
+            "Kopi sore: evening chat",
+            from_local(evening),
+            topic="What changed this week",
+            cohosts=["citra"],
+        )
+        await schedule_room(
+            people["hasan"],
+            "Python Jakarta: async Q&A",
+            from_local(evening + timedelta(days=3)),
+            speakers=["joko"],
+        )
+        for name in ("budi", "dewi"):
+            await set_reminder(people[name], soon.schedule_id)
+
         assert await session.sign_in("tika", PASSWORD, register=True)
         await session.refresh_rooms()
         await until(lambda: window.directory.table.rowCount() == 3, what="rooms listed")
+        await until(lambda: len(session.upcoming.rooms) == 2, what="upcoming listed")
+        assert session.client is not None
+        await set_reminder(session.client, soon.schedule_id)
+        await session.refresh_rooms()
         window.directory.table.selectRow(0)
+        window.directory.upcoming.table.selectRow(0)
         await settle()
         save(window, out / "directory.png")
+        dialog = ScheduleDialog(window)
+        dialog.title.setText("Kopi malam: late-night music")
+        dialog.topic.setText("Bring a song from your town")
+        dialog.cohosts.setText("budi")
+        dialog.speakers.setText("maya, lukas")
+        dialog.show()
+        await settle()
+        save(dialog, out / "schedule.png")
+        dialog.close()
 
         # An earlier recording of tika's, for the recordings list.
         await record_briefly(session, "Sound check", 2.5)
@@ -156,7 +198,7 @@ async def scenario(out: Path) -> int:
         window.room.accept.click()
         await until(lambda: session.on_stage, what="on stage")
         await ayu.request(MakeCohost(user_id=me))
-        await until(lambda: session.is_moderator, what="co-host")
+        await until(lambda: session.may(Action.APPROVE_HAND), what="co-host")
         await until(lambda: window.room.admin.queue.count() == 1, what="hand queue")
         talk(session, ayu.user_id)
         await settle()

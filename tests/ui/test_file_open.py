@@ -14,7 +14,7 @@ from app.client.session import RoomClient
 from app.protocol.replies import InviteCreated
 from app.protocol.requests import CreateInvite
 from app.server.app import RunningServer
-from app.ui.application import LinkOpener
+from app.ui.application import LinkOpener, sends_file_open
 from app.ui.shell import DesktopShell
 from tests.client.desktop_support import until
 from tests.ui.conftest import Run
@@ -82,3 +82,10 @@ def test_file_open_links_join_the_room(
             await owner.close()
 
     run(scenario())
+
+
+def test_only_macos_gets_the_application_wide_link_filter() -> None:
+    # Elsewhere links come as arguments, and such a filter runs Python for
+    # every event of the app (issue 18 point 11).
+    assert sends_file_open("darwin")
+    assert not sends_file_open("linux") and not sends_file_open("win32")

@@ -37,7 +37,7 @@ class CountingListener:
 
     async def connect(self, signal: Signal) -> None:
         transceiver = self.pc.addTransceiver("audio", direction="recvonly")
-        hooks.divert_rtp_data(transceiver.receiver.transport, self._count)
+        hooks.divert_rtp_data(transceiver.receiver.transport, self.count)
         apply_ice_settings(self.pc, self._settings)
         await self.pc.setLocalDescription(await self.pc.createOffer())
         answer = await signal(str(self.pc.localDescription.sdp))
@@ -48,7 +48,7 @@ class CountingListener:
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
         for transceiver in self.pc.getTransceivers():
             transceiver.direction = "recvonly"
-            hooks.divert_rtp_data(transceiver.receiver.transport, self._count)
+            hooks.divert_rtp_data(transceiver.receiver.transport, self.count)
         apply_ice_settings(self.pc, self._settings)
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         return str(self.pc.localDescription.sdp)
@@ -72,7 +72,7 @@ class CountingListener:
         """Packets the sender numbered in this window (from RTP sequence numbers)."""
         return 0 if self._first_seq is None else self._last_seq - self._first_seq + 1
 
-    async def _count(self, data: bytes, arrival_time_ms: int) -> None:
+    async def count(self, data: bytes, arrival_time_ms: int) -> None:
         self.record(
             int.from_bytes(data[2:4], "big"),
             int.from_bytes(data[4:8], "big"),

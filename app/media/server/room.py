@@ -26,7 +26,7 @@ from app.dsp.phase import PhaseAligner
 from app.media.ice import IceSettings
 from app.media.opus import OpusEncoder
 from app.media.opus_playout import OpusPlayout
-from app.media.rtp_tap import RtpPacketLike
+from app.media.rtp_tap import RtpPacketLike, TapStats
 from app.media.server.fanout import FanoutStream
 from app.media.server.fast_sender import SrtpSink
 from app.media.server.peer import ServerPeer
@@ -182,6 +182,16 @@ class RoomMedia:
     def packets_received(self, pid: str) -> int:
         """RTP packets that arrived from ``pid`` (on stage or not)."""
         return self._participants[pid].peer.packets_in
+
+    def receive_tap(self, pid: str) -> TapStats | None:
+        """How ``pid``'s received packets reached the mixer (rtp_tap's counters)."""
+        return self._participants[pid].peer.tap
+
+    def input_excess_ms(self, pid: str) -> float | None:
+        """How far a stage member's input runs ahead of its playout (None off stage,
+        or while arrivals run late)."""
+        stage = self._participants[pid].stage
+        return stage.input.buffer.excess_ms if stage is not None else None
 
     def input_stats(self, pid: str) -> PlayoutStats | None:
         """Playout counters of a stage member's input (None off stage)."""

@@ -3,7 +3,8 @@
 The lease is a Redis key set with NX and an expiry (PX), holding the token
 NODE:EPOCH; the epoch goes up on every acquisition. The origin renews all
 its leases in one pipeline every `renew_interval`, through a script that
-extends only its own token. It counts its lease valid until the time it
+extends only its own token, from a thread of its own (renewer.py), so that
+an overloaded event loop does not lose its rooms. It counts its lease valid until the time it
 *sent* the last successful renewal plus the lease's length, less a margin,
 so it stops acting before Redis could let another node in; a watchdog
 fires at that moment (SUSPENDED). Loss is reported as soon as it is seen:
@@ -14,6 +15,7 @@ request or event that carries a newer epoch (LOST).
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -30,6 +32,7 @@ from app.server.cluster.api import (
 from app.server.cluster.config import ClusterConfig
 from app.server.cluster.keys import Keys, RoomKeys
 from app.server.cluster.link import RedisDown, RedisLink
+from app.server.cluster.renewer import Renewable, Renewer
 from app.server.cluster.subscriber import Subscriber
 from app.server.cluster.writer import Writer
 
@@ -56,7 +59,9 @@ class RedisLease:
         self.keys: RoomKeys = keeper.keys.room(room_id)
         self._token = Holder(keeper.node_id, epoch).token
         self._state = LeaseState.ACTIVE
+        # Written by the renewal thread too (a float, one store): see `extend`.
         self._deadline = deadline
+        self._revoked = False  # a renewal found another holder: out at once
         self._on_state = on_state
         self._watchdog: asyncio.TimerHandle | None = None
         # What this origin last mirrored, kept to write it again in full
@@ -81,7 +86,11 @@ class RedisLease:
     def active(self) -> bool:
         # The clock as well as the state: after a pause the watchdog has not
         # run yet, but the time is up all the same.
-        return self._state is LeaseState.ACTIVE and self._keeper.now() < self._deadline
+        return (
+            self._state is LeaseState.ACTIVE
+            and not self._revoked
+            and self._keeper.now() < self._deadline
+        )
 
     def publish(self, seq: int, frame: bytes) -> "asyncio.Future[Outcome]":
         if not self.active:
@@ -165,8 +174,29 @@ class RedisLease:
         )
         return self._keeper.writer.submit(self.room_id, call)
 
+    def renewal(self, ttl_ms: int) -> scripts.Call:
+        """The script that renews this lease (built on the renewal thread too)."""
+        return scripts.Call(
+            scripts.RENEW,
+            [self.keys.lease, self.keys.epoch],
+            [self._token, self._keeper.node_id, self.epoch, ttl_ms],
+        )
+
+    def extend(self, sent_at: float) -> None:
+        """A renewal sent at `sent_at` succeeded (called from the renewal thread
+        as well: the loop may be stalled, and must see the lease valid when it
+        wakes). Only ever later: two renewals racing both held the lease."""
+        self._deadline = max(self._deadline, sent_at + self._keeper.valid_for)
+
+    def revoke(self) -> None:
+        """A renewal found the lease held by another (from the renewal thread):
+        not active from now on, before the loop hears of it."""
+        self._revoked = True
+
     def renewed(self, sent_at: float, reclaimed: bool) -> None:
-        self._deadline = sent_at + self._keeper.valid_for
+        if self._state in _ENDED:
+            return
+        self.extend(sent_at)
         self._arm()
         if reclaimed:
             self.dirty = True  # the key was gone: Redis may have lost the rest too
@@ -245,7 +275,10 @@ class RedisLease:
 
     def _time_up(self) -> None:
         self._watchdog = None
-        if self._state is LeaseState.ACTIVE and self._keeper.now() >= self._deadline:
+        if self._state is LeaseState.ACTIVE and self._keeper.now() < self._deadline:
+            self._arm()  # the renewal thread extended it meanwhile
+            return
+        if self._state is LeaseState.ACTIVE:
             log.warning(
                 "lease of room %s (epoch %d) ran out unrenewed: not acting on it",
                 self.room_id,
@@ -293,12 +326,14 @@ class LeaseKeeper:
         self._loop = asyncio.get_running_loop()
         self._chores: set[asyncio.Task[None]] = set()
         self.valid_for = config.lease_ttl - config.lease_margin
+        self.renewer = Renewer(config, self._loop, self._settle)
 
     def now(self) -> float:
-        return self._loop.time()
+        # The renewal thread's clock too (not the loop's own, which uvloop caches).
+        return time.monotonic()
 
     def call_at(self, when: float, callback: Callable[[], None]) -> asyncio.TimerHandle:
-        return self._loop.call_at(when, callback)
+        return self._loop.call_later(max(0.0, when - self.now()), callback)
 
     @property
     def held(self) -> dict[str, RedisLease]:
@@ -330,6 +365,7 @@ class LeaseKeeper:
             epoch = held.epoch  # a retried acquisition found its own first try
         lease = RedisLease(self, room_id, epoch, sent_at + self.valid_for, on_state)
         self._held[room_id] = lease
+        self._renew_these()
         log.info("origin of room %s (epoch %d)", room_id, lease.epoch)
         # Requests may come once this returns: listen first.
         await self._subscriber.add(
@@ -340,6 +376,7 @@ class LeaseKeeper:
     def forget(self, lease: RedisLease) -> None:
         if self._held.get(lease.room_id) is lease:
             del self._held[lease.room_id]
+            self._renew_these()
             self._spawn(self._subscriber.remove(lease.keys.rpc))
 
     def fenced(self, room_id: str) -> None:
@@ -358,40 +395,43 @@ class LeaseKeeper:
             lease.lose(f"epoch {epoch} seen")
 
     async def run(self) -> None:
-        while True:
-            await asyncio.sleep(self._config.renew_interval)
-            try:
-                await self.renew_all()
-            except RedisDown:
-                pass  # the watchdogs suspend the leases when their time is up
-            except Exception:
-                log.exception("renewing leases failed")
+        """The renewal thread's life, and the loop's sign of life to it."""
+        self.renewer.start()
+        try:
+            while True:
+                self.renewer.loop_alive()
+                await asyncio.sleep(min(self._config.renew_interval, 0.25))
+        finally:
+            self.renewer.stop()
 
     async def renew_all(self) -> None:
+        """Renew now, from the loop (Redis just came back: no waiting for the thread)."""
         leases = [lease for lease in self._held.values() if lease.state not in _ENDED]
         if not leases:
             return
         ttl_ms = round(self._config.lease_ttl * 1000)
-        calls = [
-            scripts.Call(
-                scripts.RENEW,
-                [lease.keys.lease, lease.keys.epoch],
-                [lease.token, self.node_id, lease.epoch, ttl_ms],
-            )
-            for lease in leases
-        ]
+        calls = [lease.renewal(ttl_ms) for lease in leases]
         sent_at = self.now()
         results = await self.link.call(
             lambda client: scripts.run_batch(client, calls), renewal=True
         )
+        self._settle(leases, results, sent_at)
+
+    def _settle(self, leases: Sequence[Renewable], results: Sequence[Any], sent_at: float) -> None:
+        """A round of renewals answered (on the loop)."""
         for lease, result in zip(leases, results, strict=True):
+            assert isinstance(lease, RedisLease)
             if isinstance(result, Exception):
                 log.error("renewing room %s failed: %s", lease.room_id, result)
             elif int(result[0]) in (1, 2):
                 lease.renewed(sent_at, reclaimed=int(result[0]) == 2)
             else:
                 holder = result[1].decode() if len(result) > 1 and result[1] else "a newer epoch"
+                lease.revoke()
                 lease.lose(f"held by {holder}")
+
+    def _renew_these(self) -> None:
+        self.renewer.leases = tuple(self._held.values())
 
     async def release_all(self) -> None:
         for lease in list(self._held.values()):
@@ -399,9 +439,11 @@ class LeaseKeeper:
                 await asyncio.wait_for(lease.release(), self._config.command_timeout)
 
     async def close(self) -> None:
+        self.renewer.stop()
         for chore in list(self._chores):
             chore.cancel()
         await asyncio.gather(*self._chores, return_exceptions=True)
+        await asyncio.to_thread(self.renewer.join, self._config.command_timeout + 1.0)
 
     def _spawn(self, chore: Coroutine[Any, Any, None]) -> None:
         task = self._loop.create_task(chore)

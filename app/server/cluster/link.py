@@ -39,6 +39,8 @@ T = TypeVar("T")
 # which a join storm forwarded to an origin reached, and which is not Redis
 # being away.
 POOL_SIZE = 64
+# What the blocking pool raises when no connection came free within its wait.
+POOL_EXHAUSTED = "No connection available."
 # What "Redis is unreachable" looks like from the client.
 LINK_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
 
@@ -108,6 +110,13 @@ class RedisLink:
             raise RedisDown(self.health().describe())
         try:
             return await command(self.renewals if renewal else self.client)
+        except RedisConnectionError as exc:
+            if str(exc) == POOL_EXHAUSTED:
+                # Every pooled connection busy past the wait: this node's own
+                # backlog, not Redis being away. This command fails; the link stays up.
+                raise RedisDown("every connection to Redis is busy") from exc
+            self.failed(exc)
+            raise RedisDown(str(exc)) from exc
         except LINK_ERRORS as exc:
             self.failed(exc)
             raise RedisDown(str(exc)) from exc

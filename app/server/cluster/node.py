@@ -129,6 +129,20 @@ class ClusterNode:
     def health(self) -> Health:
         return self.link.health()
 
+    @property
+    def running(self) -> bool:
+        """Whether every background loop of the node is still running."""
+        return all(not task.done() for task in self._tasks.values())
+
+    @property
+    def forwards_sent(self) -> int:
+        """Forwarding attempts this node sent (a retried request counts again)."""
+        return self._forwarder.sent
+
+    async def beat(self) -> None:
+        """Send the registry's heartbeat (with the room count) now."""
+        await self._registry.beat()
+
     # -- the Cluster interface ------------------------------------------------------
 
     async def nodes(self) -> list[NodeInfo]:

@@ -125,8 +125,13 @@ class Subscriber:
         last_heard = loop.time()
         next_ping = last_heard + self._ping_interval
         while True:
+            asked = loop.time()
             message = await pubsub.get_message(timeout=self._ping_interval)
             now = loop.time()
+            if now - asked > 2 * self._ping_interval:
+                # This loop was stalled (overload), not Redis: its answers may
+                # be waiting unread. A fresh window, from a fresh ping.
+                last_heard = next_ping = now
             if message is not None:
                 last_heard = now
                 self._dispatch(message)

@@ -25,6 +25,7 @@ is small; otherwise the caller queues the frame for its writer as before.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from importlib.metadata import version
 from typing import Any
@@ -32,6 +33,7 @@ from typing import Any
 from aiohttp import WebSocketError, WSCloseCode, WSMsgType, web
 from aiohttp._websocket.reader import WebSocketDataQueue, WebSocketReader
 from aiohttp._websocket.writer import WebSocketWriter
+from aiohttp.base_protocol import BaseProtocol
 
 from app.hookcheck import hook, require
 
@@ -152,6 +154,14 @@ def direct_text(ws: web.WebSocketResponse) -> Callable[[bytes], bool] | None:
     return send
 
 
+def reading_held_by(protocol: asyncio.BaseProtocol) -> bool:
+    """aiohttp's flow control has stopped this protocol's transport from reading
+    (its own queue is full): the read gate must not resume it."""
+    if not isinstance(protocol, BaseProtocol):
+        return False
+    return bool(protocol._reading_paused or protocol._buffer_paused)
+
+
 def check() -> str:
     return require(
         "aiohttp",
@@ -166,5 +176,7 @@ def check() -> str:
             hook(WebSocketReader, "feed_eof"),
             hook(web.WebSocketResponse, "_writer"),
             hook(WebSocketWriter, "_write_websocket_frame"),
+            hook(BaseProtocol, "_reading_paused"),
+            hook(BaseProtocol, "_buffer_paused"),
         ],
     )

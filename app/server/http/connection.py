@@ -91,6 +91,16 @@ class Connection:
     def fell_behind(self) -> bool:
         return self._overflowed
 
+    @property
+    def queued_frames(self) -> list[bytes]:
+        """The frames waiting for the writer, oldest first."""
+        return [frame for frame, *_ in self._queue if frame is not None]
+
+    @property
+    def writes_directly(self) -> bool:
+        """Whether frames may skip the queue (written straight to the socket)."""
+        return self._direct is not None
+
     def deliver(self, frame: bytes) -> None:
         self._put(frame, None)
 

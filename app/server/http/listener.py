@@ -13,9 +13,13 @@ requests cannot hold descriptors for long either.
 import asyncio
 import logging
 import socket
+from collections.abc import Callable
+from typing import cast
 
 from aiohttp import web
 
+from app.server.http.aiohttp_hooks import reading_held_by
+from app.server.http.readgate import ReadGate
 from app.server.logs import RateLimitedLog
 
 log = logging.getLogger(__name__)
@@ -100,27 +104,66 @@ class _Refusal(asyncio.Protocol):
 
 
 class _Counted(asyncio.Protocol):
-    """aiohttp's protocol for one connection, counted from accept to close.
+    """aiohttp's protocol for one connection, counted from accept to close,
+    its reads passed on through the listener's read gate (app/server/http/readgate.py)
+    unless `first` says the connection goes first (a stage member's).
 
     Counted here, not from aiohttp's own list: asyncio accepts a burst of
     sockets and asks the factory for all their protocols before any of them
     is connected, so that list lags behind by up to a whole burst.
     """
 
-    __slots__ = ("_inner", "_listener")
+    __slots__ = ("_held", "_inner", "_listener", "_paused", "_transport", "first")
 
     def __init__(self, inner: asyncio.Protocol, listener: "Listener") -> None:
         self._inner = inner
         self._listener = listener
+        self._transport: asyncio.Transport | None = None
+        # Bytes read but not yet passed on (the gate's turn had run out).
+        self._held: list[bytes] | None = None
+        # This wrapper, not aiohttp, stopped the transport's reading.
+        self._paused = False
+        # Set once the connection is a WebSocket: whether its reads skip the gate.
+        self.first: Callable[[], bool] | None = None
         listener.open_connections += 1
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports are not asyncio.Transport subclasses, but have its methods.
+        self._transport = cast(asyncio.Transport, transport)
         self._inner.connection_made(transport)
 
     def data_received(self, data: bytes) -> None:
-        self._inner.data_received(data)
+        if self._held is not None:  # behind bytes already held: keep the order
+            self._held.append(data)
+            return
+        gate = self._listener.gate
+        if gate is None or (self.first is not None and self.first()) or gate.admit():
+            self._inner.data_received(data)
+            return
+        self._held = [data]
+        transport = self._transport
+        if transport is not None and transport.is_reading():
+            transport.pause_reading()
+            self._paused = True
+        gate.hold(self)
+
+    def release(self) -> None:
+        """The gate's turn for this connection: its held bytes go on, and it reads again."""
+        self._pass_held()
+        transport = self._transport
+        if self._paused and transport is not None:
+            self._paused = False
+            # Unless aiohttp's own flow control stopped it meanwhile.
+            if not transport.is_closing() and not reading_held_by(self._inner):
+                transport.resume_reading()
+
+    def _pass_held(self) -> None:
+        held, self._held = self._held, None
+        for data in held or ():
+            self._inner.data_received(data)
 
     def eof_received(self) -> bool | None:
+        self._pass_held()  # what came before the end is handled before it
         return self._inner.eof_received()
 
     def pause_writing(self) -> None:
@@ -131,14 +174,24 @@ class _Counted(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._listener.open_connections -= 1
+        self._pass_held()
+        self._paused = False
         self._inner.connection_lost(exc)
 
 
 class Listener:
     """Accepts TCP connections for an aiohttp server, at most `max_connections` at once."""
 
-    def __init__(self, server: web.Server, max_connections: int, max_lingering: int = 256) -> None:
+    def __init__(
+        self,
+        server: web.Server,
+        max_connections: int,
+        max_lingering: int = 256,
+        gate: ReadGate | None = None,
+    ) -> None:
         self._server = server
+        # Bounds the audience's reads per loop iteration; None reads everything as it comes.
+        self.gate = gate
         self.max_connections = max_connections
         self.max_lingering = max_lingering
         self.open_connections = 0
@@ -173,3 +226,10 @@ class Listener:
     def stop_listening(self) -> None:
         if self._asyncio_server is not None:
             self._asyncio_server.close()
+
+
+def read_first_when(transport: asyncio.BaseTransport | None, first: Callable[[], bool]) -> None:
+    """The connection on `transport` skips the read gate while `first()` holds."""
+    protocol = transport.get_protocol() if transport is not None else None
+    if isinstance(protocol, _Counted):
+        protocol.first = first

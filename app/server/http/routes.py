@@ -6,11 +6,13 @@ import time
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from app import loops
 from app.protocol import ErrorCode, encode
 from app.protocol.replies import Error
 from app.server.http import keepalive
 from app.server.http.aiohttp_hooks import StrictWebSocketResponse
 from app.server.http.connection import Connection
+from app.server.http.listener import read_first_when
 from app.server.http.session import Dispatcher
 from app.server.http.timing import LoopLag, RequestTimes
 from app.server.hub import RoomHub
@@ -58,6 +60,7 @@ class Routes:
                 "status": "ok" if healthy and cluster["ok"] else "degraded",
                 "rooms": self._hub.room_count,
                 "connections": len(self.connections),
+                "loop": loops.running_name(),
                 "storage": storage,
                 "cluster": cluster,
                 "timings": self.timings(),
@@ -91,6 +94,8 @@ class Routes:
         if request.transport is not None:
             keepalive.enable(request.transport.get_extra_info("socket"))
         conn = Connection(ws, remote=request.remote or "", times=self.times)
+        # A stage member's frames are read ahead of a storm's (readgate.py).
+        read_first_when(request.transport, lambda: self._dispatcher.goes_first(conn))
         conn.write_directly()
         self.connections.add(conn)
         writer = asyncio.get_running_loop().create_task(conn.run_writer())

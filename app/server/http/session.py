@@ -22,12 +22,16 @@ from app.protocol.replies import (
     RecordingList,
     RoomList,
     RoomState,
+    Scheduled,
+    UpcomingList,
     Welcome,
 )
 from app.protocol.requests import (
+    CancelScheduled,
     ClientMessage,
     CreateInvite,
     CreateRoom,
+    EditScheduled,
     Hello,
     JoinRoom,
     LeaveRoom,
@@ -36,6 +40,7 @@ from app.protocol.requests import (
     ListenBroadcast,
     ListRecordings,
     ListRooms,
+    ListUpcoming,
     Login,
     Logout,
     MediaOffer,
@@ -43,7 +48,10 @@ from app.protocol.requests import (
     React,
     Register,
     Resume,
+    ScheduleRoom,
     SetRecording,
+    SetReminder,
+    StartScheduled,
     Sync,
 )
 from app.server.accounts import AccountError, Accounts, SignedIn
@@ -55,6 +63,7 @@ from app.server.http.ratelimit import RateLimits
 from app.server.hub import RoomHub
 from app.server.logs import RateLimitedLog
 from app.server.rooms import Actor, RoomError
+from app.server.schedules import Schedules
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +87,11 @@ class Dispatcher:
         limits: RateLimits,
         lane: AudienceLane | None = None,
         broadcasts: Broadcasts | None = None,
+        schedules: Schedules | None = None,
     ) -> None:
         self._accounts = accounts
         self._hub = hub
+        self._schedules = schedules
         self._limits = limits
         self._broadcasts = broadcasts
         # The audience's requests take turns; the stage's go first.
@@ -101,6 +112,8 @@ class Dispatcher:
         conn.user_id, conn.username, conn.token = 0, "", None
         if user_id == 0:
             return
+        if self._schedules is not None:
+            self._schedules.signed_out(conn, user_id)
         self._sessions_of[user_id] -= 1
         if self._sessions_of[user_id] <= 0:
             del self._sessions_of[user_id]
@@ -129,6 +142,10 @@ class Dispatcher:
             return await self._answer(conn, rid, request)
         finally:
             self.lane.charge(mark, started)
+
+    def goes_first(self, conn: Connection) -> bool:
+        """On the stage of the room it is in: its frames are read ahead of the audience's."""
+        return conn.signed_in and self._hub.holds_stage_place(conn.user_id, conn.room_id)
 
     def _for_stage(self, conn: Connection, req: ClientMessage) -> bool:
         """From someone who holds a place on the stage of the room at hand."""
@@ -203,6 +220,8 @@ class Dispatcher:
             self._limits.signed_in(source, req.username)
         conn.user_id, conn.username, conn.token = signed.user_id, signed.username, signed.token
         self._sessions_of[signed.user_id] += 1
+        if self._schedules is not None:
+            self._schedules.signed_in(conn)
         return Authenticated(
             user_id=signed.user_id,
             username=signed.username,
@@ -254,6 +273,15 @@ class Dispatcher:
                 return None
             case ListenBroadcast():
                 return self._broadcast_stream(conn)
+            case (
+                ScheduleRoom()
+                | EditScheduled()
+                | CancelScheduled()
+                | StartScheduled()
+                | ListUpcoming()
+                | SetReminder()
+            ):
+                return await self._schedule(conn, actor, req)
             case Hello() | Register() | Login() | Resume():
                 raise AssertionError("handled before sign-in")
             case _:
@@ -269,6 +297,34 @@ class Dispatcher:
         if room is None:  # held by another node, which writes its HLS
             raise Refused(ErrorCode.UNAVAILABLE, "the broadcast is served by the room's origin")
         return self._broadcasts.stream_for(room, conn.user_id)
+
+    async def _schedule(
+        self,
+        conn: Connection,
+        actor: Actor,
+        req: ScheduleRoom
+        | EditScheduled
+        | CancelScheduled
+        | StartScheduled
+        | ListUpcoming
+        | SetReminder,
+    ) -> AnyReplyData:
+        schedules = self._schedules
+        if schedules is None:
+            raise Refused(ErrorCode.UNAVAILABLE, "this server does not schedule rooms")
+        match req:
+            case ScheduleRoom():
+                return Scheduled(room=await schedules.schedule(actor, req))
+            case EditScheduled():
+                return Scheduled(room=await schedules.edit(actor, req))
+            case CancelScheduled():
+                return Scheduled(room=await schedules.cancel(actor, req.schedule_id))
+            case StartScheduled():
+                return RoomState(room=await schedules.start(conn, actor, req.schedule_id))
+            case SetReminder():
+                return Scheduled(room=await schedules.set_reminder(actor, req.schedule_id, req.on))
+            case ListUpcoming():
+                return UpcomingList(rooms=await schedules.upcoming(conn.user_id))
 
 
 def version_refusal(theirs: int) -> str:

@@ -65,6 +65,28 @@ def create_room(
     return room
 
 
+def place(room: Room, actor: Actor, role: Role, now: float) -> None:
+    """Put someone invited ahead (a scheduled room's co-host or speaker) in
+    their place on a new room's stage before they arrive: away, as if their
+    connection had dropped, so they hold it for the grace period and joining
+    reconnects them in it. Only at creation, when nobody else is there to be
+    told; the stage's capacity bounds it like any other way up."""
+    if role not in (Role.COHOST, Role.SPEAKER):
+        raise RoomError(ErrorCode.INVALID, "placed on the stage as a co-host or a speaker only")
+    if actor.user_id in room.members or room.stage_full():
+        raise RoomError(ErrorCode.STAGE_FULL, f"no place for {actor.name} on the stage")
+    room.members[actor.user_id] = Member(
+        user_id=actor.user_id,
+        name=actor.name,
+        role=role,
+        joined_at=now,
+        role_since=now,
+        connected=False,
+        disconnected_at=now,
+    )
+    room.reindex(actor.user_id)
+
+
 def join(room: Room, actor: Actor, invite_code: str | None, now: float) -> list[AnyRoomEvent]:
     member = room.members.get(actor.user_id)
     if member is not None:

@@ -7,13 +7,20 @@ member to rank strictly below the actor. Aiming a moderator action at yourself
 is therefore always FORBIDDEN (nobody ranks below themselves).
 
 Self-unmuting is its own action so that "muted by a moderator" is decided here
-too: a moderator's mute holds until a moderator lifts it.
+too: a moderator's mute holds until a moderator lifts it. `allowed` is what a
+member may do now (the role's row less that); the gate lets exactly it
+through, and the hub sends it to each member whenever it changes, so that
+clients show what the server allows instead of re-deriving the rules. The
+action names are the protocol's (`app.protocol.model.Action`).
 
 `may_be_heard` is the only decision about the mix: a live room's stage members
 who hold push-to-talk (core state, set through the gate like any command) and
 are muted neither by a moderator nor by themselves are heard; the media shell
 only carries the answer out. `outranks` is the rank rule on its own, for
 commands aimed at many members at once (mute-all).
+
+`may_see_room` and `may_see_listing` decide who sees a room in the directory
+(the hub asks them for its own rooms and for other nodes' listings).
 
 Two commands are not in the table. `Join` comes from someone who is not yet a
 member and so has no role; `admit` decides it (bans, lock, invites). A
@@ -26,51 +33,11 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from app.protocol.errors import ErrorCode
+from app.protocol.model import Action as Action  # the protocol's (members are sent theirs)
 from app.protocol.model import Role
 from app.server.rooms.errors import RoomError
+from app.server.rooms.scheduled_state import ScheduledRoomState
 from app.server.rooms.state import Member, Room
-
-
-class Action(StrEnum):
-    # Anyone in the room.
-    LEAVE_ROOM = "leave_room"
-    REACT = "react"
-    # The audience's way up.
-    RAISE_HAND = "raise_hand"
-    LOWER_HAND = "lower_hand"
-    ACCEPT_INVITE = "accept_invite"
-    DECLINE_INVITE = "decline_invite"
-    # Being on stage.
-    SELF_MUTE = "self_mute"
-    SELF_UNMUTE = "self_unmute"
-    PUSH_TO_TALK = "push_to_talk"
-    LEAVE_STAGE = "leave_stage"
-    # Moderation.
-    APPROVE_HAND = "approve_hand"
-    DENY_HAND = "deny_hand"
-    INVITE_TO_STAGE = "invite_to_stage"
-    MOVE_TO_AUDIENCE = "move_to_audience"
-    MUTE = "mute"
-    UNMUTE = "unmute"
-    MUTE_ALL = "mute_all"
-    REMOVE = "remove"
-    BAN = "ban"
-    UNBAN = "unban"
-    SET_LOCKED = "set_locked"
-    SET_HANDS_ENABLED = "set_hands_enabled"
-    SET_TOPIC = "set_topic"
-    PIN_LINK = "pin_link"
-    ADD_INVITE = "add_invite"
-    SET_RECORDING = "set_recording"
-    # Reading the audience one by one (pages and search); listeners only get counts.
-    LIST_AUDIENCE = "list_audience"
-    # Reading the room's ban list (names included), to lift a ban.
-    LIST_BANS = "list_bans"
-    # The host's alone.
-    END_ROOM = "end_room"
-    MAKE_COHOST = "make_cohost"
-    UNMAKE_COHOST = "unmake_cohost"
-
 
 _A = Action
 _EVERYONE = frozenset({_A.LEAVE_ROOM, _A.REACT})
@@ -123,13 +90,27 @@ def outranks(actor: Member, target: Member) -> bool:
     return RANK[target.role] < RANK[actor.role]
 
 
+def is_moderator(member: Member) -> bool:
+    """Whether the member runs the room (the moderation row is theirs): who is
+    told when the room's changes cannot be saved."""
+    return PERMISSIONS[member.role] >= _MODERATION
+
+
+def allowed(member: Member) -> frozenset[Action]:
+    """Every action this member may take now: their role's row, less unmuting
+    while a moderator's mute holds. The gate lets exactly these through, and
+    each member is sent theirs (`RoomSnapshot.allowed`, the `allowed` message)."""
+    actions = PERMISSIONS[member.role]
+    return actions - {Action.SELF_UNMUTE} if member.mod_muted else actions
+
+
 def require(actor: Member, action: Action, target: Member | None = None) -> None:
     """Raise FORBIDDEN unless `actor` may take `action` (against `target`, if any)."""
-    if action not in PERMISSIONS[actor.role]:
+    if action not in allowed(actor):
+        if action in PERMISSIONS[actor.role]:  # only a moderator's mute takes one away
+            raise RoomError(ErrorCode.FORBIDDEN, "muted by a moderator")
         what = action.value.replace("_", " ")
         raise RoomError(ErrorCode.FORBIDDEN, f"a {actor.role.value} may not {what}")
-    if action is Action.SELF_UNMUTE and actor.mod_muted:
-        raise RoomError(ErrorCode.FORBIDDEN, "muted by a moderator")
     if target is not None and not outranks(actor, target):
         if target.user_id == actor.user_id:
             raise RoomError(ErrorCode.FORBIDDEN, "you cannot do that to yourself")
@@ -155,6 +136,17 @@ def admit(room: Room, user_id: int, invite_code: str | None) -> None:
         raise RoomError(ErrorCode.ROOM_LOCKED, "this room is locked")
     if room.invite_only and (invite_code is None or invite_code not in room.invites):
         raise RoomError(ErrorCode.INVITE_REQUIRED, "this room needs an invite")
+
+
+def may_see_listing(invite_only: bool, inside: bool) -> bool:
+    """Whether a room shows in someone's directory: an invite-only room only to
+    those already inside it. For a room as another node listed it, as well."""
+    return not invite_only or inside
+
+
+def may_see_room(room: Room, user_id: int) -> bool:
+    """Whether this room (held here) shows in the user's directory: live ones only."""
+    return room.live and may_see_listing(room.invite_only, user_id in room.members)
 
 
 def may_be_heard(room: Room, user_id: int) -> bool:
@@ -184,3 +176,47 @@ def may_listen_live(room: Room, user_id: int, live_listeners: int, capacity: int
     if member.on_stage or member.invited or capacity is None:
         return True
     return live_listeners < capacity
+
+
+# Scheduled rooms ---------------------------------------------------------------
+
+
+class ScheduleAction(StrEnum):
+    SEE = "see"  # in the Upcoming section, and by id
+    REMIND = "remind"  # ask for (or drop) a reminder
+    EDIT = "edit"  # change the plan or reschedule
+    CANCEL = "cancel"
+    START = "start"  # Start now: the plan becomes a live room
+
+
+_S = ScheduleAction
+# Who a host may place on a scheduled room's stage ahead of its start.
+INVITABLE_AHEAD = frozenset({Role.COHOST, Role.SPEAKER})
+SCHEDULE_PERMISSIONS: Mapping[Role, frozenset[ScheduleAction]] = MappingProxyType(
+    {
+        # Only the host changes the plan: the invited are told of it, not asked.
+        Role.HOST: frozenset(ScheduleAction),
+        Role.COHOST: frozenset({_S.SEE, _S.REMIND}),
+        Role.SPEAKER: frozenset({_S.SEE, _S.REMIND}),
+        # Anyone else: an open room's audience-to-be.
+        Role.LISTENER: frozenset({_S.SEE, _S.REMIND}),
+    }
+)
+
+
+def may_see_scheduled(plan: ScheduledRoomState, user_id: int) -> bool:
+    """An open plan is everyone's to see; an invite-only one, its host's and the invited's."""
+    return not plan.plan.invite_only or plan.role_of(user_id) is not None
+
+
+def require_scheduled(plan: ScheduledRoomState, user_id: int, action: ScheduleAction) -> None:
+    """Raise unless this user may take `action` on the scheduled room.
+
+    A plan the user may not see is answered as if it did not exist, so that
+    guessing ids tells nobody which invite-only rooms are planned.
+    """
+    if not may_see_scheduled(plan, user_id):
+        raise RoomError(ErrorCode.SCHEDULE_NOT_FOUND, "no scheduled room has that id")
+    role = plan.role_of(user_id) or Role.LISTENER
+    if action not in SCHEDULE_PERMISSIONS[role]:
+        raise RoomError(ErrorCode.FORBIDDEN, f"only the host may {action.value} a scheduled room")

@@ -16,7 +16,7 @@ from typing import NewType
 
 from sortedcontainers import SortedList
 
-from app.protocol.model import Role, RoomStatus
+from app.protocol.model import STAGE_ROLES, Role, RoomStatus
 
 # A member as the media plane knows them (its peers, sources and levels are
 # keyed by it): the user id as text. Typed, so that a raw str or int handed to
@@ -31,10 +31,6 @@ def participant_id(user_id: int) -> ParticipantId:
 def user_id_of(pid: ParticipantId) -> int:
     """The user behind a participant id (the inverse of `participant_id`)."""
     return int(pid)
-
-
-# The stage: everyone who may be heard. Its size is bounded by stage_capacity.
-STAGE_ROLES = frozenset({Role.HOST, Role.COHOST, Role.SPEAKER})
 
 
 @dataclass(frozen=True, slots=True)

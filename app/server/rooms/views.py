@@ -3,9 +3,10 @@ entries, the audience's counts and a moderator's pages of it."""
 
 from app.protocol.errors import ErrorCode
 from app.protocol.events import MemberUpdated, RoomUpdated, UpdateCause
-from app.protocol.model import AudienceCount, MemberView, RoomSnapshot, RoomSummary
+from app.protocol.model import Action, AudienceCount, MemberView, RoomSnapshot, RoomSummary
 from app.protocol.replies import AudiencePage
 from app.server.rooms.errors import RoomError
+from app.server.rooms.permissions import allowed
 from app.server.rooms.state import Member, Room
 
 
@@ -65,7 +66,15 @@ def snapshot(room: Room, viewer: int | None = None) -> RoomSnapshot:
         members=[member_view(m) for m in shown],
         recording=room.recording,
         audience=audience_count(room),
+        allowed=allowed_actions(room, me),
     )
+
+
+def allowed_actions(room: Room, member: Member | None) -> list[Action]:
+    """What `member` is told they may do (in a fixed order): nothing once the room ended."""
+    if member is None or not room.live:
+        return []
+    return sorted(allowed(member))
 
 
 def summary(room: Room) -> RoomSummary:

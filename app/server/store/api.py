@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from app.server.rooms.durable import DurableRoom
+from app.server.rooms.scheduled_state import ScheduledRoomState
 
 
 class StoreError(Exception):
@@ -119,3 +120,56 @@ class Store(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeRecord:
+    """A scheduled room's notice for one person, claimed for delivery."""
+
+    notice_id: int
+    schedule_id: str
+    user_id: int
+    kind: str
+
+
+class ScheduleStore(Protocol):
+    """Scheduled rooms, their reminders and notices (SqlStore provides it too)."""
+
+    async def insert_scheduled(self, state: ScheduledRoomState) -> None: ...
+
+    async def update_scheduled(
+        self, state: ScheduledRoomState, notice: str | None, now: float
+    ) -> bool:
+        """Store `state` if the stored plan is still at `state.version - 1`, and
+        queue `notice` for everyone reminded of it, in one transaction; False
+        (nothing written) when another change came first."""
+        ...
+
+    async def find_scheduled(self, schedule_id: str) -> ScheduledRoomState | None: ...
+
+    async def upcoming_scheduled(self) -> list[ScheduledRoomState]:
+        """Every plan still waiting for its start, soonest first."""
+        ...
+
+    async def set_reminder(self, schedule_id: str, user_id: int, on: bool, now: float) -> None: ...
+
+    async def reminder_counts(
+        self, schedule_ids: list[str], user_id: int
+    ) -> tuple[dict[str, int], set[str]]:
+        """How many asked to be reminded of each plan, and which of them `user_id` asked for."""
+        ...
+
+    async def pending_notice_users(self, since: float) -> set[int]:
+        """Who has notices not yet delivered, queued since `since`."""
+        ...
+
+    async def claim_notices(
+        self, user_ids: list[int], since: float, now: float
+    ) -> list[NoticeRecord]:
+        """Mark these users' undelivered notices (queued since `since`) delivered
+        and return them: each is claimed once, by whichever caller came first."""
+        ...
+
+
+class SchedulingStore(Store, ScheduleStore, Protocol):
+    """What the scheduled-rooms shell needs: the plans, and users by name."""

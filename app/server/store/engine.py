@@ -16,6 +16,12 @@ SQLITE_BUSY_TIMEOUT_MS = 5_000
 # PostgreSQL (stopped, a network that drops packets) then costs a request at
 # most this long instead of forever; the rooms never wait for it at all.
 DEFAULT_TIMEOUT_S = 5.0
+# Connections to PostgreSQL per process: kept open, and opened beyond that
+# under load. Three cluster nodes then use at most 60 of PostgreSQL's default
+# 100. Sign-ins take at most a few of them (accounts.StoreGate), so rooms
+# always find one for their saves and takeovers.
+POOL_SIZE = 10
+POOL_OVERFLOW = 10
 
 # Execution option read by the SQLite "begin" hook: "IMMEDIATE" takes the write
 # lock at BEGIN, so a write transaction never has to upgrade a read lock (which
@@ -37,6 +43,8 @@ def create_engine(db: DbUrl, timeout: float = DEFAULT_TIMEOUT_S) -> AsyncEngine:
     return create_async_engine(
         db.url,
         pool_pre_ping=True,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
         pool_timeout=timeout,
         connect_args={
             "timeout": timeout,

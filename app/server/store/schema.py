@@ -142,3 +142,78 @@ recordings = sa.Table(
     sa.Column("bytes", sa.BigInteger, nullable=False),
     sqlite_autoincrement=True,
 )
+
+# Scheduled rooms (issue 16). `version` rises with every change, and every
+# update names the version it replaces, so that two nodes of a cluster (or two
+# requests) acting on one plan at once cannot both win: the start reminders,
+# a cancel racing a start, the missed mark are each done once.
+scheduled_rooms = sa.Table(
+    "scheduled_rooms",
+    metadata,
+    sa.Column("schedule_id", sa.Text, primary_key=True),
+    sa.Column("host_id", sa.Integer, nullable=False, index=True),
+    sa.Column("host_name", sa.Text, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("topic", sa.Text, nullable=False),
+    # UTC epoch seconds; clients show them in the user's own time zone.
+    sa.Column("starts_at", sa.Double, nullable=False),
+    sa.Column("invite_only", sa.Boolean, nullable=False),
+    sa.Column("status", sa.Text, nullable=False, index=True),
+    sa.Column("room_id", sa.Text, nullable=True),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("reminded_at", sa.Double, nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.CheckConstraint(
+        "status IN ('scheduled', 'live', 'cancelled', 'missed')", name="schedule_status"
+    ),
+)
+
+scheduled_invitees = sa.Table(
+    "scheduled_invitees",
+    metadata,
+    sa.Column(
+        "schedule_id",
+        sa.Text,
+        sa.ForeignKey("scheduled_rooms.schedule_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("user_id", sa.Integer, primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.CheckConstraint("role IN ('cohost', 'speaker')", name="invitee_role"),
+)
+
+schedule_reminders = sa.Table(
+    "schedule_reminders",
+    metadata,
+    sa.Column(
+        "schedule_id",
+        sa.Text,
+        sa.ForeignKey("scheduled_rooms.schedule_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("user_id", sa.Integer, primary_key=True, index=True),
+    sa.Column("created_at", sa.Double, nullable=False),
+)
+
+# What each person who asked for a reminder is to be told, once: queued in the
+# transaction that made it due, claimed (delivered_at set, RETURNING) by the
+# node the person is connected to when it delivers.
+schedule_notices = sa.Table(
+    "schedule_notices",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "schedule_id",
+        sa.Text,
+        sa.ForeignKey("scheduled_rooms.schedule_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("user_id", sa.Integer, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("delivered_at", sa.Double, nullable=True),
+    sa.Index("ix_schedule_notices_pending", "delivered_at", "user_id"),
+    sqlite_autoincrement=True,
+)

@@ -15,9 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.dml import Insert
 
 from app.server.rooms.durable import DurableRoom
+from app.server.rooms.scheduled_state import ScheduledRoomState
 from app.server.store import recordings as recording_queries
 from app.server.store import rows
+from app.server.store import schedules as schedule_queries
 from app.server.store.api import (
+    NoticeRecord,
     RecordingRecord,
     SessionRecord,
     StaleSave,
@@ -259,6 +262,46 @@ class SqlStore:
     async def unfinished_recordings(self) -> list[RecordingRecord]:
         async with self._read("list unfinished recordings") as conn:
             return await recording_queries.unfinished(conn)
+
+    # -- scheduled rooms (ScheduleStore) -------------------------------------------
+
+    async def insert_scheduled(self, state: ScheduledRoomState) -> None:
+        async with self._write("schedule a room") as conn:
+            await schedule_queries.insert_plan(conn, state)
+
+    async def update_scheduled(
+        self, state: ScheduledRoomState, notice: str | None, now: float
+    ) -> bool:
+        async with self._write("update a scheduled room") as conn:
+            return await schedule_queries.update_plan(conn, state, notice, now)
+
+    async def find_scheduled(self, schedule_id: str) -> ScheduledRoomState | None:
+        async with self._read("find a scheduled room", snapshot=True) as conn:
+            return await schedule_queries.find(conn, schedule_id)
+
+    async def upcoming_scheduled(self) -> list[ScheduledRoomState]:
+        async with self._read("list scheduled rooms", snapshot=True) as conn:
+            return await schedule_queries.upcoming(conn)
+
+    async def set_reminder(self, schedule_id: str, user_id: int, on: bool, now: float) -> None:
+        async with self._write("set a reminder") as conn:
+            await schedule_queries.set_reminder(conn, self._sqlite, schedule_id, user_id, on, now)
+
+    async def reminder_counts(
+        self, schedule_ids: list[str], user_id: int
+    ) -> tuple[dict[str, int], set[str]]:
+        async with self._read("count reminders", snapshot=True) as conn:
+            return await schedule_queries.reminder_counts(conn, schedule_ids, user_id)
+
+    async def pending_notice_users(self, since: float) -> set[int]:
+        async with self._read("look for notices") as conn:
+            return await schedule_queries.pending_users(conn, since)
+
+    async def claim_notices(
+        self, user_ids: list[int], since: float, now: float
+    ) -> list[NoticeRecord]:
+        async with self._write("claim notices") as conn:
+            return await schedule_queries.claim(conn, user_ids, since, now)
 
     async def check(self) -> None:
         """A write that changes nothing: StoreError when storage cannot take writes now."""

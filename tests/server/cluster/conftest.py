@@ -157,7 +157,9 @@ class NodeProcess:
         self.node_id = ""
 
     @classmethod
-    async def start(cls, redis_url: str, prefix: str, name: str) -> "NodeProcess":
+    async def start(
+        cls, redis_url: str, prefix: str, name: str, stall: float = 10.0
+    ) -> "NodeProcess":
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -167,6 +169,7 @@ class NodeProcess:
             name,
             str(LEASE_TTL),
             str(RENEW),
+            str(stall),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             cwd=ROOT,
@@ -223,15 +226,16 @@ def _matches(line: dict[str, Any], op: str, match: dict[str, Any]) -> bool:
     return line.get("op") == op and all(line.get(k) == v for k, v in match.items())
 
 
-NodeProcessFactory = Callable[[str], Awaitable[NodeProcess]]
+class NodeProcessFactory(Protocol):
+    def __call__(self, name: str, stall: float = 10.0) -> Awaitable[NodeProcess]: ...
 
 
 @pytest.fixture
 async def node_process(redis_server: RedisServer, prefix: str) -> AsyncIterator[NodeProcessFactory]:
     started: list[NodeProcess] = []
 
-    async def start(name: str) -> NodeProcess:
-        node = await NodeProcess.start(redis_server.url(), prefix, name)
+    async def start(name: str, stall: float = 10.0) -> NodeProcess:
+        node = await NodeProcess.start(redis_server.url(), prefix, name, stall)
         started.append(node)
         return node
 

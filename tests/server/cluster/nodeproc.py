@@ -4,9 +4,9 @@ For what only a real process shows: kill -9 (its Redis connections close
 with it) and SIGSTOP (a node paused past its lease, then resumed). It
 prints one JSON line per happening on stdout: `ready`, `acquired`,
 `handled` (a forwarded request), `published`/`refused`, `listed`, `state`
-changes.
+changes, `unblocked` (after `block`: its event loop stalled that long).
 
-    python -m tests.server.cluster.nodeproc REDIS_URL PREFIX NAME LEASE_TTL RENEW
+    python -m tests.server.cluster.nodeproc REDIS_URL PREFIX NAME LEASE_TTL RENEW [STALL]
 """
 
 import asyncio
@@ -23,7 +23,9 @@ def say(**fields: Any) -> None:
     print(json.dumps({**fields, "t": time.monotonic()}), flush=True)
 
 
-async def main(url: str, prefix: str, name: str, ttl: float, renew: float) -> None:
+async def main(
+    url: str, prefix: str, name: str, ttl: float, renew: float, stall: float = 10.0
+) -> None:
     config = ClusterConfig(
         redis_url=url,
         url=f"ws://{name}.invalid/ws",
@@ -33,6 +35,7 @@ async def main(url: str, prefix: str, name: str, ttl: float, renew: float) -> No
         renew_interval=renew,
         command_timeout=0.5,
         attempt_timeout=0.5,
+        loop_stall_limit=stall,
     )
     node = ClusterNode(config)
     await node.start()
@@ -79,6 +82,15 @@ async def main(url: str, prefix: str, name: str, ttl: float, renew: float) -> No
             assert lease is not None
             outcome = await lease.list(command["summary"].encode())
             say(op="listed", room=command["room"], outcome=outcome.value)
+        elif op == "block":
+            # The event loop stalls (an overloaded process): nothing of it runs.
+            time.sleep(float(command["seconds"]))  # noqa: ASYNC251 - the stall itself
+            lease = node.lease(command["room"])
+            say(
+                op="unblocked",
+                active=lease is not None and lease.active,
+                state=lease.state.value if lease is not None else None,
+            )
         elif op == "quit":
             break
     await node.close()
@@ -86,4 +98,5 @@ async def main(url: str, prefix: str, name: str, ttl: float, renew: float) -> No
 
 if __name__ == "__main__":
     url, prefix, name, ttl, renew = sys.argv[1:6]
-    asyncio.run(main(url, prefix, name, float(ttl), float(renew)))
+    stall = float(sys.argv[6]) if len(sys.argv) > 6 else 10.0
+    asyncio.run(main(url, prefix, name, float(ttl), float(renew), stall))

@@ -209,14 +209,13 @@ async def test_redis_refuses_a_stale_origin_that_believes_it_still_holds_the_roo
     watcher = await make_node("watcher")
     seen = Recorder()
     await watcher.subscribe("r", seen)
-    lease = await a.acquire("r")
-    assert lease is not None
     states: list[LeaseState] = []
-    lease._on_state = lambda _lease, state: states.append(state)  # type: ignore[attr-defined]
+    lease = await a.acquire("r", on_state=lambda _lease, state: states.append(state))
+    assert lease is not None
     # a stops renewing and its clock stops: it will believe it is the origin.
-    a.keeper.now = lambda: 0.0  # type: ignore[method-assign]
-    lease._deadline = 1.0  # type: ignore[attr-defined]
-    a._tasks["leases"].cancel()
+    a.keeper.renewer.stop()
+    frozen = a.keeper.now()
+    a.keeper.now = lambda: frozen  # type: ignore[method-assign]
     taken = None
     while taken is None:
         taken = await b.acquire("r")
@@ -313,6 +312,9 @@ async def test_an_origin_frozen_past_its_lease_stops_before_its_watchdog_runs(
     a = await make_node("a")
     lease = await a.acquire("r")
     assert lease is not None and lease.active
+    # The whole process: its renewal thread stalls with the loop (a blocked
+    # loop alone keeps its lease, test_an_origin_whose_loop_is_blocked…).
+    a.keeper.renewer.stop()
     time.sleep(LEASE_TTL)  # noqa: ASYNC251 - the stall itself: no renewal, no watchdog
     assert not lease.active
     with pytest.raises(Fenced):
@@ -332,3 +334,74 @@ async def test_a_renewal_that_arrives_after_the_release_does_not_bring_the_lease
     result = await lua.run(a.link.client, late)
     assert result[0] == 0
     assert await a.link.client.exists(k.lease) == 0
+
+
+async def test_an_origin_whose_loop_is_blocked_past_its_lease_keeps_the_room(
+    make_node: MakeNode, node_process: NodeProcessFactory
+) -> None:
+    """An overloaded origin: its event loop does not run for 2.5 leases. Its
+    renewals run on their own thread, so it stays the origin throughout,
+    and acts on the room as soon as its loop runs again."""
+    a = await node_process("a")
+    await a.send(op="acquire", room="r")
+    epoch = (await a.expect("acquired", room="r"))["epoch"]
+    b = await make_node("b")
+    await a.send(op="block", room="r", seconds=2.5 * LEASE_TTL)
+    blocked_until = time.monotonic() + 2.5 * LEASE_TTL
+    tries = 0
+    while time.monotonic() < blocked_until - 0.1:
+        assert await b.acquire("r") is None, "the room moved off a live origin"
+        tries += 1
+        await asyncio.sleep(0.05)
+    unblocked = await a.expect("unblocked", timeout=10)
+    assert unblocked["active"] and unblocked["state"] == "active"
+    assert await b.holder("r") == Holder(a.node_id, epoch)
+    assert tries > 10
+    await a.send(op="publish", room="r", seq=1, frame="after the stall")
+    await a.expect("published", seq=1, outcome="done")
+    assert [line for line in a.lines if line["op"] == "state"] == []
+
+
+async def test_an_origin_whose_loop_stays_wedged_gives_the_room_up(
+    make_node: MakeNode, node_process: NodeProcessFactory
+) -> None:
+    """Past `loop_stall_limit` the renewal thread stops renewing: a process
+    whose loop is stuck for good loses its rooms, and finds out on waking."""
+    a = await node_process("a", stall=1.5 * LEASE_TTL)
+    await a.send(op="acquire", room="r")
+    epoch = (await a.expect("acquired", room="r"))["epoch"]
+    b = await make_node("b")
+    await a.send(op="block", room="r", seconds=1.5 * LEASE_TTL + 3.0)
+    blocked_at = time.monotonic()
+    taken = None
+    while taken is None:
+        assert time.monotonic() - blocked_at < 1.5 * LEASE_TTL + 2.8, "never moved"
+        taken = await b.acquire("r")
+        await asyncio.sleep(0.05)
+    assert time.monotonic() - blocked_at > 1.5 * LEASE_TTL
+    assert taken.epoch == epoch + 1
+    unblocked = await a.expect("unblocked", timeout=10)
+    assert not unblocked["active"]
+    await a.expect("state", room="r", state="lost", timeout=5)
+
+
+async def test_a_connection_pool_busy_past_its_wait_is_not_redis_being_away(
+    make_node: MakeNode,
+) -> None:
+    """Every pooled connection busy for longer than a command may wait for
+    one: that command fails, but the node is not degraded (it once marked
+    the link down, and every other write unsent, for the node's own backlog)."""
+    from app.server.cluster.link import POOL_SIZE, RedisDown
+
+    a = await make_node("a", forward_timeout=0.2)
+    hogs = [  # each holds a pooled connection for 0.5 s
+        asyncio.create_task(a.link.call(lambda c: c.blpop(["nothing:ever"], timeout=0.5)))
+        for _ in range(POOL_SIZE)
+    ]
+    await asyncio.sleep(0.05)
+    with pytest.raises(RedisDown, match="busy"):
+        await a.link.call(lambda client: client.ping())
+    # (The pub/sub connection is the pool's too: a hog or two may have waited too long.)
+    await asyncio.gather(*hogs, return_exceptions=True)
+    assert a.health().ok and a.link.up
+    assert await a.link.call(lambda client: client.ping())

@@ -125,7 +125,7 @@ async def test_the_registry_lists_live_nodes_and_drops_dead_ones(
     info = {n.name: n for n in await b.nodes()}
     assert info["a"].url == "ws://a.test:8765/ws" and info["a"].node_id == a.node_id
     await a.keeper.renew_all()
-    await a._registry.beat()
+    await a.beat()
     assert {n.name: n.rooms for n in await b.nodes()}["a"] == 1
     await p.kill()  # no goodbye: it drops out when its heartbeat runs out
     deadline = asyncio.get_running_loop().time() + 3

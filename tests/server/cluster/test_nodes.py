@@ -317,7 +317,7 @@ async def test_a_request_forwarded_to_a_node_without_the_room_is_refused_not_for
         rid = (await ayu.client.create_room("Mid-takeover")).room_id
         await budi.client.join(rid)
         ask = Forwarded("sync", budi.user_id, "budi", b.hub.cluster.node_id)
-        reply = await b.hub._serve(rid, b.hub.cluster.node_id, encode_request(ask))
+        reply = await b.hub.answer_forwarded(rid, b.hub.cluster.node_id, encode_request(ask))
         with pytest.raises(RoomError) as refused_here:
             unpack(reply)
         assert refused_here.value.code == "unavailable"

@@ -25,6 +25,7 @@ REQUESTS: dict[Action, Callable[[Targets], dict[str, Any]]] = {
     Action.DECLINE_INVITE: lambda t: {"type": "decline_invite"},
     Action.SELF_MUTE: lambda t: {"type": "self_mute", "muted": True},
     Action.SELF_UNMUTE: lambda t: {"type": "self_mute", "muted": False},
+    Action.PUSH_TO_TALK: lambda t: {"type": "push_to_talk", "pressed": True},
     Action.LEAVE_STAGE: lambda t: {"type": "leave_stage"},
     Action.APPROVE_HAND: lambda t: {"type": "approve_hand", "user_id": t["hand"]},
     Action.DENY_HAND: lambda t: {"type": "deny_hand", "user_id": t["hand"]},
@@ -90,6 +91,12 @@ async def _scene(peers: Peers) -> tuple[Peer, dict[Role, Peer], Targets]:
 async def test_every_wrong_role_is_refused_and_changes_nothing(peers: Peers) -> None:
     # One scene for all the checks: building it (eight sign-ins) is the slow part.
     host, actors, targets = await _scene(peers)
+    # What each member is told they may do is their role's row; everything
+    # else is refused below.
+    for role, peer in actors.items():
+        pushed = set((await peer.ok("sync"))["room"]["allowed"])
+        assert pushed == {action.value for action in PERMISSIONS[role]}, role
+        assert not {action.value for r, action in WRONG if r is role} & pushed
     before = (await host.ok("sync"))["room"]
     host.pushed.clear()
     refused = []
@@ -121,3 +128,40 @@ async def test_every_wrong_role_is_refused_and_changes_nothing(peers: Peers) -> 
     # Not one event, not one change: the same snapshot, the same seq.
     assert (await host.ok("sync"))["room"] == before
     assert not [m for m in host.pushed if m["type"] == "event"]
+
+
+def _allowed(message: dict[str, Any]) -> bool:
+    return bool(message["type"] == "allowed")
+
+
+async def test_what_a_member_may_do_is_pushed_when_it_changes(peers: Peers) -> None:
+    host = await peers.user("host")
+    made = await host.ok("create_room", title="Pushed", stage_capacity=5)
+    assert set(made["room"]["allowed"]) == {a.value for a in PERMISSIONS[Role.HOST]}
+    guest = await peers.user("guest")
+    joined = await guest.ok("join_room", room_id=made["room"]["room_id"])
+    assert set(joined["room"]["allowed"]) == {a.value for a in PERMISSIONS[Role.LISTENER]}
+
+    async def told() -> set[str]:
+        message = await guest.wait_pushed(_allowed)
+        guest.pushed.remove(message)
+        assert message["room_id"] == made["room"]["room_id"]
+        return set(message["actions"])
+
+    await host.ok("invite_to_stage", user_id=guest.user_id)
+    assert not [m for m in guest.pushed if m["type"] == "allowed"]  # invited: nothing changed
+    await guest.ok("accept_invite")
+    assert await told() == {a.value for a in PERMISSIONS[Role.SPEAKER]}
+    await host.ok("mute", user_id=guest.user_id)
+    muted = await told()
+    assert muted == {a.value for a in PERMISSIONS[Role.SPEAKER]} - {Action.SELF_UNMUTE.value}
+    assert (await guest.call("self_mute", muted=False))["code"] == "forbidden"
+    await host.ok("unmute", user_id=guest.user_id)
+    assert Action.SELF_UNMUTE.value in await told()
+    await host.ok("make_cohost", user_id=guest.user_id)
+    assert await told() == {a.value for a in PERMISSIONS[Role.COHOST]}
+    await guest.ok("self_mute", muted=True)  # a change that changes nothing one may do
+    await host.ok("move_to_audience", user_id=guest.user_id)
+    assert await told() == {a.value for a in PERMISSIONS[Role.LISTENER]}
+    assert not [m for m in guest.pushed if m["type"] == "allowed"]
+    assert not [m for m in host.pushed if m["type"] == "allowed"]  # only the one concerned

@@ -90,7 +90,42 @@ def test_first_line_is_the_websocket_url_and_health_answers(running: ServerProce
             data: dict[str, object] = await reply.json()
             return data
 
-    assert asyncio.run(health())["status"] == "ok"
+    report = asyncio.run(health())
+    assert report["status"] == "ok"
+    # asyncio's own loop unless uvloop is asked for (see app/loops.py).
+    assert report["loop"] == (
+        "uvloop" if os.environ.get("PANGGUNG_LOOP") == "uvloop" else "asyncio"
+    )
+
+
+def test_uvloop_on_request(db_file: str) -> None:
+    server = ServerProcess(db_file, "--loop", "uvloop", "--no-media")
+    try:
+        port = int(server.url.split(":")[2].split("/")[0])
+
+        async def loop_name() -> object:
+            async with (
+                aiohttp.ClientSession() as http,
+                http.get(f"http://127.0.0.1:{port}/healthz") as reply,
+            ):
+                return (await reply.json())["loop"]
+
+        assert asyncio.run(loop_name()) == "uvloop"
+        # The bot's own sign-in and room work on that server, as on asyncio's loop.
+        bot(server.url, "--user", "ayu", "--register", "--list")
+    finally:
+        assert server.stop()[0] == 0
+
+
+def test_an_unknown_loop_is_refused_clearly(
+    db_file: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # In this process: the refusal comes before the server starts anything.
+    from app.server.main import main
+
+    monkeypatch.setenv("PANGGUNG_LOOP", "tokio")
+    assert main(["--port", "0", "--db", db_file, "--no-media"]) == 2
+    assert "unknown event loop 'tokio'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])

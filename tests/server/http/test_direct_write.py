@@ -57,14 +57,14 @@ async def test_direct_and_queued_frames_arrive_in_order() -> None:
 
 
 async def test_a_compressed_connection_always_queues() -> None:
-    directs: list[object] = []
+    directs: list[bool] = []
 
     async def handler(request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(compress=True)
         await ws.prepare(request)
         conn = Connection(ws)
         conn.write_directly()
-        directs.append(conn._direct)
+        directs.append(conn.writes_directly)
         writer = asyncio.get_running_loop().create_task(conn.run_writer())
         for i in range(50):
             conn.deliver(str(i).encode())
@@ -84,4 +84,4 @@ async def test_a_compressed_connection_always_queues() -> None:
             got = [int(msg.data) async for msg in ws if msg.type is aiohttp.WSMsgType.TEXT]
     finally:
         await server.close()
-    assert got == list(range(50)) and directs == [None]
+    assert got == list(range(50)) and directs == [False]

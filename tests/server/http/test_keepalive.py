@@ -14,10 +14,10 @@ async def test_the_servers_side_of_a_websocket_probes_its_peer(server: RunningSe
     await client.connect()
     try:
         for _ in range(100):
-            if server._routes.connections:
+            if server.connections:
                 break
             await asyncio.sleep(0.01)
-        (conn,) = server._routes.connections
+        (conn,) = server.connections
         sock = conn.ws.get_extra_info("socket")
         assert sock is not None
         assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1

@@ -22,7 +22,7 @@ from app.server.http.lane import AudienceLane
 from app.server.http.ratelimit import RateLimitConfig, RateLimits
 from app.server.http.session import Dispatcher
 from app.server.hub import RoomHub
-from app.server.rooms import Actor
+from app.server.rooms import Actor, Room
 from app.server.store.sql import open_store
 
 
@@ -78,7 +78,7 @@ async def test_the_hosts_request_is_answered_before_queued_audience_joins(
         assert answered == 500
     replies = [json.loads(await task) for task in joins]
     assert all(r["type"] == "ok" for r in replies)
-    assert hub.room_count == 1 and len(hub._rooms[room_id].present) == 500
+    assert hub.room_count == 1 and len(held(hub, room_id).present) == 500
 
 
 async def test_the_lane_lets_everyone_through_in_order_in_batches() -> None:
@@ -173,3 +173,9 @@ async def test_a_request_that_waited_is_not_charged_its_wait() -> None:
     await asyncio.sleep(0.05)  # a join waiting its turn at the gate
     lane.charge(mark, started)
     assert lane.estimate < 0.001
+
+
+def held(hub: RoomHub, room_id: str) -> Room:
+    room = hub.local_room(room_id)
+    assert room is not None
+    return room

@@ -102,7 +102,8 @@ async def test_a_mass_departure_disconnects_nobody_else(
         await host.wait_until(
             lambda m: m.audience.listeners == INNOCENT and not m.hand_queue(), timeout=120
         )
-        room_state = server.hub._rooms[room.room_id]
+        room_state = server.hub.local_room(room.room_id)
+        assert room_state is not None
         await asyncio.wait_for(_until(lambda: not room_state.away), 120)
         await asyncio.sleep(1.5)  # the last summary
 

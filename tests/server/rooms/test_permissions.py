@@ -57,9 +57,10 @@ from app.server.rooms import (
     audience_page,
     check,
     may_be_heard,
+    snapshot,
 )
 from app.server.rooms.core import action_of, handle
-from app.server.rooms.permissions import outranks
+from app.server.rooms.permissions import may_see_listing, may_see_room, outranks
 
 from .helpers import HOST, actor, add, new_room, refused
 
@@ -273,3 +274,42 @@ def test_outranks_is_the_strict_rank_order(actor_role: Role, target_role: Role) 
     order = [Role.LISTENER, Role.SPEAKER, Role.COHOST, Role.HOST]
     assert outranks(me, them) == (order.index(target_role) < order.index(actor_role))
     assert not outranks(me, me)
+
+
+def test_the_directory_shows_invite_only_rooms_only_to_those_inside() -> None:
+    public, private = new_room(), new_room(invite_only=True)
+    add(private, 5, Role.LISTENER)
+    assert may_see_room(public, OUTSIDER) and may_see_room(public, HOST)
+    assert not may_see_room(private, OUTSIDER)
+    assert may_see_room(private, 5) and may_see_room(private, HOST)
+    # Another node's listing: whether the user is inside is the hub's to say.
+    assert may_see_listing(invite_only=False, inside=False)
+    assert not may_see_listing(invite_only=True, inside=False)
+    assert may_see_listing(invite_only=True, inside=True)
+    public.status = "ended"
+    assert not may_see_room(public, HOST)
+
+
+@pytest.mark.parametrize("muted", [False, True])
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("role", list(Role))
+def test_the_pushed_actions_are_exactly_what_the_gate_lets_through(
+    role: Role, action: Action, muted: bool
+) -> None:
+    room = scene()
+    me = room.members[ACTOR_OF[role]]
+    command, setup = SCENARIOS[action]
+    setup(me)
+    me.mod_muted = muted
+    room.reindex(me.user_id)
+    pushed = set(snapshot(room, me.user_id).allowed)  # what the member is told
+    try:
+        if isinstance(command, ListAudience | ListBans):
+            check(room, actor(me.user_id), command)
+        else:
+            handle(room, actor(me.user_id), command, 10.0)
+    except RoomError as err:
+        assert err.code == ErrorCode.FORBIDDEN
+        assert action not in pushed
+    else:
+        assert action in pushed
