@@ -20,6 +20,7 @@ from app.protocol.replies import (
     Error,
     Event,
     Kicked,
+    MediaStalled,
     Ok,
     Reactions,
     ScheduleNotice,
@@ -30,7 +31,17 @@ from app.protocol.requests import Request
 
 log = logging.getLogger(__name__)
 R = TypeVar("R", bound=AnyReplyData)
-Pushed = Event | Kicked | Speaking | StorageStatus | Audience | Reactions | Allowed | ScheduleNotice
+Pushed = (
+    Event
+    | Kicked
+    | Speaking
+    | StorageStatus
+    | Audience
+    | Reactions
+    | Allowed
+    | ScheduleNotice
+    | MediaStalled
+)
 
 
 class RequestFailed(Exception):

@@ -43,6 +43,7 @@ from app.protocol.replies import (
     BanList,
     Event,
     Kicked,
+    MediaStalled,
     Reactions,
     RoomState,
     ScheduleNotice,
@@ -128,6 +129,9 @@ class RoomClient:
         self.speaking: dict[int, float] = {}
         # Scheduled rooms' notices, as they came (each arrives once).
         self.schedule_notices: list[ScheduleNotice] = []
+        # The room's audio stopped reaching our node (an edge relay stalled):
+        # True while it is, False once back (media_stalled).
+        self.media_stalled = False
         self._invite_code: str | None = None
         self._conn: ServerConnection | None = None
         self._pump: asyncio.Task[None] | None = None
@@ -308,6 +312,9 @@ class RoomClient:
                         self.changes.publish(KickedOut(pushed.reason))
                 elif isinstance(pushed, Event):
                     await self._apply(pushed)
+                elif isinstance(pushed, MediaStalled):
+                    if self.model is not None and pushed.room_id == self.model.room_id:
+                        self.media_stalled = pushed.stalled
                 elif isinstance(pushed, ScheduleNotice):
                     self.schedule_notices.append(pushed)
                     self.changes.publish(ScheduleNoticed(pushed))

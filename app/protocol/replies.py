@@ -223,6 +223,16 @@ class Allowed(ServerMessage, tag="allowed"):
     actions: list[Action]
 
 
+class MediaStalled(ServerMessage, tag="media_stalled"):
+    """To the listeners whose room's audio reaches them through another node
+    than the room's own (an edge relay): the stream from the room stopped
+    (`stalled` True, about a second without packets) or came back (False).
+    Not numbered: each one replaces the last."""
+
+    room_id: str
+    stalled: bool
+
+
 ScheduleNoticeKind = Literal["starting", "live", "changed", "cancelled", "missed"]
 
 
@@ -247,4 +257,5 @@ AnyServerMessage = (
     | Reactions
     | Allowed
     | ScheduleNotice
+    | MediaStalled
 )

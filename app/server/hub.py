@@ -92,6 +92,8 @@ from app.server.joins_in_flight import JoinsInFlight
 from app.server.logs import RateLimitedLog
 from app.server.pulse import BUDGET, INTERVAL, RoomPulse
 from app.server.recording_shell import Recordings
+from app.server.relay_links import ASK_TIMEOUT as RELAY_ASK_TIMEOUT
+from app.server.relay_links import RelayEdge, RelayOrigin, decode_ask, refused
 from app.server.rooms import (
     Actor,
     Member,
@@ -193,6 +195,10 @@ class RoomHub:
         self._background: set[asyncio.Task[None]] = set()
         self.cluster.serve(self.answer_forwarded)
         self.voice = voice or VoiceRooms(None)
+        # The edge relay (docs/cluster.md): set by start_server on a clustered
+        # node with media; None, every member's media goes to the origin.
+        self.relay_origin: RelayOrigin | None = None
+        self.relay_edge: RelayEdge | None = None
         # Without a recorder factory every start is refused with a clear error.
         self.recordings = recordings or Recordings(store, self.voice, Path(), None, clock)
         self.recordings.on_failure = self._recording_failed
@@ -371,6 +377,13 @@ class RoomHub:
                 await step()
             except Exception:
                 log.exception("closing %s failed", name)
+        try:
+            if self.relay_edge is not None:
+                await asyncio.wait_for(self.relay_edge.close(), 10)
+            if self.relay_origin is not None:
+                self.relay_origin.close()
+        except Exception:
+            log.exception("closing the edge relay failed")
         try:
             await self.voice.close()
         except Exception:
@@ -610,8 +623,22 @@ class RoomHub:
         """The room's media plane is its origin's: an offer through another
         node is answered there, and the audio flows to the origin directly."""
         if (room_id := self._held_elsewhere(client)) is not None:
-            ask = self._ask("media", client, b"", sdp=sdp)
-            return (await self._forward(room_id, ask, MediaAnswer)).sdp
+            edge = self.relay_edge
+            capacity = self.voice.capacity
+            # Full here: the origin decides as before (its own link, or the broadcast).
+            relays = edge is not None and (capacity is None or self.voice.live_links() < capacity)
+            ask = self._ask("media", client, b"", sdp=sdp, flag=relays)
+            answer = (await self._forward(room_id, ask, MediaAnswer)).sdp
+            if edge is None:
+                return answer
+            if answer:  # on stage: the origin's own link
+                edge.drop(room_id, client.user_id)
+                return answer
+            try:
+                return await edge.offer(room_id, client.user_id, sdp, client.deliver)
+            except Exception as exc:  # aiortc's assorted errors, or the relay's
+                log.info("room %s: relaying to %d failed: %s", room_id, client.user_id, exc)
+                raise RoomError(ErrorCode.MEDIA_FAILED, f"cannot relay the room: {exc}") from None
         room = self._room_of(client)
         return await self.voice.offer(room, client.user_id, sdp)
 
@@ -637,6 +664,8 @@ class RoomHub:
             return  # already replaced by a newer connection, or removed
         del attached[client.user_id]
         if room_id not in self._rooms:
+            if self.relay_edge is not None:
+                self.relay_edge.drop(room_id, client.user_id)
             if room_id in self._elsewhere:
                 await self._detach_elsewhere(room_id, client)
             return
@@ -732,6 +761,8 @@ class RoomHub:
             self._drop_room(lease.room_id)
 
     def _drop_room(self, room_id: str) -> None:
+        if self.relay_origin is not None:
+            self.relay_origin.forget(room_id)
         self._leases.pop(room_id, None)
         room = self._rooms.pop(room_id, None)
         self._away.pop(room_id, None)
@@ -776,6 +807,10 @@ class RoomHub:
             )
         try:
             ask = decode_request(body)
+            if ask.op == "relay":  # node to node, in the relay's own encoding
+                if self.relay_origin is None:
+                    return refused("the room's origin has no media plane")
+                return await self.relay_origin.grant(room_id, decode_ask(ask.request))
             return answer(await self._run_forwarded(room_id, ask))
         except (RoomError, Busy) as exc:
             return refusal(exc)
@@ -814,10 +849,16 @@ class RoomHub:
                 await self.set_recording(member, actor, ask.flag)
                 return None
             case "media":
+                if ask.flag and self._relayable(room_id, ask.user_id):
+                    # A listener: their node relays the room's mix to them.
+                    self.voice.drop(room_id, ask.user_id)
+                    return MediaAnswer(sdp="")
                 return MediaAnswer(sdp=await self.media_offer(member, ask.sdp))
             case "ptt":
                 await self.push_to_talk(member, ask.flag)
                 return None
+            case "relay":  # answered in answer_forwarded, never here
+                raise RoomError(ErrorCode.INVALID, "not a member's request")
             case "detach":
                 room = self._rooms.get(room_id)
                 away = self._away.get(room_id, {})
@@ -826,6 +867,24 @@ class RoomHub:
                     self.voice.drop(room_id, ask.user_id)
                     await self._disconnected(room, ask.user_id)
                 return None
+
+    async def forward_relay(self, room_id: str, body: bytes) -> bytes:
+        """The edge relay's subscription, to the room's origin (node to node)."""
+        ask = Forwarded("relay", 0, "", self.cluster.node_id, body)
+        return await self.cluster.forward(room_id, encode_request(ask), timeout=RELAY_ASK_TIMEOUT)
+
+    def _relayable(self, room_id: str, user_id: int) -> bool:
+        """A connected member off the stage of a live room, with media here."""
+        room = self._rooms.get(room_id)
+        member = room.members.get(user_id) if room is not None else None
+        return (
+            self.relay_origin is not None
+            and room is not None
+            and room.live
+            and member is not None
+            and member.connected
+            and not member.on_stage
+        )
 
     # -- the cluster: taking a room over --------------------------------------
 
@@ -947,6 +1006,8 @@ class RoomHub:
         if room_id in self._elsewhere:
             self._elsewhere.discard(room_id)
             self._spawn(self.cluster.unsubscribe(room_id), f"leaving room {room_id}'s feed")
+        if self.relay_edge is not None:
+            self.relay_edge.forget(room_id)  # its listeners offer again, here
         away = self._away[room_id] = {
             uid: node
             for uid, node in where.items()
@@ -1088,6 +1149,8 @@ class RoomHub:
         if self._attached.get(room_id) or self._joining.waiting(room_id) or room_id in self._rooms:
             return
         self._attached.pop(room_id, None)
+        if self.relay_edge is not None:
+            self.relay_edge.forget(room_id)
         if room_id in self._elsewhere:
             self._elsewhere.discard(room_id)
             self._spawn(self.cluster.unsubscribe(room_id), f"leaving room {room_id}")
@@ -1110,6 +1173,8 @@ class RoomHub:
             if kick:
                 del attached[user_id]
                 client.room_id = None
+                if self.relay_edge is not None:
+                    self.relay_edge.drop(room_id, user_id)
         if kick:
             self._leave_if_empty(room_id)
 

@@ -12,6 +12,7 @@ from app.media.server.relay import (
     MAX_TRIES,
     RETRY_SECONDS,
     STALL_SECONDS,
+    Rebase,
     RelayIn,
     RelayKeys,
     RelayOut,
@@ -25,6 +26,10 @@ SSRC = 0x1234ABCD
 def rtp(seq: int, payload: bytes = b"opus!") -> bytes:
     header = struct.pack("!BBHII", 0x80, 111, seq & 0xFFFF, (seq * 960) & 0xFFFFFFFF, SSRC)
     return header + payload + bytes([seq & 0xFF])
+
+
+def packet(seq: int, ssrc: int, ts: int) -> bytes:
+    return struct.pack("!BBHII", 0x80, 111, seq & 0xFFFF, ts & 0xFFFFFFFF, ssrc) + b"opus"
 
 
 def test_the_edge_gets_exactly_the_origins_packets() -> None:
@@ -140,3 +145,19 @@ def test_keys_travel_as_hex_and_refuse_the_wrong_length() -> None:
     assert RelayKeys.from_hex(keys.hex()) == keys
     with pytest.raises(ValueError):
         RelayKeys.from_hex("00" * 10)
+
+
+def test_rebase_keeps_one_stream_across_a_new_origin() -> None:
+    rebase = Rebase(ssrc=0x1234)
+    first = [rebase.apply(packet(seq, 0xAAAA, ts=seq * 960)) for seq in range(65530, 65536)]
+    # A repair of an older packet keeps its place; the newest stays the reference.
+    repaired = rebase.apply(packet(65532, 0xAAAA, ts=65532 * 960))
+    # The new origin numbers from anywhere: the edge's stream follows on.
+    second = [rebase.apply(packet(seq, 0xBBBB, ts=seq * 960 + 7)) for seq in (100, 101)]
+    fields = [struct.unpack_from("!HII", p, 2) for p in (*first, repaired, *second)]
+    assert {ssrc for _, _, ssrc in fields} == {0x1234}
+    seqs = [seq for seq, _, _ in fields]
+    assert seqs == [65530, 65531, 65532, 65533, 65534, 65535, 65532, 0, 1]
+    stamps = [ts for _, ts, _ in fields]
+    assert stamps[7] == (stamps[5] + 960) & 0xFFFFFFFF and stamps[8] == stamps[7] + 960
+    assert all(p[12:] == q[12:] for p, q in zip(first, first, strict=True))

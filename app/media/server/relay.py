@@ -218,6 +218,38 @@ def parse_nack(rtcp: bytes) -> list[int] | None:
     return seqs
 
 
+class Rebase:
+    """An edge's listeners see one continuous stream whatever the origin: each
+    source's packets get the edge's SSRC, and sequence numbers and timestamps
+    shifted to follow on from the last packet of the source before (a new
+    origin after a takeover starts its own numbering)."""
+
+    def __init__(self, ssrc: int, samples_per_packet: int = 960) -> None:
+        self.ssrc = ssrc
+        self._step = samples_per_packet
+        self._source: int | None = None
+        self._seq_shift = 0
+        self._ts_shift = 0
+        self._last: tuple[int, int] | None = None  # (seq, timestamp) last sent out
+
+    def apply(self, rtp: bytes) -> bytes:
+        source = _SSRC.unpack_from(rtp, 8)[0]
+        seq = _SEQ.unpack_from(rtp, 2)[0]
+        timestamp = _SSRC.unpack_from(rtp, 4)[0]
+        if source != self._source:
+            self._source = source
+            if self._last is None:
+                self._seq_shift = self._ts_shift = 0
+            else:
+                self._seq_shift = (self._last[0] + 1 - seq) & 0xFFFF
+                self._ts_shift = (self._last[1] + self._step - timestamp) & 0xFFFFFFFF
+        out_seq = (seq + self._seq_shift) & 0xFFFF
+        out_ts = (timestamp + self._ts_shift) & 0xFFFFFFFF
+        if self._last is None or ((out_seq - self._last[0]) & 0xFFFF) < 0x8000:
+            self._last = (out_seq, out_ts)  # the newest (a repair is older)
+        return rtp[:2] + struct.pack("!HII", out_seq, out_ts, self.ssrc) + rtp[12:]
+
+
 # -- the sockets ---------------------------------------------------------------
 
 Address = tuple[str, int]
@@ -235,6 +267,9 @@ class OriginRelay(asyncio.DatagramProtocol):
         self._transport: asyncio.DatagramTransport | None = None
         self.sent = 0
         self.unknown = 0  # datagrams from no subscribed edge
+        # Tests: a lossy path between nodes (True drops that datagram, first
+        # sends and resends alike).
+        self.lose: Callable[[], bool] | None = None
 
     async def open(self, host: str, port: int = 0) -> Address:
         loop = asyncio.get_running_loop()
@@ -247,6 +282,7 @@ class OriginRelay(asyncio.DatagramProtocol):
         self._transport = transport  # type: ignore[assignment]
 
     def subscribe(self, room_id: str, edge: Address, keys: RelayKeys, edge_ssrc: int) -> None:
+        self.unsubscribe(room_id, edge)  # new keys for an edge replace its old ones
         out = RelayOut(keys)
         self._rooms.setdefault(room_id, {})[edge] = out
         self._feedback[(edge, edge_ssrc)] = out
@@ -265,7 +301,9 @@ class OriginRelay(asyncio.DatagramProtocol):
         if not edges or self._transport is None:
             return 0
         for edge, out in edges.items():
-            self._transport.sendto(out.protect(rtp), edge)
+            datagram = out.protect(rtp)
+            if self.lose is None or not self.lose():
+                self._transport.sendto(datagram, edge)
         self.sent += len(edges)
         return len(edges)
 
@@ -278,7 +316,8 @@ class OriginRelay(asyncio.DatagramProtocol):
             self.unknown += 1
             return
         for datagram in out.asked(data):
-            self._transport.sendto(datagram, addr)
+            if self.lose is None or not self.lose():
+                self._transport.sendto(datagram, addr)
 
     def close(self) -> None:
         if self._transport is not None:
@@ -324,10 +363,12 @@ class EdgeRelay(asyncio.DatagramProtocol):
         keys: RelayKeys,
         on_packet: Callable[[bytes], None],
         on_stall: Callable[[bool], None],
+        own_ssrc: int | None = None,
     ) -> int:
-        """Relay `room_id` from `origin`; returns the SSRC our NACKs carry."""
+        """Relay `room_id` from `origin`; returns the SSRC our NACKs carry
+        (`own_ssrc`, when the origin was told it before)."""
         self.unsubscribe(room_id)
-        sub = _Subscription(room_id, origin, RelayIn(keys), on_packet, on_stall)
+        sub = _Subscription(room_id, origin, RelayIn(keys, own_ssrc), on_packet, on_stall)
         self._subs[room_id] = sub
         return sub.relay.own_ssrc
 

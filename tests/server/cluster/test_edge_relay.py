@@ -1,0 +1,159 @@
+"""The edge relay in a real cluster: three panggung-server nodes with media in
+the test's loop, one Redis, one PostgreSQL, real aiortc peers on 127.0.0.1.
+
+The room is held by node a (the origin) with a speaker sending a tone there;
+listeners connected to nodes b and c (the edges) get their WebRTC from their
+own node, which relays the origin's encoded mix. Checked on the audio, and
+on the origin's counters: one relay send per edge per tick, whatever the
+number of listeners on the edges.
+"""
+
+import asyncio
+import random
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from app.client.session import RoomClient
+from app.dsp.analysis import rms_dbfs
+from app.dsp.signals import ToneSource
+from app.media.server.room import RoomMedia
+from app.protocol.model import Role
+from app.protocol.requests import ApproveHand, RaiseHand
+from app.server.app import RunningServer
+from tests.server.cluster.test_nodes import StartNode, start_node
+from tests.voice.helpers import FRAME, PASSWORD, Member, hears, silent, until_heard
+
+__all__ = ["start_node"]
+pytestmark = pytest.mark.postgres
+TONE = 440.0
+
+
+def origin_plane(server: RunningServer, room_id: str) -> RoomMedia:
+    plane = server.hub.voice.ensure_plane(room_id)
+    assert isinstance(plane, RoomMedia)
+    return plane
+
+
+async def sends_per_packet(origin: RunningServer, room_id: str, seconds: float = 1.0) -> float:
+    """The origin's relay datagrams per audience packet, over `seconds` (both
+    counters read in one turn of the loop: the tick runs between turns)."""
+    assert origin.hub.relay_origin is not None
+    plane = origin_plane(origin, room_id)
+    sent, packets = origin.hub.relay_origin.socket.sent, plane.audience.packets
+    await asyncio.sleep(seconds)
+    return (origin.hub.relay_origin.socket.sent - sent) / (plane.audience.packets - packets)
+
+
+async def until(check: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
+        await asyncio.sleep(0.05)
+
+
+def dropouts(audio: NDArray[np.int16]) -> float:
+    """The share of 20 ms frames without the tone's level: what lost packets
+    leave (a busy machine's mixer stalls leave some too)."""
+    frames = audio[: len(audio) // FRAME * FRAME].reshape(-1, FRAME)
+    return sum(rms_dbfs(frame) < -30 for frame in frames) / max(1, len(frames))
+
+
+async def test_listeners_on_two_edges_hear_the_origin_through_the_relay(
+    start_node: StartNode,
+) -> None:
+    a = await start_node("a", media=True)
+    b = await start_node("b", media=True)
+    c = await start_node("c", media=True)
+    host = RoomClient(a.url, client_name="test")
+    await host.connect()
+    await host.register("host", PASSWORD)
+    speaker = await Member.sign_in(a.url, "speaker", ToneSource(TONE).next_frame)
+    ears = [await Member.sign_in(s.url, f"ear-{s.port}") for s in (b, c)]
+    more: list[Member] = []
+    try:
+        rid = (await host.create_room("Relayed")).room_id  # a is its origin
+        await speaker.client.join(rid)
+        await speaker.client.request(RaiseHand())
+        await host.wait_until(lambda m: bool(m.hand_queue()), timeout=15)
+        await host.request(ApproveHand(user_id=speaker.user_id))
+        await speaker.client.wait_until(lambda m: m.role_of(speaker.user_id) == Role.SPEAKER, 15)
+        await speaker.start_audio()
+        await speaker.link.press()
+        for ear in ears:
+            await ear.client.join(rid)
+            await ear.start_audio()
+        for ear in ears:
+            await until_heard(ear, TONE, timeout=20)
+
+        # Each edge carries its own listeners: their links are on b and c.
+        assert a.hub.relay_origin is not None
+        assert a.hub.relay_origin.edges(rid) == 2
+        assert a.hub.voice.live_links() == 1  # the speaker's only
+        for edge in (b, c):
+            assert edge.hub.relay_edge is not None and edge.hub.relay_edge.links() == 1
+        assert origin_plane(a, rid).audience.deliveries == 0  # no listener of its own
+        assert await sends_per_packet(a, rid) == 2
+
+        # Three more listeners on b: the origin's work per tick stays the same.
+        for n in range(3):
+            more.append(await Member.sign_in(b.url, f"more-{n}"))
+            await more[-1].client.join(rid)
+            await more[-1].start_audio()
+        for ear in more:
+            await until_heard(ear, TONE, timeout=20)
+        assert b.hub.relay_edge is not None and b.hub.relay_edge.links() == 4
+        assert a.hub.voice.live_links() == 1
+        assert await sends_per_packet(a, rid) == 2
+        assert origin_plane(a, rid).audience.deliveries == 0
+
+        # 10 % of what the origin sends is lost on the way: NACKs repair it.
+        socket = a.hub.relay_origin.socket
+        rng = random.Random(13)
+        before = [edge.hub.relay_edge.socket.stats(rid) for edge in (b, c)]  # type: ignore[union-attr]
+        assert all(stats is not None for stats in before)
+        repaired = [stats.repaired for stats in before if stats is not None]
+        given_up = [stats.given_up for stats in before if stats is not None]
+        dropped = 0
+
+        def lose() -> bool:
+            nonlocal dropped
+            lost = rng.random() < 0.10
+            dropped += lost
+            return lost
+
+        socket.lose = lose
+        for ear in ears:
+            await ear.record(0.5)  # settle
+        heard = await asyncio.gather(*(ear.record(3.0) for ear in ears))
+        socket.lose = None
+        assert dropped > 10  # of about 350 datagrams to the two edges
+        for audio in heard:
+            assert hears(audio, TONE)
+            share = dropouts(audio[FRAME * 5 :])
+            print(f"frames without the tone through a 10 % lossy relay: {share:.1%}")
+            assert share < 0.05
+        after = [edge.hub.relay_edge.socket.stats(rid) for edge in (b, c)]  # type: ignore[union-attr]
+        for n, stats in enumerate(after):
+            assert stats is not None
+            assert stats.repaired - repaired[n] > 3  # ~17 lost in 3.5 s, each asked again
+            assert stats.given_up == given_up[n]
+
+        # The stream stops reaching the edges: their listeners are told, and
+        # told again when it is back.
+        assert not any(ear.client.media_stalled for ear in ears)
+        socket.lose = lambda: True
+        for ear in ears:
+            await until(lambda ear=ear: ear.client.media_stalled, 5, "stall told")  # type: ignore[misc]
+            assert silent(await ear.record(0.3))
+        socket.lose = None
+        for ear in ears:
+            await until(lambda ear=ear: not ear.client.media_stalled, 5, "recovery told")  # type: ignore[misc]
+            await until_heard(ear, TONE, timeout=10)
+    finally:
+        for member in (speaker, *ears, *more):
+            await member.close()
+        await host.close()
