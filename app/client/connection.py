@@ -21,6 +21,7 @@ from app.protocol.replies import (
     Event,
     Kicked,
     MediaStalled,
+    OfferAgain,
     Ok,
     Reactions,
     ScheduleNotice,
@@ -41,6 +42,7 @@ Pushed = (
     | Allowed
     | ScheduleNotice
     | MediaStalled
+    | OfferAgain
 )
 
 

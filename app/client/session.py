@@ -44,6 +44,7 @@ from app.protocol.replies import (
     Event,
     Kicked,
     MediaStalled,
+    OfferAgain,
     Reactions,
     RoomState,
     ScheduleNotice,
@@ -315,6 +316,9 @@ class RoomClient:
                 elif isinstance(pushed, MediaStalled):
                     if self.model is not None and pushed.room_id == self.model.room_id:
                         self.media_stalled = pushed.stalled
+                elif isinstance(pushed, OfferAgain):
+                    if self.model is not None and pushed.room_id == self.model.room_id:
+                        self._offer_again()
                 elif isinstance(pushed, ScheduleNotice):
                     self.schedule_notices.append(pushed)
                     self.changes.publish(ScheduleNoticed(pushed))
@@ -361,6 +365,13 @@ class RoomClient:
         self.changes.publish(RoomReset())
         if state.room.media_epoch != before:
             self._media_moved(model, state.room.media_epoch)
+
+    def _offer_again(self) -> None:
+        """The server asks for our audio again (another node carries it now)."""
+        log.info("the server asks us to offer our audio again")
+        for hook in self.rejoin_hooks:
+            hook()
+        self.changes.publish(MediaMoved())
 
     def _media_moved(self, model: RoomModel, epoch: int) -> None:
         """Another node's media plane serves the room now: offer again."""

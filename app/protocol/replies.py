@@ -233,6 +233,15 @@ class MediaStalled(ServerMessage, tag="media_stalled"):
     stalled: bool
 
 
+class OfferAgain(ServerMessage, tag="offer_again"):
+    """To one member: offer your audio again (`media_offer`), because the
+    server that should carry it changed without a takeover: a listener whose
+    audio an edge node relayed went on stage, whose media the room's origin
+    takes. Not numbered."""
+
+    room_id: str
+
+
 ScheduleNoticeKind = Literal["starting", "live", "changed", "cancelled", "missed"]
 
 
@@ -258,4 +267,5 @@ AnyServerMessage = (
     | Allowed
     | ScheduleNotice
     | MediaStalled
+    | OfferAgain
 )

@@ -53,6 +53,7 @@ from app.protocol.replies import (
     Kicked,
     KickReason,
     MediaAnswer,
+    OfferAgain,
     RoomState,
     Speaking,
     StorageStatus,
@@ -183,6 +184,8 @@ class RoomHub:
         self._leases: dict[str, Lease] = {}
         # At the origin: members connected through other nodes -> their node.
         self._away: dict[str, dict[int, str]] = {}
+        # At the origin: listeners whose media their own node relays.
+        self._relayed: dict[str, set[int]] = {}
         # Rooms held by another node that have members connected here.
         self._elsewhere: set[str] = set()
         self._taking: set[str] = set()  # rooms this node is taking over now
@@ -761,6 +764,7 @@ class RoomHub:
             self._drop_room(lease.room_id)
 
     def _drop_room(self, room_id: str) -> None:
+        self._relayed.pop(room_id, None)
         if self.relay_origin is not None:
             self.relay_origin.forget(room_id)
         self._leases.pop(room_id, None)
@@ -852,7 +856,9 @@ class RoomHub:
                 if ask.flag and self._relayable(room_id, ask.user_id):
                     # A listener: their node relays the room's mix to them.
                     self.voice.drop(room_id, ask.user_id)
+                    self._relayed.setdefault(room_id, set()).add(ask.user_id)
                     return MediaAnswer(sdp="")
+                self._relayed.get(room_id, set()).discard(ask.user_id)
                 return MediaAnswer(sdp=await self.media_offer(member, ask.sdp))
             case "ptt":
                 await self.push_to_talk(member, ask.flag)
@@ -872,6 +878,19 @@ class RoomHub:
         """The edge relay's subscription, to the room's origin (node to node)."""
         ask = Forwarded("relay", 0, "", self.cluster.node_id, body)
         return await self.cluster.forward(room_id, encode_request(ask), timeout=RELAY_ASK_TIMEOUT)
+
+    def _to_origin(self, room: Room, outcome: Outcome) -> None:
+        """Relayed listeners the events put on stage: their media comes here now
+        (only the events' subjects are looked at, not every relayed listener)."""
+        relayed = self._relayed[room.room_id]
+        subjects = {uid for _, e in outcome.events if (uid := subject_of(e)) is not None}
+        for uid in subjects & relayed:
+            member = room.members.get(uid)
+            if member is None or not member.connected:
+                relayed.discard(uid)
+            elif member.on_stage:
+                relayed.discard(uid)
+                self._notify(room.room_id, uid, encode(OfferAgain(room_id=room.room_id)))
 
     def _relayable(self, room_id: str, user_id: int) -> bool:
         """A connected member off the stage of a live room, with media here."""
@@ -1297,6 +1316,8 @@ class RoomHub:
         if outcome.events:
             # Stage moves, mutes and departures change who the mix may carry.
             self.voice.sync(room)
+            if self._relayed.get(room.room_id):
+                self._to_origin(room, outcome)
         if outcome and room.live:
             self._schedule_pulse(room.room_id)
         for user_id, frame in self.told.changed(room, outcome):

@@ -30,6 +30,7 @@ from tests.voice.helpers import FRAME, PASSWORD, Member, hears, silent, until_he
 __all__ = ["start_node"]
 pytestmark = pytest.mark.postgres
 TONE = 440.0
+SECOND_TONE = 660.0
 
 
 def origin_plane(server: RunningServer, room_id: str) -> RoomMedia:
@@ -72,7 +73,11 @@ async def test_listeners_on_two_edges_hear_the_origin_through_the_relay(
     await host.connect()
     await host.register("host", PASSWORD)
     speaker = await Member.sign_in(a.url, "speaker", ToneSource(TONE).next_frame)
-    ears = [await Member.sign_in(s.url, f"ear-{s.port}") for s in (b, c)]
+    # The ear on b goes on stage at the end, with a tone of its own.
+    ears = [
+        await Member.sign_in(b.url, "ear-b", ToneSource(SECOND_TONE).next_frame),
+        await Member.sign_in(c.url, "ear-c"),
+    ]
     more: list[Member] = []
     try:
         rid = (await host.create_room("Relayed")).room_id  # a is its origin
@@ -153,6 +158,20 @@ async def test_listeners_on_two_edges_hear_the_origin_through_the_relay(
         for ear in ears:
             await until(lambda ear=ear: not ear.client.media_stalled, 5, "recovery told")  # type: ignore[misc]
             await until_heard(ear, TONE, timeout=10)
+
+        # The listener on b goes on stage: told to offer again, their media
+        # goes to the origin (and out of b's relay), and c hears them.
+        on_b, on_c = ears
+        await on_b.client.request(RaiseHand())
+        await host.wait_until(lambda m: bool(m.hand_queue()), timeout=15)
+        await host.request(ApproveHand(user_id=on_b.user_id))
+        await until(lambda: on_b.link.rebuilds == 1, 15, "offered again")
+        await asyncio.wait_for(on_b.link.connected.wait(), 20)
+        await until(lambda: a.hub.voice.live_links() == 2, 15, "the new speaker's link at a")
+        assert b.hub.relay_edge.links() == 3  # the three others
+        await on_b.link.press()
+        await until_heard(on_c, SECOND_TONE, timeout=20)
+        await until_heard(more[0], SECOND_TONE, timeout=20)
     finally:
         for member in (speaker, *ears, *more):
             await member.close()
