@@ -24,6 +24,8 @@ from app.media.server.room import RoomMedia
 from app.protocol.model import Role
 from app.protocol.requests import ApproveHand, RaiseHand
 from app.server.app import RunningServer
+from app.server.relay_links import EXPIRY, SWEEP
+from tests.server.cluster.conftest import closed_within
 from tests.server.cluster.test_nodes import StartNode, start_node
 from tests.voice.helpers import FRAME, PASSWORD, Member, hears, silent, until_heard
 
@@ -174,5 +176,57 @@ async def test_listeners_on_two_edges_hear_the_origin_through_the_relay(
         await until_heard(more[0], SECOND_TONE, timeout=20)
     finally:
         for member in (speaker, *ears, *more):
+            await member.close()
+        await host.close()
+
+
+async def test_after_a_takeover_the_edge_subscribes_to_the_new_origin(
+    start_node: StartNode,
+) -> None:
+    a = await start_node("a", media=True)
+    b = await start_node("b", media=True)
+    c = await start_node("c", media=True)
+    host = RoomClient(a.url, client_name="test")
+    await host.connect()
+    await host.register("host", PASSWORD)
+    # The speaker's media goes to the origin through b; a listener on each of b and c.
+    speaker = await Member.sign_in(b.url, "speaker", ToneSource(TONE).next_frame)
+    ears = {s: await Member.sign_in(s.url, f"ear-{name}") for name, s in (("b", b), ("c", c))}
+    try:
+        rid = (await host.create_room("Moving")).room_id  # a is its origin
+        await speaker.client.join(rid)
+        await speaker.client.request(RaiseHand())
+        await host.wait_until(lambda m: bool(m.hand_queue()), timeout=15)
+        await host.request(ApproveHand(user_id=speaker.user_id))
+        await speaker.client.wait_until(lambda m: m.role_of(speaker.user_id) == Role.SPEAKER, 15)
+        await speaker.start_audio()
+        await speaker.link.press()
+        for ear in ears.values():
+            await ear.client.join(rid)
+            await ear.start_audio()
+            await until_heard(ear, TONE, timeout=20)
+        assert a.hub.relay_origin is not None and a.hub.relay_origin.edges(rid) == 2
+
+        await closed_within(a.stop(), 30, "node a")  # its lease released: b or c takes over
+        await until(lambda: bool(b.hub.local_room(rid) or c.hub.local_room(rid)), 15, "a takeover")
+        origin, edge = (b, c) if b.hub.local_room(rid) else (c, b)
+        assert origin.hub.relay_edge is not None and not origin.hub.relay_edge.relays(rid)
+        # The other node follows the room to its new origin, with fresh keys.
+        follower, new_origin = edge.hub.relay_edge, origin.hub.relay_origin
+        assert follower is not None and new_origin is not None
+        await until(lambda: follower.resubscribed >= 1, 15, "subscribed again")
+        await until(lambda: new_origin.edges(rid) == 1, 15, "the edge at the new origin")
+        for ear in ears.values():  # the one relayed, the one now at the origin
+            await until_heard(ear, TONE, timeout=20)
+        assert follower.links() == 1
+        assert ears[edge].client.reconnects == 0
+
+        # An edge that goes away stops costing the origin within a few seconds.
+        await closed_within(edge.stop(), 30, "the edge")
+        gone = time.monotonic()
+        await until(lambda: new_origin.edges(rid) == 0, 10, "the edge dropped")
+        assert time.monotonic() - gone < EXPIRY + 2 * SWEEP + 1
+    finally:
+        for member in (speaker, *ears.values()):
             await member.close()
         await host.close()
