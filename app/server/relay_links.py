@@ -94,6 +94,9 @@ class _Clock(Protocol):
 class RelayedPlane(Protocol):
     """An edge's plane for one room: peer connections, the origin's packets in."""
 
+    @property
+    def clock(self) -> _Clock: ...  # its SSRC: the one its answers announce
+
     async def join(self, pid: ParticipantId, offer_sdp: str) -> str: ...
     async def leave(self, pid: ParticipantId) -> None: ...
     async def stop(self) -> None: ...
@@ -240,6 +243,11 @@ class RelayEdge:
     def links(self) -> int:
         return sum(len(r.listeners) for r in self._rooms.values())
 
+    @property
+    def address(self) -> tuple[str, int] | None:
+        """This node's relay socket (once opened)."""
+        return self._address if self._open else None
+
     def relays(self, room_id: str) -> bool:
         return room_id in self._rooms
 
@@ -250,7 +258,7 @@ class RelayEdge:
         relayed = self._rooms.get(room_id)
         if relayed is None:
             plane = self._factory()
-            relayed = self._rooms[room_id] = _Relayed(plane, Rebase(self._new_ssrc()))
+            relayed = self._rooms[room_id] = _Relayed(plane, Rebase(plane.clock.ssrc))
         if user_id in relayed.listeners:
             del relayed.listeners[user_id]
             await relayed.plane.leave(participant_id(user_id))

@@ -267,9 +267,9 @@ class OriginRelay(asyncio.DatagramProtocol):
         self._transport: asyncio.DatagramTransport | None = None
         self.sent = 0
         self.unknown = 0  # datagrams from no subscribed edge
-        # Tests: a lossy path between nodes (True drops that datagram, first
-        # sends and resends alike).
-        self.lose: Callable[[], bool] | None = None
+        # Tests: a lossy path between nodes (True drops that datagram to that
+        # edge, first sends and resends alike).
+        self.lose: Callable[[Address], bool] | None = None
 
     async def open(self, host: str, port: int = 0) -> Address:
         loop = asyncio.get_running_loop()
@@ -302,7 +302,7 @@ class OriginRelay(asyncio.DatagramProtocol):
             return 0
         for edge, out in edges.items():
             datagram = out.protect(rtp)
-            if self.lose is None or not self.lose():
+            if self.lose is None or not self.lose(edge):
                 self._transport.sendto(datagram, edge)
         self.sent += len(edges)
         return len(edges)
@@ -316,7 +316,7 @@ class OriginRelay(asyncio.DatagramProtocol):
             self.unknown += 1
             return
         for datagram in out.asked(data):
-            if self.lose is None or not self.lose():
+            if self.lose is None or not self.lose(addr[:2]):
                 self._transport.sendto(datagram, addr)
 
     def close(self) -> None:

@@ -117,18 +117,22 @@ async def test_listeners_on_two_edges_hear_the_origin_through_the_relay(
         assert await sends_per_packet(a, rid) == 2
         assert origin_plane(a, rid).audience.deliveries == 0
 
-        # 10 % of what the origin sends is lost on the way: NACKs repair it.
+        # 10 % of what the origin sends to b is lost on the way (c's path is
+        # clean, for comparison: the same mixer and the same busy machine):
+        # NACKs repair it, and b's listener hears what c's does.
         socket = a.hub.relay_origin.socket
+        b_relay, c_relay = b.hub.relay_edge, c.hub.relay_edge
+        assert b_relay is not None and c_relay is not None and b_relay.address is not None
+        lossy = b_relay.address
         rng = random.Random(13)
-        before = [edge.hub.relay_edge.socket.stats(rid) for edge in (b, c)]  # type: ignore[union-attr]
-        assert all(stats is not None for stats in before)
-        repaired = [stats.repaired for stats in before if stats is not None]
-        given_up = [stats.given_up for stats in before if stats is not None]
+        stats = b_relay.socket.stats(rid)
+        assert stats is not None
+        repaired, given_up = stats.repaired, stats.given_up
         dropped = 0
 
-        def lose() -> bool:
+        def lose(edge: tuple[str, int]) -> bool:
             nonlocal dropped
-            lost = rng.random() < 0.10
+            lost = edge == lossy and rng.random() < 0.10
             dropped += lost
             return lost
 
@@ -137,22 +141,18 @@ async def test_listeners_on_two_edges_hear_the_origin_through_the_relay(
             await ear.record(0.5)  # settle
         heard = await asyncio.gather(*(ear.record(3.0) for ear in ears))
         socket.lose = None
-        assert dropped > 10  # of about 350 datagrams to the two edges
-        for audio in heard:
-            assert hears(audio, TONE)
-            share = dropouts(audio[FRAME * 5 :])
-            print(f"frames without the tone through a 10 % lossy relay: {share:.1%}")
-            assert share < 0.05
-        after = [edge.hub.relay_edge.socket.stats(rid) for edge in (b, c)]  # type: ignore[union-attr]
-        for n, stats in enumerate(after):
-            assert stats is not None
-            assert stats.repaired - repaired[n] > 3  # ~17 lost in 3.5 s, each asked again
-            assert stats.given_up == given_up[n]
+        assert dropped > 5  # of about 175 datagrams to b
+        shares = [dropouts(audio[FRAME * 5 :]) for audio in heard]
+        print(f"frames without the tone: {shares[0]:.1%} through 10 % loss, {shares[1]:.1%} clean")
+        assert all(hears(audio, TONE) for audio in heard)
+        assert shares[0] <= shares[1] + 0.03
+        assert stats.repaired - repaired > 3  # ~17 lost in 3.5 s, each asked again
+        assert stats.given_up == given_up
 
         # The stream stops reaching the edges: their listeners are told, and
         # told again when it is back.
         assert not any(ear.client.media_stalled for ear in ears)
-        socket.lose = lambda: True
+        socket.lose = lambda _edge: True
         for ear in ears:
             await until(lambda ear=ear: ear.client.media_stalled, 5, "stall told")  # type: ignore[misc]
             assert silent(await ear.record(0.3))
