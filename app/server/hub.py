@@ -1535,6 +1535,9 @@ class RoomHub:
                 del self._attached[room_id]
                 self.fanout.forget(room_id)
                 self._away.pop(room_id, None)
+                self._relayed.pop(room_id, None)
+                if self.relay_origin is not None:
+                    self.relay_origin.forget(room_id)
                 lease = self._leases.pop(room_id, None)
                 if lease is not None:
                     self._spawn(lease.close(), f"closing room {room_id}'s lease")

@@ -271,6 +271,9 @@ class RelayEdge:
                         self.forget(room_id)
                     raise
         answer = await relayed.plane.join(participant_id(user_id), sdp)
+        if self._rooms.get(room_id) is not relayed:  # forgotten meanwhile (a takeover here)
+            await relayed.plane.leave(participant_id(user_id))
+            raise ConnectionError("the room moved while its audio was being set up")
         relayed.listeners[user_id] = deliver
         if relayed.stalled:
             deliver(encode(MediaStalled(room_id=room_id, stalled=True)))
