@@ -9,6 +9,7 @@ from pathlib import Path
 
 from app.bench import (
     app_cost,
+    broadcast,
     browser_latency,
     cluster,
     devices,
@@ -108,6 +109,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="seconds of wall time: no kill run starts after it (the rest are reported as not run)",
     )
+    bro = sub.add_parser(
+        "broadcast",
+        help="one origin and two edge nodes with media: CPU per WebRTC listener on an edge, "
+        "the origin's cost per edge, CPU per HLS client (starts its own redis-server; needs --db)",
+    )
+    bro.add_argument("--db", required=True, help="postgresql://... (an empty database)")
+    bro.add_argument("--listeners", type=int, default=40, help="light WebRTC listeners per edge")
+    bro.add_argument("--hls", type=int, default=50, help="HLS clients polling the origin")
+    bro.add_argument("--seconds", type=float, default=10.0, help="each phase's window")
     app_ = sub.add_parser(
         "app", help="CPU and RSS of the real desktop app listening, window open and in the tray"
     )
@@ -246,6 +256,22 @@ def run_cluster(
         report.write_section(write, "cluster", text)
 
 
+def run_broadcast(
+    db: str, per_edge: int, hls: int, seconds: float, write: Path | None, argv: list[str]
+) -> None:
+    process, port, _ = cluster.start_redis()
+    try:
+        result = asyncio.run(broadcast.run(db, port, per_edge, hls, seconds))
+    finally:
+        process.terminate()
+        process.wait()
+    title = "Broadcast tier: one origin, two edges, WebRTC and HLS listeners"
+    text = report.header(title, argv) + "\n" + broadcast.markdown(result)
+    print(text)
+    if write is not None:
+        report.write_section(write, "broadcast", text)
+
+
 def run_app(seconds: float, warmup: float, write: Path | None) -> None:
     result = asyncio.run(app_cost.run(seconds, warmup))
     print(json.dumps(asdict(result)), flush=True)
@@ -266,6 +292,9 @@ def main(argv: list[str] | None = None) -> int:
         # not this process's (which lack `cluster --db`).
         given = sys.argv[1:] if argv is None else argv
         run_cluster(args.db, args.listeners, args.kills, args.write, given, args.budget)
+    if args.bench == "broadcast":
+        given = sys.argv[1:] if argv is None else argv
+        run_broadcast(args.db, args.listeners, args.hls, args.seconds, args.write, given)
     if args.bench in ("signaling", "all"):
         listeners = args.listeners if args.bench == "signaling" else [1000, 5000, 15000]
         join_rate = args.join_rate if args.bench == "signaling" else None

@@ -20,6 +20,8 @@ from app.protocol.replies import (
     Error,
     Event,
     Kicked,
+    MediaStalled,
+    OfferAgain,
     Ok,
     Reactions,
     ScheduleNotice,
@@ -30,7 +32,18 @@ from app.protocol.requests import Request
 
 log = logging.getLogger(__name__)
 R = TypeVar("R", bound=AnyReplyData)
-Pushed = Event | Kicked | Speaking | StorageStatus | Audience | Reactions | Allowed | ScheduleNotice
+Pushed = (
+    Event
+    | Kicked
+    | Speaking
+    | StorageStatus
+    | Audience
+    | Reactions
+    | Allowed
+    | ScheduleNotice
+    | MediaStalled
+    | OfferAgain
+)
 
 
 class RequestFailed(Exception):

@@ -43,6 +43,8 @@ from app.protocol.replies import (
     BanList,
     Event,
     Kicked,
+    MediaStalled,
+    OfferAgain,
     Reactions,
     RoomState,
     ScheduleNotice,
@@ -128,6 +130,9 @@ class RoomClient:
         self.speaking: dict[int, float] = {}
         # Scheduled rooms' notices, as they came (each arrives once).
         self.schedule_notices: list[ScheduleNotice] = []
+        # The room's audio stopped reaching our node (an edge relay stalled):
+        # True while it is, False once back (media_stalled).
+        self.media_stalled = False
         self._invite_code: str | None = None
         self._conn: ServerConnection | None = None
         self._pump: asyncio.Task[None] | None = None
@@ -308,6 +313,12 @@ class RoomClient:
                         self.changes.publish(KickedOut(pushed.reason))
                 elif isinstance(pushed, Event):
                     await self._apply(pushed)
+                elif isinstance(pushed, MediaStalled):
+                    if self.model is not None and pushed.room_id == self.model.room_id:
+                        self.media_stalled = pushed.stalled
+                elif isinstance(pushed, OfferAgain):
+                    if self.model is not None and pushed.room_id == self.model.room_id:
+                        self._offer_again()
                 elif isinstance(pushed, ScheduleNotice):
                     self.schedule_notices.append(pushed)
                     self.changes.publish(ScheduleNoticed(pushed))
@@ -354,6 +365,13 @@ class RoomClient:
         self.changes.publish(RoomReset())
         if state.room.media_epoch != before:
             self._media_moved(model, state.room.media_epoch)
+
+    def _offer_again(self) -> None:
+        """The server asks for our audio again (another node carries it now)."""
+        log.info("the server asks us to offer our audio again")
+        for hook in self.rejoin_hooks:
+            hook()
+        self.changes.publish(MediaMoved())
 
     def _media_moved(self, model: RoomModel, epoch: int) -> None:
         """Another node's media plane serves the room now: offer again."""

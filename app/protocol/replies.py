@@ -242,6 +242,25 @@ class Allowed(ServerMessage, tag="allowed"):
     actions: list[Action]
 
 
+class MediaStalled(ServerMessage, tag="media_stalled"):
+    """To the listeners whose room's audio reaches them through another node
+    than the room's own (an edge relay): the stream from the room stopped
+    (`stalled` True, about a second without packets) or came back (False).
+    Not numbered: each one replaces the last."""
+
+    room_id: str
+    stalled: bool
+
+
+class OfferAgain(ServerMessage, tag="offer_again"):
+    """To one member: offer your audio again (`media_offer`), because the
+    server that should carry it changed without a takeover: a listener whose
+    audio an edge node relayed went on stage, whose media the room's origin
+    takes. Not numbered."""
+
+    room_id: str
+
+
 ScheduleNoticeKind = Literal["starting", "live", "changed", "cancelled", "missed"]
 
 
@@ -266,4 +285,6 @@ AnyServerMessage = (
     | Reactions
     | Allowed
     | ScheduleNotice
+    | MediaStalled
+    | OfferAgain
 )

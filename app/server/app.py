@@ -40,6 +40,7 @@ from app.server.http.timing import RequestTimes
 from app.server.hub import RoomHub
 from app.server.logs import LoopErrors
 from app.server.recording_shell import RecorderFactory, Recordings, default_directory
+from app.server.relay_links import RelayEdge, RelayOrigin
 from app.server.replays import TOKEN_LIFETIME as REPLAY_TOKEN_LIFETIME
 from app.server.replays import Replays
 from app.server.schedules import Schedules
@@ -323,6 +324,8 @@ async def start_server(config: ServerConfig) -> RunningServer:
         )
         await cluster.start()
         hub.use_cluster(cluster)
+        if config.media:
+            _use_relay(hub, voice, config, cluster)
         restored = await hub.restore()
     background = [
         loop.create_task(hub.run_ticker(config.tick_interval)),
@@ -337,6 +340,9 @@ async def start_server(config: ServerConfig) -> RunningServer:
         background.append(loop.create_task(hub.run_lease_watch()))
     if config.media:
         background.append(loop.create_task(hub.run_speaking()))
+    if hub.relay_origin is not None and hub.relay_edge is not None:
+        background.append(loop.create_task(hub.relay_origin.run()))
+        background.append(loop.create_task(hub.relay_edge.run()))
     log.info(
         "listening on %s:%d (at most %d connections), %d live room(s) restored",
         config.host,
@@ -371,6 +377,27 @@ def invite_address(public: str | None, host: str, port: int) -> str:
     if ":" in public.rsplit("]", 1)[-1]:
         return public
     return f"{public}:{port}"
+
+
+def _use_relay(hub: RoomHub, voice: VoiceRooms, config: ServerConfig, node: ClusterNode) -> None:
+    """The edge relay between this node and the others (docs/cluster.md)."""
+    # Imported here, like the media plane.
+    from app.media.ice import IceSettings
+    from app.media.server.room import RoomMedia
+
+    settings = IceSettings(host_addresses=config.gather_addresses(), ice_servers=config.ice_servers)
+    # The relay's socket: the first media address (loopback, or a namespace's).
+    host = (config.gather_addresses() or (config.host,))[0]
+
+    def plane_of(room_id: str) -> RoomMedia | None:
+        plane = voice.ensure_plane(room_id)
+        return plane if isinstance(plane, RoomMedia) else None
+
+    hub.relay_origin = RelayOrigin(lambda: node.node_id, host, plane_of)
+    hub.relay_edge = RelayEdge(
+        host, hub.forward_relay, lambda: RoomMedia(settings), lambda: secrets.randbits(32) or 1
+    )
+    voice.relayed_links = hub.relay_edge.links
 
 
 def _media_factory(config: ServerConfig) -> MediaFactory:

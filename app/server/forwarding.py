@@ -16,7 +16,17 @@ from app.server.admission import Busy
 from app.server.rooms import RoomError
 
 Op = Literal[
-    "join", "command", "invite", "recording", "sync", "audience", "media", "ptt", "detach", "bans"
+    "join",
+    "command",
+    "invite",
+    "recording",
+    "sync",
+    "audience",
+    "media",
+    "ptt",
+    "detach",
+    "bans",
+    "relay",  # node to node: an edge's subscription to the room's mix (relay_links)
 ]
 
 
@@ -27,7 +37,9 @@ class Forwarded(msgspec.Struct, array_like=True, frozen=True):
     node: str  # the node the member is connected to
     request: bytes = b""  # the member's request, protocol-encoded (command, audience)
     invite_code: str | None = None  # join
-    flag: bool = False  # recording on, push-to-talk pressed
+    # recording on, push-to-talk pressed; media: the member's node relays
+    # listeners (the origin answers an empty SDP for a listener: "serve it there")
+    flag: bool = False
     sdp: str = ""  # media
 
 

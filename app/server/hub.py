@@ -53,6 +53,7 @@ from app.protocol.replies import (
     Kicked,
     KickReason,
     MediaAnswer,
+    OfferAgain,
     RoomState,
     Speaking,
     StorageStatus,
@@ -93,6 +94,8 @@ from app.server.joins_in_flight import JoinsInFlight
 from app.server.logs import RateLimitedLog
 from app.server.pulse import BUDGET, INTERVAL, RoomPulse
 from app.server.recording_shell import Recordings
+from app.server.relay_links import ASK_TIMEOUT as RELAY_ASK_TIMEOUT
+from app.server.relay_links import RelayEdge, RelayOrigin, decode_ask, refused
 from app.server.rooms import (
     Actor,
     Member,
@@ -183,6 +186,8 @@ class RoomHub:
         self._leases: dict[str, Lease] = {}
         # At the origin: members connected through other nodes -> their node.
         self._away: dict[str, dict[int, str]] = {}
+        # At the origin: listeners whose media their own node relays.
+        self._relayed: dict[str, set[int]] = {}
         # Rooms held by another node that have members connected here.
         self._elsewhere: set[str] = set()
         self._taking: set[str] = set()  # rooms this node is taking over now
@@ -195,6 +200,10 @@ class RoomHub:
         self._background: set[asyncio.Task[None]] = set()
         self.cluster.serve(self.answer_forwarded)
         self.voice = voice or VoiceRooms(None)
+        # The edge relay (docs/cluster.md): set by start_server on a clustered
+        # node with media; None, every member's media goes to the origin.
+        self.relay_origin: RelayOrigin | None = None
+        self.relay_edge: RelayEdge | None = None
         # Without a recorder factory every start is refused with a clear error.
         self.recordings = recordings or Recordings(store, self.voice, Path(), None, clock)
         self.recordings.on_failure = self._recording_failed
@@ -373,6 +382,13 @@ class RoomHub:
                 await step()
             except Exception:
                 log.exception("closing %s failed", name)
+        try:
+            if self.relay_edge is not None:
+                await asyncio.wait_for(self.relay_edge.close(), 10)
+            if self.relay_origin is not None:
+                self.relay_origin.close()
+        except Exception:
+            log.exception("closing the edge relay failed")
         try:
             await self.voice.close()
         except Exception:
@@ -626,8 +642,22 @@ class RoomHub:
         """The room's media plane is its origin's: an offer through another
         node is answered there, and the audio flows to the origin directly."""
         if (room_id := self._held_elsewhere(client)) is not None:
-            ask = self._ask("media", client, b"", sdp=sdp)
-            return (await self._forward(room_id, ask, MediaAnswer)).sdp
+            edge = self.relay_edge
+            capacity = self.voice.capacity
+            # Full here: the origin decides as before (its own link, or the broadcast).
+            relays = edge is not None and (capacity is None or self.voice.live_links() < capacity)
+            ask = self._ask("media", client, b"", sdp=sdp, flag=relays)
+            answer = (await self._forward(room_id, ask, MediaAnswer)).sdp
+            if edge is None:
+                return answer
+            if answer:  # on stage: the origin's own link
+                edge.drop(room_id, client.user_id)
+                return answer
+            try:
+                return await edge.offer(room_id, client.user_id, sdp, client.deliver)
+            except Exception as exc:  # aiortc's assorted errors, or the relay's
+                log.info("room %s: relaying to %d failed: %s", room_id, client.user_id, exc)
+                raise RoomError(ErrorCode.MEDIA_FAILED, f"cannot relay the room: {exc}") from None
         room = self._room_of(client)
         return await self.voice.offer(room, client.user_id, sdp)
 
@@ -653,6 +683,8 @@ class RoomHub:
             return  # already replaced by a newer connection, or removed
         del attached[client.user_id]
         if room_id not in self._rooms:
+            if self.relay_edge is not None:
+                self.relay_edge.drop(room_id, client.user_id)
             if room_id in self._elsewhere:
                 await self._detach_elsewhere(room_id, client)
             return
@@ -748,6 +780,9 @@ class RoomHub:
             self._drop_room(lease.room_id)
 
     def _drop_room(self, room_id: str) -> None:
+        self._relayed.pop(room_id, None)
+        if self.relay_origin is not None:
+            self.relay_origin.forget(room_id)
         self._leases.pop(room_id, None)
         room = self._rooms.pop(room_id, None)
         self._away.pop(room_id, None)
@@ -792,6 +827,10 @@ class RoomHub:
             )
         try:
             ask = decode_request(body)
+            if ask.op == "relay":  # node to node, in the relay's own encoding
+                if self.relay_origin is None:
+                    return refused("the room's origin has no media plane")
+                return await self.relay_origin.grant(room_id, decode_ask(ask.request))
             return answer(await self._run_forwarded(room_id, ask))
         except (RoomError, Busy) as exc:
             return refusal(exc)
@@ -830,10 +869,18 @@ class RoomHub:
                 await self.set_recording(member, actor, ask.flag)
                 return None
             case "media":
+                if ask.flag and self._relayable(room_id, ask.user_id):
+                    # A listener: their node relays the room's mix to them.
+                    self.voice.drop(room_id, ask.user_id)
+                    self._relayed.setdefault(room_id, set()).add(ask.user_id)
+                    return MediaAnswer(sdp="")
+                self._relayed.get(room_id, set()).discard(ask.user_id)
                 return MediaAnswer(sdp=await self.media_offer(member, ask.sdp))
             case "ptt":
                 await self.push_to_talk(member, ask.flag)
                 return None
+            case "relay":  # answered in answer_forwarded, never here
+                raise RoomError(ErrorCode.INVALID, "not a member's request")
             case "detach":
                 room = self._rooms.get(room_id)
                 away = self._away.get(room_id, {})
@@ -842,6 +889,37 @@ class RoomHub:
                     self.voice.drop(room_id, ask.user_id)
                     await self._disconnected(room, ask.user_id)
                 return None
+
+    async def forward_relay(self, room_id: str, body: bytes) -> bytes:
+        """The edge relay's subscription, to the room's origin (node to node)."""
+        ask = Forwarded("relay", 0, "", self.cluster.node_id, body)
+        return await self.cluster.forward(room_id, encode_request(ask), timeout=RELAY_ASK_TIMEOUT)
+
+    def _to_origin(self, room: Room, outcome: Outcome) -> None:
+        """Relayed listeners the events put on stage: their media comes here now
+        (only the events' subjects are looked at, not every relayed listener)."""
+        relayed = self._relayed[room.room_id]
+        subjects = {uid for _, e in outcome.events if (uid := subject_of(e)) is not None}
+        for uid in subjects & relayed:
+            member = room.members.get(uid)
+            if member is None or not member.connected:
+                relayed.discard(uid)
+            elif member.on_stage:
+                relayed.discard(uid)
+                self._notify(room.room_id, uid, encode(OfferAgain(room_id=room.room_id)))
+
+    def _relayable(self, room_id: str, user_id: int) -> bool:
+        """A connected member off the stage of a live room, with media here."""
+        room = self._rooms.get(room_id)
+        member = room.members.get(user_id) if room is not None else None
+        return (
+            self.relay_origin is not None
+            and room is not None
+            and room.live
+            and member is not None
+            and member.connected
+            and not member.on_stage
+        )
 
     # -- the cluster: taking a room over --------------------------------------
 
@@ -963,6 +1041,8 @@ class RoomHub:
         if room_id in self._elsewhere:
             self._elsewhere.discard(room_id)
             self._spawn(self.cluster.unsubscribe(room_id), f"leaving room {room_id}'s feed")
+        if self.relay_edge is not None:
+            self.relay_edge.forget(room_id)  # its listeners offer again, here
         away = self._away[room_id] = {
             uid: node
             for uid, node in where.items()
@@ -1104,6 +1184,8 @@ class RoomHub:
         if self._attached.get(room_id) or self._joining.waiting(room_id) or room_id in self._rooms:
             return
         self._attached.pop(room_id, None)
+        if self.relay_edge is not None:
+            self.relay_edge.forget(room_id)
         if room_id in self._elsewhere:
             self._elsewhere.discard(room_id)
             self._spawn(self.cluster.unsubscribe(room_id), f"leaving room {room_id}")
@@ -1126,6 +1208,8 @@ class RoomHub:
             if kick:
                 del attached[user_id]
                 client.room_id = None
+                if self.relay_edge is not None:
+                    self.relay_edge.drop(room_id, user_id)
         if kick:
             self._leave_if_empty(room_id)
 
@@ -1249,6 +1333,8 @@ class RoomHub:
         if outcome.events:
             # Stage moves, mutes and departures change who the mix may carry.
             self.voice.sync(room)
+            if self._relayed.get(room.room_id):
+                self._to_origin(room, outcome)
         if outcome and room.live:
             self._schedule_pulse(room.room_id)
         for user_id, frame in self.told.changed(room, outcome):
@@ -1466,6 +1552,9 @@ class RoomHub:
                 del self._attached[room_id]
                 self.fanout.forget(room_id)
                 self._away.pop(room_id, None)
+                self._relayed.pop(room_id, None)
+                if self.relay_origin is not None:
+                    self.relay_origin.forget(room_id)
                 lease = self._leases.pop(room_id, None)
                 if lease is not None:
                     self._spawn(lease.close(), f"closing room {room_id}'s lease")

@@ -39,6 +39,9 @@ class MediaPlane(Protocol):
     def remove_audience_tap(self, tap: Callable[[bytes], None]) -> None: ...
     def add_mix_tap(self, tap: Callable[[NDArray[np.int16]], None]) -> None: ...
     def remove_mix_tap(self, tap: Callable[[NDArray[np.int16]], None]) -> None: ...
+    # Complete audience RTP packets, for the relay to edge nodes.
+    def add_packet_tap(self, tap: Callable[[bytes], None]) -> None: ...
+    def remove_packet_tap(self, tap: Callable[[bytes], None]) -> None: ...
 
 
 MediaFactory = Callable[[], MediaPlane]
@@ -53,6 +56,8 @@ class VoiceRooms:
         # Per room: user id -> (on_stage, heard) as last pushed into the plane.
         self._applied: dict[str, dict[int, tuple[bool, bool]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        # Links this node gives listeners of rooms held elsewhere (the edge relay).
+        self.relayed_links: Callable[[], int] = lambda: 0
 
     @property
     def enabled(self) -> bool:
@@ -96,7 +101,7 @@ class VoiceRooms:
     def live_links(self, besides: tuple[str, int] | None = None) -> int:
         """Peer connections open on this node, over all rooms (not counting
         `besides`, a (room, user) about to replace its own)."""
-        count = sum(len(applied) for applied in self._applied.values())
+        count = sum(len(applied) for applied in self._applied.values()) + self.relayed_links()
         if besides is not None and besides[1] in self._applied.get(besides[0], {}):
             count -= 1
         return count

@@ -98,3 +98,16 @@ def test_sender_info_counts(clock: RtpClock) -> None:
     _, rtp_ts, packets, octets = stream.sender_info()
     assert (packets, octets) == (2, 5)
     assert (rtp_ts - clock.timestamp) & 0xFFFFFFFF < 48_000
+
+
+def test_a_forwarded_stream_reports_its_own_timestamps_not_the_planes_clock(
+    clock: RtpClock,
+) -> None:
+    # An edge's plane has a clock (its SSRC) but forwards the origin's packets.
+    stream = FanoutStream(clock)
+    stream.add(FakeSink())
+    far = (clock.timestamp + 2**31) & 0xFFFFFFFF
+    stream.forward(bytes([0x80, 111]) + (7).to_bytes(2, "big") + far.to_bytes(4, "big") + bytes(8))
+    _, rtp_ts, packets, _ = stream.sender_info()
+    assert packets == 1
+    assert (rtp_ts - far) & 0xFFFFFFFF < 48_000

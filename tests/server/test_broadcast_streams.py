@@ -29,6 +29,12 @@ class Plane:
     def remove_mix_tap(self, tap: Callable[[NDArray[np.int16]], None]) -> None:
         self.taps.remove(tap)
 
+    def add_packet_tap(self, tap: Callable[[bytes], None]) -> None:
+        pass
+
+    def remove_packet_tap(self, tap: Callable[[bytes], None]) -> None:
+        pass
+
 
 class Writer:
     """Writes a playlist at once; `fail()` reports as the real writer's thread would."""

@@ -70,6 +70,12 @@ class FakePlane:
     def remove_mix_tap(self, tap: Callable[[NDArray[np.int16]], None]) -> None:
         pass
 
+    def add_packet_tap(self, tap: Callable[[bytes], None]) -> None:
+        pass
+
+    def remove_packet_tap(self, tap: Callable[[bytes], None]) -> None:
+        pass
+
 
 def _room() -> Room:
     room = create_room("r", Actor(HOST, "host"), "Title", "", False, 5, 0.0, 60.0)

@@ -131,6 +131,7 @@ class FanoutStream:
         self._last_timestamp = 0
         self._last_wallclock = 0.0
         self._clock_rate = clock.clock_rate if clock is not None else 48_000
+        self._forwarded = False  # its packets come from forward(): reports follow them
 
     # Counters under their first names (benchmarks, tests).
     @property
@@ -215,6 +216,7 @@ class FanoutStream:
         self._ssrc = _SSRC.unpack_from(packet, 8)[0]
         self._last_timestamp = _SSRC.unpack_from(packet, 4)[0]
         self._last_wallclock = time.time()
+        self._forwarded = True
         delivered = 0
         incoming = packet[1] & 0x7F
         for (payload_type, _), group in list(self._groups.items()):
@@ -265,7 +267,7 @@ class FanoutStream:
 
     def sender_info(self) -> tuple[int, int, int, int]:
         """(NTP time, RTP timestamp now, packet count, octet count)."""
-        if self._clock is not None:
+        if self._clock is not None and not self._forwarded:
             ntp, rtp_ts = self._clock.sender_times()
         else:
             now = time.time()

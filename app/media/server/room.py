@@ -36,6 +36,7 @@ from app.media.server.udp_mux import UdpMux
 
 logger = logging.getLogger(__name__)
 
+RELAY_PAYLOAD_TYPE = 111  # Opus's usual dynamic type; FanoutStream.forward rewrites it
 CONNECT_TIMEOUT = 30.0  # seconds from answer to ICE + DTLS connected
 
 FrameSource = Callable[[], NDArray[np.int16]]
@@ -86,6 +87,8 @@ class RoomMedia:
         self._local_sources: dict[str, FrameSource] = {}
         # Who else gets the audience packets (a recorder): same bytes, no second encode.
         self._audience_taps: list[Callable[[bytes], None]] = []
+        # Who gets the complete audience RTP packets (the relay to edge nodes).
+        self._packet_taps: list[Callable[[bytes], None]] = []
         # Who gets the audience mix itself, every tick (the HLS writer encodes it to AAC).
         self._mix_taps: list[Callable[[NDArray[np.int16]], None]] = []
         # Peak level (0..1) per heard speaker since the last take_levels().
@@ -218,6 +221,19 @@ class RoomMedia:
         # Equality, not identity: `obj.method` is a new bound method object each time.
         self._audience_taps = [t for t in self._audience_taps if t != tap]
 
+    def add_packet_tap(self, tap: Callable[[bytes], None]) -> None:
+        """Also hand each tick's complete audience RTP packet (Opus, payload type
+        ``RELAY_PAYLOAD_TYPE``; the edge rewrites it per listener) to ``tap``."""
+        self._packet_taps = [*self._packet_taps, tap]
+
+    def remove_packet_tap(self, tap: Callable[[bytes], None]) -> None:
+        self._packet_taps = [t for t in self._packet_taps if t != tap]
+
+    def forward_audience(self, packet: bytes) -> int:
+        """At an edge node: one packet of the origin's audience stream to this
+        node's listeners of the room (the plane's own mixer is not started)."""
+        return self.audience.forward(packet)
+
     def add_mix_tap(self, tap: Callable[[NDArray[np.int16]], None]) -> None:
         """Also hand each tick's audience mix (PCM) to ``tap``, which must not block
         nor change it."""
@@ -256,6 +272,10 @@ class RoomMedia:
             self.audience.send(payload)
             for tap in self._audience_taps:
                 tap(payload)
+            if self._packet_taps:
+                packet = self.clock.header(RELAY_PAYLOAD_TYPE) + payload
+                for tap in self._packet_taps:
+                    tap(packet)
         for pid, slot in stage:
             payload = slot.encoder.encode(mix.for_speaker(pid))
             if payload:

@@ -1,0 +1,232 @@
+"""The edge relay in a real cluster: three panggung-server nodes with media in
+the test's loop, one Redis, one PostgreSQL, real aiortc peers on 127.0.0.1.
+
+The room is held by node a (the origin) with a speaker sending a tone there;
+listeners connected to nodes b and c (the edges) get their WebRTC from their
+own node, which relays the origin's encoded mix. Checked on the audio, and
+on the origin's counters: one relay send per edge per tick, whatever the
+number of listeners on the edges.
+"""
+
+import asyncio
+import random
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from app.client.session import RoomClient
+from app.dsp.analysis import rms_dbfs
+from app.dsp.signals import ToneSource
+from app.media.server.room import RoomMedia
+from app.protocol.model import Role
+from app.protocol.requests import ApproveHand, RaiseHand
+from app.server.app import RunningServer
+from app.server.relay_links import EXPIRY, SWEEP
+from tests.server.cluster.conftest import closed_within
+from tests.server.cluster.test_nodes import StartNode, start_node
+from tests.voice.helpers import FRAME, PASSWORD, Member, hears, silent, until_heard
+
+__all__ = ["start_node"]
+pytestmark = pytest.mark.postgres
+TONE = 440.0
+SECOND_TONE = 660.0
+
+
+def origin_plane(server: RunningServer, room_id: str) -> RoomMedia:
+    plane = server.hub.voice.ensure_plane(room_id)
+    assert isinstance(plane, RoomMedia)
+    return plane
+
+
+async def sends_per_packet(origin: RunningServer, room_id: str, seconds: float = 1.0) -> float:
+    """The origin's relay datagrams per audience packet, over `seconds` (both
+    counters read in one turn of the loop: the tick runs between turns)."""
+    assert origin.hub.relay_origin is not None
+    plane = origin_plane(origin, room_id)
+    sent, packets = origin.hub.relay_origin.socket.sent, plane.audience.packets
+    await asyncio.sleep(seconds)
+    return (origin.hub.relay_origin.socket.sent - sent) / (plane.audience.packets - packets)
+
+
+async def until(check: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
+        await asyncio.sleep(0.05)
+
+
+def dropouts(audio: NDArray[np.int16]) -> float:
+    """The share of 20 ms frames without the tone's level: what lost packets
+    leave (a busy machine's mixer stalls leave some too)."""
+    frames = audio[: len(audio) // FRAME * FRAME].reshape(-1, FRAME)
+    return sum(rms_dbfs(frame) < -30 for frame in frames) / max(1, len(frames))
+
+
+async def test_listeners_on_two_edges_hear_the_origin_through_the_relay(
+    start_node: StartNode,
+) -> None:
+    a = await start_node("a", media=True)
+    b = await start_node("b", media=True)
+    c = await start_node("c", media=True)
+    host = RoomClient(a.url, client_name="test")
+    await host.connect()
+    await host.register("host", PASSWORD)
+    speaker = await Member.sign_in(a.url, "speaker", ToneSource(TONE).next_frame)
+    # The ear on b goes on stage at the end, with a tone of its own.
+    ears = [
+        await Member.sign_in(b.url, "ear-b", ToneSource(SECOND_TONE).next_frame),
+        await Member.sign_in(c.url, "ear-c"),
+    ]
+    more: list[Member] = []
+    try:
+        rid = (await host.create_room("Relayed")).room_id  # a is its origin
+        await speaker.client.join(rid)
+        await speaker.client.request(RaiseHand())
+        await host.wait_until(lambda m: bool(m.hand_queue()), timeout=15)
+        await host.request(ApproveHand(user_id=speaker.user_id))
+        await speaker.client.wait_until(lambda m: m.role_of(speaker.user_id) == Role.SPEAKER, 15)
+        await speaker.start_audio()
+        await speaker.link.press()
+        for ear in ears:
+            await ear.client.join(rid)
+            await ear.start_audio()
+        for ear in ears:
+            await until_heard(ear, TONE, timeout=20)
+
+        # Each edge carries its own listeners: their links are on b and c.
+        assert a.hub.relay_origin is not None
+        assert a.hub.relay_origin.edges(rid) == 2
+        assert a.hub.voice.live_links() == 1  # the speaker's only
+        for edge in (b, c):
+            assert edge.hub.relay_edge is not None and edge.hub.relay_edge.links() == 1
+        assert origin_plane(a, rid).audience.deliveries == 0  # no listener of its own
+        assert await sends_per_packet(a, rid) == 2
+
+        # Three more listeners on b: the origin's work per tick stays the same.
+        for n in range(3):
+            more.append(await Member.sign_in(b.url, f"more-{n}"))
+            await more[-1].client.join(rid)
+            await more[-1].start_audio()
+        for ear in more:
+            await until_heard(ear, TONE, timeout=20)
+        assert b.hub.relay_edge is not None and b.hub.relay_edge.links() == 4
+        assert a.hub.voice.live_links() == 1
+        assert await sends_per_packet(a, rid) == 2
+        assert origin_plane(a, rid).audience.deliveries == 0
+
+        # 10 % of what the origin sends to b is lost on the way (c's path is
+        # clean, for comparison: the same mixer and the same busy machine):
+        # NACKs repair it, and b's listener hears what c's does.
+        socket = a.hub.relay_origin.socket
+        b_relay, c_relay = b.hub.relay_edge, c.hub.relay_edge
+        assert b_relay is not None and c_relay is not None and b_relay.address is not None
+        lossy = b_relay.address
+        rng = random.Random(13)
+        stats = b_relay.socket.stats(rid)
+        assert stats is not None
+        repaired, given_up = stats.repaired, stats.given_up
+        dropped = 0
+
+        def lose(edge: tuple[str, int]) -> bool:
+            nonlocal dropped
+            lost = edge == lossy and rng.random() < 0.10
+            dropped += lost
+            return lost
+
+        socket.lose = lose
+        for ear in ears:
+            await ear.record(0.5)  # settle
+        heard = await asyncio.gather(*(ear.record(3.0) for ear in ears))
+        socket.lose = None
+        assert dropped > 5  # of about 175 datagrams to b
+        shares = [dropouts(audio[FRAME * 5 :]) for audio in heard]
+        print(f"frames without the tone: {shares[0]:.1%} through 10 % loss, {shares[1]:.1%} clean")
+        assert all(hears(audio, TONE) for audio in heard)
+        assert shares[0] <= shares[1] + 0.03
+        assert stats.repaired - repaired > 3  # ~17 lost in 3.5 s, each asked again
+        assert stats.given_up == given_up
+
+        # The stream stops reaching the edges: their listeners are told, and
+        # told again when it is back.
+        assert not any(ear.client.media_stalled for ear in ears)
+        socket.lose = lambda _edge: True
+        for ear in ears:
+            await until(lambda ear=ear: ear.client.media_stalled, 5, "stall told")  # type: ignore[misc]
+            assert silent(await ear.record(0.3))
+        socket.lose = None
+        for ear in ears:
+            await until(lambda ear=ear: not ear.client.media_stalled, 5, "recovery told")  # type: ignore[misc]
+            await until_heard(ear, TONE, timeout=10)
+
+        # The listener on b goes on stage: told to offer again, their media
+        # goes to the origin (and out of b's relay), and c hears them.
+        on_b, on_c = ears
+        await on_b.client.request(RaiseHand())
+        await host.wait_until(lambda m: bool(m.hand_queue()), timeout=15)
+        await host.request(ApproveHand(user_id=on_b.user_id))
+        await until(lambda: on_b.link.rebuilds == 1, 15, "offered again")
+        await asyncio.wait_for(on_b.link.connected.wait(), 20)
+        await until(lambda: a.hub.voice.live_links() == 2, 15, "the new speaker's link at a")
+        assert b.hub.relay_edge.links() == 3  # the three others
+        await on_b.link.press()
+        await until_heard(on_c, SECOND_TONE, timeout=20)
+        await until_heard(more[0], SECOND_TONE, timeout=20)
+    finally:
+        for member in (speaker, *ears, *more):
+            await member.close()
+        await host.close()
+
+
+async def test_after_a_takeover_the_edge_subscribes_to_the_new_origin(
+    start_node: StartNode,
+) -> None:
+    a = await start_node("a", media=True)
+    b = await start_node("b", media=True)
+    c = await start_node("c", media=True)
+    host = RoomClient(a.url, client_name="test")
+    await host.connect()
+    await host.register("host", PASSWORD)
+    # The speaker's media goes to the origin through b; a listener on each of b and c.
+    speaker = await Member.sign_in(b.url, "speaker", ToneSource(TONE).next_frame)
+    ears = {s: await Member.sign_in(s.url, f"ear-{name}") for name, s in (("b", b), ("c", c))}
+    try:
+        rid = (await host.create_room("Moving")).room_id  # a is its origin
+        await speaker.client.join(rid)
+        await speaker.client.request(RaiseHand())
+        await host.wait_until(lambda m: bool(m.hand_queue()), timeout=15)
+        await host.request(ApproveHand(user_id=speaker.user_id))
+        await speaker.client.wait_until(lambda m: m.role_of(speaker.user_id) == Role.SPEAKER, 15)
+        await speaker.start_audio()
+        await speaker.link.press()
+        for ear in ears.values():
+            await ear.client.join(rid)
+            await ear.start_audio()
+            await until_heard(ear, TONE, timeout=20)
+        assert a.hub.relay_origin is not None and a.hub.relay_origin.edges(rid) == 2
+
+        await closed_within(a.stop(), 30, "node a")  # its lease released: b or c takes over
+        await until(lambda: bool(b.hub.local_room(rid) or c.hub.local_room(rid)), 15, "a takeover")
+        origin, edge = (b, c) if b.hub.local_room(rid) else (c, b)
+        assert origin.hub.relay_edge is not None and not origin.hub.relay_edge.relays(rid)
+        # The other node follows the room to its new origin, with fresh keys.
+        follower, new_origin = edge.hub.relay_edge, origin.hub.relay_origin
+        assert follower is not None and new_origin is not None
+        await until(lambda: follower.resubscribed >= 1, 15, "subscribed again")
+        await until(lambda: new_origin.edges(rid) == 1, 15, "the edge at the new origin")
+        for ear in ears.values():  # the one relayed, the one now at the origin
+            await until_heard(ear, TONE, timeout=20)
+        assert follower.links() == 1
+        assert ears[edge].client.reconnects == 0
+
+        # An edge that goes away stops costing the origin within a few seconds.
+        await closed_within(edge.stop(), 30, "the edge")
+        gone = time.monotonic()
+        await until(lambda: new_origin.edges(rid) == 0, 10, "the edge dropped")
+        assert time.monotonic() - gone < EXPIRY + 2 * SWEEP + 1
+    finally:
+        for member in (speaker, *ears.values()):
+            await member.close()
+        await host.close()
