@@ -36,6 +36,7 @@ SHAPES: tuple[StructType, ...] = (
     model.ReactionSender,
     model.BannedUser,
     model.ScheduledRoom,
+    model.FloorState,
 )
 
 

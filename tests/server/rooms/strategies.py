@@ -34,6 +34,8 @@ FIELD_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "topic": st.sampled_from(["", "t", "x" * 281]),
     "url": st.sampled_from([None, "https://a.example", "nope"]),
     "code": st.sampled_from(["a", "b", ""]),
+    "max_turn": st.sampled_from([None, 5]),
+    "voice_activity": st.booleans(),
 }
 
 # Ways out, kept apart so that rooms do not end in the first few steps.
