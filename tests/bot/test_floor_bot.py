@@ -11,7 +11,8 @@ import pytest
 
 from app.client.session import RoomClient
 from app.protocol.requests import ApproveHand, PushToTalk, SetFloorControl
-from tests.server.http.test_cli import BIN, PASSWORD, ServerProcess, bot, last_json
+from tests.server.http.conftest import PASSWORD
+from tests.server.http.test_cli import BIN, ServerProcess, bot, last_json
 
 
 @pytest.fixture
