@@ -64,7 +64,9 @@ class PttButton(QPushButton):
             description = self.tr("Live: you are on air.")
         elif state is Talk.WAITING:
             text = _tr(WAITING)
-            description = self.tr("Someone else has the floor; you are next in turn.")
+            description = self.tr(
+                "Someone else has the floor; you wait in the queue, first pressed first served."
+            )
         elif state is Talk.SELF_MUTED:
             text = description = _tr(SELF_MUTED)
         elif state is Talk.MOD_MUTED:

@@ -116,6 +116,26 @@
         <translation>Izinkan angkat tangan</translation>
     </message>
     <message>
+        <source>&amp;One speaker at a time</source>
+        <translation>&amp;Satu pembicara sekaligus</translation>
+    </message>
+    <message>
+        <source>Floor control: one speaker at a time</source>
+        <translation>Kendali giliran bicara: satu pembicara sekaligus</translation>
+    </message>
+    <message>
+        <source>no turn limit</source>
+        <translation>tanpa batas giliran</translation>
+    </message>
+    <message>
+        <source> s per turn</source>
+        <translation> dtk per giliran</translation>
+    </message>
+    <message>
+        <source>Longest turn while others wait, in seconds</source>
+        <translation>Giliran terlama selagi yang lain menunggu, dalam detik</translation>
+    </message>
+    <message>
         <source>New topic</source>
         <translation>Topik baru</translation>
     </message>
@@ -756,6 +776,10 @@
         <source>reconnecting</source>
         <translation>menyambung ulang</translation>
     </message>
+    <message>
+        <source>talks by voice activity</source>
+        <translation>bicara lewat deteksi suara</translation>
+    </message>
 </context>
 <context>
     <name>PttButton</name>
@@ -780,12 +804,20 @@
         <translation>Moderator membisukan Anda</translation>
     </message>
     <message>
+        <source>⏳ Waiting for the floor — keep holding</source>
+        <translation>⏳ Menunggu giliran bicara — tetap tahan</translation>
+    </message>
+    <message>
         <source>Push to talk</source>
         <translation>Tekan untuk bicara</translation>
     </message>
     <message>
         <source>Space</source>
         <translation>Spasi</translation>
+    </message>
+    <message>
+        <source>Someone else has the floor; you wait in the queue, first pressed first served.</source>
+        <translation>Orang lain sedang mendapat giliran; Anda menunggu dalam antrean, yang pertama menekan dilayani dulu.</translation>
     </message>
     <message>
         <source>Hold to talk; the {key} key does the same.</source>
@@ -1138,6 +1170,18 @@
         <translation>Nyalakan mikrofon</translation>
     </message>
     <message>
+        <source>🎙 One speaker at a time: the floor is free.</source>
+        <translation>🎙 Satu pembicara sekaligus: giliran bicara kosong.</translation>
+    </message>
+    <message>
+        <source>🎙 One speaker at a time: {name} has the floor.</source>
+        <translation>🎙 Satu pembicara sekaligus: {name} sedang mendapat giliran.</translation>
+    </message>
+    <message>
+        <source>{count} waiting.</source>
+        <translation>{count} menunggu.</translation>
+    </message>
+    <message>
         <source>{stage} on stage · {listeners} listening · ✋ {hands}</source>
         <translation>{stage} di panggung · {listeners} mendengarkan · ✋ {hands}</translation>
     </message>
@@ -1333,6 +1377,14 @@
     <message>
         <source>Press to start, press again to stop (latch)</source>
         <translation>Tekan untuk mulai, tekan lagi untuk berhenti (kunci)</translation>
+    </message>
+    <message>
+        <source>Talk when I &amp;speak (voice activity) — others see a badge</source>
+        <translation>Bicara saat saya ber&amp;suara (deteksi suara) — yang lain melihat lencana</translation>
+    </message>
+    <message>
+        <source>Voice activity mode</source>
+        <translation>Mode deteksi suara</translation>
     </message>
     <message>
         <source> ms</source>
