@@ -18,7 +18,7 @@ from app.audio.virtual import PulseUnavailable, VirtualPulse
 from app.client.app_state import Phase
 from app.client.session import RoomClient
 from app.client.talk import Talk
-from app.dsp.analysis import tone_power_ratio
+from app.dsp.analysis import peak_frequency, tone_power_ratio
 from app.protocol.requests import ApproveHand, PushToTalk, RaiseHand, SetFloorControl
 from app.server.app import RunningServer
 from tests.client.desktop_support import until
@@ -98,8 +98,10 @@ def test_waiting_for_the_floor_shows_and_sounds_busy_then_goes_live(
         assert room.ptt.text().startswith("⏳ Waiting for the floor")
         assert room.ptt.isEnabled()  # held: it must let go when released
         assert "1 waiting" in room.banner.text()
-        # The busy cue (flat 440 Hz beeps) is what the speakers played last and most.
-        assert len(busy) > 0.05 * 48_000 and tone_power_ratio(busy, BUSY_HZ) > 0.4
+        # The busy cue (flat 440 Hz beeps) is what the speakers played last: the
+        # press's "on" may sound before it, more of it on a slow machine.
+        assert len(busy) > 0.1 * 48_000 and tone_power_ratio(busy, BUSY_HZ) > 0.2
+        assert abs(peak_frequency(busy[-round(0.05 * 48_000) :]) - BUSY_HZ) < 15
 
         async def hand_over() -> None:
             await host.request(PushToTalk(pressed=False))
