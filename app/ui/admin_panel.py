@@ -117,7 +117,7 @@ class AdminPanel(QGroupBox):
         self.hands = QCheckBox(self.tr("&Hands allowed"))
         self.hands.setAccessibleName(self.tr("Allow raised hands"))
         # Floor control: one speaker heard at a time, with an optional longest turn.
-        self.floor = QCheckBox(self.tr("&One speaker at a time"))
+        self.floor = QCheckBox(self.tr("One spea&ker at a time"))
         self.floor.setAccessibleName(self.tr("Floor control: one speaker at a time"))
         self.max_turn = QSpinBox()
         self.max_turn.setRange(0, MAX_TURN)

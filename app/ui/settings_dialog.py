@@ -147,7 +147,7 @@ class SettingsDialog(QDialog):
         )
         self.mode.setCurrentIndex(max(0, self.mode.findData(self.settings.ptt_mode)))
         self.voice_activity = QCheckBox(
-            self.tr("Talk when I &speak (voice activity) — others see a badge")
+            self.tr("Talk when I speak (voice activity &detection) — others see a badge")
         )
         self.voice_activity.setAccessibleName(self.tr("Voice activity mode"))
         self.voice_activity.setChecked(self.settings.voice_activity)

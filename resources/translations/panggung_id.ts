@@ -116,8 +116,8 @@
         <translation>Izinkan angkat tangan</translation>
     </message>
     <message>
-        <source>&amp;One speaker at a time</source>
-        <translation>&amp;Satu pembicara sekaligus</translation>
+        <source>One spea&amp;ker at a time</source>
+        <translation>Satu pembi&amp;cara sekaligus</translation>
     </message>
     <message>
         <source>Floor control: one speaker at a time</source>
@@ -1379,10 +1379,6 @@
         <translation>Tekan untuk mulai, tekan lagi untuk berhenti (kunci)</translation>
     </message>
     <message>
-        <source>Talk when I &amp;speak (voice activity) — others see a badge</source>
-        <translation>Bicara saat saya ber&amp;suara (deteksi suara) — yang lain melihat lencana</translation>
-    </message>
-    <message>
         <source>Voice activity mode</source>
         <translation>Mode deteksi suara</translation>
     </message>
@@ -1429,6 +1425,10 @@
     <message>
         <source>Start minimised to the tray</source>
         <translation>Mulai diperkecil ke baki sistem</translation>
+    </message>
+    <message>
+        <source>Talk when I speak (voice activity &amp;detection) — others see a badge</source>
+        <translation>Bicara saat saya bersuara (deteksi s&amp;uara) — yang lain melihat lencana</translation>
     </message>
     <message>
         <source>Host on this computer</source>
