@@ -193,6 +193,9 @@ class AdminPanel(QGroupBox):
         for key in ("cohost", "uncohost", "remove", "ban"):
             more_row.addWidget(self.person_buttons[key])
         more_row.addStretch()
+        # Beside mute-all: both are about who is heard on the stage.
+        more_row.addWidget(self.floor)
+        more_row.addWidget(self.max_turn)
         more_row.addWidget(self.mute_all)
         text_row = QHBoxLayout()
         text_row.addWidget(self.topic, 1)
@@ -202,8 +205,6 @@ class AdminPanel(QGroupBox):
         room_row = QHBoxLayout()
         room_row.addWidget(self.locked)
         room_row.addWidget(self.hands)
-        room_row.addWidget(self.floor)
-        room_row.addWidget(self.max_turn)
         room_row.addStretch()
         room_row.addWidget(self.bans_button)
         room_row.addWidget(self.record)
