@@ -117,19 +117,23 @@
     </message>
     <message>
         <source>One spea&amp;ker at a time</source>
-        <translation>Satu pembi&amp;cara sekaligus</translation>
+        <translation>Satu pembi&amp;cara</translation>
     </message>
     <message>
         <source>Floor control: one speaker at a time</source>
         <translation>Kendali giliran bicara: satu pembicara sekaligus</translation>
     </message>
     <message>
-        <source>no turn limit</source>
-        <translation>tanpa batas giliran</translation>
+        <source>no limit</source>
+        <translation>tanpa batas</translation>
     </message>
     <message>
-        <source> s per turn</source>
-        <translation> dtk per giliran</translation>
+        <source> s</source>
+        <translation> dtk</translation>
+    </message>
+    <message>
+        <source>Longest turn while others wait (0: no limit)</source>
+        <translation>Giliran terlama selagi yang lain menunggu (0: tanpa batas)</translation>
     </message>
     <message>
         <source>Longest turn while others wait, in seconds</source>
