@@ -6,7 +6,10 @@ settings dialog lists real device names and never this machine's), run
 tests/ui/screenshots_scenario.py on them, and write the PNGs (default:
 docs/screenshots/).
 
-    .venv/bin/python scripts/screenshots.py [OUTDIR]
+    .venv/bin/python scripts/screenshots.py [OUTDIR [SCENARIO]]
+
+SCENARIO is a module to run instead (e.g. tests.ui.floor_shot_scenario, for
+one picture without redrawing the rest).
 """
 
 import os
@@ -50,12 +53,13 @@ def main() -> int:
         print(f"screenshots: no virtual PulseAudio: {exc}", file=sys.stderr)
         return 1
     try:
-        return on_screen(out, pulse.env())
+        scenario = sys.argv[2] if len(sys.argv) > 2 else "tests.ui.screenshots_scenario"
+        return on_screen(out, pulse.env(), scenario)
     finally:
         pulse.stop()
 
 
-def on_screen(out: Path, sound_env: dict[str, str]) -> int:
+def on_screen(out: Path, sound_env: dict[str, str], scenario: str) -> int:
     """Start Xvfb and trayer, run the scenario there; stop them after."""
     display = f":{free_display()}"
     xvfb = subprocess.Popen(
@@ -90,7 +94,7 @@ def on_screen(out: Path, sound_env: dict[str, str]) -> int:
         procs.append(trayer)
         time.sleep(1.0)  # trayer claims the tray selection
         done = subprocess.run(
-            [sys.executable, "-m", "tests.ui.screenshots_scenario", str(out)],
+            [sys.executable, "-m", scenario, str(out)],
             env=env,
             cwd=ROOT,
             timeout=300,

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from app.bot.floor import Say, wait_for_floor
 from app.client.session import RoomClient
 from app.client.voice_link import VoiceLink
 from app.dsp import FRAME_SECONDS
@@ -18,7 +19,9 @@ RELEASE_TAIL = 0.3  # s held after the last word, so it is not clipped
 
 
 class BotAudio:
-    def __init__(self, client: RoomClient, keep: bool) -> None:
+    def __init__(self, client: RoomClient, keep: bool, say: Say = lambda text: None) -> None:
+        self._client = client
+        self._say = say
         self._playing = FileSource(np.zeros(0, dtype=np.int16))
         self.link = VoiceLink(client, lambda: self._playing.next_frame())
         self._keep = keep
@@ -31,9 +34,11 @@ class BotAudio:
         self._ear = asyncio.get_running_loop().create_task(self._listen())
 
     async def speak(self, path: Path) -> float:
-        """Speak the file with push-to-talk held; returns its length in seconds."""
+        """Speak the file with push-to-talk held; returns its length in seconds.
+        Under floor control it starts once it holds the floor, so nothing is lost."""
         source = FileSource(read_audio(path))
         await self.link.press()
+        await wait_for_floor(self._client, self._say)
         self._playing = source
         # The track reads the source in real time; the tail covers its start-up.
         await asyncio.sleep(source.seconds + RELEASE_TAIL)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import msgspec
 
-from app.bot import replays, scheduling
+from app.bot import floor, replays, scheduling
 from app.bot.audio import BotAudio
 from app.bot.recording_lines import describe
 from app.client.connection import ConnectionLost, RequestFailed
@@ -125,6 +125,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     scheduling.add_arguments(parser, room)
     replays.add_arguments(parser)
+    floor.add_arguments(parser)
     # argparse lists its options only in a private attribute, stable since 2.7.
     options = {flag for action in parser._actions for flag in action.option_strings}
     args = parser.parse_args(_dash_values_attached(sys.argv[1:] if argv is None else argv, options))
@@ -140,6 +141,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--speak, --record and --listen need --join, --link or --create")
     if (args.start_recording or args.stop_recording) and not in_room:
         parser.error("--start-recording and --stop-recording need --join, --link or --create")
+    floor.check_arguments(parser, args, bool(in_room))
     if args.to is not None and args.download is None:
         parser.error("--to needs --download")
     if args.speak and not args.speak.is_file():
@@ -218,6 +220,7 @@ async def _act(client: RoomClient, args: argparse.Namespace) -> int:
     if args.start_recording:
         await client.request(SetRecording(on=True))
         _say(args, "started recording the room")
+    await floor.set_floor_control(client, args, lambda text: _say(args, text))
     if args.raise_hand:
         await client.request(RaiseHand())
         _say(args, "raised a hand")
@@ -229,9 +232,10 @@ async def _act(client: RoomClient, args: argparse.Namespace) -> int:
         _say(args, "accepted the invitation to the stage")
     elif args.stay > 0 and not args.wait_notices:
         await asyncio.sleep(args.stay)
+    await floor.take_floor(client, args, lambda text: _say(args, text))
     audio = None
     if args.speak or args.record or args.listen:
-        audio = BotAudio(client, keep=args.record is not None)
+        audio = BotAudio(client, keep=args.record is not None, say=lambda text: _say(args, text))
         try:
             await _use_audio(audio, args)
         finally:

@@ -61,6 +61,9 @@ class Settings:
     output_device: str | None = None
     output_volume: Annotated[int, msgspec.Meta(ge=0, le=MAX_VOLUME)] = 100  # percent
     cues: bool = True  # short tones on push-to-talk press and release
+    # Voice-activity mode: talk when the microphone hears speech, not only
+    # while the key is held (voice_talk.py); others see a badge.
+    voice_activity: bool = False
     # Voice processing on the microphone (WebRTC's: app/audio/apm.py).
     echo_cancellation: bool = True
     noise_suppression: bool = True

@@ -193,7 +193,9 @@ class DesktopSession:
 
     def talk(self) -> Talk:
         """Whether I am heard (talk.py): what every view of push-to-talk shows."""
-        return talk_state(self.phase is Phase.IN_ROOM, self.me(), self.ptt.live)
+        model = self.model
+        waiting = model is not None and model.waiting_for_floor()
+        return talk_state(self.phase is Phase.IN_ROOM, self.me(), self.ptt.live, waiting)
 
     @property
     def server_label(self) -> str:

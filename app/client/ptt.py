@@ -13,9 +13,10 @@ hotkey, the control socket): the microphone stays open while any of them is
 held, and a latch flips only on the first of them, so one physical press seen
 twice never flips it back. The control socket's press/release is a pedal in
 both modes: `ptt release` always ends talking (a latch cannot leave a script
-live). `toggle` (the command line, the tray) flips in either mode. Every
-change of `live` is reported once to `on_change`, with a cue ("on"/"off") for
-the sound the app may play.
+live), and so is voice-activity mode's speech detector. `toggle` (the
+command line, the tray) flips in either mode. Every change of `live` is
+reported once to `on_change`, with a cue ("on"/"off") for the sound the app
+may play.
 """
 
 from collections.abc import Callable
@@ -36,6 +37,11 @@ class PttSource(StrEnum):
     BUTTON = "button"  # the big button
     HOTKEY = "hotkey"  # the global key, with the window in the background
     CONTROL = "control"  # `panggung ptt press|release`: a pedal in both modes
+    VOICE = "voice"  # voice-activity mode's speech detector: a pedal too
+
+
+# Sources that press and release like a pedal in either mode (never latch).
+PEDALS = frozenset({PttSource.CONTROL, PttSource.VOICE})
 
 
 class Cancellable(Protocol):
@@ -96,7 +102,7 @@ class PttMachine:
             return
         first = not self._held
         self._held.add(source)
-        if self.mode is PttMode.LATCH and source is not PttSource.CONTROL:
+        if self.mode is PttMode.LATCH and source not in PEDALS:
             if first and not self._cancel_tail():  # in a tail: stay on, latched
                 self._set(not self.live, "press")
             return
@@ -110,7 +116,7 @@ class PttMachine:
         self._held.discard(source)
         if self._held or not self.live:
             return  # another source still holds it open
-        if self.mode is PttMode.LATCH and source is not PttSource.CONTROL:
+        if self.mode is PttMode.LATCH and source not in PEDALS:
             return
         if self.tail_ms == 0:
             self._set(False, "release")

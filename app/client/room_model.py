@@ -14,6 +14,7 @@ import msgspec
 
 from app.protocol.events import (
     AnyRoomEvent,
+    FloorChanged,
     MemberJoined,
     MemberLeft,
     MemberUpdated,
@@ -22,7 +23,15 @@ from app.protocol.events import (
     RoomEnded,
     RoomUpdated,
 )
-from app.protocol.model import STAGE_ROLES, Action, AudienceCount, MemberView, Role, RoomSnapshot
+from app.protocol.model import (
+    STAGE_ROLES,
+    Action,
+    AudienceCount,
+    FloorState,
+    MemberView,
+    Role,
+    RoomSnapshot,
+)
 from app.protocol.replies import Audience
 
 
@@ -83,6 +92,8 @@ class RoomModel:
                 self.snapshot = msgspec.structs.replace(self.snapshot, recording=recording)
                 failed = event.reason == "failed"
                 self.recording_failure = (event.detail or "?") if failed else None
+            case FloorChanged(floor=floor):
+                self.snapshot = msgspec.structs.replace(self.snapshot, floor=floor)
             case Reacted():
                 pass  # ephemeral: shown by the UI, not kept
         return True
@@ -101,6 +112,16 @@ class RoomModel:
     def recording(self) -> bool:
         """The room's audience mix is being recorded (the banner says so)."""
         return self.live and self.snapshot.recording
+
+    @property
+    def floor(self) -> FloorState:
+        """Floor control as the server last said (one stage member heard at a time)."""
+        return self.snapshot.floor
+
+    def waiting_for_floor(self, user_id: int | None = None) -> bool:
+        """Whether this member (this client's, by default) is queued for the floor."""
+        floor = self.snapshot.floor
+        return floor.enabled and (self.me if user_id is None else user_id) in floor.queue
 
     def stage(self) -> list[MemberView]:
         order = {Role.HOST: 0, Role.COHOST: 1, Role.SPEAKER: 2}

@@ -11,7 +11,7 @@ from typing import Literal
 
 import msgspec
 
-from app.protocol.model import MemberView, Reaction
+from app.protocol.model import FloorState, MemberView, Reaction
 
 
 class RoomEvent(msgspec.Struct, tag_field="kind", forbid_unknown_fields=False, kw_only=True):
@@ -50,6 +50,7 @@ UpdateCause = Literal[
     "disconnected",
     "reconnected",
     "hands_disabled",
+    "talk_mode_changed",
 ]
 
 
@@ -91,6 +92,14 @@ class RecordingChanged(RoomEvent, tag="recording_changed"):
     detail: str | None = None
 
 
+class FloorChanged(RoomEvent, tag="floor_changed"):
+    """Floor control's state changed: switched, taken, queued for, handed over."""
+
+    floor: FloorState
+    # The moderator who switched it or took the floor; None otherwise.
+    by: int | None = None
+
+
 EndReason = Literal["ended_by_host", "no_moderator", "host_left"]
 
 
@@ -99,5 +108,12 @@ class RoomEnded(RoomEvent, tag="room_ended"):
 
 
 AnyRoomEvent = (
-    MemberJoined | MemberLeft | MemberUpdated | RoomUpdated | Reacted | RoomEnded | RecordingChanged
+    MemberJoined
+    | MemberLeft
+    | MemberUpdated
+    | RoomUpdated
+    | Reacted
+    | RoomEnded
+    | RecordingChanged
+    | FloorChanged
 )

@@ -35,6 +35,7 @@ class Action(StrEnum):
     SELF_MUTE = "self_mute"
     SELF_UNMUTE = "self_unmute"
     PUSH_TO_TALK = "push_to_talk"
+    SET_TALK_MODE = "set_talk_mode"
     LEAVE_STAGE = "leave_stage"
     # Moderation.
     APPROVE_HAND = "approve_hand"
@@ -53,6 +54,7 @@ class Action(StrEnum):
     PIN_LINK = "pin_link"
     ADD_INVITE = "add_invite"
     SET_RECORDING = "set_recording"
+    SET_FLOOR_CONTROL = "set_floor_control"
     # Reading the audience one by one (pages and search); listeners only get counts.
     LIST_AUDIENCE = "list_audience"
     # Reading the room's ban list (names included), to lift a ban.
@@ -86,6 +88,22 @@ class MemberView(msgspec.Struct, frozen=True, kw_only=True):
     self_muted: bool = False
     # False while the connection is down and the grace period runs.
     connected: bool = True
+    # Talks by voice activity (their app presses push-to-talk when they speak).
+    voice_activity: bool = False
+
+
+class FloorState(msgspec.Struct, frozen=True, kw_only=True):
+    """Floor control ("one speaker at a time"): while `enabled`, only `holder`
+    is heard; `queue` is who pressed push-to-talk meanwhile, first pressed
+    first. The whole state in every `floor_changed`, so clients replace it."""
+
+    enabled: bool = False
+    # Seconds a turn may last while someone waits; None: no limit.
+    max_turn: float | None = None
+    holder: int | None = None
+    # Server time the holder got the floor.
+    since: float | None = None
+    queue: list[int] = msgspec.field(default_factory=list)
 
 
 class AudienceCount(msgspec.Struct, frozen=True, kw_only=True):
@@ -128,6 +146,7 @@ class RoomSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     # What the member it was made for may do now; the `allowed` message
     # replaces it when that changes. Empty from a server older than this field.
     allowed: list[Action] = msgspec.field(default_factory=list)
+    floor: FloorState = msgspec.field(default_factory=FloorState)
 
 
 class BannedUser(msgspec.Struct, frozen=True, kw_only=True):

@@ -216,6 +216,28 @@ class SetHandsEnabled(Request, tag="set_hands_enabled"):
     enabled: bool
 
 
+# Floor control's longest turn, in whole seconds (a moderator's setting).
+MIN_TURN = 5
+MAX_TURN = 3600
+
+
+class SetFloorControl(Request, tag="set_floor_control"):
+    """Switch floor control ("one speaker at a time") on or off. `max_turn`
+    (seconds) ends a turn that long when someone else is waiting; None: no
+    limit."""
+
+    enabled: bool
+    max_turn: Annotated[int, msgspec.Meta(ge=MIN_TURN, le=MAX_TURN)] | None = None
+
+
+class SetTalkMode(Request, tag="set_talk_mode"):
+    """A stage member says how they talk: `voice_activity` true when their app
+    presses and releases push-to-talk by detecting speech, so others see a
+    badge. The server's rules do not change: it is push-to-talk all the same."""
+
+    voice_activity: bool
+
+
 class SetTopic(Request, tag="set_topic"):
     topic: Annotated[str, msgspec.Meta(max_length=MAX_TOPIC)]
 
@@ -396,6 +418,8 @@ RoomRequest = (
     | UnmakeCohost
     | SetLocked
     | SetHandsEnabled
+    | SetFloorControl
+    | SetTalkMode
     | SetTopic
     | PinLink
     | SetRecording

@@ -78,6 +78,7 @@ from app.server.cluster import (
     Unavailable,
 )
 from app.server.fanout import Fanout
+from app.server.floor_timer import FloorTimer
 from app.server.forwarding import (
     Forwarded,
     MemberState,
@@ -106,6 +107,7 @@ from app.server.rooms import (
     audience_page,
     check,
     create_room,
+    floor,
     handle,
     recording_lost,
     restore,
@@ -233,6 +235,7 @@ class RoomHub:
         self._pulse_budget = pulse_budget
         # False: nothing sends the summaries but flush_pulse (tests drive them).
         self._timed_pulses = timed_pulses
+        self._floor_timer = FloorTimer(clock, self._tick_room)
 
     def use_cluster(self, cluster: Cluster) -> None:
         """Join a cluster (before any room exists here: start-up)."""
@@ -338,23 +341,27 @@ class RoomHub:
     async def tick(self) -> None:
         """Run every room's clock; each room on its own, so one that fails stays alone."""
         now = self._clock()
-        for room in list(self._rooms.values()):
-            lease = self._leases.get(room.room_id)
-            if lease is not None and not lease.active:
-                continue  # no acting on a room whose lease is in doubt
-            try:
-                self._publish(room, tick(room, now))
-            except Exception:
-                self._faults.error(
-                    f"tick {room.room_id}",
-                    "room %s: its tick failed; the other rooms go on",
-                    room.room_id,
-                    exc_info=True,
-                )
+        for room_id in list(self._rooms):
+            self._tick_room(room_id, now)
         for room_id in list(self._rooms):
             self._save_soon(room_id, now)
         self._tell_moderators()
         self._forget_ended()
+
+    def _tick_room(self, room_id: str, now: float | None = None) -> None:
+        room = self._rooms.get(room_id)
+        lease = self._leases.get(room_id)
+        if room is None or (lease is not None and not lease.active):
+            return  # gone, or no acting on a room whose lease is in doubt
+        try:
+            self._publish(room, tick(room, self._clock() if now is None else now))
+        except Exception:
+            self._faults.error(
+                f"tick {room_id}",
+                "room %s: its tick failed; the other rooms go on",
+                room_id,
+                exc_info=True,
+            )
 
     async def flush(self) -> None:
         """Save every room now and wait for it (at shutdown); never raises.
@@ -390,6 +397,7 @@ class RoomHub:
         except Exception:
             log.exception("closing the edge relay failed")
         try:
+            self._floor_timer.close()
             await self.voice.close()
         except Exception:
             log.exception("closing the media plane failed")
@@ -668,9 +676,12 @@ class RoomHub:
         room = self._room_of(client)
         me = room.members.get(client.user_id)
         actor = Actor(client.user_id, me.name if me is not None else "")
-        # The core's gate and state (no event: who is heard shows in the levels).
-        handle(room, actor, PushToTalk(pressed=pressed), self._clock())
+        # The core's gate and state; an event only under floor control (else
+        # who is heard shows in the levels).
+        outcome = handle(room, actor, PushToTalk(pressed=pressed), self._clock())
         self.voice.sync(room)
+        if outcome:
+            self._publish(room, outcome)
 
     async def detach(self, client: Attachment) -> None:
         """The connection is gone: the member keeps their place for the grace period."""
@@ -1335,6 +1346,7 @@ class RoomHub:
             self.voice.sync(room)
             if self._relayed.get(room.room_id):
                 self._to_origin(room, outcome)
+            self._floor_timer.arm(room.room_id, floor.due(room) if room.live else None)
         if outcome and room.live:
             self._schedule_pulse(room.room_id)
         for user_id, frame in self.told.changed(room, outcome):

@@ -20,12 +20,15 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from app.protocol.model import Action, Role
 from app.protocol.requests import (
+    MAX_TURN,
+    MIN_TURN,
     ApproveHand,
     Ban,
     DenyHand,
@@ -38,6 +41,7 @@ from app.protocol.requests import (
     PinLink,
     Remove,
     Request,
+    SetFloorControl,
     SetHandsEnabled,
     SetLocked,
     SetRecording,
@@ -113,6 +117,16 @@ class AdminPanel(QGroupBox):
         self.locked.setAccessibleName(self.tr("Lock room"))
         self.hands = QCheckBox(self.tr("&Hands allowed"))
         self.hands.setAccessibleName(self.tr("Allow raised hands"))
+        # Floor control: one speaker heard at a time, with an optional longest turn.
+        self.floor = QCheckBox(self.tr("One spea&ker at a time"))
+        self.floor.setAccessibleName(self.tr("Floor control: one speaker at a time"))
+        self.max_turn = QSpinBox()
+        self.max_turn.setRange(0, MAX_TURN)
+        self.max_turn.setSingleStep(15)
+        self.max_turn.setSpecialValueText(self.tr("no limit"))
+        self.max_turn.setSuffix(self.tr(" s"))
+        self.max_turn.setToolTip(self.tr("Longest turn while others wait (0: no limit)"))
+        self.max_turn.setAccessibleName(self.tr("Longest turn while others wait, in seconds"))
         self.topic = QLineEdit()
         self.topic.setAccessibleName(self.tr("New topic"))
         self.set_topic = _button(self.tr("Set &topic"), self.tr("Set topic"))
@@ -141,6 +155,8 @@ class AdminPanel(QGroupBox):
             self.mute_all: Action.MUTE_ALL,
             self.locked: Action.SET_LOCKED,
             self.hands: Action.SET_HANDS_ENABLED,
+            self.floor: Action.SET_FLOOR_CONTROL,
+            self.max_turn: Action.SET_FLOOR_CONTROL,
             self.topic: Action.SET_TOPIC,
             self.set_topic: Action.SET_TOPIC,
             self.pin: Action.PIN_LINK,
@@ -179,6 +195,9 @@ class AdminPanel(QGroupBox):
         for key in ("cohost", "uncohost", "remove", "ban"):
             more_row.addWidget(self.person_buttons[key])
         more_row.addStretch()
+        # Beside mute-all: both are about who is heard on the stage.
+        more_row.addWidget(self.floor)
+        more_row.addWidget(self.max_turn)
         more_row.addWidget(self.mute_all)
         text_row = QHBoxLayout()
         text_row.addWidget(self.topic, 1)
@@ -206,6 +225,8 @@ class AdminPanel(QGroupBox):
         )
         self.locked.clicked.connect(lambda on: act(SetLocked(locked=bool(on))))
         self.hands.clicked.connect(lambda on: act(SetHandsEnabled(enabled=bool(on))))
+        self.floor.clicked.connect(lambda on: self._set_floor(bool(on)))
+        self.max_turn.editingFinished.connect(lambda: self._set_floor(self.floor.isChecked()))
         self.set_topic.clicked.connect(lambda: act(SetTopic(topic=self.topic.text())))
         self.set_pin.clicked.connect(lambda: act(PinLink(url=self.pin.text().strip() or None)))
         self.record.clicked.connect(self._on_record)
@@ -226,6 +247,11 @@ class AdminPanel(QGroupBox):
         dialog = self.make_end_dialog(model.snapshot.invite_only)
         dialog.accepted.connect(lambda: self._controller.act(EndRoom(replay=dialog.choice())))
         dialog.open()
+
+    def _set_floor(self, on: bool) -> None:
+        turn = self.max_turn.value()
+        limit = max(MIN_TURN, turn) if on and turn else None
+        self._controller.act(SetFloorControl(enabled=on, max_turn=limit))
 
     def open_bans(self) -> BanListDialog:
         """The ban list (one dialog at a time), read fresh from the server."""
@@ -297,6 +323,9 @@ class AdminPanel(QGroupBox):
         snap = model.snapshot
         self.locked.setChecked(snap.locked)
         self.hands.setChecked(snap.hands_enabled)
+        self.floor.setChecked(snap.floor.enabled)
+        if not self.max_turn.hasFocus():
+            self.max_turn.setValue(round(snap.floor.max_turn or 0))
         if not self.topic.hasFocus():
             self.topic.setText(snap.topic)
         if not self.pin.hasFocus():

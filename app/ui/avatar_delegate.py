@@ -17,12 +17,13 @@ from app.ui.people_model import BADGE, BADGE_TEXT, LEVEL, MARKS, ME, NAME
 
 Index = QModelIndex | QPersistentModelIndex
 # Marks as glyphs DejaVu Sans has (no emoji font needed), on a small disc.
-MARK_GLYPHS = {"muted": "✕", "hand": "✋", "invited": "★", "away": "…"}
+MARK_GLYPHS = {"muted": "✕", "hand": "✋", "invited": "★", "away": "…", "voice": "∿"}
 MARK_COLOURS = {
     "muted": design.BADGE_COLOURS["muted"],
     "hand": design.BADGE_COLOURS["hand"],
     "invited": design.BADGE_COLOURS["invited"],
     "away": design.BADGE_COLOURS["locked"],
+    "voice": design.BADGE_COLOURS["broadcast"],
 }
 
 

@@ -38,7 +38,7 @@ NAME = Qt.ItemDataRole.UserRole + 1  # the raw name (painted as plain text)
 BADGE = Qt.ItemDataRole.UserRole + 2  # "host", "cohost" or ""
 BADGE_TEXT = Qt.ItemDataRole.UserRole + 3  # translated
 LEVEL = Qt.ItemDataRole.UserRole + 4  # 0.0-1.0; 0 when not talking
-MARKS = Qt.ItemDataRole.UserRole + 5  # list of "muted", "hand", "invited", "away"
+MARKS = Qt.ItemDataRole.UserRole + 5  # list of "muted", "hand", "invited", "away", "voice"
 ME = Qt.ItemDataRole.UserRole + 6
 
 
@@ -64,6 +64,8 @@ def describe(member: MemberView, me: int, talking: bool, queue_place: int | None
         parts.append(translate("PeoplePanel", "invited to the stage"))
     if not member.connected:
         parts.append(translate("PeoplePanel", "reconnecting"))
+    if member.voice_activity:
+        parts.append(translate("PeoplePanel", "talks by voice activity"))
     return " · ".join(parts)
 
 
@@ -83,6 +85,8 @@ def marks(member: MemberView) -> list[str]:
         found.append("invited")
     if not member.connected:
         found.append("away")
+    if member.voice_activity:
+        found.append("voice")  # their app talks when it hears speech: others should know
     return found
 
 

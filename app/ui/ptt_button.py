@@ -16,9 +16,12 @@ LATCHED_IDLE = str(QT_TRANSLATE_NOOP("PttButton", "Click to talk  ({key})"))
 LIVE = str(QT_TRANSLATE_NOOP("PttButton", "● LIVE — you are on air"))
 SELF_MUTED = str(QT_TRANSLATE_NOOP("PttButton", "Microphone muted — unmute to talk"))
 MOD_MUTED = str(QT_TRANSLATE_NOOP("PttButton", "A moderator muted you"))
+WAITING = str(QT_TRANSLATE_NOOP("PttButton", "⏳ Waiting for the floor — keep holding"))
 
 # Palette roles, so that the live state follows the system theme.
 LIVE_STYLE = "QPushButton { background: palette(highlight); color: palette(highlighted-text); }"
+# Waiting is neither on air nor idle: the theme's mid tone, and a dashed edge.
+WAITING_STYLE = "QPushButton { background: palette(mid); border: 2px dashed palette(text); }"
 
 
 class PttButton(QPushButton):
@@ -59,6 +62,11 @@ class PttButton(QPushButton):
         if live:
             text = _tr(LIVE)
             description = self.tr("Live: you are on air.")
+        elif state is Talk.WAITING:
+            text = _tr(WAITING)
+            description = self.tr(
+                "Someone else has the floor; you wait in the queue, first pressed first served."
+            )
         elif state is Talk.SELF_MUTED:
             text = description = _tr(SELF_MUTED)
         elif state is Talk.MOD_MUTED:
@@ -69,9 +77,9 @@ class PttButton(QPushButton):
                 key=self.key_label()
             )
         self.setText(text)
-        self.setStyleSheet(LIVE_STYLE if live else "")
+        self.setStyleSheet(LIVE_STYLE if live else WAITING_STYLE if state is Talk.WAITING else "")
         self.setAccessibleDescription(description)
-        self.setEnabled(state in (Talk.READY, Talk.LIVE))
+        self.setEnabled(state in (Talk.READY, Talk.LIVE, Talk.WAITING))
 
 
 def _tr(text: str) -> str:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.client.app_state import Phase
 from app.client.ptt import PttMode, PttSource
+from app.client.room_model import RoomModel
 from app.protocol.links import web_link
 from app.protocol.model import Action, Reaction
 from app.protocol.requests import (
@@ -40,7 +41,7 @@ from app.ui.audience_panel import AudiencePanel
 from app.ui.controller import SessionController
 from app.ui.notice_bar import Reserved
 from app.ui.people_panel import PeoplePanel
-from app.ui.plain_text import PlainLabel, link_html
+from app.ui.plain_text import PlainLabel, isolate, link_html
 from app.ui.ptt_button import PttButton
 
 # The server's fixed palette, as emoji; the names are for screen readers and tooltips.
@@ -382,6 +383,8 @@ class RoomView(QWidget):
             banners.append(self.tr("🔒 The room is locked: no newcomers."))
         if not snap.hands_enabled:
             banners.append(self.tr("Raising hands is turned off."))
+        if snap.floor.enabled:
+            banners.append(self._floor_text(model))
         self.badges["invite_only"].setVisible(snap.invite_only)
         self.badges["locked"].setVisible(snap.locked)
         self.badges["recording"].setVisible(model.recording)
@@ -435,6 +438,20 @@ class RoomView(QWidget):
         else:
             self.admin.show_allowed()
         self.refresh_people()
+
+    def _floor_text(self, model: RoomModel) -> str:
+        """Who has the floor and how many wait (floor control is on)."""
+        floor = model.floor
+        holder = model.members.get(floor.holder) if floor.holder is not None else None
+        if holder is None:
+            text = self.tr("🎙 One speaker at a time: the floor is free.")
+        else:
+            text = self.tr("🎙 One speaker at a time: {name} has the floor.").format(
+                name=isolate(holder.name)
+            )
+        if floor.queue:
+            text += " " + self.tr("{count} waiting.").format(count=len(floor.queue))
+        return text
 
     def show_levels(self) -> None:
         """Only the rings change while people talk: the rows whose level changed repaint."""

@@ -146,6 +146,11 @@ class SettingsDialog(QDialog):
             self.tr("Press to start, press again to stop (latch)"), PttMode.LATCH.value
         )
         self.mode.setCurrentIndex(max(0, self.mode.findData(self.settings.ptt_mode)))
+        self.voice_activity = QCheckBox(
+            self.tr("Talk when I speak (voice activity &detection) — others see a badge")
+        )
+        self.voice_activity.setAccessibleName(self.tr("Voice activity mode"))
+        self.voice_activity.setChecked(self.settings.voice_activity)
         self.tail = QSpinBox()
         self.tail.setRange(0, MAX_TAIL_MS)
         self.tail.setSingleStep(50)
@@ -161,6 +166,7 @@ class SettingsDialog(QDialog):
         ptt_form.addRow(self.tr("M&ode:"), self.mode)
         ptt_form.addRow(self.tr("Release &tail:"), self.tail)
         ptt_form.addRow(self.global_ptt)
+        ptt_form.addRow(self.voice_activity)
 
         # -- app --
         self.start_minimised = QCheckBox(self.tr("Start m&inimised to the tray"))
@@ -330,6 +336,7 @@ class SettingsDialog(QDialog):
         s.ptt_key = self.ptt_key.key
         s.ptt_mode = str(self.mode.currentData())
         s.ptt_tail_ms = self.tail.value()
+        s.voice_activity = self.voice_activity.isChecked()
         s.global_ptt = self.global_ptt.isChecked()
         s.start_minimised = self.start_minimised.isChecked()
         s.language = str(self.language.currentData())

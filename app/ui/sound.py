@@ -13,6 +13,7 @@ from app.client.cues import CuePlayer
 from app.client.desktop_session import DesktopSession
 from app.client.device_audio import DeviceAudio, MicFollower
 from app.client.preferences import HotkeyControl, apply_settings
+from app.client.voice_talk import VoiceTalker
 from app.ui.controller import SessionController
 from app.ui.design import apply_theme
 from app.ui.main_window import MainWindow
@@ -22,20 +23,23 @@ from app.ui.settings_dialog import SettingsDialog, open_settings
 class AttachedSound:
     """What `attach_sound` hooked to the session (closed when the app quits)."""
 
-    def __init__(self, cues: CuePlayer, mic: MicFollower) -> None:
+    def __init__(self, cues: CuePlayer, mic: MicFollower, voice: VoiceTalker) -> None:
         self.cues = cues
         self.mic = mic
+        self.voice = voice
 
     def close(self) -> None:
         self.cues.close()
         self.mic.close()
+        self.voice.close()
 
 
 def attach_sound(
     window: MainWindow, session: DesktopSession, audio: DeviceAudio | None, note: str = ""
 ) -> AttachedSound | None:
     """Show `note` (why there is no sound) and the devices' news; play the
-    cues; open the microphone while on the stage."""
+    cues; open the microphone while on the stage; talk by voice activity when
+    the settings say so."""
     if note:
         window.show_message(note)
         window.statusBar().showMessage(note)
@@ -44,7 +48,11 @@ def attach_sound(
     for text in audio.messages:
         window.show_message(text)
     audio.listeners.append(window.show_message)
-    return AttachedSound(CuePlayer(session, audio.play_cue), MicFollower(session, audio))
+    return AttachedSound(
+        CuePlayer(session, audio.play_cue),
+        MicFollower(session, audio),
+        VoiceTalker(session, audio.engine.add_listener),
+    )
 
 
 class SettingsHook:

@@ -122,7 +122,7 @@ class Tray(QObject):
             state = "on_stage"
         else:
             state = "listening"
-        self.talk.setEnabled(talk in (Talk.READY, Talk.LIVE))
+        self.talk.setEnabled(talk in (Talk.READY, Talk.LIVE, Talk.WAITING))
         self.talk.setChecked(talk is Talk.LIVE)
         in_room = session.phase is Phase.IN_ROOM
         self.raise_hand.setEnabled(session.may(Action.RAISE_HAND))

@@ -116,6 +116,30 @@
         <translation>Izinkan angkat tangan</translation>
     </message>
     <message>
+        <source>One spea&amp;ker at a time</source>
+        <translation>Satu pembi&amp;cara</translation>
+    </message>
+    <message>
+        <source>Floor control: one speaker at a time</source>
+        <translation>Kendali giliran bicara: satu pembicara sekaligus</translation>
+    </message>
+    <message>
+        <source>no limit</source>
+        <translation>tanpa batas</translation>
+    </message>
+    <message>
+        <source> s</source>
+        <translation> dtk</translation>
+    </message>
+    <message>
+        <source>Longest turn while others wait (0: no limit)</source>
+        <translation>Giliran terlama selagi yang lain menunggu (0: tanpa batas)</translation>
+    </message>
+    <message>
+        <source>Longest turn while others wait, in seconds</source>
+        <translation>Giliran terlama selagi yang lain menunggu, dalam detik</translation>
+    </message>
+    <message>
         <source>New topic</source>
         <translation>Topik baru</translation>
     </message>
@@ -787,6 +811,10 @@
         <source>reconnecting</source>
         <translation>menyambung ulang</translation>
     </message>
+    <message>
+        <source>talks by voice activity</source>
+        <translation>bicara lewat deteksi suara</translation>
+    </message>
 </context>
 <context>
     <name>PttButton</name>
@@ -811,12 +839,20 @@
         <translation>Moderator membisukan Anda</translation>
     </message>
     <message>
+        <source>⏳ Waiting for the floor — keep holding</source>
+        <translation>⏳ Menunggu giliran bicara — tetap tahan</translation>
+    </message>
+    <message>
         <source>Push to talk</source>
         <translation>Tekan untuk bicara</translation>
     </message>
     <message>
         <source>Space</source>
         <translation>Spasi</translation>
+    </message>
+    <message>
+        <source>Someone else has the floor; you wait in the queue, first pressed first served.</source>
+        <translation>Orang lain sedang mendapat giliran; Anda menunggu dalam antrean, yang pertama menekan dilayani dulu.</translation>
     </message>
     <message>
         <source>Hold to talk; the {key} key does the same.</source>
@@ -1267,6 +1303,18 @@
         <translation>Nyalakan mikrofon</translation>
     </message>
     <message>
+        <source>🎙 One speaker at a time: the floor is free.</source>
+        <translation>🎙 Satu pembicara sekaligus: giliran bicara kosong.</translation>
+    </message>
+    <message>
+        <source>🎙 One speaker at a time: {name} has the floor.</source>
+        <translation>🎙 Satu pembicara sekaligus: {name} sedang mendapat giliran.</translation>
+    </message>
+    <message>
+        <source>{count} waiting.</source>
+        <translation>{count} menunggu.</translation>
+    </message>
+    <message>
         <source>{stage} on stage · {listeners} listening · ✋ {hands}</source>
         <translation>{stage} di panggung · {listeners} mendengarkan · ✋ {hands}</translation>
     </message>
@@ -1464,6 +1512,10 @@
         <translation>Tekan untuk mulai, tekan lagi untuk berhenti (kunci)</translation>
     </message>
     <message>
+        <source>Voice activity mode</source>
+        <translation>Mode deteksi suara</translation>
+    </message>
+    <message>
         <source> ms</source>
         <translation> md</translation>
     </message>
@@ -1506,6 +1558,10 @@
     <message>
         <source>Start minimised to the tray</source>
         <translation>Mulai diperkecil ke baki sistem</translation>
+    </message>
+    <message>
+        <source>Talk when I speak (voice activity &amp;detection) — others see a badge</source>
+        <translation>Bicara saat saya bersuara (deteksi s&amp;uara) — yang lain melihat lencana</translation>
     </message>
     <message>
         <source>Host on this computer</source>

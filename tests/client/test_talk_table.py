@@ -48,6 +48,10 @@ SEQUENCES: list[tuple[PttMode, int, list[str], list[bool]]] = [
     (LATCH, 0, ["+key", "-key", "+control", "-control"], [True, True, True, False]),
     (LATCH, 0, ["+control", "+key", "-key", "-control"], [True, True, True, False]),
     (LATCH, 0, ["+key", "S", "+key"], [True, False, True]),
+    # voice-activity mode's detector is a pedal in both modes, beside the key
+    (HOLD, 0, ["+voice", "-voice"], [True, False]),
+    (LATCH, 0, ["+voice", "-voice"], [True, False]),
+    (HOLD, 0, ["+voice", "+key", "-voice", "-key"], [True, True, True, False]),
 ]
 
 
@@ -108,3 +112,16 @@ def test_heard_only_on_stage_unmuted_and_live(
 def test_out_of_the_room_is_never_heard(ptt_live: bool) -> None:
     assert talk_state(False, _member(Role.SPEAKER, False, False), ptt_live) is Talk.OUT
     assert talk_state(True, None, ptt_live) is Talk.OUT
+
+
+@pytest.mark.parametrize(
+    ("mod_muted", "self_muted", "ptt_live"),
+    list(itertools.product([False, True], [False, True], [False, True])),
+)
+def test_waiting_for_the_floor_only_while_pressing_on_stage_unmuted(
+    mod_muted: bool, self_muted: bool, ptt_live: bool
+) -> None:
+    state = talk_state(True, _member(Role.SPEAKER, mod_muted, self_muted), ptt_live, waiting=True)
+    assert (state is Talk.WAITING) == (ptt_live and not mod_muted and not self_muted)
+    # Waiting is still a wish to talk: nothing stops it while the queue moves.
+    assert may_talk(state) == (not mod_muted and not self_muted)

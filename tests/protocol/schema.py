@@ -37,6 +37,7 @@ SHAPES: tuple[StructType, ...] = (
     model.ReactionSender,
     model.BannedUser,
     model.ScheduledRoom,
+    model.FloorState,
 )
 
 

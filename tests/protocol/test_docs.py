@@ -202,6 +202,8 @@ def test_constants_table_matches_the_code() -> None:
         "MAX_INVITED_AHEAD": requests.MAX_INVITED_AHEAD,
         "MAX_SCHEDULE_ID": requests.MAX_SCHEDULE_ID,
         "MAX_EPOCH": requests.MAX_EPOCH,
+        "MIN_TURN": requests.MIN_TURN,
+        "MAX_TURN": requests.MAX_TURN,
     }
     rows = re.findall(r"^\| `([A-Z_]+)` \| (\d+) \|", "\n".join(part(CONSTANTS_PART).body), re.M)
     assert {name: int(value) for name, value in rows} == expected

@@ -257,6 +257,10 @@ async def scenario(out: Path) -> int:
         await recordings_shot(shell, work, out)
         await tray_shot(shell, out)
         await indonesian_shot(url, town.room_id, out)
+        # Here, not at the top: that module builds on this one's helpers.
+        from tests.ui.floor_shot_scenario import floor_shot
+
+        await floor_shot(url, out)
         print("screenshots: ok", flush=True)
         return 0
     finally:

@@ -22,6 +22,7 @@ EVERY_FIELD = Settings(
     output_device="Speakers; front",
     output_volume=130,
     cues=False,
+    voice_activity=True,
     echo_cancellation=False,
     noise_suppression=False,
     auto_gain=False,

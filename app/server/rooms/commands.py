@@ -47,16 +47,18 @@ from app.protocol.requests import (
     React,
     Remove,
     SelfMute,
+    SetFloorControl,
     SetHandsEnabled,
     SetLocked,
     SetRecording,
+    SetTalkMode,
     SetTopic,
     Sync,
     Unban,
     UnmakeCohost,
     Unmute,
 )
-from app.server.rooms import lifecycle, moderation, room_settings, stage
+from app.server.rooms import floor, lifecycle, moderation, room_settings, stage
 from app.server.rooms.permissions import Action
 from app.server.rooms.state import Member, Room
 
@@ -108,6 +110,8 @@ MemberCommand = (
     | UnmakeCohost
     | SetLocked
     | SetHandsEnabled
+    | SetFloorControl
+    | SetTalkMode
     | SetTopic
     | PinLink
     | SetRecording
@@ -198,7 +202,17 @@ COMMANDS: Mapping[type, Command[Any]] = _table(
     _entry(
         PushToTalk,
         (_A.PUSH_TO_TALK,),
-        lambda room, me, c, now: stage.push_to_talk(me, c.pressed),
+        lambda room, me, c, now: floor.press(room, me, c.pressed, now),
+    ),
+    _entry(
+        SetTalkMode,
+        (_A.SET_TALK_MODE,),
+        lambda room, me, c, now: stage.set_talk_mode(me, c.voice_activity),
+    ),
+    _entry(
+        SetFloorControl,
+        (_A.SET_FLOOR_CONTROL,),
+        lambda room, me, c, now: floor.set_floor_control(room, me, c.enabled, c.max_turn, now),
     ),
     _entry(
         ApproveHand,

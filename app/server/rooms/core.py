@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 from app.protocol.errors import ErrorCode
 from app.protocol.events import (
     AnyRoomEvent,
+    FloorChanged,
     MemberJoined,
     MemberLeft,
     MemberUpdated,
     Reacted,
     RecordingStopReason,
 )
-from app.server.rooms import lifecycle, room_settings
+from app.server.rooms import floor, lifecycle, room_settings
 from app.server.rooms.commands import COMMANDS, Gated, Join, MemberCommand, RoomCommand
 from app.server.rooms.errors import RoomError
 from app.server.rooms.permissions import Action, require
@@ -60,7 +61,9 @@ def handle(room: Room, actor: Actor, command: RoomCommand, now: float) -> Outcom
             raise RoomError(ErrorCode.ROOM_ENDED, "this room has ended")
         return _settle(room, lifecycle.join(room, actor, command.invite_code, now))
     me = check(room, actor, command)
-    return _settle(room, _run(room, me, command, now))
+    before = floor.key(room)
+    events = _run(room, me, command, now)
+    return _settle(room, _with_floor(room, events, before, now))
 
 
 def check(room: Room, actor: Actor, command: Gated) -> Member:
@@ -78,8 +81,21 @@ def check(room: Room, actor: Actor, command: Gated) -> Member:
 
 
 def tick(room: Room, now: float) -> Outcome:
-    """Let the clock run: members past their grace period leave."""
-    return _settle(room, lifecycle.expire(room, now))
+    """Let the clock run: members past their grace period leave, the floor
+    passes on after its gap or at a turn's end (`floor.due` says when)."""
+    before = floor.key(room)
+    return _settle(room, _with_floor(room, lifecycle.expire(room, now), before, now))
+
+
+def _with_floor(
+    room: Room, events: list[AnyRoomEvent], before: floor.FloorKey, now: float
+) -> list[AnyRoomEvent]:
+    """The events, and a floor_changed if they moved the floor (a holder who
+    left, was muted or stepped down hands over) and none says so yet."""
+    floor.settle(room, now)
+    if any(isinstance(e, FloorChanged) for e in events):
+        return events
+    return events + floor.changed(room, before)
 
 
 def recording_lost(room: Room, reason: RecordingStopReason, detail: str | None = None) -> Outcome:

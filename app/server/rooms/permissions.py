@@ -15,7 +15,8 @@ action names are the protocol's (`app.protocol.model.Action`).
 
 `may_be_heard` is the only decision about the mix: a live room's stage members
 who hold push-to-talk (core state, set through the gate like any command) and
-are muted neither by a moderator nor by themselves are heard; the media shell
+are muted neither by a moderator nor by themselves are heard, and under floor
+control only the one who holds the floor (floor.py); the media shell
 only carries the answer out. `outranks` is the rank rule on its own, for
 commands aimed at many members at once (mute-all).
 
@@ -47,7 +48,7 @@ _A = Action
 _EVERYONE = frozenset({_A.LEAVE_ROOM, _A.REACT})
 _AUDIENCE = frozenset({_A.RAISE_HAND, _A.LOWER_HAND, _A.ACCEPT_INVITE, _A.DECLINE_INVITE})
 # Only the stage holds push-to-talk, muted or not (the mix still leaves the muted out).
-_ON_STAGE = frozenset({_A.SELF_MUTE, _A.SELF_UNMUTE, _A.PUSH_TO_TALK})
+_ON_STAGE = frozenset({_A.SELF_MUTE, _A.SELF_UNMUTE, _A.PUSH_TO_TALK, _A.SET_TALK_MODE})
 _MODERATION = frozenset(
     {
         _A.APPROVE_HAND,
@@ -68,6 +69,8 @@ _MODERATION = frozenset(
         # Recording is the moderators' call (as in X Spaces); the shell also
         # needs a media plane and a writable directory.
         _A.SET_RECORDING,
+        # Also: under floor control a moderator's push-to-talk takes the floor at once.
+        _A.SET_FLOOR_CONTROL,
         _A.LIST_AUDIENCE,
         _A.LIST_BANS,
     }
@@ -160,6 +163,22 @@ def may_be_heard(room: Room, user_id: int) -> bool:
         room.live
         and member is not None
         and member.on_stage
+        and member.ptt_held
+        and not member.mod_muted
+        and not member.self_muted
+        and (not room.floor_control or room.floor_holder == user_id)
+    )
+
+
+def may_hold_floor(room: Room, user_id: int) -> bool:
+    """Whether this member may hold or wait for the floor: everything
+    `may_be_heard` asks but the floor itself."""
+    member = room.members.get(user_id)
+    return (
+        room.live
+        and member is not None
+        and member.on_stage
+        and member.connected
         and member.ptt_held
         and not member.mod_muted
         and not member.self_muted

@@ -1,5 +1,5 @@
 """The stage: hands, invitations to speak, stepping up and down, self-muting,
-push-to-talk.
+the talk mode (push-to-talk itself is floor.py's).
 
 A listener gets on stage by raising a hand that a moderator approves, or by
 accepting a moderator's invitation; either way only while the stage has room
@@ -108,7 +108,9 @@ def self_mute(me: Member, muted: bool) -> list[AnyRoomEvent]:
     return [member_updated(me, "self_muted" if muted else "self_unmuted")]
 
 
-def push_to_talk(me: Member, pressed: bool) -> list[AnyRoomEvent]:
-    # Nobody is told: who is heard shows in the speaking levels, not as events.
-    me.ptt_held = pressed
-    return []
+def set_talk_mode(me: Member, voice_activity: bool) -> list[AnyRoomEvent]:
+    # Only a badge for others: the detector presses push-to-talk like a finger.
+    if me.voice_activity == voice_activity:
+        return []
+    me.voice_activity = voice_activity
+    return [member_updated(me, "talk_mode_changed")]

@@ -57,6 +57,8 @@ class Member:
     # Holding push-to-talk, as the server last heard from them. Not durable and
     # never shown: it only decides, with the rest, whether the mix carries them.
     ptt_held: bool = False
+    # Their app presses push-to-talk by detecting speech (shown as a badge).
+    voice_activity: bool = False
     connected: bool = True
     # Set while the connection is down; the grace period runs from here.
     disconnected_at: float | None = None
@@ -97,6 +99,16 @@ class Room:
     pinned_link: str | None = None
     # The audience mix is being recorded. Not durable: a restart stops it.
     recording: bool = False
+    # Floor control ("one speaker at a time", see floor.py). Not durable: a
+    # restart turns it off, as it stops a recording.
+    floor_control: bool = False
+    max_turn: float | None = None
+    floor_holder: int | None = None
+    floor_since: float | None = None
+    # Who waits for the floor, first pressed first; and when the gap after
+    # the last turn ends (no handover before it).
+    floor_queue: list[int] = field(default_factory=list)
+    floor_free_at: float = 0.0
     status: RoomStatus = "live"
     ended_at: float | None = None
     # Number of the last event emitted; the next event is seq + 1.

@@ -3,7 +3,14 @@ entries, the audience's counts and a moderator's pages of it."""
 
 from app.protocol.errors import ErrorCode
 from app.protocol.events import MemberUpdated, RoomUpdated, UpdateCause
-from app.protocol.model import Action, AudienceCount, MemberView, RoomSnapshot, RoomSummary
+from app.protocol.model import (
+    Action,
+    AudienceCount,
+    FloorState,
+    MemberView,
+    RoomSnapshot,
+    RoomSummary,
+)
 from app.protocol.replies import AudiencePage
 from app.server.rooms.errors import RoomError
 from app.server.rooms.permissions import allowed
@@ -21,6 +28,17 @@ def member_view(m: Member) -> MemberView:
         mod_muted=m.mod_muted,
         self_muted=m.self_muted,
         connected=m.connected,
+        voice_activity=m.voice_activity,
+    )
+
+
+def floor_view(room: Room) -> FloorState:
+    return FloorState(
+        enabled=room.floor_control,
+        max_turn=room.max_turn,
+        holder=room.floor_holder,
+        since=room.floor_since,
+        queue=list(room.floor_queue),
     )
 
 
@@ -67,6 +85,7 @@ def snapshot(room: Room, viewer: int | None = None) -> RoomSnapshot:
         recording=room.recording,
         audience=audience_count(room),
         allowed=allowed_actions(room, me),
+        floor=floor_view(room),
     )
 
 

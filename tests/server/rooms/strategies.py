@@ -36,6 +36,8 @@ FIELD_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "code": st.sampled_from(["a", "b", ""]),
     # end_room's choice for its recording: the core ends the room alike.
     "replay": st.sampled_from([None, "public", "private", "deleted"]),
+    "max_turn": st.sampled_from([None, 5]),
+    "voice_activity": st.booleans(),
 }
 
 # Ways out, kept apart so that rooms do not end in the first few steps.

@@ -65,7 +65,8 @@ from app.server.rooms import (
     to_durable,
 )
 from app.server.rooms.core import action_of
-from app.server.rooms.views import audience_count, member_view
+from app.server.rooms.permissions import may_hold_floor
+from app.server.rooms.views import audience_count, floor_view, member_view
 
 from .helpers import actor
 from .strategies import any_command, own_commands, room_commands, targets, users
@@ -352,6 +353,24 @@ class RoomMachine(RuleBasedStateMachine):
             if m.on_stage or m.hand_raised_at is not None or m.invited
         }
         assert self.observer.members == shown, (self.observer.members, shown)
+
+    @invariant()
+    def the_floor_holds_one_voice_and_everyone_is_told(self) -> None:
+        room = self.room
+        if not room.live:
+            return
+        if room.floor_control:
+            holder = room.floor_holder
+            heard = {u for u in range(1, 10) if may_be_heard(room, u)}
+            assert heard <= ({holder} if holder is not None else set())
+            assert holder not in room.floor_queue
+            assert len(set(room.floor_queue)) == len(room.floor_queue)
+            # Only those who could be heard hold or wait for the floor.
+            waiting = room.floor_queue + ([holder] if holder is not None else [])
+            assert all(may_hold_floor(room, u) for u in waiting)
+        else:
+            assert room.floor_holder is None and not room.floor_queue
+        assert self.observer.floor == floor_view(room)
 
     @invariant()
     def only_a_live_room_is_recorded(self) -> None:
