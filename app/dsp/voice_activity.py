@@ -15,10 +15,10 @@ import numpy as np
 import webrtcvad
 from numpy.typing import NDArray
 
-from app.dsp import SAMPLE_RATE
+from app.dsp import FRAME_SECONDS, SAMPLE_RATE
 from app.dsp.analysis import rms_dbfs
 
-FRAME_S = 0.02
+FRAME_S = FRAME_SECONDS  # webrtcvad takes 10, 20 or 30 ms: the app's own frame
 ONSET = 3
 ONSET_WINDOW = 5
 HANGOVER_S = 0.6

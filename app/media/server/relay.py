@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 import pylibsrtp
 
+from app.dsp import FRAME_SAMPLES
+
 KEY_BYTES = 28  # AEAD_AES_128_GCM: 16 bytes of key, 12 of salt
 RETAIN = 128  # packets kept for NACKs at the origin: ~2.5 s of 20 ms packets
 STALL_SECONDS = 1.0
@@ -224,7 +226,7 @@ class Rebase:
     shifted to follow on from the last packet of the source before (a new
     origin after a takeover starts its own numbering)."""
 
-    def __init__(self, ssrc: int, samples_per_packet: int = 960) -> None:
+    def __init__(self, ssrc: int, samples_per_packet: int = FRAME_SAMPLES) -> None:
         self.ssrc = ssrc
         self._step = samples_per_packet
         self._source: int | None = None
