@@ -16,7 +16,17 @@ from app.server.admission import Busy
 from app.server.rooms import RoomError
 
 Op = Literal[
-    "join", "command", "invite", "recording", "sync", "audience", "media", "ptt", "detach", "bans"
+    "join",
+    "command",
+    "invite",
+    "recording",
+    "sync",
+    "audience",
+    "media",
+    "ptt",
+    "detach",
+    "bans",
+    "volumes",
 ]
 
 

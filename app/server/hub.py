@@ -63,6 +63,7 @@ from app.protocol.requests import (
     ListBans,
     PushToTalk,
     SetRecording,
+    SetSpeakerVolumes,
     Sync,
 )
 from app.server.admission import Busy, JoinGate
@@ -626,6 +627,13 @@ class RoomHub:
         handle(room, actor, PushToTalk(pressed=pressed), self._clock())
         self.voice.sync(room)
 
+    async def set_speaker_volumes(self, client: Attachment, request: SetSpeakerVolumes) -> None:
+        """Per-speaker volume, applied where the room's media plane is (its origin)."""
+        if (room_id := self._held_elsewhere(client)) is not None:
+            await self._forward(room_id, self._ask("volumes", client, encode(request)))
+            return
+        self.voice.set_volumes(self._room_of(client), client.user_id, dict(request.volumes))
+
     async def detach(self, client: Attachment) -> None:
         """The connection is gone: the member keeps their place for the grace period."""
         room_id = client.room_id
@@ -817,6 +825,12 @@ class RoomHub:
                 return MediaAnswer(sdp=await self.media_offer(member, ask.sdp))
             case "ptt":
                 await self.push_to_talk(member, ask.flag)
+                return None
+            case "volumes":
+                request = decode_body(ask.request)
+                if not isinstance(request, SetSpeakerVolumes):
+                    raise RoomError(ErrorCode.INVALID, "not a volume request")
+                await self.set_speaker_volumes(member, request)
                 return None
             case "detach":
                 room = self._rooms.get(room_id)

@@ -51,6 +51,7 @@ from app.protocol.requests import (
     ScheduleRoom,
     SetRecording,
     SetReminder,
+    SetSpeakerVolumes,
     StartScheduled,
     Sync,
 )
@@ -273,6 +274,9 @@ class Dispatcher:
                 return None
             case ListenBroadcast():
                 return self._broadcast_stream(conn)
+            case SetSpeakerVolumes():
+                await hub.set_speaker_volumes(conn, req)
+                return None
             case (
                 ScheduleRoom()
                 | EditScheduled()
