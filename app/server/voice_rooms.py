@@ -92,9 +92,13 @@ class VoiceRooms:
             log.info("media offer from %d refused: %s", user_id, exc)
             raise RoomError(ErrorCode.MEDIA_FAILED, f"cannot use this offer: {exc}") from None
         applied[user_id] = (False, False)
-        volumes = self._volumes.get(room.room_id, {}).get(user_id)
-        if volumes:  # a replaced connection keeps what its member had set
-            plane.set_gains(participant_id(user_id), _gains(volumes))
+        room_volumes = self._volumes.get(room.room_id, {})
+        volumes = room_volumes.get(user_id)
+        if volumes:  # a new connection keeps what its member had set, if still room
+            if self._mixes_in_use(room.room_id, besides=user_id) < self.personal_mixes:
+                plane.set_gains(participant_id(user_id), _gains(volumes))
+            else:
+                del room_volumes[user_id]
         self.sync(room)
         return answer
 
@@ -107,7 +111,7 @@ class VoiceRooms:
             raise RoomError(ErrorCode.MEDIA_FAILED, "no audio connection: send media_offer first")
         volumes = {speaker: pct for speaker, pct in volumes.items() if pct != 100}
         room_volumes = self._volumes.setdefault(room.room_id, {})
-        if volumes and user_id not in room_volumes and len(room_volumes) >= self.personal_mixes:
+        if volumes and self._mixes_in_use(room.room_id, besides=user_id) >= self.personal_mixes:
             raise RoomError(
                 ErrorCode.PERSONAL_MIX_FULL,
                 f"per-speaker volume is in use by {self.personal_mixes} listeners of this room",
@@ -117,6 +121,12 @@ class VoiceRooms:
         else:
             room_volumes.pop(user_id, None)
         plane.set_gains(participant_id(user_id), _gains(volumes))
+
+    def _mixes_in_use(self, room_id: str, besides: int) -> int:
+        """Members with a live link and a mix of their own, `besides` not counted."""
+        applied = self._applied.get(room_id, {})
+        volumes = self._volumes.get(room_id, {})
+        return sum(1 for user_id in volumes if user_id in applied and user_id != besides)
 
     def ensure_plane(self, room_id: str) -> MediaPlane | None:
         """The room's media plane, started on first use; None without media."""
@@ -145,6 +155,9 @@ class VoiceRooms:
             self._spawn(self.close_room(room.room_id))
             return
         applied = self._applied[room.room_id]
+        room_volumes = self._volumes.get(room.room_id, {})
+        for user_id in [u for u in room_volumes if u not in room.members]:
+            del room_volumes[user_id]  # gone from the room (kept through a reconnect)
         for user_id, (was_on_stage, was_heard) in list(applied.items()):
             member = room.members.get(user_id)
             if member is None or not member.connected:
@@ -174,7 +187,6 @@ class VoiceRooms:
         applied = self._applied.get(room_id)
         if applied is None or applied.pop(user_id, None) is None:
             return
-        self._volumes.get(room_id, {}).pop(user_id, None)
         self._spawn(self._planes[room_id].leave(participant_id(user_id)))
 
     async def close_room(self, room_id: str) -> None:
