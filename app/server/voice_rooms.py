@@ -46,7 +46,7 @@ MediaFactory = Callable[[], MediaPlane]
 
 # Members per room who may hear a mix of their own (per-speaker volume): each
 # costs an encode every 20 ms, as a stage member's N-1 does (docs/media.md).
-PERSONAL_MIXES = 16
+PERSONAL_MIXES = 8
 
 
 class VoiceRooms:

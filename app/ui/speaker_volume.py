@@ -52,6 +52,7 @@ class SpeakerVolumeDialog(QDialog):
         self.slider.setTickInterval(NORMAL)
         self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.slider.setValue(volumes.get(name))
+        self.slider.setMinimumWidth(self.fontMetrics().horizontalAdvance("m") * 22)
         self.slider.setAccessibleName(self.tr("Volume of {name}").format(name=isolate(name)))
         self.value = QLabel()
         self.value.setMinimumWidth(self.value.fontMetrics().horizontalAdvance("200 %") + 8)
