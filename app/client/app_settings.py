@@ -73,6 +73,9 @@ class Settings:
     theme: Annotated[str, _one_of(THEMES)] = "system"  # "system": the desktop's palette
     # Hosting on this computer: also let others on the local network join.
     share_on_network: bool = False
+    # Per-speaker volume, by username: "name=percent" pairs, space-separated
+    # (usernames have neither; app/client/speaker_volumes.py reads them).
+    speaker_volumes: Annotated[str, msgspec.Meta(pattern=r"^(\S+=\d{1,3}( \S+=\d{1,3})*)?$")] = ""
     server_mode: Annotated[str, _one_of(ServerMode)] = ServerMode.UNSET.value
     server_url: str = ""
 

@@ -47,6 +47,7 @@ from app.client.room_notices import RoomNotices
 from app.client.secrets import TokenStore
 from app.client.session import RoomClient
 from app.client.sign_in import SignIn
+from app.client.speaker_volumes import SpeakerVolumes
 from app.client.talk import Talk, may_talk, talk_state
 from app.client.upcoming import UpcomingRooms
 from app.client.voice_link import VoiceLink
@@ -68,6 +69,7 @@ from app.protocol.requests import (
     ListRooms,
     PushToTalk,
     Request,
+    SetSpeakerVolumes,
 )
 
 log = logging.getLogger(__name__)
@@ -137,6 +139,13 @@ class DesktopSession:
         self.upcoming = UpcomingRooms(lambda: self._emit(Change.ROOMS))
         # Replays (the directory's Replays section) and the one playing.
         self.replays = ReplayShelf(audio, lambda: self._emit(Change.ROOMS))
+        # Per-speaker volume (the stage's context menu), sent with the live link.
+        self.volumes = SpeakerVolumes(
+            self.settings,
+            lambda volumes: self._require_client().request(SetSpeakerVolumes(volumes=volumes)),
+            self._spawn,
+            self._error,
+        )
 
     # -- views -------------------------------------------------------------------
 
@@ -353,8 +362,16 @@ class DesktopSession:
         self._emit(Change.ROOM)
         if self.media:
             link = self.link = VoiceLink(client, self.audio.capture, frames=self.audio.frames)
-            self.room_audio = RoomAudio(client, link, self.audio, lambda: self._emit(Change.ROOM))
+            self.room_audio = RoomAudio(client, link, self.audio, self._tier_changed)
             self._voice_task = self._spawn(self._start_voice(self.room_audio))
+
+    def _tier_changed(self) -> None:
+        self._sync_volumes()
+        self._emit(Change.ROOM)
+
+    def _sync_volumes(self) -> None:
+        live = self.room_audio is not None and self.room_audio.tier is Tier.LIVE
+        self.volumes.room(self.model, live)
 
     async def _start_voice(self, room_audio: RoomAudio) -> None:
         try:
@@ -422,6 +439,7 @@ class DesktopSession:
 
     async def _left_room(self) -> None:
         self._ptt.forget()
+        self.volumes.forget()
         if self.client is not None:
             # Forget the room, so that a reconnect does not join it again.
             self.client.model = None
@@ -554,6 +572,7 @@ class DesktopSession:
                     self._ptt.stop()
                     self.state.move(Phase.RECONNECTING)
             case LinkUp():
+                self.volumes.forget()  # the server may have dropped our audio
                 if self.phase is Phase.RECONNECTING:
                     model = client.model
                     if model is not None and model.live and client.kicked is None:
@@ -586,6 +605,7 @@ class DesktopSession:
         me = self.me()
         if self.room_audio is not None and me is not None and (me.invited or self.on_stage):
             self.room_audio.want_live()
+        self._sync_volumes()
         self._emit(Change.ROOM)
 
     def _leave_to_directory(self) -> None:

@@ -9,7 +9,7 @@ SERVER_CODES = frozenset(
         "bad_credentials", "username_taken", "bad_username", "weak_password", "invalid_token",
         "room_not_found", "room_ended", "room_locked", "invite_required", "banned",
         "already_in_room", "forbidden", "no_such_member", "stage_full", "hands_disabled",
-        "not_invited", "rate_limited", "media_failed", "busy",
+        "not_invited", "rate_limited", "media_failed", "busy", "personal_mix_full",
         "schedule_not_found", "bad_start_time", "no_such_user", "invalid_state",
     }
 )  # fmt: skip

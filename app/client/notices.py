@@ -52,6 +52,11 @@ TEXTS: dict[str, str] = {
         "Notices", "Slow down: too many requests. Try again in a moment."
     ),
     "media_failed": QT_TRANSLATE_NOOP("Notices", "The audio connection could not be set up."),
+    "personal_mix_full": QT_TRANSLATE_NOOP(
+        "Notices",
+        "Per-speaker volume is in use by as many listeners as this room allows: "
+        "you hear everyone at 100 % for now.",
+    ),
     "busy": QT_TRANSLATE_NOOP(
         "Notices", "The server is letting people in as fast as it can. Trying again shortly."
     ),

@@ -36,7 +36,8 @@ async def apply_settings(
     if (new.server_mode, new.server_url) != (current.server_mode, current.server_url):
         notes.append(SERVER_NOTE)
     for f in fields(Settings):
-        if f.name not in ("username", "ptt_mode", "ptt_tail_ms"):
+        # Kept: set elsewhere (speaker volumes: the stage's menu, maybe while the dialog is open).
+        if f.name not in ("username", "ptt_mode", "ptt_tail_ms", "speaker_volumes"):
             setattr(current, f.name, getattr(new, f.name))
     session.set_ptt_tail(new.ptt_tail_ms)
     session.set_ptt_mode(PttMode(new.ptt_mode))  # saves, and tells the window

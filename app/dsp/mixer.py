@@ -50,3 +50,23 @@ def mix_minus(sources: Mapping[K, Int16Frame], n: int) -> MixResult[K]:
     for key, frame in sources.items():
         result.minus[key] = clip_int16(total - frame)
     return result
+
+
+def personal_mix(
+    sources: Mapping[K, Int16Frame],
+    gains: Mapping[K, float],
+    n: int,
+    without: K | None = None,
+) -> Int16Frame:
+    """One listener's mix: every source at its gain (1.0 if not in ``gains``),
+    ``without`` left out (a speaker's own voice), summed wide then clipped."""
+    acc = np.zeros(n, dtype=np.float32)
+    for key, frame in sources.items():
+        if key == without:
+            continue
+        gain = gains.get(key, 1.0)
+        if gain == 1.0:
+            acc += frame
+        elif gain > 0.0:
+            acc += frame * np.float32(gain)
+    return np.clip(np.rint(acc), -32768, 32767).astype(np.int16)

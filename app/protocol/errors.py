@@ -45,6 +45,8 @@ class ErrorCode(StrEnum):
     MEDIA_FAILED = "media_failed"
     # This node's live (WebRTC) audience is full: listen with `listen_broadcast`.
     BROADCAST_ONLY = "broadcast_only"
+    # `set_speaker_volumes`: the room's own mixes for listeners are all taken.
+    PERSONAL_MIX_FULL = "personal_mix_full"
     # Recording cannot start here: no media plane, or the recordings
     # directory cannot be written.
     RECORDING_UNAVAILABLE = "recording_unavailable"

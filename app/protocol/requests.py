@@ -386,6 +386,20 @@ class ListenBroadcast(Request, tag="listen_broadcast"):
     client that prefers it. The reply is a `broadcast_stream`."""
 
 
+# Per-speaker volume (percent of the speaker's own level), and how many
+# speakers one request may set (the stage's largest capacity).
+MAX_SPEAKER_VOLUME = 200
+Percent = Annotated[int, msgspec.Meta(ge=0, le=MAX_SPEAKER_VOLUME)]
+
+
+class SetSpeakerVolumes(Request, tag="set_speaker_volumes"):
+    """How loud this member hears each speaker, by user id, in percent; the
+    whole set each time (an empty one, or only 100s, is the shared mix again).
+    Only the sender's own audio changes."""
+
+    volumes: Annotated[dict[UserId, Percent], msgspec.Meta(max_length=MAX_STAGE_CAPACITY)]
+
+
 SessionRequest = Hello | Register | Login | Resume | Logout
 DirectoryRequest = ListRooms | CreateRoom | JoinRoom | ListRecordings
 ReplayRequest = ListReplays | OpenReplay | SetReplay
@@ -426,7 +440,7 @@ RoomRequest = (
     | ListAudience
     | ListBans
 )
-MediaRequest = MediaOffer | PushToTalk | ListenBroadcast
+MediaRequest = MediaOffer | PushToTalk | ListenBroadcast | SetSpeakerVolumes
 ClientMessage = (
     SessionRequest | DirectoryRequest | RoomRequest | MediaRequest | ScheduleRequest | ReplayRequest
 )

@@ -48,7 +48,7 @@ from app.server.store import open_store
 from app.server.store.api import Store
 from app.server.store.engine import DEFAULT_TIMEOUT_S
 from app.server.tasks import stop_tasks
-from app.server.voice_rooms import MediaFactory, VoiceRooms
+from app.server.voice_rooms import PERSONAL_MIXES, MediaFactory, VoiceRooms
 from app.server.web.origin import OriginPolicy
 from app.server.web.pages import WebPages, public_preview
 
@@ -90,6 +90,8 @@ class ServerConfig:
     # Live (WebRTC) links this node gives listeners, over all its rooms; past
     # it new listeners are sent to the broadcast (HLS). None: no limit.
     webrtc_capacity: int | None = None
+    # Members per room who may hear a mix of their own (per-speaker volume).
+    personal_mixes: int = PERSONAL_MIXES
     # A room's HLS writer stops this long after its last HTTP request.
     hls_idle_timeout: float = 30.0
     # How long one database operation may take (PostgreSQL) before it fails.
@@ -229,7 +231,11 @@ async def start_server(config: ServerConfig) -> RunningServer:
     store = await open_store(config.db_url, config.db_timeout)
     gate = HashGate(config.rate_limits.hash_concurrency, config.rate_limits.hash_queue)
     accounts = Accounts(store, time.time, gate=gate)
-    voice = VoiceRooms(_media_factory(config) if config.media else None, config.webrtc_capacity)
+    voice = VoiceRooms(
+        _media_factory(config) if config.media else None,
+        config.webrtc_capacity,
+        config.personal_mixes,
+    )
     recordings = Recordings(
         store,
         voice,

@@ -27,6 +27,7 @@ Op = Literal[
     "detach",
     "bans",
     "relay",  # node to node: an edge's subscription to the room's mix (relay_links)
+    "volumes",
 ]
 
 

@@ -65,6 +65,7 @@ from app.protocol.requests import (
     ListBans,
     PushToTalk,
     SetRecording,
+    SetSpeakerVolumes,
     Sync,
 )
 from app.server.admission import Busy, JoinGate
@@ -683,6 +684,13 @@ class RoomHub:
         if outcome:
             self._publish(room, outcome)
 
+    async def set_speaker_volumes(self, client: Attachment, request: SetSpeakerVolumes) -> None:
+        """Per-speaker volume, applied where the room's media plane is (its origin)."""
+        if (room_id := self._held_elsewhere(client)) is not None:
+            await self._forward(room_id, self._ask("volumes", client, encode(request)))
+            return
+        self.voice.set_volumes(self._room_of(client), client.user_id, dict(request.volumes))
+
     async def detach(self, client: Attachment) -> None:
         """The connection is gone: the member keeps their place for the grace period."""
         room_id = client.room_id
@@ -892,6 +900,12 @@ class RoomHub:
                 return None
             case "relay":  # answered in answer_forwarded, never here
                 raise RoomError(ErrorCode.INVALID, "not a member's request")
+            case "volumes":
+                request = decode_body(ask.request)
+                if not isinstance(request, SetSpeakerVolumes):
+                    raise RoomError(ErrorCode.INVALID, "not a volume request")
+                await self.set_speaker_volumes(member, request)
+                return None
             case "detach":
                 room = self._rooms.get(room_id)
                 away = self._away.get(room_id, {})

@@ -12,6 +12,7 @@ from app.server.app import ServerConfig, start_server
 from app.server.collector import CollectorPolicy
 from app.server.demo import join_hint, open_demo
 from app.server.store import default_db_url
+from app.server.voice_rooms import PERSONAL_MIXES
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -76,6 +77,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="live (WebRTC) audio links this server gives, over all rooms; past it new "
         "listeners are sent to the room's broadcast (HLS, a few seconds behind), while "
         "the stage and listeners invited to it always get a live link (default: no limit)",
+    )
+    parser.add_argument(
+        "--personal-mixes",
+        type=_count,
+        default=PERSONAL_MIXES,
+        metavar="N",
+        help="members per room who may set per-speaker volumes (each costs the server one "
+        f"Opus encode every 20 ms; 0 turns the feature off; default: {PERSONAL_MIXES})",
     )
     parser.add_argument(
         "--no-media", action="store_true", help="signaling only, no audio (and no recording)"
@@ -168,6 +177,7 @@ async def serve(args: argparse.Namespace) -> None:
         recordings_dir=args.recordings,
         hls_dir=args.hls_dir,
         webrtc_capacity=args.webrtc_capacity,
+        personal_mixes=args.personal_mixes,
         max_connections=args.max_connections,
         request_timeout=args.request_timeout,
         db_timeout=args.db_timeout,

@@ -30,6 +30,7 @@ class MediaPlane(Protocol):
     async def leave(self, pid: ParticipantId) -> None: ...
     def set_on_stage(self, pid: ParticipantId, on_stage: bool) -> None: ...
     def set_heard(self, pid: ParticipantId, heard: bool) -> None: ...
+    def set_gains(self, pid: ParticipantId, gains: dict[str, float]) -> None: ...
     def start(self) -> None: ...
     async def stop(self) -> None: ...
     # Keyed by the ParticipantIds the plane was given (a str-keyed dict serves:
@@ -46,10 +47,22 @@ class MediaPlane(Protocol):
 
 MediaFactory = Callable[[], MediaPlane]
 
+# Members per room who may hear a mix of their own (per-speaker volume): each
+# costs an encode every 20 ms, as a stage member's N-1 does (docs/media.md).
+PERSONAL_MIXES = 8
+
 
 class VoiceRooms:
-    def __init__(self, factory: MediaFactory | None, capacity: int | None = None) -> None:
+    def __init__(
+        self,
+        factory: MediaFactory | None,
+        capacity: int | None = None,
+        personal_mixes: int = PERSONAL_MIXES,
+    ) -> None:
         self._factory = factory
+        self.personal_mixes = personal_mixes
+        # Per room: user id -> the per-speaker volumes (percent) they asked for.
+        self._volumes: dict[str, dict[int, dict[int, int]]] = {}
         # Live links this node gives listeners; beyond it they get the broadcast.
         self.capacity = capacity
         self._planes: dict[str, MediaPlane] = {}
@@ -84,8 +97,41 @@ class VoiceRooms:
             log.info("media offer from %d refused: %s", user_id, exc)
             raise RoomError(ErrorCode.MEDIA_FAILED, f"cannot use this offer: {exc}") from None
         applied[user_id] = (False, False)
+        room_volumes = self._volumes.get(room.room_id, {})
+        volumes = room_volumes.get(user_id)
+        if volumes:  # a new connection keeps what its member had set, if still room
+            if self._mixes_in_use(room.room_id, besides=user_id) < self.personal_mixes:
+                plane.set_gains(participant_id(user_id), _gains(volumes))
+            else:
+                del room_volumes[user_id]
         self.sync(room)
         return answer
+
+    def set_volumes(self, room: Room, user_id: int, volumes: dict[int, int]) -> None:
+        """``user_id`` hears each speaker at their percent (only their own audio);
+        at most `personal_mixes` members of a room at once."""
+        plane = self._planes.get(room.room_id)
+        applied = self._applied.get(room.room_id, {})
+        if plane is None or user_id not in applied:
+            raise RoomError(ErrorCode.MEDIA_FAILED, "no audio connection: send media_offer first")
+        volumes = {speaker: pct for speaker, pct in volumes.items() if pct != 100}
+        room_volumes = self._volumes.setdefault(room.room_id, {})
+        if volumes and self._mixes_in_use(room.room_id, besides=user_id) >= self.personal_mixes:
+            raise RoomError(
+                ErrorCode.PERSONAL_MIX_FULL,
+                f"per-speaker volume is in use by {self.personal_mixes} listeners of this room",
+            )
+        if volumes:
+            room_volumes[user_id] = volumes
+        else:
+            room_volumes.pop(user_id, None)
+        plane.set_gains(participant_id(user_id), _gains(volumes))
+
+    def _mixes_in_use(self, room_id: str, besides: int) -> int:
+        """Members with a live link and a mix of their own, `besides` not counted."""
+        applied = self._applied.get(room_id, {})
+        volumes = self._volumes.get(room_id, {})
+        return sum(1 for user_id in volumes if user_id in applied and user_id != besides)
 
     def ensure_plane(self, room_id: str) -> MediaPlane | None:
         """The room's media plane, started on first use; None without media."""
@@ -114,6 +160,9 @@ class VoiceRooms:
             self._spawn(self.close_room(room.room_id))
             return
         applied = self._applied[room.room_id]
+        room_volumes = self._volumes.get(room.room_id, {})
+        for user_id in [u for u in room_volumes if u not in room.members]:
+            del room_volumes[user_id]  # gone from the room (kept through a reconnect)
         for user_id, (was_on_stage, was_heard) in list(applied.items()):
             member = room.members.get(user_id)
             if member is None or not member.connected:
@@ -148,6 +197,7 @@ class VoiceRooms:
     async def close_room(self, room_id: str) -> None:
         plane = self._planes.pop(room_id, None)
         self._applied.pop(room_id, None)
+        self._volumes.pop(room_id, None)
         if plane is not None:
             await plane.stop()
 
@@ -162,3 +212,7 @@ class VoiceRooms:
         task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _gains(volumes: dict[int, int]) -> dict[str, float]:
+    return {participant_id(speaker): pct / 100 for speaker, pct in volumes.items()}

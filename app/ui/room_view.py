@@ -43,6 +43,7 @@ from app.ui.notice_bar import Reserved
 from app.ui.people_panel import PeoplePanel
 from app.ui.plain_text import PlainLabel, isolate, link_html
 from app.ui.ptt_button import PttButton
+from app.ui.speaker_volume import SpeakerVolumeMenu
 
 # The server's fixed palette, as emoji; the names are for screen readers and tooltips.
 REACTIONS: dict[str, tuple[str, str]] = {
@@ -140,6 +141,10 @@ class RoomView(QWidget):
 
         self.stage = PeoplePanel(self.tr("Stage"))
         session = controller.session
+        # Per-speaker volume: the stage grid's context menu (speaker_volume.py).
+        self.stage_volume = SpeakerVolumeMenu(
+            self.stage.people, session.volumes, session.save_settings
+        )
         self.audience = AudiencePanel(
             self.tr("Audience"),
             session.list_audience,

@@ -617,6 +617,10 @@
         <translation>Sambungan audio tidak dapat dibuat.</translation>
     </message>
     <message>
+        <source>Per-speaker volume is in use by as many listeners as this room allows: you hear everyone at 100 % for now.</source>
+        <translation>Volume per pembicara sudah dipakai oleh sebanyak mungkin pendengar yang diizinkan ruangan ini: untuk sementara Anda mendengar semua orang pada 100 %.</translation>
+    </message>
+    <message>
         <source>The server is letting people in as fast as it can. Trying again shortly.</source>
         <translation>Server sedang memasukkan orang secepat mungkin. Mencoba lagi sebentar lagi.</translation>
     </message>
@@ -1689,6 +1693,36 @@
     <message>
         <source>Enter a username and a password.</source>
         <translation>Masukkan nama pengguna dan kata sandi.</translation>
+    </message>
+</context>
+<context>
+    <name>SpeakerVolumeDialog</name>
+    <message>
+        <source>Volume of {name}</source>
+        <translation>Volume {name}</translation>
+    </message>
+    <message>
+        <source>How loud you hear {name}:</source>
+        <translation>Seberapa keras Anda mendengar {name}:</translation>
+    </message>
+    <message>
+        <source>&amp;Reset to 100 %</source>
+        <translation>&amp;Kembalikan ke 100 %</translation>
+    </message>
+    <message>
+        <source>Reset volume</source>
+        <translation>Kembalikan volume</translation>
+    </message>
+</context>
+<context>
+    <name>SpeakerVolumeMenu</name>
+    <message>
+        <source>&amp;Volume… ({percent} %)</source>
+        <translation>&amp;Volume… ({percent} %)</translation>
+    </message>
+    <message>
+        <source>&amp;Reset volume</source>
+        <translation>&amp;Kembalikan volume</translation>
     </message>
 </context>
 <context>

@@ -1,6 +1,6 @@
 import numpy as np
 
-from app.dsp.mixer import clip_int16, mix_minus
+from app.dsp.mixer import clip_int16, mix_minus, personal_mix
 
 
 def frame(value: int, n: int = 8) -> np.ndarray:
@@ -45,3 +45,15 @@ def test_mix_minus_subtracts_before_clipping() -> None:
 def test_non_contributor_hears_audience_mix() -> None:
     result = mix_minus({"a": frame(7)}, 8)
     assert result.for_speaker("listener") is result.audience
+
+
+def test_personal_mix_scales_each_source_by_its_gain_and_leaves_one_out() -> None:
+    sources = {"a": frame(100), "b": frame(-30), "c": frame(5)}
+    assert (personal_mix(sources, {"a": 0.0, "b": 2.0}, 8) == -55).all()
+    assert (personal_mix(sources, {"b": 0.5}, 8, without="a") == -10).all()
+    assert (personal_mix(sources, {}, 8) == 75).all()  # no gains: the audience mix
+
+
+def test_personal_mix_saturates_a_doubled_loud_source() -> None:
+    assert (personal_mix({"a": frame(20000)}, {"a": 2.0}, 8) == 32767).all()
+    assert (personal_mix({"a": frame(-20000)}, {"a": 2.0}, 8) == -32768).all()

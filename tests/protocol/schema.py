@@ -85,6 +85,9 @@ def sample(tp: Any) -> Any:
         return sample(next(arg for arg in typing.get_args(tp) if arg is not type(None)))
     if origin is list:
         return [sample(typing.get_args(tp)[0])]
+    if origin is dict:
+        key, value = typing.get_args(tp)
+        return {sample(key): sample(value)}
     if isinstance(tp, type):
         if issubclass(tp, msgspec.Struct):
             return tp(**{name: sample(ftp) for name, ftp in field_types(tp).items()})

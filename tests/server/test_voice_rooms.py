@@ -30,6 +30,7 @@ class FakePlane:
         self.joined: set[str] = set()
         self.on_stage: dict[str, bool] = {}
         self.heard: dict[str, bool] = {}
+        self.gains: dict[str, dict[str, float]] = {}
         self.started = self.stopped = False
 
     async def join(self, pid: str, offer_sdp: str) -> str:
@@ -42,12 +43,19 @@ class FakePlane:
         self.joined.discard(pid)
         self.on_stage.pop(pid, None)
         self.heard.pop(pid, None)
+        self.gains.pop(pid, None)
 
     def set_on_stage(self, pid: str, on_stage: bool) -> None:
         self.on_stage[pid] = on_stage
 
     def set_heard(self, pid: str, heard: bool) -> None:
         self.heard[pid] = heard
+
+    def set_gains(self, pid: str, gains: dict[str, float]) -> None:
+        if gains:
+            self.gains[pid] = gains
+        else:
+            self.gains.pop(pid, None)
 
     def start(self) -> None:
         self.started = True
@@ -151,3 +159,43 @@ async def test_a_bad_offer_is_refused_and_a_dropped_member_leaves_the_plane() ->
     assert "1" not in plane.joined and room.holding_ptt() == frozenset()
     await voice.close()
     assert plane.stopped and room.holding_ptt() == frozenset()
+
+
+async def test_speaker_volumes_reach_only_their_listener_and_are_bounded_per_room() -> None:
+    room = _room()
+    voice, plane = await _connected(room)
+    voice.personal_mixes = 1
+    voice.set_volumes(room, LISTENER, {SPEAKER: 0, HOST: 100})
+    assert plane.gains == {"3": {"2": 0.0}}  # 100 % is the shared mix: not sent on
+    with pytest.raises(RoomError) as refused:
+        voice.set_volumes(room, HOST, {SPEAKER: 50})
+    assert refused.value.code == ErrorCode.PERSONAL_MIX_FULL
+    assert plane.gains == {"3": {"2": 0.0}}
+    voice.set_volumes(room, LISTENER, {SPEAKER: 150})  # the holder may change theirs
+    assert plane.gains == {"3": {"2": 1.5}}
+    # Back to 100 %: the slot is free for someone else.
+    voice.set_volumes(room, LISTENER, {})
+    voice.set_volumes(room, HOST, {SPEAKER: 50})
+    assert plane.gains == {"1": {"2": 0.5}}
+
+
+async def test_speaker_volumes_survive_a_new_connection_but_not_leaving() -> None:
+    room = _room()
+    voice, plane = await _connected(room)
+    voice.set_volumes(room, LISTENER, {SPEAKER: 0})
+    voice.drop(room.room_id, LISTENER)  # the connection dropped (grace period)
+    await asyncio.sleep(0.01)
+    assert "3" not in plane.joined
+    await voice.offer(room, LISTENER, "sdp")
+    assert plane.gains == {"3": {"2": 0.0}}
+    # Gone from the room: forgotten, and no media link means no volumes.
+    del room.members[LISTENER]
+    voice.sync(room)
+    await asyncio.sleep(0.01)
+    add(room, LISTENER, Role.LISTENER)
+    await voice.offer(room, LISTENER, "sdp")
+    assert plane.gains == {}
+    voice.drop(room.room_id, LISTENER)
+    with pytest.raises(RoomError) as refused:
+        voice.set_volumes(room, LISTENER, {SPEAKER: 0})
+    assert refused.value.code == ErrorCode.MEDIA_FAILED

@@ -56,6 +56,7 @@ from app.server.app import ServerConfig, start_server
 from app.ui.application import run_qt
 from app.ui.design import apply_theme
 from app.ui.i18n import install_translator
+from app.ui.main_window import MainWindow
 from app.ui.schedule_dialog import ScheduleDialog
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.shell import DesktopShell
@@ -191,6 +192,7 @@ async def scenario(out: Path) -> int:
         talk(session, ayu.user_id)
         await settle()
         save(window, out / "room-listener.png")
+        await speaker_volume_shot(window, out)
         # The same room as a co-host: the moderation panel under the stage.
         me = session.user_id
         await ayu.request(InviteToStage(user_id=me))
@@ -290,6 +292,26 @@ async def indonesian_shot(url: str, room_id: str, out: Path) -> None:
         await session.close()
         shell.close()
         install_translator(app, "en")
+
+
+async def speaker_volume_shot(window: MainWindow, out: Path) -> None:
+    """citra at 50 %, from the stage grid's context menu: the window and the
+    dialog over it, as the screen shows them."""
+    dialog = window.room.stage_volume.open_dialog("citra")
+    dialog.slider.setValue(50)
+    dialog.adjustSize()
+    view = window.room.stage.people
+    citra = view.model().index(1, 0)
+    below = view.viewport().mapToGlobal(view.visualRect(citra).bottomLeft())
+    dialog.move(below.x() + 24, below.y() + 24)
+    await settle()
+    area = window.frameGeometry()
+    shot = window.screen().grabWindow(0, area.x(), area.y(), area.width(), area.height())
+    assert shot.save(str(out / "room-speaker-volume.png"))
+    print(f"wrote {out / 'room-speaker-volume.png'}", flush=True)
+    dialog.slider.setValue(100)
+    dialog.close()
+    await settle(0.2)
 
 
 def talk(session: DesktopSession, user_id: int) -> None:

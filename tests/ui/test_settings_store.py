@@ -29,6 +29,7 @@ EVERY_FIELD = Settings(
     start_minimised=True,
     language="id",
     theme="dark",
+    speaker_volumes="ayu=0 budi=200",
     share_on_network=True,
     server_mode="url",
     server_url="ws://rooms.example:8765/ws",

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from app.dsp import FRAME_SAMPLES, FRAME_SECONDS
 from app.dsp.jitter_buffer import PlayoutBuffer, PlayoutStats
 from app.dsp.levels import speech_level
-from app.dsp.mixer import mix_minus
+from app.dsp.mixer import mix_minus, personal_mix
 from app.dsp.phase import PhaseAligner
 from app.media.ice import IceSettings
 from app.media.opus import OpusEncoder
@@ -54,10 +54,20 @@ class _StageSlot:
 
 
 @dataclass
+class _PersonalMix:
+    """A member who set per-speaker volumes: their own mix, encoder and stream."""
+
+    gains: dict[str, float]
+    encoder: OpusEncoder
+    stream: FanoutStream
+
+
+@dataclass
 class _Participant:
     peer: ServerPeer
     sink: SrtpSink | None = None
     stage: _StageSlot | None = None
+    personal: _PersonalMix | None = None
     attached: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -158,22 +168,38 @@ class RoomMedia:
         participant = self._participants[pid]
         if on_stage == (participant.stage is not None):
             return
-        sink = participant.sink
+        self._detach(participant)
         if on_stage:
             participant.stage = _StageSlot(
                 input=OpusPlayout(self._new_playout()),
                 encoder=OpusEncoder(self._bitrate),
                 stream=FanoutStream(self.clock, pid, cname=self.cname),
             )
-            if sink is not None:
-                self.audience.remove(sink)
-                participant.stage.stream.add(sink)
         else:
-            assert participant.stage is not None
-            if sink is not None:
-                participant.stage.stream.remove(sink)
-                self.audience.add(sink)
             participant.stage = None
+        self._route(participant)
+
+    def set_gains(self, pid: str, gains: dict[str, float]) -> None:
+        """``pid`` hears each speaker (by pid) at its gain: with any gain other
+        than 1.0 they get a mix of their own (one more encode per tick),
+        otherwise the shared stream again."""
+        participant = self._participants[pid]
+        gains = {key: gain for key, gain in gains.items() if gain != 1.0}
+        self._detach(participant)
+        if not gains:
+            participant.personal = None
+        elif participant.personal is None:
+            participant.personal = _PersonalMix(
+                gains, OpusEncoder(self._bitrate), FanoutStream(self.clock, pid, cname=self.cname)
+            )
+        else:
+            participant.personal.gains = gains
+        self._route(participant)
+
+    @property
+    def personal_mixes(self) -> int:
+        """Members who hear a mix of their own (per-speaker volume)."""
+        return sum(1 for p in self._participants.values() if p.personal is not None)
 
     def set_heard(self, pid: str, heard: bool) -> None:
         """Gate a stage member's voice (push-to-talk, moderator mute)."""
@@ -277,9 +303,19 @@ class RoomMedia:
                 for tap in self._packet_taps:
                     tap(packet)
         for pid, slot in stage:
+            if self._participants[pid].personal is not None:
+                continue  # hears their own mix, below: no N-1 encode
             payload = slot.encoder.encode(mix.for_speaker(pid))
             if payload:
                 slot.stream.send(payload)
+        for pid, participant in self._participants.items():
+            personal = participant.personal
+            if personal is not None:
+                own = pid if participant.stage is not None else None
+                pcm = personal_mix(inputs, personal.gains, FRAME_SAMPLES, without=own)
+                payload = personal.encoder.encode(pcm)
+                if payload:
+                    personal.stream.send(payload)
 
     # -- internals ---------------------------------------------------------
 
@@ -302,16 +338,25 @@ class RoomMedia:
             return
         sink.on_closed = lambda _sink: self._detach(participant)
         participant.sink = sink
-        stream = participant.stage.stream if participant.stage else self.audience
-        stream.add(sink)
+        self._route(participant)
         participant.attached.set()
+
+    def _stream_of(self, participant: _Participant) -> FanoutStream:
+        """Where a participant's audio comes from: their own mix, their N-1, the audience's."""
+        if participant.personal is not None:
+            return participant.personal.stream
+        if participant.stage is not None:
+            return participant.stage.stream
+        return self.audience
+
+    def _route(self, participant: _Participant) -> None:
+        if participant.sink is not None:
+            self._stream_of(participant).add(participant.sink)
 
     def _detach(self, participant: _Participant) -> None:
         sink = participant.sink
         if sink is not None:
-            self.audience.remove(sink)
-            if participant.stage is not None:
-                participant.stage.stream.remove(sink)
+            self._stream_of(participant).remove(sink)
 
     def _on_packet(self, pid: str, packet: RtpPacketLike, arrival: float) -> None:
         participant = self._participants.get(pid)

@@ -57,6 +57,7 @@ from app.protocol.requests import (
     SetRecording,
     SetReminder,
     SetReplay,
+    SetSpeakerVolumes,
     StartScheduled,
     Sync,
 )
@@ -295,6 +296,9 @@ class Dispatcher:
                 return ReplayStream(url=url, expires_at=expires, replay=info)
             case SetReplay():
                 await self._replay_shell().choose(conn.user_id, req.recording_id, req.replay)
+                return None
+            case SetSpeakerVolumes():
+                await hub.set_speaker_volumes(conn, req)
                 return None
             case (
                 ScheduleRoom()
