@@ -71,6 +71,10 @@ class RequestServer:
     async def _handle(
         self, lease: RedisLease, request: wire.RequestEnvelope, handler: RequestHandler
     ) -> wire.ReplyEnvelope:
+        if not lease.active:
+            # Taken up before a pause, started after it: the lease ran out
+            # meanwhile, and a node without it must not act on the room.
+            return wire.ReplyEnvelope(request.request_id, False, b"the room's lease ran out")
         try:
             body = await handler(lease.room_id, request.sender, request.body)
             reply = wire.ReplyEnvelope(request.request_id, True, body)
