@@ -26,6 +26,9 @@ def test_the_real_app_is_measured_open_and_in_the_tray() -> None:
         # Split by thread: the event loop runs, and the kinds add up to the whole.
         threads = phase["threads"]
         assert threads["event loop"] > 0
-        assert sum(threads.values()) == pytest.approx(phase["cpu_percent"], abs=0.5)
+        # Each thread's time is counted in 10 ms ticks at both ends, so over a
+        # 3 s window a dozen threads may add up a few ticks apart (seen: 5.33
+        # against 4.66): 1.5 % of a core is 45 ms.
+        assert sum(threads.values()) == pytest.approx(phase["cpu_percent"], abs=1.5)
     assert "| window open |" in out and "| in the tray |" in out
     assert "By thread" in out and "load average" in out
