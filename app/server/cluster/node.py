@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from app.server.cluster import directory
+from app.server.cluster import directory, scripts
 from app.server.cluster.api import (
     Health,
     Holder,
@@ -101,7 +101,7 @@ class ClusterNode:
             ("pubsub", self.subscriber.run),
             ("writer", self._writer.run),
             ("leases", self._keeper.run),
-            ("registry", self._registry.run),
+            ("registry", self._run_registry),
         ]
         for name, work in loops:
             self._tasks[name] = asyncio.get_running_loop().create_task(
@@ -109,12 +109,23 @@ class ClusterNode:
             )
         self._started = True
 
+    async def _run_registry(self) -> None:
+        renewer = self.keeper.renewer
+
+        def post(call: scripts.Call) -> None:
+            renewer.heartbeat = call
+
+        await self._registry.run(post)
+
     async def close(self) -> None:
         if self._started:
             keeper = self.keeper
             with contextlib.suppress(Exception):
                 await keeper.release_all()
                 await asyncio.wait_for(self.writer.drained(), self.config.command_timeout)
+            # No heartbeat may land after the leave: stop the thread that sends them.
+            keeper.renewer.stop()
+            await asyncio.to_thread(keeper.renewer.join, self.config.command_timeout + 1.0)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(
                     self._registry.leave(self.node_id), self.config.command_timeout

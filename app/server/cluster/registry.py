@@ -1,8 +1,10 @@
 """Which nodes are alive: heartbeats on Redis's clock, and the list clients get.
 
-Each node beats every `heartbeat_interval`; an entry that was not renewed
-within `heartbeat_ttl` is dropped by the next reader. The list is what a
-client is given to reconnect elsewhere when its node goes away.
+Each node beats every `heartbeat_interval`, from the lease renewal thread
+(renewer.py: a busy loop must not make a live node look dead); the loop
+refreshes what the beat carries. An entry that was not renewed within
+`heartbeat_ttl` is dropped by the next reader. The list is what a client is
+given to reconnect elsewhere when its node goes away.
 """
 
 import asyncio
@@ -16,7 +18,7 @@ from app.server.cluster import scripts
 from app.server.cluster.api import NodeInfo
 from app.server.cluster.config import ClusterConfig
 from app.server.cluster.keys import Keys
-from app.server.cluster.link import RedisDown, RedisLink
+from app.server.cluster.link import RedisLink
 
 log = logging.getLogger(__name__)
 _decoder = msgspec.json.Decoder(NodeInfo)
@@ -31,21 +33,24 @@ class NodeRegistry:
         self._config = config
         self._info = info
 
-    async def beat(self) -> None:
+    def heartbeat(self) -> scripts.Call:
         me = self._info()
-        call = scripts.Call(
+        return scripts.Call(
             scripts.HEARTBEAT,
             [self._keys.nodes, self._keys.node_info],
             [me.node_id, round(self._config.heartbeat_ttl * 1000), msgspec.json.encode(me)],
         )
+
+    async def beat(self) -> None:
+        """Beat now, from the loop (at start, and when Redis is back)."""
+        call = self.heartbeat()
         await self._link.call(lambda client: scripts.run(client, call))
 
-    async def run(self) -> None:
+    async def run(self, post: Callable[[scripts.Call], None]) -> None:
+        """Keep the heartbeat `post`ed to the thread that sends it up to date."""
         while True:
             try:
-                await self.beat()
-            except RedisDown:
-                pass  # beaten again on reconnect (the link's on_up)
+                post(self.heartbeat())
             except Exception:
                 log.exception("node heartbeat failed")
             await asyncio.sleep(self._config.heartbeat_interval)

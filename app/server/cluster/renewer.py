@@ -15,6 +15,13 @@ long stall sees the truth at once) and tells the loop of every round. The
 thread stops with the process: SIGSTOP stops it too, kill -9 ends it. And a
 loop that has not run for `loop_stall_limit` stops the renewals, so that a
 wedged process cannot keep its rooms for ever.
+
+The node's registry heartbeat goes in the same rounds, for the same reason:
+beaten from the loop, a live node dropped out of the registry under load,
+and a takeover then counted the members connected through it as gone. The
+loop still writes what the heartbeat says (the node's info); the thread
+sends whatever it last wrote, and stops with the renewals when the loop is
+wedged, so that a stuck node leaves the registry too.
 """
 
 import asyncio
@@ -70,6 +77,10 @@ class Renewer:
         self._ttl_ms = round(config.lease_ttl * 1000)
         # Replaced whole by the loop, read by the thread: no lock needed.
         self.leases: tuple[Renewable, ...] = ()
+        # The registry's heartbeat, written by the loop (registry.py), sent here.
+        self.heartbeat: scripts.Call | None = None
+        self._beaten_at = -float("inf")
+        self.beats = 0  # heartbeats sent, for tests
         self._loop_seen = clock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -129,27 +140,39 @@ class Renewer:
 
     def _round(self, client: Redis) -> None:
         leases = self.leases
-        if not leases:
+        now = self._clock()
+        # Due a little early rather than late: rounds come every renew_interval.
+        beat_due = now - self._beaten_at >= self._config.heartbeat_interval - (
+            self._config.renew_interval / 2
+        )
+        heartbeat = self.heartbeat if beat_due else None
+        if not leases and heartbeat is None:
             return
-        stalled = self._clock() - self._loop_seen > self._config.loop_stall_limit
+        stalled = now - self._loop_seen > self._config.loop_stall_limit
         if stalled != self._stalled:
             self._stalled = stalled
             if stalled:
                 log.error(
-                    "the event loop has not run for %.0f s: not renewing %d lease(s)",
+                    "the event loop has not run for %.0f s: not renewing %d lease(s)"
+                    " nor the node's heartbeat",
                     self._config.loop_stall_limit,
                     len(leases),
                 )
         if stalled:
             return
         calls = [lease.renewal(self._ttl_ms) for lease in leases]
+        if heartbeat is not None:
+            calls.append(heartbeat)
         sent_at = self._clock()
         pipe = client.pipeline(transaction=False)
         for call in calls:
             pipe.eval(call.script, len(call.keys), *call.keys, *call.args)
         results: list[Any] = pipe.execute(raise_on_error=False)
         self.rounds += 1
-        if self._stop.is_set():
+        if heartbeat is not None and not isinstance(results.pop(), Exception):
+            self._beaten_at = sent_at
+            self.beats += 1
+        if self._stop.is_set() or not leases:
             return  # stopped meanwhile: the leases are being given up
         for lease, result in zip(leases, results, strict=True):
             if isinstance(result, Exception):

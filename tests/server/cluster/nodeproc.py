@@ -36,6 +36,9 @@ async def main(
         command_timeout=0.5,
         attempt_timeout=0.5,
         loop_stall_limit=stall,
+        # Short, so that a lapse shows within one of the tests' blocks.
+        heartbeat_interval=0.2,
+        heartbeat_ttl=0.8,
     )
     node = ClusterNode(config)
     await node.start()

@@ -342,8 +342,9 @@ async def test_an_origin_whose_loop_is_blocked_past_its_lease_keeps_the_room(
     make_node: MakeNode, node_process: NodeProcessFactory
 ) -> None:
     """An overloaded origin: its event loop does not run for 2.5 leases. Its
-    renewals run on their own thread, so it stays the origin throughout,
-    and acts on the room as soon as its loop runs again."""
+    renewals and its heartbeat run on their own thread, so it stays the
+    origin and a live node throughout (a takeover counts the members of the
+    nodes alive), and acts on the room as soon as its loop runs again."""
     a = await node_process("a")
     await a.send(op="acquire", room="r")
     epoch = (await a.expect("acquired", room="r"))["epoch"]
@@ -353,6 +354,7 @@ async def test_an_origin_whose_loop_is_blocked_past_its_lease_keeps_the_room(
     tries = 0
     while time.monotonic() < blocked_until - 0.1:
         assert await b.acquire("r") is None, "the room moved off a live origin"
+        assert a.node_id in {node.node_id for node in await b.nodes()}, "dropped as dead"
         tries += 1
         await asyncio.sleep(0.05)
     unblocked = await a.expect("unblocked", timeout=10)
@@ -368,7 +370,8 @@ async def test_an_origin_whose_loop_stays_wedged_gives_the_room_up(
     make_node: MakeNode, node_process: NodeProcessFactory
 ) -> None:
     """Past `loop_stall_limit` the renewal thread stops renewing: a process
-    whose loop is stuck for good loses its rooms, and finds out on waking."""
+    whose loop is stuck for good loses its rooms and leaves the live nodes,
+    and finds out on waking."""
     a = await node_process("a", stall=1.5 * LEASE_TTL)
     await a.send(op="acquire", room="r")
     epoch = (await a.expect("acquired", room="r"))["epoch"]
@@ -382,6 +385,7 @@ async def test_an_origin_whose_loop_stays_wedged_gives_the_room_up(
         await asyncio.sleep(0.05)
     assert time.monotonic() - blocked_at > 1.5 * LEASE_TTL
     assert taken.epoch == epoch + 1
+    assert a.node_id not in {node.node_id for node in await b.nodes()}
     unblocked = await a.expect("unblocked", timeout=10)
     assert not unblocked["active"]
     await a.expect("state", room="r", state="lost", timeout=5)
