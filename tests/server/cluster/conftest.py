@@ -2,7 +2,6 @@
 Redis, with short lease times; and nodes in processes of their own."""
 
 import asyncio
-import io
 import json
 import os
 import secrets
@@ -17,6 +16,7 @@ from typing import Any, Protocol, TypeVar
 import pytest
 
 from app.server.cluster import ClusterConfig, ClusterNode, Unavailable
+from tests.support.closing import closed_within
 from tests.support.redis import RedisServer
 
 T = TypeVar("T")
@@ -72,25 +72,6 @@ async def make_node(redis_server: RedisServer, prefix: str) -> AsyncIterator[Mak
     finally:
         for node in reversed(made):
             await closed_within(node.close(), 10, node.node_id)
-
-
-async def closed_within(closing: Awaitable[None], seconds: float, what: str) -> None:
-    """Await a close; one that hangs fails the test with every task's stack
-    (a bare pytest timeout shows only the selector)."""
-    task = asyncio.ensure_future(closing)
-    try:
-        await asyncio.wait_for(asyncio.shield(task), seconds)
-    except TimeoutError:
-        stacks = io.StringIO()
-        for other in asyncio.all_tasks():
-            print(other.get_name(), file=stacks)
-            coro: Any = other.get_coro()
-            while coro is not None:
-                frame = getattr(coro, "cr_frame", None) or getattr(coro, "ag_frame", None)
-                if frame is not None:
-                    print("   ", frame.f_code.co_filename, frame.f_lineno, file=stacks)
-                coro = getattr(coro, "cr_await", None) or getattr(coro, "ag_await", None)
-        raise AssertionError(f"{what} did not close:\n{stacks.getvalue()}") from None
 
 
 @dataclass

@@ -25,8 +25,8 @@ from app.protocol.model import Role
 from app.protocol.requests import ApproveHand, RaiseHand
 from app.server.app import RunningServer
 from app.server.relay_links import EXPIRY, SWEEP
-from tests.server.cluster.conftest import closed_within
 from tests.server.cluster.test_nodes import StartNode, start_node
+from tests.support.closing import closed_within
 from tests.voice.helpers import FRAME, PASSWORD, Member, hears, silent, until_heard
 
 __all__ = ["start_node"]

@@ -37,7 +37,8 @@ from app.server.app import RunningServer, ServerConfig, start_server
 from app.server.forwarding import Forwarded, encode_request, unpack
 from app.server.hub import RoomHub
 from app.server.rooms import RoomError
-from tests.server.cluster.conftest import FAST, closed_within
+from tests.server.cluster.conftest import FAST
+from tests.support.closing import closed_within
 from tests.support.redis import RedisServer
 
 PASSWORD = "correct horse battery"

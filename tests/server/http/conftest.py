@@ -7,6 +7,7 @@ import pytest
 
 from app.client.session import RoomClient
 from app.server.app import RunningServer, ServerConfig, start_server
+from tests.support.closing import closed_within
 
 ClientFactory = Callable[..., Awaitable[RoomClient]]
 PASSWORD = "correct horse battery"
@@ -27,7 +28,7 @@ def config_for(db_url: str, **overrides: object) -> ServerConfig:
 async def server(sqlite_url: str) -> AsyncIterator[RunningServer]:
     running = await start_server(config_for(sqlite_url))
     yield running
-    await running.stop()
+    await closed_within(running.stop(), 60, "the server")
 
 
 @pytest.fixture

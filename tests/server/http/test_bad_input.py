@@ -11,6 +11,7 @@ import pytest
 
 from app.protocol import MAX_MESSAGE_BYTES, PROTOCOL_VERSION
 from app.server.app import RunningServer
+from tests.support.closing import closed_within
 
 
 class Raw:
@@ -33,8 +34,12 @@ class Raw:
 
 @pytest.fixture
 async def raw(server: RunningServer) -> AsyncIterator[Raw]:
-    async with aiohttp.ClientSession() as http, http.ws_connect(server.url) as ws:
-        yield Raw(http, ws)
+    # Bounded, so that a hang names itself instead of meeting pytest's timeout.
+    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+    ws = await http.ws_connect(server.url)
+    yield Raw(http, ws)
+    await closed_within(ws.close(), 30, "the client's WebSocket")
+    await closed_within(http.close(), 30, "the client's session")
 
 
 async def greet_and_register(raw: Raw, name: str) -> None:
