@@ -1,7 +1,6 @@
 """The server's composition root: builds the store, accounts, hub and HTTP app."""
 
 import asyncio
-import contextlib
 import logging
 import math
 import secrets
@@ -10,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiohttp import WSCloseCode, web
+from aiohttp import web
 
 from app.protocol import PROTOCOL_VERSION
 from app.server.accounts import Accounts, HashGate
@@ -53,6 +52,8 @@ from app.server.web.origin import OriginPolicy
 from app.server.web.pages import WebPages, public_preview
 
 log = logging.getLogger(__name__)
+# Seconds a stopping server gives the HTTP requests still running.
+SHUTDOWN_GRACE = 5.0
 # Listening on every interface: this machine itself is reached on loopback.
 LOCAL_NAMES = {"0.0.0.0": "127.0.0.1", "::": "::1"}
 
@@ -205,9 +206,7 @@ class RunningServer:
         self._stopped = True
         await stop_tasks(self._background, "server")
         self.listener.stop_listening()
-        for conn in list(self._routes.connections):
-            with contextlib.suppress(Exception):
-                await conn.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
+        await self._routes.close_all(b"server shutting down")
         try:
             await self.broadcasts.close()
         except Exception:
@@ -296,8 +295,15 @@ async def start_server(config: ServerConfig) -> RunningServer:
     WebPages(public_preview(lambda: hub.list_rooms(0)), PROTOCOL_VERSION).install(app)
     # keepalive_timeout runs from accept (and after each response) until a
     # whole request arrived: the header and idle timeout in one.
+    # The WebSockets are closed by stop() first; what is left are plain HTTP
+    # requests (a page, a playlist), given a few seconds, not aiohttp's 60
+    # (twice: its wait, then its wait for the cancelled handlers).
     runner = web.AppRunner(
-        app, handle_signals=False, access_log=None, keepalive_timeout=config.request_timeout
+        app,
+        handle_signals=False,
+        access_log=None,
+        keepalive_timeout=config.request_timeout,
+        shutdown_timeout=SHUTDOWN_GRACE,
     )
     await runner.setup()
     cap = config.max_connections or default_connection_cap(open_files)

@@ -19,6 +19,8 @@ from app.server.hub import RoomHub
 from app.server.logs import RateLimitedLog
 
 log = logging.getLogger(__name__)
+# How long a shutdown waits for its clients to answer the close, all at once.
+CLOSE_WAIT = 5.0
 
 
 class Routes:
@@ -127,6 +129,30 @@ class Routes:
                 task = asyncio.get_running_loop().create_task(self._close(conn))
                 self._closing.add(task)
                 task.add_done_callback(self._closing.discard)
+
+    async def close_all(self, message: bytes) -> None:
+        """Close every WebSocket at once, waiting at most CLOSE_WAIT for the
+        answers: one by one, each waiting for its client (up to aiohttp's 10 s),
+        a shutdown took as long as the slowest clients together."""
+        closing = [
+            asyncio.ensure_future(conn.ws.close(code=WSCloseCode.GOING_AWAY, message=message))
+            for conn in list(self.connections)
+        ]
+        if not closing:
+            return
+        done, late = await asyncio.wait(closing, timeout=CLOSE_WAIT)
+        for task in late:
+            task.cancel()  # aiohttp then drops the connection
+        await asyncio.gather(*late, return_exceptions=True)
+        failed = sum(1 for task in done if not task.cancelled() and task.exception() is not None)
+        if late or failed:
+            log.warning(
+                "closing %d connection(s): %d did not answer within %.0f s, %d failed",
+                len(closing),
+                len(late),
+                CLOSE_WAIT,
+                failed,
+            )
 
     @staticmethod
     async def _close(conn: Connection) -> None:
