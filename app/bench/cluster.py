@@ -30,8 +30,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from app.bench.accounts import provision
 from app.bench.cluster_phases import LeaseWatch, combine
@@ -54,6 +56,8 @@ from app.protocol.requests import (
     Sync,
 )
 from app.server.cluster.keys import Keys
+
+T = TypeVar("T")
 
 PASSWORD = "correct horse battery"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -183,6 +187,20 @@ async def accepted(who: RoomClient, request: SetTopic, timeout: float = 30.0) ->
             if exc.code != "unavailable" or time.monotonic() > deadline:
                 raise
             await asyncio.sleep(0.02)
+
+
+async def retried(call: Callable[[], Awaitable[T]], timeout: float = 60.0) -> T:
+    """`call` again while it is answered `unavailable` (an origin too busy to
+    answer a forwarded request within its timeout: the 20,000 room's origin
+    right after its storm), as a client told "try again in a moment" does."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return await call()
+        except RequestFailed as exc:
+            if exc.code != "unavailable" or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
 
 
 class Audience:
@@ -341,11 +359,12 @@ async def run(
             voices.extend((speaker, ear))
             me = speaker.client.user_id
             # Back after its node's restart, a speaker is still on the stage.
-            if (await speaker.client.join(rid, code)).role_of(me) != Role.SPEAKER:
-                await speaker.client.request(RaiseHand())
-                await host_of(cohosts, i).request(ApproveHand(user_id=me))
+            joined = await retried(lambda: speaker.client.join(rid, code))
+            if joined.role_of(me) != Role.SPEAKER:
+                await retried(lambda: speaker.client.request(RaiseHand()))
+                await retried(lambda: host_of(cohosts, i).request(ApproveHand(user_id=me)))
                 await speaker.client.wait_until(lambda m: m.role_of(me) == Role.SPEAKER, 15)
-            await ear.client.join(rid, code)
+            await retried(lambda: ear.client.join(rid, code))
             await speaker.start_audio()
             await ear.start_audio()
             speakers[i], ears[i] = speaker, ear
