@@ -306,6 +306,9 @@ class RelayEdge:
             await asyncio.sleep(RENEW)
             try:
                 await self.renew()
+            except TimeoutError:
+                # The origin died or is being replaced: expected, and retried.
+                log.warning("renewing the relays: the origin did not answer; trying again")
             except Exception:
                 log.exception("renewing the relays failed; trying again")
 
