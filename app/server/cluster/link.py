@@ -39,6 +39,7 @@ T = TypeVar("T")
 # which a join storm forwarded to an origin reached, and which is not Redis
 # being away.
 POOL_SIZE = 64
+URGENT_POOL_SIZE = 8
 # What the blocking pool raises when no connection came free within its wait.
 POOL_EXHAUSTED = "No connection available."
 # What "Redis is unreachable" looks like from the client.
@@ -75,6 +76,18 @@ class RedisLink:
             socket_timeout=config.command_timeout,
             socket_connect_timeout=config.command_timeout,
         )
+        # Forwarded requests that go first (rpc.py), on a pool of their own
+        # for the same reason: a takeover's thousands of resyncs queue here.
+        self.urgent: Redis = Redis.from_pool(
+            BlockingConnectionPool.from_url(
+                config.redis_url,
+                max_connections=URGENT_POOL_SIZE,
+                timeout=config.forward_timeout,
+                retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+                socket_timeout=config.command_timeout,
+                socket_connect_timeout=config.command_timeout,
+            )
+        )
         self._backoff = backoff or Backoff(config.backoff_base, config.backoff_cap)
         self._wall = wall_clock
         self._down_since: float | None = None
@@ -104,12 +117,16 @@ class RedisLink:
         self._mark_up()
         return True
 
-    async def call(self, command: Callable[[Redis], Awaitable[T]], renewal: bool = False) -> T:
-        """Run one command (or pipeline); RedisDown if Redis cannot be reached."""
+    async def call(
+        self, command: Callable[[Redis], Awaitable[T]], renewal: bool = False, urgent: bool = False
+    ) -> T:
+        """Run one command (or pipeline); RedisDown if Redis cannot be reached.
+        `renewal`, `urgent`: on connections of their own, not the shared pool's."""
         if not self.up:
             raise RedisDown(self.health().describe())
+        client = self.renewals if renewal else self.urgent if urgent else self.client
         try:
-            return await command(self.renewals if renewal else self.client)
+            return await command(client)
         except RedisConnectionError as exc:
             if str(exc) == POOL_EXHAUSTED:
                 # Every pooled connection busy past the wait: this node's own
@@ -139,6 +156,7 @@ class RedisLink:
             with contextlib.suppress(*LINK_ERRORS):
                 await self.client.connection_pool.disconnect()
                 await self.renewals.connection_pool.disconnect()
+                await self.urgent.connection_pool.disconnect()
             attempt = 0
             while True:
                 await asyncio.sleep(self._backoff.delay(attempt))
@@ -164,6 +182,7 @@ class RedisLink:
     async def close(self) -> None:
         await self.client.aclose()
         await self.renewals.aclose()
+        await self.urgent.aclose()
 
     def _mark_up(self) -> None:
         self._down_since = None
