@@ -44,6 +44,7 @@ from app.bot.load import LoopLag
 from app.client.room_model import RoomModel
 from app.client.session import RoomClient
 from app.protocol.requests import AcceptInvite, InviteToStage, MakeCohost, SelfMute, SetTopic
+from app.server.pulse import RoomPulse
 
 PASSWORD = "bench-password-1"
 PER_PROCESS = 4000
@@ -51,6 +52,10 @@ PER_PROCESS = 4000
 LOAD_NICE = 5
 COHOSTS, SPEAKERS = 2, 5
 REACTING = 0.1
+# The reaction storm is counted for at least this long, and for at least one
+# of the room's summary windows (app/server/pulse.py: members / 1,000 s past
+# 1,000 members) plus SETTLE: counted over 3 s, a room of 5,000 or 15,000
+# showed no `reactions` frame at all (the next summary was not yet due).
 REACTION_WINDOW = 3.0
 # Frames are counted from the storm's start to this long after its end, so
 # that a once-a-second summary has its chance to arrive even after a short storm.
@@ -400,6 +405,8 @@ def _count_frames(client: RoomClient) -> tuple[int, int]:
 async def measure(
     listeners: int, join_rate: float | None, options: Sequence[str] = (), loop: str | None = None
 ) -> SizeResult:
+    members = 1 + COHOSTS + SPEAKERS + listeners
+    reaction_window = max(REACTION_WINDOW, RoomPulse("").window(members) + SETTLE)
     with tempfile.TemporaryDirectory() as tmp:
         db_url = db_url_in(Path(tmp))
         stage_names = ["host"] + [f"cohost{i}" for i in range(COHOSTS)]
@@ -477,7 +484,7 @@ async def measure(
             mod2 = _count_frames(moderator)
             for proc in procs:
                 await proc.ask(f"react {REACTING}")
-            await asyncio.sleep(REACTION_WINDOW)
+            await asyncio.sleep(reaction_window)
             mod3 = _count_frames(moderator)
             react_stats = [await proc.ask("stats") for proc in procs]
 
@@ -523,7 +530,7 @@ async def measure(
 
     window = storm_wall + SETTLE
     jf, jall, jb = per_listener(join_stats, window)
-    rf, rall, rb = per_listener(react_stats, REACTION_WINDOW)
+    rf, rall, rb = per_listener(react_stats, reaction_window)
     return SizeResult(
         listeners=listeners,
         joined=joined,
@@ -551,8 +558,8 @@ async def measure(
         reaction_bytes_per_listener_s=rb,
         mod_join_frames_s=(mod1[0] - mod0[0]) / window,
         mod_join_bytes_s=(mod1[1] - mod0[1]) / window,
-        mod_reaction_frames_s=(mod3[0] - mod2[0]) / REACTION_WINDOW,
-        mod_reaction_bytes_s=(mod3[1] - mod2[1]) / REACTION_WINDOW,
+        mod_reaction_frames_s=(mod3[0] - mod2[0]) / reaction_window,
+        mod_reaction_bytes_s=(mod3[1] - mod2[1]) / reaction_window,
         stage_requests=len(stage.latencies) if stage else 0,
         stage_failures=len(stage.failures) if stage else 0,
         stage_p99_ms=_pct(stage.latencies if stage else [], 99) * 1e3,
@@ -613,7 +620,9 @@ METHOD = (
     "departure), connects and signs in again, and joins again while the host sets the "
     "topic and each speaker toggles self-mute every 2 s and the co-hosts page the "
     "audience every 0.25 s; the stage's requests are timed. *Reaction storm*: 10 % of "
-    "the listeners each react once; frames counted for 3 s. Summary frames are "
+    "the listeners each react once; frames counted for 3 s or, past 2,000 members, "
+    "for the room's summary window (members / 1,000 s) plus 1 s, so that one summary "
+    "is due within it. Summary frames are "
     "`audience` and `reactions` (the budget of ≤ 2/s); all frames adds the stage's own "
     "events. RSS per listener = (server RSS with the room full and idle - RSS before "
     "any listener connected) / listeners joined. *Timed inside the server*: each storm "
