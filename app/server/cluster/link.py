@@ -50,6 +50,19 @@ class RedisDown(Exception):
     """Redis cannot be reached now; the link is reconnecting."""
 
 
+def _pooled(config: ClusterConfig, size: int) -> Redis:
+    pool = BlockingConnectionPool.from_url(
+        config.redis_url,
+        max_connections=size,
+        # Waiting for a free connection is queueing, bounded by the forward timeout.
+        timeout=config.forward_timeout,
+        retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+        socket_timeout=config.command_timeout,
+        socket_connect_timeout=config.command_timeout,
+    )
+    return Redis.from_pool(pool)
+
+
 class RedisLink:
     def __init__(
         self,
@@ -57,16 +70,7 @@ class RedisLink:
         backoff: Backoff | None = None,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
-        pool = BlockingConnectionPool.from_url(
-            config.redis_url,
-            max_connections=POOL_SIZE,
-            # Waiting for a free connection is queueing, bounded by the forward timeout.
-            timeout=config.forward_timeout,
-            retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
-            socket_timeout=config.command_timeout,
-            socket_connect_timeout=config.command_timeout,
-        )
-        self.client: Redis = Redis.from_pool(pool)
+        self.client: Redis = _pooled(config, POOL_SIZE)
         # Lease renewals on a connection of their own: queued behind a burst
         # of other commands for the pool, a renewal could come too late.
         self.renewals: Redis = Redis.from_url(
@@ -78,16 +82,7 @@ class RedisLink:
         )
         # Forwarded requests that go first (rpc.py), on a pool of their own
         # for the same reason: a takeover's thousands of resyncs queue here.
-        self.urgent: Redis = Redis.from_pool(
-            BlockingConnectionPool.from_url(
-                config.redis_url,
-                max_connections=URGENT_POOL_SIZE,
-                timeout=config.forward_timeout,
-                retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
-                socket_timeout=config.command_timeout,
-                socket_connect_timeout=config.command_timeout,
-            )
-        )
+        self.urgent: Redis = _pooled(config, URGENT_POOL_SIZE)
         self._backoff = backoff or Backoff(config.backoff_base, config.backoff_cap)
         self._wall = wall_clock
         self._down_since: float | None = None
