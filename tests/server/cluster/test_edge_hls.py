@@ -27,6 +27,7 @@ from app.protocol.replies import BroadcastStream, InviteCreated
 from app.protocol.requests import Ban, CreateInvite, ListenBroadcast
 from app.server.app import RunningServer
 from app.server.broadcast.edge import PLAYLIST_TIMEOUT
+from app.server.main import parse_args
 from tests.server.cluster.test_nodes import StartNode, start_node
 from tests.support.closing import closed_within
 from tests.support.tcprelay import TcpRelay
@@ -142,6 +143,8 @@ async def test_listeners_on_an_edge_cost_the_origin_one_fetch_per_file_and_hear_
     stream = await ear.conn.call_for(ListenBroadcast(), BroadcastStream)
     assert stream.playlist == f"/hls/{rid}/index.m3u8"  # b's own path: b serves it
     assert not b.broadcasts.holds(rid) and b.edge is not None
+    # The registry says where each node's HTTP is, for the others.
+    assert {node.http for node in await b.hub.cluster.nodes()} == {a.http_url, b.http_url}
     edge_url = f"{b.http_url}/hls/{rid}"
 
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
@@ -304,3 +307,8 @@ async def test_the_origin_going_away_is_a_503_and_the_edge_follows_the_takeover(
             assert status == 200 and len(data) > 100
     finally:
         await road.close()
+
+
+def test_the_address_other_nodes_fetch_from_is_a_flag() -> None:
+    assert parse_args(["--node-address", "10.0.0.11:8765"]).node_address == "10.0.0.11:8765"
+    assert parse_args([]).node_address is None  # where the node listens
