@@ -5,7 +5,13 @@ import math
 
 import pytest
 
-from app.server.broadcast.edge_cache import EdgeCache, Fetched, SingleFlight, freshness
+from app.server.broadcast.edge_cache import (
+    ENTRY_OVERHEAD,
+    EdgeCache,
+    Fetched,
+    SingleFlight,
+    freshness,
+)
 
 
 def answer(size: int, cache: str = "public, max-age=31536000, immutable") -> Fetched:
@@ -31,29 +37,37 @@ def test_a_playlist_is_kept_for_its_max_age_only() -> None:
 
 
 def test_segments_stay_while_the_room_is_listened_to_bounded_by_bytes() -> None:
-    cache = EdgeCache(max_bytes=300, room_idle=30)
+    each = 100 + ENTRY_OVERHEAD
+    cache = EdgeCache(max_bytes=3 * each, room_idle=30)
     for n in range(3):
         cache.put("r", f"seg{n}", answer(100), math.inf, now=0.0)
-    assert cache.bytes == 300
+    assert cache.bytes == 3 * each
     cache.get("r", "seg0", 1.0)  # used: the least recently used is now seg1
     cache.put("r", "seg3", answer(100), math.inf, now=1.0)
-    assert cache.bytes == 300
+    assert cache.bytes == 3 * each
     assert cache.get("r", "seg1", 1.0) is None
     assert all(cache.get("r", n, 1.0) is not None for n in ("seg0", "seg2", "seg3"))
     # Still listened to (the playlist asked for), the files stay; then not.
-    cache.max_bytes = 1000
+    cache.max_bytes = 10 * each
     cache.asked("r", 20.0)
     cache.put("other", "seg", answer(1), math.inf, now=45.0)
     assert cache.get("r", "seg0", 45.0) is not None
     cache.put("other", "seg2", answer(1), math.inf, now=51.0)
     assert cache.get("r", "seg0", 51.0) is None
-    assert cache.bytes == 2
+    assert cache.bytes == 2 * (1 + ENTRY_OVERHEAD)
 
 
 def test_an_answer_larger_than_the_whole_cache_is_not_kept() -> None:
-    cache = EdgeCache(max_bytes=50)
+    cache = EdgeCache(max_bytes=50 + ENTRY_OVERHEAD)
     cache.put("r", "big", answer(51), math.inf, now=0.0)
     assert len(cache) == 0 and cache.bytes == 0
+
+
+def test_many_small_answers_are_bounded_too() -> None:
+    cache = EdgeCache(max_bytes=100 * ENTRY_OVERHEAD)
+    for n in range(10_000):  # 404s for made-up names: tiny bodies
+        cache.put("r", f"made-up-{n}", Fetched(404, b"no", {}), 1, now=0.0)
+    assert len(cache) < 100
 
 
 async def test_concurrent_asks_share_one_run_and_one_giving_up_cancels_nothing() -> None:

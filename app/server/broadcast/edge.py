@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 PLAYLIST_TIMEOUT = 8.0
 FILE_TIMEOUT = 4.0
 NODES_FRESH = 1.0  # seconds the registry's addresses are reused
+MAX_REMEMBERED = 10_000  # rooms whose origin's address is remembered
 NOT_FOUND_KEPT = 1.0  # a public 404 (unknown room, a segment gone) is shared this long
 # Passed on from the origin's answer; the rest (Date, Server, ...) are the edge's own.
 PASSED_ON = (
@@ -72,6 +73,9 @@ class Origins:
         self._clock = clock
         self._http: dict[str, str] = {}
         self._read_at = -NODES_FRESH
+        # room -> its origin's address as last found: while Redis is away the
+        # origin goes on writing (it keeps its rooms' sound), so edges go on too.
+        self._last: dict[str, str] = {}
 
     async def base_of(self, room_id: str) -> str | None:
         """The origin's HTTP base URL; None if no such room. OriginDown if it has
@@ -79,8 +83,12 @@ class Origins:
         try:
             holder = await self._cluster.holder(room_id)
         except Unavailable as exc:
+            last = self._last.get(room_id)
+            if last is not None:
+                return last
             raise OriginDown(f"the cluster is unreachable: {exc}", 2) from None
         if holder is None:
+            self._last.pop(room_id, None)
             if self._listed(room_id):  # listed, nobody holds it: a takeover is due
                 raise OriginDown("the room is moving to another node; try again")
             return None
@@ -97,6 +105,9 @@ class Origins:
             base = self._http.get(holder.node_id)
         if base is None:
             raise OriginDown("the room's origin is gone; try again")
+        if len(self._last) >= MAX_REMEMBERED and room_id not in self._last:
+            self._last.clear()  # rooms come and go; the next fetch finds each again
+        self._last[room_id] = base
         return base
 
 

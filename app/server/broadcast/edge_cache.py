@@ -21,6 +21,10 @@ V = TypeVar("V")
 # A room whose playlist nobody asked for this long loses its cached files.
 ROOM_IDLE_SECONDS = 30.0
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024  # ~130 rooms' windows of 14 segments
+# What an entry costs beside its body (key, headers, bookkeeping), so that
+# many small answers (404s for made-up names) are bounded too.
+ENTRY_OVERHEAD = 512
+IDLE_SWEEP_SECONDS = 1.0  # idle rooms are looked for at most this often
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +67,8 @@ class EdgeCache:
         self.room_idle = room_idle
         self._entries: OrderedDict[tuple[str, str], _Entry] = OrderedDict()
         self._asked: dict[str, float] = {}  # room -> when its playlist was last asked for
-        self.bytes = 0
+        self._swept = float("-inf")
+        self.bytes = 0  # bodies and ENTRY_OVERHEAD each
 
     def get(self, room_id: str, name: str, now: float) -> Fetched | None:
         key = (room_id, name)
@@ -82,12 +87,12 @@ class EdgeCache:
 
     def put(self, room_id: str, name: str, fetched: Fetched, keep: float, now: float) -> None:
         """Keep `fetched` for `keep` seconds (math.inf: while its room is listened to)."""
-        if keep <= 0 or len(fetched.body) > self.max_bytes:
+        if keep <= 0 or _cost(fetched) > self.max_bytes:
             return
         key = (room_id, name)
         self._drop(key)
         self._entries[key] = _Entry(fetched, None if keep == float("inf") else now + keep)
-        self.bytes += len(fetched.body)
+        self.bytes += _cost(fetched)
         self._asked.setdefault(room_id, now)
         self._evict(now)
 
@@ -101,8 +106,10 @@ class EdgeCache:
         return len(self._entries)
 
     def _evict(self, now: float) -> None:
-        for room_id, when in list(self._asked.items()):
-            if now - when > self.room_idle:
+        if now - self._swept >= IDLE_SWEEP_SECONDS:
+            self._swept = now
+            idle = [room for room, when in self._asked.items() if now - when > self.room_idle]
+            for room_id in idle:
                 self.forget(room_id)
         while self.bytes > self.max_bytes and self._entries:
             self._drop(next(iter(self._entries)))
@@ -110,7 +117,11 @@ class EdgeCache:
     def _drop(self, key: tuple[str, str]) -> None:
         entry = self._entries.pop(key, None)
         if entry is not None:
-            self.bytes -= len(entry.fetched.body)
+            self.bytes -= _cost(entry.fetched)
+
+
+def _cost(fetched: Fetched) -> int:
+    return len(fetched.body) + ENTRY_OVERHEAD
 
 
 class SingleFlight(Generic[K, V]):

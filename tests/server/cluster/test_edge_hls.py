@@ -25,11 +25,13 @@ from app.dsp.analysis import normalized_xcorr, peak_frequency
 from app.media.server.room import RoomMedia
 from app.protocol.replies import BroadcastStream, InviteCreated
 from app.protocol.requests import Ban, CreateInvite, ListenBroadcast
-from app.server.app import RunningServer
+from app.server.app import HLS_SECRET, RunningServer
 from app.server.broadcast.edge import PLAYLIST_TIMEOUT
+from app.server.cluster import ClusterNode
 from app.server.main import parse_args
 from tests.server.cluster.test_nodes import StartNode, start_node
 from tests.support.closing import closed_within
+from tests.support.redis import RedisServer
 from tests.support.tcprelay import TcpRelay
 
 __all__ = ["start_node"]
@@ -312,3 +314,45 @@ async def test_the_origin_going_away_is_a_503_and_the_edge_follows_the_takeover(
 def test_the_address_other_nodes_fetch_from_is_a_flag() -> None:
     assert parse_args(["--node-address", "10.0.0.11:8765"]).node_address == "10.0.0.11:8765"
     assert parse_args([]).node_address is None  # where the node listens
+
+
+async def test_with_redis_away_the_edge_goes_on_serving_and_the_secret_comes_back(
+    start_node: StartNode, own_redis: RedisServer, tmp_path: Path, clients: list[RoomClient]
+) -> None:
+    a = await start_node("a", cluster_url=own_redis.url(), **media_node(tmp_path, "a"))
+    b = await start_node("b", cluster_url=own_redis.url(), **media_node(tmp_path, "b"))
+    host = await signed_in(a, "host", clients)
+    rid = (await host.create_room("Through an outage")).room_id
+    speak(a, rid)
+    url = f"{b.http_url}/hls/{rid}/index.m3u8"
+    token = b.broadcasts.token_for(rid, host.user_id)
+    assert isinstance(a.hub.cluster, ClusterNode) and isinstance(b.hub.cluster, ClusterNode)
+    key = a.hub.cluster.keys.secret(HLS_SECRET)
+    async with aiohttp.ClientSession() as http:
+        status, _, body = await get(http, url)
+        assert status == 200, body
+        before = SEGMENT.findall(body.decode())
+
+        # The origin goes on writing while Redis is away (it keeps its rooms'
+        # sound), and the edge goes on fetching from where it last found it.
+        own_redis.kill()
+        await until(lambda: not b.hub.cluster.health().ok, 10, "b degraded")
+        deadline = time.monotonic() + 15
+        while True:
+            status, _, body = await get(http, url)
+            assert status == 200, body
+            if SEGMENT.findall(body.decode())[-1] not in before:
+                break  # a newer segment, from the origin, through the edge
+            assert time.monotonic() < deadline, "no new segment through the edge"
+            await asyncio.sleep(0.5)
+
+        # Redis back empty: the nodes offer their secret again, so tokens
+        # issued before still verify everywhere.
+        own_redis.restart()
+        await until(lambda: b.hub.cluster.health().ok, 20, "b back")
+        deadline = time.monotonic() + 10
+        while own_redis.command("EXISTS", key) != "1":
+            assert time.monotonic() < deadline, "the secret not offered again"
+            await asyncio.sleep(0.1)
+        for node in (a, b):
+            assert node.broadcasts.tokens.verify(rid, token, time.time()) == host.user_id
