@@ -46,11 +46,14 @@ PASSED_ON = (
 )
 
 
+TEXT = "text/plain; charset=utf-8"
+
+
 def unavailable(reason: str, retry_after: int = 1) -> Fetched:
-    return Fetched(503, reason.encode(), {"Retry-After": str(retry_after)})
+    return Fetched(503, reason.encode(), {"Content-Type": TEXT, "Retry-After": str(retry_after)})
 
 
-NOT_FOUND = Fetched(404, b"no such broadcast", {})
+NOT_FOUND = Fetched(404, b"no such broadcast", {"Content-Type": TEXT})
 
 
 class OriginDown(Exception):

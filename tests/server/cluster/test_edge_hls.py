@@ -287,6 +287,7 @@ async def test_the_origin_going_away_is_a_503_and_the_edge_follows_the_takeover(
             status, headers, _ = await get(http, f"{c.http_url}/hls/{rid}/index.m3u8")
             took = time.monotonic() - began
             assert status == 503 and int(headers["Retry-After"]) >= 1
+            assert headers["Content-Type"].startswith("text/plain")
             assert took < PLAYLIST_TIMEOUT + 3, took
 
             await closed_within(a.stop(), 30, "node a")  # b or c takes the room over
