@@ -215,9 +215,12 @@ class RunningServer:
         await stop_tasks(self._background, "server")
         self.listener.stop_listening()
         await self._routes.close_all(b"server shutting down")
-        try:
-            if self.edge is not None:
+        if self.edge is not None:
+            try:
                 await self.edge.close()
+            except Exception:
+                log.exception("stopping the broadcast edge failed")
+        try:
             await self.broadcasts.close()
         except Exception:
             log.exception("stopping the broadcasts failed")
