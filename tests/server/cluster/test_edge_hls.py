@@ -24,7 +24,7 @@ from app.client.session import RoomClient
 from app.dsp.analysis import normalized_xcorr, peak_frequency
 from app.media.server.room import RoomMedia
 from app.protocol.replies import BroadcastStream, InviteCreated
-from app.protocol.requests import Ban, CreateInvite, ListenBroadcast
+from app.protocol.requests import Ban, CreateInvite, ListenBroadcast, Remove
 from app.server.app import HLS_SECRET, RunningServer
 from app.server.broadcast.edge import PLAYLIST_TIMEOUT
 from app.server.cluster import ClusterNode
@@ -218,6 +218,8 @@ async def test_an_invite_only_rooms_stream_through_an_edge_is_checked_with_the_o
     invite = await host.conn.call_for(CreateInvite(), InviteCreated)
     guest = await signed_in(b, "guest", clients)
     await guest.join(rid, invite.code)
+    second = await signed_in(b, "second-guest", clients)
+    await second.join(rid, invite.code)
     await until(lambda: b.hub.listed(rid) is not None, 10, "the room listed at b")
     stream = await guest.conn.call_for(ListenBroadcast(), BroadcastStream)
     token = stream.playlist.split("/")[4]
@@ -248,11 +250,17 @@ async def test_an_invite_only_rooms_stream_through_an_edge_is_checked_with_the_o
         assert edge.origin_requests == asked
 
         # Removed from the room: the same token stops working on the edge at once.
-        await host.request(Ban(user_id=guest.user_id))
+        await host.request(Remove(user_id=guest.user_id))
         await host.wait_until(lambda m: guest.user_id not in m.members)
         assert (await get(http, f"{base}/t/{token}/index.m3u8"))[0] == 404
         assert (await get(http, f"{base}/t/{token}/{segment}"))[0] == 404
         assert edge.origin_requests == asked + 2  # asked the origin, both times
+        # Banned: the same.
+        theirs = (await second.conn.call_for(ListenBroadcast(), BroadcastStream)).playlist
+        assert (await get(http, f"{b.http_url}{theirs}"))[0] == 200
+        await host.request(Ban(user_id=second.user_id))
+        await host.wait_until(lambda m: second.user_id not in m.members)
+        assert (await get(http, f"{b.http_url}{theirs}"))[0] == 404
         host_token = b.broadcasts.token_for(rid, host.user_id)
         assert (await get(http, f"{base}/t/{host_token}/index.m3u8"))[0] == 200
 
