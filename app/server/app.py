@@ -14,6 +14,7 @@ from aiohttp import web
 from app.protocol import PROTOCOL_VERSION
 from app.server.accounts import Accounts, HashGate
 from app.server.admission import JoinGate
+from app.server.broadcast.edge import EdgeStreams, Origins
 from app.server.broadcast.streams import Broadcasts, WriterFactory
 from app.server.broadcast.tokens import StreamTokens
 from app.server.cluster import ClusterConfig, ClusterNode
@@ -52,6 +53,8 @@ from app.server.web.origin import OriginPolicy
 from app.server.web.pages import WebPages, public_preview
 
 log = logging.getLogger(__name__)
+# The name of the broadcast tokens' secret among the cluster's shared ones.
+HLS_SECRET = "hls"
 # Seconds a stopping server gives the HTTP requests still running.
 SHUTDOWN_GRACE = 5.0
 # Listening on every interface: this machine itself is reached on loopback.
@@ -122,6 +125,9 @@ class ServerConfig:
     # ClusterConfig's timings (tests use short leases).
     cluster_url: str | None = None
     node_name: str | None = None
+    # host:port the other nodes reach this one's HTTP at (an edge fetches a
+    # room's HLS from its origin there); None: where it listens.
+    node_address: str | None = None
     cluster_settings: Mapping[str, float | str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -142,6 +148,8 @@ class RunningServer:
     schedules: Schedules | None = None
     # Replays of finished recordings (set by start_server).
     replays: Replays | None = None
+    # The broadcast tier's edge: other nodes' rooms' HLS (a cluster's nodes).
+    edge: EdgeStreams | None = None
 
     def __init__(
         self,
@@ -207,6 +215,11 @@ class RunningServer:
         await stop_tasks(self._background, "server")
         self.listener.stop_listening()
         await self._routes.close_all(b"server shutting down")
+        if self.edge is not None:
+            try:
+                await self.edge.close()
+            except Exception:
+                log.exception("stopping the broadcast edge failed")
         try:
             await self.broadcasts.close()
         except Exception:
@@ -290,7 +303,8 @@ async def start_server(config: ServerConfig) -> RunningServer:
     routes.install(app)
     Downloads(accounts, recordings).install(app)
     await broadcasts.remove_leftovers()
-    HlsRoutes(broadcasts).install(app)
+    hls = HlsRoutes(broadcasts)
+    hls.install(app)
     ReplayRoutes(replays).install(app)
     WebPages(public_preview(lambda: hub.list_rooms(0)), PROTOCOL_VERSION).install(app)
     # keepalive_timeout runs from accept (and after each response) until a
@@ -330,12 +344,20 @@ async def start_server(config: ServerConfig) -> RunningServer:
         public = invite_address(config.public_address, config.host, port)
         settings: dict[str, object] = {"name": config.node_name} if config.node_name else {}
         settings.update(config.cluster_settings)
+        node_http = f"http://{config.node_address or invite_address(None, config.host, port)}"
         cluster = ClusterNode(
-            ClusterConfig(redis_url=config.cluster_url, url=f"ws://{public}/ws", **settings),  # type: ignore[arg-type]
+            ClusterConfig(
+                redis_url=config.cluster_url,
+                url=f"ws://{public}/ws",
+                http_url=node_http,
+                **settings,  # type: ignore[arg-type]
+            ),
             load=lambda: len(routes.connections),
         )
         await cluster.start()
         hub.use_cluster(cluster)
+        await cluster.share_secret(HLS_SECRET, secrets.token_bytes(32))
+        _use_edge(hub, hls, broadcasts, cluster)
         if config.media:
             _use_relay(hub, voice, config, cluster)
         restored = await hub.restore()
@@ -378,6 +400,7 @@ async def start_server(config: ServerConfig) -> RunningServer:
     )
     running.schedules = schedules
     running.replays = replays
+    running.edge = hls.edge
     return running
 
 
@@ -389,6 +412,15 @@ def invite_address(public: str | None, host: str, port: int) -> str:
     if ":" in public.rsplit("]", 1)[-1]:
         return public
     return f"{public}:{port}"
+
+
+def _use_edge(hub: RoomHub, hls: HlsRoutes, broadcasts: Broadcasts, node: ClusterNode) -> None:
+    """Every node serves every room's HLS (docs/cluster.md, the broadcast tier)."""
+    # Tokens signed with the cluster's secret verify at any node, and still
+    # at a new origin after a takeover.
+    broadcasts.tokens = StreamTokens(lambda: node.secret(HLS_SECRET))
+    origins = Origins(node, lambda room_id: hub.listed(room_id) is not None)
+    hls.edge = EdgeStreams(origins, broadcasts.tokens)
 
 
 def _use_relay(hub: RoomHub, voice: VoiceRooms, config: ServerConfig, node: ClusterNode) -> None:

@@ -453,6 +453,10 @@ class RoomHub:
         room = self._rooms.get(room_id)
         return room.holding_ptt() if room is not None else frozenset()
 
+    def listed(self, room_id: str) -> RoomSummary | None:
+        """Another node's room as its origin last listed it (read once a second)."""
+        return next((entry for entry in self._listings if entry.room_id == room_id), None)
+
     def local_room(self, room_id: str) -> Room | None:
         """The room if this node is its origin (the broadcast tier serves it from here)."""
         return self._rooms.get(room_id)

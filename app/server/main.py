@@ -144,6 +144,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--node-name", default=None, help="this node's name in the cluster (default: host name)"
     )
     parser.add_argument(
+        "--node-address",
+        default=None,
+        metavar="HOST:PORT",
+        help="where the other nodes reach this one's HTTP (they fetch its rooms' HLS "
+        "there); default: --host and the port it listens on",
+    )
+    parser.add_argument(
         "--cluster-prefix",
         default="panggung",
         metavar="NAME",
@@ -186,6 +193,7 @@ async def serve(args: argparse.Namespace) -> None:
         audience_lane=not args.no_audience_lane,
         cluster_url=args.cluster,
         node_name=args.node_name,
+        node_address=args.node_address,
         cluster_settings={"prefix": args.cluster_prefix},
     )
     server = await start_server(config)

@@ -24,6 +24,11 @@ class TcpRelay:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
         self.port = self._server.sockets[0].getsockname()[1]
 
+    def retarget(self, host: str, port: int) -> None:
+        """Relay new connections there (a server whose port is known only once
+        it listens, and which must be told the relay's port before)."""
+        self._target = (host, port)
+
     def url(self, db: int = 0) -> str:
         return f"redis://127.0.0.1:{self.port}/{db}"
 

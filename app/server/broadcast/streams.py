@@ -86,6 +86,7 @@ class _Stream:
     plane: MediaPlane
     last_fetch: float
     served: dict[str, int] = field(default_factory=dict)
+    playlists: int = 0  # playlist bodies sent
 
 
 class Broadcasts:
@@ -124,6 +125,10 @@ class Broadcasts:
 
     # -- who may listen ----------------------------------------------------
 
+    def holds(self, room_id: str) -> bool:
+        """This node is the room's origin (else an edge serves it from there)."""
+        return self._rooms(room_id) is not None
+
     def visible_room(self, room_id: str, token: str | None) -> Room | None:
         """The live room if this request may hear it, else None (then: 404)."""
         room = self._rooms(room_id)
@@ -143,11 +148,16 @@ class Broadcasts:
         """Where a member of `room` listens to its broadcast (`listen_broadcast`)."""
         if self._factory is None:
             raise RoomError(ErrorCode.MEDIA_FAILED, "this server has no media plane")
-        if room.invite_only:
-            token = self.token_for(room.room_id, user_id)
-            playlist = f"/hls/{room.room_id}/t/{token}/{PLAYLIST}"
+        return self.stream_at(room.room_id, room.invite_only, user_id)
+
+    def stream_at(self, room_id: str, invite_only: bool, user_id: int) -> BroadcastStream:
+        """The path on this node, which serves it as origin or as an edge; an
+        invite-only room's carries the member's token."""
+        if invite_only:
+            token = self.token_for(room_id, user_id)
+            playlist = f"/hls/{room_id}/t/{token}/{PLAYLIST}"
         else:
-            playlist = f"/hls/{room.room_id}/{PLAYLIST}"
+            playlist = f"/hls/{room_id}/{PLAYLIST}"
         return BroadcastStream(playlist=playlist, behind_seconds=BEHIND_SECONDS)
 
     # -- streams -----------------------------------------------------------
@@ -182,6 +192,9 @@ class Broadcasts:
         stream = self._streams.get(room_id)
         if stream is None:
             return
+        if name == PLAYLIST:
+            stream.playlists += 1
+            return
         served = stream.served
         served[name] = served.get(name, 0) + 1
         if len(served) > _SERVED_KEPT:  # oldest first: dicts keep insertion order
@@ -192,6 +205,11 @@ class Broadcasts:
         """Responses per file of the room's stream (the newest files), for tests and ops."""
         stream = self._streams.get(room_id)
         return dict(stream.served) if stream is not None else {}
+
+    def playlists_served(self, room_id: str) -> int:
+        """Playlist bodies the room's running writer's stream sent (tests, ops)."""
+        stream = self._streams.get(room_id)
+        return stream.playlists if stream is not None else 0
 
     def streaming(self, room_id: str) -> bool:
         stream = self._streams.get(room_id)

@@ -9,6 +9,10 @@ be in the room still and not banned (`app/server/broadcast/streams.py`), so
 leaving or being removed ends access at once; the expiry only bounds how
 long a leaked URL is worth anything.
 
+In a cluster the HLS secret is the cluster's (`ClusterNode.share_secret`,
+kept in Redis): any node can then refuse a forged token itself, and a
+member's token still works at a new origin after a takeover.
+
 Replays (`app/server/replays.py`) use the same signer with their own scope
 and secret: `room_id` is then the recording's id, and a token of one scope
 never verifies in the other.
@@ -18,6 +22,7 @@ import base64
 import hashlib
 import hmac
 import re
+from collections.abc import Callable
 
 # user id . expiry (unix seconds) . signature (base64url, no padding)
 _TOKEN = re.compile(r"([1-9][0-9]{0,9})\.([1-9][0-9]{0,11})\.([A-Za-z0-9_-]{43})")
@@ -25,10 +30,15 @@ TOKEN_PATTERN = r"[0-9]{1,10}\.[0-9]{1,12}\.[A-Za-z0-9_-]{43}"
 
 
 class StreamTokens:
-    def __init__(self, secret: bytes, lifetime: float = 3600.0, scope: str = "hls") -> None:
-        if len(secret) < 16:
-            raise ValueError("a stream token secret needs at least 16 bytes")
-        self._secret = secret
+    def __init__(
+        self,
+        secret: bytes | Callable[[], bytes],
+        lifetime: float = 3600.0,
+        scope: str = "hls",
+    ) -> None:
+        """`secret`: the key, or where to read it at each use (a cluster's, which
+        may be agreed again after Redis restarted)."""
+        self._secret = secret if callable(secret) else _checked(secret)
         self.lifetime = lifetime
         self._scope = scope
 
@@ -48,5 +58,12 @@ class StreamTokens:
 
     def _sign(self, room_id: str, user_id: int, expires: int) -> str:
         message = f"{self._scope}\0{room_id}\0{user_id}\0{expires}".encode()
-        digest = hmac.new(self._secret, message, hashlib.sha256).digest()
+        secret = _checked(self._secret()) if callable(self._secret) else self._secret
+        digest = hmac.new(secret, message, hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _checked(secret: bytes) -> bytes:
+    if len(secret) < 16:
+        raise ValueError("a stream token secret needs at least 16 bytes")
+    return secret

@@ -67,6 +67,9 @@ class NodeInfo:
     started_at: float  # wall clock, seconds
     rooms: int = 0  # rooms this node is the origin of
     load: int = 0  # the node's own load figure (its connections)
+    # Where the other nodes reach this one's HTTP (the broadcast tier's edges
+    # fetch a room's HLS from its origin there); "" from older nodes.
+    http: str = ""
 
 
 @dataclass(frozen=True, slots=True)

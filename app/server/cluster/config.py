@@ -12,6 +12,9 @@ class ClusterConfig:
     url: str  # this node's public WebSocket URL, handed to clients
     name: str = field(default_factory=socket.gethostname)
     prefix: str = "panggung"
+    # This node's HTTP base URL for the other nodes (http://HOST:PORT), not
+    # for clients: an edge fetches a room's HLS from its origin there.
+    http_url: str = ""
     # A room's lease: how long it lasts unrenewed, how often it is renewed.
     # A dead origin's rooms are taken over about lease_ttl after it died.
     # Renewals run on a thread of their own (renewer.py), so a lease survives

@@ -71,6 +71,10 @@ class Keys:
         """Hash: node id -> its NodeInfo (JSON)."""
         return f"{self.namespace}:{{nodes}}:info"
 
+    def secret(self, name: str) -> str:
+        """String: a secret every node shares (e.g. the HLS tokens' key)."""
+        return f"{self.namespace}:{{nodes}}:secret:{name}"
+
     @property
     def rooms(self) -> str:
         """Set: the ids of the rooms that have a directory entry."""

@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from redis.asyncio import Redis
+
 from app.server.cluster import directory, scripts
 from app.server.cluster.api import (
     Health,
@@ -77,6 +79,7 @@ class ClusterNode:
             keep_replies=self._bus.subscribed,
         )
         self._registry = NodeRegistry(self.link, self.keys, config, self._info)
+        self._secrets: dict[str, bytes] = {}
 
     # -- life ---------------------------------------------------------------------
 
@@ -153,6 +156,36 @@ class ClusterNode:
     async def beat(self) -> None:
         """Send the registry's heartbeat (with the room count) now."""
         await self._registry.beat()
+
+    async def share_secret(self, name: str, mine: bytes) -> bytes:
+        """The cluster's secret of this name: `mine` if no node set one before.
+
+        Kept in Redis, which the nodes already trust with everything (leases,
+        commands, the relay's keys). Until Redis answers, `mine` is used; when
+        it comes back (perhaps empty) the node offers its secret again and
+        takes whatever is there, so nodes that shared one before still do.
+        """
+        self._secrets.setdefault(name, mine)
+        with contextlib.suppress(RedisDown):
+            await self._agree(name)
+        return self._secrets[name]
+
+    def secret(self, name: str) -> bytes:
+        """The shared secret as last agreed (share_secret first)."""
+        return self._secrets[name]
+
+    async def _agree(self, name: str) -> None:
+        key = self.keys.secret(name)
+        offered = self._secrets[name]
+
+        async def set_or_get(client: Redis) -> bytes | str | None:
+            await client.set(key, offered, nx=True)
+            got: bytes | str | None = await client.get(key)
+            return got
+
+        agreed = await self.link.call(set_or_get)
+        if isinstance(agreed, bytes) and agreed:
+            self._secrets[name] = agreed
 
     # -- the Cluster interface ------------------------------------------------------
 
@@ -248,6 +281,7 @@ class ClusterNode:
             started_at=self._started_at,
             rooms=len(self._keeper.held) if self._keeper else 0,
             load=self._load(),
+            http=self.config.http_url,
         )
 
     def _lease_of(self, room_id: str) -> RedisLease | None:
@@ -273,6 +307,9 @@ class ClusterNode:
         """Redis is back (perhaps empty): beat, renew now, rewrite what it may have lost."""
         await self._registry.beat()
         await self.keeper.renew_all()
+        for name in list(self._secrets):
+            with contextlib.suppress(RedisDown):
+                await self._agree(name)
         for lease in self.keeper.held.values():
             if lease.dirty:
                 lease.rewrite()

@@ -9,6 +9,10 @@ every request comes here and is checked. Unknown rooms, private rooms
 without a valid token and files that are not (or no longer) there are all
 the same 404.
 
+On a node that is not the room's origin, an `EdgeStreams` (in a cluster)
+answers instead, from the origin (app/server/broadcast/edge.py), with the
+same headers.
+
 Only names of the writer's own shape reach the disk (the route's pattern),
 inside the room's directory, so no request can name another path.
 """
@@ -21,6 +25,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from app.server.broadcast.edge import EdgeStreams
 from app.server.broadcast.streams import PLAYLIST, Broadcasts, Unavailable
 from app.server.broadcast.tokens import TOKEN_PATTERN
 
@@ -33,8 +38,10 @@ SEGMENT_MAX_AGE = 365 * 24 * 3600
 
 
 class HlsRoutes:
-    def __init__(self, broadcasts: Broadcasts) -> None:
+    def __init__(self, broadcasts: Broadcasts, edge: EdgeStreams | None = None) -> None:
         self._broadcasts = broadcasts
+        # Set once the node is in a cluster (after listening): other nodes' rooms.
+        self.edge = edge
 
     def install(self, app: web.Application) -> None:
         app.router.add_get(f"/hls/{{room_id:{_ROOM}}}/{{name:{_FILE}}}", self.public)
@@ -51,6 +58,8 @@ class HlsRoutes:
 
     async def _serve(self, request: web.Request, token: str | None) -> web.StreamResponse:
         room_id, name = request.match_info["room_id"], request.match_info["name"]
+        if self.edge is not None and not self._broadcasts.holds(room_id):
+            return await self._from_origin(request, self.edge, room_id, name, token)
         room = self._broadcasts.visible_room(room_id, token)
         if room is None:
             raise web.HTTPNotFound(text="no such broadcast")
@@ -85,9 +94,22 @@ class HlsRoutes:
             headers["Access-Control-Allow-Origin"] = "*"
         if etag in _etags(request.headers.get("If-None-Match", "")):
             return web.Response(status=304, headers=headers)
-        if name != PLAYLIST:
-            self._broadcasts.count(room_id, name)
+        self._broadcasts.count(room_id, name)
         return web.Response(body=body, content_type=content_type, headers=headers)
+
+    async def _from_origin(
+        self, request: web.Request, edge: EdgeStreams, room_id: str, name: str, token: str | None
+    ) -> web.StreamResponse:
+        if_none_match = request.headers.get("If-None-Match", "")
+        fetched = await edge.serve(room_id, name, token, if_none_match)
+        headers = dict(fetched.headers)
+        if fetched.status == 200 and token is None and fetched.etag in _etags(if_none_match):
+            headers.pop("Content-Type", None)
+            return web.Response(status=304, headers=headers)
+        if fetched.status == 304:
+            headers.pop("Content-Type", None)
+            return web.Response(status=304, headers=headers)
+        return web.Response(status=fetched.status, body=fetched.body, headers=headers)
 
 
 def _read(path: Path) -> tuple[bytes, float]:

@@ -326,9 +326,14 @@ class Dispatcher:
         if self._broadcasts is None:
             raise Refused(ErrorCode.MEDIA_FAILED, "this server has no broadcast tier")
         room = self._hub.local_room(conn.room_id)
-        if room is None:  # held by another node, which writes its HLS
-            raise Refused(ErrorCode.UNAVAILABLE, "the broadcast is served by the room's origin")
-        return self._broadcasts.stream_for(room, conn.user_id)
+        if room is not None:
+            return self._broadcasts.stream_for(room, conn.user_id)
+        # Held by another node, which writes its HLS: this node serves it as
+        # an edge (its origin checks the member on every request).
+        listed = self._hub.listed(conn.room_id)
+        if listed is None:
+            raise Refused(ErrorCode.UNAVAILABLE, "the room is not listed yet; try again")
+        return self._broadcasts.stream_at(conn.room_id, listed.invite_only, conn.user_id)
 
     async def _schedule(
         self,
