@@ -5,8 +5,9 @@ Both are measured on the audio itself. The speaker's tone changes pitch at a
 known instant (the marker); each ear pulls 20 ms frames on its own clock, as
 a sound card would, and the marker is found where the new pitch first
 dominates a short window. The HLS ear is the app's own player (`HlsPlayer`,
-FFmpeg's HLS demuxer, with its start-up buffer) through nginx; the live ear
-is a WebRTC listener on an edge. The stage switch drives the desktop app's
+FFmpeg's HLS demuxer, with its start-up buffer) through nginx; beside it the
+same player straight at the origin (the cache's share of the delay) and a
+live WebRTC listener on an edge. The stage switch drives the desktop app's
 session (`DesktopSession` with a pulling audio device): it is sent to the
 broadcast by the origin's live capacity of 0, plays it, is invited to the
 stage, accepts at once (the app waits for the live link before it goes up),
@@ -100,49 +101,52 @@ class Ear:
 class Delays:
     """Seconds from each marker at the speaker to each ear (measured)."""
 
-    hls: list[float] = field(default_factory=list)
-    live: list[float] = field(default_factory=list)
+    hls: list[float] = field(default_factory=list)  # the player through nginx
+    direct: list[float] = field(default_factory=list)  # a player at the origin itself
+    live: list[float] = field(default_factory=list)  # a WebRTC listener on an edge
     lost: int = 0  # markers an ear did not find within MARK_TIMEOUT
-    underruns: int = 0  # the HLS player's queue ran dry while playing
+    underruns: int = 0  # the players' queues ran dry while playing
 
 
 async def hls_delay(
     set_pitch: Callable[[float], None],
-    playlist_url: str,
+    cached_url: str,
+    direct_url: str,
     live: Callable[[], Frame],
     markers: int,
 ) -> Delays:
     """`markers` pitch changes at the speaker; where each ear first has them."""
     result = Delays()
-    player = HlsPlayer(playlist_url)
-    player.start()
-    hls_ear, live_ear = Ear(player.next_frame), Ear(live)
+    players = [HlsPlayer(cached_url), HlsPlayer(direct_url)]
+    for player in players:
+        player.start()
+    ears = [Ear(players[0].next_frame), Ear(players[1].next_frame), Ear(live)]
     try:
-        if not await asyncio.to_thread(player.opened.wait, 20.0):
-            raise RuntimeError(f"the HLS player did not open {playlist_url}: {player.error}")
-        hls_ear.start()
-        live_ear.start()
+        for player in players:
+            if not await asyncio.to_thread(player.opened.wait, 20.0):
+                raise RuntimeError(f"the HLS player did not open {player.url}: {player.error}")
+        for ear in ears:
+            ear.start()
         pitch = LOW
         set_pitch(pitch)
-        await asyncio.sleep(MARK_GAP)  # the player's buffer primes and plays
+        await asyncio.sleep(MARK_GAP)  # the players' buffers prime and play
         for _ in range(markers):
             pitch = HIGH if pitch == LOW else LOW
             mark = time.monotonic()
             set_pitch(pitch)
-            heard_live, heard_hls = await asyncio.gather(
-                live_ear.wait_for(mark, pitch), hls_ear.wait_for(mark, pitch)
-            )
-            for delay, into in ((heard_live, result.live), (heard_hls, result.hls)):
+            heard = await asyncio.gather(*(ear.wait_for(mark, pitch) for ear in ears))
+            for delay, into in zip(heard, (result.hls, result.direct, result.live), strict=True):
                 if delay is None:
                     result.lost += 1
                 else:
                     into.append(delay)
             await asyncio.sleep(max(0.0, mark + MARK_GAP - time.monotonic()))
-        result.underruns = player.queue.underruns
+        result.underruns = sum(player.queue.underruns for player in players)
     finally:
-        await hls_ear.stop()
-        await live_ear.stop()
-        await asyncio.to_thread(player.close)
+        for ear in ears:
+            await ear.stop()
+        for player in players:
+            await asyncio.to_thread(player.close)
     return result
 
 

@@ -110,8 +110,11 @@ class ClusterResult:
 
 
 class Node:
-    def __init__(self, name: str, port: int, db: str, redis: str) -> None:
+    def __init__(
+        self, name: str, port: int, db: str, redis: str, options: tuple[str, ...] = ()
+    ) -> None:
         self.name, self.port, self.db, self.redis = name, port, db, redis
+        self.options = options  # more panggung-server flags (the broadcast benchmark's)
         self.process: subprocess.Popen[str] | None = None
 
     @property
@@ -127,6 +130,7 @@ class Node:
             sys.executable, "-m", "app.server.main",
             "--port", str(self.port), "--db", self.db, "--cluster", self.redis,
             "--node-name", self.name, "--join-rate", str(JOIN_RATE), "--log-level", "WARNING",
+            *self.options,
         ]  # fmt: skip
         # Each node's warnings (suspended leases, takeovers) for after the run.
         # Named for this run's process: the smoke test in other runs of the
@@ -188,7 +192,7 @@ async def accepted(who: RoomClient, request: SetTopic, timeout: float = 30.0) ->
 class Audience:
     """The light listeners: `panggung-bot load` processes, each on one node."""
 
-    def __init__(self, room_id: str, code: str, workdir: Path) -> None:
+    def __init__(self, room_id: str, code: str | None, workdir: Path) -> None:
         self.room_id, self.code, self.workdir = room_id, code, workdir
         self.procs: list[tuple[int, LoadProcess]] = []  # (node index, process)
 
