@@ -106,6 +106,9 @@ class Delays:
     live: list[float] = field(default_factory=list)  # a WebRTC listener on an edge
     lost: int = 0  # markers an ear did not find within MARK_TIMEOUT
     underruns: int = 0  # the players' queues ran dry while playing
+    # Audio each player held at the end (through nginx, straight): a player
+    # plays from its queue's head, so what it holds is delay it keeps.
+    buffered: list[float] = field(default_factory=list)
 
 
 async def hls_delay(
@@ -142,6 +145,7 @@ async def hls_delay(
                     into.append(delay)
             await asyncio.sleep(max(0.0, mark + MARK_GAP - time.monotonic()))
         result.underruns = sum(player.queue.underruns for player in players)
+        result.buffered = [player.queue.buffered_seconds for player in players]
     finally:
         for ear in ears:
             await ear.stop()

@@ -131,7 +131,10 @@ def markdown(r: BroadcastResult) -> str:
             f"- HLS delay behind live (the app's HlsPlayer through nginx, a pitch marker in the "
             f"speaker's tone, measured): **{_stats(d.hls)}**; the same player straight at the "
             f"origin beside it: {_stats(d.direct)}; a live WebRTC ear on edge n1: "
-            f"{_stats(d.live)}; markers lost {d.lost}, player underruns {d.underruns}. "
+            f"{_stats(d.live)}; markers lost {d.lost}, player underruns {d.underruns}; audio "
+            "held in the players' queues at the end: "
+            + " / ".join(f"{b:.2f} s" for b in d.buffered)
+            + " (through nginx / straight). "
             "Target ≤ 3 s with ~1 s segments."
         )
     if r.switches:
