@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import aiohttp
 import keyring
 import numpy as np
 from keyring.backends import null
@@ -41,6 +43,8 @@ LOW, HIGH, SWITCH = 440.0, 880.0, 660.0  # the speaker's pitches: before / after
 LOOK = 3  # frames per look (60 ms): the measure's resolution
 MARK_GAP = 4.0  # s between markers: longer than the HLS delay, so one is found at a time
 MARK_TIMEOUT = 10.0  # s: a marker not found by then counts as lost
+PROBE_PERIOD = 0.05  # s between the playlist probe's polls
+_SEGMENT = re.compile(r"[0-9a-f]{8}-[0-9]{6}\.m4s")
 
 
 def dominant(frames: list[Frame], freq: float) -> bool:
@@ -109,6 +113,9 @@ class Delays:
     # Audio each player held at the end (through nginx, straight): a player
     # plays from its queue's head, so what it holds is delay it keeps.
     buffered: list[float] = field(default_factory=list)
+    # Per segment: how much later the playlist through nginx first listed it
+    # than the origin's own (both polled every PROBE_PERIOD).
+    listed_later: list[float] = field(default_factory=list)
 
 
 async def hls_delay(
@@ -124,6 +131,9 @@ async def hls_delay(
     for player in players:
         player.start()
     ears = [Ear(players[0].next_frame), Ear(players[1].next_frame), Ear(live)]
+    probe = asyncio.get_running_loop().create_task(
+        _listed_later(cached_url, direct_url, result.listed_later)
+    )
     try:
         for player in players:
             if not await asyncio.to_thread(player.opened.wait, 20.0):
@@ -147,11 +157,35 @@ async def hls_delay(
         result.underruns = sum(player.queue.underruns for player in players)
         result.buffered = [player.queue.buffered_seconds for player in players]
     finally:
+        probe.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await probe
         for ear in ears:
             await ear.stop()
         for player in players:
             await asyncio.to_thread(player.close)
     return result
+
+
+async def _listed_later(cached_url: str, direct_url: str, into: list[float]) -> None:
+    """Both playlists polled together; each segment's lag through the cache."""
+    first: dict[str, dict[str, float]] = {cached_url: {}, direct_url: {}}
+    async with aiohttp.ClientSession() as http:
+        while True:
+            for url, seen in first.items():
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with http.get(url) as response:
+                        text = await response.text()
+                    now = time.monotonic()
+                    for name in _SEGMENT.findall(text):
+                        seen.setdefault(name, now)
+            cached, direct = first[cached_url], first[direct_url]
+            # Only segments that first appeared while both were watched.
+            start = min(direct.values(), default=0.0) + 1.5
+            into[:] = [
+                cached[n] - direct[n] for n in sorted(cached) if n in direct and direct[n] > start
+            ]
+            await asyncio.sleep(PROBE_PERIOD)
 
 
 class PulledDevice(PullAudio):

@@ -134,7 +134,8 @@ def markdown(r: BroadcastResult) -> str:
             f"{_stats(d.live)}; markers lost {d.lost}, player underruns {d.underruns}; audio "
             "held in the players' queues at the end: "
             + " / ".join(f"{b:.2f} s" for b in d.buffered)
-            + " (through nginx / straight). "
+            + " (through nginx / straight); a new segment listed through nginx later than "
+            f"at the origin by {_stats(d.listed_later)} (both playlists polled every 50 ms). "
             "Target ≤ 3 s with ~1 s segments."
         )
     if r.switches:

@@ -42,6 +42,8 @@ async def test_both_tiers_the_delay_the_switch_and_a_small_mixed_load(
     assert delays is not None and delays.lost == 0 and len(delays.hls) == len(delays.direct) == 2
     assert all(0.5 < d < 6.0 for d in delays.hls + delays.direct), delays
     assert len(delays.buffered) == 2 and all(0 <= b <= 4.5 for b in delays.buffered)
+    # The cache's copy of the playlist is at most about its max-age (1 s) late.
+    assert delays.listed_later and all(-0.2 < d < 2.5 for d in delays.listed_later), delays
     # (Loose: at nice 19 on a loaded machine this process's own loop lags.)
     assert all(0 < d < 3.0 for d in delays.live) and max(delays.live) < max(delays.hls)
     # The switch: it played the broadcast, then the live room's new pitch from the live link.
