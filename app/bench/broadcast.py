@@ -2,7 +2,11 @@
 costs the origin, how far HLS is behind live, how long a broadcast listener
 takes to go live for the stage, and a mixed load of thousands across tiers.
 
-    scripts/bench_broadcast.py --listeners 150 --cached 2000 --signaling 10000
+    scripts/bench_broadcast.py --write docs/benchmarks.md --listeners 150 \
+        --cached 300 --signaling 10000 --mass-hls 4000 --seconds 20
+
+(`--write` takes a path: given bare before the options, it would take the
+subcommand's name as one.)
 
 Three `panggung-server` processes with media on 127.0.0.1 (a cluster on its
 own redis-server): the origin (n0, `--webrtc-capacity 0`: its own listeners
@@ -27,7 +31,8 @@ processes', although everything shares the machine:
    invited, until it hears the live room;
 8. the mixed load: `--signaling` more listeners (`panggung-bot load`
    processes, signaling only) joined across the three nodes, beside the
-   WebRTC listeners and the HLS players, one window of everything at once.
+   WebRTC listeners and the HLS players, and `--mass-hls` more HLS clients
+   (wrk_load), one window of everything at once.
 
 The capacity model (broadcast_model) is computed from these figures.
 """
