@@ -28,7 +28,7 @@ def measured(r: BroadcastResult) -> Measured | None:
     mixed = r.phase("mixed load")
     if base is None or one is None or many is None or cached is None or cached.hls_clients == 0:
         return None
-    added = max(1, r.per_edge - 1)
+    added = max(1.0, (many.listeners - one.listeners) / 2)  # per edge, as connected
     webrtc = statistics.mean((_rate(many, e) - _rate(one, e)) / added for e in ("n1", "n2"))
     wire = (many.octets + many.packets * WIRE_OVERHEAD) / many.seconds / max(1, many.listeners)
     signaling = 0.0
@@ -96,7 +96,7 @@ def markdown(r: BroadcastResult) -> str:
     base, one, many = r.phase("speaker only"), r.phase("1 listener"), r.phase(f"{r.per_edge} ")
     if base and one and many:
         per_edge = (_rate(one, "n0") - _rate(base, "n0")) / 2
-        added = max(1, r.per_edge - 1)
+        added = max(1.0, (many.listeners - one.listeners) / 2)
         per_listener = [(_rate(many, e) - _rate(one, e)) / added for e in ("n1", "n2")]
         lines += [
             f"- Origin cost per edge: {per_edge * 1e3:.2f} ms of CPU per second "
