@@ -27,7 +27,8 @@ RUN_DEBS=(
 # validates the .desktop and AppStream files; the cluster tests start their
 # own Redis; the broadcast tier's test runs nginx as its cache; the web listener's tests drive
 # Debian's Chromium (Playwright, never a downloaded browser), run its page's
-# modules under node, and make network namespaces (iproute2).
+# modules under node, and make network namespaces (iproute2); the broadcast
+# benchmark's mass HLS load is wrk.
 TEST_DEBS=(
     "${RUN_DEBS[@]}"
     postgresql
@@ -39,6 +40,7 @@ TEST_DEBS=(
     janus
     desktop-file-utils appstream
     chromium chromium-driver nodejs iproute2
+    wrk
 )
 
 case "${1:-test}" in

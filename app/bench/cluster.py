@@ -114,8 +114,11 @@ class ClusterResult:
 
 
 class Node:
-    def __init__(self, name: str, port: int, db: str, redis: str) -> None:
+    def __init__(
+        self, name: str, port: int, db: str, redis: str, options: tuple[str, ...] = ()
+    ) -> None:
         self.name, self.port, self.db, self.redis = name, port, db, redis
+        self.options = options  # more panggung-server flags (the broadcast benchmark's)
         self.process: subprocess.Popen[str] | None = None
 
     @property
@@ -131,6 +134,7 @@ class Node:
             sys.executable, "-m", "app.server.main",
             "--port", str(self.port), "--db", self.db, "--cluster", self.redis,
             "--node-name", self.name, "--join-rate", str(JOIN_RATE), "--log-level", "WARNING",
+            *self.options,
         ]  # fmt: skip
         # Each node's warnings (suspended leases, takeovers) for after the run.
         # Named for this run's process: the smoke test in other runs of the
@@ -206,7 +210,7 @@ async def retried(call: Callable[[], Awaitable[T]], timeout: float = 60.0) -> T:
 class Audience:
     """The light listeners: `panggung-bot load` processes, each on one node."""
 
-    def __init__(self, room_id: str, code: str, workdir: Path) -> None:
+    def __init__(self, room_id: str, code: str | None, workdir: Path) -> None:
         self.room_id, self.code, self.workdir = room_id, code, workdir
         self.procs: list[tuple[int, LoadProcess]] = []  # (node index, process)
 

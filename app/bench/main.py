@@ -10,6 +10,7 @@ from pathlib import Path
 from app.bench import (
     app_cost,
     broadcast,
+    broadcast_report,
     browser_latency,
     cluster,
     devices,
@@ -116,7 +117,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     bro.add_argument("--db", required=True, help="postgresql://... (an empty database)")
     bro.add_argument("--listeners", type=int, default=40, help="light WebRTC listeners per edge")
-    bro.add_argument("--hls", type=int, default=50, help="HLS clients polling the origin")
+    bro.add_argument(
+        "--hls", type=int, default=50, help="HLS clients polling the origin directly (uncached)"
+    )
+    bro.add_argument("--cached", type=int, default=1000, help="HLS players polling through nginx")
+    bro.add_argument(
+        "--signaling",
+        type=int,
+        default=0,
+        help="signaling-only listeners joined for the mixed load (0: no mixed load)",
+    )
+    bro.add_argument(
+        "--mass-hls",
+        type=int,
+        default=0,
+        help="HLS connections (wrk) through nginx in the mixed load, beside --cached",
+    )
+    bro.add_argument("--markers", type=int, default=6, help="pitch markers for the HLS delay")
+    bro.add_argument("--switches", type=int, default=3, help="stage switches timed")
     bro.add_argument("--seconds", type=float, default=10.0, help="each phase's window")
     app_ = sub.add_parser(
         "app", help="CPU and RSS of the real desktop app listening, window open and in the tray"
@@ -124,7 +142,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     app_.add_argument("--seconds", type=float, default=120.0, help="measurement window each")
     app_.add_argument("--warmup", type=float, default=30.0)
     all_ = sub.add_parser("all", help="every benchmark with its default settings")
-    for p in (sig, fan, lat, web, dev, voc, clu, app_, all_):
+    for p in (sig, fan, lat, web, dev, voc, clu, bro, app_, all_):
         _add_write(p, argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -256,17 +274,15 @@ def run_cluster(
         report.write_section(write, "cluster", text)
 
 
-def run_broadcast(
-    db: str, per_edge: int, hls: int, seconds: float, write: Path | None, argv: list[str]
-) -> None:
+def run_broadcast(db: str, options: broadcast.Options, write: Path | None, argv: list[str]) -> None:
     process, port, _ = cluster.start_redis()
     try:
-        result = asyncio.run(broadcast.run(db, port, per_edge, hls, seconds))
+        result = asyncio.run(broadcast.run(db, port, options))
     finally:
         process.terminate()
         process.wait()
     title = "Broadcast tier: one origin, two edges, WebRTC and HLS listeners"
-    text = report.header(title, argv) + "\n" + broadcast.markdown(result)
+    text = report.header(title, argv) + "\n" + broadcast_report.markdown(result)
     print(text)
     if write is not None:
         report.write_section(write, "broadcast", text)
@@ -294,7 +310,17 @@ def main(argv: list[str] | None = None) -> int:
         run_cluster(args.db, args.listeners, args.kills, args.write, given, args.budget)
     if args.bench == "broadcast":
         given = sys.argv[1:] if argv is None else argv
-        run_broadcast(args.db, args.listeners, args.hls, args.seconds, args.write, given)
+        options = broadcast.Options(
+            per_edge=args.listeners,
+            hls=args.hls,
+            cached=args.cached,
+            signaling=args.signaling,
+            mass_hls=args.mass_hls,
+            seconds=args.seconds,
+            markers=args.markers,
+            switches=args.switches,
+        )
+        run_broadcast(args.db, options, args.write, given)
     if args.bench in ("signaling", "all"):
         listeners = args.listeners if args.bench == "signaling" else [1000, 5000, 15000]
         join_rate = args.join_rate if args.bench == "signaling" else None
