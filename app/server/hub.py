@@ -922,9 +922,7 @@ class RoomHub:
     async def forward_relay(self, room_id: str, body: bytes) -> bytes:
         """The edge relay's subscription, to the room's origin (node to node)."""
         ask = Forwarded("relay", 0, "", self.cluster.node_id, body)
-        return await self.cluster.forward(
-            room_id, encode_request(ask), timeout=RELAY_ASK_TIMEOUT, first=True
-        )
+        return await self.cluster.forward(room_id, encode_request(ask), timeout=RELAY_ASK_TIMEOUT)
 
     def _to_origin(self, room: Room, outcome: Outcome) -> None:
         """Relayed listeners the events put on stage: their media comes here now
@@ -1148,9 +1146,7 @@ class RoomHub:
         self, room_id: str, ask: Forwarded, kind: type[T] | None = None
     ) -> T | AnyReplyData | None:
         try:
-            reply = await self.cluster.forward(
-                room_id, encode_request(ask), first=ask.op in FIRST_OPS
-            )
+            reply = await self.cluster.forward(room_id, encode_request(ask))
         except Unavailable as exc:
             raise RoomError(ErrorCode.UNAVAILABLE, f"{exc}; try again in a moment") from None
         except RemoteError as exc:
@@ -1609,11 +1605,6 @@ def _stage_of(room: Room, attached: Mapping[int, Attachment]) -> list[tuple[int,
     ]
 
 
-# Forwarded requests the origin takes ahead of its queue: what makes the room
-# heard (media offers, push-to-talk). After a takeover every member resyncs
-# at once, and these came after thousands of `sync`s (1 s of the 3.6 s
-# until a listener heard the room again, in the cluster benchmark).
-FIRST_OPS = frozenset({"media", "ptt"})
 # Members brought back per loop iteration by a takeover.
 TAKEOVER_BATCH = 200
 # An origin delivers an event to its own members before Redis has recorded

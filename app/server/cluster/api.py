@@ -246,14 +246,11 @@ class Cluster(Protocol):
         """Handle the requests other nodes forward to the rooms this node holds."""
         ...
 
-    async def forward(
-        self, room_id: str, body: bytes, *, timeout: float | None = None, first: bool = False
-    ) -> bytes:
+    async def forward(self, room_id: str, body: bytes, *, timeout: float | None = None) -> bytes:
         """Send a request to the room's origin and return its reply.
 
         Waits for a new origin when the old one is gone, and retries there;
         raises Unavailable after `timeout`, RemoteError if the origin failed.
-        `first`: the origin handles it ahead of the ordinary requests waiting.
         """
         ...
 

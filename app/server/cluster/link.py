@@ -39,7 +39,6 @@ T = TypeVar("T")
 # which a join storm forwarded to an origin reached, and which is not Redis
 # being away.
 POOL_SIZE = 64
-URGENT_POOL_SIZE = 8
 # What the blocking pool raises when no connection came free within its wait.
 POOL_EXHAUSTED = "No connection available."
 # What "Redis is unreachable" looks like from the client.
@@ -80,9 +79,6 @@ class RedisLink:
             socket_timeout=config.command_timeout,
             socket_connect_timeout=config.command_timeout,
         )
-        # Forwarded requests that go first (rpc.py), on a pool of their own
-        # for the same reason: a takeover's thousands of resyncs queue here.
-        self.urgent: Redis = _pooled(config, URGENT_POOL_SIZE)
         self._backoff = backoff or Backoff(config.backoff_base, config.backoff_cap)
         self._wall = wall_clock
         self._down_since: float | None = None
@@ -112,16 +108,12 @@ class RedisLink:
         self._mark_up()
         return True
 
-    async def call(
-        self, command: Callable[[Redis], Awaitable[T]], renewal: bool = False, urgent: bool = False
-    ) -> T:
-        """Run one command (or pipeline); RedisDown if Redis cannot be reached.
-        `renewal`, `urgent`: on connections of their own, not the shared pool's."""
+    async def call(self, command: Callable[[Redis], Awaitable[T]], renewal: bool = False) -> T:
+        """Run one command (or pipeline); RedisDown if Redis cannot be reached."""
         if not self.up:
             raise RedisDown(self.health().describe())
-        client = self.renewals if renewal else self.urgent if urgent else self.client
         try:
-            return await command(client)
+            return await command(self.renewals if renewal else self.client)
         except RedisConnectionError as exc:
             if str(exc) == POOL_EXHAUSTED:
                 # Every pooled connection busy past the wait: this node's own
@@ -151,7 +143,6 @@ class RedisLink:
             with contextlib.suppress(*LINK_ERRORS):
                 await self.client.connection_pool.disconnect()
                 await self.renewals.connection_pool.disconnect()
-                await self.urgent.connection_pool.disconnect()
             attempt = 0
             while True:
                 await asyncio.sleep(self._backoff.delay(attempt))
@@ -177,7 +168,6 @@ class RedisLink:
     async def close(self) -> None:
         await self.client.aclose()
         await self.renewals.aclose()
-        await self.urgent.aclose()
 
     def _mark_up(self) -> None:
         self._down_since = None

@@ -221,10 +221,8 @@ class ClusterNode:
     def serve(self, handler: RequestHandler) -> None:
         self._server.handler = handler
 
-    async def forward(
-        self, room_id: str, body: bytes, *, timeout: float | None = None, first: bool = False
-    ) -> bytes:
-        return await self._forwarder.forward(room_id, body, timeout, first)
+    async def forward(self, room_id: str, body: bytes, *, timeout: float | None = None) -> bytes:
+        return await self._forwarder.forward(room_id, body, timeout)
 
     async def subscribe(self, room_id: str, listener: RoomListener) -> None:
         await self._bus.subscribe(room_id, listener)

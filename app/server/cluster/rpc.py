@@ -16,7 +16,7 @@ the lease. Past the request's deadline: Unavailable, saying why.
 import asyncio
 import itertools
 import logging
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import partial
 
@@ -32,28 +32,16 @@ from app.server.cluster.subscriber import Subscriber
 
 log = logging.getLogger(__name__)
 _RECENT = 4096  # replies kept per origin for repeats
-# Ordinary forwarded requests handled at once; the rest wait in arrival order,
-# so that a `first` one (a media offer) is not behind thousands of them.
-IN_FLIGHT = 64
 _POLL_FIRST, _POLL_CAP = 0.02, 0.25  # waiting for an origin to (re)appear
 
 
 class RequestServer:
     """The origin side: handles requests for the rooms this node holds."""
 
-    def __init__(
-        self, leases: Callable[[str], RedisLease | None], in_flight: int = IN_FLIGHT
-    ) -> None:
+    def __init__(self, leases: Callable[[str], RedisLease | None]) -> None:
         self._leases = leases
         self.handler: RequestHandler | None = None
         self._recent: OrderedDict[tuple[str, int], asyncio.Task[wire.ReplyEnvelope]] = OrderedDict()
-        # A takeover's seq gap makes every member of the room resync at once:
-        # thousands of forwarded requests in one burst. Started all at once,
-        # a speaker's re-offer that came after them waited for all of them.
-        self._in_flight = max(1, in_flight)
-        self._running = 0
-        self._waiting: deque[tuple[RedisLease, wire.RequestEnvelope]] = deque()
-        self._queued: set[tuple[str, int]] = set()
         self.handled = 0
 
     def on_request(self, room_id: str, data: bytes) -> None:
@@ -75,35 +63,10 @@ class RequestServer:
         if known is not None:
             known.add_done_callback(lambda task: self._answer_again(lease, request.sender, task))
             return
-        if key in self._queued:
-            return  # a repeat of one still waiting: its reply answers both
-        if request.first:
-            self._start(lease, request, self.handler)
-            return
-        self._queued.add(key)
-        self._waiting.append((lease, request))
-        self._pump()
-
-    def _pump(self) -> None:
-        while self._waiting and self._running < self._in_flight and self.handler is not None:
-            lease, request = self._waiting.popleft()
-            self._queued.discard((request.sender, request.request_id))
-            self._running += 1
-            task = self._start(lease, request, self.handler)
-            task.add_done_callback(self._finished)
-
-    def _finished(self, _task: "asyncio.Task[wire.ReplyEnvelope]") -> None:
-        self._running -= 1
-        self._pump()
-
-    def _start(
-        self, lease: RedisLease, request: wire.RequestEnvelope, handler: RequestHandler
-    ) -> "asyncio.Task[wire.ReplyEnvelope]":
-        task = asyncio.get_running_loop().create_task(self._handle(lease, request, handler))
-        self._recent[(request.sender, request.request_id)] = task
+        task = asyncio.get_running_loop().create_task(self._handle(lease, request, self.handler))
+        self._recent[key] = task
         while len(self._recent) > _RECENT:
             self._recent.popitem(last=False)
-        return task
 
     async def _handle(
         self, lease: RedisLease, request: wire.RequestEnvelope, handler: RequestHandler
@@ -130,8 +93,6 @@ class RequestServer:
             lease.reply(sender, wire.encode(task.result()))
 
     def cancel(self) -> None:
-        self._waiting.clear()
-        self._queued.clear()
         for task in self._recent.values():
             task.cancel()
 
@@ -161,16 +122,14 @@ class Forwarder:
         self._per_room: dict[str, int] = {}
         self.sent = 0
 
-    async def holder(self, room_id: str, urgent: bool = False) -> Holder | None:
+    async def holder(self, room_id: str) -> Holder | None:
         lease_key = self._keys.room(room_id).lease
-        token = await self._link.call(lambda client: client.get(lease_key), urgent=urgent)
+        token = await self._link.call(lambda client: client.get(lease_key))
         if not token:
             return None
         return Holder.parse(token.decode() if isinstance(token, bytes) else token)
 
-    async def forward(
-        self, room_id: str, body: bytes, timeout: float | None, first: bool = False
-    ) -> bytes:
+    async def forward(self, room_id: str, body: bytes, timeout: float | None) -> bytes:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (self._config.forward_timeout if timeout is None else timeout)
         request_id = next(self._ids)
@@ -179,7 +138,7 @@ class Forwarder:
         self._per_room[room_id] = self._per_room.get(room_id, 0) + 1
         try:
             await self._listen_for_replies(room_id)
-            result = await self._attempts(room_id, request_id, body, reply, deadline, first)
+            result = await self._attempts(room_id, request_id, body, reply, deadline)
         finally:
             del self._pending[request_id]
             self._per_room[room_id] -= 1
@@ -198,7 +157,6 @@ class Forwarder:
         body: bytes,
         reply: "asyncio.Future[wire.ReplyEnvelope]",
         deadline: float,
-        first: bool,
     ) -> wire.ReplyEnvelope:
         loop = asyncio.get_running_loop()
         rk = self._keys.room(room_id)
@@ -211,7 +169,7 @@ class Forwarder:
             if reply.done():
                 return reply.result()
             try:
-                holder = await self.holder(room_id, urgent=first)
+                holder = await self.holder(room_id)
                 if holder is None:
                     why = "no node holds the room"
                 elif holder.node_id == self._node_id:
@@ -222,10 +180,10 @@ class Forwarder:
                     why = "this node's lease of the room is suspended"
                 else:
                     payload = wire.encode(
-                        wire.RequestEnvelope(request_id, self._node_id, holder.epoch, body, first)
+                        wire.RequestEnvelope(request_id, self._node_id, holder.epoch, body)
                     )
                     send = scripts.Call(scripts.SEND, [rk.lease], [holder.token, rk.rpc, payload])
-                    receivers = await self._link.call(partial(scripts.run, call=send), urgent=first)
+                    receivers = await self._link.call(partial(scripts.run, call=send))
                     self.sent += 1
                     if receivers == -2:
                         why = "no node holds the room"  # its lease just went; poll

@@ -153,9 +153,7 @@ class SoloCluster:
     def serve(self, handler: RequestHandler) -> None:
         self._handler = handler
 
-    async def forward(
-        self, room_id: str, body: bytes, *, timeout: float | None = None, first: bool = False
-    ) -> bytes:
+    async def forward(self, room_id: str, body: bytes, *, timeout: float | None = None) -> bytes:
         if room_id not in self._leases or self._handler is None:
             raise Unavailable(f"room {room_id} is unavailable: no node holds the room")
         return await self._handler(room_id, NODE_ID, body)

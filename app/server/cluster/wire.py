@@ -24,8 +24,6 @@ class RequestEnvelope(msgspec.Struct, array_like=True, frozen=True):
     sender: str  # the forwarding node's id; the reply goes to its channel
     epoch: int  # the lease epoch the sender addressed
     body: bytes
-    # Handled ahead of the queue of ordinary ones (a media offer, push-to-talk).
-    first: bool = False
 
 
 class ReplyEnvelope(msgspec.Struct, array_like=True, frozen=True):

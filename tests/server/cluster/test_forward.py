@@ -7,7 +7,7 @@ import time
 import pytest
 
 from app.server.cluster import ClusterNode, RemoteError, RequestHandler, Unavailable
-from tests.server.cluster.conftest import MakeNode, NodeProcessFactory, eventually
+from tests.server.cluster.conftest import MakeNode, NodeProcessFactory
 
 
 def echo(node: ClusterNode, calls: list[str] | None = None, delay: float = 0.0) -> RequestHandler:
@@ -54,33 +54,6 @@ async def test_a_burst_beyond_the_connection_pool_waits_and_is_all_answered(
     holders = await asyncio.gather(*(b.holder("r") for _ in range(many)))
     assert all(h is not None and h.node_id == origin.node_id for h in holders)
     assert b.health().ok and origin.health().ok
-
-
-async def test_a_first_request_is_handled_ahead_of_a_burst_of_ordinary_ones(
-    make_node: MakeNode,
-) -> None:
-    """A takeover makes every member resync at once; a speaker's re-offer
-    (`first`) that arrives behind hundreds of those is not handled after them."""
-    from app.server.cluster.rpc import IN_FLIGHT
-
-    origin = await make_node("origin")
-    b = await make_node("b")
-    calls: list[str] = []
-    # Slower than the requests arrive, as a takeover's resyncs are: they queue.
-    origin.serve(echo(origin, calls, delay=0.1))
-    assert await origin.acquire("r") is not None
-    many = 6 * IN_FLIGHT
-    burst = [asyncio.create_task(b.forward("r", f"sync {i}".encode())) for i in range(many)]
-    await eventually(lambda: len(calls) >= IN_FLIGHT, 10, "the origin busy with the burst")
-    offer = await b.forward("r", b"offer", first=True)
-    assert offer == f"origin:r:{b.node_id}:offer".encode()
-    # Started once read, not after every ordinary request queued before it
-    # (without the queue it was the last of them: position `many`).
-    position = calls.index("offer")
-    assert position < many - 2 * IN_FLIGHT, position
-    replies = await asyncio.gather(*burst)
-    assert replies == [f"origin:r:{b.node_id}:sync {i}".encode() for i in range(many)]
-    assert sorted(calls) == sorted([*(f"sync {i}" for i in range(many)), "offer"])
 
 
 async def test_a_failing_handler_is_a_remote_error_and_the_origin_goes_on(
