@@ -3,7 +3,8 @@
 Everything a view of the client needs to follow arrives here, in order, on
 the event loop: room events as the model applies them, a model replaced by a
 snapshot, the audience counts, what the server lets us do, speaking levels,
-reaction bursts, a kick, and the link going down and coming back. Subscribers
+reaction bursts, a kick, the link going down and coming back, and the room's
+audio stalling on its way to our node. Subscribers
 are called synchronously (they must not block); `subscribe` returns the handle that unsubscribes, so
 nothing has to find itself again in a list of hooks.
 """
@@ -88,6 +89,15 @@ class MediaMoved:
     media plane has none of our old connection, so audio must be offered again."""
 
 
+@dataclass(frozen=True)
+class MediaStall:
+    """The room's audio stopped reaching our node (`stalled`), or came back:
+    `client.media_stalled` (an edge relay's notice; cleared when our audio
+    is offered again, to whichever node carries it then)."""
+
+    stalled: bool
+
+
 ClientChange = (
     EventApplied
     | RoomReset
@@ -99,6 +109,7 @@ ClientChange = (
     | LinkDown
     | LinkUp
     | MediaMoved
+    | MediaStall
     | ScheduleNoticed
 )
 Subscriber = Callable[[ClientChange], None]

@@ -29,6 +29,7 @@ from app.client.changes import (
     KickedOut,
     LinkDown,
     LinkUp,
+    MediaStall,
     ReactionBurst,
     RoomReset,
     ScheduleNoticed,
@@ -191,6 +192,18 @@ class DesktopSession:
         """Listening to the room's broadcast (HLS, a few seconds behind)."""
         return self.room_audio is not None and self.room_audio.tier is Tier.BROADCAST
 
+    @property
+    def media_stalled(self) -> bool:
+        """The room's live audio stopped reaching our node (its edge relay
+        said so) and has not come back yet: the window and the tray say so."""
+        client = self.client
+        return (
+            self.phase is Phase.IN_ROOM
+            and client is not None
+            and client.media_stalled
+            and not self.broadcast
+        )
+
     def may(self, action: Action) -> bool:
         """Whether the server lets us take `action` in our room now (what it pushed)."""
         model = self.model
@@ -228,6 +241,7 @@ class DesktopSession:
             "ptt_acked": self.ptt_acked,
             "sending": bool(self.link and self.link.peer and self.link.peer.sending),
             "audio_tier": self.room_audio.tier.value if self.room_audio else None,
+            "audio_stalled": self.media_stalled,
             "playback_muted": self.audio.playback_muted,
             "keyring": self.tokens.persistent,
         }
@@ -555,7 +569,7 @@ class DesktopSession:
             case EventApplied(event=event):
                 self._on_event(event)
                 self._room_changed()
-            case RoomReset() | AudienceCounted() | ActionsAllowed() | KickedOut():
+            case RoomReset() | AudienceCounted() | ActionsAllowed() | KickedOut() | MediaStall():
                 self._room_changed()
             case ReactionBurst(burst=burst):
                 self._notices.reactions(burst)

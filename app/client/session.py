@@ -25,6 +25,7 @@ from app.client.changes import (
     LinkDown,
     LinkUp,
     MediaMoved,
+    MediaStall,
     ReactionBurst,
     RoomReset,
     ScheduleNoticed,
@@ -242,6 +243,7 @@ class RoomClient:
         async with self._changed:
             self.kicked = None
             model = self.model = RoomModel(state.room, self.user_id)
+            self._stalled(False)  # a new room: whoever carries its audio tells again
             early, self._early = self._early, []
             for pushed in early:
                 if pushed.room_id == model.room_id and not model.apply(pushed.seq, pushed.event):
@@ -315,7 +317,7 @@ class RoomClient:
                     await self._apply(pushed)
                 elif isinstance(pushed, MediaStalled):
                     if self.model is not None and pushed.room_id == self.model.room_id:
-                        self.media_stalled = pushed.stalled
+                        self._stalled(pushed.stalled)
                 elif isinstance(pushed, OfferAgain):
                     if self.model is not None and pushed.room_id == self.model.room_id:
                         self._offer_again()
@@ -369,14 +371,21 @@ class RoomClient:
     def _offer_again(self) -> None:
         """The server asks for our audio again (another node carries it now)."""
         log.info("the server asks us to offer our audio again")
+        self._stalled(False)  # the node that carries it next tells us if it stalls
         for hook in self.rejoin_hooks:
             hook()
         self.changes.publish(MediaMoved())
+
+    def _stalled(self, stalled: bool) -> None:
+        if stalled != self.media_stalled:
+            self.media_stalled = stalled
+            self.changes.publish(MediaStall(stalled))
 
     def _media_moved(self, model: RoomModel, epoch: int) -> None:
         """Another node's media plane serves the room now: offer again."""
         log.info("the room's media moved (epoch %d); offering again", epoch)
         model.snapshot = msgspec.structs.replace(model.snapshot, media_epoch=epoch)
+        self._stalled(False)
         for hook in self.rejoin_hooks:
             hook()
         self.changes.publish(MediaMoved())
@@ -421,6 +430,7 @@ class RoomClient:
                 self._changed.notify_all()
             self._pump = asyncio.get_running_loop().create_task(self._follow(conn))
             if state is not None:
+                self._stalled(False)  # our audio is offered again: its node tells again
                 for hook in self.rejoin_hooks:
                     hook()
                 self.changes.publish(RoomReset())

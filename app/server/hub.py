@@ -98,6 +98,7 @@ from app.server.pulse import BUDGET, INTERVAL, RoomPulse
 from app.server.recording_shell import Recordings
 from app.server.relay_links import ASK_TIMEOUT as RELAY_ASK_TIMEOUT
 from app.server.relay_links import RelayEdge, RelayOrigin, decode_ask, refused
+from app.server.relayed_members import RelayedMembers
 from app.server.rooms import (
     Actor,
     Member,
@@ -189,8 +190,9 @@ class RoomHub:
         self._leases: dict[str, Lease] = {}
         # At the origin: members connected through other nodes -> their node.
         self._away: dict[str, dict[int, str]] = {}
-        # At the origin: listeners whose media their own node relays.
-        self._relayed: dict[str, set[int]] = {}
+        # At the origin: members whose media their own node relays (or would,
+        # once they are off the stage).
+        self._relayed = RelayedMembers()
         # Rooms held by another node that have members connected here.
         self._elsewhere: set[str] = set()
         self._taking: set[str] = set()  # rooms this node is taking over now
@@ -803,7 +805,7 @@ class RoomHub:
             self._drop_room(lease.room_id)
 
     def _drop_room(self, room_id: str) -> None:
-        self._relayed.pop(room_id, None)
+        self._relayed.forget(room_id)
         if self.relay_origin is not None:
             self.relay_origin.forget(room_id)
         self._leases.pop(room_id, None)
@@ -895,10 +897,15 @@ class RoomHub:
                 if ask.flag and self._relayable(room_id, ask.user_id):
                     # A listener: their node relays the room's mix to them.
                     self.voice.drop(room_id, ask.user_id)
-                    self._relayed.setdefault(room_id, set()).add(ask.user_id)
+                    self._relayed.relayed(room_id, ask.user_id)
                     return MediaAnswer(sdp="")
-                self._relayed.get(room_id, set()).discard(ask.user_id)
-                return MediaAnswer(sdp=await self.media_offer(member, ask.sdp))
+                sdp = await self.media_offer(member, ask.sdp)
+                # On stage: our own link, back to their node's relay once off it.
+                room = self._rooms.get(room_id)
+                seat = room.members.get(ask.user_id) if room is not None else None
+                back = ask.flag and self.relay_origin is not None and bool(seat and seat.on_stage)
+                self._relayed.direct(room_id, ask.user_id, node_relays=back)
+                return MediaAnswer(sdp=sdp)
             case "ptt":
                 await self.push_to_talk(member, ask.flag)
                 return None
@@ -924,18 +931,14 @@ class RoomHub:
         ask = Forwarded("relay", 0, "", self.cluster.node_id, body)
         return await self.cluster.forward(room_id, encode_request(ask), timeout=RELAY_ASK_TIMEOUT)
 
-    def _to_origin(self, room: Room, outcome: Outcome) -> None:
-        """Relayed listeners the events put on stage: their media comes here now
+    def _move_links(self, room: Room, outcome: Outcome) -> None:
+        """Relayed listeners the events put on stage: their media comes here
+        now; former ones back in the audience: to their own node's relay again
         (only the events' subjects are looked at, not every relayed listener)."""
-        relayed = self._relayed[room.room_id]
         subjects = {uid for _, e in outcome.events if (uid := subject_of(e)) is not None}
-        for uid in subjects & relayed:
-            member = room.members.get(uid)
-            if member is None or not member.connected:
-                relayed.discard(uid)
-            elif member.on_stage:
-                relayed.discard(uid)
-                self._notify(room.room_id, uid, encode(OfferAgain(room_id=room.room_id)))
+        away = self._away.get(room.room_id, {})
+        for uid in self._relayed.moves(room, subjects, away):
+            self._notify(room.room_id, uid, encode(OfferAgain(room_id=room.room_id)))
 
     def _relayable(self, room_id: str, user_id: int) -> bool:
         """A connected member off the stage of a live room, with media here."""
@@ -1362,8 +1365,8 @@ class RoomHub:
         if outcome.events:
             # Stage moves, mutes and departures change who the mix may carry.
             self.voice.sync(room)
-            if self._relayed.get(room.room_id):
-                self._to_origin(room, outcome)
+            if self._relayed.watching(room.room_id):
+                self._move_links(room, outcome)
             self._floor_timer.arm(room.room_id, floor.due(room) if room.live else None)
         if outcome and room.live:
             self._schedule_pulse(room.room_id)
@@ -1582,7 +1585,7 @@ class RoomHub:
                 del self._attached[room_id]
                 self.fanout.forget(room_id)
                 self._away.pop(room_id, None)
-                self._relayed.pop(room_id, None)
+                self._relayed.forget(room_id)
                 if self.relay_origin is not None:
                     self.relay_origin.forget(room_id)
                 lease = self._leases.pop(room_id, None)

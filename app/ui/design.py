@@ -35,6 +35,7 @@ BADGE_COLOURS = {
     "locked": "#55606e",
     "invite_only": "#37618f",
     "broadcast": "#6a4c93",
+    "stalled": "#a33a00",
 }
 # Tried in order for the talking ring: the first that stands out from the
 # background by at least WCAG's 3:1 for graphics wins.

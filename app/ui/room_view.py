@@ -115,7 +115,12 @@ class RoomView(QWidget):
             "recording": badge_chip(self.tr("● Recording"), "recording"),
             # Past the server's live capacity: the room through HLS, delayed.
             "broadcast": badge_chip(self.tr("Broadcast — a few seconds behind"), "broadcast"),
+            # The room's audio stopped reaching our server (an edge relay's notice).
+            "stalled": badge_chip(self.tr("Audio interrupted — reconnecting…"), "stalled"),
         }
+        self.badges["stalled"].setToolTip(
+            self.tr("The room's audio stopped reaching this server; it comes back by itself.")
+        )
         self.counts = PlainLabel(elide=True)
         self.counts.setAccessibleName(self.tr("Room counts"))
         self.banner = PlainLabel(elide=True)
@@ -394,6 +399,7 @@ class RoomView(QWidget):
         self.badges["locked"].setVisible(snap.locked)
         self.badges["recording"].setVisible(model.recording)
         self.badges["broadcast"].setVisible(session.broadcast)
+        self.badges["stalled"].setVisible(session.media_stalled)
         self.banner.setText("  ".join(banners))
         self.banner.setVisible(bool(banners))
 

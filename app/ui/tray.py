@@ -143,6 +143,8 @@ class Tray(QObject):
         model = session.model
         # The title is another user's text: shown literally (ux, #18 point 5).
         title = f"Panggung — {label}" + (f": {model.snapshot.title}" if model else "")
+        if session.media_stalled:  # the room's audio stopped reaching our server
+            title += "\n" + self.tr("Audio interrupted — reconnecting…")
         self.icon.setToolTip(tooltip(title))
         if state != self.state:
             self.state = state

@@ -1147,6 +1147,14 @@
         <translation>Siaran — beberapa detik di belakang</translation>
     </message>
     <message>
+        <source>Audio interrupted — reconnecting…</source>
+        <translation>Audio terputus — menyambung ulang…</translation>
+    </message>
+    <message>
+        <source>The room&apos;s audio stopped reaching this server; it comes back by itself.</source>
+        <translation>Audio ruang berhenti sampai ke server ini; nanti kembali dengan sendirinya.</translation>
+    </message>
+    <message>
         <source>Room counts</source>
         <translation>Jumlah di ruang</translation>
     </message>
@@ -1806,6 +1814,10 @@
     <message>
         <source>Muted</source>
         <translation>Dibisukan</translation>
+    </message>
+    <message>
+        <source>Audio interrupted — reconnecting…</source>
+        <translation>Audio terputus — menyambung ulang…</translation>
     </message>
 </context>
 <context>

@@ -261,8 +261,10 @@ async def scenario(out: Path) -> int:
         await indonesian_shot(url, town.room_id, out)
         # Here, not at the top: that module builds on this one's helpers.
         from tests.ui.floor_shot_scenario import floor_shot
+        from tests.ui.stall_shot_scenario import stall_shot
 
         await floor_shot(url, out)
+        await stall_shot(server, out)
         print("screenshots: ok", flush=True)
         return 0
     finally:

@@ -22,7 +22,7 @@ from app.dsp.analysis import rms_dbfs
 from app.dsp.signals import ToneSource
 from app.media.server.room import RoomMedia
 from app.protocol.model import Role
-from app.protocol.requests import ApproveHand, RaiseHand
+from app.protocol.requests import ApproveHand, LeaveStage, RaiseHand
 from app.server.app import RunningServer
 from app.server.relay_links import EXPIRY, SWEEP
 from tests.server.cluster.test_nodes import StartNode, start_node
@@ -228,5 +228,64 @@ async def test_after_a_takeover_the_edge_subscribes_to_the_new_origin(
         assert time.monotonic() - gone < EXPIRY + 2 * SWEEP + 1
     finally:
         for member in (speaker, *ears.values()):
+            await member.close()
+        await host.close()
+
+
+async def test_a_speaker_leaving_the_stage_goes_back_to_their_edge(start_node: StartNode) -> None:
+    a = await start_node("a", media=True)
+    b = await start_node("b", media=True)
+    host = RoomClient(a.url, client_name="test")
+    await host.connect()
+    await host.register("host", PASSWORD)
+    speaker = await Member.sign_in(a.url, "speaker", ToneSource(TONE).next_frame)
+    ear = await Member.sign_in(b.url, "ear-b", ToneSource(SECOND_TONE).next_frame)
+    try:
+        rid = (await host.create_room("There and back")).room_id  # a is its origin
+        await speaker.client.join(rid)
+        await speaker.client.request(RaiseHand())
+        await host.wait_until(lambda m: bool(m.hand_queue()), timeout=15)
+        await host.request(ApproveHand(user_id=speaker.user_id))
+        await speaker.client.wait_until(lambda m: m.role_of(speaker.user_id) == Role.SPEAKER, 15)
+        await speaker.start_audio()
+        await speaker.link.press()
+        await ear.client.join(rid)
+        await ear.start_audio()
+        await until_heard(ear, TONE, timeout=20)
+        assert a.hub.relay_origin is not None and b.hub.relay_edge is not None
+        edge = b.hub.relay_edge
+        assert edge.links() == 1 and a.hub.voice.live_links() == 1
+
+        # On stage: their link moves to the origin, and the speaker hears them.
+        await ear.client.request(RaiseHand())
+        await host.wait_until(lambda m: bool(m.hand_queue()), timeout=15)
+        await host.request(ApproveHand(user_id=ear.user_id))
+        await until(lambda: ear.link.rebuilds == 1, 15, "offered to the origin")
+        await until(lambda: a.hub.voice.live_links() == 2, 15, "their link at the origin")
+        assert edge.links() == 0
+        await asyncio.wait_for(ear.link.connected.wait(), 20)
+        await ear.link.press()
+        await until_heard(speaker, SECOND_TONE, timeout=20)
+        await ear.link.release()
+
+        # Back in the audience: told to offer again, their link goes back to
+        # b, and the origin keeps only the speaker's.
+        await ear.client.request(LeaveStage())
+        await until(lambda: ear.link.rebuilds == 2, 15, "offered back to the edge")
+        await until(lambda: edge.links() == 1, 15, "their link on the edge")
+        await until(lambda: a.hub.voice.live_links() == 1, 15, "the origin let their link go")
+        await asyncio.wait_for(ear.link.connected.wait(), 20)
+        await until_heard(ear, TONE, timeout=20)
+        assert a.hub.relay_origin.edges(rid) == 1
+        assert await sends_per_packet(a, rid) == 1
+        # What they hear comes through b's relay: cut it, and they hear nothing.
+        a.hub.relay_origin.socket.lose = lambda _edge: True
+        await until(lambda: ear.client.media_stalled, 5, "stall told")
+        assert silent(await ear.record(0.3))
+        a.hub.relay_origin.socket.lose = None
+        await until(lambda: not ear.client.media_stalled, 5, "recovery told")
+        await until_heard(ear, TONE, timeout=10)
+    finally:
+        for member in (speaker, ear):
             await member.close()
         await host.close()
