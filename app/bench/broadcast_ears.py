@@ -286,4 +286,4 @@ async def _until(check: Callable[[], bool], timeout: float, what: str) -> None:
     while not check():
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what} did not come within {timeout} s")
-        await asyncio.sleep(0.02)
+        await asyncio.sleep(0.05)
