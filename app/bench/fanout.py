@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import math
 import multiprocessing
@@ -48,6 +49,7 @@ from app.media.server.peer import ServerPeer
 from app.media.server.rtp_clock import RtpClock
 from app.media.server.ticker import Ticker
 from app.media.server.udp_mux import UdpMux
+from app.server.collector import CollectorPolicy
 
 CONNECT_CONCURRENCY = 8
 READY_SECONDS_PER_LISTENER = 1.0  # bound on connecting every listener
@@ -63,7 +65,10 @@ class FanoutResult:
     listeners: int
     live: int  # listeners that received at least one packet before the window
     seconds: float
-    deliveries: int  # packets delivered in the CPU window: sent x (1 - loss)
+    # Packets delivered in the CPU window: sent x (1 - loss), and never more than
+    # the listeners received (a server whose listeners dropped off does not get
+    # the packets it stopped delivering counted).
+    deliveries: int
     sent: int  # packets the server sent to listeners in the CPU window
     received: int  # packets the listeners decrypted in their window
     expected: int  # packets numbered for them (from RTP sequence ranges)
@@ -115,6 +120,9 @@ class _Panggung:
         self._tasks: set[asyncio.Task[None]] = set()
         self.packet_bytes = 0
         self.loop_cpu = 0.0  # CPU seconds inside the fan-out call (send/forward)
+        # The server's collector policy, as `panggung-server` runs it: thousands of
+        # peers' objects otherwise make each full collection a stall of the ticks.
+        self._collector: asyncio.Task[None] | None = None
 
     def _tick(self) -> None:
         self.clock.advance()
@@ -131,6 +139,7 @@ class _Panggung:
 
     async def __aenter__(self) -> _Panggung:
         self._mux = UdpMux.open(LOOPBACK_ONLY.host_addresses)
+        self._collector = asyncio.get_running_loop().create_task(CollectorPolicy().run())
         self.ticker.start()
         return self
 
@@ -139,6 +148,11 @@ class _Panggung:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop_media()
+        if self._collector is not None:
+            self._collector.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._collector
+            gc.unfreeze()  # the next size starts from a collector like a new process's
         for peer in self._peers:
             await peer.close()
         if self._mux is not None:
@@ -314,7 +328,9 @@ async def run(
     expected = sum(int(c["expected"]) for c in counts)
     per_listener = [p for c in counts for p in c["per_listener"]]
     loss = 1 - received / expected if expected else 1.0
-    deliveries = round(sent * (1 - max(0.0, loss)))
+    # The listeners' windows start a moment after the sender's (the reset goes
+    # over a pipe), so `received` may exceed `sent` by a little; never by a lot.
+    deliveries = min(round(sent * (1 - max(0.0, loss))), received)
     us = cpu / deliveries * 1e6 if deliveries else float("nan")
     profiles: Counter[str] = Counter()
     for c in counts:

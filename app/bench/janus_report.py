@@ -10,6 +10,9 @@ from app.media.client.light import LATE_AFTER_MS
 TARGET_PER_CORE = 2000.0
 TARGET_LOSS = 0.5
 TARGET_RATIO = 3.0  # issue 14: at most a third of Janus's CPU per delivered packet
+# Below this share of what it sent reaching the listeners, a server did not
+# sustain that many listeners on this machine (said so beside the targets).
+SUSTAINED = 0.95
 
 
 def ratios(results: list[FanoutResult]) -> dict[int, float]:
@@ -69,7 +72,8 @@ def markdown(results: list[FanoutResult]) -> str:
     lines = [
         "Server CPU per delivered 20 ms Opus packet: the server process's own CPU time "
         "(all its threads) in the window over the packets it delivered in that window "
-        "(packets sent to listeners x (1 - the listeners' loss); sent: Panggung's fan-out "
+        "(packets sent to listeners x (1 - the listeners' loss), at most what the listeners "
+        "received; sent: Panggung's fan-out "
         "counter of datagrams the kernel took; Janus: packets fed to the mountpoint x live "
         "listeners). Listeners per core at 50 packets/s = 1e6 / (50 x µs per packet). "
         "Loss from RTP sequence ranges per listener; every packet is SRTP-decrypted and "
@@ -103,6 +107,7 @@ def markdown(results: list[FanoutResult]) -> str:
         *(_floor_row(r, rs.get(r.listeners), ceiling(r, janus.get(r.listeners))) for r in ours),
         "",
         _targets(ours, rs),
+        *_unsustained(results),
         "",
         _interpretation(results, rs, source),
     ]
@@ -131,6 +136,23 @@ def _targets(ours: list[FanoutResult], rs: dict[int, float]) -> str:
         f"{loss:.3f} %, {_met(loss < TARGET_LOSS)}; >= {TARGET_PER_CORE:,.0f} "
         f"listeners/core: {per_core:,.0f}, {_met(per_core >= TARGET_PER_CORE)}.{died}"
     )
+
+
+def _unsustained(results: list[FanoutResult]) -> list[str]:
+    """A server whose listeners received much less than it sent: its CPU per
+    delivered packet counts only what arrived, and the line says why."""
+    lines = []
+    for r in results:
+        if r.sent and r.received < SUSTAINED * r.sent:
+            connected = r.notes.get("listeners_connected_at_end", "?")
+            lines.append(
+                f"- {r.system} did not sustain {r.listeners:,} listeners here: they received "
+                f"{r.received:,} of the {r.sent:,} packets it sent in the window "
+                f"({r.received / r.sent:.1%}), {connected} of {r.live} still connected at the "
+                f"count, the server process busy {r.server_cpu_seconds / r.seconds:.2f} cores "
+                "on this 2-core machine; its CPU per packet above is over what arrived."
+            )
+    return ["", *lines] if lines else []
 
 
 def _interpretation(results: list[FanoutResult], rs: dict[int, float], source: str) -> str:
