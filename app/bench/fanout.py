@@ -52,6 +52,7 @@ from app.media.server.udp_mux import UdpMux
 from app.server.collector import CollectorPolicy
 
 CONNECT_CONCURRENCY = 8
+LISTENER_NICENESS = 10  # added to the benchmark's own (see _worker_main)
 READY_SECONDS_PER_LISTENER = 1.0  # bound on connecting every listener
 PACKETS_PER_SECOND = 50
 SYSTEMS = ("panggung", "janus")
@@ -368,6 +369,11 @@ async def run(
 
 
 def _worker_main(port: int, count: int, janus_url: str | None) -> None:
+    # The listeners yield the CPU to the server under test (Panggung here, or
+    # Janus, both at the benchmark's own priority): on 2 cores, thousands of
+    # listeners decrypting every packet otherwise preempt the server, and
+    # their own lateness would be counted as the server's.
+    os.nice(LISTENER_NICENESS)
     asyncio.run(_worker(port, count, janus_url))
 
 

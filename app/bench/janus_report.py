@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from app.bench.fanout import FanoutResult
+from app.bench.fanout import LISTENER_NICENESS, FanoutResult
 from app.media.client.light import LATE_AFTER_MS
 
 TARGET_PER_CORE = 2000.0
@@ -173,7 +173,9 @@ def _interpretation(results: list[FanoutResult], rs: dict[int, float], source: s
         "`event_loops = 2`, HTTP transport and Streaming plugin only, one `sendto` per "
         "packet, started with a loopback shim so it offers 127.0.0.1. Per-core figures "
         "come from CPU per packet, not from saturating the 2 cores, which the listener "
-        "processes share. The machine was shared with other engineers' test runs "
+        f"processes share (niced {LISTENER_NICENESS} below the server under test, so "
+        "that their decrypting does not preempt it). The machine was shared with other "
+        "engineers' test runs "
         f"(1-minute load average up to {load:.1f} during this run), which inflates CPU "
         "per packet (caches, scheduling) and late packets for both servers; the ratio is "
         "of two figures measured back to back in the same run."
