@@ -3,13 +3,15 @@
 import importlib.util
 from pathlib import Path
 
+import pytest
+
 from app.bench import report
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench_cluster.py"
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
 def _script_arguments() -> object:
-    spec = importlib.util.spec_from_file_location("bench_cluster", SCRIPT)
+    spec = importlib.util.spec_from_file_location("bench_common", SCRIPTS / "bench_common.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -27,10 +29,20 @@ def test_the_script_puts_write_before_the_subcommand() -> None:
     arguments = _script_arguments()
     assert callable(arguments)
     url = "postgresql://x@127.0.0.1:1/d"
-    assert arguments(["--listeners", "10", "--write", "out.md", "--kills", "2"], url) == [
+    given = ["--listeners", "10", "--write", "out.md", "--kills", "2"]
+    assert arguments("cluster", given, url) == [
         "--write", "out.md", "cluster", "--db", url, "--listeners", "10", "--kills", "2",
     ]  # fmt: skip
-    assert arguments(["--write", "--kills", "2"], url) == [
+    assert arguments("cluster", ["--write", "--kills", "2"], url) == [
         "--write", "cluster", "--db", url, "--kills", "2",
     ]  # fmt: skip
-    assert arguments(["--kills", "2"], url) == ["cluster", "--db", url, "--kills", "2"]
+    assert arguments("cluster", ["--kills", "2"], url) == ["cluster", "--db", url, "--kills", "2"]
+    assert arguments("broadcast", ["--signaling", "10", "--write"], url) == [
+        "--write", "broadcast", "--db", url, "--signaling", "10",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("bench", ["broadcast", "cluster"])
+def test_each_script_runs_its_own_subcommand(bench: str) -> None:
+    text = (SCRIPTS / f"bench_{bench}.py").read_text()
+    assert f'run_with_postgres("{bench}", sys.argv[1:])' in text
