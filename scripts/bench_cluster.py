@@ -2,33 +2,9 @@
 `scripts/bench_cluster.py [panggung-bench cluster options, e.g. --kills 5]`."""
 
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from app.bench.main import main  # noqa: E402
-from tests.support.postgres import PostgresServer  # noqa: E402
-
-
-def arguments(given: list[str], db_url: str) -> list[str]:
-    """panggung-bench's arguments: `--write [PATH]` (an option of panggung-bench
-    itself) before the subcommand, as the documented command has it, the rest
-    after `cluster --db URL`."""
-    rest = list(given)
-    front: list[str] = []
-    if "--write" in rest:
-        at = rest.index("--write")
-        end = at + 2 if at + 1 < len(rest) and not rest[at + 1].startswith("-") else at + 1
-        front, rest[at:end] = rest[at:end], []
-    return [*front, "cluster", "--db", db_url, *rest]
-
+# The script's own folder is on sys.path: it is run as a script.
+from bench_common import run_with_postgres
 
 if __name__ == "__main__":
-    postgres = PostgresServer.start()
-    try:
-        url = postgres.url(postgres.create_database())
-        code = main(arguments(sys.argv[1:], url))
-    finally:
-        postgres.stop()
-    sys.exit(code)
+    sys.exit(run_with_postgres("cluster", sys.argv[1:]))

@@ -144,7 +144,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     all_ = sub.add_parser("all", help="every benchmark with its default settings")
     for p in (sig, fan, lat, web, dev, voc, clu, bro, app_, all_):
         _add_write(p, argparse.SUPPRESS)
-    return parser.parse_args(argv)
+    given = sys.argv[1:] if argv is None else argv
+    return parser.parse_args(_bare_write(given, set(sub.choices)))
+
+
+def _bare_write(argv: list[str], benches: set[str]) -> list[str]:
+    """`--write` given bare before the subcommand (`--write fanout ...`): argparse
+    would take the subcommand's name for its PATH and then miss the subcommand;
+    it is the bare flag (DEFAULT_REPORT) there. `--write PATH` and `--write=...`
+    are left as they are, and so is everything from the subcommand on."""
+    for at, arg in enumerate(argv):
+        if arg in benches:
+            break  # the subcommand: the rest is its own
+        if arg == "--write" and at + 1 < len(argv) and argv[at + 1] in benches:
+            return [*argv[:at], f"--write={DEFAULT_REPORT}", *argv[at + 1 :]]
+    return list(argv)
 
 
 def run_signaling(

@@ -30,7 +30,7 @@ WORKERS = 2  # one per core: the HLS clients' requests are nginx's whole work
 # origin's keepalive connections and the cache's files.
 CONNECTIONS = 19_000
 
-# The deployment's block (docs/cluster.md), unchanged.
+# The part a deployment copies: docs/cluster.md shows the same block.
 HLS_LOCATION = """
         location /hls/ {
             proxy_pass http://panggung_origin;
@@ -38,13 +38,73 @@ HLS_LOCATION = """
             proxy_set_header Connection "";
             proxy_set_header Host $host;
             proxy_cache hls;
+            # One request per file reaches the origin; the rest wait for it.
             proxy_cache_lock on;
-            proxy_cache_lock_timeout 6s;
+            proxy_cache_lock_timeout 6s;        # above the origin's 5 s first-playlist wait
             proxy_cache_lock_age 6s;
+            # While the playlist is refreshed, others get the one-second-old copy.
             proxy_cache_use_stale updating error timeout;
+            # The origin's Cache-Control decides (playlist 1 s, segments a year,
+            # private streams never); these are only for answers without one.
             proxy_cache_valid 404 1s;
             add_header X-Cache-Status $upstream_cache_status always;
         }
+"""
+
+
+def nginx_conf(
+    root: Path,
+    upstream: str,
+    port: int,
+    *,
+    log_format: str,
+    workers: int,
+    connections: int,
+    nofile: int | None = None,
+    keepalive_requests: int | None = None,
+    backlog: int | None = None,
+) -> str:
+    """nginx.conf for a caching front on HOST:`port` before `upstream` (host:port),
+    with every path nginx writes (pid, logs, temp files, the cache) under `root`.
+
+    `log_format` is the access log's line (access.log); `nofile`,
+    `keepalive_requests` and `backlog` are left at nginx's defaults when None.
+    """
+    r = root
+    user = "user root root;" if os.geteuid() == 0 else ""  # workers may write the cache
+    rlimit = f"worker_rlimit_nofile {nofile};" if nofile is not None else ""
+    keepalive = (
+        f"keepalive_requests {keepalive_requests};" if keepalive_requests is not None else ""
+    )
+    listen = f"{HOST}:{port}" + (f" backlog={backlog}" if backlog is not None else "")
+    return f"""
+{user}
+worker_processes {workers};
+{rlimit}
+daemon off;
+pid {r}/nginx.pid;
+error_log {r}/error.log warn;
+events {{ worker_connections {connections}; }}
+http {{
+    log_format hls '{log_format}';
+    access_log {r}/access.log hls;
+    {keepalive}
+    client_body_temp_path {r}/body;
+    proxy_temp_path {r}/proxy;
+    fastcgi_temp_path {r}/fastcgi;
+    uwsgi_temp_path {r}/uwsgi;
+    scgi_temp_path {r}/scgi;
+    proxy_cache_path {r}/cache levels=1:2 keys_zone=hls:10m max_size=256m inactive=2m
+                     use_temp_path=off;
+    upstream panggung_origin {{
+        server {upstream};
+        keepalive 16;
+    }}
+    server {{
+        listen {listen};
+        {HLS_LOCATION}
+    }}
+}}
 """
 
 
@@ -155,37 +215,18 @@ class NginxFront:
         shutil.rmtree(self.root, ignore_errors=True)
 
     def _conf(self) -> str:
-        r = self.root
-        user = "user root root;" if os.geteuid() == 0 else ""
-        return f"""
-{user}
-worker_processes {WORKERS};
-worker_rlimit_nofile {CONNECTIONS + 500};
-daemon off;
-pid {r}/nginx.pid;
-error_log {r}/error.log warn;
-events {{ worker_connections {CONNECTIONS}; }}
-http {{
-    log_format hls '$request_uri $status $upstream_addr';
-    access_log {r}/access.log hls;
-    keepalive_requests 100000;
-    client_body_temp_path {r}/body;
-    proxy_temp_path {r}/proxy;
-    fastcgi_temp_path {r}/fastcgi;
-    uwsgi_temp_path {r}/uwsgi;
-    scgi_temp_path {r}/scgi;
-    proxy_cache_path {r}/cache levels=1:2 keys_zone=hls:10m max_size=256m inactive=2m
-                     use_temp_path=off;
-    upstream panggung_origin {{
-        server {self.upstream};
-        keepalive 16;
-    }}
-    server {{
-        listen {HOST}:{self.port} backlog=4096;
-        {HLS_LOCATION}
-    }}
-}}
-"""
+        # `$upstream_addr` is "-" when the cache answered: fetches() counts on it.
+        return nginx_conf(
+            self.root,
+            self.upstream,
+            self.port,
+            log_format="$request_uri $status $upstream_addr",
+            workers=WORKERS,
+            connections=CONNECTIONS,
+            nofile=CONNECTIONS + 500,
+            keepalive_requests=100_000,
+            backlog=4096,
+        )
 
     def _tail(self) -> str:
         text = ""

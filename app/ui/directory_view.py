@@ -4,16 +4,13 @@ room, or join one by a pasted panggung:// or http link."""
 import html
 from collections.abc import Callable
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -21,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from app.ui.controller import SessionController
 from app.ui.create_room_dialog import CreateRoomDialog
+from app.ui.list_table import list_table
 from app.ui.plain_text import tooltip
 from app.ui.replays_panel import ReplaysPanel
 from app.ui.upcoming_panel import UpcomingPanel
@@ -44,26 +42,8 @@ class DirectoryView(QWidget):
         self.search = QLineEdit()
         self.search.setAccessibleName(self.tr("Search rooms"))
         self.search.setPlaceholderText(self.tr("Find a room by title, topic or host…"))
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setAccessibleName(self.tr("Live rooms"))
-        self.table.setHorizontalHeaderLabels(
-            [QCoreApplication.translate("DirectoryView", c) for c in COLUMNS]
-        )
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        for column in range(len(COLUMNS)):
-            mode = (
-                QHeaderView.ResizeMode.Stretch
-                if column < 2
-                else QHeaderView.ResizeMode.ResizeToContents
-            )
-            header.setSectionResizeMode(column, mode)
-        self.table.setWordWrap(False)
         # Tab leaves the table (arrows move in it): Join and the rest stay reachable.
-        self.table.setTabKeyNavigation(False)
+        self.table = list_table("DirectoryView", COLUMNS, {0, 1}, self.tr("Live rooms"))
         self.join = QPushButton(self.tr("&Join"))
         self.join.setAccessibleName(self.tr("Join selected room"))
         self.create_button = QPushButton(self.tr("&Create room…"))

@@ -15,14 +15,11 @@ from typing import Any
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDateTime, QLocale, Qt
 from PySide6.QtCore import QStandardPaths as Paths
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -33,6 +30,7 @@ from app.client.recordings import Problem, RecordingError, suggested_file_name
 from app.protocol.model import RecordingInfo
 from app.ui.controller import SessionController
 from app.ui.dialog_buttons import dialog_buttons
+from app.ui.list_table import list_table
 
 CONTEXT = "RecordingsDialog"
 COLUMNS = [
@@ -83,24 +81,10 @@ class RecordingsDialog(QDialog):
         self.resize(640, 360)
         intro = QLabel(self.tr("Recordings you started, and those of rooms you hosted."))
         intro.setWordWrap(True)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setAccessibleName(self.tr("Recordings"))
+        self.table = list_table(CONTEXT, COLUMNS, {0}, self.tr("Recordings"))
         self.table.setAccessibleDescription(
             self.tr("Choose a recording with the arrow keys; Enter saves it.")
         )
-        self.table.setHorizontalHeaderLabels(
-            [QCoreApplication.translate(CONTEXT, c) for c in COLUMNS]
-        )
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)  # Tab moves on to the buttons
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, len(COLUMNS)):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.empty = QLabel(
             self.tr("No recordings yet. Moderators start one from the room's moderation panel.")
         )

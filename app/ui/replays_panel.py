@@ -6,13 +6,10 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -23,6 +20,7 @@ from app.client.upcoming import when_text
 from app.protocol.model import ReplayChoice, ReplayInfo
 from app.ui.admin_panel import question_box
 from app.ui.controller import SessionController
+from app.ui.list_table import list_table
 from app.ui.plain_text import tooltip
 from app.ui.replay_player import ReplayPlayerWindow, clock
 
@@ -41,25 +39,7 @@ class ReplaysPanel(QWidget):
         super().__init__(parent)
         self._controller = controller
         self.heading = QLabel(self.tr("<b>Replays</b>"))
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setAccessibleName(self.tr("Replays"))
-        self.table.setHorizontalHeaderLabels(
-            [QCoreApplication.translate("ReplaysPanel", c) for c in COLUMNS]
-        )
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setTabKeyNavigation(False)
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        for column in range(len(COLUMNS)):
-            header.setSectionResizeMode(
-                column,
-                QHeaderView.ResizeMode.Stretch
-                if column == 0
-                else QHeaderView.ResizeMode.ResizeToContents,
-            )
+        self.table = list_table("ReplaysPanel", COLUMNS, {0}, self.tr("Replays"))
         self.empty = QLabel(self.tr("No replays yet. A host can keep a recorded room's."))
         self.play = QPushButton(self.tr("Pla&y replay"))
         self.play.setAccessibleName(self.tr("Play the selected replay"))

@@ -5,15 +5,12 @@ import html
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -22,6 +19,7 @@ from PySide6.QtWidgets import (
 from app.client.upcoming import when_text
 from app.protocol.model import ScheduledRoom
 from app.ui.controller import SessionController
+from app.ui.list_table import list_table
 from app.ui.plain_text import tooltip
 from app.ui.schedule_dialog import ScheduleDialog, names_of
 
@@ -38,26 +36,7 @@ class UpcomingPanel(QWidget):
         super().__init__(parent)
         self._controller = controller
         self.heading = QLabel(self.tr("<b>Upcoming</b>"))
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setAccessibleName(self.tr("Upcoming rooms"))
-        self.table.setHorizontalHeaderLabels(
-            [QCoreApplication.translate("UpcomingPanel", c) for c in COLUMNS]
-        )
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setTabKeyNavigation(False)
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        for column in range(len(COLUMNS)):
-            stretch = column == 1
-            header.setSectionResizeMode(
-                column,
-                QHeaderView.ResizeMode.Stretch
-                if stretch
-                else QHeaderView.ResizeMode.ResizeToContents,
-            )
+        self.table = list_table("UpcomingPanel", COLUMNS, {1}, self.tr("Upcoming rooms"))
         self.empty = QLabel(self.tr("Nothing scheduled. Plan a room for later!"))
         self.schedule = QPushButton(self.tr("&Schedule…"))
         self.schedule.setAccessibleName(self.tr("Schedule a room"))

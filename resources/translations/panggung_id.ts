@@ -293,20 +293,8 @@
         <translation>Buat ruang</translation>
     </message>
     <message>
-        <source>Room title</source>
-        <translation>Judul ruang</translation>
-    </message>
-    <message>
-        <source>Room topic</source>
-        <translation>Topik ruang</translation>
-    </message>
-    <message>
         <source>&amp;Invite only (not listed; join by link)</source>
         <translation>Hanya &amp;undangan (tidak terdaftar; masuk lewat tautan)</translation>
-    </message>
-    <message>
-        <source>Invite only</source>
-        <translation>Hanya undangan</translation>
     </message>
     <message>
         <source>&amp;Create</source>
@@ -315,18 +303,6 @@
     <message>
         <source>Create room</source>
         <translation>Buat ruang</translation>
-    </message>
-    <message>
-        <source>&amp;Title</source>
-        <translation>&amp;Judul</translation>
-    </message>
-    <message>
-        <source>T&amp;opic</source>
-        <translation>T&amp;opik</translation>
-    </message>
-    <message>
-        <source>Give the room a title.</source>
-        <translation>Beri ruang ini judul.</translation>
     </message>
 </context>
 <context>
@@ -1085,6 +1061,33 @@
     </message>
 </context>
 <context>
+    <name>RoomFormDialog</name>
+    <message>
+        <source>Room title</source>
+        <translation>Judul ruang</translation>
+    </message>
+    <message>
+        <source>Room topic</source>
+        <translation>Topik ruang</translation>
+    </message>
+    <message>
+        <source>Invite only</source>
+        <translation>Hanya undangan</translation>
+    </message>
+    <message>
+        <source>&amp;Title</source>
+        <translation>&amp;Judul</translation>
+    </message>
+    <message>
+        <source>T&amp;opic</source>
+        <translation>T&amp;opik</translation>
+    </message>
+    <message>
+        <source>Give the room a title.</source>
+        <translation>Beri ruang ini judul.</translation>
+    </message>
+</context>
+<context>
     <name>RoomView</name>
     <message>
         <source>Clap</source>
@@ -1338,14 +1341,6 @@
         <translation>Jadwalkan ruang</translation>
     </message>
     <message>
-        <source>Room title</source>
-        <translation>Judul ruang</translation>
-    </message>
-    <message>
-        <source>Room topic</source>
-        <translation>Topik ruang</translation>
-    </message>
-    <message>
         <source>Start time</source>
         <translation>Waktu mulai</translation>
     </message>
@@ -1356,10 +1351,6 @@
     <message>
         <source>&amp;Invite only (shown only to those invited ahead)</source>
         <translation>&amp;Hanya undangan (hanya tampil bagi yang diundang lebih dulu)</translation>
-    </message>
-    <message>
-        <source>Invite only</source>
-        <translation>Hanya undangan</translation>
     </message>
     <message>
         <source>Co-hosts invited ahead</source>
@@ -1382,14 +1373,6 @@
         <translation>Jadwalkan ruang</translation>
     </message>
     <message>
-        <source>&amp;Title</source>
-        <translation>&amp;Judul</translation>
-    </message>
-    <message>
-        <source>T&amp;opic</source>
-        <translation>T&amp;opik</translation>
-    </message>
-    <message>
         <source>&amp;Starts</source>
         <translation>&amp;Mulai</translation>
     </message>
@@ -1400,10 +1383,6 @@
     <message>
         <source>S&amp;peakers</source>
         <translation>&amp;Pembicara</translation>
-    </message>
-    <message>
-        <source>Give the room a title.</source>
-        <translation>Beri ruang ini judul.</translation>
     </message>
     <message>
         <source>Pick a start time that has not passed.</source>

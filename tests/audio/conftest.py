@@ -6,23 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from app.audio.virtual import PulseUnavailable, VirtualPulse
+from app.audio.virtual import VirtualPulse
 from app.server.app import RunningServer, ServerConfig, start_server
 from tests.support import pulse as pulse_support
 
 
 @pytest.fixture(scope="session")
 def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtualPulse]:
-    try:
-        daemon = pulse_support.start(tmp_path_factory.mktemp("pulse"))
-    except PulseUnavailable as exc:
-        pytest.fail(str(exc), pytrace=False)
-    saved = pulse_support.environ(daemon)
-    try:
-        yield daemon
-    finally:
-        pulse_support.restore(saved)
-        daemon.stop()
+    yield from pulse_support.daemon(tmp_path_factory)
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """A throwaway nginx for tests: a caching tier on 127.0.0.1, a free port, its own prefix.
 
 The configuration is the broadcast tier's front from docs/cluster.md (the
-`location /hls/` block), written into a temp dir with every path nginx
-writes (pid, logs, temp files, the cache) inside it. The access log names
+`location /hls/` block), built by app.bench.nginx_front.nginx_conf with
+every path nginx writes (pid, logs, temp files, the cache) in a temp dir. The access log names
 each request's cache status, for checks from outside the code under test.
 """
 
@@ -16,6 +16,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from app.bench.nginx_front import BINARY, nginx_conf
 from tests.support.engine_process import (
     HOST,
     free_port,
@@ -24,30 +25,8 @@ from tests.support.engine_process import (
     signal_if_named,
 )
 
-BINARY = "/usr/sbin/nginx"
 _PREFIX = "panggung-nginx-"
 _READY_TIMEOUT = 10.0
-
-# The part a deployment copies (docs/cluster.md shows the same block).
-HLS_LOCATION = """
-        location /hls/ {
-            proxy_pass http://panggung_origin;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $host;
-            proxy_cache hls;
-            # One request per file reaches the origin; the rest wait for it.
-            proxy_cache_lock on;
-            proxy_cache_lock_timeout 6s;        # above the origin's 5 s first-playlist wait
-            proxy_cache_lock_age 6s;
-            # While the playlist is refreshed, others get the one-second-old copy.
-            proxy_cache_use_stale updating error timeout;
-            # The origin's Cache-Control decides (playlist 1 s, segments a year,
-            # private streams never); these are only for answers without one.
-            proxy_cache_valid 404 1s;
-            add_header X-Cache-Status $upstream_cache_status always;
-        }
-"""
 
 
 class NginxUnavailable(RuntimeError):
@@ -99,35 +78,14 @@ class NginxServer:
         shutil.rmtree(self.root, ignore_errors=True)
 
     def _conf(self) -> str:
-        r = self.root
-        user = "user root root;" if os.geteuid() == 0 else ""  # workers may write the cache
-        return f"""
-{user}
-worker_processes 1;
-daemon off;
-pid {r}/nginx.pid;
-error_log {r}/error.log warn;
-events {{ worker_connections 8192; }}
-http {{
-    log_format hls '$request_uri $status $upstream_cache_status';
-    access_log {r}/access.log hls;
-    client_body_temp_path {r}/body;
-    proxy_temp_path {r}/proxy;
-    fastcgi_temp_path {r}/fastcgi;
-    uwsgi_temp_path {r}/uwsgi;
-    scgi_temp_path {r}/scgi;
-    proxy_cache_path {r}/cache levels=1:2 keys_zone=hls:10m max_size=256m inactive=2m
-                     use_temp_path=off;
-    upstream panggung_origin {{
-        server {self.upstream};
-        keepalive 16;
-    }}
-    server {{
-        listen {HOST}:{self.port};
-        {HLS_LOCATION}
-    }}
-}}
-"""
+        return nginx_conf(
+            self.root,
+            self.upstream,
+            self.port,
+            log_format="$request_uri $status $upstream_cache_status",
+            workers=1,
+            connections=8192,
+        )
 
     def _launch(self) -> None:
         conf = self.root / "nginx.conf"

@@ -1,6 +1,7 @@
 """The test session's PulseAudio: virtual speakers, a virtual microphone, and
 a "headset" (microphone) and "headphones" that tests plug and unplug; plus
-paplay/parec helpers to feed the microphone and record the speakers."""
+paplay/parec helpers to feed the microphone and record the speakers; and the
+daemon behind the tests' `pulse` fixtures (`daemon`)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pytest
 from numpy.typing import NDArray
 
-from app.audio.virtual import VirtualPulse
+from app.audio.virtual import PulseUnavailable, VirtualPulse
 
 BASE = [
     "load-module module-null-sink sink_name=spk",  # the speakers
@@ -110,3 +113,19 @@ def restore(saved: dict[str, str | None]) -> None:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtualPulse]:
+    """A `pulse` fixture's body, whatever its scope: a daemon in a new temp dir
+    with this process pointed at it (`environ`) while it runs; the test fails
+    when none can start."""
+    try:
+        pulse = start(tmp_path_factory.mktemp("pulse"))
+    except PulseUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+    saved = environ(pulse)
+    try:
+        yield pulse
+    finally:
+        restore(saved)
+        pulse.stop()

@@ -9,77 +9,27 @@ tests/ui/screenshots_scenario.py (`make screenshots`) or alone on a screen:
 """
 
 import sys
-import tempfile
 from pathlib import Path
 
-from app.client.app_settings import Settings
-from app.client.audio_backend import PullAudio
-from app.client.desktop_session import DesktopSession
-from app.client.secrets import TokenStore
-from app.client.session import RoomClient
 from app.protocol import encode
 from app.protocol.replies import MediaStalled
-from app.protocol.requests import AcceptInvite, InviteToStage
-from app.server.app import RunningServer, ServerConfig, start_server
-from app.ui.application import run_qt
-from app.ui.shell import DesktopShell
-from tests.client import memory_keyring
+from app.server.app import RunningServer
 from tests.client.desktop_support import until
-from tests.ui.screenshots_scenario import PASSWORD, SIZE, person, save, settle
+from tests.ui.room_shot import main_alone, room_shot
+from tests.ui.screenshots_scenario import save, settle
 
 
 async def stall_shot(server: RunningServer, out: Path) -> None:
-    url = server.url
-    people: dict[str, RoomClient] = {}
-    session = DesktopSession(url, TokenStore(), PullAudio(), Settings(), media=False)
-    shell = DesktopShell(session, use_tray=False)
-    window = shell.window
-    try:
-        for name in ("ayu", "budi", "citra", "dewi"):
-            people[name] = await person(url, name)
-        ayu = people["ayu"]
-        room = await ayu.create_room("Kabar pagi: the morning news", "Listeners on every node")
-        for name in ("budi", "citra", "dewi"):
-            await people[name].join(room.room_id)
-        budi = people["budi"]
-        await ayu.request(InviteToStage(user_id=budi.user_id))
-        await budi.request(AcceptInvite())
-        window.resize(*SIZE)
-        shell.show()
-        assert await session.sign_in("tika", PASSWORD, register=True)
-        assert await session.join(room.room_id)
-        frame = encode(MediaStalled(room_id=room.room_id, stalled=True))
-        server.hub.on_notice(room.room_id, session.user_id, frame, False)
+    async with room_shot(server.url) as shot:
+        window, session = shot.window, shot.session
+        room_id = await shot.join("Kabar pagi: the morning news", "Listeners on every node")
+        frame = encode(MediaStalled(room_id=room_id, stalled=True))
+        server.hub.on_notice(room_id, session.user_id, frame, False)
         badge = window.room.badges["stalled"]
         await until(lambda: badge.isVisibleTo(window), what="the stall shown")
         await settle()
         save(window, out / "room-stalled.png")
-    finally:
-        await session.close()
-        shell.close()
-        for client in people.values():
-            await client.close()
-
-
-async def alone(out: Path) -> int:
-    memory_keyring.install()
-    work = Path(tempfile.mkdtemp(prefix="panggung-stall-shot-"))
-    server = await start_server(
-        ServerConfig(db_url=f"sqlite:///{work / 'db.sqlite'}", host="127.0.0.1", port=0)
-    )
-    try:
-        await stall_shot(server, out)
-        print("screenshots: ok", flush=True)
-        return 0
-    finally:
-        await server.stop()
-
-
-def main() -> int:
-    out = Path(sys.argv[1]).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    return run_qt(lambda app: alone(out))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_alone(stall_shot, "panggung-stall-shot-"))

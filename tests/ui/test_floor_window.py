@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from app.audio.virtual import PulseUnavailable, VirtualPulse
+from app.audio.virtual import VirtualPulse
 from app.client.app_state import Phase
 from app.client.session import RoomClient
 from app.client.talk import Talk
@@ -32,16 +32,7 @@ BUSY_HZ, ON_HZ = 440, (660, 990)
 
 @pytest.fixture(scope="module")
 def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtualPulse]:
-    try:
-        daemon = pulse_support.start(tmp_path_factory.mktemp("pulse"))
-    except PulseUnavailable as exc:
-        pytest.fail(str(exc), pytrace=False)
-    saved = pulse_support.environ(daemon)
-    try:
-        yield daemon
-    finally:
-        pulse_support.restore(saved)
-        daemon.stop()
+    yield from pulse_support.daemon(tmp_path_factory)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from app.audio.prefs import DevicePreferences
-from app.audio.virtual import PulseUnavailable, VirtualPulse
+from app.audio.virtual import VirtualPulse
 from app.client.app_settings import JsonSettingsStore
 from app.client.desktop_session import DesktopSession
 from app.client.device_audio import DeviceAudio
@@ -34,16 +34,7 @@ NOWHERE = "ws://127.0.0.1:9/ws"  # these tests need no room server
 
 @pytest.fixture(scope="module")
 def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtualPulse]:
-    try:
-        daemon = pulse_support.start(tmp_path_factory.mktemp("pulse"))
-    except PulseUnavailable as exc:
-        pytest.fail(str(exc), pytrace=False)
-    saved = pulse_support.environ(daemon)
-    try:
-        yield daemon
-    finally:
-        pulse_support.restore(saved)
-        daemon.stop()
+    yield from pulse_support.daemon(tmp_path_factory)
 
 
 @pytest.fixture

@@ -49,19 +49,6 @@ class RedisDown(Exception):
     """Redis cannot be reached now; the link is reconnecting."""
 
 
-def _pooled(config: ClusterConfig, size: int) -> Redis:
-    pool = BlockingConnectionPool.from_url(
-        config.redis_url,
-        max_connections=size,
-        # Waiting for a free connection is queueing, bounded by the forward timeout.
-        timeout=config.forward_timeout,
-        retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
-        socket_timeout=config.command_timeout,
-        socket_connect_timeout=config.command_timeout,
-    )
-    return Redis.from_pool(pool)
-
-
 class RedisLink:
     def __init__(
         self,
@@ -69,7 +56,17 @@ class RedisLink:
         backoff: Backoff | None = None,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
-        self.client: Redis = _pooled(config, POOL_SIZE)
+        self.client: Redis = Redis.from_pool(
+            BlockingConnectionPool.from_url(
+                config.redis_url,
+                max_connections=POOL_SIZE,
+                # Waiting for a free connection is queueing, bounded by the forward timeout.
+                timeout=config.forward_timeout,
+                retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+                socket_timeout=config.command_timeout,
+                socket_connect_timeout=config.command_timeout,
+            )
+        )
         # Lease renewals on a connection of their own: queued behind a burst
         # of other commands for the pool, a renewal could come too late.
         self.renewals: Redis = Redis.from_url(

@@ -80,7 +80,6 @@ class Renewer:
         # The registry's heartbeat, written by the loop (registry.py), sent here.
         self.heartbeat: scripts.Call | None = None
         self._beaten_at = -float("inf")
-        self.beats = 0  # heartbeats sent, for tests
         self._loop_seen = clock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -171,7 +170,6 @@ class Renewer:
         self.rounds += 1
         if heartbeat is not None and not isinstance(results.pop(), Exception):
             self._beaten_at = sent_at
-            self.beats += 1
         if self._stop.is_set() or not leases:
             return  # stopped meanwhile: the leases are being given up
         for lease, result in zip(leases, results, strict=True):

@@ -65,15 +65,45 @@ def dropouts(audio: NDArray[np.int16]) -> float:
     return sum(rms_dbfs(frame) < -30 for frame in frames) / max(1, len(frames))
 
 
+async def hosting(url: str) -> RoomClient:
+    """The rooms' host, signed in on the node at `url` (the rooms' origin)."""
+    host = RoomClient(url, client_name="test")
+    await host.connect()
+    await host.register("host", PASSWORD)
+    return host
+
+
+async def approve_hand(host: RoomClient, member: Member) -> None:
+    """`member` raises a hand in the room and `host` invites them up."""
+    await member.client.request(RaiseHand())
+    await host.wait_until(lambda m: bool(m.hand_queue()), timeout=15)
+    await host.request(ApproveHand(user_id=member.user_id))
+
+
+async def live_room(host: RoomClient, title: str, speaker: Member) -> str:
+    """`host`'s new room (its origin: the host's node) with `speaker` on its
+    stage, talking; its id."""
+    rid = (await host.create_room(title)).room_id
+    await speaker.client.join(rid)
+    await approve_hand(host, speaker)
+    await speaker.client.wait_until(lambda m: m.role_of(speaker.user_id) == Role.SPEAKER, 15)
+    await speaker.start_audio()
+    await speaker.link.press()
+    return rid
+
+
+async def listen(member: Member, rid: str) -> None:
+    await member.client.join(rid)
+    await member.start_audio()
+
+
 async def test_listeners_on_two_edges_hear_the_origin_through_the_relay(
     start_node: StartNode,
 ) -> None:
     a = await start_node("a", media=True)
     b = await start_node("b", media=True)
     c = await start_node("c", media=True)
-    host = RoomClient(a.url, client_name="test")
-    await host.connect()
-    await host.register("host", PASSWORD)
+    host = await hosting(a.url)
     speaker = await Member.sign_in(a.url, "speaker", ToneSource(TONE).next_frame)
     # The ear on b goes on stage at the end, with a tone of its own.
     ears = [
@@ -82,17 +112,9 @@ async def test_listeners_on_two_edges_hear_the_origin_through_the_relay(
     ]
     more: list[Member] = []
     try:
-        rid = (await host.create_room("Relayed")).room_id  # a is its origin
-        await speaker.client.join(rid)
-        await speaker.client.request(RaiseHand())
-        await host.wait_until(lambda m: bool(m.hand_queue()), timeout=15)
-        await host.request(ApproveHand(user_id=speaker.user_id))
-        await speaker.client.wait_until(lambda m: m.role_of(speaker.user_id) == Role.SPEAKER, 15)
-        await speaker.start_audio()
-        await speaker.link.press()
+        rid = await live_room(host, "Relayed", speaker)  # a is its origin
         for ear in ears:
-            await ear.client.join(rid)
-            await ear.start_audio()
+            await listen(ear, rid)
         for ear in ears:
             await until_heard(ear, TONE, timeout=20)
 
@@ -108,8 +130,7 @@ async def test_listeners_on_two_edges_hear_the_origin_through_the_relay(
         # Three more listeners on b: the origin's work per tick stays the same.
         for n in range(3):
             more.append(await Member.sign_in(b.url, f"more-{n}"))
-            await more[-1].client.join(rid)
-            await more[-1].start_audio()
+            await listen(more[-1], rid)
         for ear in more:
             await until_heard(ear, TONE, timeout=20)
         assert b.hub.relay_edge is not None and b.hub.relay_edge.links() == 4
@@ -164,9 +185,7 @@ async def test_listeners_on_two_edges_hear_the_origin_through_the_relay(
         # The listener on b goes on stage: told to offer again, their media
         # goes to the origin (and out of b's relay), and c hears them.
         on_b, on_c = ears
-        await on_b.client.request(RaiseHand())
-        await host.wait_until(lambda m: bool(m.hand_queue()), timeout=15)
-        await host.request(ApproveHand(user_id=on_b.user_id))
+        await approve_hand(host, on_b)
         await until(lambda: on_b.link.rebuilds == 1, 15, "offered again")
         await asyncio.wait_for(on_b.link.connected.wait(), 20)
         await until(lambda: a.hub.voice.live_links() == 2, 15, "the new speaker's link at a")
@@ -186,24 +205,14 @@ async def test_after_a_takeover_the_edge_subscribes_to_the_new_origin(
     a = await start_node("a", media=True)
     b = await start_node("b", media=True)
     c = await start_node("c", media=True)
-    host = RoomClient(a.url, client_name="test")
-    await host.connect()
-    await host.register("host", PASSWORD)
+    host = await hosting(a.url)
     # The speaker's media goes to the origin through b; a listener on each of b and c.
     speaker = await Member.sign_in(b.url, "speaker", ToneSource(TONE).next_frame)
     ears = {s: await Member.sign_in(s.url, f"ear-{name}") for name, s in (("b", b), ("c", c))}
     try:
-        rid = (await host.create_room("Moving")).room_id  # a is its origin
-        await speaker.client.join(rid)
-        await speaker.client.request(RaiseHand())
-        await host.wait_until(lambda m: bool(m.hand_queue()), timeout=15)
-        await host.request(ApproveHand(user_id=speaker.user_id))
-        await speaker.client.wait_until(lambda m: m.role_of(speaker.user_id) == Role.SPEAKER, 15)
-        await speaker.start_audio()
-        await speaker.link.press()
+        rid = await live_room(host, "Moving", speaker)  # a is its origin
         for ear in ears.values():
-            await ear.client.join(rid)
-            await ear.start_audio()
+            await listen(ear, rid)
             await until_heard(ear, TONE, timeout=20)
         assert a.hub.relay_origin is not None and a.hub.relay_origin.edges(rid) == 2
 
@@ -235,31 +244,19 @@ async def test_after_a_takeover_the_edge_subscribes_to_the_new_origin(
 async def test_a_speaker_leaving_the_stage_goes_back_to_their_edge(start_node: StartNode) -> None:
     a = await start_node("a", media=True)
     b = await start_node("b", media=True)
-    host = RoomClient(a.url, client_name="test")
-    await host.connect()
-    await host.register("host", PASSWORD)
+    host = await hosting(a.url)
     speaker = await Member.sign_in(a.url, "speaker", ToneSource(TONE).next_frame)
     ear = await Member.sign_in(b.url, "ear-b", ToneSource(SECOND_TONE).next_frame)
     try:
-        rid = (await host.create_room("There and back")).room_id  # a is its origin
-        await speaker.client.join(rid)
-        await speaker.client.request(RaiseHand())
-        await host.wait_until(lambda m: bool(m.hand_queue()), timeout=15)
-        await host.request(ApproveHand(user_id=speaker.user_id))
-        await speaker.client.wait_until(lambda m: m.role_of(speaker.user_id) == Role.SPEAKER, 15)
-        await speaker.start_audio()
-        await speaker.link.press()
-        await ear.client.join(rid)
-        await ear.start_audio()
+        rid = await live_room(host, "There and back", speaker)  # a is its origin
+        await listen(ear, rid)
         await until_heard(ear, TONE, timeout=20)
         assert a.hub.relay_origin is not None and b.hub.relay_edge is not None
         edge = b.hub.relay_edge
         assert edge.links() == 1 and a.hub.voice.live_links() == 1
 
         # On stage: their link moves to the origin, and the speaker hears them.
-        await ear.client.request(RaiseHand())
-        await host.wait_until(lambda m: bool(m.hand_queue()), timeout=15)
-        await host.request(ApproveHand(user_id=ear.user_id))
+        await approve_hand(host, ear)
         await until(lambda: ear.link.rebuilds == 1, 15, "offered to the origin")
         await until(lambda: a.hub.voice.live_links() == 2, 15, "their link at the origin")
         assert edge.links() == 0

@@ -15,7 +15,7 @@ import pytest_asyncio
 from numpy.typing import NDArray
 from playwright.async_api import Browser, async_playwright
 
-from app.audio.virtual import PulseUnavailable, VirtualPulse
+from app.audio.virtual import VirtualPulse
 from app.bench.netns import NamespaceUnavailable, private_network
 from app.client.session import RoomClient
 from app.client.voice_link import VoiceLink
@@ -42,16 +42,8 @@ def netns(request: pytest.FixtureRequest) -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtualPulse]:
-    try:
-        daemon = pulse_support.start(tmp_path_factory.mktemp("pulse"))
-    except PulseUnavailable as exc:
-        pytest.fail(str(exc), pytrace=False)
-    saved = pulse_support.environ(daemon)  # parec, in this process's children
-    try:
-        yield daemon
-    finally:
-        pulse_support.restore(saved)
-        daemon.stop()
+    # This process's environment points at it: parec, in its children, records it.
+    yield from pulse_support.daemon(tmp_path_factory)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
