@@ -11,6 +11,7 @@ from app.server.broadcast.edge_cache import (
     Fetched,
     SingleFlight,
     freshness,
+    rest_of_second,
 )
 
 
@@ -111,3 +112,10 @@ async def test_a_failing_run_fails_every_waiter_and_the_next_ask_tries_again() -
     assert await flight.run("k", ok) == 1
     with pytest.raises(OSError):
         await flight.run("j", fail)
+
+
+def test_a_playlist_is_kept_to_the_next_wall_clock_second() -> None:
+    # The writer's next segment is listed just before each second turns.
+    assert rest_of_second(1_700_000_012.25) == pytest.approx(0.75)
+    assert rest_of_second(1_700_000_012.999) == pytest.approx(0.001, abs=1e-6)
+    assert rest_of_second(1_700_000_013.0) == pytest.approx(1.0)

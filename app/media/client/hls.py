@@ -29,6 +29,9 @@ logger = logging.getLogger(__name__)
 # seconds more behind live for nothing, since every segment is a keyframe).
 LIVE_START_INDEX = -1
 RECONNECT_DELAY = 1.0  # seconds before opening the playlist again after an error
+# The most a player holds: its prime (1 s), the segment that arrives on top
+# of it, and half a second of a late reload; beyond it is delay, dropped.
+MAX_BUFFERED = 2.5
 
 
 class PcmQueue:
@@ -36,11 +39,15 @@ class PcmQueue:
 
     Playing starts (and starts again after running dry) only once
     `prime_seconds` are buffered: segments come a second at a time, and a
-    reload of the playlist can come up to about a second late, so a queue
-    that played from its first sample would run dry between segments.
+    reload of the playlist can come up to half a second late (FFmpeg looks
+    again after half a target duration), so a queue that played from its
+    first sample would run dry between segments. What is buffered beyond
+    `max_seconds` is dropped from the old end: a player that started with a
+    few segments at once, or got them in a burst after a stall, comes back
+    to live instead of keeping that delay for the rest of the room.
     """
 
-    def __init__(self, max_seconds: float = 4.0, prime_seconds: float = 1.5) -> None:
+    def __init__(self, max_seconds: float = 4.0, prime_seconds: float = 1.0) -> None:
         self.max_samples = int(max_seconds * SAMPLE_RATE)
         self.prime_samples = int(prime_seconds * SAMPLE_RATE)
         self.playing = False
@@ -94,7 +101,7 @@ class PcmQueue:
 class HlsPlayer:
     """Plays `url` (an HLS playlist) until `close()`; reopens it after errors."""
 
-    def __init__(self, url: str, *, max_seconds: float = 4.0) -> None:
+    def __init__(self, url: str, *, max_seconds: float = MAX_BUFFERED) -> None:
         self.url = url
         self.queue = PcmQueue(max_seconds)
         self.error: str | None = None  # the last error, cleared once audio flows again

@@ -14,6 +14,9 @@ a temporary name and a rename (a reader never sees half a file). A write
 that fails stops the writer with one report through `on_error`; the room
 goes on.
 
+Segments end a little before each wall-clock second (`HlsSettings.wall_phase`,
+app/media/server/hls_phase.py): caches refresh the playlist at whole seconds.
+
 Names carry a run id (`RUN-init.mp4`, `RUN-000042.m4s`): a writer started
 again for the same room never reuses a segment URL, so caches may keep
 segments forever (`immutable`).
@@ -30,6 +33,7 @@ import os
 import queue
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,12 +43,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.dsp import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RATE
+from app.media.server.hls_phase import DROP, SegmentPhase
 
 logger = logging.getLogger(__name__)
 
 PLAYLIST = "index.m3u8"
 _TIME_BASE = fractions.Fraction(1, SAMPLE_RATE)
 _PART = ".part"  # our temporary names, never served
+_SILENCE = np.zeros(FRAME_SAMPLES, np.int16)  # read only: the encoder copies it
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +62,11 @@ class HlsSettings:
     bitrate: int = 64_000
     # Frames the encoder may fall behind by before the writer gives up (5 s).
     max_backlog: int = round(5.0 / FRAME_SECONDS)
+    # Where in each wall-clock second a segment ends (published some 40 ms
+    # later, after the encoder's delay), so that a cache refreshing the
+    # playlist at the second lists it; None: where the stream's first frame
+    # falls (a mix driven faster than real time, as tests do).
+    wall_phase: float | None = 0.85
 
 
 class HlsWriter:
@@ -67,6 +78,7 @@ class HlsWriter:
         on_error: Callable[[str], None],
         loop: asyncio.AbstractEventLoop,
         settings: HlsSettings,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.directory = directory
         self.run = secrets.token_hex(4)
@@ -77,6 +89,12 @@ class HlsWriter:
         self._error: str | None = None
         self._stopped = False
         self.frames = 0  # encoded so far (writer thread)
+        self._clock = clock
+        self.phase = (
+            None
+            if settings.wall_phase is None
+            else SegmentPhase(settings.wall_phase, settings.segment_seconds)
+        )
         self.files_written = 0
         self._container = av.open(
             str(directory / PLAYLIST),
@@ -130,6 +148,12 @@ class HlsWriter:
             behind = self.settings.max_backlog * FRAME_SECONDS
             self._fail(f"the encoder fell {behind:g} s behind the room")
             return
+        if self.phase is not None:
+            silence = self.phase.place(self._clock())
+            if silence == DROP:
+                return
+            for _ in range(silence):
+                self._queue.put(_SILENCE)
         self._queue.put(pcm)
 
     async def stop(self) -> None:

@@ -22,7 +22,13 @@ from collections.abc import Callable, Mapping
 
 import aiohttp
 
-from app.server.broadcast.edge_cache import EdgeCache, Fetched, SingleFlight, freshness
+from app.server.broadcast.edge_cache import (
+    EdgeCache,
+    Fetched,
+    SingleFlight,
+    freshness,
+    rest_of_second,
+)
 from app.server.broadcast.streams import PLAYLIST
 from app.server.broadcast.tokens import StreamTokens
 from app.server.cluster.api import Cluster, Unavailable
@@ -158,6 +164,8 @@ class EdgeStreams:
         fetched = await self._fetch(room_id, name, f"/hls/{room_id}/{name}", {})
         if fetched.status == 200:
             keep = freshness(fetched.headers.get("Cache-Control", ""))
+            if keep is not None and name == PLAYLIST:
+                keep = min(keep, rest_of_second(self._wall_clock()))
             if keep is not None:
                 self.cache.put(room_id, name, fetched, keep, self._clock())
         elif fetched.status == 404:

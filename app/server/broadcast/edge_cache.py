@@ -4,7 +4,8 @@ No I/O here. `EdgeCache` holds public answers only (the caller never puts a
 `private` one in): segments and init sections never change under their
 name, so they stay while their room's playlist is still asked for, bounded
 by bytes (least recently used go first); a playlist, or a 404, stays for at
-most the max-age its origin gave. `SingleFlight` makes concurrent asks for
+most the max-age its origin gave (a playlist only until the next wall-clock
+second, when the origin's next segment is there). `SingleFlight` makes concurrent asks for
 one key share one fetch.
 """
 
@@ -59,6 +60,13 @@ def freshness(cache_control: str) -> float | None:
         if name == "max-age" and value.isdigit():
             return float(value)
     return None
+
+
+def rest_of_second(wall: float) -> float:
+    """How long a live playlist fetched at wall-clock time `wall` stays fresh:
+    until the next whole second, when the writer's next segment is listed
+    (app/media/server/hls_phase.py), as nginx keeps it (`X-Accel-Expires`)."""
+    return 1.0 - wall % 1.0
 
 
 class EdgeCache:

@@ -1,7 +1,11 @@
 """GET /hls/ROOM/index.m3u8 and its segments: the broadcast tier over HTTP.
 
 Cache headers are for a CDN or nginx in front (docs/cluster.md): the live
-playlist changes every segment, so it may be cached for one second; a
+playlist changes every segment, so it may be cached for one second, and
+nginx is told to keep it only to the end of the current wall-clock second
+(`X-Accel-Expires: @T`; nginx keeps `max-age=1` for one to two seconds,
+its clock being whole seconds), just after which the writer's next segment
+is listed (app/media/server/hls_phase.py); a
 segment or init section never changes under its name (the writer's run id
 is in it), so it may be cached for a year. An invite-only room's stream
 (`/hls/ROOM/t/TOKEN/...`) is `private`: a shared cache never stores it, so
@@ -20,6 +24,7 @@ inside the room's directory, so no request can name another path.
 import asyncio
 import hashlib
 import os
+import time
 from email.utils import formatdate
 from pathlib import Path
 
@@ -57,6 +62,12 @@ class HlsRoutes:
         return await self._serve(request, request.match_info["token"])
 
     async def _serve(self, request: web.Request, token: str | None) -> web.StreamResponse:
+        response = await self._answer(request, token)
+        if request.match_info["name"] == PLAYLIST and response.status in (200, 304):
+            response.headers["X-Accel-Expires"] = f"@{int(time.time())}"
+        return response
+
+    async def _answer(self, request: web.Request, token: str | None) -> web.StreamResponse:
         room_id, name = request.match_info["room_id"], request.match_info["name"]
         if self.edge is not None and not self._broadcasts.holds(room_id):
             return await self._from_origin(request, self.edge, room_id, name, token)

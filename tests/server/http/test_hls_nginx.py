@@ -4,9 +4,11 @@ import asyncio
 import collections
 import json
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from app.dsp.signals import ToneSource
@@ -92,3 +94,43 @@ async def test_a_thousand_clients_through_nginx_cost_the_origin_one_fetch_per_se
     assert {name: misses[name] for name in got} == {name: 1 for name in got}
     playlist_fetches = sum(1 for line in nginx.access_log() if ".m3u8" in line.split()[0])
     assert playlist_fetches == playlists == CLIENTS * POLLS
+
+
+async def test_nginx_refreshes_the_playlist_at_each_wall_clock_second(
+    server: RunningServer, nginx: NginxServer, make_client: ClientFactory
+) -> None:
+    # The origin tells nginx to keep the playlist to the end of the current
+    # second (X-Accel-Expires: @T); with `max-age=1` alone nginx keeps it one
+    # to two seconds (its clock is whole seconds), every other second.
+    host = await make_client("host")
+    room = await host.create_room("Fresh playlist")
+    plane = server.hub.voice.ensure_plane(room.room_id)
+    assert isinstance(plane, RoomMedia)
+    plane.add_local_source("tone", ToneSource(440).next_frame)
+    url = f"{nginx.url}/hls/{room.room_id}/index.m3u8"
+    async with aiohttp.ClientSession() as http:
+        async with asyncio.timeout(30):
+            while True:  # the writer's first segment
+                async with http.get(url) as reply:
+                    if reply.status == 200:
+                        break
+                await asyncio.sleep(0.2)
+        direct = f"http://127.0.0.1:{server.port}/hls/{room.room_id}/index.m3u8"
+        async with http.get(direct) as reply:
+            expires = reply.headers["X-Accel-Expires"]
+            assert reply.headers["Cache-Control"] == "public, max-age=1"
+        assert expires.startswith("@") and abs(int(expires[1:]) - time.time()) < 2
+        before = server.broadcasts.playlists_served(room.room_id)
+        seconds = set()
+        loop = asyncio.get_running_loop()
+        end = loop.time() + 6.0
+        while loop.time() < end:
+            async with http.get(url) as reply:
+                assert reply.status == 200
+                assert "X-Accel-Expires" not in reply.headers  # nginx's own, not passed on
+            seconds.add(int(time.time()))
+            await asyncio.sleep(0.05)
+    fetched = server.broadcasts.playlists_served(room.room_id) - before
+    # One origin fetch per second polled (give or take the edges, and a
+    # second this busy machine skipped); every other second would be ~3.
+    assert len(seconds) - 2 <= fetched <= len(seconds) + 1, (fetched, len(seconds))
