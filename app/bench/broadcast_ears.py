@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import re
 import time
 from collections.abc import Callable
@@ -42,6 +43,11 @@ from app.protocol.requests import AcceptInvite, InviteToStage
 LOW, HIGH, SWITCH = 440.0, 880.0, 660.0  # the speaker's pitches: before / after a marker
 LOOK = 3  # frames per look (60 ms): the measure's resolution
 MARK_GAP = 4.0  # s between markers: longer than the HLS delay, so one is found at a time
+# Markers also move by up to a segment at random: the writer's segments end at
+# a fixed point of each wall-clock second, so markers a whole number of
+# seconds apart would all fall at one point of their segment and measure one
+# case of the delay, not its spread.
+MARK_SPREAD = 1.0
 MARK_TIMEOUT = 10.0  # s: a marker not found by then counts as lost
 PROBE_PERIOD = 0.05  # s between the playlist probe's polls
 _SEGMENT = re.compile(r"[0-9a-f]{8}-[0-9]{6}\.m4s")
@@ -127,6 +133,7 @@ async def hls_delay(
 ) -> Delays:
     """`markers` pitch changes at the speaker; where each ear first has them."""
     result = Delays()
+    rng = random.Random(markers)  # the same spread each run
     players = [HlsPlayer(cached_url), HlsPlayer(direct_url)]
     for player in players:
         player.start()
@@ -153,7 +160,8 @@ async def hls_delay(
                     result.lost += 1
                 else:
                     into.append(delay)
-            await asyncio.sleep(max(0.0, mark + MARK_GAP - time.monotonic()))
+            gap = MARK_GAP + rng.uniform(0.0, MARK_SPREAD)
+            await asyncio.sleep(max(0.0, mark + gap - time.monotonic()))
         result.underruns = sum(player.queue.underruns for player in players)
         result.buffered = [player.queue.buffered_seconds for player in players]
     finally:
