@@ -62,8 +62,8 @@ from app.dsp.signals import ToneSource
 from app.media.client import light_pool
 from app.media.client.light import CountingListener
 from app.media.ice import LOOPBACK_ONLY
-from app.protocol.replies import MediaAnswer
-from app.protocol.requests import ApproveHand, MediaOffer, RaiseHand
+from app.protocol.replies import MediaAnswer, RoomState
+from app.protocol.requests import ApproveHand, MediaOffer, RaiseHand, Sync
 
 TONE = 440.0
 SETTLE = 2.0  # s after a phase's listeners connected, before measuring
@@ -270,7 +270,11 @@ async def run(db_url: str, redis_port: int, options: Options) -> BroadcastResult
         tokens = dict(
             zip(names, [t for _, t in await provision(db_url, names, PASSWORD)], strict=True)
         )
-        host = await client(nodes[0].url, "host")
+        # The host and the speaker come back if their connection drops: this
+        # process's loop also carries hundreds of listeners and the ears, and a
+        # host gone past the grace period ends the room (run A's mixed load
+        # found it ended: 0 joined).
+        host = await client(nodes[0].url, "host", reconnect=True)
         members.append(host)
         rid = (await host.create_room("Broadcast bench")).room_id
         tone = ToneSource(TONE)
@@ -378,6 +382,8 @@ async def run(db_url: str, redis_port: int, options: Options) -> BroadcastResult
         pitch(TONE)
 
         if o.signaling:
+            # Said plainly if the room is not live any more (a refusal here).
+            await host.conn.call_for(Sync(), RoomState)
             audience = Audience(rid, None, workdir)  # a public room: no invite
             started = []
             for i, node in enumerate(nodes):
@@ -436,7 +442,7 @@ async def run(db_url: str, redis_port: int, options: Options) -> BroadcastResult
 
 async def _voice(url: str, token: str, tone: ToneSource) -> Voice:
     """A speaker whose pitch the benchmark changes (the markers)."""
-    member = RoomClient(url, client_name="bench", reconnect=False)
+    member = RoomClient(url, client_name="bench", reconnect=True)
     await member.connect()
     await member.resume(token)
     return Voice(member, TimedLink(member, tone.next_frame), tone.freq)

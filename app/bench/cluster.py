@@ -171,8 +171,10 @@ class Node:
                 self.process.kill()
 
 
-async def client(url: str, name: str, register: bool = True) -> RoomClient:
-    made = RoomClient(url, client_name="bench", reconnect=False)
+async def client(
+    url: str, name: str, register: bool = True, *, reconnect: bool = False
+) -> RoomClient:
+    made = RoomClient(url, client_name="bench", reconnect=reconnect)
     await made.connect()
     if register:
         await made.register(name, PASSWORD)
