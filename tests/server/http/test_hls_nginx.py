@@ -39,17 +39,23 @@ def nginx(server: RunningServer) -> Iterator[NginxServer]:
     front.stop()
 
 
+async def tone_room(server: RunningServer, make_client: ClientFactory, title: str) -> str:
+    """A host's new room whose mix carries a 440 Hz tone; its id."""
+    host = await make_client("host")
+    room_id = (await host.create_room(title)).room_id
+    plane = server.hub.voice.ensure_plane(room_id)
+    assert isinstance(plane, RoomMedia)
+    plane.add_local_source("tone", ToneSource(440).next_frame)
+    return room_id
+
+
 async def test_a_thousand_clients_through_nginx_cost_the_origin_one_fetch_per_segment(
     server: RunningServer, nginx: NginxServer, make_client: ClientFactory
 ) -> None:
-    host = await make_client("host")
-    room = await host.create_room("Mass audience")
-    plane = server.hub.voice.ensure_plane(room.room_id)
-    assert isinstance(plane, RoomMedia)
-    plane.add_local_source("tone", ToneSource(440).next_frame)
+    room_id = await tone_room(server, make_client, "Mass audience")
     # Cold: the clients' first requests start the writer; nginx's lock holds
     # all but one while the origin waits for the first segment.
-    assert not server.broadcasts.streaming(room.room_id)
+    assert not server.broadcasts.streaming(room_id)
     # Niced: a thousand Python clients would otherwise take the CPU from the
     # live media tests running beside this one.
     clients = await asyncio.create_subprocess_exec(
@@ -59,7 +65,7 @@ async def test_a_thousand_clients_through_nginx_cost_the_origin_one_fetch_per_se
         sys.executable,
         "-m",
         "tests.support.hls_clients",
-        f"{nginx.url}/hls/{room.room_id}/index.m3u8",
+        f"{nginx.url}/hls/{room_id}/index.m3u8",
         str(CLIENTS),
         str(POLLS),
         stdout=asyncio.subprocess.PIPE,
@@ -75,7 +81,7 @@ async def test_a_thousand_clients_through_nginx_cost_the_origin_one_fetch_per_se
         got.pop("_fewest_segments"),
     )
 
-    served = server.broadcasts.served(room.room_id)
+    served = server.broadcasts.served(room_id)
     # Every client fetched the init section and some segments, all through the cache...
     init = [name for name in got if name.endswith("-init.mp4")]
     segments = [name for name in got if name.endswith(".m4s")]
@@ -102,12 +108,8 @@ async def test_nginx_refreshes_the_playlist_at_each_wall_clock_second(
     # The origin tells nginx to keep the playlist to the end of the current
     # second (X-Accel-Expires: @T); with `max-age=1` alone nginx keeps it one
     # to two seconds (its clock is whole seconds), every other second.
-    host = await make_client("host")
-    room = await host.create_room("Fresh playlist")
-    plane = server.hub.voice.ensure_plane(room.room_id)
-    assert isinstance(plane, RoomMedia)
-    plane.add_local_source("tone", ToneSource(440).next_frame)
-    url = f"{nginx.url}/hls/{room.room_id}/index.m3u8"
+    room_id = await tone_room(server, make_client, "Fresh playlist")
+    url = f"{nginx.url}/hls/{room_id}/index.m3u8"
     async with aiohttp.ClientSession() as http:
         async with asyncio.timeout(30):
             while True:  # the writer's first segment
@@ -115,12 +117,12 @@ async def test_nginx_refreshes_the_playlist_at_each_wall_clock_second(
                     if reply.status == 200:
                         break
                 await asyncio.sleep(0.2)
-        direct = f"http://127.0.0.1:{server.port}/hls/{room.room_id}/index.m3u8"
+        direct = f"http://127.0.0.1:{server.port}/hls/{room_id}/index.m3u8"
         async with http.get(direct) as reply:
             expires = reply.headers["X-Accel-Expires"]
             assert reply.headers["Cache-Control"] == "public, max-age=1"
         assert expires.startswith("@") and abs(int(expires[1:]) - time.time()) < 2
-        before = server.broadcasts.playlists_served(room.room_id)
+        before = server.broadcasts.playlists_served(room_id)
         seconds = set()
         loop = asyncio.get_running_loop()
         end = loop.time() + 6.0
@@ -130,7 +132,7 @@ async def test_nginx_refreshes_the_playlist_at_each_wall_clock_second(
                 assert "X-Accel-Expires" not in reply.headers  # nginx's own, not passed on
             seconds.add(int(time.time()))
             await asyncio.sleep(0.05)
-    fetched = server.broadcasts.playlists_served(room.room_id) - before
+    fetched = server.broadcasts.playlists_served(room_id) - before
     # One origin fetch per second polled (give or take the edges, and a
     # second this busy machine skipped); every other second would be ~3.
     assert len(seconds) - 2 <= fetched <= len(seconds) + 1, (fetched, len(seconds))
