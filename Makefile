@@ -73,8 +73,8 @@ cluster: setup
 	@$(BIN)/python scripts/cluster.py
 
 lint: setup
-	$(BIN)/ruff check app tests packaging
-	$(BIN)/ruff format --check app tests packaging
+	$(BIN)/ruff check app tests packaging scripts
+	$(BIN)/ruff format --check app tests packaging scripts
 
 typecheck: setup
 	$(BIN)/mypy

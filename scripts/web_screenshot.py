@@ -36,7 +36,9 @@ async def shoot(out: Path) -> None:
                 await page.get_by_label("Username").fill("sari")
                 await page.get_by_label("Password").fill("a long password")
                 await page.get_by_role("button", name="Create account").click()
-                await expect(page.locator("#media-status")).to_have_text("Listening", timeout=30_000)
+                await expect(page.locator("#media-status")).to_have_text(
+                    "Listening", timeout=30_000
+                )
                 await page.get_by_role("button", name="Raise hand").click()
                 await page.get_by_role("button", name="Applause").click()
                 await expect(page.locator("#stage li.talking")).to_have_count(1, timeout=15_000)
