@@ -7,6 +7,7 @@ import random
 import pytest
 
 from app.bench import cluster
+from app.bench.cluster_phases import POLL
 from tests.support.redis import RedisServer
 
 pytestmark = pytest.mark.postgres
@@ -32,9 +33,11 @@ async def test_three_nodes_a_small_audience_and_one_kill(
     assert [s.joined for s in result.storms] == [9, 9]
     assert len(result.rejoins) == 1 and result.rejoins[0][1] == result.rejoins[0][0] > 0
     # The failover's marks: the lease ran out, another node took it, both links
-    # saw the new epoch and connected again, in that order.
+    # saw the new epoch and connected again, in that order. The lease key is
+    # polled every POLL, so "new origin" is seen up to a poll after the node
+    # took it: a quick takeover's first event may reach the ear before that.
     marks = result.marks[0]
-    assert 0 < marks["lease due"] <= marks["new origin"] < marks["ear moved"], marks
+    assert 0 < marks["lease due"] <= marks["new origin"] < marks["ear moved"] + POLL, marks
     assert marks["ear answered"] < marks["ear connected"] <= marks["heard"], marks
     assert "speaker connected" in marks, marks
     assert len(result.join_cpu_ms) == 6 and all(v >= 0 for v in result.join_cpu_ms.values())
