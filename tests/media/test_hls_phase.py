@@ -92,3 +92,12 @@ def test_a_clock_stepped_back_a_long_way_moves_by_whole_segments() -> None:
 def test_a_phase_is_a_fraction_of_a_second(bad: float) -> None:
     with pytest.raises(ValueError, match="fraction of a second"):
         SegmentPhase(bad, 1.0)
+
+
+def test_no_fill_comes_near_the_writers_backlog_bound() -> None:
+    # The writer gives up when 5 s of frames wait to be encoded.
+    phase = SegmentPhase(PHASE, 1.0)
+    before = ticks(300.0, 100)
+    after = ticks(before[-1] + FRAME_SECONDS + 4.5, 100)  # a 4.5 s stall
+    boundary_phases(phase, before + after)
+    assert phase.filled == 25  # 225 frames missed: the phase kept, 4 s not filled

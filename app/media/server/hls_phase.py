@@ -32,7 +32,9 @@ class SegmentPhase:
         phase: float,
         segment_seconds: float,
         tolerance: float = 0.1,
-        max_fill: float = 5.0,
+        # Well below the writer's backlog bound (5 s): a fill that large would
+        # read as the encoder falling behind and stop the broadcast.
+        max_fill: float = 2.0,
     ) -> None:
         if not 0.0 <= phase < 1.0:
             raise ValueError(f"phase is a fraction of a second, not {phase}")
