@@ -46,7 +46,8 @@ def test_a_pid_is_signalled_only_while_it_names_the_engine(tmp_path: Path) -> No
         signal_if_named(pid_file, "redis", signal.SIGKILL)  # a reused pid: left alone
         assert sleeper.poll() is None
         signal_if_named(pid_file, "sleep", signal.SIGKILL)
-        assert sleeper.wait(timeout=10) == -signal.SIGKILL
+        # Generous: CI runs this beside the soaks on 2 cores, and 10 s once ran out.
+        assert sleeper.wait(timeout=60) == -signal.SIGKILL
         signal_if_named(tmp_path / "missing.pid", "sleep", signal.SIGKILL)  # no error
     finally:
         sleeper.kill()
