@@ -6,7 +6,9 @@ to the app (running, or started for it) as a QFileOpenEvent, never in argv.
 """
 
 import asyncio
+import contextvars
 import sys
+from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -29,7 +31,41 @@ class AppEventLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync is untype
     ``run_forever`` has cleared the running loop; a task stepped then (a timer
     that fell due) finds no loop in its next ``await asyncio.sleep`` and dies
     with "no running event loop".
+
+    And ``call_soon_threadsafe`` that never touches Qt on the calling thread.
+    qasync's emits a Qt signal there, and the callers include threads Qt
+    never made (PortAudio's callback threads hand over every captured frame,
+    50 a second); PySide's signal machinery on such threads is where a
+    Qt test session crashed (SIGSEGV) as a microphone stream stopped. This
+    is asyncio's own way instead: the handle goes on a queue and a byte on
+    the loop's self-pipe, whose reader (a socket notifier, on the loop's
+    thread) runs what is queued, in order.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._from_threads: deque[asyncio.Handle] = deque()  # append/popleft: thread-safe
+        super().__init__(*args, **kwargs)
+
+    def call_soon_threadsafe(
+        self,
+        callback: Callable[..., object],
+        *args: Any,
+        context: contextvars.Context | None = None,
+    ) -> asyncio.Handle:
+        if self.is_closed():
+            raise RuntimeError("Event loop is closed")
+        handle = asyncio.Handle(callback, args, self, context)
+        self._from_threads.append(handle)
+        self._write_to_self()
+        return handle
+
+    def _process_self_data(self, data: bytes) -> None:
+        super()._process_self_data(data)  # signal numbers (add_signal_handler)
+        queued = self._from_threads
+        for _ in range(len(queued)):  # what is here now; later ones bring their own byte
+            handle = queued.popleft()
+            if not handle.cancelled():
+                handle._run()
 
     def run_forever(self) -> Any:
         try:

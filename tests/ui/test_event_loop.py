@@ -45,3 +45,63 @@ def test_plain_qasync_would_lose_it(qapp: QApplication) -> None:
     # Why AppEventLoop exists (when a qasync release fixes this, this test
     # fails: then AppEventLoop can go).
     assert steps_after_completion(qasync.QEventLoop(qapp)) == ["callback", "no loop"]
+
+
+def test_calls_from_other_threads_run_on_the_loop_in_order(
+    qapp: QApplication,
+) -> None:
+    """call_soon_threadsafe from threads Qt never made (as PortAudio's are):
+    every call runs on the loop's thread, in the order made, with its
+    context; a cancelled one does not run; a closed loop refuses plainly."""
+    import contextvars
+    import threading
+
+    loop = AppEventLoop(qapp)
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
+    seen: list[tuple[int, int, bool]] = []
+    contexts: list[str] = []
+    main = threading.get_ident()
+    per_thread, threads = 2_000, 4
+
+    def note(worker: int, i: int) -> None:
+        seen.append((worker, i, threading.get_ident() == main))
+
+    def feed(worker: int) -> None:
+        for i in range(per_thread):
+            loop.call_soon_threadsafe(note, worker, i)
+
+    def with_context() -> None:
+        ctx = contextvars.copy_context()
+        ctx.run(var.set, "theirs")
+        loop.call_soon_threadsafe(lambda: contexts.append(var.get()), context=ctx)
+        loop.call_soon_threadsafe(note, -1, -1).cancel()
+
+    async def main_task() -> None:
+        workers = [threading.Thread(target=feed, args=(w,)) for w in range(threads)]
+        workers.append(threading.Thread(target=with_context))
+        for worker in workers:
+            worker.start()
+        for _ in range(1_000):  # bounded: 10 s
+            if len(seen) == per_thread * threads and contexts:
+                break
+            await asyncio.sleep(0.01)
+        for worker in workers:
+            worker.join(10)
+
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(main_task())
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+    assert len(seen) == per_thread * threads
+    assert all(on_main for _w, _i, on_main in seen)
+    for worker in range(threads):
+        assert [i for w, i, _ in seen if w == worker] == list(range(per_thread))
+    assert contexts == ["theirs"]
+    try:
+        loop.call_soon_threadsafe(print)
+    except RuntimeError as exc:
+        assert "closed" in str(exc)
+    else:
+        raise AssertionError("a closed loop took a call")
