@@ -21,6 +21,23 @@ setsid "$PY" -m pytest -n 2 -p no:pytestqt -rP tests/soak >"$soak_log" 2>&1 &
 soak=$!
 trap 'kill -- -"$soak" 2>/dev/null || true' EXIT
 
+# A Qt worker that crashes leaves a core (on for that session only, in this
+# directory): its native stacks are printed last, where CI's tail shows them
+# (faulthandler shows only the Python ones), and the core is deleted.
+native_stacks() {
+    local core
+    for core in core core.[0-9]*; do
+        [[ -f $core ]] || continue
+        if command -v gdb >/dev/null; then
+            echo "make test: native stacks of a crashed process ($core):" >&2
+            gdb -q -batch -ex "thread apply all bt 12" -ex "echo \n-- the thread that crashed:\n" \
+                -ex "bt 30" "$(readlink -f "$PY")" "$core" 2>&1 |
+                grep -v -e '^\[New LWP' -e '^warning:' | tail -n 250 >&2 || true
+        fi
+        rm -f "$core"
+    done
+}
+
 check() {  # name, exit code
     if [[ $2 -eq 5 ]]; then
         echo "make test: pytest collected no tests ($1)" >&2
@@ -35,7 +52,8 @@ check "tests except ui and soak" $rc
 # Timeouts by thread: under qasync, the signal method's exception is raised
 # inside a Qt timer's callback and the loop swallows it, so a hung test hung
 # the session; the thread method dumps the stacks and ends the worker.
-rc=0; "$PY" -m pytest "${args[@]}" --timeout-method=thread tests/ui || rc=$?
+rc=0; (ulimit -c unlimited; exec "$PY" -m pytest "${args[@]}" --timeout-method=thread tests/ui) || rc=$?
+[[ $rc -eq 0 ]] || native_stacks
 check tests/ui $rc
 
 echo "make test: waiting for the soak tests (log: $soak_log)"
