@@ -20,6 +20,7 @@ over source addresses on 127.0.0.0/8). Then:
 """
 
 import asyncio
+import collections
 import contextlib
 import json
 import math
@@ -129,6 +130,10 @@ class SizeResult:
     load_first_lag: dict[str, float] = field(default_factory=dict)
     load_return_lag: dict[str, float] = field(default_factory=dict)
     bench_return_lag: dict[str, float] = field(default_factory=dict)
+    # Joins that failed (not refused with `busy`) in each storm, by why: the
+    # load processes' exceptions and error codes, summed.
+    first_failed: dict[str, int] = field(default_factory=dict)
+    return_failed: dict[str, int] = field(default_factory=dict)
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -531,9 +536,18 @@ async def measure(
     window = storm_wall + SETTLE
     jf, jall, jb = per_listener(join_stats, window)
     rf, rall, rb = per_listener(react_stats, reaction_window)
+
+    def failed(answers: list[dict[str, Any]]) -> dict[str, int]:
+        why: collections.Counter[str] = collections.Counter()
+        for answer in answers:
+            why.update(answer.get("failed", {}))
+        return dict(why)
+
     return SizeResult(
         listeners=listeners,
         joined=joined,
+        first_failed=failed(joins),
+        return_failed=failed(returns),
         processes=len(procs),
         storm_wall_s=storm_wall,
         first_p50_ms=_pct(first_latency, 50) * 1e3,
@@ -753,6 +767,11 @@ def markdown(results: list[SizeResult]) -> str:
             rows.append(
                 f"Less the idle listeners' own cost (heartbeats), it is {net:.2f}x (computed)."
             )
+    for r in results:
+        for storm, why in (("join", r.first_failed), ("return", r.return_failed)):
+            if why:
+                said = ", ".join(f"{n} {reason}" for reason, n in sorted(why.items()))
+                rows.append(f"Joins that failed in the {storm} storm at {size(r)}: {said}.")
     rows.append(
         f"Stage requests answered within: p99 {max(r.stage_p99_ms for r in results):.0f} ms "
         "at worst (target ≤ 200 ms)."

@@ -145,6 +145,8 @@ class LoadBots:
         self.tokens: list[str] = []
         # This process's loop lag during the last `join` (seconds, every 0.1 s).
         self.join_lag: list[float] = []
+        # Why joins of the last `join` failed, by exception or error code.
+        self.join_failures: collections.Counter[str] = collections.Counter()
 
     async def connect(self, tokens: list[str], concurrency: int = 64) -> int:
         self.tokens = tokens
@@ -188,7 +190,8 @@ class LoadBots:
                 sent = time.monotonic()
                 try:
                     reply = await listener.call(request)
-                except (ConnectionError, TimeoutError):
+                except (ConnectionError, TimeoutError) as e:
+                    self.join_failures[type(e).__name__] += 1
                     return None
                 if reply.type == "ok":
                     done = time.monotonic()
@@ -198,9 +201,11 @@ class LoadBots:
                 elif reply.code == "unavailable":
                     unavailable += 1
                 else:
+                    self.join_failures[f"{reply.type}: {reply.code}"] += 1
                     return None
                 await asyncio.sleep((reply.retry_after or 1.0) * self.rng.uniform(1.0, 1.1))
 
+        self.join_failures.clear()
         lag = LoopLag()
         sampler = asyncio.get_running_loop().create_task(lag.run())
         try:
@@ -305,6 +310,7 @@ async def run(args: argparse.Namespace) -> int:
                         "busy": sum(j.busy for j in joined),
                         "unavailable": sum(j.unavailable for j in joined),
                         "lag": bots.join_lag,
+                        "failed": dict(bots.join_failures),
                     }
                 )
             elif command == "react":
