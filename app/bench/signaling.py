@@ -40,6 +40,7 @@ import aiohttp
 import psutil
 
 from app import loops
+from app.bench import tcp_floor
 from app.bench.accounts import provision
 from app.bot.load import LoopLag
 from app.client.room_model import RoomModel
@@ -134,6 +135,11 @@ class SizeResult:
     # load processes' exceptions and error codes, summed.
     first_failed: dict[str, int] = field(default_factory=dict)
     return_failed: dict[str, int] = field(default_factory=dict)
+    # The kernel's part of a frame with this many connections open, measured
+    # right after this size with nothing of Panggung (app.bench.tcp_floor):
+    # CPU per small TCP write, in bursts to all and to one at a time (µs).
+    tcp_floor_burst_us: float = math.nan
+    tcp_floor_single_us: float = math.nan
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -609,7 +615,11 @@ async def run(
     results = []
     for n in sizes:
         for loop in loops:
-            results.append(await measure(n, join_rate, options, loop))
+            result = await measure(n, join_rate, options, loop)
+            kernel = await asyncio.to_thread(tcp_floor.measure, n)
+            result.tcp_floor_burst_us = kernel.burst_us
+            result.tcp_floor_single_us = kernel.single_us
+            results.append(result)
             if progress is not None:
                 progress(results[-1])
     return results
@@ -772,6 +782,23 @@ def markdown(results: list[SizeResult]) -> str:
             if why:
                 said = ", ".join(f"{n} {reason}" for reason, n in sorted(why.items()))
                 rows.append(f"Joins that failed in the {storm} storm at {size(r)}: {said}.")
+    if small is not large and small.tcp_floor_single_us > 0:
+        rows += [
+            "",
+            "The kernel's part of a frame (`app/bench/tcp_floor.py`, measured after each size "
+            "with nothing of Panggung: one process writes a 62-byte frame on one of N "
+            "connected loopback sockets whose other ends another process reads with epoll; "
+            "CPU per write, µs, in bursts to every connection once a second as a summary goes "
+            "/ one random connection at a time as replies go): "
+            + "; ".join(
+                f"{r.listeners}: {r.tcp_floor_burst_us:.1f} / {r.tcp_floor_single_us:.1f}"
+                for r in same_loop
+            )
+            + f". At {large.listeners} that is "
+            f"{large.tcp_floor_burst_us / small.tcp_floor_burst_us:.2f}x / "
+            f"{large.tcp_floor_single_us / small.tcp_floor_single_us:.2f}x the figure at "
+            f"{small.listeners} (computed).",
+        ]
     rows.append(
         f"Stage requests answered within: p99 {max(r.stage_p99_ms for r in results):.0f} ms "
         "at worst (target ≤ 200 ms)."
