@@ -397,10 +397,19 @@ async def run(
             nodes[holder].kill()
             killed = time.monotonic()
             await watch.start(killed, old)
-            took, heard = await asyncio.gather(
-                accepted(cohosts[survivor], SetTopic(topic=f"after kill {run_no}")),
-                heard_again(ear, tone, killed),
-            )
+            try:
+                took, heard = await asyncio.gather(
+                    accepted(cohosts[survivor], SetTopic(topic=f"after kill {run_no}")),
+                    heard_again(ear, tone, killed),
+                )
+            except Exception as exc:
+                # How far the failover got, for the report: the marks so far.
+                await watch.stop()
+                so_far = combine(watch.marks, ear.link.marks, speaker.link.marks, math.nan)
+                got = ", ".join(f"{k} {v:.2f}" for k, v in so_far.items() if k != "heard")
+                raise RuntimeError(
+                    f"{type(exc).__name__}: {exc} (marks, s from the kill: {got})"
+                ) from exc
             await watch.stop()
             result.failovers.append(took - killed)
             result.heard_again.append(heard)
