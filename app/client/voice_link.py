@@ -29,6 +29,11 @@ from app.protocol.requests import MediaOffer, PushToTalk
 
 log = logging.getLogger(__name__)
 
+# A rebuilt connection that is not up by then is built again: one whose
+# answer came from a media plane that went away silently would otherwise
+# wait out aioice's own failure, tens of seconds.
+CONNECT_TIMEOUT = 10.0
+
 FrameSource = Callable[[], NDArray[np.int16]]
 
 
@@ -53,6 +58,7 @@ class VoiceLink:
         source: FrameSource | None = None,
         settings: IceSettings | None = None,
         retry_delay: float = 0.5,
+        connect_timeout: float = CONNECT_TIMEOUT,
         *,
         frames: FrameChannel | None = None,
     ) -> None:
@@ -63,11 +69,16 @@ class VoiceLink:
         self._frames = frames
         self._settings = settings or ice_settings_for(client.url)
         self._retry_delay = retry_delay
+        self._connect_timeout = connect_timeout
         self.peer: ClientPeer | None = None
         self.talking = False
         self.rebuilds = 0
         self._closing = False
         self._rebuilding: asyncio.Task[None] | None = None
+        # Lost again while rebuilding: what is being built may be with the
+        # media plane that just moved away (the old origin's relay, torn down
+        # without a word to us), so build once more when this attempt is done.
+        self._again = False
         self.connected = asyncio.Event()
         # Back in the room after a reconnect (the server dropped our media), or
         # the room moved to another node (its media plane never had us).
@@ -150,7 +161,10 @@ class VoiceLink:
             self._lost()
 
     def _lost(self) -> None:
-        if self._closing or (self._rebuilding is not None and not self._rebuilding.done()):
+        if self._closing:
+            return
+        if self._rebuilding is not None and not self._rebuilding.done():
+            self._again = True
             return
         self.connected.clear()
         self._rebuilding = asyncio.get_running_loop().create_task(self._rebuild())
@@ -158,6 +172,8 @@ class VoiceLink:
     async def _rebuild(self) -> None:
         """A new peer connection through signaling (aiortc has no ICE restart)."""
         while not self._closing:
+            self._again = False
+            self.connected.clear()
             old, self.peer = self.peer, None
             if old is not None:
                 await old.close()
@@ -168,6 +184,14 @@ class VoiceLink:
                 await asyncio.sleep(self._retry_delay)
                 continue
             self.rebuilds += 1
+            if not self._again:
+                try:
+                    await asyncio.wait_for(self.connected.wait(), self._connect_timeout)
+                except TimeoutError:
+                    log.info("media: not connected in %.0f s, again", self._connect_timeout)
+                    continue
+            if self._again:
+                continue
             if self.talking:
                 with contextlib.suppress(Exception):
                     await self._client.request(PushToTalk(pressed=True))
