@@ -125,7 +125,7 @@ async def endpoint() -> AsyncIterator[MuxEndpoint]:
     await mux.close()
 
 
-async def test_the_socket_answers_verified_checks_and_passes_the_rest_on(
+async def test_the_socket_answers_verified_checks_and_drops_only_receiver_reports(
     endpoint: MuxEndpoint,
 ) -> None:
     server, listener = pair()
@@ -137,7 +137,7 @@ async def test_the_socket_answers_verified_checks_and_passes_the_rest_on(
         addr = peer.getsockname()
         transport.sendto(b"\x16 DTLS from us", addr)  # the connection has the address
         assert await receive(peer) == b"\x16 DTLS from us"
-        answerer = ConsentAnswerer(server, aioice_side, addr)
+        answerer = ConsentAnswerer(server, aioice_side, addr, drop_rtcp=True)
         assert endpoint.answer_consent(answerer)
 
         request = check(server, listener)
@@ -148,6 +148,7 @@ async def test_the_socket_answers_verified_checks_and_passes_the_rest_on(
         assert response.check_message_integrity(server.local_password.encode())
 
         wrong = bytes(check(server, listener, password=listener.local_password))
+        rr = b"\x81\xc9\x00\x07" + bytes(28)  # (S)RTCP receiver report, in clear up to here
         passed_on = [
             wrong,
             b"\x80\xc8\x00\x06" + bytes(24),  # a sender report
@@ -155,22 +156,23 @@ async def test_the_socket_answers_verified_checks_and_passes_the_rest_on(
             b"\x16\xfe\xfd" + bytes(20),  # DTLS
             b"\x81",  # one byte
         ]
-        for data in passed_on:
+        for data in [rr, *passed_on, rr]:
             peer.sendto(data, endpoint.local_address)
         await until(lambda: len(aioice_side.datagrams) == len(passed_on), "the datagrams")
         assert aioice_side.datagrams == passed_on
         with pytest.raises(TimeoutError):  # nothing answered the wrong password here
             await receive(peer, 0.2)
         assert endpoint.stats.consent_answered == 1
+        assert endpoint.stats.rtcp_dropped == 2
 
         # A new connection takes the address (a reused port): nothing is answered
-        # for the old one any more.
+        # or dropped for the old one any more.
         other = Recorded()
         endpoint.attach(other, "n" * 16)
         endpoint.claim(addr, other)
         assert endpoint.answering(addr) is None
-        peer.sendto(b"\x16 DTLS", endpoint.local_address)
-        await until(lambda: other.datagrams == [b"\x16 DTLS"], "DTLS, for the new connection")
+        peer.sendto(rr, endpoint.local_address)
+        await until(lambda: other.datagrams == [rr], "the report, for the new connection")
 
 
 async def test_answering_ends_with_the_connection_on_the_socket(endpoint: MuxEndpoint) -> None:

@@ -1,17 +1,21 @@
-"""Consent on the shared socket with real aiortc peers: our own answers keep a
-listener connected, and expiry still happens."""
+"""Consent and RTCP on the shared socket with real aiortc peers: our own answers
+keep a listener connected, expiry still happens, a speaker's RTCP still reaches
+aiortc while a listener's receiver reports are dropped."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aioice.ice
 import pytest
 
+from app.dsp.signals import ToneSource
 from app.media import aiortc_hooks as hooks
 from app.media.client.peer import ClientPeer
+from app.media.client.tracks import PcmSourceTrack
+from app.media.ice import LOOPBACK_ONLY
 from app.media.server.consent import ConsentWheel
 from app.media.server.peer import ServerPeer
 from tests.media.live import TIMEOUT, wait_for_frames
@@ -99,4 +103,52 @@ async def test_our_checks_are_verified_on_the_socket_and_expire_for_a_vanished_l
         assert wheel.stats.expired == 1 and len(wheel) == 0
         assert endpoint.answering(addr) is None  # its ICE connection closed
     finally:
+        await room.close()
+
+
+async def connect(
+    room: Room, source: PcmSourceTrack | None
+) -> tuple[ServerPeer, ClientPeer, Callable[[], Awaitable[list[str]]]]:
+    """A peer whose aiortc receiver sends receiver reports (no playout tap)."""
+    server = ServerPeer(LOOPBACK_ONLY, room.clock.ssrc, mux=room.mux)
+    client = ClientPeer(LOOPBACK_ONLY, source, playout=False)
+    async with asyncio.timeout(TIMEOUT):
+        await client.connect(server.accept)
+        room.stream.add(await server.connected())
+
+    async def server_stats() -> list[str]:
+        sender = server.pc.getTransceivers()[0].sender
+        return [s.type for s in (await sender.getStats()).values()]
+
+    return server, client, server_stats
+
+
+async def test_a_speakers_rtcp_reaches_aiortc_and_a_listeners_reports_are_dropped() -> None:
+    room = Room()
+    room.ticker.start()
+    peers: list[tuple[ServerPeer, ClientPeer]] = []
+    try:
+        (endpoint,) = room.mux.endpoints
+        speaker, speaker_client, speaker_stats = await connect(
+            room, PcmSourceTrack(ToneSource(300.0).next_frame)
+        )
+        peers.append((speaker, speaker_client))
+        listener, listener_client, listener_stats = await connect(room, None)
+        peers.append((listener, listener_client))
+        assert speaker.pc.getTransceivers()[0].currentDirection == "sendrecv"
+        assert listener.pc.getTransceivers()[0].currentDirection == "sendonly"
+        # aiortc sends a receiver report every 0.5-1.5 s once packets came.
+        await until(lambda: endpoint.stats.rtcp_dropped >= 2, "dropped listener reports")
+
+        async def reported() -> bool:
+            return "remote-inbound-rtp" in await speaker_stats()
+
+        async with asyncio.timeout(TIMEOUT):
+            while not await reported():  # noqa: ASYNC110 - aiortc's stats, no event
+                await asyncio.sleep(0.05)
+        assert "remote-inbound-rtp" not in await listener_stats()
+    finally:
+        for server, client in peers:
+            await client.close()
+            await server.close()
         await room.close()

@@ -56,16 +56,21 @@ class ConsentAnswerer:
         "_username",
         "addr",
         "connection",
+        "drop_rtcp",
         "protocol",
     )
 
-    def __init__(self, connection: Any, protocol: Any, addr: Address) -> None:
+    def __init__(
+        self, connection: Any, protocol: Any, addr: Address, *, drop_rtcp: bool = False
+    ) -> None:
         """``connection``: the aioice Connection (ICE completed); ``protocol``: its
         StunProtocol on the shared socket; ``addr``: the peer's end of the pair
-        carrying media."""
+        carrying media. ``drop_rtcp``: the peer sends no media (a send-only
+        listener), so its RTCP receiver reports may be dropped unread."""
         self.connection = connection
         self.protocol = protocol
         self.addr = addr
+        self.drop_rtcp = drop_rtcp
         # Keyed once: copying it costs less than keying HMAC-SHA1 per message.
         self._mac = hmac.new(connection.local_password.encode("utf8"), digestmod="sha1")
         self._username = f"{connection.local_username}:{connection.remote_username}".encode()

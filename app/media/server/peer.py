@@ -95,7 +95,10 @@ class ServerPeer:
             raise ConnectionError(f"peer did not connect ({self.pc.connectionState})")
         sink = SrtpSink(self._transceiver)
         if self._mux is not None and sink.ice_connection is not None:
-            self._mux.take_over(sink.ice_connection)
+            # A listener's offer was recvonly (ours is then sendonly): it sends no
+            # media, so nothing reads its RTCP receiver reports; a speaker's go on.
+            sends_nothing = self._transceiver.currentDirection == "sendonly"
+            self._mux.take_over(sink.ice_connection, drop_rtcp=sends_nothing)
         return sink
 
     async def close(self) -> None:

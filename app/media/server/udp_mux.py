@@ -23,8 +23,15 @@ counted (``unrouted``).
 
 Once a connection's ICE is completed (``UdpMux.take_over``) its peer's
 consent checks are answered here, before any parsing (app.media.server.
-consent_answer) and its answers to our own checks are verified here
-(``CheckedPeer.take_response``); anything else goes to aioice as before.
+consent_answer), its answers to our own checks are verified here
+(``CheckedPeer.take_response``), and a send-only listener's RTCP receiver
+reports are dropped unread: nothing on the server reads them (its aiortc
+senders are parked, the fan-out sends its own reports, nobody asks for
+their stats), and aiortc would SRTP-unprotect and parse each one. A
+speaker's RTCP still goes to aiortc. The first byte tells STUN (0-3) from
+SRTP/SRTCP (128-191) from DTLS (20-63, untouched), RFC 7983; an SRTCP
+packet's type is in clear in its second byte. Anything else goes to aioice
+as before.
 
 Writes: media goes through the batch senders; everything else (STUN, DTLS,
 RTCP from aiortc) through ``sendto``, which queues what the kernel refuses
@@ -60,6 +67,7 @@ SEND_BUFFER = 4 << 20
 RECEIVE_BUFFER = 4 << 20
 _STUN_BINDING_REQUEST = b"\x00\x01"
 _STUN_BINDING_SUCCESS = b"\x01\x01"
+_RTCP_RR = b"\xc9"  # 201: a compound RTCP packet from a receiver starts with its report
 
 
 @dataclass
@@ -72,6 +80,7 @@ class MuxStats:
     send_errors: int = 0
     consent_answered: int = 0  # consent checks answered here, not by aioice
     consent_responses: int = 0  # responses to our consent checks, verified here
+    rtcp_dropped: int = 0  # send-only listeners' receiver reports, dropped unread
 
 
 class MuxTransport(asyncio.DatagramTransport):
@@ -166,8 +175,9 @@ class MuxEndpoint:
             del self._by_user[user]
 
     def answer_consent(self, answerer: ConsentAnswerer) -> bool:
-        """Answer the consent checks from ``answerer.addr`` with it while that address
-        is its connection's; False if it is not (any more)."""
+        """Answer the consent checks from ``answerer.addr`` with it (and drop its RTCP
+        receiver reports if it says so) while that address is its connection's;
+        False if it is not (any more)."""
         if self._by_addr.get(answerer.addr) is not answerer.protocol:
             return False
         self._answering[answerer.addr] = answerer
@@ -204,18 +214,23 @@ class MuxEndpoint:
             self.stats.received += 1
             addr = (source[0], source[1])
             answerer = answering.get(addr)
-            if answerer is not None and data and data[0] < 4:  # STUN (RFC 7983)
-                if data[:2] == _STUN_BINDING_SUCCESS:
-                    waiter = hooks.response_waiter(answerer.protocol, data[8:20])
-                    if isinstance(waiter, CheckedPeer) and waiter.take_response(data):
-                        self.stats.consent_responses += 1
-                        continue
-                else:
-                    response = answerer.answer(data)
-                    if response is not None:
-                        self.stats.consent_answered += 1
-                        self.sendto(response, addr)
-                        continue
+            if answerer is not None and data:
+                first = data[0]
+                if first < 4:  # STUN
+                    if data[:2] == _STUN_BINDING_SUCCESS:
+                        waiter = hooks.response_waiter(answerer.protocol, data[8:20])
+                        if isinstance(waiter, CheckedPeer) and waiter.take_response(data):
+                            self.stats.consent_responses += 1
+                            continue
+                    else:
+                        response = answerer.answer(data)
+                        if response is not None:
+                            self.stats.consent_answered += 1
+                            self.sendto(response, addr)
+                            continue
+                elif answerer.drop_rtcp and 127 < first < 192 and data[1:2] == _RTCP_RR:
+                    self.stats.rtcp_dropped += 1
+                    continue
             protocol = by_addr.get(addr)
             if protocol is None or data[:2] == _STUN_BINDING_REQUEST:
                 protocol = self._route_request(data, addr) or protocol
@@ -347,9 +362,10 @@ class UdpMux:
             logger.warning("media address skipped: %s", error)
         return cls(endpoints)
 
-    def take_over(self, connection: Any) -> None:
-        """``connection``'s ICE is completed: check its consent on the wheel and
-        answer its peer's checks on the shared socket."""
+    def take_over(self, connection: Any, *, drop_rtcp: bool = False) -> None:
+        """``connection``'s ICE is completed: check its consent on the wheel, answer
+        its peer's checks on the shared socket and, with ``drop_rtcp`` (the peer
+        sends no media), drop its RTCP receiver reports."""
         self.consent.add(connection)
         protocol = hooks.nominated_protocol(connection)
         route = hooks.nominated_route(connection)
@@ -357,7 +373,7 @@ class UdpMux:
             return
         transport, addr = route
         if isinstance(transport, MuxTransport) and transport.endpoint in self.endpoints:
-            answerer = ConsentAnswerer(connection, protocol, addr)
+            answerer = ConsentAnswerer(connection, protocol, addr, drop_rtcp=drop_rtcp)
             if transport.endpoint.answer_consent(answerer):
                 self._answerers[id(connection)] = (transport.endpoint, answerer)
 
