@@ -41,6 +41,8 @@ aioice 0.13:
 - ``Connection._query_consent_task``: aioice's per-connection consent loop,
   replaced by the fan-out's consent wheel (``build_request``,
   ``StunProtocol.transactions``).
+- ``Connection._closing``: set when close() starts; aioice then ignores
+  incoming checks, and so does our own consent answer (consent_answer).
 
 pylibsrtp 1.0 (aiortc's SRTP binding):
 - ``Session._srtp`` and ``pylibsrtp._binding.lib``: libsrtp's in-place
@@ -113,6 +115,7 @@ TOUCHED = frozenset(
         "_ssl",
         "_protocols",
         "_query_consent_task",
+        "_closing",
         "_local_username",
         "build_request",
         "transactions",
@@ -368,6 +371,11 @@ def stop_consent_loop(connection: Any) -> None:
         task.cancel()
 
 
+def ice_closing(connection: Any) -> bool:
+    """Whether ``connection`` is closing or closed (cheap; per consent check)."""
+    return bool(connection._closing)
+
+
 @dataclass(frozen=True)
 class ConsentRequest:
     protocol: Any  # the StunProtocol the pair sends on
@@ -399,6 +407,11 @@ class ResponseWaiter(Protocol):
 def expect_response(protocol: Any, transaction_id: bytes, waiter: ResponseWaiter) -> None:
     """aioice hands the STUN response with this transaction id to ``waiter``."""
     protocol.transactions[transaction_id] = waiter
+
+
+def response_waiter(protocol: Any, transaction_id: bytes) -> Any:
+    """Who waits for the STUN response with this transaction id (None: nobody)."""
+    return protocol.transactions.get(transaction_id)
 
 
 def forget_response(protocol: Any, transaction_id: bytes) -> None:
@@ -504,6 +517,7 @@ def aioice_hooks(connection: Any) -> list[Hook]:
         hook(connection, "_nominated"),
         hook(connection, "_protocols"),
         hook(connection, "_query_consent_task"),
+        hook(connection, "_closing"),
         hook(connection, "_local_username"),
         hook(aioice.Connection, "build_request"),
         hook(aioice.Connection, "data_received"),

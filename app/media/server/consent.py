@@ -10,6 +10,8 @@ transaction id) marks the peer fresh; a check still unanswered when its
 peer comes round again counts as a failure, and ``failures`` in a row
 (30 s, as aioice) close the peer's ICE connection - which closes its DTLS
 transport and detaches its sink, exactly as aioice's own expiry would.
+On the shared socket a success response is verified without aioice's
+parsing (``CheckedPeer.take_response``, app.media.server.udp_mux).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 from aioice import stun
 
 from app.media import aiortc_hooks as hooks
+from app.media.server.consent_answer import signed_with
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +40,9 @@ class ConsentStats:
 
 
 @dataclass(eq=False)
-class _Peer:
+class CheckedPeer:
+    """One connection on the wheel; its waiting check's response comes here."""
+
     connection: Any
     slot: int
     stats: ConsentStats
@@ -57,6 +62,20 @@ class _Peer:
         else:
             self.failures += 1
 
+    def take_response(self, data: bytes) -> bool:
+        """``data`` (a STUN success response) answers the waiting check and is signed
+        with the peer's password: the peer is fresh. False: leave it to aioice."""
+        request = self.waiting
+        if request is None or data[8:20] != request.transaction_id:
+            return False
+        if not signed_with(data, request.key):
+            return False
+        hooks.forget_response(request.protocol, request.transaction_id)
+        self.waiting = None
+        self.stats.answered += 1
+        self.failures = 0
+        return True
+
 
 @dataclass
 class ConsentWheel:
@@ -66,8 +85,8 @@ class ConsentWheel:
     stats: ConsentStats = field(default_factory=ConsentStats)
 
     def __post_init__(self) -> None:
-        self._buckets: list[list[_Peer]] = [[] for _ in range(self.slots)]
-        self._peers: dict[int, _Peer] = {}
+        self._buckets: list[list[CheckedPeer]] = [[] for _ in range(self.slots)]
+        self._peers: dict[int, CheckedPeer] = {}
         self._next_slot = 0
         self._turn = 0
         self._task: asyncio.Task[None] | None = None
@@ -82,7 +101,7 @@ class ConsentWheel:
         if id(connection) in self._peers:
             return
         hooks.stop_consent_loop(connection)
-        peer = _Peer(connection, self._next_slot, self.stats)
+        peer = CheckedPeer(connection, self._next_slot, self.stats)
         self._next_slot = (self._next_slot + 1) % self.slots
         self._peers[id(connection)] = peer
         self._buckets[peer.slot].append(peer)
@@ -131,7 +150,7 @@ class ConsentWheel:
         for peer in list(bucket):
             self._check(peer)
 
-    def _check(self, peer: _Peer) -> None:
+    def _check(self, peer: CheckedPeer) -> None:
         if peer.closing:
             return
         if peer.waiting is not None:  # no answer since the last round
@@ -150,7 +169,7 @@ class ConsentWheel:
         request.protocol.transport.sendto(request.data, request.addr)
         self.stats.checks += 1
 
-    def _expire(self, peer: _Peer) -> None:
+    def _expire(self, peer: CheckedPeer) -> None:
         logger.info("consent to send expired for %r", peer.connection)
         self.stats.expired += 1
         peer.closing = True

@@ -28,8 +28,9 @@ class ServerPeer:
     decision, not the client's.
 
     ``mux``: the media server's shared sockets; the peer's ICE candidates are
-    on them and its consent checks go on their wheel (without one, aioice
-    opens a socket for this peer alone, on ``settings.host_addresses``).
+    on them, its consent checks go on their wheel and its peer's are answered
+    there (without one, aioice opens a socket for this peer alone, on
+    ``settings.host_addresses``).
     """
 
     def __init__(
@@ -94,14 +95,17 @@ class ServerPeer:
             raise ConnectionError(f"peer did not connect ({self.pc.connectionState})")
         sink = SrtpSink(self._transceiver)
         if self._mux is not None and sink.ice_connection is not None:
-            self._mux.consent.add(sink.ice_connection)
+            # A listener's offer was recvonly (ours is then sendonly): it sends no
+            # media, so nothing reads its RTCP receiver reports; a speaker's go on.
+            sends_nothing = self._transceiver.currentDirection == "sendonly"
+            self._mux.take_over(sink.ice_connection, drop_rtcp=sends_nothing)
         return sink
 
     async def close(self) -> None:
         if self._mux is not None and self._transceiver is not None:
             connection = hooks.ice_connection(self._transceiver.sender.transport)
             if connection is not None:
-                self._mux.consent.remove(connection)
+                self._mux.release(connection)
         await self.pc.close()
 
     def _count_packet(self, packet: RtpPacketLike, arrival: float) -> None:

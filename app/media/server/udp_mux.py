@@ -21,6 +21,18 @@ one's checks move the address, and the old connection's consent checks no
 longer pull it back. Anything else from an unknown address is dropped and
 counted (``unrouted``).
 
+Once a connection's ICE is completed (``UdpMux.take_over``) its peer's
+consent checks are answered here, before any parsing (app.media.server.
+consent_answer), its answers to our own checks are verified here
+(``CheckedPeer.take_response``), and a send-only listener's RTCP receiver
+reports are dropped unread: nothing on the server reads them (its aiortc
+senders are parked, the fan-out sends its own reports, nobody asks for
+their stats), and aiortc would SRTP-unprotect and parse each one. A
+speaker's RTCP still goes to aiortc. The first byte tells STUN (0-3) from
+SRTP/SRTCP (128-191) from DTLS (20-63, untouched), RFC 7983; an SRTCP
+packet's type is in clear in its second byte. Anything else goes to aioice
+as before.
+
 Writes: media goes through the batch senders; everything else (STUN, DTLS,
 RTCP from aiortc) through ``sendto``, which queues what the kernel refuses
 (a full send buffer) and sends it when the socket is writable again, up to
@@ -42,7 +54,8 @@ from aioice import stun
 from aioice.utils import random_string
 
 from app.media import aiortc_hooks as hooks
-from app.media.server.consent import ConsentWheel
+from app.media.server.consent import CheckedPeer, ConsentWheel
+from app.media.server.consent_answer import ConsentAnswerer
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +66,8 @@ USERNAME_LENGTH = 16  # RFC 8445: at least 24 bits of randomness; 4 characters i
 SEND_BUFFER = 4 << 20
 RECEIVE_BUFFER = 4 << 20
 _STUN_BINDING_REQUEST = b"\x00\x01"
+_STUN_BINDING_SUCCESS = b"\x01\x01"
+_RTCP_RR = b"\xc9"  # 201: a compound RTCP packet from a receiver starts with its report
 
 
 @dataclass
@@ -63,6 +78,9 @@ class MuxStats:
     control_queued: int = 0  # refused by the kernel at first, sent later
     control_dropped: int = 0  # backlog full
     send_errors: int = 0
+    consent_answered: int = 0  # consent checks answered here, not by aioice
+    consent_responses: int = 0  # responses to our consent checks, verified here
+    rtcp_dropped: int = 0  # send-only listeners' receiver reports, dropped unread
 
 
 class MuxTransport(asyncio.DatagramTransport):
@@ -116,6 +134,7 @@ class MuxEndpoint:
         self._by_user: dict[str, asyncio.DatagramProtocol] = {}
         self._addrs_of: dict[asyncio.DatagramProtocol, set[Address]] = {}
         self._user_of: dict[asyncio.DatagramProtocol, str] = {}
+        self._answering: dict[Address, ConsentAnswerer] = {}  # a completed pair's peer
         self._backlog: deque[tuple[bytes, Address]] = deque()
         self._waiting: list[Callable[[], bool]] = []  # batch senders with packets left
         self._writing = False
@@ -142,6 +161,7 @@ class MuxEndpoint:
             return
         if owner is not None:
             self._addrs_of.get(owner, set()).discard(addr)
+            self._answering.pop(addr, None)  # another connection's peer now
         self._by_addr[addr] = protocol
         self._addrs_of.setdefault(protocol, set()).add(addr)
 
@@ -149,9 +169,26 @@ class MuxEndpoint:
         for addr in self._addrs_of.pop(protocol, set()):
             if self._by_addr.get(addr) is protocol:
                 del self._by_addr[addr]
+                self._answering.pop(addr, None)
         user = self._user_of.pop(protocol, None)
         if user is not None and self._by_user.get(user) is protocol:
             del self._by_user[user]
+
+    def answer_consent(self, answerer: ConsentAnswerer) -> bool:
+        """Answer the consent checks from ``answerer.addr`` with it (and drop its RTCP
+        receiver reports if it says so) while that address is its connection's;
+        False if it is not (any more)."""
+        if self._by_addr.get(answerer.addr) is not answerer.protocol:
+            return False
+        self._answering[answerer.addr] = answerer
+        return True
+
+    def stop_answering(self, answerer: ConsentAnswerer) -> None:
+        if self._answering.get(answerer.addr) is answerer:
+            del self._answering[answerer.addr]
+
+    def answering(self, addr: Address) -> ConsentAnswerer | None:
+        return self._answering.get(addr)
 
     def has_username(self, username: str) -> bool:
         return username in self._by_user
@@ -165,6 +202,7 @@ class MuxEndpoint:
     def _on_readable(self) -> None:
         recvfrom = self.sock.recvfrom
         by_addr = self._by_addr
+        answering = self._answering
         for _ in range(READ_BURST):
             try:
                 data, source = recvfrom(2048)
@@ -175,6 +213,24 @@ class MuxEndpoint:
                 continue
             self.stats.received += 1
             addr = (source[0], source[1])
+            answerer = answering.get(addr)
+            if answerer is not None and data:
+                first = data[0]
+                if first < 4:  # STUN
+                    if data[:2] == _STUN_BINDING_SUCCESS:
+                        waiter = hooks.response_waiter(answerer.protocol, data[8:20])
+                        if isinstance(waiter, CheckedPeer) and waiter.take_response(data):
+                            self.stats.consent_responses += 1
+                            continue
+                    else:
+                        response = answerer.answer(data)
+                        if response is not None:
+                            self.stats.consent_answered += 1
+                            self.sendto(response, addr)
+                            continue
+                elif answerer.drop_rtcp and 127 < first < 192 and data[1:2] == _RTCP_RR:
+                    self.stats.rtcp_dropped += 1
+                    continue
             protocol = by_addr.get(addr)
             if protocol is None or data[:2] == _STUN_BINDING_REQUEST:
                 protocol = self._route_request(data, addr) or protocol
@@ -278,6 +334,7 @@ class UdpMux:
     def __init__(self, endpoints: list[MuxEndpoint]) -> None:
         self.endpoints = endpoints
         self.consent = ConsentWheel()  # for the connections on these sockets
+        self._answerers: dict[int, tuple[MuxEndpoint, ConsentAnswerer]] = {}  # id(connection)
 
     @classmethod
     def open(cls, addresses: Sequence[str] = (), port: int = 0) -> UdpMux:
@@ -304,6 +361,29 @@ class UdpMux:
         for error in errors:
             logger.warning("media address skipped: %s", error)
         return cls(endpoints)
+
+    def take_over(self, connection: Any, *, drop_rtcp: bool = False) -> None:
+        """``connection``'s ICE is completed: check its consent on the wheel, answer
+        its peer's checks on the shared socket and, with ``drop_rtcp`` (the peer
+        sends no media), drop its RTCP receiver reports."""
+        self.consent.add(connection)
+        protocol = hooks.nominated_protocol(connection)
+        route = hooks.nominated_route(connection)
+        if protocol is None or route is None:
+            return
+        transport, addr = route
+        if isinstance(transport, MuxTransport) and transport.endpoint in self.endpoints:
+            answerer = ConsentAnswerer(connection, protocol, addr, drop_rtcp=drop_rtcp)
+            if transport.endpoint.answer_consent(answerer):
+                self._answerers[id(connection)] = (transport.endpoint, answerer)
+
+    def release(self, connection: Any) -> None:
+        """Undo ``take_over`` (the connection is closing)."""
+        self.consent.remove(connection)
+        taken = self._answerers.pop(id(connection), None)
+        if taken is not None:
+            endpoint, answerer = taken
+            endpoint.stop_answering(answerer)
 
     def new_username(self) -> str:
         """An ICE ufrag no connection on these sockets uses (16 characters)."""
