@@ -39,8 +39,16 @@ def test_only_roots_whose_owner_is_gone_are_orphans() -> None:
 
 
 def test_a_pid_is_signalled_only_while_it_names_the_engine(tmp_path: Path) -> None:
-    sleeper = subprocess.Popen(["sleep", "30"])
+    sleeper = subprocess.Popen(["sleep", "120"])
     try:
+        # The name is read from /proc: wait until the child shows as `sleep`
+        # (a CI run once found it unsignalled, the sleep ending on its own).
+        comm = Path(f"/proc/{sleeper.pid}/comm")
+        for _ in range(1000):
+            if "sleep" in comm.read_text():
+                break
+            time.sleep(0.01)
+        assert "sleep" in comm.read_text(), comm.read_text()
         pid_file = tmp_path / "engine.pid"
         pid_file.write_text(f"{sleeper.pid}\n")
         signal_if_named(pid_file, "redis", signal.SIGKILL)  # a reused pid: left alone
