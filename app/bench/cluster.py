@@ -385,6 +385,7 @@ async def run(
         watch = LeaseWatch(redis_port, Keys.for_database("panggung", 0).room(rid).lease)
 
         async def one_kill(run_no: int) -> None:
+            nonlocal host, hand
             # The origin: whichever node says it holds the room.
             holder = await _holder(nodes)
             survivor, other = (holder + 1) % 3, (holder + 2) % 3
@@ -458,6 +459,17 @@ async def run(
             clients.append(back)
             await back.join(rid, code)
             cohosts[holder] = back
+            # The host and the member with a hand up come back through it too,
+            # within the grace period (else the host role passes on and the
+            # hand goes with its member, as they should, and the checks say lost).
+            if holder == 0:
+                host = await client(nodes[0].url, "host", register=False)
+                clients.append(host)
+                await host.join(rid, code)
+            if holder == 2:
+                hand = await client(nodes[2].url, "hand", register=False)
+                clients.append(hand)
+                await hand.join(rid, code)
             for dead in (speakers[holder], ears[holder]):
                 if dead is not None:
                     voices.remove(dead)
