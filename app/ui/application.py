@@ -18,6 +18,7 @@ from PySide6.QtGui import QFileOpenEvent
 from PySide6.QtWidgets import QApplication
 
 from app.protocol.links import SCHEME, parse_link
+from app.ui.main_thread_gc import MainThreadCollector
 from app.ui.qasync_hooks import set_running_loop
 
 LinkHandler = Callable[[str], None]
@@ -40,11 +41,20 @@ class AppEventLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync is untype
     is asyncio's own way instead: the handle goes on a queue and a byte on
     the loop's self-pipe, whose reader (a socket notifier, on the loop's
     thread) runs what is queued, in order.
+
+    And cyclic garbage collected on this thread only (`MainThreadCollector`):
+    those threads would otherwise destroy Qt objects caught in cycles.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._from_threads: deque[asyncio.Handle] = deque()  # append/popleft: thread-safe
         super().__init__(*args, **kwargs)
+        self._collector = MainThreadCollector()
+        self._collector.start(self)
+
+    def close(self) -> None:
+        self._collector.stop()
+        super().close()
 
     def call_soon_threadsafe(
         self,
