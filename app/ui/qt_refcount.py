@@ -68,6 +68,9 @@ def none_refcount_drift(calls: int = 200) -> dict[str, int]:
         for _ in range(calls):
             op()
         drift[name] = sys.getrefcount(None) - before
+    for obj in objects:
+        if isinstance(obj, QTimer):
+            obj.stop()  # a running timer must not outlive the check (see main_thread_gc)
     del objects  # kept alive until every operation was measured
     return drift
 
