@@ -728,8 +728,9 @@ class RoomHub:
 
     # -- the cluster: rooms held here ------------------------------------------
 
-    async def _take_lease(self, room_id: str, floor: int = 0) -> bool:
-        """Become the room's origin; False if another node holds it or Redis is away."""
+    async def _take_lease(self, room_id: str, floor: int = 0, announce: bool = True) -> bool:
+        """Become the room's origin; False if another node holds it or Redis is away.
+        `announce` False: the caller names itself the origin later (`_announce`)."""
         try:
             lease = await self.cluster.acquire(room_id, floor=floor, on_state=self._lease_changed)
         except Unavailable as exc:
@@ -738,11 +739,15 @@ class RoomHub:
         if lease is None:
             return False
         self._leases[room_id] = lease
+        if announce:
+            self._announce(lease)
+        return True
+
+    def _announce(self, lease: Lease) -> None:
         if self._clustered:
             # The room's own volatile part: who its origin is, so that the next
             # one knows whose members were cut off with it.
             _settle(lease.mirror(state=self.cluster.node_id.encode()))
-        return True
 
     def _acting(self, room_id: str) -> None:
         """Refuse to act on a room whose lease is in doubt (Redis away past its
@@ -1039,7 +1044,10 @@ class RoomHub:
         started = time.monotonic()
         stored = {d.room_id: d for d in await self._store.load_live_rooms()}.get(room_id)
         floor = stored.epoch if stored is not None else 0
-        if room_id in self._rooms or not await self._take_lease(room_id, floor=floor):
+        # Named the origin only once the last one's name is read (below): written
+        # at once, it could land first, and the dead node's members would count
+        # as connected elsewhere instead of cut off.
+        if room_id in self._rooms or not await self._take_lease(room_id, floor, announce=False):
             return False
         lease = self._leases[room_id]
         # Read again now that we hold it: the old origin cannot save any more.
@@ -1054,6 +1062,7 @@ class RoomHub:
             alive = {node.node_id for node in await self.cluster.nodes()}
         except Unavailable:
             volatile, alive = None, set()
+        self._announce(lease)
         now = self._clock()
         room = restore(durable, now, self._grace)
         read = time.monotonic() - started  # the store and Redis, before the first event

@@ -14,7 +14,7 @@ from app.client.connection import RequestFailed
 from app.client.room_model import RoomModel
 from app.client.session import RoomClient
 from app.protocol.model import Role
-from app.protocol.replies import InviteCreated, RoomState
+from app.protocol.replies import AudiencePage, InviteCreated, RoomState
 from app.protocol.requests import (
     AcceptInvite,
     ApproveHand,
@@ -22,6 +22,7 @@ from app.protocol.requests import (
     CreateInvite,
     InviteToStage,
     JoinRoom,
+    ListAudience,
     MakeCohost,
     Mute,
     RaiseHand,
@@ -107,7 +108,9 @@ async def test_kill_9_of_the_origin_mid_room(server_process: StartServer) -> Non
         budi, dewi = await people.on(b, "budi"), await people.on(b, "dewi")
         citra, eko = await people.on(c, "citra"), await people.on(c, "eko")
         gita = await people.on(a, "gita", reconnect=True)
-        for guest in (budi, dewi, citra, eko, gita):
+        # One on the dying node who never comes back: cut off, not connected.
+        fajar = await people.on(a, "fajar")
+        for guest in (budi, dewi, citra, eko, gita, fajar):
             await guest.join(rid, code)
         # A co-host on b, a muted speaker on c, a raised hand on b, a ban.
         await budi.request(RaiseHand())
@@ -152,6 +155,10 @@ async def test_kill_9_of_the_origin_mid_room(server_process: StartServer) -> Non
         assert roles[budi.user_id].role == Role.COHOST and roles[budi.user_id].connected
         assert roles[citra.user_id].role == Role.SPEAKER and roles[citra.user_id].mod_muted
         assert roles[dewi.user_id].hand_raised_at is not None
+        # Its node died with it: away for the grace period, even while the
+        # dead node's heartbeat in Redis has not run out yet.
+        page = await budi.conn.call_for(ListAudience(prefix="fajar"), AudiencePage)
+        assert [(m.user_id, m.connected) for m in page.members] == [(fajar.user_id, False)]
         # The model each survivor holds is the origin's room.
         for member in (budi, citra, dewi):
             assert member.model is not None
