@@ -196,6 +196,8 @@ class RoomHub:
         # Rooms held by another node that have members connected here.
         self._elsewhere: set[str] = set()
         self._taking: set[str] = set()  # rooms this node is taking over now
+        # Per room being taken over: the members it has yet to bring back.
+        self._returning: dict[str, set[int]] = {}
         # Joins through this node waiting for the origin's answer: the events
         # that arrive meanwhile, handed on once the snapshot is known.
         self._joining = JoinsInFlight()
@@ -575,6 +577,7 @@ class RoomHub:
             self._acting(room_id)
         # Published before attaching: the joiner learns of its own join from
         # the snapshot in the reply, not from an extra frame.
+        self._returning.get(room_id, set()).discard(actor.user_id)  # back by this join
         outcome = handle(room, actor, Join(invite_code), self._clock())
         self._publish(room, outcome)
         if client is not None:
@@ -717,6 +720,8 @@ class RoomHub:
         await self._disconnected(self._rooms[room_id], client.user_id)
 
     async def _disconnected(self, room: Room, user_id: int) -> None:
+        # Gone before a running takeover brought them back: they stay away.
+        self._returning.get(room.room_id, set()).discard(user_id)
         if room.status == "live" and user_id in room.members:
             actor = Actor(user_id, room.members[user_id].name)
             outcome = handle(room, actor, Disconnect(), self._clock())
@@ -870,6 +875,9 @@ class RoomHub:
     async def _run_forwarded(self, room_id: str, ask: Forwarded) -> AnyReplyData | None:
         actor = Actor(ask.user_id, ask.name)
         member = AwayMember(ask.user_id, room_id, ask.node)
+        room = self._rooms.get(room_id)
+        if room is not None and ask.op not in ("join", "detach"):
+            self._bring_back(room, ask.user_id)  # before `_relayable` reads their state
         match ask.op:
             case "join":
                 member.room_id = None
@@ -1097,19 +1105,19 @@ class RoomHub:
         returning = [*local, *away]
         shown = [uid for uid in returning if uid in room.shown]
         returning = shown + [uid for uid in returning if uid not in room.shown]
-        for n, uid in enumerate(returning, 1):
-            member = room.members.get(uid)
-            if member is not None:
-                # Mirrored all at once below, in chunks: one script per
-                # return queued thousands of writes ahead of the first reply.
-                outcome = handle(room, Actor(uid, member.name), Join(None), now)
-                self._publish(room, outcome, mirror=False)
-            if n % TAKEOVER_BATCH == 0:
-                # Thousands of returns in one go kept the loop from renewing
-                # the lease just taken: it ran out before the takeover ended.
-                await asyncio.sleep(0)
-                if self._rooms.get(room_id) is not room:
-                    return False  # lost meanwhile (a newer origin)
+        # Whoever asks something meanwhile is brought back at once (`_bring_back`).
+        pending = self._returning[room_id] = set(returning)
+        try:
+            for n, uid in enumerate(returning, 1):
+                if uid in pending:
+                    pending.discard(uid)
+                    self._return(room, uid, now)
+                if n % TAKEOVER_BATCH == 0:
+                    await self._takeover_turn()
+                    if self._rooms.get(room_id) is not room:
+                        return False  # lost meanwhile (a newer origin)
+        finally:
+            self._returning.pop(room_id, None)
         self._mirror(room, list(room.members))
         self._list(room)
         self.voice.sync(room)
@@ -1126,6 +1134,30 @@ class RoomHub:
             read,
         )
         return True
+
+    async def _takeover_turn(self) -> None:
+        # Thousands of returns in one go kept the loop from renewing the
+        # lease just taken: it ran out before the takeover ended.
+        await asyncio.sleep(0)
+
+    def _return(self, room: Room, user_id: int, now: float) -> None:
+        """A member still connected at a takeover is back in the room."""
+        member = room.members.get(user_id)
+        if member is not None:
+            # Mirrored all at once at the takeover's end, in chunks: one script
+            # per return queued thousands of writes ahead of the first reply.
+            outcome = handle(room, Actor(user_id, member.name), Join(None), now)
+            self._publish(room, outcome, mirror=False)
+
+    def _bring_back(self, room: Room, user_id: int) -> None:
+        """A member the running takeover has not brought back yet asks something:
+        back now, so that they are answered as connected (a listener's audio
+        relayed, not dropped as a stranger's) rather than after thousands of
+        quiet listeners."""
+        pending = self._returning.get(room.room_id)
+        if pending is not None and user_id in pending:
+            pending.discard(user_id)
+            self._return(room, user_id, self._clock())
 
     # -- the cluster: members here of rooms held elsewhere ---------------------
 
@@ -1310,6 +1342,7 @@ class RoomHub:
         room = self._rooms.get(client.room_id) if client.room_id else None
         if room is None:
             raise RoomError(ErrorCode.NOT_IN_ROOM, "join a room first")
+        self._bring_back(room, client.user_id)
         return room
 
     def _require_no_room(self, client: Attachment) -> None:
