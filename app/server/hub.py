@@ -1656,8 +1656,10 @@ def _stage_of(room: Room, attached: Mapping[int, Attachment]) -> list[tuple[int,
     ]
 
 
-# Members brought back per loop iteration by a takeover.
-TAKEOVER_BATCH = 200
+# Members brought back per loop iteration by a takeover: about 10 ms of work,
+# so that a media offer answered meanwhile (a dozen loop iterations through
+# aiortc) is not held for half a second, as it was at 200.
+TAKEOVER_BATCH = 50
 # An origin delivers an event to its own members before Redis has recorded
 # its seq, so the recorded seq can be behind what some members saw (writes
 # that failed while the lease still had time). Each epoch therefore numbers
