@@ -84,7 +84,21 @@ class Fanout:
         if not self._pending[room_id] and len(rest) <= self._step:
             _deliver(room_id, frames, rest)
             return
-        self._queue.append(_Batch(room_id, frames, rest))
+        self._enqueue(room_id, frames, rest)
+
+    def send_behind(self, room_id: str, frames: Sequence[bytes], members: Iterable[Member]) -> None:
+        """`frames` to these members of the audience only, after whatever of the
+        room's is still on its way (the room's stage as it was)."""
+        batch = list(members)
+        if not batch:
+            return
+        if not self._pending[room_id]:
+            _deliver(room_id, frames, batch)
+            return
+        self._enqueue(room_id, frames, batch)
+
+    def _enqueue(self, room_id: str, frames: Sequence[bytes], members: list[Member]) -> None:
+        self._queue.append(_Batch(room_id, frames, members))
         self._idle.clear()
         self._pending[room_id] += 1
         self._schedule()

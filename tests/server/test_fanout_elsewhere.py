@@ -58,3 +58,20 @@ async def test_a_kick_here_comes_after_everything_sent_before_it(hub: RoomHub) -
     hub.on_event(ROOM, 2, b"event 2")
     await hub.fanout.drained()
     assert kicked.frames == [b"event 1", b"kicked"]  # no longer here
+
+
+async def test_members_with_an_audio_link_here_get_each_event_first(hub: RoomHub) -> None:
+    """After a takeover the first event of the new origin is what makes a
+    client offer its audio again: those with audio through this node have it
+    before the audience's first step (as `media_offer` records them)."""
+    probes = members_here(hub, 3 * STEP)
+    talker = probes[-1]  # last in line otherwise
+    hub._with_audio[ROOM] = {talker.user_id}
+    hub.on_event(ROOM, 1, b"event 1")
+    assert talker.frames == [b"event 1"]
+    assert sum(len(p.frames) for p in probes[:-1]) == 0
+    hub.on_notice(ROOM, talker.user_id, b"for the talker", kick=False)
+    assert talker.frames == [b"event 1", b"for the talker"]  # its own order kept
+    await hub.fanout.drained()
+    assert all(p.frames == [b"event 1"] for p in probes[:-1])
+    assert talker.frames == [b"event 1", b"for the talker"]  # not twice
