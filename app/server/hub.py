@@ -200,6 +200,8 @@ class RoomHub:
         self._returning: dict[str, set[int]] = {}
         # Per room: members here with an audio link (`_front`).
         self._with_audio: dict[str, set[int]] = {}
+        # Per room held elsewhere: the newest origin epoch seen here.
+        self._epochs: dict[str, int] = {}
         # Joins through this node waiting for the origin's answer: the events
         # that arrive meanwhile, handed on once the snapshot is known.
         self._joining = JoinsInFlight()
@@ -1268,6 +1270,7 @@ class RoomHub:
         attached[client.user_id] = client
         client.room_id = room_id
         self._elsewhere.add(room_id)
+        self._seen_epoch(room_id, state.room.media_epoch)
         for seq, frame in arrived:
             if seq > state.room.seq:  # newer than the snapshot: the client needs it
                 client.deliver(frame)
@@ -1288,6 +1291,8 @@ class RoomHub:
         if self._attached.get(room_id) or self._joining.waiting(room_id) or room_id in self._rooms:
             return
         self._attached.pop(room_id, None)
+        self._with_audio.pop(room_id, None)
+        self._epochs.pop(room_id, None)
         if self.relay_edge is not None:
             self.relay_edge.forget(room_id)
         if room_id in self._elsewhere:
@@ -1306,6 +1311,17 @@ class RoomHub:
             room_id, (frame,), self._front(room_id, None, attached), list(attached.values())
         )
         self._joining.keep(room_id, seq, frame)
+        if self._seen_epoch(room_id, seq // SEQ_PER_EPOCH) and self.relay_edge is not None:
+            self.relay_edge.moved(room_id)  # its listeners here hear the new origin at once
+
+    def _seen_epoch(self, room_id: str, epoch: int) -> bool:
+        """Note the room's epoch as seen here; True if it is a newer one than
+        an earlier sighting (the room changed origin)."""
+        known = self._epochs.get(room_id)
+        if known is not None and epoch <= known:
+            return False
+        self._epochs[room_id] = epoch
+        return known is not None
 
     def on_notice(self, room_id: str, target: int, frame: bytes, kick: bool) -> None:
         attached = self._attached.get(room_id, {})
@@ -1676,6 +1692,7 @@ class RoomHub:
                 del self._rooms[room_id]
                 del self._attached[room_id]
                 self.fanout.forget(room_id)
+                self._with_audio.pop(room_id, None)
                 self._away.pop(room_id, None)
                 self._relayed.forget(room_id)
                 if self.relay_origin is not None:

@@ -332,7 +332,36 @@ class RelayEdge:
         grant = await self._request(room_id, relayed)
         self._bind(room_id, relayed, grant)
 
+    def moved(self, room_id: str) -> None:
+        """The room has a new origin (a takeover seen in its events): subscribe
+        to it now, with fresh keys, rather than at the next renewal (up to
+        RENEW later, and a round trip on the old keys first), the listeners
+        here silent meanwhile."""
+        relayed = self._rooms.get(room_id)
+        if relayed is not None and relayed.address is not None:
+            self._spawn(self._follow(room_id, relayed))
+
+    async def _follow(self, room_id: str, relayed: _Relayed) -> None:
+        async with relayed.subscribing:
+            if self._rooms.get(room_id) is not relayed:
+                return
+            relayed.keys = RelayKeys.new()
+            relayed.own_ssrc = self._new_ssrc()
+            try:
+                grant = await self._request(room_id, relayed)
+            except (Unavailable, RemoteError, ConnectionError, TimeoutError) as exc:
+                log.info("room %s: following its new origin failed: %s", room_id, exc)
+                relayed.origin = ""  # so the next renewal tries again
+                return
+            if self._rooms.get(room_id) is relayed:
+                self.resubscribed += 1
+                self._bind(room_id, relayed, grant)
+
     async def _renew(self, room_id: str, relayed: _Relayed) -> None:
+        async with relayed.subscribing:  # never beside `_follow`: one set of keys at a time
+            await self._renew_held(room_id, relayed)
+
+    async def _renew_held(self, room_id: str, relayed: _Relayed) -> None:
         if relayed.address is None:
             return
         try:

@@ -23,6 +23,7 @@ from app.dsp.signals import ToneSource
 from app.media.server.room import RoomMedia
 from app.protocol.model import Role
 from app.protocol.requests import ApproveHand, LeaveStage, RaiseHand
+from app.server import relay_links
 from app.server.app import RunningServer
 from app.server.relay_links import EXPIRY, SWEEP
 from tests.server.cluster.test_nodes import StartNode, start_node
@@ -235,6 +236,39 @@ async def test_after_a_takeover_the_edge_subscribes_to_the_new_origin(
         gone = time.monotonic()
         await until(lambda: new_origin.edges(rid) == 0, 10, "the edge dropped")
         assert time.monotonic() - gone < EXPIRY + 2 * SWEEP + 1
+    finally:
+        for member in (speaker, *ears.values()):
+            await member.close()
+        await host.close()
+
+
+async def test_an_edge_follows_a_new_origin_at_its_first_event_not_its_next_renewal(
+    start_node: StartNode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Renewals slowed to one a minute (and the origins' patience with them
+    stretched to match): only the new origin's first event can make the edge
+    subscribe to it within seconds, and its relayed listener hear it again."""
+    monkeypatch.setattr(relay_links, "RENEW", 60.0)
+    monkeypatch.setattr(relay_links, "EXPIRY", 180.0)
+    a = await start_node("a", media=True)
+    b = await start_node("b", media=True)
+    c = await start_node("c", media=True)
+    host = await hosting(a.url)
+    speaker = await Member.sign_in(b.url, "speaker", ToneSource(TONE).next_frame)
+    ears = {s: await Member.sign_in(s.url, f"ear-{name}") for name, s in (("b", b), ("c", c))}
+    try:
+        rid = await live_room(host, "Followed", speaker)  # a is its origin
+        for ear in ears.values():
+            await listen(ear, rid)
+            await until_heard(ear, TONE, timeout=20)
+        await closed_within(a.stop(), 30, "node a")
+        await until(lambda: bool(b.hub.local_room(rid) or c.hub.local_room(rid)), 15, "a takeover")
+        edge = c if b.hub.local_room(rid) else b
+        follower = edge.hub.relay_edge
+        assert follower is not None
+        await until(lambda: follower.resubscribed >= 1, 10, "following the new origin")
+        await until_heard(ears[edge], TONE, timeout=10)
+        assert ears[edge].client.reconnects == 0
     finally:
         for member in (speaker, *ears.values()):
             await member.close()
