@@ -9,9 +9,11 @@ number of listeners on the edges.
 """
 
 import asyncio
+import contextlib
 import random
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -200,46 +202,64 @@ async def test_listeners_on_two_edges_hear_the_origin_through_the_relay(
         await host.close()
 
 
-async def test_after_a_takeover_the_edge_subscribes_to_the_new_origin(
-    start_node: StartNode,
-) -> None:
+@dataclass
+class TakenOver:
+    """A room relayed to listeners on two edges, whose origin then went."""
+
+    rid: str
+    origin: RunningServer  # the node that took it over
+    edge: RunningServer  # the other one, still relaying it
+    ears: dict[RunningServer, Member]
+
+
+@contextlib.asynccontextmanager
+async def taken_over(start_node: StartNode, title: str) -> AsyncIterator[TakenOver]:
+    """Origin a, a speaker through b, a listener on each of b and c (both
+    hearing the speaker through their edge); then a stops, and b or c takes
+    the room over."""
     a = await start_node("a", media=True)
     b = await start_node("b", media=True)
     c = await start_node("c", media=True)
     host = await hosting(a.url)
-    # The speaker's media goes to the origin through b; a listener on each of b and c.
     speaker = await Member.sign_in(b.url, "speaker", ToneSource(TONE).next_frame)
     ears = {s: await Member.sign_in(s.url, f"ear-{name}") for name, s in (("b", b), ("c", c))}
     try:
-        rid = await live_room(host, "Moving", speaker)  # a is its origin
+        rid = await live_room(host, title, speaker)  # a is its origin
         for ear in ears.values():
             await listen(ear, rid)
             await until_heard(ear, TONE, timeout=20)
         assert a.hub.relay_origin is not None and a.hub.relay_origin.edges(rid) == 2
-
         await closed_within(a.stop(), 30, "node a")  # its lease released: b or c takes over
         await until(lambda: bool(b.hub.local_room(rid) or c.hub.local_room(rid)), 15, "a takeover")
         origin, edge = (b, c) if b.hub.local_room(rid) else (c, b)
+        yield TakenOver(rid, origin, edge, ears)
+    finally:
+        for member in (speaker, *ears.values()):
+            await member.close()
+        await host.close()
+
+
+async def test_after_a_takeover_the_edge_subscribes_to_the_new_origin(
+    start_node: StartNode,
+) -> None:
+    async with taken_over(start_node, "Moving") as moved:
+        rid, origin, edge = moved.rid, moved.origin, moved.edge
         assert origin.hub.relay_edge is not None and not origin.hub.relay_edge.relays(rid)
         # The other node follows the room to its new origin, with fresh keys.
         follower, new_origin = edge.hub.relay_edge, origin.hub.relay_origin
         assert follower is not None and new_origin is not None
         await until(lambda: follower.resubscribed >= 1, 15, "subscribed again")
         await until(lambda: new_origin.edges(rid) == 1, 15, "the edge at the new origin")
-        for ear in ears.values():  # the one relayed, the one now at the origin
+        for ear in moved.ears.values():  # the one relayed, the one now at the origin
             await until_heard(ear, TONE, timeout=20)
         assert follower.links() == 1
-        assert ears[edge].client.reconnects == 0
+        assert moved.ears[edge].client.reconnects == 0
 
         # An edge that goes away stops costing the origin within a few seconds.
         await closed_within(edge.stop(), 30, "the edge")
         gone = time.monotonic()
         await until(lambda: new_origin.edges(rid) == 0, 10, "the edge dropped")
         assert time.monotonic() - gone < EXPIRY + 2 * SWEEP + 1
-    finally:
-        for member in (speaker, *ears.values()):
-            await member.close()
-        await host.close()
 
 
 async def test_an_edge_follows_a_new_origin_at_its_first_event_not_its_next_renewal(
@@ -250,29 +270,12 @@ async def test_an_edge_follows_a_new_origin_at_its_first_event_not_its_next_rene
     subscribe to it within seconds, and its relayed listener hear it again."""
     monkeypatch.setattr(relay_links, "RENEW", 60.0)
     monkeypatch.setattr(relay_links, "EXPIRY", 180.0)
-    a = await start_node("a", media=True)
-    b = await start_node("b", media=True)
-    c = await start_node("c", media=True)
-    host = await hosting(a.url)
-    speaker = await Member.sign_in(b.url, "speaker", ToneSource(TONE).next_frame)
-    ears = {s: await Member.sign_in(s.url, f"ear-{name}") for name, s in (("b", b), ("c", c))}
-    try:
-        rid = await live_room(host, "Followed", speaker)  # a is its origin
-        for ear in ears.values():
-            await listen(ear, rid)
-            await until_heard(ear, TONE, timeout=20)
-        await closed_within(a.stop(), 30, "node a")
-        await until(lambda: bool(b.hub.local_room(rid) or c.hub.local_room(rid)), 15, "a takeover")
-        edge = c if b.hub.local_room(rid) else b
-        follower = edge.hub.relay_edge
+    async with taken_over(start_node, "Followed") as moved:
+        follower = moved.edge.hub.relay_edge
         assert follower is not None
         await until(lambda: follower.resubscribed >= 1, 10, "following the new origin")
-        await until_heard(ears[edge], TONE, timeout=10)
-        assert ears[edge].client.reconnects == 0
-    finally:
-        for member in (speaker, *ears.values()):
-            await member.close()
-        await host.close()
+        await until_heard(moved.ears[moved.edge], TONE, timeout=10)
+        assert moved.ears[moved.edge].client.reconnects == 0
 
 
 async def test_a_speaker_leaving_the_stage_goes_back_to_their_edge(start_node: StartNode) -> None:
