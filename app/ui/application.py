@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.protocol.links import SCHEME, parse_link
 from app.ui.main_thread_gc import MainThreadCollector
-from app.ui.qasync_hooks import set_running_loop
+from app.ui.qasync_hooks import on_notifier_ready, set_running_loop
 
 LinkHandler = Callable[[str], None]
 
@@ -44,7 +44,12 @@ class AppEventLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync is untype
 
     And cyclic garbage collected on this thread only (`MainThreadCollector`):
     those threads would otherwise destroy Qt objects caught in cycles.
+
+    And a ready socket's callback runs at once rather than through a Qt timer
+    per callback (qasync_hooks.on_notifier_ready).
     """
+
+    _QEventLoop__on_notifier_ready = on_notifier_ready
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._from_threads: deque[asyncio.Handle] = deque()  # append/popleft: thread-safe

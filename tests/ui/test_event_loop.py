@@ -2,7 +2,10 @@
 down still finds its loop (plain qasync clears it first)."""
 
 import asyncio
+import socket
+from typing import Any
 
+import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
 
@@ -105,3 +108,70 @@ def test_calls_from_other_threads_run_on_the_loop_in_order(
         assert "closed" in str(exc)
     else:
         raise AssertionError("a closed loop took a call")
+
+
+class _Receiver(asyncio.DatagramProtocol):
+    def __init__(self, fail_on: bytes) -> None:
+        self.got: list[bytes] = []
+        self.fail_on = fail_on
+
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        self.got.append(data)
+        if data == self.fail_on:
+            raise RuntimeError("a reader that fails")
+
+
+def receive(loop: asyncio.AbstractEventLoop, n: int) -> tuple[list[bytes], list[str], int]:
+    """``n`` datagrams over 127.0.0.1, one of them making the reader raise:
+    what was received, what the exception handler saw, and how many Qt
+    timers qasync started meanwhile (one per call_soon)."""
+    timers = 0
+    errors: list[str] = []
+    original = type(loop._timer).add_callback  # type: ignore[attr-defined]
+
+    def counting(self: object, handle: asyncio.Handle, delay: float = 0) -> asyncio.Handle:
+        nonlocal timers
+        timers += 1
+        result: asyncio.Handle = original(self, handle, delay)
+        return result
+
+    async def main() -> list[bytes]:
+        receiver = _Receiver(fail_on=b"3")
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: receiver, local_addr=("127.0.0.1", 0)
+        )
+        sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            nonlocal timers
+            timers = 0
+            for i in range(n):
+                sender.sendto(str(i).encode(), transport.get_extra_info("sockname"))
+                for _ in range(200):  # each datagram on its own, as a stream's packets come
+                    if len(receiver.got) > i:
+                        break
+                    await asyncio.sleep(0.005)
+            return receiver.got
+        finally:
+            sender.close()
+            transport.close()
+
+    loop.set_exception_handler(lambda _loop, context: errors.append(str(context["exception"])))
+    asyncio.set_event_loop(loop)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(type(loop._timer), "add_callback", counting)  # type: ignore[attr-defined]
+            got = loop.run_until_complete(main())
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+    return got, errors, timers
+
+
+def test_ready_sockets_run_their_reader_at_once(qapp: QApplication) -> None:
+    got, errors, timers = receive(AppEventLoop(qapp), 20)
+    assert got == [str(i).encode() for i in range(20)]  # all, in order, past the failure
+    assert errors == ["a reader that fails"]
+    # The test's own sleeps start timers; qasync's path adds one per datagram.
+    plain = receive(qasync.QEventLoop(qapp), 20)
+    assert plain[0] == got
+    assert timers <= plain[2] - 20, (timers, plain[2])
