@@ -57,6 +57,17 @@ def on_notifier_ready(
         loop.call_exception_handler(
             {"message": f"Exception in callback {callback!r}", "exception": exc}
         )
+    finally:
+        if notifiers.get(fd) is not notifier:
+            # The callback removed or replaced its reader (a closed transport):
+            # the last reference to this notifier would go with the slot, and
+            # Qt would then return into a deleted object's signal. Kept until
+            # the next round of the loop, after the emission has returned.
+            loop.call_soon(_keep, notifier)
+
+
+def _keep(_notifier: object) -> None:
+    pass
 
 
 def check() -> str:
