@@ -10,7 +10,7 @@ import contextvars
 import sys
 from collections import deque
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, cast
 
 import qasync
 from PySide6.QtCore import QEvent, QObject, QUrl
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication
 from app.protocol.links import SCHEME, parse_link
 from app.ui.main_thread_gc import MainThreadCollector
 from app.ui.qasync_hooks import on_notifier_ready, set_running_loop
+from app.ui.ready_queue import ReadyQueue
 
 LinkHandler = Callable[[str], None]
 
@@ -46,13 +47,16 @@ class AppEventLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync is untype
     those threads would otherwise destroy Qt objects caught in cycles.
 
     And a ready socket's callback runs at once rather than through a Qt timer
-    per callback (qasync_hooks.on_notifier_ready).
+    per callback (qasync_hooks.on_notifier_ready), and ready callbacks
+    (``call_soon``) run in rounds behind one Qt timer (`ReadyQueue`), not a
+    Qt timer each.
     """
 
     _QEventLoop__on_notifier_ready = on_notifier_ready
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._from_threads: deque[asyncio.Handle] = deque()  # append/popleft: thread-safe
+        self._soon = ReadyQueue()
         super().__init__(*args, **kwargs)
         self._collector = MainThreadCollector()
         self._collector.start(self)
@@ -60,6 +64,14 @@ class AppEventLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync is untype
     def close(self) -> None:
         self._collector.stop()
         super().close()
+        self._soon.close()
+
+    def _add_callback(self, handle: asyncio.Handle, delay: float = 0) -> asyncio.Handle:
+        # qasync's call_soon, call_later and call_at all come here.
+        if delay > 0:
+            return cast(asyncio.Handle, super()._add_callback(handle, delay))
+        self._soon.push(handle)
+        return handle
 
     def call_soon_threadsafe(
         self,

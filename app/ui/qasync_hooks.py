@@ -80,5 +80,6 @@ def check() -> str:
             hook(qasync.QEventLoop, "run_forever"),
             hook(qasync.QEventLoop, "run_until_complete"),
             hook(qasync.QEventLoop, NOTIFIER_READY),
+            hook(qasync.QEventLoop, "_add_callback"),  # AppEventLoop: its ready queue
         ],
     )
