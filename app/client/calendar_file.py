@@ -2,8 +2,6 @@
 
 from datetime import UTC, datetime, timedelta
 
-import icalendar
-
 from app.protocol.model import ScheduledRoom
 
 # Rooms have no planned end; calendars want one. An hour is what most Spaces
@@ -13,6 +11,10 @@ DURATION = timedelta(hours=1)
 
 def calendar_file(room: ScheduledRoom, server: str, now: datetime | None = None) -> bytes:
     """The room as a one-event calendar; `server` (host:port) makes its UID unique."""
+    # Imported on first use: with its time-zone and date parsing it is ~7 MB
+    # and ~100 modules that a listening app never needs (issue 18 point 11).
+    import icalendar
+
     start = datetime.fromtimestamp(int(room.starts_at), UTC)  # iCalendar counts whole seconds
     event = icalendar.Event()
     event.add("uid", f"{room.schedule_id}@{server}")
