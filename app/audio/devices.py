@@ -12,6 +12,7 @@ from typing import Any
 
 import pyaudio
 
+from app.audio.alsa_config import release_alsa_config
 from app.audio.prefs import DeviceInfo, Direction
 
 StreamCallback = Callable[[bytes | None, int, Any, int], tuple[bytes | None, int]]
@@ -20,9 +21,15 @@ StreamCallback = Callable[[bytes | None, int, Any, int], tuple[bytes | None, int
 _DEVICE_UNAVAILABLE = -9985
 
 
+def _portaudio() -> pyaudio.PyAudio:
+    pa = pyaudio.PyAudio()
+    release_alsa_config()  # the devices are listed: the plugins it loaded can go
+    return pa
+
+
 class AudioSystem:
     def __init__(self) -> None:
-        self._pa: pyaudio.PyAudio | None = pyaudio.PyAudio()
+        self._pa: pyaudio.PyAudio | None = _portaudio()
 
     @property
     def pa(self) -> pyaudio.PyAudio:
@@ -132,7 +139,7 @@ class AudioSystem:
         """Re-initialise PortAudio so that it lists devices plugged in since
         (closes every stream opened through this system)."""
         self.close()
-        self._pa = pyaudio.PyAudio()
+        self._pa = _portaudio()
 
     def close(self) -> None:
         if self._pa is not None:
