@@ -62,9 +62,14 @@ class LeaseWatch:
 
     async def start(self, killed: float, old: bytes | None) -> None:
         self.marks = {"kill": killed}
+        # Timed from before the request: Redis counted the TTL down while the
+        # reply travelled, so this is the earliest the key can expire, never
+        # later than a takeover (read after the reply, a loaded loop put it
+        # 24 ms past a takeover that CI saw).
+        asked = time.monotonic()
         left = await self._call(lambda client: client.pttl(self._key))
         if isinstance(left, int) and left >= 0:
-            self.marks["lease due"] = time.monotonic() + left / 1000
+            self.marks["lease due"] = asked + left / 1000
         self._task = asyncio.get_running_loop().create_task(self._watch(old))
 
     async def _watch(self, old: bytes | None) -> None:
