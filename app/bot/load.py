@@ -101,6 +101,17 @@ class Listener:
                     waiter.set_exception(ConnectionError("closed"))
 
 
+def _why_failed(error: BaseException, ws: aiohttp.ClientWebSocketResponse) -> str:
+    """The failure and, for a closed connection, how it closed: a close code
+    the server sent (1013: fell behind), or none (the transport dropped: a
+    heartbeat the server gave up on, a reset)."""
+    if not ws.closed:
+        return type(error).__name__
+    cause = ws.exception()
+    how = f"close code {ws.close_code}" if ws.close_code is not None else "no close code"
+    return f"{type(error).__name__} ({how}{f', {type(cause).__name__}' if cause else ''})"
+
+
 @dataclass
 class Joined:
     latency: float  # the admitted attempt: sent to answered
@@ -191,7 +202,7 @@ class LoadBots:
                 try:
                     reply = await listener.call(request)
                 except (ConnectionError, TimeoutError) as e:
-                    self.join_failures[type(e).__name__] += 1
+                    self.join_failures[_why_failed(e, listener.ws)] += 1
                     return None
                 if reply.type == "ok":
                     done = time.monotonic()

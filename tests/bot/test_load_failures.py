@@ -29,6 +29,16 @@ async def test_failed_joins_are_counted_by_their_error_and_by_a_dropped_connecti
         assert await bots.join() == []
         # Counted afresh for each `join`.
         assert bots.join_failures == {"error: room_not_found": 2, "ClientConnectionResetError": 1}
+
+        # A connection the server closed says how: the close code it sent
+        # (1013: fell behind) apart from one that dropped (1006, no frame).
+        await next(iter(server.connections)).ws.close(code=1013)
+        assert await bots.join() == []
+        assert bots.join_failures == {
+            "error: room_not_found": 1,
+            "ClientConnectionResetError (close code 1013)": 1,
+            "ClientConnectionResetError (close code 1006, ClientConnectionResetError)": 1,
+        }
     finally:
         await bots.close()
         await server.stop()
