@@ -40,7 +40,7 @@ import aiohttp
 import psutil
 
 from app import loops
-from app.bench import tcp_floor
+from app.bench import kernel_drops, tcp_floor
 from app.bench.accounts import provision
 from app.bot.load import LoopLag
 from app.client.room_model import RoomModel
@@ -140,6 +140,9 @@ class SizeResult:
     # CPU per small TCP write, in bursts to all and to one at a time (µs).
     tcp_floor_burst_us: float = math.nan
     tcp_floor_single_us: float = math.nan
+    # What the kernel dropped and aborted from the first connection to the end
+    # of the return storm (app.bench.kernel_drops; the machine's counters).
+    kernel: kernel_drops.KernelDrops = field(default_factory=kernel_drops.KernelDrops)
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -435,6 +438,7 @@ async def measure(
             loop_name = str((await server.health()).get("loop", ""))
             stage, room_id = await _stage(server.url, tokens[: len(stage_names)])
             rss_before = server.rss()
+            kernel0 = kernel_drops.read()
             listener_tokens = tokens[len(stage_names) :]
             count = max(1, math.ceil(listeners / PER_PROCESS))
             for p in range(count):
@@ -523,6 +527,7 @@ async def measure(
             latency = [x for j in returns for x in j["latency"]]
             total = [x for j in returns for x in j["total"]]
             busy = sum(j["busy"] for j in returns)
+            kernel = kernel_drops.read() - kernel0
         finally:
             for proc in procs:
                 await proc.quit()
@@ -600,6 +605,7 @@ async def measure(
         load_first_lag=_lag_of([x for j in joins for x in j.get("lag", [])]),
         load_return_lag=_lag_of([x for j in returns for x in j.get("lag", [])]),
         bench_return_lag=_lag_of(own_lag.samples),
+        kernel=kernel,
     )
 
 
@@ -782,6 +788,16 @@ def markdown(results: list[SizeResult]) -> str:
             if why:
                 said = ", ".join(f"{n} {reason}" for reason, n in sorted(why.items()))
                 rows.append(f"Joins that failed in the {storm} storm at {size(r)}: {said}.")
+    rows.append(
+        "The kernel meanwhile (from the first connection to the end of the return storm; "
+        "the machine's counters, `app/bench/kernel_drops.py`): connections aborted on a "
+        "timer (keepalive or retransmission) / packets dropped at the receive backlog: "
+        + "; ".join(
+            f"{r.listeners}: {r.kernel.aborted_on_timeout} / {r.kernel.backlog_dropped}"
+            for r in results
+        )
+        + "."
+    )
     if small is not large and small.tcp_floor_single_us > 0:
         rows += [
             "",
