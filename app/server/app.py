@@ -73,7 +73,8 @@ class ServerConfig:
     # no pong within half of it closes the connection). Every ping costs the
     # loop a timer, a task and a pong (~150 us): at 20 s, 15,000 idle
     # listeners cost 750 of them a second. Vanished peers are found by TCP
-    # keepalive within ~35 s (app/server/http/keepalive.py); 55 s stays under
+    # keepalive within ~63 s (app/server/http/keepalive.py), before the
+    # heartbeat's 82.5 s; 55 s stays under
     # nginx's 75 s proxy_read_timeout in docs/cluster.md.
     heartbeat: float = 55.0
     # host[:port] written into invite links; defaults to where we listen.
