@@ -16,26 +16,15 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from app.server.http.keepalive import Probing
+from tests.netns import needs_netns, run
 
 PROBE = Path(__file__).with_name("keepalive_herd_probe.py")
 ROOT = Path(__file__).resolve().parents[3]
-
-needs_netns = pytest.mark.skipif(
-    os.geteuid() != 0 or not shutil.which("ip") or not shutil.which("tc"),
-    reason="needs root, ip and tc to make a network namespace",
-)
-
-
-def run(*command: str) -> None:
-    subprocess.run(command, check=True, capture_output=True, timeout=30)
 
 
 def start(namespace: str, probing: Probing) -> subprocess.Popen[str]:
