@@ -86,7 +86,11 @@ class ScheduleNoticed:
 @dataclass(frozen=True)
 class MediaMoved:
     """Another node took the room over (a resync showed a new media epoch): its
-    media plane has none of our old connection, so audio must be offered again."""
+    media plane has none of our old connection, so audio must be offered again;
+    or (`origin` false) the server said `offer_again`. A link our own node
+    relays outlives a new origin (`MediaAnswer.relayed`), not an `offer_again`."""
+
+    origin: bool = True
 
 
 @dataclass(frozen=True)

@@ -374,7 +374,7 @@ class RoomClient:
         self._stalled(False)  # the node that carries it next tells us if it stalls
         for hook in self.rejoin_hooks:
             hook()
-        self.changes.publish(MediaMoved())
+        self.changes.publish(MediaMoved(origin=False))
 
     def _stalled(self, stalled: bool) -> None:
         if stalled != self.media_stalled:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from numpy.typing import NDArray
 
-from app.client.changes import LinkUp, MediaMoved
+from app.client.changes import ClientChange, LinkUp, MediaMoved
 from app.client.session import RoomClient
 from app.dsp import FRAME_SAMPLES
 from app.dsp.jitter_buffer import PlayoutStats
@@ -80,16 +80,9 @@ class VoiceLink:
         # without a word to us), so build once more when this attempt is done.
         self._again = False
         self.connected = asyncio.Event()
-        # Back in the room after a reconnect (the server dropped our media), or
-        # the room moved to another node (its media plane never had us).
-        self._unfollow = client.changes.subscribe(
-            lambda change: (
-                self._lost()
-                if isinstance(change, MediaMoved)
-                or (isinstance(change, LinkUp) and change.rejoined)
-                else None
-            )
-        )
+        # The last answer's: our own node carries the link (`MediaAnswer.relayed`).
+        self.relayed = False
+        self._unfollow = client.changes.subscribe(self._changed)
 
     async def start(self) -> None:
         """Negotiate the peer connection (the client must be in a room)."""
@@ -149,7 +142,23 @@ class VoiceLink:
 
     async def _signal(self, offer: str) -> str:
         answer = await self._client.conn.call_for(MediaOffer(sdp=offer), MediaAnswer)
+        self.relayed = answer.relayed
         return answer.sdp
+
+    def _changed(self, change: ClientChange) -> None:
+        # Back in the room after a reconnect (the server dropped our media), or
+        # the room moved to another node (its media plane never had us), or
+        # the server asks (`offer_again`).
+        if isinstance(change, LinkUp) and change.rejoined:
+            self._lost()
+        elif isinstance(change, MediaMoved):
+            if change.origin and self.relayed:
+                # Our node relays the room: it follows the new origin itself,
+                # our connection to it untouched (no offer, no ICE, no DTLS:
+                # heard again as soon as the new origin's mix reaches it).
+                log.info("the room moved; our node relays it and follows")
+                return
+            self._lost()
 
     def _state_changed(self, peer: ClientPeer) -> None:
         state = peer.pc.connectionState

@@ -59,10 +59,15 @@ class InviteCreated(ReplyData, tag="invite_created"):
     link: str
 
 
-class MediaAnswer(ReplyData, tag="media_answer"):
-    """Reply to `media_offer`: the server's SDP answer."""
+class MediaAnswer(ReplyData, tag="media_answer", omit_defaults=True):
+    """Reply to `media_offer`: the server's SDP answer. `relayed`: the node
+    this connection is on carries the link itself (its edge relay of a room
+    held elsewhere), so a new media epoch (a takeover) leaves the link as it
+    is: the node follows the new origin, and says `offer_again` if the link
+    must move. Left out when false (older clients ignore it)."""
 
     sdp: str
+    relayed: bool = False
 
 
 class RecordingList(ReplyData, tag="recording_list"):
