@@ -9,7 +9,9 @@ Each kill -9 run notes, on the benchmark's monotonic clock:
   client saw the new origin's media epoch, on its first event or in a
   resync), `offered`,
   `answered` (the re-offer, forwarded to the new origin), `connected`
-  (ICE and DTLS done);
+  (ICE and DTLS done); a listener whose own node relays the room keeps its
+  link (only `moved`: its node follows the new origin), so its phases after
+  that are missing and `connected` is the speaker's;
 - `heard`: the end of the first 0.25 s window with the tone again.
 The phases are the differences (computed), each from the mark before it.
 """

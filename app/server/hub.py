@@ -32,7 +32,7 @@ import logging
 import random
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol, TypeVar, overload
 
@@ -660,9 +660,10 @@ class RoomHub:
         if room is not None and room.recording and self.recordings.active(room_id):
             self._publish(room, recording_lost(room, "failed", reason))
 
-    async def media_offer(self, client: Attachment, sdp: str) -> str:
+    async def media_offer(self, client: Attachment, sdp: str) -> MediaAnswer:
         """The room's media plane is its origin's: an offer through another
-        node is answered there, and the audio flows to the origin directly."""
+        node is answered there, and the audio flows to the origin directly;
+        a listener's, with an edge relay here, is answered here (`relayed`)."""
         answer = await self._media_offer(client, sdp)
         if client.room_id is not None and not isinstance(client, AwayMember):
             # Their audio hangs on the room's events (a takeover's new epoch
@@ -670,26 +671,27 @@ class RoomHub:
             self._with_audio.setdefault(client.room_id, set()).add(client.user_id)
         return answer
 
-    async def _media_offer(self, client: Attachment, sdp: str) -> str:
+    async def _media_offer(self, client: Attachment, sdp: str) -> MediaAnswer:
         if (room_id := self._held_elsewhere(client)) is not None:
             edge = self.relay_edge
             capacity = self.voice.capacity
             # Full here: the origin decides as before (its own link, or the broadcast).
             relays = edge is not None and (capacity is None or self.voice.live_links() < capacity)
             ask = self._ask("media", client, b"", sdp=sdp, flag=relays)
-            answer = (await self._forward(room_id, ask, MediaAnswer)).sdp
+            answer = await self._forward(room_id, ask, MediaAnswer)
             if edge is None:
-                return answer
-            if answer:  # on stage: the origin's own link
+                return MediaAnswer(sdp=answer.sdp)
+            if answer.sdp:  # on stage: the origin's own link
                 edge.drop(room_id, client.user_id)
-                return answer
+                return MediaAnswer(sdp=answer.sdp)
             try:
-                return await edge.offer(room_id, client.user_id, sdp, client.deliver)
+                relayed = await edge.offer(room_id, client.user_id, sdp, client.deliver)
+                return MediaAnswer(sdp=relayed, relayed=True)
             except Exception as exc:  # aiortc's assorted errors, or the relay's
                 log.info("room %s: relaying to %d failed: %s", room_id, client.user_id, exc)
                 raise RoomError(ErrorCode.MEDIA_FAILED, f"cannot relay the room: {exc}") from None
         room = self._room_of(client)
-        return await self.voice.offer(room, client.user_id, sdp)
+        return MediaAnswer(sdp=await self.voice.offer(room, client.user_id, sdp))
 
     async def push_to_talk(self, client: Attachment, pressed: bool) -> None:
         if (room_id := self._held_elsewhere(client)) is not None:
@@ -878,7 +880,9 @@ class RoomHub:
             if ask.op == "relay":  # node to node, in the relay's own encoding
                 if self.relay_origin is None:
                     return refused("the room's origin has no media plane")
-                return await self.relay_origin.grant(room_id, decode_ask(ask.request))
+                relay = decode_ask(ask.request)
+                self._relayed_by(room_id, ask.node, relay.listeners)
+                return await self.relay_origin.grant(room_id, relay)
             return answer(await self._run_forwarded(room_id, ask))
         except (RoomError, Busy) as exc:
             return refusal(exc)
@@ -925,7 +929,7 @@ class RoomHub:
                     self.voice.drop(room_id, ask.user_id)
                     self._relayed.relayed(room_id, ask.user_id)
                     return MediaAnswer(sdp="")
-                sdp = await self.media_offer(member, ask.sdp)
+                sdp = (await self.media_offer(member, ask.sdp)).sdp
                 # On stage: our own link, back to their node's relay once off it.
                 room = self._rooms.get(room_id)
                 seat = room.members.get(ask.user_id) if room is not None else None
@@ -965,6 +969,18 @@ class RoomHub:
         away = self._away.get(room.room_id, {})
         for uid in self._relayed.moves(room, subjects, away):
             self._notify(room.room_id, uid, encode(OfferAgain(room_id=room.room_id)))
+
+    def _relayed_by(self, room_id: str, node: str, listeners: Iterable[int]) -> None:
+        """An edge following the room here names the listeners it carries
+        (links kept through a takeover, never offered here): noted as
+        relayed, so that one going on stage is told to move. Only members
+        off the stage whom the room knows on that node."""
+        room = self._rooms.get(room_id)
+        away = self._away.get(room_id, {})
+        for uid in listeners:
+            member = room.members.get(uid) if room is not None else None
+            if member is not None and not member.on_stage and away.get(uid) == node:
+                self._relayed.relayed(room_id, uid)
 
     def _relayable(self, room_id: str, user_id: int) -> bool:
         """A connected member off the stage of a live room, with media here."""
@@ -1104,7 +1120,11 @@ class RoomHub:
             self._elsewhere.discard(room_id)
             self._spawn(self.cluster.unsubscribe(room_id), f"leaving room {room_id}'s feed")
         if self.relay_edge is not None:
-            self.relay_edge.forget(room_id)  # its listeners offer again, here
+            # Its relayed listeners here kept their links through the move
+            # (`MediaAnswer.relayed`); those links end now: offer again, here.
+            again = encode(OfferAgain(room_id=room_id))
+            for deliver in self.relay_edge.forget(room_id):
+                deliver(again)
         away = self._away[room_id] = {
             uid: node
             for uid, node in where.items()
@@ -1306,13 +1326,15 @@ class RoomHub:
         # node's requests read between them. Written all at once, a takeover's
         # burst of events to the 6,670 members of a node held a listener's
         # audio offer there unread for 2.4 s.
+        if self._seen_epoch(room_id, seq // SEQ_PER_EPOCH) and self.relay_edge is not None:
+            # Its listeners here hear the new origin at once: asked before the
+            # frame goes out to thousands.
+            self.relay_edge.moved(room_id)
         attached = self._attached.get(room_id, {})
         self.fanout.send(
             room_id, (frame,), self._front(room_id, None, attached), list(attached.values())
         )
         self._joining.keep(room_id, seq, frame)
-        if self._seen_epoch(room_id, seq // SEQ_PER_EPOCH) and self.relay_edge is not None:
-            self.relay_edge.moved(room_id)  # its listeners here hear the new origin at once
 
     def _seen_epoch(self, room_id: str, epoch: int) -> bool:
         """Note the room's epoch as seen here; True if it is a newer one than

@@ -46,6 +46,10 @@ class RelayAsk(msgspec.Struct, array_like=True, frozen=True):
     port: int
     keys: str  # RelayKeys.hex(): made by the edge, new for every subscription
     ssrc: int  # the SSRC the edge's NACKs carry
+    # Following a new origin: the members whose links the edge carries, kept
+    # through the takeover, which the new origin has never seen offer (it
+    # tells them `offer_again` when one goes on stage).
+    listeners: tuple[int, ...] = ()
 
 
 class RelayGrant(msgspec.Struct, array_like=True, frozen=True, tag="grant"):
@@ -287,14 +291,16 @@ class RelayEdge:
         if not relayed.listeners:
             self.forget(room_id)
 
-    def forget(self, room_id: str) -> None:
+    def forget(self, room_id: str) -> list[Callable[[bytes], None]]:
         """No listeners here any more, or the room is held here now: stop
-        relaying it (the origin drops us when we stop renewing)."""
+        relaying it (the origin drops us when we stop renewing). Returns how to
+        reach the listeners it relayed (their links end with it)."""
         relayed = self._rooms.pop(room_id, None)
         if relayed is None:
-            return
+            return []
         self.socket.unsubscribe(room_id)
         self._spawn(relayed.plane.stop())
+        return list(relayed.listeners.values())
 
     async def renew(self) -> None:
         """Renew every subscription once (concurrently)."""
@@ -348,7 +354,7 @@ class RelayEdge:
             relayed.keys = RelayKeys.new()
             relayed.own_ssrc = self._new_ssrc()
             try:
-                grant = await self._request(room_id, relayed)
+                grant = await self._request(room_id, relayed, tuple(relayed.listeners))
             except (Unavailable, RemoteError, ConnectionError, TimeoutError) as exc:
                 log.info("room %s: following its new origin failed: %s", room_id, exc)
                 relayed.origin = ""  # so the next renewal tries again
@@ -380,17 +386,20 @@ class RelayEdge:
             relayed.keys = RelayKeys.new()
             relayed.own_ssrc = self._new_ssrc()
             try:
-                grant = await self._request(room_id, relayed)
+                grant = await self._request(room_id, relayed, tuple(relayed.listeners))
             except (Unavailable, RemoteError, ConnectionError) as exc:
                 log.info("room %s: subscribing again failed: %s", room_id, exc)
                 relayed.origin = ""  # so the next renewal tries again
                 return
             self._bind(room_id, relayed, grant)
 
-    async def _request(self, room_id: str, relayed: _Relayed) -> RelayGrant:
+    async def _request(
+        self, room_id: str, relayed: _Relayed, listeners: tuple[int, ...] = ()
+    ) -> RelayGrant:
         assert relayed.keys is not None
         host, port = self._address
-        body = encode_ask(RelayAsk(host, port, relayed.keys.hex(), relayed.own_ssrc))
+        ask = RelayAsk(host, port, relayed.keys.hex(), relayed.own_ssrc, listeners)
+        body = encode_ask(ask)
         data = await asyncio.wait_for(self._ask(room_id, body), ASK_TIMEOUT + 1)
         try:
             reply = _grant.decode(data)

@@ -17,7 +17,6 @@ from app.protocol.replies import (
     BroadcastStream,
     Error,
     InviteCreated,
-    MediaAnswer,
     Ok,
     RecordingList,
     ReplayList,
@@ -268,7 +267,7 @@ class Dispatcher:
             case React() if not self._limits.allow_reaction(conn.user_id):
                 raise Refused(ErrorCode.RATE_LIMITED, "too many reactions; wait a moment")
             case MediaOffer():
-                return MediaAnswer(sdp=await hub.media_offer(conn, req.sdp))
+                return await hub.media_offer(conn, req.sdp)
             case SetRecording():
                 await hub.set_recording(conn, actor, req.on)
                 return None

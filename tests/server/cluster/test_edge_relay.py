@@ -219,6 +219,7 @@ class TakenOver:
     origin: RunningServer  # the node that took it over
     edge: RunningServer  # the other one, still relaying it
     ears: dict[RunningServer, Member]
+    host: RoomClient  # on a, which is gone
 
 
 @contextlib.asynccontextmanager
@@ -241,7 +242,7 @@ async def taken_over(start_node: StartNode, title: str) -> AsyncIterator[TakenOv
         await closed_within(a.stop(), 30, "node a")  # its lease released: b or c takes over
         await until(lambda: bool(b.hub.local_room(rid) or c.hub.local_room(rid)), 15, "a takeover")
         origin, edge = (b, c) if b.hub.local_room(rid) else (c, b)
-        yield TakenOver(rid, origin, edge, ears)
+        yield TakenOver(rid, origin, edge, ears, host)
     finally:
         for member in (speaker, *ears.values()):
             await member.close()
@@ -262,7 +263,13 @@ async def test_after_a_takeover_the_edge_subscribes_to_the_new_origin(
         for ear in moved.ears.values():  # the one relayed, the one now at the origin
             await until_heard(ear, TONE, timeout=20)
         assert follower.links() == 1
-        assert moved.ears[edge].client.reconnects == 0
+        kept, told = moved.ears[edge], moved.ears[origin]
+        assert kept.client.reconnects == 0
+        # The relayed listener's link outlived the move: its node followed.
+        assert kept.link.rebuilds == 0 and kept.link.relayed
+        # The one whose node took the room over was told to offer again there.
+        await until(lambda: told.link.rebuilds >= 1 and not told.link.relayed, 15, "moved here")
+        assert origin.hub.voice.live_links() == 2  # the speaker's and theirs
 
         # An edge that goes away stops costing the origin within a few seconds.
         await closed_within(edge.stop(), 30, "the edge")
@@ -285,6 +292,34 @@ async def test_an_edge_follows_a_new_origin_at_its_first_event_not_its_next_rene
         await until(lambda: follower.resubscribed >= 1, 10, "following the new origin")
         await until_heard(moved.ears[moved.edge], TONE, timeout=10)
         assert moved.ears[moved.edge].client.reconnects == 0
+
+
+async def test_a_listener_kept_through_a_takeover_moves_to_the_new_origin_on_stage(
+    start_node: StartNode,
+) -> None:
+    """The new origin never saw the edge's listener offer: the edge names its
+    listeners when it follows, so that one invited up is told to move."""
+    async with taken_over(start_node, "Kept, then up") as moved:
+        rid, origin, edge = moved.rid, moved.origin, moved.edge
+        kept, follower = moved.ears[edge], edge.hub.relay_edge
+        assert follower is not None
+        await until(lambda: follower.resubscribed >= 1, 15, "following the new origin")
+        await until_heard(kept, TONE, timeout=20)
+        assert kept.link.rebuilds == 0
+        await moved.host.close()  # it was on a, gone: back through the new origin
+        host = RoomClient(origin.url, client_name="test")
+        await host.connect()
+        try:
+            await host.login("host", PASSWORD)
+            await host.join(rid)
+            await approve_hand(host, kept)
+            await until(lambda: kept.link.rebuilds == 1, 15, "told to offer to the origin")
+            await until(lambda: follower.links() == 0, 15, "their link off the edge")
+            await asyncio.wait_for(kept.link.connected.wait(), 20)
+            assert not kept.link.relayed
+            await until_heard(kept, TONE, timeout=20)
+        finally:
+            await host.close()
 
 
 async def test_a_speaker_leaving_the_stage_goes_back_to_their_edge(start_node: StartNode) -> None:
