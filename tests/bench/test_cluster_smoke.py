@@ -38,8 +38,14 @@ async def test_three_nodes_a_small_audience_and_one_kill(
     # took it: a quick takeover's first event may reach the ear before that.
     marks = result.marks[0]
     assert 0 < marks["lease due"] <= marks["new origin"] < marks["ear moved"] + POLL, marks
-    assert marks["ear answered"] < marks["ear connected"] <= marks["heard"], marks
-    assert "speaker connected" in marks, marks
+    assert marks["speaker connected"] <= marks["heard"], marks
+    if "ear offered" in marks:
+        # The ear's own node took the room over: offer_again, a local re-offer.
+        assert marks["ear answered"] < marks["ear connected"] <= marks["heard"], marks
+    else:
+        # The ear's node relays the room: it followed the new origin, the
+        # ear's link stayed up (no phase of its own after "moved").
+        assert "ear answered" not in marks and "ear connected" not in marks, marks
     assert len(result.join_cpu_ms) == 6 and all(v >= 0 for v in result.join_cpu_ms.values())
     assert len(result.failovers) == 1 and 0 < result.failovers[0] < 15
     # Heard again: the tone stopped with the origin and came back (cluster_voices).
