@@ -122,6 +122,9 @@ class Broadcasts:
         self._failed: dict[str, float] = {}  # room -> when a failed writer may be retried
         self._removing: set[asyncio.Task[None]] = set()
         self._starts = itertools.count(1)
+        # One sweep at a time: a sweep that returns has finished stopping what
+        # it found, even if the periodic one had found it first.
+        self._sweeping = asyncio.Lock()
 
     # -- who may listen ----------------------------------------------------
 
@@ -291,6 +294,10 @@ class Broadcasts:
 
     async def sweep(self) -> None:
         """Stop the writers of rooms that ended, moved, or nobody fetches from."""
+        async with self._sweeping:
+            await self._sweep()
+
+    async def _sweep(self) -> None:
         now = self._clock()
         for room_id, stream in list(self._streams.items()):
             room = self._rooms(room_id)
